@@ -1,0 +1,256 @@
+"""The indicator catalogue: what each indicator means, its block, direction and formula.
+
+The catalogue is a YAML data file shipped in the package (``catalog/indicators.yaml``), validated on
+load with pydantic. Two kinds of entries live in it:
+
+* **series** (``block: null``): published absolute figures the system is built from — population on
+  1 January, industrial output, GRP by activity... They carry a canonical unit and the unit spellings
+  accepted on import with their conversion factor (e.g. ``thousand tenge: 1000`` to tenge).
+* **system indicators** (``block`` set, ``slot`` like ``S1``..``N5``): the relative indicators of the
+  method, 11 social, 11 economic, 7 infrastructural and 5 environmental. A derived one has a
+  ``formula`` saying how it is built from series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from territoria.errors import SpecError, UnknownNameError
+
+__all__ = ["BLOCKS", "BLOCK_SIZES", "Catalogue", "Formula", "Indicator", "Labels", "load_catalogue"]
+
+Block = Literal["social", "economic", "infrastructural", "environmental"]
+BLOCKS: tuple[str, ...] = ("social", "economic", "infrastructural", "environmental")
+#: The method's system: 34 relative indicators (Turkeeva, Omarov & Abilkaiyr 2022).
+BLOCK_SIZES: dict[str, int] = {"social": 11, "economic": 11, "infrastructural": 7, "environmental": 5}
+SLOT_PREFIX: dict[str, str] = {"S": "social", "E": "economic", "I": "infrastructural", "N": "environmental"}
+
+Kind = Literal[
+    "absolute",          # a published level (persons, tenge, tonnes)
+    "as_published",      # a rate or share published as such
+    "per_capita",
+    "per_1000",
+    "per_10000",
+    "per_100",
+    "share",             # 100 * part / whole
+    "growth",            # 100 * (x_t / x_{t-1} - 1)
+    "ratio_to_national", # x_unit / x_national
+    "index",             # composite built from several series (e.g. inverse Herfindahl)
+]
+
+
+class Labels(BaseModel):
+    """A text in the three languages; ``kk`` may be empty where no checked wording exists."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    en: str
+    ru: str = ""
+    kk: str = ""
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang``, falling back to Russian then English when it is empty."""
+        return getattr(self, lang, "") or self.ru or self.en
+
+
+class Formula(BaseModel):
+    """How a derived indicator is computed from series of the catalogue.
+
+    ``value = scale * numerator / denominator`` for per-capita kinds and shares; for
+    ``ratio_to_national`` the per-capita (or as-is) value is divided by the same quantity for the
+    national reference; ``growth`` compares ``numerator`` with its previous year.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    numerator: str | list[str]
+    denominator: str | list[str] | None = None
+    scale: float = 1.0
+    national_reference: Literal["country_row", "sum_of_units", "none"] = "none"
+    note: str = ""
+
+
+class Indicator(BaseModel):
+    """One catalogue entry."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: Labels
+    unit: Labels
+    block: Block | None = None
+    slot: str | None = Field(default=None, pattern=r"^[SEIN]\d{1,2}$")
+    direction: Literal[-1, 0, 1] = 0
+    kind: Kind = "absolute"
+    formula: Formula | None = None
+    accepts_units: dict[str, float] = Field(default_factory=dict)
+    aliases: list[str] = Field(default_factory=list)
+    applies_to: Literal["all", "regions_only", "cities_only"] = "all"
+    masked_years: list[int] = Field(default_factory=list)
+    additive: bool = False  # absolute counts that may be summed over units (old map = sum of parts)
+    smoothing: int = Field(default=1, ge=1, le=5)
+    grade: Literal["A", "B", "C", ""] = ""
+    levels: list[Literal["country", "region", "district", "settlement"]] = Field(
+        default_factory=lambda: ["country", "region", "district", "settlement"])
+    rationale: str = ""
+    sources: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _system_entries_are_complete(self) -> Indicator:
+        if self.block is not None and self.direction == 0:
+            raise ValueError(f"indicator {self.id!r} is in block {self.block!r} but has no direction (+1/-1)")
+        if self.kind not in ("absolute", "as_published") and self.formula is None and self.slot is not None:
+            raise ValueError(f"indicator {self.id!r} of kind {self.kind!r} needs a formula")
+        return self
+
+    @field_validator("accepts_units")
+    @classmethod
+    def _positive_factors(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in value.items() if not v > 0}
+        if bad:
+            raise ValueError(f"unit conversion factors must be positive, got {bad}")
+        return value
+
+
+class _CatalogueFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int
+    indicators: list[Indicator]
+
+
+class Catalogue:
+    """A validated, read-only collection of :class:`Indicator` entries keyed by id.
+
+    Parameters
+    ----------
+    indicators : iterable of Indicator
+        Entries; ids must be unique and every formula must name known ids.
+    source : str, default="<memory>"
+        Where the entries came from, for error messages.
+    """
+
+    def __init__(self, indicators: Iterable[Indicator], *, source: str = "<memory>") -> None:
+        self.source = source
+        self._by_id: dict[str, Indicator] = {}
+        for position, ind in enumerate(indicators):
+            if ind.id in self._by_id:
+                raise SpecError(f"indicators[{position}].id", f"duplicate indicator id {ind.id!r}", file=source)
+            self._by_id[ind.id] = ind
+        self._check_formulas()
+        self._check_slots()
+
+    def _check_formulas(self) -> None:
+        for ind in self._by_id.values():
+            if ind.formula is None:
+                continue
+            names = []
+            for part in (ind.formula.numerator, ind.formula.denominator):
+                if part is None:
+                    continue
+                names.extend([part] if isinstance(part, str) else part)
+            unknown = [n for n in names if n not in self._by_id]
+            if unknown:
+                raise SpecError(f"{ind.id}.formula", f"refers to unknown indicator(s) {unknown}",
+                                file=self.source)
+
+    def _check_slots(self) -> None:
+        seen: dict[str, str] = {}
+        for ind in self._by_id.values():
+            if ind.slot is None:
+                continue
+            if ind.slot in seen:
+                raise SpecError(f"{ind.id}.slot", f"slot {ind.slot} already taken by {seen[ind.slot]!r}",
+                                file=self.source)
+            seen[ind.slot] = ind.id
+            if ind.block != SLOT_PREFIX[ind.slot[0]]:
+                raise SpecError(f"{ind.id}.slot", f"slot {ind.slot} belongs to block "
+                                f"{SLOT_PREFIX[ind.slot[0]]!r}, not {ind.block!r}", file=self.source)
+        counts = {b: sum(1 for i in self._by_id.values() if i.block == b and i.slot) for b in BLOCKS}
+        over = {b: n for b, n in counts.items() if n > BLOCK_SIZES[b]}
+        if over:
+            raise SpecError("indicators", f"more indicators than the method's slots in {over}; "
+                            f"expected at most {BLOCK_SIZES}", file=self.source)
+
+    # -- access -----------------------------------------------------------------------------
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_id
+
+    def __getitem__(self, code: str) -> Indicator:
+        try:
+            return self._by_id[code]
+        except KeyError:
+            from territoria.ingest.matching import suggest
+
+            raise UnknownNameError("indicator", code, suggest(code, self._by_id)) from None
+
+    def __iter__(self):
+        return iter(self._by_id.values())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._by_id)
+
+    def system(self, block: str | None = None) -> list[Indicator]:
+        """The method's 34-slot system (entries with a slot), in slot order."""
+        chosen = [i for i in self._by_id.values() if i.slot is not None and (block is None or i.block == block)]
+        return sorted(chosen, key=lambda i: (BLOCKS.index(i.block), int(i.slot[1:]) if i.slot else 99))
+
+    def direction(self, codes: Iterable[str]) -> pd.Series:
+        """+1 (higher is better), -1 (higher is worse) or 0 (context) per code."""
+        codes = list(codes)
+        return pd.Series([self[c].direction for c in codes], index=codes, dtype="int8", name="direction")
+
+    def to_frame(self, lang: str = "en") -> pd.DataFrame:
+        """One row per indicator: id, name, unit, block, slot, direction, kind, grade."""
+        rows = [{
+            "indicator": i.id, "name": i.name.get(lang), "name_en": i.name.en, "name_ru": i.name.ru,
+            "name_kk": i.name.kk, "unit": i.unit.get(lang), "block": i.block, "slot": i.slot,
+            "direction": i.direction, "kind": i.kind, "grade": i.grade,
+        } for i in self._by_id.values()]
+        return pd.DataFrame(rows)
+
+    def alias_table(self) -> dict[str, str]:
+        """Every known spelling (id, names in three languages, aliases) → indicator id."""
+        table: dict[str, str] = {}
+        for i in self._by_id.values():
+            for spelling in (i.id, i.name.en, i.name.ru, i.name.kk, *i.aliases):
+                if spelling:
+                    table.setdefault(spelling, i.id)
+        return table
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Catalogue:
+        """Read and validate a catalogue file; errors name the key path."""
+        path = Path(path)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise SpecError("<file>", f"not valid YAML: {exc}", file=str(path)) from None
+        return cls.from_mapping(raw, source=str(path))
+
+    @classmethod
+    def from_mapping(cls, raw: object, *, source: str = "<memory>") -> Catalogue:
+        try:
+            parsed = _CatalogueFile.model_validate(raw)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            path = ".".join(str(p) for p in err["loc"])
+            raise SpecError(path, f"{err['msg']} (got {err.get('input')!r})", file=source) from None
+        return cls(parsed.indicators, source=source)
+
+
+@cache
+def load_catalogue() -> Catalogue:
+    """The catalogue shipped with the package."""
+    ref = resources.files("territoria.catalog").joinpath("indicators.yaml")
+    with resources.as_file(ref) as path:
+        return Catalogue.from_yaml(path)

@@ -1,0 +1,1 @@
+"""Interfaces (CLI, web): they call the method, never the other way."""

@@ -1,0 +1,35 @@
+"""Command-line interface: ``territoria --help``.
+
+Each module below registers its commands on the shared Typer ``app``; none holds method logic.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from territoria.errors import TerritoriaError
+from territoria.interfaces.cli import assess as _assess  # noqa: F401  (registers commands)
+from territoria.interfaces.cli import data as _data  # noqa: F401
+from territoria.interfaces.cli.app import app, err_console
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point: project errors become one readable message and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except TerritoriaError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        raise

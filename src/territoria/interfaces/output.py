@@ -1,0 +1,69 @@
+"""Writing and printing result tables, shared by every command that produces a table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from territoria.errors import TerritoriaError
+
+__all__ = ["SUPPORTED_SUFFIXES", "print_table", "write_table"]
+
+SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".json", ".parquet")
+
+
+class OutputError(TerritoriaError, ValueError):
+    """An output path the writer cannot honour."""
+
+
+def write_table(table: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
+    """Write ``table`` to ``path``; the format follows the suffix (.csv, .xlsx, .json, .parquet).
+
+    CSV is UTF-8 with a header; JSON is a list of records; codes stay text in every format.
+    The file is written to a temporary sibling and renamed, so a failed write leaves no half file.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise OutputError(f"{path}: cannot write a table as {suffix or 'a file without suffix'!r}; "
+                          f"use one of {', '.join(SUPPORTED_SUFFIXES)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame = table.reset_index() if index else table
+    tmp = path.with_name(f".{path.name}.tmp")
+    if suffix == ".csv":
+        frame.to_csv(tmp, index=False)
+    elif suffix == ".xlsx":
+        frame.to_excel(tmp, index=False, engine="openpyxl")
+    elif suffix == ".json":
+        frame.to_json(tmp, orient="records", force_ascii=False, indent=1)
+    else:
+        frame.to_parquet(tmp, index=False)
+    tmp.replace(path)
+    return path
+
+
+def print_table(table: pd.DataFrame, *, title: str | None = None, console: Console | None = None,
+                max_rows: int = 60, float_format: str = "{:,.4g}", index: bool = False) -> None:
+    """Print a DataFrame as a Rich table (first ``max_rows`` rows, numbers right-aligned)."""
+    console = console or Console()
+    frame = table.reset_index() if index else table
+    out = Table(title=title, show_lines=False, header_style="bold")
+    for col in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[col])
+        out.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
+    for row in frame.head(max_rows).itertuples(index=False):
+        cells = []
+        for value in row:
+            if value is None or (isinstance(value, float) and pd.isna(value)):
+                cells.append("—")
+            elif isinstance(value, float):
+                cells.append(float_format.format(value))
+            else:
+                cells.append(str(value))
+        out.add_row(*cells)
+    console.print(out)
+    if len(frame) > max_rows:
+        console.print(f"[dim]… {len(frame) - max_rows} more rows; use -o FILE to write them all[/]")
