@@ -21,7 +21,7 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP_RUN)
 
 run: $(STAMP_RUN)
-	$(BIN)/territoria --db $(OUT)/territoria.duckdb demo --output-dir $(OUT)
+	$(BIN)/territoria --db $(OUT)/territoria.duckdb run --output-dir $(OUT)
 
 test: $(STAMP_TEST)
 	$(BIN)/pytest -q

@@ -1,0 +1,219 @@
+"""CLI commands of the data foundation: load, import, browse and fetch."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from territoria.interfaces.cli.app import app, console, state
+from territoria.interfaces.output import print_table, write_table
+
+__all__ = ["data_app"]
+
+data_app = typer.Typer(help="Optional data sources for users with internet (cached, checksum-pinned).",
+                       no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+class Lang(StrEnum):
+    en = "en"
+    ru = "ru"
+    kk = "kk"
+
+
+class Layout(StrEnum):
+    auto = "auto"
+    long = "long"
+    wide_indicators = "wide_indicators"
+    wide_units = "wide_units"
+
+
+OutputOption = typer.Option(None, "-o", "--output", help="Write the table to PATH (.csv, .xlsx, .json, .parquet).")
+LangOption = typer.Option(Lang.en, "--lang", help="Language of names: en, ru or kk.")
+
+
+def _store(read_only: bool = False):
+    from territoria.store import Store
+
+    return Store(state.db, read_only=read_only)
+
+
+def _emit(table: pd.DataFrame, output: Path | None, title: str) -> None:
+    print_table(table, title=title, console=console)
+    if output is not None:
+        write_table(table, output)
+        console.print(f"[green]wrote[/] {output}")
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                    console=console, transient=False)
+
+
+def load_bundled_with_progress(store) -> None:
+    from territoria.store.bundle import load_bundled
+
+    stages = ["units", "catalogue and sources", "published observations", "derived indicators"]
+    with _progress() as progress:
+        task = progress.add_task("loading bundled data", total=len(stages))
+
+        def step(label: str) -> None:
+            progress.update(task, description=f"loading: {label}", completed=stages.index(label))
+
+        reports = load_bundled(store, step=step)
+        progress.update(task, description="bundled data loaded", completed=len(stages))
+    for report in reports:
+        console.print(report.summary())
+
+
+@app.command("load-bundled")
+def load_bundled_command() -> None:
+    """Load the bundled real data (units, sources, regional panel, seeds' tables) into the Store."""
+    with _store() as store:
+        load_bundled_with_progress(store)
+        console.print(store.counts())
+
+
+@app.command("import")
+def import_command(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV or XLSX file, long or wide."),
+    unit: str | None = typer.Option(None, "--unit", help="Unit of a table about one unit (else the sheet name)."),
+    indicator: str | None = typer.Option(None, "--indicator", help="Indicator of a units × years table."),
+    layout: Layout = typer.Option(Layout.auto, "--layout", help="Table layout; auto detects it."),
+    sheet: list[str] | None = typer.Option(None, "--sheet", help="Only these sheets (repeatable)."),
+    source_id: str | None = typer.Option(None, "--source-id", help="Source of the figures (else the file)."),
+    revise: bool = typer.Option(False, "--revise", help="Accept changed values; old ones go to history."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Store valid rows, write rejected ones."),
+    rejected: Path | None = typer.Option(None, "--rejected", help="Where rejected rows go (with --skip-invalid)."),
+) -> None:
+    """Import a table of observations: all of the file or none of it; a re-import changes nothing."""
+    from territoria.ingest.matching import NameMatcher
+    from territoria.ingest.readers import read_table
+    from territoria.store import import_observations
+
+    with _store() as store:
+        units = store.units()
+        if units.empty:
+            console.print("[yellow]The Store has no units yet: loading the bundled units first.[/]")
+            load_bundled_with_progress(store)
+            units = store.units()
+        matcher = NameMatcher.for_units(units.reset_index())
+        result = read_table(file, catalogue=store.catalogue, units=matcher, unit=unit, indicator=indicator,
+                            layout=layout.value, sheets=sheet or None, skip_invalid=skip_invalid)
+        if skip_invalid and len(result.rejected):
+            rejected = rejected or file.with_name(file.stem + ".rejected.csv")
+            write_table(result.rejected, rejected)
+            console.print(f"[yellow]{len(result.rejected)} rejected row(s) written to {rejected}[/]")
+        report = import_observations(
+            store, result.observations, file=str(file), file_sha256=result.file_sha256, source_id=source_id,
+            revise=revise, rows_rejected=len(result.rejected),
+            options={"unit": unit, "indicator": indicator, "layout": layout.value, "sheets": sheet})
+        console.print(report.summary())
+
+
+@app.command("units")
+def units_command(
+    level: str | None = typer.Option(None, "--level", help="country, region, district, rural_district, settlement"),
+    parent: str | None = typer.Option(None, "--parent", help="Only the children of this unit code."),
+    search: str | None = typer.Option(None, "--search", help="Only names containing this text (any language)."),
+    lang: Lang = LangOption,
+    output: Path | None = OutputOption,
+) -> None:
+    """List units: code, name, level, kind, parent, population, coordinates and status flags."""
+    with _store(read_only=True) as store:
+        units = store.units(level=level).reset_index()
+    if parent is not None:
+        units = units[units["parent"] == parent]
+    if search:
+        needle = search.casefold()
+        hit = pd.Series(False, index=units.index)
+        for col in ("name_en", "name_ru", "name_kk"):
+            hit |= units[col].fillna("").str.casefold().str.contains(needle, regex=False)
+        units = units[hit]
+    name = units[f"name_{lang.value}"].where(units[f"name_{lang.value}"].fillna("") != "", units["name_ru"])
+    table = pd.DataFrame({
+        "code": units["code"], "name": name, "level": units["level"], "kind": units["kind"],
+        "parent": units["parent"], "population": units["population"], "lat": units["lat"], "lon": units["lon"],
+        "district_centre": units["is_district_centre"], "single_industry": units["is_single_industry"],
+    })
+    _emit(table, output, f"{len(table)} units")
+
+
+@app.command("show")
+def show_command(
+    unit: str = typer.Argument(..., help="Unit code or name in any language (Мамлютка, Mamlyutka...)."),
+    lang: Lang = LangOption,
+    output: Path | None = OutputOption,
+) -> None:
+    """Indicator × year table of one unit, in the layout of the seeds' town tables."""
+    from territoria.ingest.matching import NameMatcher
+
+    with _store(read_only=True) as store:
+        units = store.units()
+        code = unit if unit in units.index else NameMatcher.for_units(units.reset_index()).match(unit)
+        obs = store.observations(units=[code])
+    catalogue = store.catalogue
+    if obs.empty:
+        console.print(f"[yellow]No observations for {code}.[/]")
+        return
+    table = obs.pivot(index="indicator", columns="year", values="value")
+    table.columns = [str(c) for c in table.columns]
+    names = {i.id: i.name.get(lang.value) for i in catalogue}
+    measure = {i.id: i.unit.get(lang.value) for i in catalogue}
+    table.insert(0, "unit_of_measure", [measure.get(i, "") for i in table.index])
+    table.insert(0, "name", [names.get(i, i) for i in table.index])
+    table = table.reset_index()
+    row = units.loc[code]
+    title = f"{code} {row[f'name_{lang.value}'] or row['name_ru']} ({row['level']})"
+    _emit(table, output, title)
+
+
+@app.command("coverage")
+def coverage_command(
+    level: str | None = typer.Option(None, "--level", help="Only this level."),
+    output: Path | None = OutputOption,
+) -> None:
+    """Which indicators and years each level has: units, first and last year, cells."""
+    with _store(read_only=True) as store:
+        table = store.coverage(level=level)
+    _emit(table, output, "coverage of the panel")
+
+
+@app.command("sources")
+def sources_command(output: Path | None = OutputOption) -> None:
+    """Sources of the stored figures, with citation, address and licence."""
+    with _store(read_only=True) as store:
+        table = store.sources()[["source_id", "title", "publisher", "url", "retrieved", "licence"]]
+    _emit(table, output, "sources")
+
+
+@app.command("imports")
+def imports_command(output: Path | None = OutputOption) -> None:
+    """The import log: every import with its file, hash and row counts."""
+    with _store(read_only=True) as store:
+        table = store.imports()
+    _emit(table, output, "imports")
+
+
+@app.command("history")
+def history_command(output: Path | None = OutputOption) -> None:
+    """Values replaced by revisions, with the import that replaced them."""
+    with _store(read_only=True) as store:
+        table = store.history()
+    _emit(table, output, "revision history")
+
+
+@data_app.command("fetch")
+def fetch_command(name: str = typer.Argument(..., help="What to download: geoboundaries.")) -> None:
+    """Download an optional data set (pinned SHA-256) into the cache."""
+    from territoria.ingest.remote import GROUPS, fetch
+
+    if name not in GROUPS:
+        raise typer.BadParameter(f"unknown data set {name!r}; known: {', '.join(GROUPS)}")
+    for key in GROUPS[name]:
+        path = fetch(key)
+        console.print(f"[green]{key}[/] → {path}")

@@ -1,0 +1,51 @@
+"""Load the bundled real data (units, crosswalk, sources, observations, derived indicators) into a Store."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+import pandas as pd
+
+from territoria.store.importing import ImportReport, import_observations
+from territoria.store.store import Store
+
+__all__ = ["load_bundled"]
+
+Progress = Callable[[str], None]
+
+
+def _digest(frame: pd.DataFrame) -> str:
+    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    return hashlib.sha256(hashed.tobytes()).hexdigest()
+
+
+def load_bundled(store: Store, *, step: Progress | None = None) -> list[ImportReport]:
+    """Fill ``store`` with the package's bundled data; idempotent (a second call changes nothing).
+
+    Published series are imported first, then the relative indicators derived from them by the
+    catalogue's formulas, as a second import whose source is the derivation.
+    """
+    from territoria.indicators.derive import derive
+    from territoria.ingest import bundled
+
+    tick = step or (lambda label: None)
+    tick("units")
+    store.put_units(bundled.bundled_units())
+    store.put_crosswalk(bundled.bundled_crosswalk())
+    tick("catalogue and sources")
+    store.sync_catalogue()
+    sources = bundled.bundled_sources()
+    store.put_sources(pd.concat([sources, pd.DataFrame([{
+        "source_id": "derived", "title": "Derived by Territoria from the stored series",
+        "publisher": "Territoria", "how_obtained": "computed with the catalogue's formula (see the note column)",
+        "citation": "Territoria indicator catalogue (docs/indicators.md)"}])], ignore_index=True))
+    tick("published observations")
+    observed = bundled.bundled_observations()
+    reports = [import_observations(store, observed, file="bundled:observations", file_sha256=_digest(observed),
+                                   options={"bundled": True})]
+    tick("derived indicators")
+    derived = derive(observed, store.catalogue)
+    reports.append(import_observations(store, derived, file="bundled:derived", file_sha256=_digest(derived),
+                                       source_id="derived", options={"derived": True}))
+    return reports

@@ -1,0 +1,222 @@
+"""Transactional, idempotent import of observations into a Store.
+
+The rules (issue "Data foundation"):
+
+* all rows of a file or none of them: the whole import runs in one DuckDB transaction;
+* re-importing a file already imported (same SHA-256) changes nothing;
+* a value that differs from a stored value for the same (unit, indicator, year) is a *conflict*:
+  the import is refused with the list of conflicts unless ``revise=True``, in which case the old
+  value moves to ``observation_history`` with the import that replaced it — published statistics
+  are never silently overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from territoria import __version__
+from territoria.errors import CellProblem, ConflictError, ImportRefusedError, InputFileError
+from territoria.store.store import Store
+
+__all__ = ["BATCH_ROWS", "ImportReport", "import_observations"]
+
+#: Rows written per INSERT; the fault-injection hook is called after each batch.
+BATCH_ROWS = 50_000
+#: Two values closer than this (relative) are the same published figure written twice.
+SAME_VALUE_RTOL = 1e-12
+
+FaultHook = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did. ``already_imported`` is True when the file's hash was seen before."""
+
+    file: str
+    file_sha256: str
+    import_id: int | None
+    rows_read: int
+    rows_new: int = 0
+    rows_same: int = 0
+    rows_revised: int = 0
+    rows_rejected: int = 0
+    already_imported: bool = False
+    revised: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def summary(self) -> str:
+        if self.already_imported:
+            return (f"{self.file}: already imported as import #{self.import_id} (same SHA-256); "
+                    "nothing changed")
+        return (f"{self.file}: import #{self.import_id}: {self.rows_read} rows read, {self.rows_new} new, "
+                f"{self.rows_same} already stored, {self.rows_revised} revised, {self.rows_rejected} rejected")
+
+
+def _validate(store: Store, rows: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Backstop checks on rows that a reader produced: known codes, integer years, numeric values."""
+    needed = ["unit", "indicator", "year", "value"]
+    missing = [c for c in needed if c not in rows.columns]
+    if missing:
+        raise ImportRefusedError(f"{file}: rows lack column(s) {missing}")
+    frame = rows.copy()
+    frame["unit"] = frame["unit"].astype(str)
+    frame["indicator"] = frame["indicator"].astype(str)
+    problems: list[CellProblem] = []
+    row_numbers = frame["row"] if "row" in frame.columns else pd.Series(frame.index + 1, index=frame.index)
+    known_units = set(store.query("SELECT code FROM units")["code"])
+    for idx in frame.index[~frame["unit"].isin(known_units)]:
+        problems.append(CellProblem(file, int(row_numbers[idx]), "unit", frame.at[idx, "unit"],
+                                    "a unit code present in the Store (load units first)"))
+    known_ind = set(store.catalogue.ids)
+    for idx in frame.index[~frame["indicator"].isin(known_ind)]:
+        problems.append(CellProblem(file, int(row_numbers[idx]), "indicator", frame.at[idx, "indicator"],
+                                    "an indicator id of the catalogue"))
+    years = pd.to_numeric(frame["year"], errors="coerce")
+    for idx in frame.index[years.isna() | (years != years.round())]:
+        problems.append(CellProblem(file, int(row_numbers[idx]), "year", frame.at[idx, "year"], "a whole year"))
+    values = pd.to_numeric(frame["value"], errors="coerce")
+    for idx in frame.index[values.isna() & frame["value"].notna()]:
+        problems.append(CellProblem(file, int(row_numbers[idx]), "value", frame.at[idx, "value"], "a number"))
+    dup = frame.duplicated(["unit", "indicator", "year"], keep=False)
+    for idx in frame.index[dup]:
+        problems.append(CellProblem(file, int(row_numbers[idx]), "unit/indicator/year",
+                                    (frame.at[idx, "unit"], frame.at[idx, "indicator"], frame.at[idx, "year"]),
+                                    "one row per (unit, indicator, year) in a file"))
+    if problems:
+        raise InputFileError(file, problems)
+    frame["year"] = years.astype("int32")
+    frame["value"] = values.astype("float64")
+    return frame
+
+
+def import_observations(
+    store: Store,
+    rows: pd.DataFrame,
+    *,
+    file: str,
+    file_sha256: str,
+    source_id: str | None = None,
+    revise: bool = False,
+    rows_rejected: int = 0,
+    options: Mapping[str, object] | None = None,
+    fault_hook: FaultHook | None = None,
+) -> ImportReport:
+    """Store ``rows`` (unit, indicator, year, value[, source_id, note]) in one transaction.
+
+    Parameters
+    ----------
+    store : Store
+        Target Store.
+    rows : DataFrame
+        Observations already parsed and matched to codes (see :func:`territoria.ingest.readers.read_table`).
+    file, file_sha256 : str
+        Where the rows came from and the file's hash; a hash already imported makes this a no-op.
+    source_id : str, optional
+        Source of rows that have no ``source_id`` of their own; created from the file when unknown.
+    revise : bool, default=False
+        Accept values that differ from stored ones, keeping the old ones in ``observation_history``.
+    rows_rejected : int, default=0
+        Rows the reader set aside (``--skip-invalid``), for the log.
+    options : mapping, optional
+        Reader options, kept in the import log.
+    fault_hook : callable, optional
+        Called with a stage name at every stage of the write (tests inject faults through it).
+
+    Raises
+    ------
+    InputFileError
+        Unknown unit codes or indicator ids, non-numeric values, duplicated keys (nothing stored).
+    ConflictError
+        Values differ from stored ones and ``revise`` is False (nothing stored).
+    """
+    hook = fault_hook or (lambda stage: None)
+    previous = store.con.execute(
+        "SELECT import_id FROM imports WHERE file_sha256 = ? AND finished_at IS NOT NULL ORDER BY import_id LIMIT 1",
+        [file_sha256]).fetchone()
+    if previous is not None:
+        return ImportReport(file, file_sha256, int(previous[0]), len(rows), already_imported=True)
+
+    frame = _validate(store, rows, file)
+    default_source = source_id or f"file:{file_sha256[:12]}"
+    if "source_id" not in frame.columns:
+        frame["source_id"] = default_source
+    frame["source_id"] = frame["source_id"].fillna(default_source).astype(str)
+    if "note" not in frame.columns:
+        frame["note"] = None
+    frame = frame[["unit", "indicator", "year", "value", "source_id", "note"]].reset_index(drop=True)
+
+    con = store.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0])
+        now = datetime.now(UTC).replace(tzinfo=None)
+        con.execute(
+            "INSERT INTO imports (import_id, file, file_sha256, started_at, options_json, territoria_version) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [import_id, file, file_sha256, now, json.dumps(dict(options or {}), default=str), __version__])
+        known_sources = set(con.execute("SELECT source_id FROM sources").df()["source_id"])
+        if default_source not in known_sources and (frame["source_id"] == default_source).any():
+            con.execute("INSERT INTO sources (source_id, title, citation, file_sha256, retrieved) "
+                        "VALUES (?, ?, ?, ?, ?)", [default_source, file, f"Imported file {file}", file_sha256,
+                                                   now.date().isoformat()])
+        hook("logged")
+
+        con.register("_incoming", frame)
+        compared = con.execute("""
+            SELECT i.unit, i.indicator, i.year, o.value AS stored_value, i.value AS new_value,
+                   o.source_id AS stored_source, o.import_id AS stored_import,
+                   o.unit IS NOT NULL AS exists_already
+            FROM _incoming i LEFT JOIN observations o
+              ON o.unit = i.unit AND o.indicator = i.indicator AND o.year = i.year
+        """).df()
+        con.unregister("_incoming")
+        exists = compared["exists_already"].to_numpy(bool)
+        stored, new = compared["stored_value"].to_numpy(float), compared["new_value"].to_numpy(float)
+        both_nan = np.isnan(stored) & np.isnan(new)
+        close = np.isclose(stored, new, rtol=SAME_VALUE_RTOL, atol=0.0) | both_nan
+        same = exists & close
+        conflict = exists & ~close
+        conflicts = compared.loc[conflict, ["unit", "indicator", "year", "stored_value", "new_value",
+                                            "stored_source", "stored_import"]].reset_index(drop=True)
+        if len(conflicts) and not revise:
+            raise ConflictError(file, conflicts.head(20).to_string(index=False), len(conflicts))
+
+        key_cols = ["unit", "indicator", "year"]
+        if len(conflicts):
+            con.register("_revised", conflicts[key_cols])
+            con.execute("""
+                INSERT INTO observation_history
+                SELECT o.unit, o.indicator, o.year, o.value, o.source_id, o.import_id, o.note, ?, ?
+                FROM observations o JOIN _revised r USING (unit, indicator, year)""", [import_id, now])
+            hook("history")
+            con.execute("""DELETE FROM observations o USING _revised r
+                           WHERE o.unit = r.unit AND o.indicator = r.indicator AND o.year = r.year""")
+            con.unregister("_revised")
+        to_write = frame.loc[~same].reset_index(drop=True)
+        to_write.insert(5, "import_id", import_id)
+        for start in range(0, len(to_write), BATCH_ROWS):
+            batch = to_write.iloc[start:start + BATCH_ROWS]
+            con.register("_batch", batch)
+            con.execute("INSERT INTO observations SELECT unit, indicator, year, value, source_id, import_id, note "
+                        "FROM _batch")
+            con.unregister("_batch")
+            hook(f"batch:{start // BATCH_ROWS}")
+        report = ImportReport(
+            file, file_sha256, import_id, rows_read=len(frame), rows_new=int((~exists).sum()),
+            rows_same=int(same.sum()), rows_revised=len(conflicts), rows_rejected=rows_rejected,
+            revised=conflicts)
+        con.execute("""UPDATE imports SET finished_at = ?, rows_read = ?, rows_new = ?, rows_same = ?,
+                       rows_revised = ?, rows_rejected = ? WHERE import_id = ?""",
+                    [datetime.now(UTC).replace(tzinfo=None), report.rows_read, report.rows_new,
+                     report.rows_same, report.rows_revised, rows_rejected, import_id])
+        hook("before_commit")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return report

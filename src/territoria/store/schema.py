@@ -1,0 +1,136 @@
+"""The Store's schema and its migrations.
+
+A Store records its schema version in ``meta``. Opening an older Store applies the missing
+migrations in order inside one transaction; opening a Store made by a newer Territoria is refused
+rather than guessed at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
+
+_V1 = """
+CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+
+CREATE TABLE units (
+    code VARCHAR PRIMARY KEY,
+    parent VARCHAR,
+    level VARCHAR NOT NULL CHECK (level IN ('country', 'region', 'district', 'rural_district', 'settlement')),
+    kind VARCHAR,
+    name_en VARCHAR, name_ru VARCHAR, name_kk VARCHAR,
+    population DOUBLE, population_year VARCHAR,
+    lat DOUBLE, lon DOUBLE,
+    is_district_centre BOOLEAN, is_single_industry BOOLEAN, is_rural_support BOOLEAN,
+    valid_from VARCHAR, valid_to VARCHAR,
+    source_id VARCHAR, note VARCHAR
+);
+
+CREATE TABLE crosswalk (
+    old_unit VARCHAR, old_code VARCHAR, new_unit VARCHAR, new_code VARCHAR,
+    date VARCHAR, legal_act VARCHAR, change_type VARCHAR, source_id VARCHAR, note VARCHAR
+);
+
+CREATE TABLE indicators (
+    id VARCHAR PRIMARY KEY,
+    block VARCHAR, slot VARCHAR, direction INTEGER, kind VARCHAR,
+    name_en VARCHAR, name_ru VARCHAR, name_kk VARCHAR,
+    unit_en VARCHAR, unit_ru VARCHAR, unit_kk VARCHAR,
+    definition_json VARCHAR NOT NULL
+);
+
+CREATE TABLE sources (
+    source_id VARCHAR PRIMARY KEY,
+    title VARCHAR, publisher VARCHAR, url VARCHAR, retrieved VARCHAR, licence VARCHAR,
+    how_obtained VARCHAR, citation VARCHAR, file_sha256 VARCHAR
+);
+
+CREATE TABLE imports (
+    import_id INTEGER PRIMARY KEY,
+    file VARCHAR NOT NULL,
+    file_sha256 VARCHAR NOT NULL,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP,
+    rows_read INTEGER, rows_new INTEGER, rows_same INTEGER, rows_revised INTEGER, rows_rejected INTEGER,
+    options_json VARCHAR,
+    territoria_version VARCHAR
+);
+
+CREATE TABLE observations (
+    unit VARCHAR NOT NULL,
+    indicator VARCHAR NOT NULL,
+    year INTEGER NOT NULL,
+    value DOUBLE,
+    source_id VARCHAR,
+    import_id INTEGER NOT NULL,
+    note VARCHAR,
+    PRIMARY KEY (unit, indicator, year)
+);
+
+CREATE TABLE observation_history (
+    unit VARCHAR NOT NULL,
+    indicator VARCHAR NOT NULL,
+    year INTEGER NOT NULL,
+    value DOUBLE,
+    source_id VARCHAR,
+    import_id INTEGER NOT NULL,
+    note VARCHAR,
+    replaced_by_import INTEGER NOT NULL,
+    replaced_at TIMESTAMP NOT NULL
+);
+"""
+
+# v2: spellings confirmed by users (or learned from official tables) that the name matcher should
+# accept for a unit, so that a file once matched by hand matches by itself the next time.
+_V2 = """
+CREATE TABLE unit_aliases (
+    alias VARCHAR NOT NULL,
+    code VARCHAR NOT NULL,
+    source VARCHAR,
+    PRIMARY KEY (alias, code)
+);
+"""
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def _sql(script: str) -> Migration:
+    def apply(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(script)
+
+    return apply
+
+
+#: Migration ``i`` (1-based) brings a Store from version ``i - 1`` to ``i``.
+MIGRATIONS: list[Migration] = [_sql(_V1), _sql(_V2)]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Schema version of an open database (0 for an empty one)."""
+    has_meta = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchone()[0]
+    if not has_meta:
+        return 0
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection, *, target: int = SCHEMA_VERSION) -> tuple[int, int]:
+    """Apply migrations up to ``target`` in one transaction; return (version before, version after)."""
+    before = current_version(con)
+    if before >= target:
+        return before, before
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for version in range(before + 1, target + 1):
+            MIGRATIONS[version - 1](con)
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(target)])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return before, target

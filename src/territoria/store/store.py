@@ -1,0 +1,235 @@
+"""The Store: one DuckDB file holding units, the catalogue, observations, sources and the import log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from territoria.catalog.catalogue import Catalogue, load_catalogue
+from territoria.errors import StoreError
+from territoria.panel import Panel
+from territoria.store.schema import SCHEMA_VERSION, current_version, migrate
+
+__all__ = ["UNIT_TABLE_COLUMNS", "Store"]
+
+UNIT_TABLE_COLUMNS = [
+    "code", "parent", "level", "kind", "name_en", "name_ru", "name_kk", "population", "population_year",
+    "lat", "lon", "is_district_centre", "is_single_industry", "is_rural_support", "valid_from", "valid_to",
+    "source_id", "note",
+]
+SOURCE_COLUMNS = ["source_id", "title", "publisher", "url", "retrieved", "licence", "how_obtained", "citation",
+                  "file_sha256"]
+CROSSWALK_COLUMNS = ["old_unit", "old_code", "new_unit", "new_code", "date", "legal_act", "change_type",
+                     "source_id", "note"]
+
+
+class Store:
+    """A Territoria Store in one DuckDB file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file; created (with its parent folder) when it does not exist. ``":memory:"``
+        gives a throw-away Store.
+    read_only : bool, default=False
+        Open without the right to write (several readers may then share the file).
+    catalogue : Catalogue, optional
+        The indicator catalogue; the package's own by default.
+
+    Notes
+    -----
+    Every write that belongs together runs in one transaction: an import is stored whole or not at
+    all (see :mod:`territoria.store.importing`).
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False, catalogue: Catalogue | None = None) -> None:
+        self.path = str(path)
+        self.catalogue = catalogue or load_catalogue()
+        if self.path != ":memory:":
+            if read_only and not Path(self.path).exists():
+                raise StoreError(f"{self.path}: no Store here; create one with `territoria load-bundled` "
+                                 "or `territoria import FILE`")
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the Store ({exc})") from None
+        version = current_version(self.con)
+        if version > SCHEMA_VERSION:
+            self.con.close()
+            raise StoreError(f"{self.path}: schema version {version} was written by a newer Territoria "
+                             f"(this one knows up to {SCHEMA_VERSION}); upgrade Territoria to open it")
+        if version < SCHEMA_VERSION:
+            if read_only:
+                self.con.close()
+                raise StoreError(f"{self.path}: schema version {version} needs migrating to {SCHEMA_VERSION}; "
+                                 "open it once without read-only")
+            migrate(self.con)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return current_version(self.con)
+
+    # -- reference tables ----------------------------------------------------------------------
+    def _replace_table(self, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
+        frame = frame.reindex(columns=columns)
+        self.con.register("_incoming", frame)
+        try:
+            self.con.execute("BEGIN TRANSACTION")
+            self.con.execute(f"DELETE FROM {table}")
+            self.con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _incoming")
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+        finally:
+            self.con.unregister("_incoming")
+
+    def _upsert(self, table: str, key: str, frame: pd.DataFrame, columns: list[str]) -> None:
+        frame = frame.reindex(columns=columns)
+        self.con.register("_incoming", frame)
+        try:
+            self.con.execute("BEGIN TRANSACTION")
+            self.con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM _incoming)")
+            self.con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _incoming")
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+        finally:
+            self.con.unregister("_incoming")
+
+    def put_units(self, units: pd.DataFrame) -> None:
+        """Insert or replace units by code (columns as :data:`UNIT_TABLE_COLUMNS`)."""
+        frame = units.reset_index() if "code" not in units.columns else units
+        frame = frame.astype({"code": str})
+        self._upsert("units", "code", frame, UNIT_TABLE_COLUMNS)
+
+    def put_crosswalk(self, crosswalk: pd.DataFrame) -> None:
+        """Replace the crosswalk of administrative changes."""
+        frame = crosswalk.rename(columns={"old_kato": "old_code", "new_kato": "new_code"})
+        self._replace_table("crosswalk", frame, CROSSWALK_COLUMNS)
+
+    def put_sources(self, sources: pd.DataFrame) -> None:
+        """Insert or replace sources by source_id."""
+        self._upsert("sources", "source_id", sources, SOURCE_COLUMNS)
+
+    def sync_catalogue(self, catalogue: Catalogue | None = None) -> None:
+        """Write the indicator catalogue into the Store (the full definition kept as JSON)."""
+        catalogue = catalogue or self.catalogue
+        rows = [{
+            "id": i.id, "block": i.block, "slot": i.slot, "direction": i.direction, "kind": i.kind,
+            "name_en": i.name.en, "name_ru": i.name.ru, "name_kk": i.name.kk,
+            "unit_en": i.unit.en, "unit_ru": i.unit.ru, "unit_kk": i.unit.kk,
+            "definition_json": json.dumps(i.model_dump(mode="json"), ensure_ascii=False, sort_keys=True),
+        } for i in catalogue]
+        columns = ["id", "block", "slot", "direction", "kind", "name_en", "name_ru", "name_kk",
+                   "unit_en", "unit_ru", "unit_kk", "definition_json"]
+        self._upsert("indicators", "id", pd.DataFrame(rows, columns=columns), columns)
+
+    def add_unit_alias(self, alias: str, code: str, *, source: str = "user") -> None:
+        self.con.execute("INSERT OR IGNORE INTO unit_aliases VALUES (?, ?, ?)", [alias, code, source])
+
+    # -- reading -------------------------------------------------------------------------------
+    def query(self, sql: str, params: list[object] | None = None) -> pd.DataFrame:
+        return self.con.execute(sql, params or []).df()
+
+    def units(self, *, level: str | None = None, codes: Iterable[str] | None = None) -> pd.DataFrame:
+        """Units indexed by code, optionally filtered by level or codes."""
+        sql, params = "SELECT * FROM units", []
+        clauses = []
+        if level is not None:
+            clauses.append("level = ?")
+            params.append(level)
+        if codes is not None:
+            codes = list(codes)
+            clauses.append("code IN (SELECT unnest(?))")
+            params.append(codes)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        return self.query(sql + " ORDER BY code", params).set_index("code")
+
+    def unit_aliases(self) -> pd.DataFrame:
+        return self.query("SELECT alias, code, source FROM unit_aliases ORDER BY alias")
+
+    def crosswalk(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM crosswalk")
+
+    def sources(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM sources ORDER BY source_id")
+
+    def imports(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM imports ORDER BY import_id")
+
+    def history(self) -> pd.DataFrame:
+        """Every value replaced by a revision, with the import that replaced it."""
+        return self.query("SELECT * FROM observation_history ORDER BY unit, indicator, year, replaced_at")
+
+    def observations(self, *, units: Iterable[str] | None = None, indicators: Iterable[str] | None = None,
+                     years: Iterable[int] | None = None, level: str | None = None) -> pd.DataFrame:
+        """Observations in long form (unit, indicator, year, value, source_id, import_id, note)."""
+        clauses, params = [], []
+        if units is not None:
+            clauses.append("o.unit IN (SELECT unnest(?))")
+            params.append([str(u) for u in units])
+        if indicators is not None:
+            clauses.append("o.indicator IN (SELECT unnest(?))")
+            params.append(list(indicators))
+        if years is not None:
+            clauses.append("o.year IN (SELECT unnest(?))")
+            params.append([int(y) for y in years])
+        if level is not None:
+            clauses.append("u.level = ?")
+            params.append(level)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        sql = ("SELECT o.unit, o.indicator, o.year, o.value, o.source_id, o.import_id, o.note "
+               "FROM observations o LEFT JOIN units u ON u.code = o.unit" + where +
+               " ORDER BY o.unit, o.indicator, o.year")
+        return self.query(sql, params)
+
+    def panel(self, *, level: str | None = None, indicators: Iterable[str] | None = None,
+              years: Iterable[int] | None = None, units: Iterable[str] | None = None) -> Panel:
+        """A :class:`~territoria.panel.Panel` of the stored observations (all filters optional)."""
+        obs = self.observations(units=units, indicators=indicators, years=years, level=level)
+        obs["year"] = obs["year"].astype(int)
+        unit_meta = self.units(codes=obs["unit"].unique().tolist()) if len(obs) else self.units(level=level)
+        return Panel(obs, unit_meta, self.catalogue, label=f"store:{self.path}")
+
+    def coverage(self, *, level: str | None = None) -> pd.DataFrame:
+        """Per level and indicator: units, first and last year, years present and cells with a value."""
+        params: list[object] = []
+        where = ""
+        if level is not None:
+            where, params = "WHERE u.level = ?", [level]
+        sql = f"""
+            SELECT coalesce(u.level, '?') AS level, o.indicator,
+                   count(DISTINCT o.unit) AS units, min(o.year) AS first_year, max(o.year) AS last_year,
+                   count(DISTINCT o.year) AS years, count(o.value) AS cells
+            FROM observations o LEFT JOIN units u ON u.code = o.unit {where}
+            GROUP BY 1, 2 ORDER BY 1, 2"""
+        table = self.query(sql, params)
+        names = {i.id: i.name.en for i in self.catalogue}
+        blocks = {i.id: i.block or "" for i in self.catalogue}
+        table.insert(2, "name", table["indicator"].map(names))
+        table.insert(3, "block", table["indicator"].map(blocks))
+        return table
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of the main tables (for status lines and tests)."""
+        tables = ["units", "indicators", "observations", "observation_history", "sources", "imports",
+                  "crosswalk", "unit_aliases"]
+        return {t: int(self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables}
