@@ -1,0 +1,363 @@
+"""Name → code matching across spellings, scripts and languages.
+
+A table names a place as ``г.Мамлютка``, ``Mamlyutka``, ``Mamljutka``, ``Мамлют`` (Kazakh) or just ``Mamlyut``;
+all of them must reach KATO code ``595220100``. Matching goes in tiers, from strict to loose, and stops at the
+first tier that gives exactly one code:
+
+1. **exact spelling key** — the name case-folded, transliterated to Latin and folded (see
+   :mod:`territoria.ingest.transliterate`), punctuation removed, designators kept: ``г.Мамлютка`` →
+   ``g mamlyutka``;
+2. **exact name key** (:func:`normalise_name`) — the same with designators (г., с., п., пгт, ст., город, село,
+   район, ауданы, облысы, district, region, область...) stripped from both ends: ``г.Мамлютка`` → ``mamlyutka``;
+3. **unique prefix** of a name key (at least 4 letters): ``Mamlyutk`` → ``mamlyutka``;
+4. **unique fuzzy match**: Levenshtein similarity :math:`100\\,(1 - d/(|a|+|b|))` (``rapidfuzz.fuzz.ratio``)
+   of the name keys at or above ``threshold``, and only one code among the matches.
+
+Tiers 1–3 are dictionary / sorted-list look-ups, so exact hits cost nothing even for the 16,000 KATO units; only
+tier 4 scans (in C++, through rapidfuzz). More than one code in a tier is an ambiguity and raises
+:class:`AmbiguousNameError` listing the candidates; no match raises :class:`~territoria.errors.UnknownNameError`
+with the three closest original spellings.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from functools import lru_cache
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from territoria.errors import UnknownNameError
+from territoria.ingest.transliterate import fold_latin, to_latin
+
+__all__ = ["AmbiguousNameError", "NameMatcher", "name_key", "normalise_name", "suggest"]
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+_DESIGNATOR_WORDS = (
+    # Russian abbreviations and words (г.а. / с.о. / п.а. / с.а. split into letters by punctuation)
+    "г", "с", "п", "д", "а", "о", "пгт", "ст", "рзд", "пос", "уч", "крес", "город", "село", "поселок",
+    "посёлок", "аул", "деревня", "станция", "район", "область", "зимовка", "точка",
+    # Kazakh
+    "қ", "к", "қала", "қаласы", "ауданы", "аудан", "облысы", "ауылы", "ауыл", "кент", "кенті", "ә",
+    "әкімдігі", "округі", "ауылдық",
+    # English / transliterated
+    "district", "region", "oblast", "oblys", "city", "town", "village", "settlement", "rural",
+    "administration", "akimat", "audany", "raion", "rayon", "selo", "gorod", "of", "the",
+)
+
+
+def name_key(text: object) -> str:
+    """Spelling key: folded Latin, punctuation as single spaces, designators kept.
+
+    Examples
+    --------
+    >>> name_key("г.Мамлютка"), name_key("Mamljutka")
+    ('g mamlyutka', 'mamlyutka')
+    """
+    return _name_key(str(text))
+
+
+@lru_cache(maxsize=200_000)
+def _name_key(text: str) -> str:
+    latin = fold_latin(to_latin(text))
+    return _NON_WORD.sub(" ", latin).strip()
+
+
+_DESIGNATORS: frozenset[str] = frozenset(_name_key(w) for w in _DESIGNATOR_WORDS)
+
+
+def normalise_name(text: object) -> str:
+    """Name key used for matching places: :func:`name_key` without designators at either end.
+
+    Case folded, ``ё`` → ``е``, Kazakh letters folded, Cyrillic written in Latin and Latin variants folded, so
+    that ``Мамлютка``, ``Mamlyutka`` and ``Mamljutka`` meet, as do ``Булаево``, ``Bulayevo`` and ``Bulaevo``;
+    prefixes and suffixes such as г., с., п., пгт, ст., город, село, район, ауданы, district, region, область,
+    облысы, г.а., с.о. are removed (never the only word).
+
+    Examples
+    --------
+    >>> normalise_name("г. Булаево"), normalise_name("Bulayevo"), normalise_name("Мамлютский район")
+    ('bulaevo', 'bulaevo', 'mamlyutsky')
+    """
+    return _normalise_name(str(text))
+
+
+@lru_cache(maxsize=200_000)
+def _normalise_name(text: str) -> str:
+    tokens = _name_key(text).split()
+    while len(tokens) > 1 and tokens[0] in _DESIGNATORS:
+        tokens.pop(0)
+    while len(tokens) > 1 and tokens[-1] in _DESIGNATORS:
+        tokens.pop()
+    return " ".join(tokens)
+
+
+def suggest(name: object, choices: Mapping[str, object] | Iterable[str], limit: int = 3,
+            *, cutoff: float = 50.0) -> list[str]:
+    """The ``limit`` choices closest to ``name``, best first (original spellings).
+
+    Parameters
+    ----------
+    name : object
+        What was asked for.
+    choices : mapping or iterable of str
+        Known names (a mapping's keys are used).
+    limit : int, default=3
+        How many suggestions at most.
+    cutoff : float, default=50
+        Minimum ``rapidfuzz.fuzz.WRatio`` score (0–100) of the normalised keys.
+
+    Examples
+    --------
+    >>> suggest("populaton", ["population", "wage", "net_migration"])
+    ['population']
+    """
+    originals = [str(c) for c in choices]
+    keys = [_name_key(c) for c in originals]
+    found = process.extract(_name_key(str(name)), keys, scorer=fuzz.WRatio, limit=limit * 4,
+                            score_cutoff=cutoff)
+    out: list[str] = []
+    for _key, _score, position in found:
+        if originals[position] not in out:
+            out.append(originals[position])
+        if len(out) == limit:
+            break
+    return out
+
+
+class AmbiguousNameError(UnknownNameError):
+    """A name matches more than one code; ``candidates`` lists them (codes), ``suggestions`` their spellings."""
+
+    def __init__(self, kind: str, name: str, candidates: Sequence[str], suggestions: Iterable[str] = ()) -> None:
+        super().__init__(kind, name, suggestions)
+        self.candidates = list(candidates)
+        self.args = (f"ambiguous {kind} {name!r}: it matches {len(self.candidates)} {kind}s "
+                     f"({', '.join(self.suggestions)}); write the name in full or give the region "
+                     "or district it lies in",)
+
+
+class NameMatcher:
+    """Match names written in any of the known spellings to codes.
+
+    Parameters
+    ----------
+    spellings : mapping or DataFrame
+        Known spellings: a mapping spelling → code, or a DataFrame with a ``code`` column and a ``name`` (or
+        ``spelling``) column; one code may have many spellings and, in a DataFrame, one spelling many codes.
+        Every code also matches itself (exactly, never fuzzily).
+    kind : str, default="unit"
+        What is matched, for messages ("unit", "indicator").
+    threshold : float, default=88
+        Minimum fuzzy similarity (0–100) for tier 4.
+    scope : mapping, optional
+        Parent of each code (code → parent code or None); needed by ``match(..., within=...)``.
+    normaliser : callable, default=normalise_name
+        Name key of tier 2 (e.g. :func:`name_key` for indicators, whose names have no designators).
+
+    Examples
+    --------
+    >>> m = NameMatcher({"г.Мамлютка": "595220100", "Мамлютский район": "595200000"})
+    >>> m.match("Mamljutka"), m.match("Mamlyutsky district")
+    ('595220100', '595200000')
+    """
+
+    def __init__(self, spellings: Mapping[str, str] | pd.DataFrame, *, kind: str = "unit",
+                 threshold: float = 88, scope: Mapping[str, str | None] | None = None,
+                 normaliser: Callable[[object], str] = normalise_name) -> None:
+        self.kind, self.threshold, self.normaliser = kind, threshold, normaliser
+        self.scope: dict[str, str | None] = {str(k): (None if _blank(v) else str(v))
+                                             for k, v in (scope or {}).items()}
+        if isinstance(spellings, pd.DataFrame):
+            name_col = "name" if "name" in spellings.columns else "spelling"
+            pairs = list(zip(spellings[name_col], spellings["code"], strict=True))
+        else:
+            pairs = list(spellings.items())
+        pairs = [(str(s), str(c)) for s, c in pairs if not _blank(s) and not _blank(c)]
+        self._raw: dict[str, set[str]] = {}
+        self._core: dict[str, set[str]] = {}
+        self._spellings: dict[str, list[str]] = {}   # code → original spellings
+        self._by_core: dict[str, list[str]] = {}     # core key → original spellings
+        for spelling, code in pairs:
+            raw, core = _name_key(spelling), normaliser(spelling)
+            self._raw.setdefault(raw, set()).add(code)
+            self._core.setdefault(core, set()).add(code)
+            self._spellings.setdefault(code, [])
+            if spelling not in self._spellings[code]:
+                self._spellings[code].append(spelling)
+            self._by_core.setdefault(core, [])
+            if spelling not in self._by_core[core]:
+                self._by_core[core].append(spelling)
+        self._sorted_core = sorted(k for k in self._core if k)
+        self._ancestors: dict[str, frozenset[str]] = {}
+
+    # -- construction -------------------------------------------------------------------------------
+    @classmethod
+    def for_units(cls, units: pd.DataFrame, *, levels: Iterable[str] | None = None,
+                  threshold: float = 88) -> NameMatcher:
+        """A unit matcher from a units table (columns code, name_en, name_ru, name_kk, level, parent).
+
+        ``code`` may be the index instead of a column. ``levels`` keeps only units of those levels (e.g.
+        ``["settlement"]`` so that a bare "Mamlyut" cannot mean the district); ``within`` still works
+        through every level because the scope keeps all parents.
+        """
+        frame = units.reset_index() if "code" not in units.columns else units
+        frame = frame.astype({"code": str})
+        scope = dict(zip(frame["code"], frame["parent"] if "parent" in frame else [None] * len(frame),
+                         strict=True))
+        chosen = frame if levels is None else frame[frame["level"].isin(list(levels))]
+        rows = [pd.DataFrame({"name": chosen[col], "code": chosen["code"]})
+                for col in ("name_en", "name_ru", "name_kk") if col in chosen.columns]
+        table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame({"name": [], "code": []})
+        return cls(table.dropna(), kind="unit", threshold=threshold, scope=scope)
+
+    # -- queries ------------------------------------------------------------------------------------
+    @property
+    def codes(self) -> list[str]:
+        """Every known code."""
+        return list(self._spellings)
+
+    def spellings_of(self, code: str) -> list[str]:
+        """Original spellings known for ``code``."""
+        return list(self._spellings.get(code, []))
+
+    def ancestors(self, code: str) -> frozenset[str]:
+        """``code`` and every parent above it in ``scope``."""
+        if code not in self._ancestors:
+            chain, current, seen = [], code, set()
+            while current is not None and current not in seen:
+                seen.add(current)
+                chain.append(current)
+                current = self.scope.get(current)
+            self._ancestors[code] = frozenset(chain)
+        return self._ancestors[code]
+
+    def _resolve_within(self, within: str | None) -> str | None:
+        if within is None:
+            return None
+        within = str(within)
+        if within in self.scope or within in self._spellings:
+            return within
+        return self.match(within)
+
+    def match(self, name: object, *, within: str | None = None) -> str:
+        """The code of ``name``.
+
+        Parameters
+        ----------
+        name : object
+            A name in any known spelling, script or language, or a code.
+        within : str, optional
+            A code (or name) of a unit the answer must lie in (itself or a descendant, through ``scope``).
+
+        Raises
+        ------
+        AmbiguousNameError
+            Several codes match equally well (a subclass of UnknownNameError).
+        UnknownNameError
+            Nothing matches; ``suggestions`` holds the three closest original spellings.
+        """
+        text = "" if _blank(name) else str(name).strip()
+        inside = self._resolve_within(within)
+
+        def allowed(codes: Iterable[str]) -> list[str]:
+            return sorted(c for c in codes if inside is None or inside in self.ancestors(c))
+
+        if text in self._spellings and text in allowed([text]):
+            return text
+        raw, core = _name_key(text), self.normaliser(text)
+        for tier in (self._raw.get(raw, ()), self._core.get(core, ())):
+            codes = allowed(tier)
+            if len(codes) == 1:
+                return codes[0]
+            if len(codes) > 1:
+                raise self._ambiguous(text, core, codes)
+        prefixed = allowed(self._prefix_codes(core))
+        if len(prefixed) == 1:  # several prefixed codes: let the fuzzy tier decide
+            return prefixed[0]
+        if core:
+            found = process.extract(core, self._sorted_core, scorer=fuzz.ratio, limit=None,
+                                    score_cutoff=self.threshold)
+            best: dict[str, float] = {}
+            for key, score, _pos in found:
+                for c in allowed(self._core[key]):
+                    best[c] = max(best.get(c, 0.0), score)
+            if len(best) == 1:
+                return next(iter(best))
+            if len(best) > 1:
+                raise self._ambiguous(text, core, sorted(best, key=lambda c: -best[c]))
+        raise UnknownNameError(self.kind, text, self._closest(core, allowed))
+
+    def _prefix_codes(self, core: str) -> set[str]:
+        codes: set[str] = set()
+        if len(core) >= 4:
+            start = bisect.bisect_left(self._sorted_core, core)
+            for key in self._sorted_core[start:]:
+                if not key.startswith(core):
+                    break
+                codes |= self._core[key]
+        return codes
+
+    def _ambiguous(self, text: str, core: str, codes: Sequence[str]) -> AmbiguousNameError:
+        labels = []
+        for c in codes[:5]:
+            spellings = self._spellings.get(c, [c])
+            closest = max(spellings, key=lambda s: fuzz.ratio(core, self.normaliser(s)))
+            labels.append(f"{closest} [{c}]")
+        return AmbiguousNameError(self.kind, text, list(codes), labels)
+
+    def _closest(self, core: str, allowed: Callable[[Iterable[str]], list[str]], limit: int = 3) -> list[str]:
+        if not core:
+            return []
+        out: list[str] = []
+        for key, _score, _pos in process.extract(core, self._sorted_core, scorer=fuzz.WRatio, limit=60):
+            if not allowed(self._core[key]):
+                continue
+            for spelling in self._by_core[key]:
+                if spelling not in out and not spelling.isdigit():
+                    out.append(spelling)
+            if len(out) >= limit:
+                break
+        return out[:limit]
+
+    def match_many(self, names: Iterable[object] | pd.Series, *,
+                   within: str | None = None) -> tuple[pd.Series, list[UnknownNameError]]:
+        """Match many names; each distinct name is matched once.
+
+        Returns
+        -------
+        codes : pandas.Series of object
+            The code of each name (None where it failed), indexed like ``names`` when it is a Series.
+        problems : list of UnknownNameError
+            One error per distinct name that failed, in order of first appearance.
+        """
+        series = names if isinstance(names, pd.Series) else pd.Series(list(names), dtype=object)
+        done: dict[Hashable, str | None] = {}
+        problems: list[UnknownNameError] = []
+        for value in series:
+            key = None if _blank(value) else str(value)
+            if key in done:
+                continue
+            try:
+                done[key] = self.match(key, within=within)
+            except UnknownNameError as exc:
+                done[key] = None
+                problems.append(exc)
+        codes = series.map(lambda v: done[None if _blank(v) else str(v)]).astype(object)
+        return codes.rename("code"), problems
+
+    def __len__(self) -> int:
+        return len(self._spellings)
+
+    def __repr__(self) -> str:
+        return f"NameMatcher(kind={self.kind!r}, codes={len(self._spellings)}, threshold={self.threshold})"
+
+
+def _blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    return isinstance(value, str) and not value.strip()
