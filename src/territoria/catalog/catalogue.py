@@ -63,9 +63,17 @@ class Labels(BaseModel):
 class Formula(BaseModel):
     """How a derived indicator is computed from series of the catalogue.
 
-    ``value = scale * numerator / denominator`` for per-capita kinds and shares; for
-    ``ratio_to_national`` the per-capita (or as-is) value is divided by the same quantity for the
-    national reference; ``growth`` compares ``numerator`` with its previous year.
+    * per-capita kinds, ``share`` and ``ratio_to_national``: ``q = scale * sum(numerator) / sum(denominator)``
+      (``q = scale * sum(numerator)`` without a denominator); ``ratio_to_national`` then divides ``q`` of a
+      unit by ``q`` of the national reference: the country row (``country_row``) or
+      ``sum(numerator) / sum(denominator)`` over the regional units present (``sum_of_units``);
+    * ``growth``: ``100 * (x_t / x_{t-1} - 1)`` with ``x = sum(numerator)``;
+    * ``method: index_minus_100``: ``x - 100`` for a published "previous year = 100" index;
+    * ``method: inverse_herfindahl``: ``1 / sum_k s_k**2`` with ``s_k = x_k / sum_j x_j`` over the parts named
+      in ``numerator``; ``groups`` merges parts into one group (their sum) and negative parts count as 0.
+
+    ``by_year`` replaces the formula in the years it names (e.g. a denominator on other borders);
+    ``fallback`` is used for a (unit, year) where this formula yields no value.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -73,7 +81,47 @@ class Formula(BaseModel):
     denominator: str | list[str] | None = None
     scale: float = 1.0
     national_reference: Literal["country_row", "sum_of_units", "none"] = "none"
+    method: Literal["auto", "index_minus_100", "inverse_herfindahl"] = "auto"
+    groups: dict[str, list[str]] = Field(default_factory=dict)
+    by_year: dict[int, Formula] = Field(default_factory=dict)
+    fallback: Formula | None = None
     note: str = ""
+
+    def series(self) -> list[str]:
+        """Every series id this formula (with its by-year and fallback variants) reads."""
+        names: list[str] = []
+        for part in (self.numerator, self.denominator):
+            if part is not None:
+                names.extend([part] if isinstance(part, str) else part)
+        for members in self.groups.values():
+            names.extend(members)
+        for variant in (*self.by_year.values(), self.fallback):
+            if variant is not None:
+                names.extend(variant.series())
+        return list(dict.fromkeys(names))
+
+    def text(self, kind: str = "") -> str:
+        """A one-line human-readable form, e.g. ``1000 * natural_increase / population_1jan``."""
+        def _sum(part: str | list[str] | None) -> str:
+            if part is None:
+                return ""
+            return part if isinstance(part, str) else "(" + " + ".join(part) + ")"
+
+        if self.method == "index_minus_100":
+            core = f"{_sum(self.numerator)} - 100"
+        elif self.method == "inverse_herfindahl":
+            core = f"1 / sum(s_k^2) over {_sum(self.numerator)}"
+        elif kind == "growth":
+            core = f"100 * (x_t / x_(t-1) - 1), x = {_sum(self.numerator)}"
+        else:
+            factor = int(self.scale) if float(self.scale).is_integer() else self.scale
+            scale = "" if self.scale == 1 else f"{factor} * "
+            core = f"{scale}{_sum(self.numerator)}" + (f" / {_sum(self.denominator)}" if self.denominator else "")
+        if self.national_reference != "none":
+            core = f"[{core}]_unit / [{core}]_national ({self.national_reference})"
+        return core
+
+Formula.model_rebuild()
 
 
 class Indicator(BaseModel):
@@ -107,6 +155,12 @@ class Indicator(BaseModel):
             raise ValueError(f"indicator {self.id!r} is in block {self.block!r} but has no direction (+1/-1)")
         if self.kind not in ("absolute", "as_published") and self.formula is None and self.slot is not None:
             raise ValueError(f"indicator {self.id!r} of kind {self.kind!r} needs a formula")
+        if self.slot is not None and self.block is None:
+            raise ValueError(f"indicator {self.id!r} has slot {self.slot} but no block")
+        if self.kind == "ratio_to_national" and self.formula is not None \
+                and self.formula.national_reference == "none":
+            raise ValueError(f"indicator {self.id!r} is a ratio to national but its formula has "
+                             "national_reference 'none'")
         return self
 
     @field_validator("accepts_units")
@@ -149,15 +203,12 @@ class Catalogue:
         for ind in self._by_id.values():
             if ind.formula is None:
                 continue
-            names = []
-            for part in (ind.formula.numerator, ind.formula.denominator):
-                if part is None:
-                    continue
-                names.extend([part] if isinstance(part, str) else part)
-            unknown = [n for n in names if n not in self._by_id]
+            unknown = [n for n in ind.formula.series() if n not in self._by_id]
             if unknown:
                 raise SpecError(f"{ind.id}.formula", f"refers to unknown indicator(s) {unknown}",
                                 file=self.source)
+            if ind.id in ind.formula.series():
+                raise SpecError(f"{ind.id}.formula", "refers to the indicator itself", file=self.source)
 
     def _check_slots(self) -> None:
         seen: dict[str, str] = {}
@@ -243,7 +294,15 @@ class Catalogue:
             parsed = _CatalogueFile.model_validate(raw)
         except ValidationError as exc:
             err = exc.errors()[0]
-            path = ".".join(str(p) for p in err["loc"])
+            loc = list(err["loc"])
+            path = ".".join(str(p) for p in loc)
+            if len(loc) >= 2 and loc[0] == "indicators" and isinstance(loc[1], int):
+                try:
+                    entry_id = raw["indicators"][loc[1]].get("id")  # type: ignore[index]
+                except (AttributeError, IndexError, KeyError, TypeError):
+                    entry_id = None
+                if entry_id:
+                    path = ".".join(["indicators", f"{loc[1]}({entry_id})", *map(str, loc[2:])])
             raise SpecError(path, f"{err['msg']} (got {err.get('input')!r})", file=source) from None
         return cls(parsed.indicators, source=source)
 
