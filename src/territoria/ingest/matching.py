@@ -345,8 +345,9 @@ class NameMatcher:
             except UnknownNameError as exc:
                 done[key] = None
                 problems.append(exc)
-        codes = series.map(lambda v: done[None if _blank(v) else str(v)]).astype(object)
-        return codes.rename("code"), problems
+        codes = pd.Series([done[None if _blank(v) else str(v)] for v in series], index=series.index,
+                          dtype=object, name="code")
+        return codes, problems
 
     def __len__(self) -> int:
         return len(self._spellings)
