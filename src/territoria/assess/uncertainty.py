@@ -1,0 +1,533 @@
+r"""Monte-Carlo uncertainty and Sobol sensitivity analysis of a composite index's ranks.
+
+The choices an analyst could reasonably have made differently are the *uncertain inputs*:
+
+* ``weights`` — every node weight of the tree multiplied by :math:`1 + x(2u - 1)`, :math:`u \sim U(0,1)`
+  (±``weight_perturbation``), renormalised among siblings by the aggregation;
+* ``normalise`` — one method drawn uniformly from a list;
+* ``aggregate`` — one method drawn uniformly from a list, applied at every aggregate node;
+* ``impute`` — one method drawn uniformly from a list;
+* ``exclude`` — no indicator or one indicator left out, each of the :math:`m + 1` cases equally likely.
+
+An input with a single alternative (or a zero perturbation) is fixed, not uncertain. The nominal
+index uses the first alternative of each list, the tree's weights and every indicator.
+
+Sampling is a Saltelli design (:mod:`territoria.assess.sobol`): *N* base samples, each giving
+:math:`D + 2` model runs (:math:`A`, :math:`B` and one :math:`A_B^{(i)}` per uncertain input), so
+``n_replications`` runs give :math:`N = \lfloor n / (D + 2) \rfloor`. Every run is a valid draw of the
+inputs (the inputs are independent), so the rank intervals use all :math:`N(D + 2)` runs, and the
+Sobol indices use the same runs. The sensitivity indices are computed on the rank of every unit and
+combined as variance-weighted means over units — the share of the total rank variance due to each
+input (generalised Sobol indices; see :mod:`territoria.assess.sobol`).
+
+Everything is vectorised across runs: normalised tables are computed once per (imputation,
+normalisation) pair, block scores for a whole chunk of runs are one matrix product, higher levels
+are weighted sums over the replication axis, and ranks are one sort per run. Runs are evaluated in
+chunks of whole base samples so memory stays bounded. The design is drawn up front from
+``numpy.random.SeedSequence(seed)`` (a few kilobytes), so the chunking never changes a number.
+
+References
+----------
+Saisana, M., Saltelli, A. & Tarantola, S. (2005), Uncertainty and sensitivity analysis techniques as
+tools for the quality assessment of composite indicators, *J. R. Statist. Soc. A* 168(2), 307-323.
+OECD & JRC (2008), *Handbook on Constructing Composite Indicators*, section 1.8.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from territoria.assess import kernels
+from territoria.assess.audit import TreeIndex, _numeric
+from territoria.assess.sobol import SobolAccumulator
+from territoria.errors import DataError, SpecError, UnknownNameError
+
+__all__ = ["AGGREGATORS", "IMPUTERS", "NORMALISERS", "UncertaintyAnalysis", "UncertaintyResult", "rank_rows"]
+
+NORMALISERS = ("minmax", "zscore", "rank", "percentile_rank")
+AGGREGATORS = ("arithmetic", "geometric", "harmonic")
+IMPUTERS = ("none", "mean", "median")
+_QUANTILES = {"rank_p05": 0.05, "rank_median": 0.5, "rank_p95": 0.95}
+_CHUNK_BYTES = 256 * 2**20
+
+
+@dataclass(frozen=True)
+class _Norm:
+    method: str
+    low: float = 0.0
+    high: float = 100.0
+    decimals: int | None = None
+
+    def label(self) -> str:
+        if self.method == "minmax" and (self.low, self.high) != (0.0, 100.0):
+            return f"minmax[{self.low:g},{self.high:g}]"
+        return self.method
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        if self.method == "minmax":
+            return kernels.minmax(x, low=self.low, high=self.high)
+        if self.method == "zscore":
+            return kernels.zscore(x)
+        if self.method == "rank":
+            return kernels.rank(x)
+        return kernels.percentile_rank(x, decimals=self.decimals)
+
+
+def _as_norm(item: Any, where: str) -> _Norm:
+    """A normalisation alternative: a method name, a mapping or an object with ``method``/``low``/...."""
+    if isinstance(item, str):
+        raw: Mapping[str, Any] = {"method": item}
+    elif isinstance(item, Mapping):
+        raw = item
+    else:
+        raw = {k: getattr(item, k) for k in ("method", "low", "high", "decimals") if hasattr(item, k)}
+    method = raw.get("method")
+    if method not in NORMALISERS:
+        raise SpecError(where, f"normalisation method must be one of {NORMALISERS}, got {method!r}")
+    return _Norm(method, float(raw.get("low", 0.0)), float(raw.get("high", 100.0)), raw.get("decimals"))
+
+
+def rank_rows(s: np.ndarray, *, descending: bool = True) -> np.ndarray:
+    """Rank each row of ``s`` (shape ``(R, n)``), ties at the lowest rank, as ``int32``; no NaN allowed.
+
+    Same result as :func:`territoria.assess.kernels.rank_scores` with ``ties="min"`` on finite
+    scores, with one unstable sort per row instead of a stable one (tie groups stay contiguous, so
+    the minimum rank of each group does not depend on the order inside it).
+    """
+    key = -s if descending else s
+    order = np.argsort(key, axis=-1)
+    srt = np.take_along_axis(key, order, axis=-1)
+    n = s.shape[-1]
+    pos = np.broadcast_to(np.arange(n, dtype=np.int32), srt.shape)
+    new = np.ones(srt.shape, dtype=bool)
+    new[:, 1:] = srt[:, 1:] != srt[:, :-1]
+    first = np.maximum.accumulate(np.where(new, pos, 0), axis=-1) + 1
+    out = np.empty(srt.shape, dtype=np.int32)
+    np.put_along_axis(out, order, first.astype(np.int32, copy=False), axis=-1)
+    return out
+
+
+@dataclass
+class UncertaintyResult:
+    """What :meth:`UncertaintyAnalysis.run` returns.
+
+    Attributes
+    ----------
+    ranks : DataFrame
+        Indexed by unit: ``score`` and ``rank`` (nominal index), ``rank_median``, ``rank_p05``,
+        ``rank_p95`` (over all runs; linear interpolation between order statistics).
+    sensitivity : DataFrame
+        Indexed by uncertain input: ``S1`` (first order), ``ST`` (total), ``alternatives``.
+    design : DataFrame
+        One row per run: ``base``, ``role`` (``"A"``, ``"B"`` or the input taken from *B*), and the
+        alternative used for each input (``weights`` is the run's mean absolute weight change).
+    weights : DataFrame
+        The node weights of every run (runs × node codes, before renormalisation among siblings).
+    n_base, n_runs, seed : int
+    rank_samples : ndarray or None
+        ``(n_units, n_runs)`` int32 ranks when ``keep_ranks=True``.
+    """
+
+    ranks: pd.DataFrame
+    sensitivity: pd.DataFrame
+    design: pd.DataFrame
+    weights: pd.DataFrame
+    n_base: int
+    n_runs: int
+    seed: int
+    rank_samples: np.ndarray | None = field(default=None, repr=False)
+
+
+class UncertaintyAnalysis:
+    r"""Monte-Carlo rank intervals and Sobol indices over the uncertain choices of an index.
+
+    Parameters
+    ----------
+    n_replications : int, default=1000
+        Model runs requested; :math:`N = \lfloor n / (D + 2) \rfloor` base samples are used
+        (at least 1), i.e. :math:`N (D + 2)` runs.
+    seed : int, default=0
+        Seed of ``numpy.random.SeedSequence``; the same seed gives the same numbers.
+    weight_perturbation : float, default=0.25
+        Half-width *x* of the uniform multiplicative weight noise, :math:`0 \le x < 1`.
+    normalise : sequence, default=("minmax",)
+        Alternatives among :data:`NORMALISERS`, each a name or a mapping/object with ``method``,
+        ``low``, ``high``, ``decimals`` (e.g. ``{"method": "minmax", "low": 1, "high": 100}``).
+    aggregate : sequence of str, default=("arithmetic",)
+        Alternatives among :data:`AGGREGATORS`, applied at every aggregate node.
+    impute : sequence of str, default=("none",)
+        Alternatives among :data:`IMPUTERS`: ``none`` skips missing values (weights renormalised),
+        ``mean``/``median`` fill each indicator with its mean/median over the units.
+    exclude_one : bool, default=False
+        Make the indicator set uncertain: each run leaves out no indicator or one indicator.
+    descending : bool, default=True
+        Rank 1 = highest score.
+    chunk_size : int, optional
+        Runs evaluated together (rounded down to whole base samples); by default chosen so one
+        chunk's arrays take about 256 MB.
+    progress : bool, default=False
+        Show a ``rich`` progress bar.
+    keep_ranks : bool, default=False
+        Keep every run's ranks in the result (``n_units × n_runs`` int32).
+
+    Notes
+    -----
+    ``data`` is the table just before imputation (denominated, treated), one row per unit. The
+    directions are applied first (``x * direction``) so that a higher value gives a higher score.
+    Geometric and harmonic means need positive normalised values: pair them with
+    ``{"method": "minmax", "low": 1, "high": 100}`` or ``rank``. A unit with no value is refused;
+    with ``exclude_one`` a unit needs two values (leaving out its only one would leave it unscored).
+
+    Examples
+    --------
+    >>> ua = UncertaintyAnalysis(n_replications=200, seed=1, normalise=("minmax", "zscore"))
+    >>> res = ua.run(table, tree)                                       # doctest: +SKIP
+    >>> res.ranks[["rank", "rank_median", "rank_p05", "rank_p95"]]     # doctest: +SKIP
+    """
+
+    def __init__(self, *, n_replications: int = 1000, seed: int = 0, weight_perturbation: float = 0.25,
+                 normalise: Sequence[Any] = ("minmax",), aggregate: Sequence[str] = ("arithmetic",),
+                 impute: Sequence[str] = ("none",), exclude_one: bool = False, descending: bool = True,
+                 chunk_size: int | None = None, progress: bool = False, keep_ranks: bool = False) -> None:
+        self.n_replications = n_replications
+        self.seed = seed
+        self.weight_perturbation = weight_perturbation
+        self.normalise = normalise
+        self.aggregate = aggregate
+        self.impute = impute
+        self.exclude_one = exclude_one
+        self.descending = descending
+        self.chunk_size = chunk_size
+        self.progress = progress
+        self.keep_ranks = keep_ranks
+
+    # -- checks ------------------------------------------------------------------------------------
+    def _check(self) -> tuple[list[_Norm], list[str], list[str]]:
+        where = "uncertainty"
+        if not isinstance(self.n_replications, int | np.integer) or self.n_replications < 1:
+            raise SpecError(f"{where}.n_replications", f"must be a positive integer, got {self.n_replications!r}")
+        if not isinstance(self.seed, int | np.integer) or self.seed < 0:
+            raise SpecError(f"{where}.seed", f"must be a non-negative integer, got {self.seed!r}")
+        x = self.weight_perturbation
+        if not isinstance(x, int | float) or not 0 <= x < 1:
+            raise SpecError(f"{where}.weight_perturbation", f"must be a number in [0, 1), got {x!r}")
+        if self.chunk_size is not None and (not isinstance(self.chunk_size, int) or self.chunk_size < 1):
+            raise SpecError(f"{where}.chunk_size", f"must be a positive integer or None, got {self.chunk_size!r}")
+        lists = {}
+        for name, allowed in (("aggregate", AGGREGATORS), ("impute", IMPUTERS)):
+            seq = [getattr(self, name)] if isinstance(getattr(self, name), str) else list(getattr(self, name))
+            if not seq:
+                raise SpecError(f"{where}.{name}", "needs at least one alternative")
+            for i, m in enumerate(seq):
+                if m not in allowed:
+                    raise SpecError(f"{where}.{name}[{i}]", f"must be one of {allowed}, got {m!r}")
+            lists[name] = seq
+        raw = [self.normalise] if isinstance(self.normalise, str | Mapping) else list(self.normalise)
+        if not raw:
+            raise SpecError(f"{where}.normalise", "needs at least one alternative")
+        norms = [_as_norm(item, f"{where}.normalise[{i}]") for i, item in enumerate(raw)]
+        return norms, lists["aggregate"], lists["impute"]
+
+    def _inputs(self, tree: TreeIndex, norms: list, aggs: list, imps: list) -> list[tuple[str, int]]:
+        """(name, number of design columns) of every uncertain input, in a fixed order."""
+        out = []
+        if self.weight_perturbation > 0:
+            out.append(("weights", len(tree.parent) - 1))
+        for name, seq in (("normalise", norms), ("aggregate", aggs), ("impute", imps)):
+            if len(seq) > 1:
+                out.append((name, 1))
+        if self.exclude_one:
+            out.append(("exclude", 1))
+        return out
+
+    # -- run ---------------------------------------------------------------------------------------
+    def run(self, data: pd.DataFrame, tree: pd.DataFrame, *,
+            directions: pd.Series | Mapping[str, float] | None = None) -> UncertaintyResult:
+        """Run the analysis on ``data`` (units × indicators) with the contract ``tree``.
+
+        ``directions`` (+1 / -1 per indicator) are applied first when given; otherwise the data are
+        taken as already directed.
+        """
+        norms, aggs, imps = self._check()
+        t = TreeIndex.from_frame(tree, columns=data.columns)
+        leaves = list(t.leaves)
+        x = _numeric(data, leaves).to_numpy()
+        if directions is not None:
+            d = pd.Series(directions, dtype=float)
+            lacking = [c for c in leaves if c not in d.index]
+            if lacking:
+                raise UnknownNameError("indicator direction", lacking[0], [])
+            bad = d[leaves][~d[leaves].isin([1.0, -1.0])]
+            if len(bad):
+                raise DataError(f"direction of {bad.index[0]!r} must be +1 or -1, got {bad.iloc[0]!r}")
+            x = x * d[leaves].to_numpy()
+        present = (~np.isnan(x)).sum(axis=1)
+        need = 2 if self.exclude_one and "none" in imps else 1
+        short = np.flatnonzero(present < need)
+        if len(short):
+            units = [str(u) for u in data.index[short[:5]]]
+            raise DataError(f"{len(short)} unit(s) have fewer than {need} indicator value(s) "
+                            f"({'needed when one indicator may be excluded' if need == 2 else 'every value missing'})"
+                            f", e.g. {units}; drop them or impute first")
+        model = _Model(t, x, norms, aggs, imps)
+        inputs = self._inputs(t, norms, aggs, imps)
+        return self._run(model, inputs, pd.Index(data.index, name="unit"))
+
+    def _run(self, model: _Model, inputs: list[tuple[str, int]], index: pd.Index) -> UncertaintyResult:
+        d = len(inputs)
+        per_base = d + 2
+        n_base = max(1, self.n_replications // per_base)
+        n_runs = n_base * per_base
+        groups, start = [], 0
+        for _, width in inputs:
+            groups.append(np.arange(start, start + width))
+            start += width
+        rng = np.random.default_rng(np.random.SeedSequence(self.seed))
+        a, b = rng.random((n_base, start)), rng.random((n_base, start))
+        design = np.repeat(a[:, None, :], per_base, axis=1)           # (N, D+2, k): A, B, AB_1..AB_D
+        design[:, 1] = b
+        for i, cols in enumerate(groups):
+            design[:, 2 + i, cols] = b[:, cols]
+        runs = model.decode(design.reshape(n_runs, start), inputs, self.weight_perturbation)
+
+        n_units = model.x.shape[0]
+        if self.chunk_size is None:
+            per_run = n_units * 8 * (len(model.tree.aggregates) * 3 + 4)
+            chunk_base = max(1, _CHUNK_BYTES // max(per_run * per_base, 1))
+        else:
+            chunk_base = max(1, self.chunk_size // per_base)
+        store = np.empty((n_units, n_runs), dtype=np.int32)
+        acc = SobolAccumulator(d, (n_units,), exact=True)
+        bar = _progress(self.progress, n_runs)
+        try:
+            for lo in range(0, n_base, chunk_base):
+                hi = min(n_base, lo + chunk_base)
+                sl = slice(lo * per_base, hi * per_base)
+                ranks = rank_rows(model.scores(runs.slice(sl)), descending=self.descending)   # (runs, units)
+                store[:, sl] = ranks.T
+                by_base = ranks.reshape(hi - lo, per_base, n_units)
+                if d:
+                    acc.add(by_base[:, 0], by_base[:, 1], by_base[:, 2:].transpose(1, 0, 2))
+                if bar is not None:
+                    bar[0].update(bar[1], advance=sl.stop - sl.start)
+        finally:
+            if bar is not None:
+                bar[0].stop()
+
+        nominal_score = model.scores(runs.nominal())[0]
+        nominal_rank = rank_rows(nominal_score[None, :], descending=self.descending)[0]
+        table = pd.DataFrame({"score": nominal_score, "rank": nominal_rank}, index=index)
+        table = table.join(pd.DataFrame(_row_quantiles(store, list(_QUANTILES.values())),
+                                        index=index, columns=list(_QUANTILES))[["rank_median", "rank_p05",
+                                                                                 "rank_p95"]])
+        s1, st = acc.indices(aggregate=True) if d else (np.array([]), np.array([]))
+        alternatives = model.alternatives()
+        sens = pd.DataFrame({"S1": s1, "ST": st, "alternatives": [alternatives[n] for n, _ in inputs]},
+                            index=pd.Index([n for n, _ in inputs], name="input"))
+        roles = ["A", "B", *[n for n, _ in inputs]]
+        frame = runs.frame(model)
+        frame.insert(0, "role", np.tile(roles, n_base))
+        frame.insert(0, "base", np.repeat(np.arange(n_base), per_base))
+        weights = pd.DataFrame(runs.weights, columns=model.nodes).drop(columns=model.tree.root)
+        return UncertaintyResult(ranks=table, sensitivity=sens, design=frame, weights=weights,
+                                 n_base=n_base, n_runs=n_runs,
+                                 seed=int(self.seed), rank_samples=store if self.keep_ranks else None)
+
+
+def _progress(show: bool, total: int) -> tuple[Any, Any] | None:
+    if not show:
+        return None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True)
+    task = bar.add_task("uncertainty: model runs", total=total)
+    bar.start()
+    return bar, task
+
+
+def _row_quantiles(store: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """Quantiles of each row (linear interpolation, numpy's default), by one in-place sort per row."""
+    srt = np.sort(store, axis=1)
+    n = srt.shape[1]
+    out = np.empty((srt.shape[0], len(qs)))
+    for j, q in enumerate(qs):
+        h = (n - 1) * q
+        lo = int(np.floor(h))
+        hi = min(lo + 1, n - 1)
+        out[:, j] = srt[:, lo] + (h - lo) * (srt[:, hi].astype(np.float64) - srt[:, lo])
+    return out
+
+
+# -- the model: from decoded choices to scores ----------------------------------------------------
+@dataclass
+class _Runs:
+    """Decoded choices of a set of runs."""
+
+    norm: np.ndarray        # (R,) index into normalisers
+    agg: np.ndarray         # (R,) index into aggregators
+    imp: np.ndarray         # (R,) index into imputers
+    excl: np.ndarray        # (R,) -1 = none, else leaf position
+    weights: np.ndarray     # (R, n_nodes) node weights, in the order of TreeIndex.parent
+    w0: np.ndarray          # (n_nodes,) the tree's weights
+
+    def slice(self, sl: slice) -> _Runs:
+        return _Runs(self.norm[sl], self.agg[sl], self.imp[sl], self.excl[sl], self.weights[sl], self.w0)
+
+    def nominal(self) -> _Runs:
+        zero = np.zeros(1, dtype=int)
+        return _Runs(zero, zero, zero, zero - 1, self.w0[None, :].copy(), self.w0)
+
+    def frame(self, model: _Model) -> pd.DataFrame:
+        rel = np.divide(np.abs(self.weights - self.w0), self.w0, where=self.w0 > 0,
+                        out=np.zeros_like(self.weights))
+        excl = np.array(["none", *model.tree.leaves], dtype=object)[self.excl + 1]
+        return pd.DataFrame({"normalise": [model.norms[i].label() for i in self.norm],
+                             "aggregate": [model.aggs[i] for i in self.agg],
+                             "impute": [model.imps[i] for i in self.imp], "exclude": excl,
+                             "weights": rel.mean(axis=1)})
+
+
+class _Model:
+    """The index as a function of the decoded choices, vectorised over runs."""
+
+    def __init__(self, tree: TreeIndex, x: np.ndarray, norms: list[_Norm], aggs: list[str],
+                 imps: list[str]) -> None:
+        self.tree, self.x, self.norms, self.aggs, self.imps = tree, x, norms, aggs, imps
+        self.nodes = list(tree.parent)                               # weight columns, tree order
+        self.w0 = np.array([tree.weight[c] for c in self.nodes])
+        self.leaf_pos = {c: i for i, c in enumerate(tree.leaves)}
+        self.node_pos = {c: i for i, c in enumerate(self.nodes)}
+        self.blocks = [g for g in tree.aggregates if all(k in self.leaf_pos for k in tree.children[g])]
+        self.upper = [g for g in tree.aggregates if g not in self.blocks]
+        self._tables: dict[tuple[int, int], tuple[np.ndarray, np.ndarray | None]] = {}
+        self._transformed: dict[tuple[int, int, int], np.ndarray] = {}
+        for i in range(len(imps)):
+            for j in range(len(norms)):
+                z, _ = self._table(i, j)
+                if any(a != "arithmetic" for a in aggs) and np.nanmin(z) <= 0:
+                    raise SpecError("uncertainty.normalise", f"normalisation {norms[j].label()!r} gives values "
+                                    f"<= 0 (min {np.nanmin(z):g}) but aggregate alternatives include "
+                                    f"{[a for a in aggs if a != 'arithmetic']}, which need positive values; "
+                                    "use {'method': 'minmax', 'low': 1, 'high': 100} or 'rank'")
+
+    def alternatives(self) -> dict[str, str]:
+        return {"weights": f"node weights x U(1-x, 1+x), {len(self.nodes) - 1} nodes",
+                "normalise": ", ".join(n.label() for n in self.norms), "aggregate": ", ".join(self.aggs),
+                "impute": ", ".join(self.imps), "exclude": f"none or one of {len(self.tree.leaves)} indicators"}
+
+    def decode(self, u: np.ndarray, inputs: list[tuple[str, int]], x: float) -> _Runs:
+        r = u.shape[0]
+        cols, start = {}, 0
+        for name, width in inputs:
+            cols[name] = slice(start, start + width)
+            start += width
+
+        def pick(name: str, k: int) -> np.ndarray:
+            if name not in cols:
+                return np.zeros(r, dtype=int)
+            return np.minimum((u[:, cols[name]][:, 0] * k).astype(int), k - 1)
+
+        w = np.broadcast_to(self.w0, (r, len(self.nodes))).copy()
+        if "weights" in cols:
+            non_root = [i for i, c in enumerate(self.nodes) if c != self.tree.root]
+            w[:, non_root] *= 1.0 + x * (2.0 * u[:, cols["weights"]] - 1.0)
+        return _Runs(pick("normalise", len(self.norms)), pick("aggregate", len(self.aggs)),
+                     pick("impute", len(self.imps)), pick("exclude", len(self.tree.leaves) + 1) - 1, w, self.w0)
+
+    def _table(self, imp: int, norm: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Normalised table for one (imputation, normalisation) pair and its missing mask (None if full)."""
+        key = (imp, norm)
+        if key not in self._tables:
+            x = self.x
+            method = self.imps[imp]
+            if method != "none" and np.isnan(x).any():
+                fill = np.nanmean(x, axis=0) if method == "mean" else np.nanmedian(x, axis=0)
+                x = np.where(np.isnan(x), fill, x)
+            z = self.norms[norm].apply(x)
+            miss = np.isnan(z)
+            self._tables[key] = (z, miss if miss.any() else None)
+        return self._tables[key]
+
+    def _leaf_values(self, imp: int, norm: int, agg: int) -> np.ndarray:
+        """Leaf table transformed for the aggregation (log / reciprocal), missing as 0."""
+        key = (imp, norm, agg)
+        if key not in self._transformed:
+            z, _ = self._table(imp, norm)
+            method = self.aggs[agg]
+            t = np.log(z) if method == "geometric" else (1.0 / z if method == "harmonic" else z)
+            self._transformed[key] = np.where(np.isnan(t), 0.0, t)
+        return self._transformed[key]
+
+    def scores(self, runs: _Runs) -> np.ndarray:
+        """Root scores, shape ``(R, n_units)``."""
+        n_runs, n_units = len(runs.norm), self.x.shape[0]
+        out = np.empty((n_runs, n_units))
+        combo = np.stack([runs.imp, runs.norm, runs.agg], axis=1)
+        for key in np.unique(combo, axis=0):
+            sel = np.flatnonzero((combo == key).all(axis=1))
+            out[sel] = self._scores_group(tuple(int(k) for k in key), runs.weights[sel], runs.excl[sel])
+        return out
+
+    def _scores_group(self, key: tuple[int, int, int], w: np.ndarray, excl: np.ndarray) -> np.ndarray:
+        imp, norm, agg = key
+        method = self.aggs[agg]
+        tree, g = self.tree, w.shape[0]
+        leaf_t = self._leaf_values(imp, norm, agg)                    # (n_units, m)
+        _, miss = self._table(imp, norm)
+        m = leaf_t.shape[1]
+        leaf_idx = np.array([self.node_pos[c] for c in tree.leaves])
+        wl = w[:, leaf_idx].copy()                                   # (g, m)
+        hit = excl >= 0
+        wl[np.flatnonzero(hit), excl[hit]] = 0.0
+        # every block (aggregate of leaves only) of every run in one matrix product
+        nb = len(self.blocks)
+        big = np.zeros((m, nb, g))
+        for j, blk in enumerate(self.blocks):
+            rows = [self.leaf_pos[c] for c in tree.children[blk]]
+            big[rows, j, :] = wl[:, rows].T
+        big = big.reshape(m, nb * g)
+        num = (leaf_t @ big).reshape(-1, nb, g)
+        den = ((~miss).astype(float) @ big).reshape(-1, nb, g) if miss is not None else big.sum(axis=0).reshape(
+            1, nb, g)
+        values: dict[str, np.ndarray] = {}
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for j, blk in enumerate(self.blocks):
+                values[blk] = _finish(num[:, j], den[:, j], method)      # (n_units, g), NaN if no child
+            for node in self.upper:
+                n_acc = np.zeros((leaf_t.shape[0], g))
+                d_acc = np.zeros((leaf_t.shape[0], g))
+                for kid in tree.children[node]:
+                    wk = w[:, self.node_pos[kid]]                        # (g,)
+                    if kid in self.leaf_pos:
+                        col = self.leaf_pos[kid]
+                        wk = wl[:, col]
+                        v = leaf_t[:, col][:, None]
+                        ok = np.ones((leaf_t.shape[0], 1)) if miss is None else (~miss[:, col])[:, None]
+                    else:
+                        raw = values[kid]
+                        ok = ~np.isnan(raw)
+                        v = np.where(ok, _transform(raw, method), 0.0)
+                    n_acc += v * wk
+                    d_acc += ok * wk
+                values[node] = _finish(n_acc, d_acc, method)
+        return values[tree.root].T
+
+
+def _transform(v: np.ndarray, method: str) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.log(v) if method == "geometric" else (1.0 / v if method == "harmonic" else v)
+
+
+def _finish(num: np.ndarray, den: np.ndarray, method: str) -> np.ndarray:
+    """Back from the weighted sum of transformed values to the mean; NaN where no child was present."""
+    den = np.where(den > 0, den, np.nan)
+    if method == "geometric":
+        return np.exp(num / den)
+    if method == "harmonic":
+        return den / num
+    return num / den
