@@ -1,0 +1,198 @@
+r"""Aggregation over the tree, bottom-up, at every level.
+
+For a node with children :math:`c` and weights :math:`w_c` (renormalised over present children):
+
+* ``arithmetic``: :math:`\sum_c w_c y_c`;
+* ``geometric``: :math:`\prod_c y_c^{w_c}` — needs positive values; the pipeline refuses zeros and
+  negatives with one message (normalise onto e.g. [1, 100]); the kernel's rule for zeros is 0;
+* ``harmonic``: :math:`1 / \sum_c (w_c / y_c)` — same positivity rule;
+* ``copeland``: wins minus losses in weighted pairwise comparisons (non-compensatory; Munda & Nardo
+  2009) — a count, not on the children's scale;
+* ``sum``: :math:`\sum_c w_c y_c` without renormalisation (the SVI sums percentile ranks);
+* ``complementary_geometric`` (INFORM, 0–10 scores): :math:`z_c = 1 + 0.9 (10 - y_c)`,
+  :math:`\bar z = \prod_c z_c^{w_c}`, score :math:`10 - (\bar z - 1)/0.9`.
+
+``missing="skip"`` drops missing children (weights renormalised); ``"propagate"`` makes a node
+missing when any child is missing (the SVI rule). Per node, ``round`` rounds the node value
+(half to even) and ``post`` re-expresses it (e.g. percentile rank of the theme sums); the parent uses
+the re-expressed value unless the node says ``parent_uses: raw``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from territoria.assess import kernels
+from territoria.assess.base import OneOf, Step
+from territoria.assess.tree import CompiledTree
+from territoria.errors import DegenerateIndicatorError
+
+__all__ = ["Aggregate", "aggregate_array", "combine"]
+
+
+def combine(x: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
+    """Aggregate the last axis of ``x`` with weights ``w`` by ``method`` (see the module docstring)."""
+    if method == "arithmetic":
+        return kernels.aggregate_arithmetic(x, w)
+    if method == "geometric":
+        return kernels.aggregate_geometric(x, w)
+    if method == "harmonic":
+        return kernels.aggregate_harmonic(x, w)
+    if method == "sum":
+        wb = np.broadcast_to(w, x.shape)
+        total = np.nansum(x * wb, axis=-1)
+        return np.where(np.isnan(x).all(axis=-1), np.nan, total)
+    if method == "complementary_geometric":
+        z = kernels.aggregate_geometric(1.0 + 0.9 * (10.0 - x), w)
+        return 10.0 - (z - 1.0) / 0.9
+    if method == "copeland":
+        return kernels.aggregate_copeland(x, w)
+    raise ValueError(f"unknown aggregation method {method!r}")
+
+
+def aggregate_array(x: np.ndarray, tree: CompiledTree, *, weights: list[np.ndarray] | None = None,
+                    method: str | None = None, missing: str = "skip",
+                    options: Mapping[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Scores of every code of the tree from a ``(..., n_units, n_leaves)`` array of normalised values.
+
+    Parameters
+    ----------
+    x : ndarray
+        Leaf values in ``tree.leaves`` order; a leading replication axis is allowed.
+    weights : list of ndarray, optional
+        Per node (``tree.nodes`` order) the children's weights; default ``tree.weights``. Each may carry a
+        leading replication axis shaped ``(R, 1, k)`` to perturb weights per replication.
+    method : str, optional
+        Overrides every node's method (an uncertainty alternative).
+    options : mapping, optional
+        Per-node options with attributes ``round``, ``post``, ``parent_uses`` (spec ``NodeSpec``).
+
+    Returns
+    -------
+    reported, raw : ndarray
+        ``(..., n_units, n_leaves + n_nodes)`` in ``tree.codes`` order: the value reported per node
+        (after ``post``) and the raw aggregate.
+    """
+    x = np.asarray(x, dtype=float)
+    n_all = len(tree.leaves) + len(tree.nodes)
+    reported = np.full((*x.shape[:-1], n_all), np.nan)
+    reported[..., : len(tree.leaves)] = x
+    raw = reported.copy()
+    options = options or {}
+    feed = reported.copy()
+    for i, node in enumerate(tree.nodes):
+        kids = tree.children[i]
+        w = tree.weights[i] if weights is None else weights[i]
+        m = method or tree.methods[i]
+        vals = feed[..., kids]
+        value = combine(vals, w, m)
+        if missing == "propagate":
+            value = np.where(np.isnan(vals).any(axis=-1), np.nan, value)
+        opt = options.get(node)
+        if opt is not None and opt.round is not None:
+            value = np.round(value, opt.round)
+        col = len(tree.leaves) + i
+        raw[..., col] = value
+        shown = value
+        if opt is not None and opt.post is not None:
+            shown = _post(value, opt.post)
+        reported[..., col] = shown
+        feed[..., col] = value if (opt is not None and opt.parent_uses == "raw") else shown
+    return reported, raw
+
+
+def _post(value: np.ndarray, post: Any) -> np.ndarray:
+    v = value[..., :, None]
+    if post.method == "percentile_rank":
+        out = kernels.percentile_rank(-v if post.descending else v)
+    elif post.method == "rank":
+        out = kernels.rank(-v if post.descending else v)
+    else:
+        out = kernels.minmax(v)
+    out = out[..., 0]
+    return np.round(out, post.decimals) if post.decimals is not None else out
+
+
+class Aggregate(Step):
+    """Aggregate normalised indicators to every node of the tree (see the module docstring).
+
+    Parameters
+    ----------
+    method : str, default="arithmetic"
+        Default method of nodes that declare none.
+    missing : {"skip", "propagate"}, default="skip"
+
+    Attributes
+    ----------
+    tree_ : CompiledTree
+    raw_ : pandas.DataFrame
+        Node values before ``post`` re-expression (theme sums of the SVI).
+
+    Notes
+    -----
+    A geometric or harmonic node over a child with a value <= 0 raises
+    :class:`~territoria.errors.DegenerateIndicatorError` naming the node, the child and a unit. With
+    several years the units of all years are aggregated together row by row (aggregation is row-wise
+    except ``copeland`` and ``post``, which work within each year).
+    """
+
+    family = "aggregate"
+    method = "aggregate"
+    constraints: ClassVar[dict[str, list[Any]]] = {
+        "method": [OneOf("arithmetic", "geometric", "harmonic", "copeland", "sum", "complementary_geometric")],
+        "missing": [OneOf("skip", "propagate")],
+    }
+
+    def __init__(self, *, method: str = "arithmetic", missing: str = "skip") -> None:
+        self.method = method
+        self.missing = missing
+
+    def _fit(self, table: pd.DataFrame, *, tree: pd.DataFrame | None = None, weights: pd.Series | None = None,
+             options: Mapping[str, Any] | None = None, **_: Any) -> None:
+        frame = tree.copy()
+        frame["method"] = frame["method"].where(frame["method"].notna(), None)
+        if weights is not None:
+            frame["weight"] = frame["code"].map(weights).to_numpy(dtype=float)
+        self.tree_ = CompiledTree.from_frame(frame, leaves=list(table.columns), default_method=self.method)
+        self._options = dict(options or {})
+
+    def _transform(self, table: pd.DataFrame) -> pd.DataFrame:
+        t = self.tree_
+        parts_rep, parts_raw = [], []
+        for rows in _groups_by_year(table):
+            sub = table.iloc[rows]
+            self._check_positive(sub)
+            rep, raw = aggregate_array(sub.to_numpy(dtype=float), t, missing=self.missing, options=self._options)
+            parts_rep.append(pd.DataFrame(rep, index=sub.index, columns=t.codes))
+            parts_raw.append(pd.DataFrame(raw, index=sub.index, columns=t.codes))
+        rep_all = pd.concat(parts_rep).reindex(table.index)
+        self.raw_ = pd.concat(parts_raw).reindex(table.index)
+        return rep_all
+
+    def _check_positive(self, table: pd.DataFrame) -> None:
+        t = self.tree_
+        codes = t.codes
+        for i, node in enumerate(t.nodes):
+            if t.methods[i] not in ("geometric", "harmonic"):
+                continue
+            for k in t.children[i]:
+                child = codes[k]
+                if child in table.columns:
+                    bad = table[child][table[child] <= 0]
+                    if len(bad):
+                        raise DegenerateIndicatorError(
+                            f"aggregate: node {node!r} uses a {t.methods[i]} mean but {child!r} has "
+                            f"{len(bad)} value(s) <= 0 (first: unit {bad.index[0]!r}, value {bad.iloc[0]:g}); "
+                            "normalise onto a positive range (e.g. normalise: {method: minmax, low: 1, "
+                            "high: 100}) or use arithmetic")
+
+
+def _groups_by_year(table: pd.DataFrame) -> list[np.ndarray]:
+    if isinstance(table.index, pd.MultiIndex) and "year" in table.index.names:
+        years = table.index.get_level_values("year")
+        return [np.flatnonzero(years == y) for y in pd.unique(years)]
+    return [np.arange(len(table))]

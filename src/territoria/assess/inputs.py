@@ -1,0 +1,168 @@
+"""Turning a Panel or a wide table into the validated input of the pipeline (before any computation)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from territoria.assess.record import digest
+from territoria.assess.spec import AssessmentSpec
+from territoria.errors import DataError, SpecError
+
+__all__ = ["Prepared", "prepare"]
+
+
+@dataclass
+class Prepared:
+    """The pipeline's input: indicator table, side columns (denominators, groups), directions."""
+
+    table: pd.DataFrame
+    aux: pd.DataFrame
+    direction: pd.Series
+    sha256: str
+    units: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def groups(self, by: str | None) -> pd.Series | None:
+        if by is None:
+            return None
+        if by in self.aux.columns:
+            return self.aux[by]
+        return None
+
+
+def _leaves(spec: AssessmentSpec) -> list[str]:
+    tree = spec.tree_frame()
+    parents = set(tree["parent"].dropna())
+    return [c for c in tree["code"] if c not in parents]
+
+
+def _side_columns(spec: AssessmentSpec) -> list[str]:
+    cols = [r.by for r in spec.denominate.indicators.values()]
+    cols += [c for c in (spec.impute.by, spec.normalise.by) if c]
+    return list(dict.fromkeys(cols))
+
+
+def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[str]) -> tuple[pd.DataFrame, Any]:
+    u = spec.units
+    meta = panel.units
+    keep = meta.index
+    if u.level is not None and "level" in meta:
+        keep = keep[meta.loc[keep, "level"].to_numpy() == u.level]
+    if u.codes:
+        keep = keep[keep.isin(u.codes)]
+    if u.regions:
+        parent = meta["parent"].to_dict() if "parent" in meta else {}
+
+        def inside(code: str) -> bool:
+            cur: Any = code
+            while cur is not None and cur == cur:
+                if cur in u.regions:
+                    return True
+                cur = parent.get(cur)
+            return False
+        keep = keep[[inside(c) for c in keep]]
+    for g in u.groups or []:
+        col = g if g in meta else f"is_{g}"
+        if col not in meta:
+            raise SpecError("units.groups", f"group {g!r} is not a column of the units table")
+        keep = keep[meta.loc[keep, col].fillna(False).astype(bool).to_numpy()]
+    years = spec.year_list or [max(panel.years)]
+    wanted = [c for c in [*leaves, *side] if c in set(panel.indicators)]
+    frames = []
+    for y in years:
+        w = panel.wide(y, wanted).reindex(columns=wanted)
+        w = w[w.index.isin(keep)]
+        if len(years) > 1:
+            w.index = pd.MultiIndex.from_arrays([w.index, np.full(len(w), y)], names=["unit", "year"])
+        frames.append(w)
+    table = pd.concat(frames)
+    table.index.name = table.index.name or "unit"
+    for c in side:
+        if c not in table.columns and c in meta:
+            units_idx = table.index.get_level_values(0)
+            table[c] = meta[c].reindex(units_idx).to_numpy()
+    return table, panel.catalogue
+
+
+def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = None) -> Prepared:
+    """Validate ``data`` against ``spec`` and split it into indicators and side columns.
+
+    Raises one error naming the place for: an indicator of the tree not in the data (with close
+    names), a non-numeric indicator column, a unit with every indicator missing.
+    """
+    from territoria.panel import Panel
+
+    leaves = _leaves(spec)
+    side = _side_columns(spec)
+    catalogue = None
+    if isinstance(data, Panel):
+        frame, catalogue = _from_panel(spec, data, leaves, side)
+        units = data.units if units is None else units
+    elif isinstance(data, pd.DataFrame):
+        frame = data.copy()
+        frame.columns = [str(c) for c in frame.columns]
+        if frame.index.name is None and not isinstance(frame.index, pd.MultiIndex):
+            frame.index.name = "unit"
+    else:
+        raise DataError(f"Assessment.run: expected a Panel or a DataFrame, got {type(data).__name__}")
+    missing = [c for c in leaves if c not in frame.columns]
+    if missing:
+        from rapidfuzz import process
+
+        close = [m[0] for m in process.extract(missing[0], list(map(str, frame.columns)), limit=3, score_cutoff=60)]
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise SpecError(spec.node_path(missing[0]),
+                        f"unknown indicator {missing[0]!r}: not a column of the data{hint}"
+                        + (f" ({len(missing)} indicators missing in all: {', '.join(missing[:8])})"
+                           if len(missing) > 1 else ""))
+    aux = pd.DataFrame(index=frame.index)
+    for c in side:
+        if c in frame.columns:
+            aux[c] = frame[c]
+        elif units is not None and c in units.columns:
+            aux[c] = units[c].reindex(frame.index.get_level_values(0)).to_numpy()
+        else:
+            where = "denominate" if c in [r.by for r in spec.denominate.indicators.values()] else "impute.by"
+            raise SpecError(where, f"column {c!r} is not in the data nor in the units table")
+    table = frame[leaves].copy()
+    for c in leaves:
+        col = table[c]
+        if not pd.api.types.is_numeric_dtype(col):
+            conv = pd.to_numeric(col.astype("string").str.strip().str.replace(",", ".", regex=False),
+                                 errors="coerce")
+            bad = conv.isna() & col.notna() & (col.astype("string").str.strip() != "")
+            if bad.any():
+                unit = bad[bad].index[0]
+                raise DataError(f"indicator column {c!r} is not numeric: unit {unit!r} has {col[unit]!r} "
+                                f"({int(bad.sum())} such cell(s)); expected a number or an empty cell")
+            table[c] = conv
+        table[c] = table[c].astype(float)
+    codes = [float(v) for v in spec.missing_codes]
+    if codes:
+        table = table.mask(table.isin(codes))
+        for c in aux.columns:
+            if pd.api.types.is_numeric_dtype(aux[c]):
+                aux[c] = aux[c].mask(aux[c].isin(codes))
+    empty = table.isna().all(axis=1)
+    if empty.any():
+        who = ", ".join(map(str, empty[empty].index[:5]))
+        raise DataError(f"{int(empty.sum())} unit(s) have every indicator missing: {who}; "
+                        "remove them (units: codes: [...]) or supply data")
+    if table.empty:
+        raise DataError("no unit left after the units filter / year selection of the spec")
+    direction = pd.Series(1.0, index=leaves)
+    tree = spec.tree_frame().set_index("code")
+    for c in leaves:
+        d = tree.at[c, "direction"]
+        if not np.isnan(d):
+            direction[c] = d
+        elif catalogue is not None and c in catalogue:
+            cd = catalogue[c].direction
+            direction[c] = float(cd) if cd in (1, -1) else 1.0
+    sha = hashlib.sha256((digest(table) + digest(aux)).encode()).hexdigest()
+    return Prepared(table=table, aux=aux, direction=direction, sha256=sha, units=units)

@@ -1,0 +1,194 @@
+r"""Normalisation: put indicators on one scale, with directions applied.
+
+Directions :math:`d_j \in \{+1, -1\}` (+1: higher is better) are applied here. Methods:
+
+* ``minmax``: :math:`y = low + (high - low)(d x - m)/(M - m)`, :math:`m, M` the min and max of
+  :math:`d x` over the reference rows (``reference="pooled"``: every row, i.e. goalposts fixed across
+  years; an integer: the rows of that year);
+* ``goalposts``: as ``minmax`` with :math:`m, M` fixed per indicator in the spec (``goalposts``);
+* ``zscore``: :math:`y = d (x - \bar x)/s`;
+* ``rank``: ascending rank of :math:`d x`, ties at the lowest rank;
+* ``percentile_rank``: :math:`p = (r - 1)/(n - 1)` (SVI convention); for :math:`d = -1`,
+  :math:`1 - p(x)` as the SVI inverts per-capita income; ``decimals`` rounds half to even;
+* ``distance``: ratio to the reference mean, :math:`y = x / \bar x` (:math:`\bar x` over all reference
+  units or over the unit's group ``by``); for :math:`d = -1`, :math:`y = 2 - x/\bar x`;
+* ``none``: values unchanged (directions still applied as :math:`d x`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from territoria.assess import kernels
+from territoria.assess.base import OneOf, Step
+from territoria.errors import DataError, SpecError
+
+__all__ = ["NORMALISE_METHODS", "Normalise", "normalise_array"]
+
+NORMALISE_METHODS: tuple[str, ...] = ("none", "minmax", "zscore", "rank", "percentile_rank", "distance",
+                                      "goalposts")
+
+
+def normalise_array(x: np.ndarray, method: str = "minmax", *, direction: np.ndarray | None = None,
+                    low: float = 0.0, high: float = 100.0, decimals: int | None = None,
+                    ref_min: np.ndarray | None = None, ref_max: np.ndarray | None = None) -> np.ndarray:
+    """Normalise a ``(..., n_units, n_indicators)`` array (vectorised; no groups, reference = all rows).
+
+    The array form used by the uncertainty analysis; :class:`Normalise` is the recorded step.
+    ``direction`` is a vector of +1/-1 per indicator (default all +1).
+    """
+    x = np.asarray(x, dtype=float)
+    d = np.ones(x.shape[-1]) if direction is None else np.asarray(direction, dtype=float)
+    if method == "none":
+        return x * d
+    if method in ("minmax", "goalposts"):
+        lo = None if ref_min is None else np.where(d > 0, ref_min, -np.asarray(ref_max))
+        hi = None if ref_max is None else np.where(d > 0, ref_max, -np.asarray(ref_min))
+        return kernels.minmax(x * d, low=low, high=high, ref_min=lo, ref_max=hi)
+    if method == "zscore":
+        return kernels.zscore(x) * d
+    if method == "rank":
+        return kernels.rank(x * d)
+    if method == "percentile_rank":
+        p = kernels.percentile_rank(x)
+        p = np.where(d > 0, p, 1.0 - p)
+        return np.round(p, decimals) if decimals is not None else p
+    if method == "distance":
+        with np.errstate(all="ignore"):
+            ratio = x / np.nanmean(x, axis=-2, keepdims=True)
+        return np.where(d > 0, ratio, 2.0 - ratio)
+    raise ValueError(f"unknown normalisation method {method!r}; expected one of {NORMALISE_METHODS}")
+
+
+class Normalise(Step):
+    """Normalise every indicator (see the module docstring for the formulas).
+
+    Parameters
+    ----------
+    method : str, default="minmax"
+        One of ``none, minmax, zscore, rank, percentile_rank, distance, goalposts``.
+    low, high : float, default=0.0, 100.0
+        Target range of ``minmax`` / ``goalposts``.
+    decimals : int or None, default=None
+        Rounding of ``percentile_rank`` (the SVI uses 4).
+    reference : "pooled" or int, default="pooled"
+        Rows the parameters are learned on: all rows (fixed goalposts across years) or one year.
+    by : str or None, default=None
+        Group column for ``distance`` (ratio to the group mean).
+    goalposts : dict, default=None
+        ``{indicator: (min, max)}`` for ``goalposts``.
+    clip : bool, default=False
+        Clip ``minmax`` / ``goalposts`` results into ``[low, high]``.
+
+    Attributes
+    ----------
+    direction_ : pandas.Series
+        +1/-1 per indicator used.
+    ref_min_, ref_max_ : pandas.Series
+        Reference bounds in the original (undirected) units (``minmax``, ``goalposts``).
+    ref_mean_, ref_std_ : pandas.Series
+        Reference mean and standard deviation (``zscore``, ``distance``).
+
+    Notes
+    -----
+    Missing values are ignored when fitting and stay missing. A constant indicator scores the
+    midpoint under ``minmax`` and 0 under ``zscore``. Ranks and percentile ranks are computed within
+    each year (they have no fixed goalposts).
+    """
+
+    family = "normalise"
+    method = "normalise"
+    constraints: ClassVar[dict[str, list[Any]]] = {
+        "method": [OneOf(*NORMALISE_METHODS)],
+        "low": [float],
+        "high": [float],
+        "decimals": [int, None],
+        "reference": [OneOf("pooled"), int],
+        "by": [str, None],
+        "goalposts": [dict, None],
+        "clip": [bool],
+    }
+
+    def __init__(self, *, method: str = "minmax", low: float = 0.0, high: float = 100.0,
+                 decimals: int | None = None, reference: str | int = "pooled", by: str | None = None,
+                 goalposts: dict[str, tuple[float, float]] | None = None, clip: bool = False) -> None:
+        self.method = method
+        self.low = low
+        self.high = high
+        self.decimals = decimals
+        self.reference = reference
+        self.by = by
+        self.goalposts = goalposts
+        self.clip = clip
+
+    def _fit(self, table: pd.DataFrame, *, direction: pd.Series | None = None,
+             groups: pd.Series | None = None, **_: Any) -> None:
+        if not self.low < self.high:
+            raise self.parameter_error("low", f"must be smaller than high={self.high!r}, got {self.low!r}")
+        d = (direction if direction is not None else pd.Series(1.0, index=table.columns))
+        self.direction_ = d.reindex(table.columns).fillna(1.0).astype(float)
+        ref = table
+        if self.reference != "pooled":
+            if not (isinstance(table.index, pd.MultiIndex) and "year" in table.index.names):
+                ref = table
+            else:
+                ref = table.xs(self.reference, level="year", drop_level=False)
+                if ref.empty:
+                    raise SpecError("normalise.reference", f"reference year {self.reference} is not in the data")
+        if self.method in ("minmax", "goalposts"):
+            if self.method == "goalposts":
+                gp = self.goalposts or {}
+                missing = [c for c in table.columns if c not in gp]
+                if missing:
+                    raise SpecError(f"normalise.goalposts.{missing[0]}",
+                                    f"no goalposts for {missing[0]!r}; give [min, max] for every indicator")
+                self.ref_min_ = pd.Series({c: float(gp[c][0]) for c in table.columns})
+                self.ref_max_ = pd.Series({c: float(gp[c][1]) for c in table.columns})
+            else:
+                self.ref_min_, self.ref_max_ = ref.min(), ref.max()
+        if self.method in ("zscore", "distance"):
+            self.ref_mean_, self.ref_std_ = ref.mean(), ref.std(ddof=1)
+            if self.method == "distance":
+                zero = self.ref_mean_[self.ref_mean_ == 0]
+                if len(zero):
+                    raise DataError(f"normalise.distance: indicator {zero.index[0]!r} has mean 0 in the "
+                                    "reference; a ratio to the mean is undefined. Use minmax or zscore")
+        self._groups = groups
+
+    def _transform(self, table: pd.DataFrame) -> pd.DataFrame:
+        x = table.to_numpy(dtype=float)
+        d = self.direction_.to_numpy()
+        m = self.method
+        if m in ("minmax", "goalposts"):
+            y = normalise_array(x, "minmax", direction=d, low=self.low, high=self.high,
+                                ref_min=self.ref_min_.to_numpy(), ref_max=self.ref_max_.to_numpy())
+            if self.clip:
+                y = np.clip(y, self.low, self.high)
+        elif m == "zscore":
+            y = kernels.zscore(x, mean=self.ref_mean_.to_numpy(), std=self.ref_std_.to_numpy()) * d
+        elif m == "distance" and self.by is not None:
+            if self._groups is None:
+                raise SpecError("normalise.by", f"group column {self.by!r} is not in the data")
+            means = table.groupby(self._groups.reindex(table.index)).transform("mean").to_numpy()
+            ratio = x / means
+            y = np.where(d > 0, ratio, 2.0 - ratio)
+        elif m == "distance":
+            ratio = x / self.ref_mean_.to_numpy()
+            y = np.where(d > 0, ratio, 2.0 - ratio)
+        elif m in ("rank", "percentile_rank"):
+            y = np.full_like(x, np.nan)
+            for rows in _year_rows(table):
+                y[rows] = normalise_array(x[rows], m, direction=d, decimals=self.decimals)
+        else:
+            y = x * d
+        return pd.DataFrame(y, index=table.index, columns=table.columns)
+
+
+def _year_rows(table: pd.DataFrame) -> list[np.ndarray]:
+    if isinstance(table.index, pd.MultiIndex) and "year" in table.index.names:
+        years = table.index.get_level_values("year")
+        return [np.flatnonzero(years == y) for y in pd.unique(years)]
+    return [np.arange(len(table))]

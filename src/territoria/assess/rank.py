@@ -1,0 +1,54 @@
+"""Ranks of the aggregate scores (1 = highest by default; ties take the lowest rank of their group)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from territoria.assess import kernels
+from territoria.assess.base import OneOf, Step
+
+__all__ = ["Rank"]
+
+
+class Rank(Step):
+    """Rank units on every aggregate, within each year.
+
+    Parameters
+    ----------
+    descending : bool, default=True
+        Rank 1 = highest score.
+    ties : {"min", "max", "average", "dense"}, default="min"
+
+    Notes
+    -----
+    Units with a missing score get no rank. Returns a table of ranks with one column per aggregate.
+    """
+
+    family = "rank"
+    method = "rank"
+    constraints: ClassVar[dict[str, list[Any]]] = {
+        "descending": [bool],
+        "ties": [OneOf("min", "max", "average", "dense")],
+    }
+
+    def __init__(self, *, descending: bool = True, ties: str = "min") -> None:
+        self.descending = descending
+        self.ties = ties
+
+    def _fit(self, table: pd.DataFrame, **_: Any) -> None:
+        self.n_units_ = len(table)
+
+    def _transform(self, table: pd.DataFrame) -> pd.DataFrame:
+        out = np.full(table.shape, np.nan)
+        x = table.to_numpy(dtype=float)
+        if isinstance(table.index, pd.MultiIndex) and "year" in table.index.names:
+            years = table.index.get_level_values("year")
+            groups = [np.flatnonzero(years == y) for y in pd.unique(years)]
+        else:
+            groups = [np.arange(len(table))]
+        for rows in groups:
+            out[rows] = kernels.rank_scores(x[rows].T, descending=self.descending, ties=self.ties).T
+        return pd.DataFrame(out, index=table.index, columns=table.columns)

@@ -1,0 +1,190 @@
+"""The Result of an assessment: every intermediate table, the record of steps, and ways to use them."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from territoria.assess.inputs import Prepared
+from territoria.assess.record import StepRecord, library_versions
+from territoria.assess.spec import AssessmentSpec
+from territoria.errors import SpecError
+
+__all__ = ["Result", "compare"]
+
+_STAGES = ("raw", "denominated", "imputed", "treated", "normalised", "aggregated")
+
+
+@dataclass
+class Result:
+    """What ``Assessment.run`` returns.
+
+    Attributes
+    ----------
+    spec : AssessmentSpec
+    tables : dict of DataFrame
+        ``raw, denominated, imputed, treated, normalised`` (units × indicators), ``aggregated`` (every code
+        of the tree: indicators normalised, aggregates scored), ``aggregated_raw`` (before ``post``),
+        ``ranks`` (per aggregate), ``grades`` (column ``level``), ``weights`` (weight, effective),
+        ``imputed_mask``, ``treated_mask``, and ``flags`` when the spec asks for them.
+    log : list of StepRecord
+    contributions : DataFrame
+        Long table (index: unit) with ``parent, code, to, contribution`` (see ``contrib``).
+    weights : Series
+        Relative weight per tree code as used.
+    data_sha256 : str
+        SHA-256 of the validated input (indicators and side columns).
+    versions : dict
+        Library versions at run time.
+    """
+
+    spec: AssessmentSpec
+    tables: dict[str, pd.DataFrame]
+    log: list[StepRecord]
+    contributions: pd.DataFrame
+    weights: pd.Series
+    data_sha256: str
+    versions: dict[str, str]
+    prepared: Prepared | None = field(default=None, repr=False)
+
+    # -- views -------------------------------------------------------------------------------
+    @property
+    def tree(self) -> pd.DataFrame:
+        return self.spec.tree_frame()
+
+    @property
+    def root(self) -> str:
+        t = self.tree
+        return str(t.loc[t["parent"].isna(), "code"].iloc[0])
+
+    @property
+    def aggregates(self) -> list[str]:
+        t = self.tree
+        parents = set(t["parent"].dropna())
+        return [c for c in t.sort_values("level", ascending=False, kind="stable")["code"] if c in parents]
+
+    @property
+    def scores(self) -> pd.Series:
+        return self.tables["aggregated"][self.root]
+
+    @property
+    def ranks(self) -> pd.Series:
+        return self.tables["ranks"][self.root].rename("rank")
+
+    @property
+    def grades(self) -> pd.Series:
+        return self.tables["grades"]["level"]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Output table: the unit index, every aggregate by its spec name, ``rank``, ``level``."""
+        out = self.tables["aggregated"][self.aggregates].copy()
+        out["rank"] = self.tables["ranks"][self.root].astype("Int64")
+        out["level"] = self.tables["grades"]["level"]
+        return out.sort_values(["rank"], kind="stable")
+
+    def tidy(self) -> pd.DataFrame:
+        """One long table: unit (and year), level, code, stage, value."""
+        levels = dict(zip(self.tree["code"], self.tree["level"], strict=True))
+        frames = []
+        for stage in (*_STAGES, "ranks"):
+            table = self.tables.get(stage)
+            if table is None:
+                continue
+            long = table.stack(future_stack=True).rename("value").reset_index()
+            long = long.rename(columns={long.columns[-2]: "code"})
+            long["stage"] = "rank" if stage == "ranks" else stage
+            long["level"] = long["code"].map(levels).astype("Int64")
+            frames.append(long)
+        out = pd.concat(frames, ignore_index=True)
+        ids = [c for c in out.columns if c not in ("code", "stage", "level", "value")]
+        return out[[*ids, "level", "code", "stage", "value"]]
+
+    # -- rerun ---------------------------------------------------------------------------------
+    def rerun(self, address: str | None = None, **change: Any) -> Result:
+        """Rebuild with one change, replaying from the changed step.
+
+        ``rerun("normalise", method="zscore")``, ``rerun(normalise__method="zscore")`` or
+        ``rerun("tree.social", weight=2)``; ``rerun()`` replays everything (bit-identical).
+        """
+        from territoria.assess.pipeline import STEPS, Assessment
+
+        if self.prepared is None:
+            raise SpecError("rerun", "this Result was loaded without its input; run the assessment again")
+        if address is None and change:
+            keys = {k.split("__", 1)[0] for k in change}
+            if len(keys) != 1 or any("__" not in k for k in change):
+                raise SpecError("rerun", "give one address: rerun('normalise', method=...) or step__param=...")
+            address = keys.pop()
+            change = {k.split("__", 1)[1]: v for k, v in change.items()}
+        raw = self.spec.to_mapping()
+        start: str | None = None
+        if address is not None and address.startswith("tree"):
+            code = address.split(".", 1)[1] if "." in address else ""
+            rows = [{"code": r.code, "parent": r.parent, **r.model_dump(exclude={"code", "parent"})}
+                    for r in self.spec.node_options().values()]
+            if code not in {r["code"] for r in rows}:
+                raise SpecError(address, f"{code!r} is not a node of the tree")
+            for r in rows:
+                if r["code"] == code:
+                    r.update(change)
+            raw["tree"] = rows
+            start = "weight"
+        elif address is not None:
+            if address not in STEPS and address != "uncertainty":
+                raise SpecError(address, f"unknown step; valid addresses: {', '.join(STEPS)}, tree.<code>")
+            section = dict(raw.get(address) or {})
+            section.update(change)
+            raw[address] = section
+            start = address
+        spec = AssessmentSpec.from_mapping(raw)
+        return Assessment(spec).execute(self.prepared, start=start if change else None, previous=self)
+
+    # -- persistence ---------------------------------------------------------------------------------
+    def save(self, directory: str | Path) -> Path:
+        """Write tables as parquet and the spec, log, hash and versions as JSON."""
+        d = Path(directory)
+        (d / "tables").mkdir(parents=True, exist_ok=True)
+        for name, table in {**self.tables, "contributions": self.contributions}.items():
+            frame = table.copy()
+            frame.columns = [str(c) for c in frame.columns]
+            frame.to_parquet(d / "tables" / f"{name}.parquet")
+        meta = {"spec": self.spec.to_mapping(), "log": [r.to_dict() for r in self.log],
+                "weights": {str(k): float(v) for k, v in self.weights.items()},
+                "data_sha256": self.data_sha256, "versions": self.versions}
+        (d / "result.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
+        return d
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Result:
+        """Read a saved Result; warns when library versions differ from the saving run."""
+        d = Path(directory)
+        meta = json.loads((d / "result.json").read_text(encoding="utf-8"))
+        tables = {p.stem: pd.read_parquet(p) for p in sorted((d / "tables").glob("*.parquet"))}
+        contrib = tables.pop("contributions")
+        now = library_versions()
+        diff = {k: (v, now.get(k)) for k, v in meta["versions"].items() if now.get(k) != v}
+        if diff:
+            warnings.warn(f"Result saved with other library versions: {diff}", stacklevel=2)
+        return cls(spec=AssessmentSpec.from_mapping(meta["spec"]), tables=tables,
+                   log=[StepRecord.from_dict(r) for r in meta["log"]], contributions=contrib,
+                   weights=pd.Series(meta["weights"], dtype=float), data_sha256=meta["data_sha256"],
+                   versions=meta["versions"])
+
+
+def compare(a: Result, b: Result, *, code: str | None = None) -> pd.DataFrame:
+    """Rank shifts between two results on one aggregate (default: the root of ``a``).
+
+    Columns: ``score_a, score_b, rank_a, rank_b, shift`` (= rank_b - rank_a; negative = moved up),
+    ``abs_shift``; sorted by ``abs_shift`` descending.
+    """
+    code = code or a.root
+    out = pd.DataFrame({"score_a": a.tables["aggregated"][code], "score_b": b.tables["aggregated"][code],
+                        "rank_a": a.tables["ranks"][code], "rank_b": b.tables["ranks"][code]})
+    out["shift"] = out["rank_b"] - out["rank_a"]
+    out["abs_shift"] = out["shift"].abs()
+    return out.sort_values(["abs_shift", "rank_a"], ascending=[False, True], kind="stable")

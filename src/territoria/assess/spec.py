@@ -1,0 +1,281 @@
+"""The assessment spec: everything that decides a result, validated before any computation.
+
+A spec is a YAML file read into :class:`AssessmentSpec` (pydantic, unknown keys forbidden). Errors
+are :class:`~territoria.errors.SpecError` naming the key path, e.g.
+``tree.vulnerability.children.social.children.unemployment_rate.weight``.
+
+The indicator tree is either a nested mapping (``name: {weight, method, children: {...}}``, any
+depth; a leaf may be written as ``name:`` with no body) or a flat list of rows
+(``- {code, parent, weight, ...}``, COINr's iMeta shape). :meth:`AssessmentSpec.tree_frame` returns the
+contract tree DataFrame (code, parent, weight, level, method, direction).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from territoria.errors import SpecError
+
+__all__ = [
+    "AGGREGATE_METHODS", "AggregateSpec", "AssessmentSpec", "DenominateRule", "DenominateSpec", "FlagsSpec",
+    "GradeSpec", "ImputeSpec", "NodeSpec", "NormaliseSpec", "PostSpec", "RankSpec", "TreatSpec", "TreeRow",
+    "UncertaintySpec", "UnitsSpec", "WeightSpec", "spec_error_from",
+]
+
+AggMethod = Literal["arithmetic", "geometric", "harmonic", "copeland", "sum", "complementary_geometric"]
+AGGREGATE_METHODS: tuple[str, ...] = ("arithmetic", "geometric", "harmonic", "copeland", "sum",
+                                      "complementary_geometric")
+NormMethod = Literal["none", "minmax", "zscore", "rank", "percentile_rank", "distance", "goalposts"]
+ImputeMethod = Literal["none", "mean", "median", "locf", "linear"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PostSpec(_Model):
+    """Re-expression of a node's score after aggregation (the SVI ranks its theme sums again)."""
+
+    method: Literal["percentile_rank", "rank", "minmax"] = "percentile_rank"
+    decimals: int | None = None
+    descending: bool = False
+
+
+class _NodeOptions(_Model):
+    weight: float = Field(1.0, ge=0)
+    direction: Literal[1, -1] | None = None
+    method: AggMethod | None = None
+    label: str | None = None
+    round: int | None = Field(None, ge=0, le=12)
+    post: PostSpec | None = None
+    parent_uses: Literal["post", "raw"] = "post"
+
+
+class NodeSpec(_NodeOptions):
+    """One node of the nested tree; a node without ``children`` is an indicator (leaf)."""
+
+    children: dict[str, NodeSpec | None] | None = None
+
+
+class TreeRow(_NodeOptions):
+    """One row of the flat tree form (``parent: null`` for the root)."""
+
+    code: str
+    parent: str | None = None
+
+
+class UnitsSpec(_Model):
+    level: str | None = None
+    groups: list[str] | None = None
+    regions: list[str] | None = None
+    codes: list[str] | None = None
+
+
+class DenominateRule(_Model):
+    by: str
+    kind: Literal["per_capita", "per_100", "per_1000", "per_10000", "per_km2", "share", "ratio"] = "ratio"
+
+
+class DenominateSpec(_Model):
+    indicators: dict[str, DenominateRule] = Field(default_factory=dict)
+
+
+class ImputeSpec(_Model):
+    method: ImputeMethod = "none"
+    by: str | None = None
+
+
+class TreatSpec(_Model):
+    method: Literal["none", "winsorise", "log"] = "none"
+    skew: float = Field(2.0, gt=0)
+    kurt: float = Field(3.5, gt=0)
+    winmax: int = Field(5, ge=0)
+    fallback: Literal["log", "none"] = "log"
+    exclude: list[str] = Field(default_factory=list)
+
+
+class NormaliseSpec(_Model):
+    method: NormMethod = "minmax"
+    low: float = 0.0
+    high: float = 100.0
+    decimals: int | None = None
+    reference: Literal["pooled"] | int = "pooled"
+    by: str | None = None
+    goalposts: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    clip: bool = False
+
+
+class WeightSpec(_Model):
+    method: Literal["given", "equal", "equal_within_blocks", "pca", "file"] = "given"
+    file: str | None = None
+    sum_to: float | None = None
+
+    @model_validator(mode="after")
+    def _file_needs_path(self) -> WeightSpec:
+        if self.method == "file" and not self.file:
+            raise ValueError("method 'file' needs 'file: path/to/weights.csv' (code,weight) or .yaml")
+        return self
+
+
+class AggregateSpec(_Model):
+    method: AggMethod = "arithmetic"
+    missing: Literal["skip", "propagate"] = "skip"
+
+
+class RankSpec(_Model):
+    on: str | None = None
+    descending: bool = True
+    ties: Literal["min", "max", "average", "dense"] = "min"
+
+
+class GradeSpec(_Model):
+    method: Literal["none", "thresholds", "quantiles", "jenks"] = "none"
+    on: str | None = None
+    thresholds: list[float] = Field(default_factory=list)
+    k: int | None = Field(None, ge=2)
+    labels: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _labels_match(self) -> GradeSpec:
+        if self.method == "none":
+            return self
+        n = len(self.thresholds) + 1 if self.method == "thresholds" else (self.k or len(self.labels))
+        if self.method == "thresholds" and sorted(self.thresholds) != self.thresholds:
+            raise ValueError(f"thresholds must be increasing, got {self.thresholds}")
+        if self.labels and len(self.labels) != n:
+            raise ValueError(f"{len(self.labels)} labels for {n} classes; give one label per class, "
+                             "from the lowest score to the highest")
+        if n < 2:
+            raise ValueError("a graded scale needs at least 2 classes (k or labels or thresholds)")
+        return self
+
+
+class FlagsSpec(_Model):
+    threshold: float
+    stage: Literal["normalised", "raw"] = "normalised"
+    above: bool = True
+
+
+class UncertaintySpec(_Model):
+    n: int = Field(1000, ge=1)
+    seed: int | None = None
+    weights: float = Field(0.0, ge=0, le=1)
+    normalise: list[NormaliseSpec] = Field(default_factory=list)
+    aggregate: list[AggMethod] = Field(default_factory=list)
+    impute: list[ImputeMethod] = Field(default_factory=list)
+    exclude_one: bool = False
+
+
+class AssessmentSpec(_Model):
+    """A validated assessment spec (see the module docstring and ``docs/assessment.md``)."""
+
+    name: str = "assessment"
+    description: str = ""
+    citation: str = ""
+    seed: int = 0
+    units: UnitsSpec = Field(default_factory=UnitsSpec)
+    year: int | None = None
+    years: list[int] | None = None
+    missing_codes: list[float] = Field(default_factory=list)
+    tree: dict[str, NodeSpec] | list[TreeRow]
+    denominate: DenominateSpec = Field(default_factory=DenominateSpec)
+    impute: ImputeSpec = Field(default_factory=ImputeSpec)
+    treat: TreatSpec = Field(default_factory=TreatSpec)
+    normalise: NormaliseSpec = Field(default_factory=NormaliseSpec)
+    weight: WeightSpec = Field(default_factory=WeightSpec)
+    aggregate: AggregateSpec = Field(default_factory=AggregateSpec)
+    rank: RankSpec = Field(default_factory=RankSpec)
+    grade: GradeSpec = Field(default_factory=GradeSpec)
+    flags: FlagsSpec | None = None
+    uncertainty: UncertaintySpec | None = None
+
+    @model_validator(mode="after")
+    def _check_tree(self) -> AssessmentSpec:
+        from territoria.assess.tree import build_rows
+
+        build_rows(self)          # raises SpecError on a cycle, duplicate, empty block, several roots
+        if self.year is not None and self.years:
+            raise SpecError("years", "give either 'year' or 'years', not both")
+        return self
+
+    # -- construction ---------------------------------------------------------------------------
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> AssessmentSpec:
+        """Read and validate a spec file; relative ``weight.file`` paths resolve against its folder."""
+        path = Path(path)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        except FileNotFoundError as exc:
+            raise SpecError("<file>", f"spec file not found: {path}", file=str(path)) from exc
+        except yaml.YAMLError as exc:
+            raise SpecError("<file>", f"not valid YAML: {exc}", file=str(path)) from exc
+        spec = cls.from_mapping(raw, file=str(path))
+        if spec.weight.file and not Path(spec.weight.file).is_absolute():
+            spec.weight.file = str((path.parent / spec.weight.file).resolve())
+        return spec
+
+    @classmethod
+    def from_mapping(cls, raw: Any, *, file: str | None = None) -> AssessmentSpec:
+        """Validate a mapping (as read from YAML); errors become :class:`SpecError`."""
+        if not isinstance(raw, dict):
+            raise SpecError("<root>", f"a spec is a mapping of sections, got {type(raw).__name__}", file=file)
+        try:
+            return cls.model_validate(raw)
+        except SpecError as exc:
+            raise SpecError(exc.path, exc.message, file=file) from None
+        except ValidationError as exc:
+            raise spec_error_from(exc, file=file) from None
+
+    def to_mapping(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=False)
+
+    # -- views -------------------------------------------------------------------------------
+    def tree_frame(self) -> pd.DataFrame:
+        """The contract tree: code, parent, weight, level (1 = indicator), method, direction."""
+        from territoria.assess.tree import tree_frame
+
+        return tree_frame(self)
+
+    def node_options(self) -> dict[str, _NodeOptions]:
+        """Per-node options (round, post, parent_uses, ...) keyed by code."""
+        from territoria.assess.tree import build_rows
+
+        return {row.code: row for row, _ in build_rows(self)}
+
+    def node_path(self, code: str) -> str:
+        """The YAML key path of a node, for messages."""
+        from territoria.assess.tree import build_rows
+
+        for row, path in build_rows(self):
+            if row.code == code:
+                return path
+        return f"tree.{code}"
+
+    @property
+    def year_list(self) -> list[int] | None:
+        if self.years:
+            return list(self.years)
+        return [self.year] if self.year is not None else None
+
+
+def spec_error_from(exc: ValidationError, *, file: str | None = None) -> SpecError:
+    """The first pydantic error as a SpecError with a dotted key path."""
+    err = exc.errors()[0]
+    inner = (err.get("ctx") or {}).get("error")
+    if isinstance(inner, SpecError):
+        return SpecError(inner.path, inner.message, file=file)
+    loc = [str(p) for p in err["loc"] if not str(p).startswith(("function-after", "function-before"))]
+    loc = [p for p in loc if p not in ("NodeSpec", "TreeRow", "list[TreeRow]", "dict[str,NodeSpec]",
+                                       "dict[str,nullable[NodeSpec]]")]
+    path = ".".join(loc) or "<root>"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key (check the spelling; see docs/assessment.md for the keys of this section)"
+    elif "input" in err and err["type"] not in ("missing",):
+        msg = f"{msg}; got {err['input']!r}"
+    return SpecError(path, msg, file=file)

@@ -1,0 +1,133 @@
+r"""Weighting: the relative weight of every node of the tree among its siblings.
+
+Methods:
+
+* ``given`` — the weights written in the tree;
+* ``equal_within_blocks`` — every child of a node weighs 1 (COINr's default equal weights);
+* ``equal`` — every indicator has the same effective weight in the composite: a node weighs the
+  number of indicators below it (exact for arithmetic aggregation);
+* ``pca`` — for a block of indicators, :math:`w_j \propto \lambda_1 a_{1j}^2`, the squared loading
+  of indicator *j* on the first principal component of the block's correlation matrix (Nicoletti
+  et al. 2000; OECD & JRC 2008, section 6.1); higher nodes weigh 1 each;
+* ``file`` — weights supplied as a mapping code → weight (read from a CSV/YAML of expert (AHP)
+  weights by :func:`territoria.assess.io.read_weights`); codes not listed keep the tree weight.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from territoria.assess.base import OneOf, Step
+from territoria.errors import SpecError
+
+__all__ = ["Weight", "check_weight_sums", "pca_weights"]
+
+
+def pca_weights(block: pd.DataFrame) -> pd.Series:
+    """Squared first-component loadings of a block, scaled to sum 1 (complete rows only)."""
+    data = block.dropna()
+    if len(data) < 3 or block.shape[1] < 2:
+        return pd.Series(1.0 / block.shape[1], index=block.columns)
+    corr = np.corrcoef(data.to_numpy(dtype=float), rowvar=False)
+    corr = np.nan_to_num(corr, nan=0.0)
+    _, vecs = np.linalg.eigh(corr)
+    loading = vecs[:, -1] ** 2
+    return pd.Series(loading / loading.sum(), index=block.columns)
+
+
+def check_weight_sums(tree: pd.DataFrame, total: float, paths: dict[str, str] | None = None) -> None:
+    """Raise when the weights of any sibling set do not sum to ``total`` (tolerance 1e-6)."""
+    for parent, kids in tree.dropna(subset=["parent"]).groupby("parent", sort=False):
+        s = float(kids["weight"].sum())
+        if abs(s - total) > 1e-6:
+            where = (paths or {}).get(str(parent), f"tree.{parent}")
+            listed = ", ".join(f"{c}={w:g}" for c, w in zip(kids["code"], kids["weight"], strict=True))
+            raise SpecError(f"{where}.children", f"weights of the children of {parent!r} sum to {s:g}, "
+                                                 f"but weight.sum_to says {total:g} ({listed})")
+
+
+class Weight(Step):
+    """Decide the weight of every node (see the module docstring).
+
+    Parameters
+    ----------
+    method : {"given", "equal", "equal_within_blocks", "pca", "file"}, default="given"
+    values : dict or None, default=None
+        Code → weight for ``file`` (already read).
+    sum_to : float or None, default=None
+        When set, the weights of every sibling set must sum to it (checked on the given weights).
+
+    Attributes
+    ----------
+    weights_ : pandas.Series
+        Relative weight per tree code.
+    effective_ : pandas.Series
+        Weight of each indicator in the composite: the product of normalised weights along its path.
+
+    Notes
+    -----
+    ``pca`` is fitted on the normalised table with complete rows only; other methods ignore the data.
+    """
+
+    family = "weight"
+    method = "weight"
+    constraints: ClassVar[dict[str, list[Any]]] = {
+        "method": [OneOf("given", "equal", "equal_within_blocks", "pca", "file")],
+        "values": [dict, None],
+        "sum_to": [float, None],
+    }
+
+    def __init__(self, *, method: str = "given", values: dict[str, float] | None = None,
+                 sum_to: float | None = None) -> None:
+        self.method = method
+        self.values = values
+        self.sum_to = sum_to
+
+    def _fit(self, table: pd.DataFrame, *, tree: pd.DataFrame | None = None,
+             paths: dict[str, str] | None = None, **_: Any) -> None:
+        if tree is None:
+            raise SpecError("weight", "the weight step needs the tree")
+        if self.sum_to is not None and self.method == "given":
+            check_weight_sums(tree, float(self.sum_to), paths)
+        w = pd.Series(tree["weight"].to_numpy(dtype=float), index=tree["code"])
+        kids = tree.dropna(subset=["parent"]).groupby("parent", sort=False)["code"].apply(list).to_dict()
+        if self.method == "equal_within_blocks":
+            w[:] = 1.0
+        elif self.method == "equal":
+            def count(code: str) -> int:
+                return 1 if code not in kids else sum(count(c) for c in kids[code])
+            w = pd.Series({c: float(count(c)) for c in tree["code"]})
+        elif self.method == "pca":
+            w[:] = 1.0
+            for children in kids.values():
+                if all(c not in kids for c in children) and all(c in table.columns for c in children):
+                    w[children] = pca_weights(table[children]).to_numpy()
+        elif self.method == "file":
+            unknown = sorted(set(self.values or {}) - set(w.index))
+            if unknown:
+                raise SpecError("weight.file", f"weights file names {unknown[0]!r}, which is not in the tree")
+            for code, value in (self.values or {}).items():
+                w[code] = float(value)
+        if (w < 0).any():
+            raise SpecError("weight", f"negative weight for {w[w < 0].index[0]!r}")
+        self.weights_ = w
+        self.effective_ = _effective(tree, w)
+
+
+def _effective(tree: pd.DataFrame, w: pd.Series) -> pd.Series:
+    parent = dict(zip(tree["code"], tree["parent"], strict=True))
+    sibling_sum = {p: float(w[tree.loc[tree["parent"] == p, "code"]].sum()) for p in set(parent.values()) if p}
+    out = {}
+    for code in tree["code"]:
+        if code in sibling_sum:
+            continue
+        eff, cur = 1.0, code
+        while parent[cur] is not None:
+            total = sibling_sum[parent[cur]]
+            eff *= w[cur] / total if total > 0 else 0.0
+            cur = parent[cur]
+        out[code] = eff
+    return pd.Series(out, dtype=float)
