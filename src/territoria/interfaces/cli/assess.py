@@ -1,1 +1,121 @@
-"""CLI commands of the assessment engine: ``compute``, ``assess``."""
+"""CLI commands of the assessment engine: ``compute`` (any wide table) and ``assess`` (the Store)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import typer
+
+from territoria.errors import DataError, InputFileError
+from territoria.interfaces.cli.app import app, console, state
+from territoria.interfaces.output import print_table, write_table
+
+__all__ = ["assess", "assess_panel", "compute", "default_spec_path", "read_wide_table"]
+
+
+def default_spec_path() -> Path:
+    """The bundled vulnerability spec (``examples/vulnerability_regions.yaml`` of the checkout)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "examples" / "vulnerability_regions.yaml"
+        if candidate.exists():
+            return candidate
+    ref = resources.files("territoria").joinpath("examples/vulnerability_regions.yaml")
+    return Path(str(ref))
+
+
+def read_wide_table(path: Path, id_column: str) -> pd.DataFrame:
+    """Read a CSV/XLSX wide table (one row per unit); the id column stays text; BOM tolerated."""
+    if not path.exists():
+        raise InputFileError(str(path), [])
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xls"):
+        table = pd.read_excel(path, dtype={id_column: str})
+    elif suffix == ".parquet":
+        table = pd.read_parquet(path)
+    else:
+        table = pd.read_csv(path, dtype={id_column: str}, encoding="utf-8-sig", sep=None, engine="python")
+    table.columns = [str(c).strip() for c in table.columns]
+    if id_column not in table.columns:
+        raise DataError(f"{path}: no column {id_column!r}; columns are {', '.join(table.columns[:20])}")
+    ids = table[id_column].astype("string").str.strip()
+    dup = ids[ids.duplicated()]
+    if len(dup):
+        raise DataError(f"{path}: column {id_column!r} has duplicated id {dup.iloc[0]!r}; one row per unit")
+    return table.assign(**{id_column: ids}).set_index(id_column)
+
+
+def _show(result: Any, title: str, id_name: str) -> pd.DataFrame:
+    frame = result.to_frame()
+    frame.index.name = id_name
+    frame = frame.reset_index()
+    print_table(frame, title=title, console=console, max_rows=30)
+    return frame
+
+
+@app.command("compute")
+def compute(
+    spec: Path = typer.Argument(..., help="Assessment spec (YAML), e.g. examples/svi_2020.yaml."),
+    data: Path = typer.Option(..., "--data", help="Wide table: one row per unit, one column per indicator."),
+    id_column: str = typer.Option(..., "--id-column", help="Column holding the unit id (kept as text)."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Output table (.csv/.xlsx/.json/.parquet)."),
+    save: Path | None = typer.Option(None, "--save", help="Folder to save the full Result (parquet + JSON)."),
+) -> None:
+    """Compute a composite index from a spec on any wide table (reproduce published indices)."""
+    from territoria.assess.pipeline import Assessment
+
+    assessment = Assessment(spec)
+    table = read_wide_table(data, id_column)
+    result = assessment.run(table)
+    frame = _show(result, f"{assessment.spec.name} — {len(result.tables['aggregated'])} units", id_column)
+    if output is not None:
+        write_table(frame, output)
+        console.print(f"[green]Wrote[/] {output}")
+    if save is not None:
+        result.save(save)
+        console.print(f"[green]Saved the Result in[/] {save}/")
+
+
+def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None = None,
+                 spec_path: Path | None = None, output: Path | None = None) -> Any:
+    """Run a spec (default: the bundled vulnerability spec) on a Panel, print and write the ranking."""
+    from territoria.assess.pipeline import Assessment
+    from territoria.assess.spec import AssessmentSpec
+
+    spec = AssessmentSpec.from_yaml(spec_path or default_spec_path())
+    if year is not None:
+        spec = AssessmentSpec.from_mapping({**spec.to_mapping(), "year": year, "years": None})
+    result = Assessment(spec).run(panel)
+    frame = result.to_frame()
+    names = panel.names("en") if hasattr(panel, "names") else None
+    if names is not None:
+        frame.insert(0, "name", names.reindex(frame.index.get_level_values(0)).to_numpy())
+    frame.index.name = frame.index.name or "unit"
+    frame = frame.reset_index()
+    print_table(frame, title=f"{spec.name} — {spec.year_list}", console=console, max_rows=30)
+    if output is not None:
+        write_table(frame, output)
+    if output_dir is not None:
+        write_table(frame, Path(output_dir) / f"{spec.name}.csv")
+        result.save(Path(output_dir) / f"{spec.name}_result")
+    return result
+
+
+@app.command("assess")
+def assess(
+    spec: Path | None = typer.Option(None, "--spec", help="Spec file; default: the bundled vulnerability spec."),
+    year: int | None = typer.Option(None, "--year", help="Year to assess (overrides the spec)."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Output table (.csv/.xlsx/.json/.parquet)."),
+) -> None:
+    """Run the vulnerability assessment on the Store's panel and print the ranking."""
+    from territoria.assess.spec import AssessmentSpec
+    from territoria.store import Store
+
+    parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
+    with_years = [year] if year is not None else parsed.year_list
+    with Store(state.db, read_only=True) as store:
+        panel = store.panel(level=parsed.units.level, years=with_years)
+    assess_panel(panel, year=year, spec_path=spec, output=output)
