@@ -285,8 +285,8 @@ def build_crosswalk() -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------------ sources
 SEED_SOURCES = [
-    {"source_id": "SEED_002", "title": "Turkeeva K., Omarov A., Abilkaiyr N. (2022). Border settlements of Kazakhstan as "
-     "an impulse to balanced territorial development. Economics: the strategy and practice 17(3), 96-107 "
+    {"source_id": "SEED_002", "title": "Turkeeva K., Omarov A., Abilkaiyr N. (2022). Border settlements of "
+     "Kazakhstan as an impulse to balanced territorial development. Economics: the strategy and practice 17(3), 96-107 "
      "(Tables 1-2: Bulaevo and Mamlyutka 2015-2020; text figures)",
      "publisher": "Economics: the strategy and practice", "url": "https://doi.org/10.51176/1997-9967-2022-3-96-107",
      "retrieved": "2022", "licence": "journal article; figures cited as facts",
