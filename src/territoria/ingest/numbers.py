@@ -22,13 +22,18 @@ from __future__ import annotations
 import math
 import re
 from numbers import Number
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from territoria.errors import TerritoriaError
 
-__all__ = ["EXPECTED_NUMBER", "MISSING_MARKERS", "NumberFormatError", "parse_number", "parse_numbers"]
+if TYPE_CHECKING:
+    from territoria.catalog.catalogue import Indicator
+
+__all__ = ["EXPECTED_NUMBER", "MISSING_MARKERS", "NumberFormatError", "accepted_units", "parse_number",
+           "parse_numbers", "unit_factor"]
 
 #: Cell texts that mean "no figure" (compared after stripping and case folding).
 MISSING_MARKERS: frozenset[str] = frozenset({
@@ -204,3 +209,51 @@ def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         values[is_str] = str_values
         invalid[is_str] = str_invalid
     return values.set_axis(index), invalid.astype(bool).set_axis(index)
+
+
+# -- measure units -----------------------------------------------------------------------------------------
+# Spellings of one measure unit that mean the same thing (matched after _unit_key).
+_UNIT_CLASSES: tuple[frozenset[str], ...] = (
+    frozenset({"%", "percent", "per cent", "percentage", "процент", "проценты", "пайыз", "pct"}),
+    frozenset({"person", "persons", "people", "чел", "человек", "адам", "pers"}),
+    frozenset({"tenge", "тенге", "теңге", "kzt", "тг"}),
+    frozenset({"thousand tenge", "тыс тенге", "мың теңге", "thousand kzt", "тыс тг", "thous tenge"}),
+    frozenset({"million tenge", "млн тенге", "млн теңге", "million kzt", "mln tenge"}),
+    frozenset({"billion tenge", "млрд тенге", "млрд теңге", "billion kzt", "bln tenge"}),
+)
+
+
+def _unit_key(text: object) -> str:
+    return re.sub(r"\s+", " ", str(text).casefold().replace("ё", "е").replace(".", " ")).strip()
+
+
+def unit_factor(indicator: Indicator, measure_unit: object) -> float | None:
+    """Factor by which a value written in ``measure_unit`` is multiplied to reach the canonical unit.
+
+    A blank measure unit or the canonical unit's own spelling (en/ru/kk) gives 1; spellings in
+    ``indicator.accepts_units`` give their factor; spellings of the same unit in another language (e.g.
+    "тыс. тенге" for a listed "thousand tenge") give the listed factor. ``None`` when the unit is not accepted.
+    """
+    if measure_unit is None or (isinstance(measure_unit, float) and np.isnan(measure_unit)):
+        return 1.0
+    key = _unit_key(measure_unit)
+    if not key:
+        return 1.0
+    table = {_unit_key(k): float(v) for k, v in indicator.accepts_units.items()}
+    for spelling in (indicator.unit.en, indicator.unit.ru, indicator.unit.kk):
+        if spelling:
+            table.setdefault(_unit_key(spelling), 1.0)
+    if key in table:
+        return table[key]
+    for cls in _UNIT_CLASSES:
+        if key in cls:
+            hits = [v for k, v in table.items() if k in cls]
+            if hits:
+                return hits[0]
+    return None
+
+
+def accepted_units(indicator: Indicator) -> str:
+    """The measure units accepted for ``indicator``, quoted, for messages."""
+    names = [s for s in (indicator.unit.en, indicator.unit.ru) if s] + list(indicator.accepts_units)
+    return ", ".join(repr(n) for n in dict.fromkeys(names)) or "(none listed)"

@@ -1,0 +1,235 @@
+"""Cutting a CSV file or an XLSX sheet into a grid of cells and finding its header and layout.
+
+Used by :mod:`territoria.ingest.readers`. A :class:`Grid` keeps each row with its number as the user sees it
+(spreadsheet row; for a text file the line where the record starts). :func:`plan_layout` finds the header row in
+the first 30 rows and decides the layout (``long``, ``wide_indicators``, ``wide_units``) from header words in
+English, Russian and Kazakh, from year columns ("2015", "2016 г.", "2017 год", 2018 as a number) and, for a bare
+name column, from which matcher recognises the row labels.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from territoria.errors import CellProblem, UnknownNameError
+from territoria.ingest.matching import NameMatcher
+
+__all__ = ["HEADER_SCAN", "Grid", "Layout", "Plan", "blank", "cell", "cell_text", "column_name", "plan_layout",
+           "read_csv_grid", "read_xlsx_grids", "year_of"]
+
+
+Layout = Literal["auto", "long", "wide_indicators", "wide_units"]
+HEADER_SCAN = 30
+
+
+def _words(*items: str) -> frozenset[str]:
+    return frozenset(_norm_header(i) for i in items)
+
+
+def _norm_header(value: object) -> str:
+    text = "" if value is None else str(value)
+    text = text.casefold().replace("ё", "е").replace("_", " ")
+    return re.sub(r"[^\w%]+", " ", text).strip()
+
+
+ROLES: dict[str, frozenset[str]] = {
+    "measure_unit": _words("measure unit", "unit of measure", "unit of measurement", "units of measurement",
+                           "measurement unit", "units", "uom", "единица измерения", "единицы измерения",
+                           "ед. изм.", "ед.изм", "ед", "өлшем бірлігі", "өлш. бірл."),
+    "unit_code": _words("code", "kato", "unit code", "kato code", "код", "като", "код като"),
+    "unit": _words("unit", "unit name", "territory", "region", "district", "settlement", "locality", "place",
+                   "регион", "район", "область", "город", "территория", "населенный пункт", "наименование территории",
+                   "аудан", "аймақ", "облыс", "өңір", "елді мекен"),
+    "indicator": _words("indicator", "indicators", "indicator name", "indicator id", "показатель", "показатели",
+                        "наименование показателя", "индикатор", "көрсеткіш", "көрсеткіштер", "variable", "series"),
+    "year": _words("year", "год", "жыл", "period", "период", "кезең"),
+    "value": _words("value", "values", "значение", "величина", "мән", "мәні", "amount", "obs value"),
+    "source": _words("source", "source id", "источник", "дереккөз", "көзі"),
+    "note": _words("note", "notes", "comment", "примечание", "ескерту", "ескертпе"),
+    "name": _words("name", "наименование", "название", "атауы"),
+}
+_YEAR_HEADER = re.compile(r"^(\d{4})(?:\s*(?:г|гг|год|года|году|жыл|жылы|ж|y|yr|year))?$")
+
+
+@dataclass
+class Grid:
+    sheet: str | None
+    rows: list[tuple[int, list[object]]]  # (row number as the user sees it, cells)
+
+
+# -- loading --------------------------------------------------------------------------------------------
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data.decode("utf-8-sig"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1251"), "cp1251"
+
+
+def _sniff_delimiter(text: str) -> str:
+    lines = [ln for ln in text.splitlines() if ln.strip()][:30]
+    best, best_score = ",", (-1.0, 0)
+    for delim in ("\t", ";", ","):
+        rows = list(csv.reader(lines, delimiter=delim))
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        consistency = sum(len(r) == width for r in rows) / len(rows)
+        score = (round(consistency, 1), width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def read_csv_grid(data: bytes) -> tuple[Grid, str, str]:
+    text, encoding = _decode(data)
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, start = [], 1
+    for record in reader:
+        rows.append((start, list(record)))
+        start = reader.line_num + 1
+    return Grid(None, rows), encoding, delimiter
+
+
+def read_xlsx_grids(path: Path, sheets: list[str] | None, file: str) -> tuple[list[Grid], list[CellProblem]]:
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        names = workbook.sheetnames
+        problems = [CellProblem(file, None, None, s, f"a sheet of this workbook ({', '.join(names)})", sheet=s)
+                    for s in (sheets or []) if s not in names]
+        grids = []
+        for name in [s for s in (sheets or names) if s in names]:
+            sheet = workbook[name]
+            sheet.reset_dimensions()  # some writers store a wrong dimension; read every row there is
+            rows = [(i, list(r)) for i, r in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)]
+            grids.append(Grid(name, rows))
+        return grids, problems
+    finally:
+        workbook.close()
+
+
+# -- cells ------------------------------------------------------------------------------------------------
+def blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (
+        isinstance(value, float) and np.isnan(value))
+
+
+def cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def year_of(value: object) -> int | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value) if float(value).is_integer() else None
+    match = _YEAR_HEADER.match(_norm_header(value))
+    return int(match.group(1)) if match else None
+
+
+def _roles(header: list[object]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for j, cell in enumerate(header):
+        norm = _norm_header(cell)
+        for role, words in ROLES.items():
+            if norm in words and role not in found:
+                found[role] = j
+                break
+    return found
+
+
+# -- layouts ----------------------------------------------------------------------------------------------
+@dataclass
+class Plan:
+    layout: str
+    header_row: int
+    header: list[str]
+    roles: dict[str, int]
+    year_cols: dict[int, int] = field(default_factory=dict)  # column → year
+    label_col: int | None = None
+
+
+def plan_layout(grid: Grid, layout: Layout, unit: str | None, indicator: str | None,
+          units: NameMatcher, indicators: NameMatcher) -> Plan | None:
+    for position, (rownum, cells) in enumerate(grid.rows[:HEADER_SCAN]):
+        if all(blank(c) for c in cells):
+            continue
+        header = [cell_text(c) for c in cells]
+        roles = _roles(cells)
+        years = {j: y for j, c in enumerate(cells) if (y := year_of(c)) is not None and 1000 <= y <= 2999}
+        long_ok = "year" in roles and "value" in roles and ("indicator" in roles or indicator) and (
+            "unit" in roles or "unit_code" in roles or unit)
+        if layout == "long" or (layout == "auto" and long_ok):
+            if long_ok:
+                return Plan("long", rownum, header, roles)
+            continue
+        if not years:
+            continue
+        label_candidates = [j for j in range(len(cells)) if j not in years and
+                            _norm_header(cells[j]) not in ROLES["measure_unit"] | ROLES["source"] | ROLES["note"]]
+        data = grid.rows[position + 1:]
+        chosen = layout
+        if chosen == "auto":
+            if "indicator" in roles:
+                chosen = "wide_indicators"
+            elif "unit" in roles or "unit_code" in roles:
+                chosen = "wide_units"
+            elif unit and not indicator:
+                chosen = "wide_indicators"
+            elif indicator and not unit:
+                chosen = "wide_units"
+            else:
+                chosen = _guess_wide(data, label_candidates, units, indicators)
+        key = "indicator" if chosen == "wide_indicators" else "unit"
+        label = roles.get(key, roles.get("unit_code") if key == "unit" else None)
+        if label is None:
+            label = roles.get("name")
+        if label is None and label_candidates:
+            label = max(label_candidates, key=lambda j: len({cell_text(r[j]) for _n, r in data
+                                                             if j < len(r) and not blank(r[j])}))
+        return Plan(chosen, rownum, header, roles, years, label)
+    return None
+
+
+def _guess_wide(data: list[tuple[int, list[object]]], candidates: list[int], units: NameMatcher,
+                indicators: NameMatcher) -> str:
+    scores = {"wide_units": 0, "wide_indicators": 0}
+    for j in candidates:
+        labels = [cell_text(r[j]) for _n, r in data[:15] if j < len(r) and not blank(r[j])]
+        for lab in labels:
+            for lay, matcher in (("wide_units", units), ("wide_indicators", indicators)):
+                try:
+                    matcher.match(lab)
+                    scores[lay] += 1
+                except UnknownNameError:
+                    pass
+    return "wide_units" if scores["wide_units"] > scores["wide_indicators"] else "wide_indicators"
+
+
+def column_name(plan: Plan, j: int | None, xlsx: bool) -> str | None:
+    if j is None:
+        return None
+    if j < len(plan.header) and plan.header[j]:
+        return plan.header[j]
+    if xlsx:
+        from openpyxl.utils import get_column_letter
+
+        return get_column_letter(j + 1)
+    return f"#{j + 1}"
+
+
+def cell(cells: list[object], j: int | None) -> object:
+    return cells[j] if j is not None and j < len(cells) else None
