@@ -1,0 +1,144 @@
+"""Administrative changes: read a series on today's map or on the map before a split.
+
+Kazakhstan's regions changed twice in the period the bundled panel covers: in June 2018 South
+Kazakhstan region (no KATO code found; ``X_SOUTH_KAZAKHSTAN``) became Turkistan region plus the city of
+Shymkent, and on 8 June 2022 Abai, Zhetisu and Ulytau regions were cut from East Kazakhstan, Almaty
+region and Karaganda, which kept their codes. The crosswalk records each as ``split_part`` rows
+(``new_code`` was part of ``old_code`` before ``date``).
+
+An old unit is rebuilt as the sum of its parts, which is valid only for additive series (counts,
+money amounts); a rate or a per-capita value must be recomputed from its rebuilt numerator and
+denominator (:func:`territoria.indicators.derive.derive`), never averaged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from territoria.catalog.catalogue import Catalogue
+from territoria.errors import DataError
+
+__all__ = ["REPUBLICAN_CITIES", "Split", "overlapping_parts", "splits", "to_old_map"]
+
+#: Cities of republican significance (Astana, Almaty, Shymkent).
+REPUBLICAN_CITIES: tuple[str, ...] = ("710000000", "750000000", "790000000")
+_DEFAULT_SPLITS = {"X_SOUTH_KAZAKHSTAN": (("610000000", "790000000"), 2018)}
+
+
+@dataclass(frozen=True)
+class Split:
+    """An old unit and the units its territory went to; ``year`` is the year of the change."""
+
+    old: str
+    parts: tuple[str, ...]
+    year: int
+
+    @property
+    def keeps_code(self) -> bool:
+        """True when the old unit's code lives on as one of the parts (e.g. East Kazakhstan in 2022)."""
+        return self.old in self.parts
+
+
+def splits(crosswalk: pd.DataFrame | None = None) -> list[Split]:
+    """The ``split_part`` events of a crosswalk (columns ``old_code, new_code, date, change_type``).
+
+    Without a crosswalk, only the 2018 split of South Kazakhstan is known.
+    """
+    if crosswalk is None:
+        return [Split(old, parts, year) for old, (parts, year) in _DEFAULT_SPLITS.items()]
+    missing = [c for c in ("old_code", "new_code", "date", "change_type") if c not in crosswalk.columns]
+    if missing:
+        raise DataError(f"crosswalk lacks column(s) {missing}; has {list(crosswalk.columns)}")
+    rows = crosswalk[crosswalk["change_type"] == "split_part"]
+    out = []
+    for old, group in rows.groupby("old_code", sort=True):
+        dates = group["date"].astype(str).str[:4]
+        if not dates.str.isdigit().all():
+            raise DataError(f"crosswalk: split of {old!r} has a date without a year: {group['date'].tolist()}")
+        out.append(Split(str(old), tuple(group["new_code"].astype(str)), int(dates.min())))
+    return out
+
+
+def overlapping_parts(codes: Iterable[str], year: int, crosswalk: pd.DataFrame | None = None) -> set[str]:
+    """Parts that a sum over ``codes`` in ``year`` must leave out because their old unit is present.
+
+    Before a split, statistics offices sometimes publish back-calculated rows for the new units beside
+    the old unit (e.g. Turkistan and Shymkent GRP for 2011-2017 beside South Kazakhstan); adding both
+    would count the territory twice.
+    """
+    present = set(codes)
+    drop: set[str] = set()
+    for split in splits(crosswalk):
+        if not split.keeps_code and split.old in present and year < split.year + 1:
+            drop |= set(split.parts) & present
+    return drop
+
+
+def to_old_map(observations: pd.DataFrame, crosswalk: pd.DataFrame | None, catalogue: Catalogue) -> pd.DataFrame:
+    """Read additive series on the map before the splits: every old unit is the sum of its parts.
+
+    For each (indicator, year) and each split ``old = part_1 + ... + part_k``:
+
+    * if ``old`` has a distinct code and its own row exists, that published row is kept;
+    * otherwise, if every part has a row, ``old = sum(part_i)`` (``source_id = "derived"``); if ``old``
+      keeps its code as one of the parts, this is done only when at least one other part is present
+      (else the row already describes the old territory);
+    * the parts' rows are removed (on the old map they do not exist).
+
+    Parameters
+    ----------
+    observations : DataFrame
+        Long rows ``unit, indicator, year, value`` (other columns kept).
+    crosswalk : DataFrame or None
+        With ``split_part`` rows (see :func:`splits`); None knows only the South Kazakhstan split.
+    catalogue : Catalogue
+        Says which indicators are additive.
+
+    Returns
+    -------
+    DataFrame
+        The same columns, one row per (unit, indicator, year) on the old map.
+
+    Raises
+    ------
+    DataError
+        If a non-additive indicator is present: rates and per-capita values must be rebuilt from
+        their numerators and denominators.
+    """
+    for col in ("unit", "indicator", "year", "value"):
+        if col not in observations.columns:
+            raise DataError(f"to_old_map: observations lack column {col!r}")
+    bad = sorted(i for i in observations["indicator"].unique() if not catalogue[i].additive)
+    if bad:
+        raise DataError(f"to_old_map: indicator(s) {bad} are not additive (catalogue 'additive: false'); "
+                        "rebuild them from their numerators and denominators on the old map instead")
+    obs = observations.copy()
+    obs["unit"] = obs["unit"].astype(str)
+    extra_cols = [c for c in obs.columns if c not in ("unit", "indicator", "year", "value")]
+    keep = pd.Series(True, index=obs.index)
+    new_rows = []
+    for split in splits(crosswalk):
+        involved = obs[obs["unit"].isin({split.old, *split.parts})]
+        for (indicator, year), group in involved.groupby(["indicator", "year"], sort=True):
+            units = dict(zip(group["unit"], group["value"], strict=True))
+            parts_idx = group.index[group["unit"].isin(split.parts) & (group["unit"] != split.old)]
+            others = [p for p in split.parts if p != split.old]
+            if not split.keeps_code and split.old in units:
+                keep[parts_idx] = False
+                continue
+            if split.keeps_code and not any(p in units for p in others):
+                continue
+            keep[group.index] = False
+            if all(p in units for p in split.parts):
+                row = {"unit": split.old, "indicator": indicator, "year": int(year),
+                       "value": float(sum(units[p] for p in split.parts))}
+                if "source_id" in extra_cols:
+                    row["source_id"] = "derived"
+                if "note" in extra_cols:
+                    row["note"] = "old map: sum of " + " + ".join(split.parts)
+                new_rows.append(row)
+    out = pd.concat([obs[keep], pd.DataFrame(new_rows, columns=obs.columns)], ignore_index=True)
+    return out.sort_values(["indicator", "unit", "year"]).reset_index(drop=True)
