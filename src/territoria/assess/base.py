@@ -8,6 +8,7 @@ some parameters changed — what ``Result.rerun`` and the uncertainty analysis u
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 from collections.abc import Mapping
@@ -88,6 +89,8 @@ def _describe(rule: Any) -> str:
 
 def plain(value: Any) -> Any:
     """Turn fitted parameters (Series, arrays, NumPy scalars) into JSON-friendly plain data."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, pd.Series):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, pd.DataFrame):

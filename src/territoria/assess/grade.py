@@ -68,11 +68,16 @@ class Grade(Step):
         elif self.method == "none":
             bins = []
         else:
-            import mapclassify
+            import warnings
 
             if len(np.unique(y)) < k:
                 raise DataError(f"grade.{self.method}: {len(np.unique(y))} distinct scores for {k} classes")
-            cls = mapclassify.Quantiles(y, k=k) if self.method == "quantiles" else mapclassify.FisherJenks(y, k=k)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)     # "Numba not installed"
+                import mapclassify
+
+                cls = (mapclassify.Quantiles(y, k=k) if self.method == "quantiles"
+                       else mapclassify.FisherJenks(y, k=k))
             bins = [float(b) for b in cls.bins[:-1]]
         self.bins_ = bins
         self.labels_ = [str(v) for v in self.labels] or [str(i + 1) for i in range(k)]
@@ -80,11 +85,12 @@ class Grade(Step):
     def _transform(self, table: pd.Series | pd.DataFrame) -> pd.Series:
         s = table.iloc[:, 0] if isinstance(table, pd.DataFrame) else table
         if self.method == "none":
-            return pd.Series(pd.NA, index=s.index, dtype=object, name="level")
+            return pd.Series(None, index=s.index, dtype=object, name="level").astype("string")
         v = s.to_numpy(dtype=float)
         if self.method == "thresholds":
             idx = np.searchsorted(np.asarray(self.bins_), v, side="right")
         else:   # mapclassify classes are right-closed: upper bound belongs to the class
             idx = np.searchsorted(np.asarray(self.bins_), v, side="left")
         labels = np.asarray(self.labels_, dtype=object)[np.clip(idx, 0, len(self.labels_) - 1)]
-        return pd.Series(np.where(np.isnan(v), None, labels), index=s.index, dtype=object, name="level")
+        out = pd.Series(np.where(np.isnan(v), None, labels), index=s.index, dtype=object, name="level")
+        return out.astype("string")

@@ -36,6 +36,7 @@ OECD & JRC (2008), *Handbook on Constructing Composite Indicators*, section 1.8.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -297,32 +298,39 @@ class UncertaintyAnalysis:
 
         n_units = model.x.shape[0]
         if self.chunk_size is None:
-            per_run = n_units * 8 * (len(model.tree.aggregates) * 3 + 4)
-            chunk_base = max(1, _CHUNK_BYTES // max(per_run * per_base, 1))
+            per_run = n_units * 8 * (len(model.tree.aggregates) + 8)
+            chunk = max(1, _CHUNK_BYTES // max(per_run, 1))
         else:
-            chunk_base = max(1, self.chunk_size // per_base)
-        store = np.empty((n_units, n_runs), dtype=np.int32)
-        acc = SobolAccumulator(d, (n_units,), exact=True)
+            chunk = self.chunk_size
+        # Runs are evaluated grouped by (imputation, normalisation, aggregation) so that one matrix
+        # product serves many runs; each run's ranks land in its own row, so grouping and chunking
+        # change no number.
+        store = np.empty((n_runs, n_units), dtype=np.int32)
+        key = runs.imp * 10_000 + runs.norm * 100 + runs.agg
+        order = np.argsort(key, kind="stable")
+        bounds = np.flatnonzero(np.diff(key[order])) + 1
+        pieces = [p[i:i + chunk] for p in np.split(order, bounds) for i in range(0, len(p), chunk)]
         bar = _progress(self.progress, n_runs)
         try:
-            for lo in range(0, n_base, chunk_base):
-                hi = min(n_base, lo + chunk_base)
-                sl = slice(lo * per_base, hi * per_base)
-                ranks = rank_rows(model.scores(runs.slice(sl)), descending=self.descending)   # (runs, units)
-                store[:, sl] = ranks.T
-                by_base = ranks.reshape(hi - lo, per_base, n_units)
-                if d:
-                    acc.add(by_base[:, 0], by_base[:, 1], by_base[:, 2:].transpose(1, 0, 2))
-                if bar is not None:
-                    bar[0].update(bar[1], advance=sl.stop - sl.start)
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                for sel in pieces:
+                    store[sel] = _rank_threaded(pool, model.scores(runs.take(sel)), self.descending)
+                    if bar is not None:
+                        bar[0].update(bar[1], advance=len(sel))
         finally:
             if bar is not None:
                 bar[0].stop()
+        acc = SobolAccumulator(d, (n_units,), exact=True)
+        if d:
+            step = max(1, chunk // per_base)
+            for lo in range(0, n_base, step):
+                by_base = store[lo * per_base:min(n_base, lo + step) * per_base].reshape(-1, per_base, n_units)
+                acc.add(by_base[:, 0], by_base[:, 1], by_base[:, 2:].transpose(1, 0, 2))
 
         nominal_score = model.scores(runs.nominal())[0]
         nominal_rank = rank_rows(nominal_score[None, :], descending=self.descending)[0]
         table = pd.DataFrame({"score": nominal_score, "rank": nominal_rank}, index=index)
-        table = table.join(pd.DataFrame(_row_quantiles(store, list(_QUANTILES.values())),
+        table = table.join(pd.DataFrame(_column_quantiles(store, list(_QUANTILES.values())),
                                         index=index, columns=list(_QUANTILES))[["rank_median", "rank_p05",
                                                                                  "rank_p95"]])
         s1, st = acc.indices(aggregate=True) if d else (np.array([]), np.array([]))
@@ -336,7 +344,7 @@ class UncertaintyAnalysis:
         weights = pd.DataFrame(runs.weights, columns=model.nodes).drop(columns=model.tree.root)
         return UncertaintyResult(ranks=table, sensitivity=sens, design=frame, weights=weights,
                                  n_base=n_base, n_runs=n_runs,
-                                 seed=int(self.seed), rank_samples=store if self.keep_ranks else None)
+                                 seed=int(self.seed), rank_samples=store.T if self.keep_ranks else None)
 
 
 def _progress(show: bool, total: int) -> tuple[Any, Any] | None:
@@ -350,16 +358,31 @@ def _progress(show: bool, total: int) -> tuple[Any, Any] | None:
     return bar, task
 
 
-def _row_quantiles(store: np.ndarray, qs: Sequence[float]) -> np.ndarray:
-    """Quantiles of each row (linear interpolation, numpy's default), by one in-place sort per row."""
-    srt = np.sort(store, axis=1)
-    n = srt.shape[1]
-    out = np.empty((srt.shape[0], len(qs)))
-    for j, q in enumerate(qs):
-        h = (n - 1) * q
-        lo = int(np.floor(h))
-        hi = min(lo + 1, n - 1)
-        out[:, j] = srt[:, lo] + (h - lo) * (srt[:, hi].astype(np.float64) - srt[:, lo])
+def _rank_threaded(pool: ThreadPoolExecutor, scores: np.ndarray, descending: bool) -> np.ndarray:
+    """:func:`rank_rows` on two halves of the runs at once (NumPy's sort releases the GIL)."""
+    if scores.shape[0] < 2:
+        return rank_rows(scores, descending=descending)
+    half = scores.shape[0] // 2
+    parts = list(pool.map(lambda p: rank_rows(p, descending=descending), (scores[:half], scores[half:])))
+    return np.concatenate(parts, axis=0)
+
+
+def _column_quantiles(store: np.ndarray, qs: Sequence[float], *, block: int = 4096) -> np.ndarray:
+    """Quantiles of each column of ``store`` (runs × units) with numpy's default linear interpolation.
+
+    Units are taken in blocks, transposed and sorted once; the quantile is read off the order
+    statistics: :math:`h = (n - 1) q`, :math:`Q = x_{(\lfloor h \rfloor)} + (h - \lfloor h \rfloor)
+    (x_{(\lfloor h \rfloor + 1)} - x_{(\lfloor h \rfloor)})`.
+    """
+    n, n_units = store.shape
+    out = np.empty((n_units, len(qs)))
+    for u0 in range(0, n_units, block):
+        srt = np.sort(np.ascontiguousarray(store[:, u0:u0 + block].T), axis=1)
+        for j, q in enumerate(qs):
+            h = (n - 1) * q
+            lo = int(np.floor(h))
+            hi = min(lo + 1, n - 1)
+            out[u0:u0 + block, j] = srt[:, lo] + (h - lo) * (srt[:, hi].astype(np.float64) - srt[:, lo])
     return out
 
 
@@ -375,8 +398,8 @@ class _Runs:
     weights: np.ndarray     # (R, n_nodes) node weights, in the order of TreeIndex.parent
     w0: np.ndarray          # (n_nodes,) the tree's weights
 
-    def slice(self, sl: slice) -> _Runs:
-        return _Runs(self.norm[sl], self.agg[sl], self.imp[sl], self.excl[sl], self.weights[sl], self.w0)
+    def take(self, sel: np.ndarray) -> _Runs:
+        return _Runs(self.norm[sel], self.agg[sel], self.imp[sel], self.excl[sel], self.weights[sel], self.w0)
 
     def nominal(self) -> _Runs:
         zero = np.zeros(1, dtype=int)
