@@ -307,3 +307,27 @@ def test_rejected_columns_are_the_contract(tmp_path: Path, catalogue: Catalogue,
     assert list(result.rejected.columns) == ["file", "sheet", "row", "column", "value", "expected"]
     assert result.rejected.iloc[0][["row", "column", "value"]].tolist() == [2, "value", "12abc"]
     assert result.observations.empty and isinstance(result.observations, pd.DataFrame)
+
+
+def test_wide_with_unit_and_indicator_columns(tmp_path: Path, catalogue: Catalogue, units: NameMatcher) -> None:
+    """Rows are unit × indicator, an English "Unit" column is the unit of measure in a wide table."""
+    path = tmp_path / "both.csv"
+    path.write_text("Region,Indicator,Unit,2019,2020\n"
+                    "Bulaevo,Population size,persons,\"7 722\",\"7 653\"\n"
+                    "Mamlyutka,Average monthly nominal wage per employee,thousand tenge,\"113,041\",\"132,383\"\n",
+                    encoding="utf-8")
+    result = read_table(path, catalogue=catalogue, units=units)
+    assert result.layout == {None: "wide_indicators"}
+    assert _value(result, BULAEVO, "population", 2019) == 7722
+    assert _value(result, MAMLYUTKA, "avg_monthly_nominal_wage", 2020) == pytest.approx(132383)
+    assert set(result.observations.measure_unit) == {"persons", "thousand tenge"}
+
+
+def test_kazakh_headers_and_unit_option(tmp_path: Path, catalogue: Catalogue, units: NameMatcher) -> None:
+    path = tmp_path / "kk.csv"
+    path.write_text("Көрсеткіш;Жыл;Мән;Өлшем бірлігі\n"
+                    "Халық саны;2020;7 653;адам\n", encoding="utf-8")
+    result = read_table(path, catalogue=catalogue, units=units, unit="Булаев")
+    assert result.layout == {None: "long"}
+    assert result.observations[["unit", "indicator", "year", "value"]].values.tolist() == [
+        [BULAEVO, "population", 2020, 7653.0]]

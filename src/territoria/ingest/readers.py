@@ -119,11 +119,14 @@ def _records(grid: Grid, plan: Plan, file: str, xlsx: bool, fixed_unit: str | No
     records: list[dict[str, object]] = []
     problems: list[CellProblem] = []
     roles = plan.roles
-    unit_j = roles.get("unit_code", roles.get("unit")) if plan.layout != "wide_units" else plan.label_col
+    unit_j = roles.get("unit_code", roles.get("unit"))      # a per-row unit column, if any
+    ind_j = roles.get("indicator")
     if plan.layout == "wide_indicators":
-        unit_j = None
-    ind_j = plan.label_col if plan.layout == "wide_indicators" else (
-        None if plan.layout == "wide_units" else roles.get("indicator"))
+        ind_j = plan.label_col
+        unit_j = None if unit_j == ind_j else unit_j
+    elif plan.layout == "wide_units":
+        unit_j = plan.label_col
+        ind_j = None if ind_j == unit_j else ind_j
     mu_j, src_j, note_j = roles.get("measure_unit"), roles.get("source"), roles.get("note")
     low, high = YEAR_RANGE
     for j, year in plan.year_cols.items():

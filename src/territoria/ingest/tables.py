@@ -140,14 +140,28 @@ def year_of(value: object) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _roles(header: list[object]) -> dict[str, int]:
+def _roles(header: list[object], *, wide: bool, indicator_table: bool) -> dict[str, int]:
+    """Column of each role found in a header row (the first column wins).
+
+    A column headed just "unit" is the territorial unit in a long table (the contract's column name), but the
+    unit of measure in a wide table that has an indicator column ("Indicator | Unit | 2015 | 2016") or another
+    territorial column ("Region | Indicator | Unit | 2015").
+    """
     found: dict[str, int] = {}
+    bare_unit: int | None = None
     for j, cell in enumerate(header):
         norm = _norm_header(cell)
+        if norm == "unit" and bare_unit is None:
+            bare_unit = j
+            continue
         for role, words in ROLES.items():
             if norm in words and role not in found:
                 found[role] = j
                 break
+    if bare_unit is not None:
+        as_measure = "unit" in found or (wide and ("indicator" in found or indicator_table))
+        role = "measure_unit" if as_measure else "unit"
+        found.setdefault(role, bare_unit)
     return found
 
 
@@ -168,8 +182,8 @@ def plan_layout(grid: Grid, layout: Layout, unit: str | None, indicator: str | N
         if all(blank(c) for c in cells):
             continue
         header = [cell_text(c) for c in cells]
-        roles = _roles(cells)
         years = {j: y for j, c in enumerate(cells) if (y := year_of(c)) is not None and 1000 <= y <= 2999}
+        roles = _roles(cells, wide=bool(years) and layout != "long", indicator_table=layout == "wide_indicators")
         long_ok = "year" in roles and "value" in roles and ("indicator" in roles or indicator) and (
             "unit" in roles or "unit_code" in roles or unit)
         if layout == "long" or (layout == "auto" and long_ok):
@@ -178,8 +192,8 @@ def plan_layout(grid: Grid, layout: Layout, unit: str | None, indicator: str | N
             continue
         if not years:
             continue
-        label_candidates = [j for j in range(len(cells)) if j not in years and
-                            _norm_header(cells[j]) not in ROLES["measure_unit"] | ROLES["source"] | ROLES["note"]]
+        side = {roles.get(r) for r in ("measure_unit", "source", "note")}
+        label_candidates = [j for j in range(len(cells)) if j not in years and j not in side]
         data = grid.rows[position + 1:]
         chosen = layout
         if chosen == "auto":
