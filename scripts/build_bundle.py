@@ -278,7 +278,7 @@ def build_crosswalk() -> pd.DataFrame:
         "old_unit": ou, "old_code": oc, "new_unit": nu, "new_code": nc, "date": dt, "legal_act": "",
         "change_type": "split_part", "source_id": "S_EURASIAGULF" if oc == SOUTH_KAZ else "S_QAZMONITOR_2022",
         "note": "new_code is a part of old_code's territory before the date; the old unit = sum of its parts "
-                "(territoria.catalog.units.to_old_map)"} for ou, oc, nu, nc, dt in splits])
+                "(territoria.catalog.units.to_old_map)"} for oc, ou, nc, nu, dt in splits])
     return pd.concat([rows, cw], ignore_index=True)[
         ["old_unit", "old_code", "new_unit", "new_code", "date", "legal_act", "change_type", "source_id", "note"]]
 
