@@ -15,6 +15,10 @@ A cell is one of three things:
 Conventions for single separators follow the statistics of the region: one comma or one dot between digits is
 a decimal separator (``1,234`` is 1.234, ``1.234`` is 1.234); grouping is recognised only when it is
 unambiguous (two or more groups, or a group followed by the other decimal separator).
+
+Units of measure: :func:`unit_factor` gives the factor by which a value written in a unit (``"тыс. тенге"``) is
+multiplied to reach an indicator's canonical unit, from the catalogue's ``accepts_units``; spellings of one unit
+in English, Russian and Kazakh (``thousand tenge`` / ``тыс. тенге`` / ``мың теңге``) are recognised as one.
 """
 
 from __future__ import annotations

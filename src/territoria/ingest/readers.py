@@ -225,6 +225,9 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
     """
     path = Path(path)
     file = str(path)
+    if path.suffix.lower() in (".xls", ".ods"):
+        raise InputFileError(file, [CellProblem(file, None, None, path.suffix, "a .csv or .xlsx file (open the "
+                                                "file in a spreadsheet program and save it as .xlsx)")])
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
