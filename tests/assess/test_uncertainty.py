@@ -67,7 +67,7 @@ def test_accumulator_is_exact_and_chunk_free_on_integer_outputs() -> None:
         parts.add(ya[sl], yb[sl], yab[:, sl])
     for x, y in zip(whole.indices(aggregate=True), parts.indices(aggregate=True), strict=True):
         assert np.array_equal(x, y)
-    s1, st = sobol_indices(ya, yb, yab, aggregate=True)    # float path agrees with the int path
+    s1, _ = sobol_indices(ya, yb, yab, aggregate=True)    # float path agrees with the int path
     assert s1 == pytest.approx(whole.indices(aggregate=True)[0], rel=1e-12)
 
 
@@ -160,17 +160,13 @@ def test_no_uncertainty_collapses_the_interval_on_the_nominal_rank() -> None:
 
 
 def test_the_only_input_that_moves_ranks_gets_all_the_variance() -> None:
-    # 65 units so that percentile ranks (r - 1)/64 are exact binary fractions: "rank" and
-    # "percentile_rank" then give the same composite ranking bit for bit, and leaving out an
-    # indicator is the only choice that moves a rank.
-    rng = np.random.default_rng(8)
-    data = pd.DataFrame(rng.permuted(np.tile(np.arange(65.0), (3, 1)), axis=1).T, columns=["a", "b", "c"])
-    tree = pd.DataFrame({"code": ["a", "b", "c", "idx"], "parent": ["idx", "idx", "idx", None],
-                         "weight": 1.0, "level": [1, 1, 1, 2]})
+    # Two uncertain inputs: the imputation method, inert here because nothing is missing, and the
+    # indicator left out, which is then the only choice that moves a rank.
+    data, tree = _synthetic(missing=0.0)
     res = UncertaintyAnalysis(n_replications=2000, seed=2, weight_perturbation=0.0,
-                              normalise=("rank", "percentile_rank"), exclude_one=True).run(data, tree)
+                              impute=("mean", "median"), exclude_one=True).run(data, tree)
     sens = res.sensitivity
-    assert sens.loc["normalise", "S1"] == 0.0 and sens.loc["normalise", "ST"] == 0.0
+    assert sens.loc["impute", "S1"] == 0.0 and sens.loc["impute", "ST"] == 0.0
     assert sens.loc["exclude", "ST"] == pytest.approx(1.0, abs=0.1)
     assert sens.loc["exclude", "S1"] == pytest.approx(1.0, abs=0.1)
 

@@ -101,15 +101,19 @@ def rank_rows(s: np.ndarray, *, descending: bool = True) -> np.ndarray:
     the minimum rank of each group does not depend on the order inside it).
     """
     key = -s if descending else s
-    order = np.argsort(key, axis=-1)
-    srt = np.take_along_axis(key, order, axis=-1)
-    n = s.shape[-1]
-    pos = np.broadcast_to(np.arange(n, dtype=np.int32), srt.shape)
-    new = np.ones(srt.shape, dtype=bool)
-    new[:, 1:] = srt[:, 1:] != srt[:, :-1]
-    first = np.maximum.accumulate(np.where(new, pos, 0), axis=-1) + 1
-    out = np.empty(srt.shape, dtype=np.int32)
-    np.put_along_axis(out, order, first.astype(np.int32, copy=False), axis=-1)
+    n = key.shape[-1]
+    out = np.empty(key.shape, dtype=np.int32)
+    steps = np.arange(1, n + 1, dtype=np.int32)
+    for i in range(key.shape[0]):
+        order = np.argsort(key[i])
+        srt = key[i][order]
+        new = srt[1:] != srt[:-1]
+        if new.all():                                   # no tie: ranks are the positions
+            out[i][order] = steps
+            continue
+        start = np.empty(n, dtype=bool)
+        start[0], start[1:] = True, new
+        out[i][order] = np.maximum.accumulate(np.where(start, steps, 0))
     return out
 
 
@@ -314,7 +318,8 @@ class UncertaintyAnalysis:
         try:
             with ThreadPoolExecutor(max_workers=2) as pool:
                 for sel in pieces:
-                    store[sel] = _rank_threaded(pool, model.scores(runs.take(sel)), self.descending)
+                    store[sel] = _rank_threaded(pool, model.scores(runs.take(sel), monotone=True),
+                                                self.descending)
                     if bar is not None:
                         bar[0].update(bar[1], advance=len(sel))
         finally:
@@ -368,11 +373,11 @@ def _rank_threaded(pool: ThreadPoolExecutor, scores: np.ndarray, descending: boo
 
 
 def _column_quantiles(store: np.ndarray, qs: Sequence[float], *, block: int = 4096) -> np.ndarray:
-    """Quantiles of each column of ``store`` (runs × units) with numpy's default linear interpolation.
+    r"""Quantiles of each column of ``store`` (runs × units) with numpy's default linear interpolation.
 
     Units are taken in blocks, transposed and sorted once; the quantile is read off the order
-    statistics: :math:`h = (n - 1) q`, :math:`Q = x_{(\lfloor h \rfloor)} + (h - \lfloor h \rfloor)
-    (x_{(\lfloor h \rfloor + 1)} - x_{(\lfloor h \rfloor)})`.
+    statistics: :math:`h = (n - 1) q`, :math:`k = \lfloor h \rfloor`,
+    :math:`Q = x_{(k)} + (h - k)(x_{(k+1)} - x_{(k)})`.
     """
     n, n_units = store.shape
     out = np.empty((n_units, len(qs)))
@@ -477,80 +482,120 @@ class _Model:
         return self._tables[key]
 
     def _leaf_values(self, imp: int, norm: int, agg: int) -> np.ndarray:
-        """Leaf table transformed for the aggregation (log / reciprocal), missing as 0."""
+        """Leaves in the aggregation's space (z, log z or 1/z), transposed to (m, n_units), missing as 0."""
         key = (imp, norm, agg)
         if key not in self._transformed:
             z, _ = self._table(imp, norm)
-            method = self.aggs[agg]
-            t = np.log(z) if method == "geometric" else (1.0 / z if method == "harmonic" else z)
-            self._transformed[key] = np.where(np.isnan(t), 0.0, t)
+            t = _to_space(z, self.aggs[agg])
+            self._transformed[key] = np.ascontiguousarray(np.where(np.isnan(t), 0.0, t).T)
         return self._transformed[key]
 
-    def scores(self, runs: _Runs) -> np.ndarray:
-        """Root scores, shape ``(R, n_units)``."""
-        n_runs, n_units = len(runs.norm), self.x.shape[0]
-        out = np.empty((n_runs, n_units))
+    def scores(self, runs: _Runs, *, monotone: bool = False) -> np.ndarray:
+        """Root scores, shape ``(R, n_units)``.
+
+        With ``monotone`` the scores are left in the aggregation's space, turned increasing (``t`` for
+        arithmetic, :math:`\\log` of the geometric mean, minus the reciprocal of the harmonic mean):
+        the same order and ranks, without the final exponential.
+        """
+        out = np.empty((len(runs.norm), self.x.shape[0]))
         combo = np.stack([runs.imp, runs.norm, runs.agg], axis=1)
         for key in np.unique(combo, axis=0):
             sel = np.flatnonzero((combo == key).all(axis=1))
-            out[sel] = self._scores_group(tuple(int(k) for k in key), runs.weights[sel], runs.excl[sel])
+            out[sel] = self._scores_group(tuple(int(k) for k in key), runs.weights[sel], runs.excl[sel],
+                                          monotone)
         return out
 
-    def _scores_group(self, key: tuple[int, int, int], w: np.ndarray, excl: np.ndarray) -> np.ndarray:
+    def _scores_group(self, key: tuple[int, int, int], w: np.ndarray, excl: np.ndarray,
+                      monotone: bool = False) -> np.ndarray:
+        r"""Scores of ``g`` runs sharing one (imputation, normalisation, aggregation) choice.
+
+        Works in the aggregation's space :math:`t` (identity, log, reciprocal), where every mean is
+        a weighted arithmetic mean, :math:`t_{parent} = \sum_c w_c t_c / \sum_{c\ present} w_c`;
+        the inverse is applied once, at the root.
+        """
         imp, norm, agg = key
         method = self.aggs[agg]
         tree, g = self.tree, w.shape[0]
-        leaf_t = self._leaf_values(imp, norm, agg)                    # (n_units, m)
+        leaf_t = self._leaf_values(imp, norm, agg)                    # (m, n_units)
         _, miss = self._table(imp, norm)
-        m = leaf_t.shape[1]
-        leaf_idx = np.array([self.node_pos[c] for c in tree.leaves])
-        wl = w[:, leaf_idx].copy()                                   # (g, m)
-        hit = excl >= 0
-        wl[np.flatnonzero(hit), excl[hit]] = 0.0
-        # every block (aggregate of leaves only) of every run in one matrix product
+        present = None if miss is None else self._present(imp, norm)  # (m, n_units) float
+        m, n_units = leaf_t.shape
+        wl = w[:, [self.node_pos[c] for c in tree.leaves]]            # (g, m), a copy
+        hit = np.flatnonzero(excl >= 0)
+        wl[hit, excl[hit]] = 0.0
+        if present is None:
+            # No missing value: every level is a weighted mean with the same weights for all units,
+            # so the tree collapses into one effective weight per leaf and run (one matrix product).
+            return _from_space(self._effective(w, wl) @ leaf_t, method, monotone)
         nb = len(self.blocks)
-        big = np.zeros((m, nb, g))
+        big = np.zeros((nb, g, m))
         for j, blk in enumerate(self.blocks):
-            rows = [self.leaf_pos[c] for c in tree.children[blk]]
-            big[rows, j, :] = wl[:, rows].T
-        big = big.reshape(m, nb * g)
-        num = (leaf_t @ big).reshape(-1, nb, g)
-        den = ((~miss).astype(float) @ big).reshape(-1, nb, g) if miss is not None else big.sum(axis=0).reshape(
-            1, nb, g)
-        values: dict[str, np.ndarray] = {}
-        with np.errstate(divide="ignore", invalid="ignore"):
-            for j, blk in enumerate(self.blocks):
-                values[blk] = _finish(num[:, j], den[:, j], method)      # (n_units, g), NaN if no child
-            for node in self.upper:
-                n_acc = np.zeros((leaf_t.shape[0], g))
-                d_acc = np.zeros((leaf_t.shape[0], g))
-                for kid in tree.children[node]:
-                    wk = w[:, self.node_pos[kid]]                        # (g,)
-                    if kid in self.leaf_pos:
-                        col = self.leaf_pos[kid]
-                        wk = wl[:, col]
-                        v = leaf_t[:, col][:, None]
-                        ok = np.ones((leaf_t.shape[0], 1)) if miss is None else (~miss[:, col])[:, None]
-                    else:
-                        raw = values[kid]
-                        ok = ~np.isnan(raw)
-                        v = np.where(ok, _transform(raw, method), 0.0)
-                    n_acc += v * wk
-                    d_acc += ok * wk
-                values[node] = _finish(n_acc, d_acc, method)
-        return values[tree.root].T
+            cols = [self.leaf_pos[c] for c in tree.children[blk]]
+            big[j][:, cols] = wl[:, cols]
+        flat = big.reshape(nb * g, m)
+        num = (flat @ leaf_t).reshape(nb, g, n_units)                # every block of every run at once
+        den = big.sum(axis=2)[:, :, None] if present is None else (flat @ present).reshape(nb, g, n_units)
+        values = {blk: _mean(num[j], den[j]) for j, blk in enumerate(self.blocks)}
+        for node in self.upper:
+            n_acc = np.zeros((g, n_units))
+            d_acc: np.ndarray = np.zeros((g, 1))
+            for kid in tree.children[node]:
+                if kid in self.leaf_pos:
+                    col = self.leaf_pos[kid]
+                    wk, v = wl[:, col][:, None], leaf_t[col][None, :]
+                    ok = None if present is None else present[col][None, :]
+                else:
+                    wk, v = w[:, self.node_pos[kid]][:, None], values[kid]
+                    ok = None
+                    if np.isnan(v.sum()):                              # a block empty for some unit/run
+                        ok = ~np.isnan(v)
+                        v = np.where(ok, v, 0.0)
+                n_acc += v * wk
+                d_acc = d_acc + (wk if ok is None else ok * wk)
+            values[node] = _mean(n_acc, d_acc)
+        return _from_space(values[tree.root], method, monotone)
+
+    def _effective(self, w: np.ndarray, wl: np.ndarray) -> np.ndarray:
+        r"""Effective leaf weights ``(g, m)``: product of the renormalised weights on the path to the root.
+
+        :math:`e_\ell = \prod_{v \in path(\ell)} w_v a_v / \sum_{c \in sib(v)} w_c a_c`, where
+        :math:`a_v = 0` for a node whose leaves all have zero weight (an excluded indicator alone in
+        its block), so its parent renormalises over the others, as with a missing child.
+        """
+        tree, g = self.tree, w.shape[0]
+        own = {c: wl[:, i] for i, c in enumerate(tree.leaves)}
+        total: dict[str, np.ndarray] = {}
+        for node in tree.aggregates:                                  # bottom-up
+            total[node] = sum((own[k] if k in self.leaf_pos else
+                               w[:, self.node_pos[k]] * (total[k] > 0)) for k in tree.children[node])
+        share = {tree.root: np.ones(g)}
+        for node in reversed(tree.aggregates):                        # top-down
+            t = np.where(total[node] > 0, total[node], 1.0)
+            for k in tree.children[node]:
+                wk = own[k] if k in self.leaf_pos else w[:, self.node_pos[k]] * (total[k] > 0)
+                share[k] = share[node] * wk / t
+        return np.stack([share[c] for c in tree.leaves], axis=1)
+
+    def _present(self, imp: int, norm: int) -> np.ndarray:
+        key = (imp, norm, -1)
+        if key not in self._transformed:
+            _, miss = self._table(imp, norm)
+            self._transformed[key] = np.ascontiguousarray((~miss).T.astype(float))
+        return self._transformed[key]
 
 
-def _transform(v: np.ndarray, method: str) -> np.ndarray:
+def _to_space(z: np.ndarray, method: str) -> np.ndarray:
     with np.errstate(divide="ignore"):
-        return np.log(v) if method == "geometric" else (1.0 / v if method == "harmonic" else v)
+        return np.log(z) if method == "geometric" else (1.0 / z if method == "harmonic" else z)
 
 
-def _finish(num: np.ndarray, den: np.ndarray, method: str) -> np.ndarray:
-    """Back from the weighted sum of transformed values to the mean; NaN where no child was present."""
-    den = np.where(den > 0, den, np.nan)
-    if method == "geometric":
-        return np.exp(num / den)
-    if method == "harmonic":
-        return den / num
-    return num / den
+def _from_space(t: np.ndarray, method: str, monotone: bool = False) -> np.ndarray:
+    if monotone:
+        return -t if method == "harmonic" else t
+    return np.exp(t) if method == "geometric" else (1.0 / t if method == "harmonic" else t)
+
+
+def _mean(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` with NaN where no child was present (``den == 0``)."""
+    shape = np.broadcast_shapes(num.shape, den.shape)
+    return np.divide(num, den, out=np.full(shape, np.nan), where=den > 0)
