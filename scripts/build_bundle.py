@@ -132,10 +132,21 @@ def new_unit_id(name_en: str) -> str:
     return "X_" + re.sub(r"[^A-Z0-9]+", "_", base.upper()).strip("_")
 
 
+PARENT_CHILD_2022 = {"630000000": "100000000", "190000000": "330000000", "350000000": "620000000"}
+DROPPED: list[pd.DataFrame] = []
+
+
 def sdg_rows() -> pd.DataFrame:
     d = pd.read_csv(SHARED / "sdg" / "observations.csv")
     d = d[d["indicator"].isin(SDG_SERIES) & (d["level"] != "town")]
-    return _frame(d, d["unit_name_ru"].map(region_code), d["indicator"].map(SDG_SERIES))
+    out = _frame(d, d["unit_name_ru"].map(region_code), d["indicator"].map(SDG_SERIES))
+    # from 2022 a parent region reported without its new region is on unclear borders: treated as missing
+    keys = set(out[["unit", "indicator", "year"]].itertuples(index=False, name=None))
+    bad = pd.Series([u in PARENT_CHILD_2022 and y >= 2022 and (PARENT_CHILD_2022[u], i, y) not in keys
+                     for u, i, y in zip(out["unit"], out["indicator"], out["year"], strict=True)], index=out.index)
+    DROPPED.append(out[bad].assign(note=lambda f: (f["note"] + "; dropped: parent region reported without "
+                                                   "its new region (borders unclear)").str.strip("; ")))
+    return out[~bad]
 
 
 def economy_rows() -> pd.DataFrame:
@@ -180,6 +191,7 @@ def resolve(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
     dup = obs.duplicated(["unit", "indicator", "year"], keep="first")
     kept = obs[~dup].drop(columns="_rank")
     lost = obs[dup].drop(columns="_rank")
+    lost = pd.concat([lost, *DROPPED], ignore_index=True)
     winner = kept[["unit", "indicator", "year", "value", "source_id"]].rename(
         columns={"value": "value_kept", "source_id": "source_id_kept"})
     lost = lost.merge(winner, on=["unit", "indicator", "year"], how="left")

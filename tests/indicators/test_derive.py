@@ -71,7 +71,7 @@ def test_share_and_zero_denominator(cat: Catalogue) -> None:
     obs = _obs([("R1", "a", 2020, 25), ("R1", "c", 2020, 200), ("R2", "a", 2020, 1), ("R2", "c", 2020, 0)])
     out = derive(obs, cat, indicators=["share"])
     assert _value(out, "R1", "share", 2020) == pytest.approx(12.5)
-    assert ((out["unit"] == "R2")).sum() == 0
+    assert (out["unit"] == "R2").sum() == 0
 
 
 def test_growth_masks_years_and_needs_previous_year(cat: Catalogue) -> None:
