@@ -20,6 +20,14 @@ OBSERVATION_COLUMNS = ["unit", "indicator", "year", "value"]
 UNIT_COLUMNS = ["code", "name_en", "name_ru", "name_kk", "level", "parent", "kind", "population", "lat", "lon"]
 
 
+def _as_dates(values: pd.Series) -> pd.Series:
+    """'2022', '2018-06' or '2022-06-08' → Timestamp (start of the period), NaT when empty."""
+    text = values.astype("string").str.strip()
+    text = text.where(~text.str.fullmatch(r"\d{4}").fillna(False), text + "-01-01")
+    text = text.where(~text.str.fullmatch(r"\d{4}-\d{2}").fillna(False), text + "-01")
+    return pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
+
+
 @dataclass(frozen=True)
 class Panel:
     """Observations in long form plus unit and indicator metadata.
@@ -61,6 +69,27 @@ class Panel:
     @property
     def unit_codes(self) -> list[str]:
         return sorted(self.observations["unit"].unique())
+
+    def existing_in(self, year: int) -> pd.Index:
+        """Codes of the units that existed on the borders of ``year``.
+
+        Annual statistics of year *Y* are compiled on the borders in force at the end of *Y*: Abai,
+        Zhetisu and Ulytau (created 8 June 2022) report from 2022; the pre-2018 South Kazakhstan region
+        reports until 2017. A unit exists in *Y* when ``valid_from`` (a year or an ISO date) is on or
+        before 31 December *Y* and ``valid_to`` is after it; units without dates always exist.
+        """
+        meta = self.units
+        if meta.empty:
+            return meta.index
+        year_end = pd.Timestamp(year=int(year), month=12, day=31)
+        exists = pd.Series(True, index=meta.index)
+        if "valid_from" in meta:
+            start = _as_dates(meta["valid_from"])
+            exists &= start.isna() | (start <= year_end)
+        if "valid_to" in meta:
+            end = _as_dates(meta["valid_to"])
+            exists &= end.isna() | (end > year_end)
+        return meta.index[exists.to_numpy()]
 
     def wide(self, year: int, indicators: Iterable[str] | None = None) -> pd.DataFrame:
         """Units × indicators for one year (index ``unit``, columns indicator ids, NaN where missing)."""

@@ -179,3 +179,20 @@ def test_panel_and_coverage(store):
 def test_read_only_store_must_exist(tmp_path, small_catalogue):
     with pytest.raises(StoreError, match="no Store here"):
         Store(tmp_path / "missing.duckdb", read_only=True, catalogue=small_catalogue)
+
+
+def test_units_exist_on_the_borders_of_the_year(small_catalogue):
+    """Abai (created 8 June 2022) reports from 2022; South Kazakhstan (split June 2018) until 2017."""
+    from territoria.panel import Panel
+
+    units = pd.DataFrame({
+        "name_en": ["Abai", "East Kazakhstan", "South Kazakhstan", "Turkistan"],
+        "valid_from": ["2022-06-08", None, None, "2018-06"],
+        "valid_to": [None, None, "2018-06", None],
+    }, index=pd.Index(["100000000", "630000000", "X_SOUTH_KAZAKHSTAN", "610000000"], name="code"))
+    obs = pd.DataFrame({"unit": list(units.index) * 2, "indicator": "population",
+                        "year": [2021] * 4 + [2022] * 4, "value": 1.0})
+    panel = Panel.from_long(obs, small_catalogue, units)
+    assert sorted(panel.existing_in(2017)) == ["630000000", "X_SOUTH_KAZAKHSTAN"]
+    assert sorted(panel.existing_in(2021)) == ["610000000", "630000000"]
+    assert sorted(panel.existing_in(2022)) == ["100000000", "610000000", "630000000"]

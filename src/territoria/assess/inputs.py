@@ -76,7 +76,7 @@ def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[
     frames = []
     for y in years:
         w = panel.wide(y, wanted).reindex(columns=wanted)
-        w = w[w.index.isin(keep)]
+        w = w[w.index.isin(keep) & w.index.isin(panel.existing_in(y))]
         if len(years) > 1:
             w.index = pd.MultiIndex.from_arrays([w.index, np.full(len(w), y)], names=["unit", "year"])
         frames.append(w)

@@ -17,14 +17,8 @@ __all__ = ["assess", "assess_panel", "compute", "default_spec_path", "read_wide_
 
 
 def default_spec_path() -> Path:
-    """The bundled vulnerability spec (``examples/vulnerability_regions.yaml`` of the checkout)."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "examples" / "vulnerability_regions.yaml"
-        if candidate.exists():
-            return candidate
-    ref = resources.files("territoria").joinpath("examples/vulnerability_regions.yaml")
-    return Path(str(ref))
+    """The bundled vulnerability spec (shipped in the package; ``examples/`` links to it)."""
+    return Path(str(resources.files("territoria.assess").joinpath("specs/vulnerability_regions.yaml")))
 
 
 def read_wide_table(path: Path, id_column: str) -> pd.DataFrame:
