@@ -72,7 +72,9 @@ def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[
             raise SpecError("units.groups", f"group {g!r} is not a column of the units table")
         keep = keep[meta.loc[keep, col].fillna(False).astype(bool).to_numpy()]
     years = spec.year_list or [max(panel.years)]
-    wanted = [c for c in [*leaves, *side] if c in set(panel.indicators)]
+    # an indicator of the catalogue with no value in these years is an empty column, not an unknown name
+    known = set(panel.indicators) | set(panel.catalogue.ids)
+    wanted = [c for c in [*leaves, *side] if c in known]
     frames = []
     for y in years:
         w = panel.wide(y, wanted).reindex(columns=wanted)

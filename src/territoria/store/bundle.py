@@ -31,8 +31,9 @@ def load_bundled(store: Store, *, step: Progress | None = None) -> list[ImportRe
 
     tick = step or (lambda label: None)
     tick("units")
-    store.put_units(bundled.bundled_units())
-    store.put_crosswalk(bundled.bundled_crosswalk())
+    units, crosswalk = bundled.bundled_units(), bundled.bundled_crosswalk()
+    store.put_units(units)
+    store.put_crosswalk(crosswalk)
     tick("catalogue and sources")
     store.sync_catalogue()
     sources = bundled.bundled_sources()
@@ -45,7 +46,7 @@ def load_bundled(store: Store, *, step: Progress | None = None) -> list[ImportRe
     reports = [import_observations(store, observed, file="bundled:observations", file_sha256=_digest(observed),
                                    options={"bundled": True})]
     tick("derived indicators")
-    derived = derive(observed, store.catalogue)
+    derived = derive(observed, store.catalogue, units=units, crosswalk=crosswalk)
     reports.append(import_observations(store, derived, file="bundled:derived", file_sha256=_digest(derived),
                                        source_id="derived", options={"derived": True}))
     return reports

@@ -136,10 +136,10 @@ def import_observations(
     """
     hook = fault_hook or (lambda stage: None)
     previous = store.con.execute(
-        "SELECT import_id FROM imports WHERE file_sha256 = ? AND finished_at IS NOT NULL ORDER BY import_id LIMIT 1",
-        [file_sha256]).fetchone()
+        "SELECT min(import_id) FROM imports WHERE file_sha256 = ? AND finished_at IS NOT NULL",
+        [file_sha256]).fetchall()[0][0]
     if previous is not None:
-        return ImportReport(file, file_sha256, int(previous[0]), len(rows), already_imported=True)
+        return ImportReport(file, file_sha256, int(previous), len(rows), already_imported=True)
 
     frame = _validate(store, rows, file)
     default_source = source_id or f"file:{file_sha256[:12]}"
@@ -153,7 +153,7 @@ def import_observations(
     con = store.con
     con.execute("BEGIN TRANSACTION")
     try:
-        import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0])
+        import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][0])
         now = datetime.now(UTC).replace(tzinfo=None)
         con.execute(
             "INSERT INTO imports (import_id, file, file_sha256, started_at, options_json, territoria_version) "
@@ -166,13 +166,14 @@ def import_observations(
                                                    now.date().isoformat()])
         hook("logged")
 
-        con.register("_incoming", frame)
+        con.register("_incoming", frame.assign(_position=np.arange(len(frame))))
         compared = con.execute("""
-            SELECT i.unit, i.indicator, i.year, o.value AS stored_value, i.value AS new_value,
+            SELECT i._position, i.unit, i.indicator, i.year, o.value AS stored_value, i.value AS new_value,
                    o.source_id AS stored_source, o.import_id AS stored_import,
                    o.unit IS NOT NULL AS exists_already
             FROM _incoming i LEFT JOIN observations o
               ON o.unit = i.unit AND o.indicator = i.indicator AND o.year = i.year
+            ORDER BY i._position
         """).df()
         con.unregister("_incoming")
         exists = compared["exists_already"].to_numpy(bool)

@@ -112,11 +112,11 @@ SCHEMA_VERSION = len(MIGRATIONS)
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     """Schema version of an open database (0 for an empty one)."""
     has_meta = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchone()[0]
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchall()[0][0]
     if not has_meta:
         return 0
-    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else 0
+    rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def migrate(con: duckdb.DuckDBPyConnection, *, target: int = SCHEMA_VERSION) -> tuple[int, int]:

@@ -232,4 +232,4 @@ class Store:
         """Row counts of the main tables (for status lines and tests)."""
         tables = ["units", "indicators", "observations", "observation_history", "sources", "imports",
                   "crosswalk", "unit_aliases"]
-        return {t: int(self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables}
+        return {t: int(self.con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]) for t in tables}
