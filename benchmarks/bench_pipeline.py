@@ -2,8 +2,8 @@
 
 Territoria's ``Assessment(spec).run(table)`` (impute mean → winsorise → min-max → given weights →
 arithmetic means → ranks → quantile grades, every step recorded), against a plain pandas version of the
-same steps (without the winsorisation) and against the floor: one column min/max pass, one weighted
-sum and one ``np.argsort``.
+same steps written the obvious way (a loop over indicators for the winsorisation, nothing recorded)
+and against the floor: one column min/max pass, one weighted sum and one ``np.argsort``.
 """
 
 from __future__ import annotations
@@ -24,12 +24,33 @@ def _spec(tree: pd.DataFrame) -> dict:
             "grade": {"method": "quantiles", "k": 5}}
 
 
+def _winsorise_pandas(col: pd.Series, winmax: int = 5) -> pd.Series:
+    """COINr's rule the obvious pandas way: cap the tail the skewness points to, one value at a time."""
+    y = col.copy()
+    capped = 0
+    while not (abs(y.skew()) < 2.0 or y.kurt() < 3.5):
+        if y.skew() >= 0:
+            top = y.max()
+            capped += int((y == top).sum())
+            y[y == top] = y[y < top].max()
+        else:
+            bottom = y.min()
+            capped += int((y == bottom).sum())
+            y[y == bottom] = y[y > bottom].min()
+        if capped > winmax:
+            return np.log(col - col.min() + 0.01 * (col.max() - col.min()))
+    return y
+
+
 def _pandas(data: pd.DataFrame, tree: pd.DataFrame) -> pd.Series:
     x = data.fillna(data.mean())
+    x = x.apply(_winsorise_pandas)
     z = 100 * (x - x.min()) / (x.max() - x.min())
     leaves = tree[tree["level"] == 1]
     blocks = pd.DataFrame({b: z[list(k)].mean(axis=1) for b, k in leaves.groupby("parent")["code"]})
-    return blocks.mean(axis=1).rank(ascending=False, method="min")
+    score = blocks.mean(axis=1)
+    pd.qcut(score, 5, labels=False)
+    return score.rank(ascending=False, method="min")
 
 
 def run(*, n_units: int = 100_000, n_indicators: int = 34, seed: int = 1) -> dict[str, float]:
@@ -61,8 +82,8 @@ def describe(rep: dict[str, float]) -> str:
     return "\n".join([
         f"(a) full pipeline, SYNTHETIC data: {rep['n_units']:,} units x {rep['n_indicators']} indicators, 4 blocks",
         f"    territoria Assessment  {rep['seconds']:8.2f} s   (target < 5 s)",
-        f"    plain pandas           {rep['pandas_seconds']:8.2f} s   (impute, min-max, means, rank; no "
-        "winsorisation, nothing recorded)",
+        f"    plain pandas           {rep['pandas_seconds']:8.2f} s   (same steps the obvious pandas way; "
+        "nothing recorded)",
         f"    floor                  {rep['floor_seconds']:8.3f} s   (column min/max, one weighted sum, "
         "one np.argsort)",
         f"    ratio to pandas        {rep['ratio_to_pandas']:8.2f}",

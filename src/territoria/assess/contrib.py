@@ -27,13 +27,10 @@ def contributions(scores: pd.DataFrame, tree: pd.DataFrame, weights: pd.Series) 
     dev = scores - scores.groupby(groups).transform("mean") if groups is not None else scores - scores.mean()
     parent = dict(zip(tree["code"], tree["parent"], strict=True))
     wsum = {p: float(weights[[c for c, q in parent.items() if q == p]].sum()) for p in set(parent.values()) if p}
-    frames = []
+    entries: list[tuple[str, str, str, float]] = []  # (parent or root, code, to, coefficient)
     for code, p in parent.items():
-        if p is None:
-            continue
-        share = float(weights[code]) / wsum[p] if wsum[p] > 0 else 0.0
-        frames.append(pd.DataFrame({"parent": p, "code": code, "to": "parent",
-                                    "contribution": share * dev[code].to_numpy()}, index=scores.index))
+        if p is not None:
+            entries.append((p, code, "parent", float(weights[code]) / wsum[p] if wsum[p] > 0 else 0.0))
     kids = {p for p in parent.values() if p}
     root = next(c for c, p in parent.items() if p is None)
     for code in parent:
@@ -43,11 +40,21 @@ def contributions(scores: pd.DataFrame, tree: pd.DataFrame, weights: pd.Series) 
         while parent[cur] is not None:
             eff *= float(weights[cur]) / wsum[parent[cur]] if wsum[parent[cur]] > 0 else 0.0
             cur = parent[cur]
-        frames.append(pd.DataFrame({"parent": root, "code": code, "to": "root",
-                                    "contribution": eff * dev[code].to_numpy()}, index=scores.index))
-    out = pd.concat(frames)
-    out["contribution"] = out["contribution"].astype(float)
-    return out
+        entries.append((root, code, "root", eff))
+    n, k = len(scores), len(entries)
+    coefficient = np.array([e[3] for e in entries])
+    values = dev[[e[1] for e in entries]].to_numpy(dtype=float) * coefficient  # (units, entries)
+    which = np.repeat(np.arange(k), n)
+    column = {name: _labels([e[i] for e in entries], which) for i, name in enumerate(("parent", "code", "to"))}
+    return pd.DataFrame({**column, "contribution": values.T.reshape(-1)},
+                        index=scores.index[np.tile(np.arange(n), k)])
+
+
+def _labels(names: list[str], which: np.ndarray) -> pd.Categorical:
+    """``names[which]`` as a categorical: millions of rows, a handful of distinct codes."""
+    categories = list(dict.fromkeys(names))
+    position = {c: i for i, c in enumerate(categories)}
+    return pd.Categorical.from_codes(np.array([position[n] for n in names])[which], categories)
 
 
 def _year_groups(scores: pd.DataFrame) -> np.ndarray | None:

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from territoria.assess.aggregate import Aggregate
-from territoria.assess.contrib import contributions
 from territoria.assess.denominate import Denominate
 from territoria.assess.grade import Grade
 from territoria.assess.impute import Impute
@@ -152,8 +151,7 @@ class Assessment:
                                   warnings=tuple(warnings), seconds=time.perf_counter() - t0))
         if spec.flags is not None:
             tables["flags"] = _flags(spec, tables, tree)
-        contrib = contributions(tables["aggregated"], tree, weights)
-        return Result(spec=spec, tables=tables, log=log, contributions=contrib, weights=weights,
+        return Result(spec=spec, tables=tables, log=log, weights=weights,
                       prepared=prepared, data_sha256=prepared.sha256, versions=library_versions())
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from territoria.assess.contrib import contributions
 from territoria.assess.inputs import Prepared
 from territoria.assess.record import StepRecord, library_versions
 from territoria.assess.spec import AssessmentSpec
@@ -34,7 +36,8 @@ class Result:
         ``imputed_mask``, ``treated_mask``, and ``flags`` when the spec asks for them.
     log : list of StepRecord
     contributions : DataFrame
-        Long table (index: unit) with ``parent, code, to, contribution`` (see ``contrib``).
+        Long table (index: unit) with ``parent, code, to, contribution`` (see ``contrib``); derived from
+        ``tables["aggregated"]`` and the weights when first asked for, never stored.
     weights : Series
         Relative weight per tree code as used.
     data_sha256 : str
@@ -46,13 +49,16 @@ class Result:
     spec: AssessmentSpec
     tables: dict[str, pd.DataFrame]
     log: list[StepRecord]
-    contributions: pd.DataFrame
     weights: pd.Series
     data_sha256: str
     versions: dict[str, str]
     prepared: Prepared | None = field(default=None, repr=False)
 
     # -- views -------------------------------------------------------------------------------
+    @cached_property
+    def contributions(self) -> pd.DataFrame:
+        return contributions(self.tables["aggregated"], self.tree, self.weights)
+
     @property
     def tree(self) -> pd.DataFrame:
         return self.spec.tree_frame()
@@ -149,7 +155,7 @@ class Result:
         """Write tables as parquet and the spec, log, hash and versions as JSON."""
         d = Path(directory)
         (d / "tables").mkdir(parents=True, exist_ok=True)
-        for name, table in {**self.tables, "contributions": self.contributions}.items():
+        for name, table in self.tables.items():
             frame = table.copy()
             frame.columns = [str(c) for c in frame.columns]
             frame.to_parquet(d / "tables" / f"{name}.parquet")
@@ -165,13 +171,12 @@ class Result:
         d = Path(directory)
         meta = json.loads((d / "result.json").read_text(encoding="utf-8"))
         tables = {p.stem: pd.read_parquet(p) for p in sorted((d / "tables").glob("*.parquet"))}
-        contrib = tables.pop("contributions")
         now = library_versions()
         diff = {k: (v, now.get(k)) for k, v in meta["versions"].items() if now.get(k) != v}
         if diff:
             warnings.warn(f"Result saved with other library versions: {diff}", stacklevel=2)
         return cls(spec=AssessmentSpec.from_mapping(meta["spec"]), tables=tables,
-                   log=[StepRecord.from_dict(r) for r in meta["log"]], contributions=contrib,
+                   log=[StepRecord.from_dict(r) for r in meta["log"]],
                    weights=pd.Series(meta["weights"], dtype=float), data_sha256=meta["data_sha256"],
                    versions=meta["versions"])
 

@@ -23,9 +23,33 @@ from territoria.assess.base import Interval, OneOf, Step
 __all__ = ["Treat", "passes", "winsorise_column"]
 
 
-def passes(x: pd.Series, *, skew: float = 2.0, kurt: float = 3.5) -> bool:
+def _moments(v: np.ndarray) -> tuple[float, float]:
+    """Bias-adjusted sample skewness and excess kurtosis of finite values, as pandas computes them.
+
+    :math:`G_1 = \\sqrt{n(n-1)}/(n-2)\\, m_3/m_2^{3/2}` and
+    :math:`G_2 = (n-1)/((n-2)(n-3))\\,((n+1)(m_4/m_2^2 - 3) + 6)`; NaN below 3 (4) values, 0 for a
+    constant.
+    """
+    n = v.size
+    if n < 3:
+        return np.nan, np.nan
+    d = v - v.mean()
+    d2 = d * d
+    m2 = d2.mean()
+    if m2 <= 1e-14 * max(1.0, float(np.abs(v).max()) ** 2):
+        return 0.0, (0.0 if n >= 4 else np.nan)
+    m3, m4 = (d2 * d).mean(), (d2 * d2).mean()
+    g1 = np.sqrt(n * (n - 1.0)) / (n - 2.0) * m3 / m2**1.5
+    if n < 4:
+        return float(g1), np.nan
+    g2 = (n - 1.0) / ((n - 2.0) * (n - 3.0)) * ((n + 1.0) * (m4 / m2**2 - 3.0) + 6.0)
+    return float(g1), float(g2)
+
+
+def passes(x: pd.Series | np.ndarray, *, skew: float = 2.0, kurt: float = 3.5) -> bool:
     """True when ``|skewness| < skew`` or ``excess kurtosis < kurt`` (NaN statistics pass)."""
-    g1, g2 = x.skew(), x.kurt()
+    v = np.asarray(x, dtype=float)
+    g1, g2 = _moments(v[np.isfinite(v)])
     if np.isnan(g1) or np.isnan(g2):
         return True
     return bool(abs(g1) < skew or g2 < kurt)
@@ -33,25 +57,33 @@ def passes(x: pd.Series, *, skew: float = 2.0, kurt: float = 3.5) -> bool:
 
 def winsorise_column(x: pd.Series, *, skew: float = 2.0, kurt: float = 3.5,
                      winmax: int = 5) -> tuple[pd.Series, int, int, bool]:
-    """Winsorise one indicator; returns (values, n_low, n_high, passed)."""
-    y = x.astype(float).copy()
-    low: set[Any] = set()
-    high: set[Any] = set()
-    while not passes(y, skew=skew, kurt=kurt):
-        present = y.dropna()
-        if present.nunique() < 3:
+    """Winsorise one indicator; returns (values, n_low, n_high, passed).
+
+    Each round caps the side the skewness points to at the next distinct value, so after *k* rounds
+    on the high side the values are clipped at the (*k*+1)-th largest distinct value.
+    """
+    original = x.to_numpy(dtype=float)
+    present = original[np.isfinite(original)]
+    distinct = np.unique(present)
+    lo_at, hi_at = 0, distinct.size - 1
+    values = present.copy()
+    while not passes(values, skew=skew, kurt=kurt):
+        if hi_at - lo_at + 1 < 3:
             break
-        if present.skew() >= 0:
-            at = present.index[present == present.max()]
-            high.update(at)
-            y[at] = present.drop(at).max()
+        if _moments(values)[0] >= 0:
+            hi_at -= 1
         else:
-            at = present.index[present == present.min()]
-            low.update(at)
-            y[at] = present.drop(at).min()
-        if len(low) + len(high) > winmax:
+            lo_at += 1
+        values = np.clip(present, distinct[lo_at], distinct[hi_at])
+        n_low, n_high = int((present < distinct[lo_at]).sum()), int((present > distinct[hi_at]).sum())
+        if n_low + n_high > winmax:
             return x.astype(float), 0, 0, False
-    return y, len(low), len(high), passes(y, skew=skew, kurt=kurt)
+    if distinct.size == 0:
+        return x.astype(float), 0, 0, True
+    floor, cap = distinct[lo_at], distinct[hi_at]
+    capped = pd.Series(np.where(np.isfinite(original), np.clip(original, floor, cap), np.nan), index=x.index)
+    n_low, n_high = int((present < floor).sum()), int((present > cap).sum())
+    return capped, n_low, n_high, passes(values, skew=skew, kurt=kurt)
 
 
 class Treat(Step):
