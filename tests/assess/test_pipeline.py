@@ -132,3 +132,35 @@ def test_tree_frame_contract():
     assert tree.set_index("code")["level"].to_dict() == {"index": 3, "social": 2, "income": 1,
                                                          "poverty": 1, "economy": 2, "jobs": 1}
     assert tree.set_index("code").loc["index", "parent"] is None
+
+
+def test_result_audit_and_uncertainty_follow_the_spec():
+    """Synthetic 6 units × 4 indicators in two blocks; the spec's uncertainty section drives the run."""
+    import numpy as np
+
+    from territoria.assess.pipeline import Assessment
+    from territoria.assess.spec import AssessmentSpec
+
+    rng = np.random.default_rng(7)
+    data = pd.DataFrame(rng.random((6, 4)) * 10 + 1, columns=["a", "b", "c", "d"],
+                        index=pd.Index([f"U{i}" for i in range(6)], name="unit"))
+    data.loc["U0", "a"] = np.nan
+    spec = AssessmentSpec.from_mapping({
+        "name": "t", "impute": {"method": "mean"}, "normalise": {"method": "minmax", "low": 1, "high": 100},
+        "uncertainty": {"n": 400, "seed": 3, "weights": 0.2, "aggregate": ["geometric"]},
+        "tree": {"index": {"children": {"x": {"children": {"a": {}, "b": {}}},
+                                        "y": {"children": {"c": {}, "d": {}}}}}}})
+    result = Assessment(spec).run(data)
+    audit = result.audit()
+    assert audit.missing_by_indicator.loc["a", "n_missing"] == 1
+    alpha = audit.cronbach
+    assert alpha.loc["x", "k"] == 2 and alpha.loc["x", "n_complete"] == 6
+    first = result.uncertainty()
+    again = result.uncertainty()
+    pd.testing.assert_frame_equal(first.ranks, again.ranks)           # seeded from the spec
+    assert set(first.sensitivity.index) == {"weights", "aggregate"}
+    assert first.sensitivity.loc["aggregate", "alternatives"] == "arithmetic, geometric"  # nominal first
+    r = first.ranks
+    assert ((r["rank_p05"] <= r["rank_median"]) & (r["rank_median"] <= r["rank_p95"])).all()
+    other = result.uncertainty(seed=4)
+    assert not other.design.equals(first.design)

@@ -7,15 +7,19 @@ import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from territoria.assess.audit import Audit
 from territoria.assess.contrib import contributions
 from territoria.assess.inputs import Prepared
 from territoria.assess.record import StepRecord, library_versions
 from territoria.assess.spec import AssessmentSpec
 from territoria.errors import SpecError
+
+if TYPE_CHECKING:
+    from territoria.assess.uncertainty import UncertaintyResult
 
 __all__ = ["Result", "compare"]
 
@@ -109,6 +113,60 @@ class Result:
         out = pd.concat(frames, ignore_index=True)
         ids = [c for c in out.columns if c not in ("code", "stage", "level", "value")]
         return out[[*ids, "level", "code", "stage", "value"]]
+
+    # -- analyses ------------------------------------------------------------------------------
+    def audit(self, *, threshold: float = 0.9) -> Audit:
+        """Statistical audit (COINr / OECD-JRC handbook): missing data on the indicators as given,
+        correlations, flags, Cronbach's alpha and PCA on the normalised indicators and the scores."""
+        from territoria.assess import audit as au
+
+        given, normalised = self.tables["denominated"], self.tables["normalised"]
+        scores, tree = self.tables["aggregated"], self.tree
+        # an indicator with no value at all in the assessed year(s) cannot correlate with anything
+        empty = [c for c in normalised.columns if normalised[c].isna().all()]
+        normalised = normalised.drop(columns=empty)
+        tree_with_data = tree[~tree["code"].isin(empty)]
+        return au.Audit(
+            missing_by_indicator=au.missing_by_indicator(given, tree),
+            missing_by_unit=au.missing_by_unit(given, tree),
+            missing_by_node=au.missing_by_node(given, tree),
+            correlations=au.correlations(normalised, tree_with_data),
+            node_correlations=au.indicator_node_correlations(normalised, tree_with_data, scores=scores),
+            flags=au.correlation_flags(normalised, tree_with_data, scores=scores, threshold=threshold),
+            cronbach=au.cronbach_alpha(normalised, tree_with_data),
+            pca=au.pca_first_component(normalised, tree_with_data),
+        )
+
+    def uncertainty(self, *, n_replications: int | None = None, seed: int | None = None,
+                    progress: bool = False) -> UncertaintyResult:
+        """Monte-Carlo over the choices the spec's ``uncertainty`` section marks uncertain.
+
+        The spec's own choice of every step comes first in each list of alternatives (the nominal
+        run); replications start from the indicators before imputation. Outlier treatment is not
+        varied and not applied inside the replications.
+        """
+        from territoria.assess.uncertainty import UncertaintyAnalysis
+
+        if self.prepared is None:
+            raise SpecError("uncertainty", "this Result was loaded without its input; run the assessment again")
+        u, spec = self.spec.uncertainty, self.spec
+
+        def first(nominal: Any, alternatives: list[Any]) -> list[Any]:
+            out = [nominal]
+            for alt in alternatives:
+                if alt not in out:
+                    out.append(alt)
+            return out
+
+        analysis = UncertaintyAnalysis(
+            n_replications=n_replications or u.n,
+            seed=seed if seed is not None else (u.seed if u.seed is not None else spec.seed),
+            weight_perturbation=u.weights,
+            normalise=first(spec.normalise, list(u.normalise)),
+            aggregate=first(spec.aggregate.method, list(u.aggregate)),
+            impute=first(spec.impute.method, list(u.impute)),
+            exclude_one=u.exclude_one, descending=spec.rank.descending, progress=progress)
+        return analysis.run(self.tables["denominated"], self.tree, directions=self.prepared.direction)
 
     # -- rerun ---------------------------------------------------------------------------------
     def rerun(self, address: str | None = None, **change: Any) -> Result:

@@ -35,6 +35,7 @@ OECD & JRC (2008), *Handbook on Constructing Composite Indicators*, section 1.8.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -474,7 +475,9 @@ class _Model:
             x = self.x
             method = self.imps[imp]
             if method != "none" and np.isnan(x).any():
-                fill = np.nanmean(x, axis=0) if method == "mean" else np.nanmedian(x, axis=0)
+                with warnings.catch_warnings():  # an indicator with no value at all stays missing
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    fill = np.nanmean(x, axis=0) if method == "mean" else np.nanmedian(x, axis=0)
                 x = np.where(np.isnan(x), fill, x)
             z = self.norms[norm].apply(x)
             miss = np.isnan(z)

@@ -74,8 +74,13 @@ def compute(
 
 
 def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None = None,
-                 spec_path: Path | None = None, output: Path | None = None) -> Any:
-    """Run a spec (default: the bundled vulnerability spec) on a Panel, print and write the ranking."""
+                 spec_path: Path | None = None, output: Path | None = None, uncertainty: bool = True,
+                 audit: Path | None = None) -> Any:
+    """Run a spec (default: the bundled vulnerability spec) on a Panel, print and write the ranking.
+
+    With ``uncertainty`` the ranking carries each unit's median rank and 5–95 % rank interval from
+    the spec's Monte-Carlo section, and the Sobol indices of the uncertain choices are printed.
+    """
     from territoria.assess.pipeline import Assessment
     from territoria.assess.spec import AssessmentSpec
 
@@ -84,18 +89,56 @@ def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None
         spec = AssessmentSpec.from_mapping({**spec.to_mapping(), "year": year, "years": None})
     result = Assessment(spec).run(panel)
     frame = result.to_frame()
+    sensitivity = None
+    if uncertainty and not isinstance(frame.index, pd.MultiIndex):
+        analysis = result.uncertainty(progress=True)
+        intervals = analysis.ranks[["rank_median", "rank_p05", "rank_p95"]]
+        frame = frame.join(intervals)
+        sensitivity = analysis.sensitivity.reset_index()
     names = panel.names("en") if hasattr(panel, "names") else None
     if names is not None:
         frame.insert(0, "name", names.reindex(frame.index.get_level_values(0)).to_numpy())
     frame.index.name = frame.index.name or "unit"
     frame = frame.reset_index()
     print_table(frame, title=f"{spec.name} — {spec.year_list}", console=console, max_rows=30)
+    if sensitivity is not None:
+        print_table(sensitivity, title="Sensitivity of the ranks: Sobol first-order (S1) and total (ST) indices",
+                    console=console)
+    audit_tables = _audit_tables(result) if (audit is not None or output_dir is not None) else None
     if output is not None:
         write_table(frame, output)
+    if audit is not None and audit_tables is not None:
+        _write_sheets(audit_tables, audit)
     if output_dir is not None:
-        write_table(frame, Path(output_dir) / f"{spec.name}.csv")
-        result.save(Path(output_dir) / f"{spec.name}_result")
+        out = Path(output_dir)
+        write_table(frame, out / f"{spec.name}.csv")
+        if sensitivity is not None:
+            write_table(sensitivity, out / f"{spec.name}_sensitivity.csv")
+        if audit_tables is not None:
+            _write_sheets(audit_tables, out / f"{spec.name}_audit.xlsx")
+        result.save(out / f"{spec.name}_result")
     return result
+
+
+def _audit_tables(result: Any) -> dict[str, pd.DataFrame]:
+    audit = result.audit()
+    tables = {name: getattr(audit, name) for name in (
+        "missing_by_indicator", "missing_by_node", "cronbach", "pca", "flags", "correlations")}
+    summary = tables["cronbach"].join(tables["pca"][["explained_pc1"]], how="left").reset_index()
+    print_table(summary, title="Statistical audit: Cronbach's alpha and first principal component per block",
+                console=console)
+    if len(tables["flags"]):
+        print_table(tables["flags"], title="Audit flags", console=console)
+    return tables
+
+
+def _write_sheets(tables: dict[str, pd.DataFrame], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path, engine="openpyxl") as book:
+        for name, table in tables.items():
+            frame = table.reset_index() if table.index.name or isinstance(table.index, pd.MultiIndex) else table
+            frame.to_excel(book, sheet_name=name[:31], index=False)
+    console.print(f"[green]Wrote[/] {path}")
 
 
 @app.command("assess")
@@ -103,8 +146,15 @@ def assess(
     spec: Path | None = typer.Option(None, "--spec", help="Spec file; default: the bundled vulnerability spec."),
     year: int | None = typer.Option(None, "--year", help="Year to assess (overrides the spec)."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Output table (.csv/.xlsx/.json/.parquet)."),
+    uncertainty: bool = typer.Option(True, "--uncertainty/--no-uncertainty",
+                                     help="Add rank intervals from the spec's Monte-Carlo section."),
+    audit: Path | None = typer.Option(None, "--audit", help="Write the statistical audit to this .xlsx file."),
 ) -> None:
-    """Run the vulnerability assessment on the Store's panel and print the ranking."""
+    """Run the vulnerability assessment on the Store's panel and print the ranking.
+
+    Output columns: unit, name, every aggregate of the tree, rank, level (grade), and with
+    --uncertainty rank_median, rank_p05, rank_p95.
+    """
     from territoria.assess.spec import AssessmentSpec
     from territoria.store import Store
 
@@ -112,4 +162,4 @@ def assess(
     with_years = [year] if year is not None else parsed.year_list
     with Store(state.db, read_only=True) as store:
         panel = store.panel(level=parsed.units.level, years=with_years)
-    assess_panel(panel, year=year, spec_path=spec, output=output)
+    assess_panel(panel, year=year, spec_path=spec, output=output, uncertainty=uncertainty, audit=audit)
