@@ -34,3 +34,15 @@ def small_units() -> pd.DataFrame:
         {"code": "595220100", "parent": "595200000", "level": "settlement", "kind": "village",
          "name_en": "Mamlyutka", "name_ru": "г.Мамлютка"},
     ])
+
+
+@pytest.fixture(scope="session")
+def bundled_store_path(tmp_path_factory):
+    """A Store filled once per test session with the package's bundled real data (read it, copy to write)."""
+    from territoria.store import Store
+    from territoria.store.bundle import load_bundled
+
+    path = tmp_path_factory.mktemp("bundled") / "bundled.duckdb"
+    with Store(path) as store:
+        load_bundled(store)
+    return path

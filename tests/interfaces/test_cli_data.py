@@ -46,20 +46,20 @@ def invoke(db: Path, *args: str):
     return runner.invoke(app, ["--db", str(db), *args], catch_exceptions=True)
 
 
-@pytest.fixture(scope="module")
-def bundled_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("store") / "t.duckdb"
-    res = invoke(db, "load-bundled")
-    assert res.exit_code == 0, res.output
-    return db
-
-
 @pytest.fixture
-def db(bundled_db, tmp_path) -> Path:
+def db(bundled_store_path, tmp_path) -> Path:
     """A private copy of the bundled Store, so tests that write do not disturb each other."""
     copy = tmp_path / "copy.duckdb"
-    copy.write_bytes(bundled_db.read_bytes())
+    copy.write_bytes(bundled_store_path.read_bytes())
     return copy
+
+
+def test_load_bundled_command_fills_an_empty_store(tmp_path):
+    res = invoke(tmp_path / "new.duckdb", "load-bundled")
+    assert res.exit_code == 0, res.output
+    with Store(tmp_path / "new.duckdb") as store:
+        counts = store.counts()
+    assert counts["units"] > 16000 and counts["observations"] > 20000 and counts["imports"] == 2
 
 
 def test_loading_the_bundle_twice_changes_nothing(db):

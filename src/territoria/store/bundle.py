@@ -20,6 +20,24 @@ def _digest(frame: pd.DataFrame) -> str:
     return hashlib.sha256(hashed.tobytes()).hexdigest()
 
 
+def with_geonames_points(units: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Give settlements without coordinates the point of the GeoNames place matched to their KATO code.
+
+    Coordinates already in the units file (OpenStreetMap, checked against the district polygons)
+    are kept; GeoNames only fills gaps, and the note says so (GeoNames, CC BY 4.0).
+    """
+    matched = places.dropna(subset=["kato"]).drop_duplicates("kato").set_index("kato")
+    out = units.copy()
+    gap = out["lat"].isna() & out["code"].isin(matched.index)
+    codes = out.loc[gap, "code"]
+    out.loc[gap, "lat"] = codes.map(matched["lat"]).to_numpy()
+    out.loc[gap, "lon"] = codes.map(matched["lon"]).to_numpy()
+    source = "coordinates: GeoNames " + codes.map(matched["geonameid"]).astype(int).astype(str) + " (CC BY 4.0)"
+    note = out.loc[gap, "note"].fillna("").astype(str)
+    out.loc[gap, "note"] = (note + "; ").where(note != "", "") + source
+    return out
+
+
 def load_bundled(store: Store, *, step: Progress | None = None) -> list[ImportReport]:
     """Fill ``store`` with the package's bundled data; idempotent (a second call changes nothing).
 
@@ -32,7 +50,7 @@ def load_bundled(store: Store, *, step: Progress | None = None) -> list[ImportRe
     tick = step or (lambda label: None)
     tick("units")
     units, crosswalk = bundled.bundled_units(), bundled.bundled_crosswalk()
-    store.put_units(units)
+    store.put_units(with_geonames_points(units, bundled.geonames_places()))
     store.put_crosswalk(crosswalk)
     tick("catalogue and sources")
     store.sync_catalogue()

@@ -202,12 +202,44 @@ class Store:
         return self.query(sql, params)
 
     def panel(self, *, level: str | None = None, indicators: Iterable[str] | None = None,
-              years: Iterable[int] | None = None, units: Iterable[str] | None = None) -> Panel:
-        """A :class:`~territoria.panel.Panel` of the stored observations (all filters optional)."""
+              years: Iterable[int] | None = None, units: Iterable[str] | None = None,
+              borders: str = "own") -> Panel:
+        """A :class:`~territoria.panel.Panel` of the stored observations (all filters optional).
+
+        ``borders="own"`` gives every year on its own borders (as published); ``"old"`` puts every year
+        on the map before the 2018 and 2022 splits (see :func:`territoria.indicators.borders.on_old_map`).
+        """
+        if borders not in ("own", "old"):
+            raise StoreError(f"borders must be 'own' or 'old', got {borders!r}")
+        if borders == "old":
+            return self._panel_on_old_map(level=level, indicators=indicators, years=years, units=units)
         obs = self.observations(units=units, indicators=indicators, years=years, level=level)
         obs["year"] = obs["year"].astype(int)
         unit_meta = self.units(codes=obs["unit"].unique().tolist()) if len(obs) else self.units(level=level)
         return Panel(obs, unit_meta, self.catalogue, label=f"store:{self.path}")
+
+    def _panel_on_old_map(self, *, level: str | None, indicators: Iterable[str] | None,
+                          years: Iterable[int] | None, units: Iterable[str] | None) -> Panel:
+        from territoria.indicators.borders import on_old_map
+
+        every = self.observations(years=years)
+        all_units = self.units()
+        obs, _ = on_old_map(every[["unit", "indicator", "year", "value", "source_id"]], self.catalogue,
+                            crosswalk=self.crosswalk(), units=all_units.reset_index())
+        keep = pd.Series(True, index=obs.index)
+        if level is not None:
+            keep &= obs["unit"].map(all_units["level"]).eq(level)
+        if indicators is not None:
+            keep &= obs["indicator"].isin(set(indicators))
+        if units is not None:
+            keep &= obs["unit"].isin({str(u) for u in units})
+        obs = obs[keep].reset_index(drop=True)
+        obs["year"] = obs["year"].astype(int)
+        meta = all_units.loc[all_units.index.isin(obs["unit"].unique())].copy()
+        # on the old map the old units exist in every year and the parts of a split do not
+        for column in ("valid_from", "valid_to"):
+            meta[column] = None
+        return Panel(obs, meta, self.catalogue, label=f"store:{self.path} (old borders)")
 
     def coverage(self, *, level: str | None = None) -> pd.DataFrame:
         """Per level and indicator: units, first and last year, years present and cells with a value."""

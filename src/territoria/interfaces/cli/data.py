@@ -147,15 +147,20 @@ def units_command(
 def show_command(
     unit: str = typer.Argument(..., help="Unit code or name in any language (Мамлютка, Mamlyutka...)."),
     lang: Lang = LangOption,
+    borders: str = typer.Option("own", "--borders",
+                                help="own: each year on its own borders; old: on the map before the splits."),
     output: Path | None = OutputOption,
 ) -> None:
-    """Indicator × year table of one unit, in the layout of the seeds' town tables."""
+    """Indicator × year table of one unit, in the layout of the seeds' town tables.
+
+    Columns: indicator, name, unit_of_measure, then one column per year.
+    """
     from territoria.ingest.matching import NameMatcher
 
     with _store(read_only=True) as store:
         units = store.units()
         code = unit if unit in units.index else NameMatcher.for_units(units.reset_index()).match(unit)
-        obs = store.observations(units=[code])
+        obs = store.panel(units=[code], borders=borders).observations
     catalogue = store.catalogue
     if obs.empty:
         console.print(f"[yellow]No observations for {code}.[/]")
