@@ -45,7 +45,7 @@ BULAEVO = {("593620100", "population", 2015): 8603.0, ("593620100", "population"
 
 def test_new_store_has_current_schema(tmp_path, small_catalogue):
     with Store(tmp_path / "s.duckdb", catalogue=small_catalogue) as s:
-        assert s.schema_version == SCHEMA_VERSION == 2
+        assert s.schema_version == SCHEMA_VERSION == 3
         assert s.counts()["observations"] == 0
 
 
@@ -56,7 +56,7 @@ def test_store_of_previous_version_is_migrated(tmp_path, small_catalogue):
     con.execute("INSERT INTO units (code, level) VALUES ('KZ', 'country')")
     con.close()
     with Store(path, catalogue=small_catalogue) as s:
-        assert s.schema_version == 2
+        assert s.schema_version == SCHEMA_VERSION
         assert s.units().index.tolist() == ["KZ"]  # data of version 1 kept
         s.add_unit_alias("Mamlyut", "KZ")
         assert s.unit_aliases()["alias"].tolist() == ["Mamlyut"]
@@ -196,3 +196,13 @@ def test_units_exist_on_the_borders_of_the_year(small_catalogue):
     assert sorted(panel.existing_in(2017)) == ["630000000", "X_SOUTH_KAZAKHSTAN"]
     assert sorted(panel.existing_in(2021)) == ["610000000", "630000000"]
     assert sorted(panel.existing_in(2022)) == ["100000000", "610000000", "630000000"]
+
+
+def test_unit_lists_are_replaced_whole(store):
+    store.put_unit_list("seed", pd.DataFrame({"code": ["593620100", "595220100"], "status": "depressive",
+                                              "citation": "Turkeeva et al. (2022)"}))
+    store.put_unit_list("seed", pd.DataFrame({"code": ["595220100"], "status": "depressed",
+                                              "citation": "Orynbet & Imangali (2022)"}))
+    members = store.unit_list("seed")
+    assert members[["code", "name_en", "status"]].values.tolist() == [["595220100", "Mamlyutka", "depressed"]]
+    assert store.unit_list("other").empty

@@ -13,6 +13,8 @@ from territoria.store.store import Store
 __all__ = ["load_bundled"]
 
 Progress = Callable[[str], None]
+#: Lists of depressed and vulnerable districts and towns that the seeds name, by seed number.
+SEED_LISTS = {"000": "depressed_orynbet_imangali_2022", "002": "depressed_turkeeva_omarov_abilkaiyr_2022"}
 
 
 def _digest(frame: pd.DataFrame) -> str:
@@ -52,6 +54,10 @@ def load_bundled(store: Store, *, step: Progress | None = None) -> list[ImportRe
     units, crosswalk = bundled.bundled_units(), bundled.bundled_crosswalk()
     store.put_units(with_geonames_points(units, bundled.geonames_places()))
     store.put_crosswalk(crosswalk)
+    named = bundled.seed_depressed_units()
+    named = named.assign(note="named in the seed as " + named["name_in_seed"] + " (" + named["region_in_seed"] + ")")
+    for seed, members in named.groupby(named["seed"].astype(str).str.zfill(3)):
+        store.put_unit_list(SEED_LISTS[seed], members)
     tick("catalogue and sources")
     store.sync_catalogue()
     sources = bundled.bundled_sources()

@@ -94,6 +94,19 @@ CREATE TABLE unit_aliases (
 );
 """
 
+# v3: named lists of units with a status and a citation (e.g. the depressed and vulnerable districts
+# and towns that a study names), which groups and reports read.
+_V3 = """
+CREATE TABLE unit_lists (
+    list VARCHAR NOT NULL,
+    code VARCHAR NOT NULL,
+    status VARCHAR,
+    citation VARCHAR,
+    note VARCHAR,
+    PRIMARY KEY (list, code)
+);
+"""
+
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 
 
@@ -105,7 +118,7 @@ def _sql(script: str) -> Migration:
 
 
 #: Migration ``i`` (1-based) brings a Store from version ``i - 1`` to ``i``.
-MIGRATIONS: list[Migration] = [_sql(_V1), _sql(_V2)]
+MIGRATIONS: list[Migration] = [_sql(_V1), _sql(_V2), _sql(_V3)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

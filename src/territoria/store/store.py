@@ -141,6 +141,27 @@ class Store:
                    "unit_en", "unit_ru", "unit_kk", "definition_json"]
         self._upsert("indicators", "id", pd.DataFrame(rows, columns=columns), columns)
 
+    def put_unit_list(self, name: str, members: pd.DataFrame) -> None:
+        """Replace the named list of units (columns ``code``, ``status``, ``citation``, ``note``)."""
+        frame = members.reindex(columns=["code", "status", "citation", "note"]).assign(list=name)
+        self.con.register("_incoming", frame)
+        try:
+            self.con.execute("BEGIN TRANSACTION")
+            self.con.execute("DELETE FROM unit_lists WHERE list = ?", [name])
+            self.con.execute("INSERT INTO unit_lists SELECT list, code, status, citation, note FROM _incoming")
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+        finally:
+            self.con.unregister("_incoming")
+
+    def unit_list(self, name: str) -> pd.DataFrame:
+        """Members of a named list with their unit names, level and parent."""
+        return self.query("""
+            SELECT l.code, u.name_en, u.name_ru, u.name_kk, u.level, u.parent, l.status, l.citation, l.note
+            FROM unit_lists l LEFT JOIN units u USING (code) WHERE l.list = ? ORDER BY l.code""", [name])
+
     def add_unit_alias(self, alias: str, code: str, *, source: str = "user") -> None:
         self.con.execute("INSERT OR IGNORE INTO unit_aliases VALUES (?, ?, ?)", [alias, code, source])
 
@@ -263,5 +284,5 @@ class Store:
     def counts(self) -> dict[str, int]:
         """Row counts of the main tables (for status lines and tests)."""
         tables = ["units", "indicators", "observations", "observation_history", "sources", "imports",
-                  "crosswalk", "unit_aliases"]
+                  "crosswalk", "unit_aliases", "unit_lists"]
         return {t: int(self.con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]) for t in tables}

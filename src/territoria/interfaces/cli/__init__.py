@@ -17,20 +17,9 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Entry point: project errors become one readable message and exit code 2."""
+    """Entry point: a project error becomes one readable message and exit code 2 (usage errors: Typer's)."""
     try:
-        app(standalone_mode=False)
+        app()
     except TerritoriaError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(2)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
-        raise

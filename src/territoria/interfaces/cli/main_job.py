@@ -10,6 +10,7 @@ import typer
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.data import load_bundled_with_progress
 from territoria.interfaces.output import print_table, write_table
+from territoria.store.bundle import SEED_LISTS
 
 #: The seeds' two worked towns (Turkeeva, Omarov & Abilkaiyr 2022, tables 1–2).
 SEED_TOWNS = {"593620100": "Bulaevo", "595220100": "Mamlyutka"}
@@ -64,14 +65,37 @@ def run_command(
                 print_table(profile, title=f"{name} ({code}) — the seed's settlement table", console=console)
                 write_table(profile, output_dir / f"profile_{name.lower()}.csv")
         panel = store.panel(level="region")
-    _assess(panel, output_dir, year)
+        seed_list = pd.concat([store.unit_list(name) for name in SEED_LISTS.values()], ignore_index=True)
+        crosswalk = store.crosswalk()
+    result = _assess(panel, output_dir, year)
+    if not seed_list.empty:
+        _show_seed_list(seed_list, result, crosswalk, output_dir)
     console.print(f"[green]Results in[/] {output_dir}/")
 
 
-def _assess(panel, output_dir: Path, year: int | None) -> None:
-    try:
-        from territoria.interfaces.cli.assess import assess_panel
-    except ImportError:
-        console.print("[dim]The assessment engine is not available in this build.[/]")
-        return
-    assess_panel(panel, output_dir=output_dir, year=year)
+def _assess(panel, output_dir: Path, year: int | None):
+    from territoria.interfaces.cli.assess import assess_panel
+
+    return assess_panel(panel, output_dir=output_dir, year=year)
+
+
+def _show_seed_list(seed_list: pd.DataFrame, result, crosswalk: pd.DataFrame, output_dir: Path) -> None:
+    """The seeds' depressed districts and towns beside the rank and grade of their region.
+
+    A unit of a region created after the assessed year (Abai in 2022) is shown with the region it
+    belonged to then (East Kazakhstan).
+    """
+    from territoria.catalog.units import splits
+
+    ranks = result.ranks.astype("Int64")
+    then = {part: s.old for s in splits(crosswalk) if s.keeps_code for part in s.parts if part != s.old}
+    region = (seed_list["code"].str[:2] + "0000000").map(lambda r: r if r in ranks.index else then.get(r, r))
+    table = pd.DataFrame({
+        "unit": seed_list["code"], "name": seed_list["name_en"], "level": seed_list["level"],
+        "status_in_seed": seed_list["status"], "region": region,
+        "region_rank": region.map(ranks).to_numpy(), "region_level": region.map(result.grades).to_numpy(),
+    })
+    table.insert(4, "source", seed_list["citation"].str.extract(r"^(.*?\(\d{4}\))")[0].to_numpy())
+    print_table(table, title=f"Depressed and vulnerable units named by the seeds, with their region's rank of "
+                f"{len(ranks)}", console=console)
+    write_table(table, output_dir / "seed_depressed_units.csv")
