@@ -119,8 +119,8 @@ def _rank_axis(x: np.ndarray, axis: int, ties: str) -> np.ndarray:
     """Ascending ranks (1 = smallest) along ``axis``; NaN stays NaN and is not counted."""
     if ties not in TIES:
         raise ValueError(f"ties must be one of {TIES}, got {ties!r}")
-    x = np.moveaxis(_as_float(x), axis, -1)
-    order = np.argsort(x, axis=-1, kind="stable")          # NaN sorted last
+    x = np.ascontiguousarray(np.moveaxis(_as_float(x), axis, -1))  # sorting a strided view is slow
+    order = np.argsort(x, axis=-1)  # NaN last; tie groups stay contiguous, so no stable sort is needed
     s = np.take_along_axis(x, order, axis=-1)
     n = s.shape[-1]
     if n == 0:

@@ -276,12 +276,20 @@ class UncertaintyAnalysis:
         pieces = [p[i:i + chunk] for p in np.split(order, bounds) for i in range(0, len(p), chunk)]
         bar = _progress(self.progress, n_runs)
         try:
+            # ranks of one piece are sorted on the two cores while the next piece is scored
             with ThreadPoolExecutor(max_workers=2) as pool:
-                for sel in pieces:
-                    store[sel] = _rank_threaded(pool, model.scores(runs.take(sel), monotone=True),
-                                                self.descending)
-                    if bar is not None:
-                        bar[0].update(bar[1], advance=len(sel))
+                pending: tuple[np.ndarray, list[Any]] | None = None
+                for sel in [*pieces, None]:
+                    scores = model.scores(runs.take(sel), monotone=True) if sel is not None else None
+                    if pending is not None:
+                        done, futures = pending
+                        store[done] = np.concatenate([f.result() for f in futures], axis=0)
+                        if bar is not None:
+                            bar[0].update(bar[1], advance=len(done))
+                    if sel is not None:
+                        halves = np.array_split(np.arange(len(sel)), min(2, len(sel)))
+                        pending = (sel, [pool.submit(rank_rows, scores[h], descending=self.descending)
+                                         for h in halves])
         finally:
             if bar is not None:
                 bar[0].stop()
@@ -321,15 +329,6 @@ def _progress(show: bool, total: int) -> tuple[Any, Any] | None:
     task = bar.add_task("uncertainty: model runs", total=total)
     bar.start()
     return bar, task
-
-
-def _rank_threaded(pool: ThreadPoolExecutor, scores: np.ndarray, descending: bool) -> np.ndarray:
-    """:func:`rank_rows` on two halves of the runs at once (NumPy's sort releases the GIL)."""
-    if scores.shape[0] < 2:
-        return rank_rows(scores, descending=descending)
-    half = scores.shape[0] // 2
-    parts = list(pool.map(lambda p: rank_rows(p, descending=descending), (scores[:half], scores[half:])))
-    return np.concatenate(parts, axis=0)
 
 
 def _column_quantiles(store: np.ndarray, qs: Sequence[float], *, block: int = 4096) -> np.ndarray:
