@@ -50,7 +50,7 @@ def _show(result: Any, title: str, id_name: str) -> pd.DataFrame:
     return frame
 
 
-@app.command("compute")
+@app.command("compute", rich_help_panel="Assessment")
 def compute(
     spec: Path = typer.Argument(..., help="Assessment spec (YAML), e.g. examples/svi_2020.yaml."),
     data: Path = typer.Option(..., "--data", help="Wide table: one row per unit, one column per indicator."),
@@ -141,7 +141,7 @@ def _write_sheets(tables: dict[str, pd.DataFrame], path: Path) -> None:
     console.print(f"[green]Wrote[/] {path}")
 
 
-@app.command("assess")
+@app.command("assess", rich_help_panel="Assessment")
 def assess(
     spec: Path | None = typer.Option(None, "--spec", help="Spec file; default: the bundled vulnerability spec."),
     year: int | None = typer.Option(None, "--year", help="Year to assess (overrides the spec)."),

@@ -16,7 +16,7 @@ __all__ = ["data_app"]
 
 data_app = typer.Typer(help="Optional data sources for users with internet (cached, checksum-pinned).",
                        no_args_is_help=True)
-app.add_typer(data_app, name="data")
+app.add_typer(data_app, name="data", rich_help_panel="Data")
 
 
 class Lang(StrEnum):
@@ -70,7 +70,7 @@ def load_bundled_with_progress(store) -> None:
         console.print(report.summary())
 
 
-@app.command("load-bundled")
+@app.command("load-bundled", rich_help_panel="Data")
 def load_bundled_command() -> None:
     """Load the bundled real data (units, sources, regional panel, seeds' tables) into the Store."""
     with _store() as store:
@@ -78,7 +78,7 @@ def load_bundled_command() -> None:
         console.print(store.counts())
 
 
-@app.command("import")
+@app.command("import", rich_help_panel="Data")
 def import_command(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV or XLSX file, long or wide."),
     unit: str | None = typer.Option(None, "--unit", help="Unit of a table about one unit (else the sheet name)."),
@@ -115,7 +115,7 @@ def import_command(
         console.print(report.summary())
 
 
-@app.command("units")
+@app.command("units", rich_help_panel="Data")
 def units_command(
     level: str | None = typer.Option(None, "--level", help="country, region, district, rural_district, settlement"),
     parent: str | None = typer.Option(None, "--parent", help="Only the children of this unit code."),
@@ -143,7 +143,7 @@ def units_command(
     _emit(table, output, f"{len(table)} units")
 
 
-@app.command("show")
+@app.command("show", rich_help_panel="Data")
 def show_command(
     unit: str = typer.Argument(..., help="Unit code or name in any language (Мамлютка, Mamlyutka...)."),
     lang: Lang = LangOption,
@@ -177,7 +177,7 @@ def show_command(
     _emit(table, output, title)
 
 
-@app.command("coverage")
+@app.command("coverage", rich_help_panel="Data")
 def coverage_command(
     level: str | None = typer.Option(None, "--level", help="Only this level."),
     output: Path | None = OutputOption,
@@ -188,7 +188,7 @@ def coverage_command(
     _emit(table, output, "coverage of the panel")
 
 
-@app.command("sources")
+@app.command("sources", rich_help_panel="Data")
 def sources_command(output: Path | None = OutputOption) -> None:
     """Sources of the stored figures, with citation, address and licence."""
     with _store(read_only=True) as store:
@@ -196,7 +196,7 @@ def sources_command(output: Path | None = OutputOption) -> None:
     _emit(table, output, "sources")
 
 
-@app.command("imports")
+@app.command("imports", rich_help_panel="Data")
 def imports_command(output: Path | None = OutputOption) -> None:
     """The import log: every import with its file, hash and row counts."""
     with _store(read_only=True) as store:
@@ -204,7 +204,7 @@ def imports_command(output: Path | None = OutputOption) -> None:
     _emit(table, output, "imports")
 
 
-@app.command("history")
+@app.command("history", rich_help_panel="Data")
 def history_command(output: Path | None = OutputOption) -> None:
     """Values replaced by revisions, with the import that replaced them."""
     with _store(read_only=True) as store:

@@ -38,7 +38,7 @@ def _seed_profile(store, code: str) -> pd.DataFrame:
     return table.reset_index()
 
 
-@app.command("run")
+@app.command("run", rich_help_panel="Start here")
 def run_command(
     output_dir: Path = typer.Option(Path("out"), "--output-dir", help="Folder for the result files."),
     fresh: bool = typer.Option(True, "--fresh/--keep", help="Start from an empty Store (default) or keep it."),
