@@ -19,8 +19,9 @@ app = typer.Typer(
     help=(
         "Territoria — which settlements, districts and regions of Kazakhstan are vulnerable or "
         "depressed, why, and which policy mechanisms fit them.\n\n"
-        "Data live in a Store (one DuckDB file, --db). Start with `territoria run` (the main job on the bundled data), or "
-        "`territoria load-bundled` then `territoria units`, `territoria show UNIT`, `territoria coverage`."
+        "Data live in a Store (one DuckDB file, --db). Start with `territoria run` (the main job on the "
+        "bundled data), or `territoria load-bundled` then `territoria units`, `territoria show UNIT`, "
+        "`territoria coverage`."
     ),
     no_args_is_help=True,
     rich_markup_mode="rich",
