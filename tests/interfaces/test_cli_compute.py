@@ -54,3 +54,13 @@ def test_compute_json_output_and_bad_id_column(tmp_path):
     assert ok.exit_code == 0 and pd.read_json(out, dtype={"code": str})["code"].tolist()[0] == "001"
     bad = CliRunner().invoke(app, ["compute", str(spec), "--data", str(data), "--id-column", "kod"])
     assert bad.exit_code != 0 and "no column 'kod'" in str(bad.exception)
+
+
+def test_compute_names_file_row_column_and_value_of_a_bad_cell(tmp_path):
+    spec, _ = _write(tmp_path)
+    data = tmp_path / "bad.csv"
+    data.write_text("code,a,b\n001,1,10\n002,3,x\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["compute", str(spec), "--data", str(data), "--id-column", "code"])
+    message = str(res.exception)
+    assert res.exit_code != 0
+    assert f"{data}, row 3 (code '002')" in message and "column 'b'" in message and "'x'" in message

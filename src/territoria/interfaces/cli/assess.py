@@ -63,7 +63,13 @@ def compute(
 
     assessment = Assessment(spec)
     table = read_wide_table(data, id_column)
-    result = assessment.run(table)
+    try:
+        result = assessment.run(table)
+    except DataError as exc:
+        rows = {unit: position + 2 for position, unit in enumerate(table.index)}  # header is row 1
+        unit = next((u for u in rows if f"unit {u!r}" in str(exc)), None)
+        where = f"{data}, row {rows[unit]} ({id_column} {unit!r})" if unit is not None else str(data)
+        raise DataError(f"{where}: {exc}") from None
     frame = _show(result, f"{assessment.spec.name} — {len(result.tables['aggregated'])} units", id_column)
     if output is not None:
         write_table(frame, output)
