@@ -5,6 +5,7 @@ Each module below registers its commands on the shared Typer ``app``; none holds
 
 from __future__ import annotations
 
+import os
 import sys
 
 from territoria.errors import TerritoriaError
@@ -18,8 +19,15 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Entry point: a project error becomes one readable message and exit code 2 (usage errors: Typer's)."""
+    failed = False
     try:
         app()
     except TerritoriaError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
-        sys.exit(2)
+        failed = True
+    if failed:
+        # The Store is already closed; skipping interpreter finalisation avoids DuckDB's binding
+        # printing spurious "leaked instance" reports after an error.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(2)
