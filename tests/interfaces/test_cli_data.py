@@ -164,3 +164,18 @@ def test_assess_ranks_the_regions_of_the_year(db, tmp_path):
     assert {"missing_by_indicator", "cronbach", "pca", "flags", "correlations"} <= set(sheets)
     cronbach = sheets["cronbach"].set_index("node")
     assert cronbach.loc["social", "n_complete"] == 17
+
+
+def test_entry_point_reports_a_bad_file_with_exit_code_2(db, tmp_path):
+    """The installed `territoria` command: one readable message, exit code 2, nothing stored."""
+    import subprocess
+    import sys
+
+    exe = str(Path(sys.executable).parent / "territoria")  # installed beside the interpreter running the tests
+    bad = tmp_path / "bad.csv"
+    bad.write_text("unit,indicator,year,value\nZzyzx,unemployment_rate,2021,5\n", encoding="utf-8")
+    done = subprocess.run([exe, "--db", str(db), "import", str(bad)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2
+    assert "row 2, column 'unit': found 'Zzyzx'" in done.stderr and "closest:" in done.stderr
+    assert "Traceback" not in done.stderr and "leaked" not in done.stderr
