@@ -151,8 +151,7 @@ def import_observations(
     frame = frame[["unit", "indicator", "year", "value", "source_id", "note"]].reset_index(drop=True)
 
     con = store.con
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction():
         import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][0])
         now = datetime.now(UTC).replace(tzinfo=None)
         con.execute(
@@ -216,8 +215,4 @@ def import_observations(
                     [datetime.now(UTC).replace(tzinfo=None), report.rows_read, report.rows_new,
                      report.rows_same, report.rows_revised, rows_rejected, import_id])
         hook("before_commit")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return report

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -85,33 +86,33 @@ class Store:
         return current_version(self.con)
 
     # -- reference tables ----------------------------------------------------------------------
-    def _replace_table(self, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
-        frame = frame.reindex(columns=columns)
-        self.con.register("_incoming", frame)
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything inside is written together or not at all."""
+        self.con.execute("BEGIN TRANSACTION")
         try:
-            self.con.execute("BEGIN TRANSACTION")
-            self.con.execute(f"DELETE FROM {table}")
-            self.con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _incoming")
+            yield
             self.con.execute("COMMIT")
-        except Exception:
+        except BaseException:
             self.con.execute("ROLLBACK")
             raise
+
+    def _rewrite(self, table: str, frame: pd.DataFrame, columns: list[str], *, where: str,
+                 params: list[object] | None = None) -> None:
+        """Delete the rows ``where`` selects (it may refer to ``_incoming``) and insert ``frame``, atomically."""
+        self.con.register("_incoming", frame.reindex(columns=columns))
+        try:
+            with self.transaction():
+                self.con.execute(f"DELETE FROM {table} WHERE {where}", params or [])
+                self.con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _incoming")
         finally:
             self.con.unregister("_incoming")
 
+    def _replace_table(self, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
+        self._rewrite(table, frame, columns, where="true")
+
     def _upsert(self, table: str, key: str, frame: pd.DataFrame, columns: list[str]) -> None:
-        frame = frame.reindex(columns=columns)
-        self.con.register("_incoming", frame)
-        try:
-            self.con.execute("BEGIN TRANSACTION")
-            self.con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM _incoming)")
-            self.con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _incoming")
-            self.con.execute("COMMIT")
-        except Exception:
-            self.con.execute("ROLLBACK")
-            raise
-        finally:
-            self.con.unregister("_incoming")
+        self._rewrite(table, frame, columns, where=f"{key} IN (SELECT {key} FROM _incoming)")
 
     def put_units(self, units: pd.DataFrame) -> None:
         """Insert or replace units by code (columns as :data:`UNIT_TABLE_COLUMNS`)."""
@@ -143,18 +144,8 @@ class Store:
 
     def put_unit_list(self, name: str, members: pd.DataFrame) -> None:
         """Replace the named list of units (columns ``code``, ``status``, ``citation``, ``note``)."""
-        frame = members.reindex(columns=["code", "status", "citation", "note"]).assign(list=name)
-        self.con.register("_incoming", frame)
-        try:
-            self.con.execute("BEGIN TRANSACTION")
-            self.con.execute("DELETE FROM unit_lists WHERE list = ?", [name])
-            self.con.execute("INSERT INTO unit_lists SELECT list, code, status, citation, note FROM _incoming")
-            self.con.execute("COMMIT")
-        except Exception:
-            self.con.execute("ROLLBACK")
-            raise
-        finally:
-            self.con.unregister("_incoming")
+        self._rewrite("unit_lists", members.assign(list=name), ["list", "code", "status", "citation", "note"],
+                      where="list = ?", params=[name])
 
     def unit_list(self, name: str) -> pd.DataFrame:
         """Members of a named list with their unit names, level and parent."""
