@@ -1,0 +1,267 @@
+"""Status of a unit — developing / stable / stagnating / declining / at risk of dying out — from rules.
+
+The rules live in a YAML file (the package's ``dynamics/status_rules.yaml`` by default, or the user's
+own). Each status has conditions on the unit's series; the first status whose conditions hold is the
+unit's status, and it carries the facts that made it hold (years and values). The order of the file
+is the order of precedence, worst first.
+
+Condition tests (on the unit's series, inside the rule file's ``window_years``):
+
+* ``falling_last_years`` / ``rising_last_years`` (``n``): each of the last ``n`` year-on-year changes
+  is negative / positive (consecutive years);
+* ``every_year`` (``op``, ``value``): every observed value satisfies the comparison;
+* ``share_of_years`` (``op``, ``value``, ``share``): at least ``share`` of the years satisfy it;
+* ``change_pct`` (``op``, ``value``): ``100 (x_last / x_first - 1)``;
+* ``cagr_pct`` (``op``, ``value``): compound annual rate, ``100 ((x_last/x_first)^(1/span) - 1)``;
+* ``trend`` (``direction``, ``alpha``): Mann–Kendall label at level ``alpha``;
+* ``last_value`` (``op``, ``value``).
+
+``indicator`` may list alternatives (the first one the unit has is used), e.g. population on
+1 January for regions and the seeds' "population size" for towns; ``composite`` is the composite
+index over years when it is given.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from territoria.catalog.catalogue import Catalogue, load_catalogue
+from territoria.dynamics.rules import SYMBOL, Op, Text, compare, load_yaml, validation_error
+from territoria.dynamics.trends import MIN_YEARS, mann_kendall
+from territoria.errors import SpecError
+
+__all__ = ["COMPOSITE", "StatusRules", "classify", "default_status_rules_path", "fmt", "load_status_rules"]
+
+COMPOSITE = "composite"
+Test = Literal["falling_last_years", "rising_last_years", "every_year", "share_of_years", "change_pct",
+               "cagr_pct", "trend", "last_value"]
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "falling_last_years": ("n",), "rising_last_years": ("n",), "every_year": ("op", "value"),
+    "share_of_years": ("op", "value", "share"), "change_pct": ("op", "value"), "cagr_pct": ("op", "value"),
+    "trend": ("direction",), "last_value": ("op", "value")}
+
+
+class Condition(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    indicator: str | list[str]
+    test: Test
+    n: int | None = Field(default=None, ge=1)
+    op: Op | None = None
+    value: float | list[float] | None = None
+    share: float | None = Field(default=None, gt=0, le=1)
+    direction: Literal["increasing", "decreasing", "no trend"] | None = None
+    alpha: float = Field(default=0.1, gt=0, lt=1)
+    min_years: int = Field(default=MIN_YEARS, ge=2)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Condition:
+        absent = [k for k in _NEEDS[self.test] if getattr(self, k) is None]
+        if absent:
+            raise ValueError(f"test {self.test!r} needs {', '.join(absent)}")
+        if self.op == "between" and not (isinstance(self.value, list) and len(self.value) == 2):
+            raise ValueError("op 'between' needs value: [low, high]")
+        if self.op not in (None, "between") and isinstance(self.value, list):
+            raise ValueError(f"op {self.op!r} needs one number as value")
+        return self
+
+    @property
+    def candidates(self) -> list[str]:
+        return [self.indicator] if isinstance(self.indicator, str) else list(self.indicator)
+
+
+class StatusRule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    status: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: Text
+    all: list[Condition] = Field(default_factory=list)
+    any: list[Condition] = Field(default_factory=list)
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _has_conditions(self) -> StatusRule:
+        if not self.all and not self.any:
+            raise ValueError("a status needs conditions under 'all' and/or 'any'")
+        return self
+
+
+class DefaultStatus(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    status: str
+    label: Text
+
+
+class StatusRules(BaseModel):
+    """A validated status rule file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    version: int
+    window_years: int | None = Field(default=None, ge=MIN_YEARS)
+    citation: str = ""
+    default: DefaultStatus
+    statuses: list[StatusRule] = Field(min_length=1)
+
+    def check_indicators(self, catalogue: Catalogue, *, file: str | None = None) -> None:
+        known = set(catalogue.ids) | {COMPOSITE}
+        for i, rule in enumerate(self.statuses):
+            for part in ("all", "any"):
+                for j, cond in enumerate(getattr(rule, part)):
+                    for name in cond.candidates:
+                        if name not in known:
+                            try:
+                                catalogue[name]
+                            except KeyError as exc:
+                                raise SpecError(f"statuses[{i}]({rule.status}).{part}[{j}].indicator",
+                                                str(exc), file=file) from None
+
+
+def default_status_rules_path() -> Path:
+    return Path(str(resources.files("territoria.dynamics").joinpath("status_rules.yaml")))
+
+
+def load_status_rules(path: str | Path | None = None, *, catalogue: Catalogue | None = None,
+                      raw: Any = None) -> StatusRules:
+    """Read and validate a status rule file (default: the package's); errors name the key path."""
+    file = str(path or default_status_rules_path()) if raw is None else (str(path) if path else "<memory>")
+    if raw is None:
+        raw = load_yaml(path or default_status_rules_path())
+    if not isinstance(raw, dict):
+        raise SpecError("<root>", "a status rule file is a mapping with 'statuses'", file=file)
+    try:
+        rules = StatusRules.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(exc, raw, file=file, list_key="statuses") from None
+    rules.check_indicators(catalogue or load_catalogue(), file=file)
+    return rules
+
+
+def fmt(value: float) -> str:
+    """A number as a reader wants it: 7,738 · −0.17 · 5.8 · 0.0633."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "n/a"
+    v = float(value)
+    if v.is_integer() and abs(v) >= 1:
+        return f"{v:,.0f}".replace("-", "−")
+    if abs(v) >= 100:
+        return f"{v:,.1f}".replace("-", "−")
+    return f"{v:.3g}".replace("-", "−")
+
+
+def _evaluate(cond: Condition, series: dict[str, pd.Series]) -> tuple[bool | None, str]:
+    """(held, fact) — held is None when the unit lacks the data for this condition."""
+    name = next((c for c in cond.candidates if c in series and series[c].notna().sum() > 0), None)
+    if name is None:
+        return None, f"no series for {' / '.join(cond.candidates)}"
+    s = series[name].dropna()
+    years, x = s.index.to_numpy(dtype=int), s.to_numpy(dtype=float)
+    if len(x) < cond.min_years:
+        return None, f"{name}: {len(x)} year(s) with a value, the test needs {cond.min_years}"
+    span = f"{years[0]}–{years[-1]}"
+    t = cond.test
+    if t in ("falling_last_years", "rising_last_years"):
+        n = int(cond.n or 1)
+        if len(x) < n + 1:
+            return None, f"{name}: {len(x)} years, cannot look at {n} changes"
+        tail_y, tail_x = years[-(n + 1):], x[-(n + 1):]
+        steps = np.diff(tail_x)
+        consecutive = bool(np.all(np.diff(tail_y) == 1))
+        held = consecutive and bool(np.all(steps < 0) if t.startswith("falling") else np.all(steps > 0))
+        verb = ("fell" if held else "did not fall") if t.startswith("falling") else \
+            ("rose" if held else "did not rise")
+        path = " → ".join(f"{y} {fmt(v)}" for y, v in zip(tail_y, tail_x, strict=True))
+        return held, f"{name} {verb} in each of the last {n} year(s): {path}"
+    if t in ("every_year", "share_of_years"):
+        ok = np.array([compare(v, cond.op or "lt", cond.value) for v in x])  # type: ignore[arg-type]
+        need = 1.0 if t == "every_year" else float(cond.share or 1.0)
+        held = bool(ok.mean() >= need - 1e-12)
+        values = ", ".join(fmt(v) for v in x)
+        return held, (f"{name} {SYMBOL[cond.op or 'lt']} {_thr(cond.value)} in {int(ok.sum())} of {len(x)} "
+                      f"years {span} (needs {'all' if need == 1 else f'{need:.0%}'}): {values}")
+    if t in ("change_pct", "cagr_pct"):
+        first, last, years_apart = x[0], x[-1], years[-1] - years[0]
+        if first <= 0 or last <= 0 or years_apart <= 0:
+            return None, f"{name}: growth undefined from {fmt(first)} to {fmt(last)}"
+        val = 100 * (last / first - 1) if t == "change_pct" else 100 * ((last / first) ** (1 / years_apart) - 1)
+        what = "changed" if t == "change_pct" else "changed at a compound rate of"
+        unit = "%" if t == "change_pct" else "% a year"
+        held = compare(val, cond.op or "lt", cond.value)  # type: ignore[arg-type]
+        return held, (f"{name} {what} {fmt(round(val, 2))} {unit} from {years[0]} ({fmt(first)}) to "
+                      f"{years[-1]} ({fmt(last)}); rule {SYMBOL[cond.op or 'lt']} {_thr(cond.value)}")
+    if t == "trend":
+        mk = mann_kendall(x)
+        label = ("increasing" if mk.s > 0 else "decreasing") if mk.p < cond.alpha else "no trend"
+        held = label == cond.direction
+        return held, (f"{name} {span}: Mann–Kendall S = {mk.s}, p = {mk.p:.3f} → {label} "
+                      f"(level {cond.alpha:g}; rule: {cond.direction})")
+    held = compare(x[-1], cond.op or "lt", cond.value)  # type: ignore[arg-type]
+    return held, f"{name} in {years[-1]} = {fmt(x[-1])}; rule {SYMBOL[cond.op or 'lt']} {_thr(cond.value)}"
+
+
+def _thr(value: float | list[float] | None) -> str:
+    if isinstance(value, list):
+        return f"[{fmt(value[0])}, {fmt(value[1])}]"
+    return fmt(value) if value is not None else "?"
+
+
+def classify(observations: pd.DataFrame, rules: StatusRules | None = None, *,
+             composite: pd.Series | None = None) -> pd.DataFrame:
+    """Status of every unit of a long table, with the facts behind it.
+
+    Parameters
+    ----------
+    observations : DataFrame
+        Long observations ``unit, indicator, year, value``.
+    rules : StatusRules, optional
+        Default: :func:`load_status_rules` of the package's file.
+    composite : Series, optional
+        Composite index over years, indexed by (unit, year) (from
+        :func:`territoria.dynamics.composite.composite_over_years`); used by conditions on ``composite``.
+
+    Returns
+    -------
+    DataFrame
+        Index ``unit``; columns ``status, label, facts`` (facts joined with " | "), ``not_evaluable``
+        (conditions that lacked data) and ``rule`` (position in the file; -1 for the default).
+    """
+    rules = rules or load_status_rules()
+    data = observations[["unit", "indicator", "year", "value"]].dropna(subset=["value"])
+    if composite is not None:
+        comp = composite.rename("value").reset_index()
+        comp.columns = ["unit", "year", "value"]
+        data = pd.concat([data, comp.assign(indicator=COMPOSITE)], ignore_index=True)
+    rows = []
+    for unit, part in data.groupby("unit", sort=True):
+        series: dict[str, pd.Series] = {}
+        for ind, s in part.groupby("indicator"):
+            ser = s.set_index("year")["value"].sort_index()
+            if rules.window_years:
+                ser = ser[ser.index > ser.index.max() - rules.window_years]
+            series[str(ind)] = ser
+        chosen, facts, missing, evaluable = None, [], [], False
+        for position, rule in enumerate(rules.statuses):
+            all_res = [_evaluate(c, series) for c in rule.all]
+            any_res = [_evaluate(c, series) for c in rule.any]
+            evaluable |= any(h is not None for h, _ in all_res + any_res)
+            missing += [f for h, f in all_res + any_res if h is None]
+            if all(h is True for h, _ in all_res) and (not any_res or any(h is True for h, _ in any_res)):
+                chosen = position
+                facts = [f for _, f in all_res] + [f for h, f in any_res if h is True]
+                break
+        if chosen is None:
+            status, label = rules.default.status, rules.default.label
+            facts = ["no status rule matched"] if evaluable else ["no series the rules need"]
+            if not evaluable:
+                status = "insufficient_data"
+        else:
+            status, label = rules.statuses[chosen].status, rules.statuses[chosen].label
+        rows.append({"unit": str(unit), "status": status,
+                     "label": label.en if status != "insufficient_data" else "Insufficient data",
+                     "facts": " | ".join(facts), "not_evaluable": " | ".join(dict.fromkeys(missing)),
+                     "rule": -1 if chosen is None else chosen})
+    return pd.DataFrame(rows, columns=["unit", "status", "label", "facts", "not_evaluable", "rule"]
+                        ).set_index("unit")
