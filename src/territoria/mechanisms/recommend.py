@@ -1,0 +1,148 @@
+"""``recommend``: a package of mechanisms for a unit or a group, ordered by horizon, each with reasons.
+
+A mechanism of the knowledge base is chosen for a unit when at least one of these holds, and each
+one that holds becomes a reason (with its weight in the ``score``):
+
+* a risk flag of the unit is among the mechanism's ``problems`` (2; the flag's figure and threshold);
+* the unit's dynamic status is among its ``problems`` (2; the status facts);
+* one of the unit's weakest indicators is among the indicators it is expected to move (1);
+* the unit belongs to a group the mechanism is meant for (1; a group name matches when it equals the
+  mechanism's group or starts with it followed by ``_``, e.g. ``border_50km`` for ``border``);
+* the seed proposes it for the unit's region (Table 2 of Orynbet & Imangali 2022) (1);
+* it is a ``general`` baseline and the unit has at least one flag or a bad status (0.5).
+
+Mechanisms are ordered short → medium → long, then by score.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from territoria.diagnosis.weakness import region_of
+from territoria.dynamics.status import fmt
+from territoria.mechanisms.kb import HORIZONS, KnowledgeBase, Mechanism
+
+__all__ = ["BAD_STATUSES", "recommend", "recommend_group"]
+
+BAD_STATUSES = frozenset({"at_risk_of_dying_out", "declining", "stagnating"})
+COLUMNS = ["horizon", "years", "mechanism", "name", "government", "score", "reasons", "indicators", "sources"]
+
+
+def _group_match(unit_group: str, wanted: str) -> bool:
+    return unit_group == wanted or unit_group.startswith(wanted + "_")
+
+
+def recommend(unit: str, kb: KnowledgeBase, *, flags: pd.DataFrame | None = None, status: str | None = None,
+              status_facts: str = "", weak: pd.DataFrame | None = None, groups: pd.DataFrame | None = None,
+              region_names: dict[str, str] | None = None, lang: str = "en") -> pd.DataFrame:
+    """The package of mechanisms for one unit.
+
+    Parameters
+    ----------
+    unit : str
+        Unit code.
+    kb : KnowledgeBase
+    flags : DataFrame, optional
+        Output of :func:`territoria.diagnosis.risk_flags` (rows of other units are ignored).
+    status, status_facts : str, optional
+        The unit's status from :func:`territoria.dynamics.classify` and its facts.
+    weak : DataFrame, optional
+        Output of :func:`territoria.diagnosis.weakest` (``unit, rank, code, gap_national``...).
+    groups : DataFrame, optional
+        ``unit, group, reason`` memberships (issue 4's groups); absent → no group reasons.
+    region_names : dict, optional
+        Region code → name, for the Table 2 reason.
+    lang : {"en", "ru", "kk"}
+        Language of the mechanism names.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``horizon, years, mechanism, name, government, score, reasons, indicators, sources``.
+    """
+    unit = str(unit)
+    my_flags = pd.DataFrame() if flags is None else flags[(flags["unit"] == unit) & (flags["flag"] == True)]  # noqa: E712
+    my_weak = pd.DataFrame() if weak is None else weak[weak["unit"] == unit]
+    my_groups = pd.DataFrame() if groups is None else groups[groups["unit"].astype(str) == unit]
+    region = region_of(unit)
+    distressed = len(my_flags) > 0 or status in BAD_STATUSES
+    rows = []
+    for m in kb.mechanisms:
+        reasons, score = _reasons(m, my_flags, status, status_facts, my_weak, my_groups, region,
+                                  region_names or {}, distressed)
+        score = sum(score)
+        if not reasons:
+            continue
+        h = kb.horizons[m.horizon]
+        rows.append({"horizon": m.horizon, "years": f"{h.start}–{h.end}", "mechanism": m.id,
+                     "name": m.name.get(lang), "government": ", ".join(m.government), "score": score,
+                     "reasons": "; ".join(reasons), "indicators": ", ".join(m.indicators),
+                     "sources": "; ".join(m.sources)})
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table["_h"] = table["horizon"].map({h: i for i, h in enumerate(HORIZONS)})
+    table = table.sort_values(["_h", "score", "mechanism"], ascending=[True, False, True], kind="stable")
+    return table.drop(columns="_h").reset_index(drop=True)
+
+
+def _reasons(m: Mechanism, flags: pd.DataFrame, status: str | None, status_facts: str, weak: pd.DataFrame,
+             groups: pd.DataFrame, region: str, region_names: dict[str, str], distressed: bool
+             ) -> tuple[list[str], list[float]]:
+    reasons: list[str] = []
+    score: list[float] = []
+    for row in flags.itertuples():
+        if row.rule in m.problems:
+            reasons.append(f"{row.label}: {row.text}")
+            score.append(2.0)
+    if status is not None and status in m.problems:
+        first_fact = status_facts.split(" | ")[0] if status_facts else ""
+        reasons.append(f"status {status}" + (f" ({first_fact})" if first_fact else ""))
+        score.append(2.0)
+    for row in weak.itertuples():
+        if row.code in m.indicators:
+            gap = getattr(row, "gap_national", float("nan"))
+            reasons.append(f"weak indicator {row.code} (no. {row.rank} of the unit's weakest; "
+                           f"{fmt(round(gap, 1))} points against the national mean)")
+            score.append(1.0)
+    for row in groups.itertuples():
+        hit = next((g for g in m.groups if _group_match(str(row.group), g)), None)
+        if hit is not None:
+            why = f": {row.reason}" if getattr(row, "reason", None) else ""
+            reasons.append(f"group {row.group}{why} → meant for {hit} settlements")
+            score.append(1.0)
+    if region in m.regions:
+        name = region_names.get(region, region)
+        reasons.append(f"proposed for {name} in Orynbet & Imangali (2022), Table 2")
+        score.append(1.0)
+    if m.general and distressed and reasons == []:
+        reasons.append("baseline direction for any depressed unit (Orynbet & Imangali 2022, Table 1)")
+        score.append(0.5)
+    return reasons, score
+
+
+def recommend_group(members: list[str], kb: KnowledgeBase, **inputs: object) -> pd.DataFrame:
+    """The package for a group: every member's package merged; ``members`` counts how many it fits.
+
+    ``inputs`` are those of :func:`recommend` except ``status``/``status_facts``, which may be given
+    as ``statuses`` (a DataFrame indexed by unit with ``status`` and ``facts``).
+    """
+    statuses = inputs.pop("statuses", None)
+    frames = []
+    for unit in members:
+        st = facts = None
+        if isinstance(statuses, pd.DataFrame) and unit in statuses.index:
+            st, facts = statuses.loc[unit, "status"], statuses.loc[unit, "facts"]
+        one = recommend(unit, kb, status=st, status_facts=facts or "", **inputs)  # type: ignore[arg-type]
+        frames.append(one.assign(unit=unit))
+    if not frames or all(f.empty for f in frames):
+        return pd.DataFrame(columns=[*COLUMNS, "members"])
+    every = pd.concat(frames, ignore_index=True)
+    agg = every.groupby("mechanism", sort=False).agg(
+        horizon=("horizon", "first"), years=("years", "first"), name=("name", "first"),
+        government=("government", "first"), score=("score", "sum"), members=("unit", "nunique"),
+        reasons=("reasons", lambda r: " / ".join(f"{u}: {t.split('; ')[0]}" for u, t in
+                                                  zip(every.loc[r.index, "unit"], r, strict=True))[:600]),
+        indicators=("indicators", "first"), sources=("sources", "first")).reset_index()
+    agg["_h"] = agg["horizon"].map({h: i for i, h in enumerate(HORIZONS)})
+    agg = agg.sort_values(["_h", "members", "score"], ascending=[True, False, False], kind="stable")
+    return agg.drop(columns="_h")[[*COLUMNS[:5], "members", "score", "reasons", "indicators", "sources"]
+                                  ].reset_index(drop=True)
