@@ -107,6 +107,50 @@ CREATE TABLE unit_lists (
 );
 """
 
+# v4: monitoring. Adopted measures (a mechanism for a unit with a target on one indicator), their
+# evaluations and early warnings. Rows are only ever added: a re-evaluation appends a row, a
+# withdrawn measure gets ``withdrawn_at``; nothing is overwritten (territoria.store.measures).
+_V4 = """
+CREATE TABLE measures (
+    measure_id INTEGER PRIMARY KEY,
+    unit VARCHAR NOT NULL,
+    mechanism VARCHAR NOT NULL,
+    indicator VARCHAR NOT NULL,
+    start_year INTEGER NOT NULL,
+    baseline_year INTEGER,
+    baseline_value DOUBLE NOT NULL,
+    target_value DOUBLE NOT NULL,
+    target_unit VARCHAR,
+    deadline_year INTEGER NOT NULL,
+    note VARCHAR,
+    adopted_at TIMESTAMP NOT NULL,
+    withdrawn_at TIMESTAMP,
+    CHECK (deadline_year > start_year)
+);
+
+CREATE TABLE measure_evaluations (
+    evaluation_id INTEGER PRIMARY KEY,
+    measure_id INTEGER NOT NULL,
+    evaluated_at TIMESTAMP NOT NULL,
+    import_id INTEGER,
+    data_year INTEGER,
+    value DOUBLE,
+    expected DOUBLE,
+    status VARCHAR NOT NULL CHECK (status IN ('on_track', 'off_track', 'achieved', 'overdue', 'no_data')),
+    facts VARCHAR
+);
+
+CREATE TABLE monitor_warnings (
+    warning_id INTEGER PRIMARY KEY,
+    unit VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    year INTEGER,
+    detail VARCHAR NOT NULL,
+    raised_at TIMESTAMP NOT NULL,
+    import_id INTEGER
+);
+"""
+
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 
 
@@ -118,7 +162,7 @@ def _sql(script: str) -> Migration:
 
 
 #: Migration ``i`` (1-based) brings a Store from version ``i - 1`` to ``i``.
-MIGRATIONS: list[Migration] = [_sql(_V1), _sql(_V2), _sql(_V3)]
+MIGRATIONS: list[Migration] = [_sql(_V1), _sql(_V2), _sql(_V3), _sql(_V4)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
