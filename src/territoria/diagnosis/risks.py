@@ -143,7 +143,7 @@ def risk_flags(observations: pd.DataFrame, rules: RiskRules | None = None, *,
         series = {str(i): s.set_index("year")["value"].sort_index() for i, s in part.groupby("indicator")}
         for rule in rules.rules:
             rows.append(_one(str(unit), rule, series, nat, year, catalogue))
-    return pd.DataFrame(rows, columns=FLAG_COLUMNS)
+    return pd.DataFrame(rows, columns=FLAG_COLUMNS).astype({"year": "Int64", "reference_year": "Int64"})
 
 
 def _one(unit: str, rule: RiskRule, series: dict[str, pd.Series], nat: dict[str, pd.Series] | None,

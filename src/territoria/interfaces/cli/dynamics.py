@@ -1,0 +1,374 @@
+"""CLI commands: trends, diagnose, recommend, whatif and monitor (dynamics, diagnosis, mechanisms)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import typer
+
+from territoria.errors import DataError, UnknownNameError
+from territoria.interfaces.cli.app import app, console, state
+from territoria.interfaces.output import print_table, write_table
+
+__all__ = ["diagnose", "recommend_cmd", "trends", "whatif"]
+
+PANEL = "Dynamics, diagnosis and mechanisms"
+monitor_app = typer.Typer(help="Adopted measures: record, evaluate, list; early warnings. History is kept.",
+                          invoke_without_command=True, no_args_is_help=False)
+app.add_typer(monitor_app, name="monitor", rich_help_panel=PANEL)
+
+_OUT = typer.Option(None, "-o", "--output", help="Output table (.csv/.xlsx/.json/.parquet).")
+
+
+def _emit(frame: pd.DataFrame, title: str, output: Path | None, max_rows: int = 40) -> None:
+    print_table(frame, title=title, console=console, max_rows=max_rows)
+    if output is not None:
+        write_table(frame, output)
+        console.print(f"[green]Wrote[/] {output}")
+
+
+def _open() -> Any:
+    from territoria.store import Store
+
+    return Store(state.db, read_only=True)
+
+
+def _unit_row(store: Any, unit: str) -> pd.Series:
+    found = store.units(codes=[unit])
+    if found.empty:
+        from territoria.ingest.matching import suggest
+
+        names = store.units(level="region")
+        raise UnknownNameError("unit", unit, suggest(unit, list(names.index)))
+    return found.iloc[0]
+
+
+def _groups(path: Path | None) -> pd.DataFrame | None:
+    if path is None:
+        return None
+    from territoria.interfaces.cli.assess import read_wide_table
+
+    table = read_wide_table(path, "unit").reset_index() if path.suffix != ".parquet" else pd.read_parquet(path)
+    if "group" not in table.columns:
+        raise DataError(f"{path}: a groups table needs columns unit, group, reason")
+    return table.assign(unit=table["unit"].astype(str))
+
+
+def _assessment(store: Any, year: int | None) -> Any:
+    from territoria.assess.pipeline import Assessment
+    from territoria.assess.spec import AssessmentSpec
+    from territoria.interfaces.cli.assess import default_spec_path
+
+    spec = AssessmentSpec.from_yaml(default_spec_path())
+    if year is not None:
+        spec = AssessmentSpec.from_mapping({**spec.to_mapping(), "year": year, "years": None})
+    return Assessment(spec).run(store.panel(level="region", years=spec.year_list))
+
+
+def _composite(store: Any, first: int, last: int) -> Any:
+    from territoria.dynamics.composite import composite_over_years
+    from territoria.interfaces.cli.assess import default_spec_path
+
+    return composite_over_years(store.panel(level="region", borders="old"), default_spec_path(),
+                                list(range(first, last + 1)))
+
+
+@app.command("trends", rich_help_panel=PANEL)
+def trends(
+    level: str = typer.Option("region", "--level", help="region, district or settlement."),
+    unit: list[str] = typer.Option(None, "--unit", help="Unit code(s); default: every unit of the level."),
+    indicator: list[str] = typer.Option(None, "--indicator", help="Indicator id(s); default: all."),
+    first: int = typer.Option(2009, "--from", help="First year."),
+    last: int = typer.Option(2025, "--to", help="Last year."),
+    status: bool = typer.Option(False, "--status", help="Status of each unit (developing ... at risk) with facts."),
+    rules: Path | None = typer.Option(None, "--rules", help="Status rule file (YAML); default: the package's."),
+    composite: bool = typer.Option(True, "--composite/--no-composite",
+                                   help="Regions: add the composite index over years (pooled goalposts)."),
+    output: Path | None = _OUT,
+) -> None:
+    """Trends per unit and indicator (growth, CAGR, Theil–Sen, Mann–Kendall, break), or --status.
+
+    Regions are read on the old map (the 2018 and 2022 splits merged back) so that a series does not
+    jump when a region is split.
+    """
+    from territoria.dynamics.status import classify, load_status_rules
+    from territoria.dynamics.trends import trend_table
+
+    years = list(range(first, last + 1))
+    with _open() as store:
+        borders = "old" if level == "region" else "own"
+        panel = store.panel(level=level, years=years, units=unit or None, borders=borders)
+        obs = panel.observations
+        if indicator:
+            for code in indicator:
+                store.catalogue[code]
+            obs = obs[obs["indicator"].isin(indicator)]
+        names = panel.names("en")
+        result = _composite(store, max(first, 2010), min(last, 2023)) if composite and level == "region" else None
+    if status:
+        comp = None
+        if result is not None:
+            comp = result.scores
+        table = classify(obs, load_status_rules(rules), composite=comp)
+        known = table[table["status"] != "insufficient_data"]
+        table = known.reset_index()
+        table.insert(1, "name", table["unit"].map(names))
+        _emit(table[["unit", "name", "status", "facts"]], f"Status of {level} units {first}–{last}", output)
+        return
+    table = trend_table(obs, short="raise" if unit and indicator else "skip")
+    if result is not None and not indicator:
+        from territoria.dynamics.composite import composite_trends
+
+        comp_trends = composite_trends(result).drop(columns=["level_first", "level_last"])
+        if unit:
+            comp_trends = comp_trends[comp_trends.index.get_level_values("unit").isin(unit)]
+        table = pd.concat([table, comp_trends])
+    frame = table.reset_index()
+    frame.insert(1, "name", frame["unit"].map(names))
+    show = ["unit", "name", "indicator", "first_year", "last_year", "first", "last", "growth_pct", "cagr_pct",
+            "sen_slope", "mk_p", "trend", "break_year"]
+    print_table(frame[show], title=f"Trends of {level} series {first}–{last}", console=console, max_rows=40)
+    skipped = table.attrs.get("skipped") or []
+    if skipped:
+        console.print(f"[dim]{len(skipped)} series with fewer than 3 years left out[/]")
+    if output is not None:
+        write_table(frame, output)
+        console.print(f"[green]Wrote[/] {output}")
+
+
+def _diagnosis_inputs(store: Any, unit: str, year: int | None, groups: pd.DataFrame | None,
+                      n: int) -> dict[str, Any]:
+    """Status, risk flags and (for regions) weakest indicators and blocks of one unit."""
+    from territoria.diagnosis import reference_gaps, region_of, risk_flags, weakest
+    from territoria.dynamics.status import classify
+
+    row = _unit_row(store, unit)
+    obs = store.observations(units=[unit])
+    national = store.observations(units=["KZ"])
+    flags = risk_flags(obs, national=national, year=year)
+    statuses = classify(obs) if len(obs) else pd.DataFrame(columns=["status", "facts"])
+    target = unit if row["level"] == "region" else region_of(unit)
+    result = _assessment(store, year)
+    gaps = reference_gaps(result, groups=groups)
+    scope = [target] if target in set(gaps["unit"]) else []
+    return {"row": row, "flags": flags, "status": statuses, "result": result, "target": target,
+            "weak": weakest(gaps, n=n, units=scope) if scope else None,
+            "blocks": weakest(gaps, n=10, units=scope, kind="block") if scope else None}
+
+
+@app.command("diagnose", rich_help_panel=PANEL)
+def diagnose(
+    unit: str = typer.Argument(..., help="Unit code (KATO), e.g. 590000000 or 595220100."),
+    year: int | None = typer.Option(None, "--year", help="Year of the assessment and of the flags."),
+    n: int = typer.Option(5, "--n", help="How many weakest indicators."),
+    groups: Path | None = typer.Option(None, "--groups", help="Groups table (unit, group, reason)."),
+    output: Path | None = _OUT,
+) -> None:
+    """Weakest blocks and indicators against national/regional/group references, risk flags, status."""
+    with _open() as store:
+        d = _diagnosis_inputs(store, unit, year, _groups(groups), n)
+    row = d["row"]
+    console.print(f"[bold]{row['name_en']}[/] ({unit}, {row['level']})")
+    if unit in d["status"].index:
+        st = d["status"].loc[unit]
+        console.print(f"Status: [bold]{st['status']}[/] — {st['facts']}")
+    if d["target"] != unit:
+        console.print(f"[dim]The bundled assessment rates regions: weaknesses below are those of region "
+                      f"{d['target']}.[/]")
+    parts = []
+    if d["blocks"] is not None:
+        print_table(d["blocks"], title="Blocks (contribution to the composite; gaps in points)", console=console)
+        print_table(d["weak"], title=f"{n} weakest indicators", console=console)
+        parts += [d["blocks"].assign(part="block"), d["weak"].assign(part="indicator")]
+    flags = d["flags"]
+    held = flags[flags["flag"] == True]  # noqa: E712
+    print_table(held[["rule", "indicator", "year", "value", "threshold", "text", "citation"]],
+                title="Risk flags", console=console)
+    missing = int(flags["flag"].isna().sum())
+    if missing:
+        console.print(f"[dim]{missing} rule(s) not evaluable for lack of data (see -o for the list)[/]")
+    if output is not None:
+        write_table(pd.concat([*parts, flags.assign(part="risk")], ignore_index=True), output)
+        console.print(f"[green]Wrote[/] {output}")
+
+
+@app.command("recommend", rich_help_panel=PANEL)
+def recommend_cmd(
+    unit: str | None = typer.Argument(None, help="Unit code; or use --group / --list."),
+    group: str | None = typer.Option(None, "--group", help="A group of the --groups table."),
+    unit_list: str | None = typer.Option(None, "--list",
+                                         help="A Store unit list (e.g. depressed_orynbet_imangali_2022)."),
+    groups: Path | None = typer.Option(None, "--groups", help="Groups table (unit, group, reason)."),
+    kb: Path | None = typer.Option(None, "--kb", help="Knowledge base (YAML); default: the package's."),
+    year: int | None = typer.Option(None, "--year", help="Year of the assessment and of the flags."),
+    lang: str = typer.Option("en", "--lang", help="en, ru or kk."),
+    output: Path | None = _OUT,
+) -> None:
+    """A package of mechanisms ordered by horizon (2022–2030, 2030–2040, 2040–2050), with reasons."""
+    from territoria.mechanisms import load_knowledge_base, recommend, recommend_group
+
+    base = load_knowledge_base(kb)
+    table_groups = _groups(groups)
+    with _open() as store:
+        regions = store.units(level="region")["name_en"].to_dict()
+        if unit is not None:
+            d = _diagnosis_inputs(store, unit, year, table_groups, 5)
+            st = d["status"].loc[unit] if unit in d["status"].index else None
+            table = recommend(unit, base, flags=d["flags"], weak=d["weak"], groups=table_groups,
+                              status=None if st is None else st["status"],
+                              status_facts="" if st is None else st["facts"], region_names=regions, lang=lang)
+            title = f"Mechanisms for {d['row']['name_en']} ({unit})"
+        else:
+            if unit_list:
+                members = store.unit_list(unit_list)["code"].astype(str).tolist()
+            elif group and table_groups is not None:
+                members = table_groups.loc[table_groups["group"] == group, "unit"].tolist()
+            else:
+                raise DataError("recommend: give a unit code, or --list NAME, or --group NAME with --groups FILE")
+            if not members:
+                raise DataError(f"recommend: the group {unit_list or group!r} has no members")
+            from territoria.diagnosis import risk_flags
+            from territoria.dynamics.status import classify
+
+            obs = store.observations(units=members)
+            flags = risk_flags(obs, national=store.observations(units=["KZ"]), year=year)
+            table = recommend_group(members, base, flags=flags, groups=table_groups, statuses=classify(obs),
+                                    region_names=regions, lang=lang)
+            title = f"Mechanisms for {unit_list or group} ({len(members)} units)"
+    shown = [c for c in ("horizon", "years", "mechanism", "name", "members", "score", "reasons") if c in table]
+    print_table(table[shown], title=title, console=console, max_rows=40)
+    if output is not None:
+        write_table(table, output)
+        console.print(f"[green]Wrote[/] {output}")
+
+
+@app.command("whatif", rich_help_panel=PANEL)
+def whatif(
+    unit: str = typer.Argument(..., help="Region code (the bundled assessment rates regions)."),
+    changes: list[str] = typer.Argument(..., help="CODE:+N (points), CODE:+N% (relative), CODE:=N (value)."),
+    year: int | None = typer.Option(None, "--year", help="Assessment year (default: the spec's)."),
+    output: Path | None = _OUT,
+) -> None:
+    """Change indicator values of a unit and see its new sub-indices, composite, rank and level."""
+    from territoria.mechanisms.whatif import parse_change, what_if
+
+    parsed = [parse_change(c) for c in changes]
+    with _open() as store:
+        result = _assessment(store, year)
+    _emit(what_if(result, unit, parsed), f"What if — {unit}: {', '.join(changes)}", output)
+
+
+
+# -- monitor ---------------------------------------------------------------------------------------
+def _evaluate(as_of: int | None) -> tuple[int, int]:
+    """Evaluate every active measure and raise early warnings; append what changed to the history."""
+    from territoria.diagnosis import risk_flags
+    from territoria.mechanisms.monitor import early_warnings, evaluate_measures
+    from territoria.store import Store
+    from territoria.store import measures as ms
+
+    with Store(state.db) as store:
+        active = ms.measures(store, active_only=True)
+        import_id = ms.latest_import(store)
+        added = 0
+        if len(active):
+            obs = store.observations(units=active["unit"].unique().tolist(),
+                                     indicators=active["indicator"].unique().tolist())
+            added = ms.record_evaluations(store, evaluate_measures(active, obs, as_of=as_of), import_id=import_id)
+        units = active["unit"].unique().tolist() if len(active) else []
+        warned = 0
+        if units:
+            obs = store.observations(units=units)
+            national = store.observations(units=["KZ"])
+            years = sorted(set(obs["year"]))[-2:]
+            flags = pd.concat([risk_flags(obs, national=national, year=y).assign(year=y) for y in years],
+                              ignore_index=True) if len(years) == 2 else None
+            levels = None
+            regions = [u for u in units if u in set(store.units(level="region").index)]
+            if regions:
+                result = _composite(store, 2019, 2023)
+                frame = result.to_frame().reset_index()
+                levels = frame[frame["unit"].isin(regions)][["unit", "year", "level"]]
+                order = list(result.spec.grade.labels)
+            warned = ms.record_warnings(store, early_warnings(levels, flags, order=order if regions else ()),
+                                        import_id=import_id)
+    return added, warned
+
+
+@monitor_app.callback()
+def monitor(ctx: typer.Context) -> None:
+    """List adopted measures with their latest status and the early warnings (evaluates first)."""
+    if ctx.invoked_subcommand is None:
+        monitor_list(as_of=None, output=None)
+
+
+@monitor_app.command("list")
+def monitor_list(
+    as_of: int | None = typer.Option(None, "--as-of", help="Evaluation year (default: latest data)."),
+    output: Path | None = _OUT,
+) -> None:
+    """Evaluate, then list measures (on_track / off_track / achieved / overdue / no_data) and warnings."""
+    from territoria.store import Store
+    from territoria.store import measures as ms
+
+    added, warned = _evaluate(as_of)
+    with Store(state.db, read_only=True) as store:
+        table, alerts = ms.measures(store), ms.warnings(store)
+    show = ["measure_id", "unit", "mechanism", "indicator", "baseline_value", "target_value", "deadline_year",
+            "status", "data_year", "value", "expected", "withdrawn_at"]
+    _emit(table[show], f"Adopted measures ({added} new evaluation(s))", output)
+    if len(alerts):
+        print_table(alerts[["unit", "kind", "year", "detail", "raised_at"]],
+                    title=f"Early warnings ({warned} new)", console=console)
+
+
+@monitor_app.command("add")
+def monitor_add(
+    unit: str = typer.Argument(..., help="Unit code."),
+    mechanism: str = typer.Argument(..., help="Mechanism id of the knowledge base."),
+    indicator: str = typer.Argument(..., help="Target indicator id."),
+    target: float = typer.Argument(..., help="Target value."),
+    deadline: int = typer.Option(..., "--deadline", help="Deadline year."),
+    start: int = typer.Option(..., "--start", help="Start year (baseline: value in or before it)."),
+    target_unit: str | None = typer.Option(None, "--target-unit", help="Unit of the target (checked)."),
+    note: str = typer.Option("", "--note"),
+    kb: Path | None = typer.Option(None, "--kb", help="Knowledge base (YAML); default: the package's."),
+) -> None:
+    """Record an adopted measure (unit, mechanism, start, target indicator and value, deadline)."""
+    from territoria.mechanisms import load_knowledge_base
+    from territoria.store import Store
+    from territoria.store.measures import add_measure
+
+    ids = load_knowledge_base(kb).ids
+    with Store(state.db) as store:
+        new_id = add_measure(store, unit=unit, mechanism=mechanism, indicator=indicator, target_value=target,
+                             deadline_year=deadline, start_year=start, target_unit=target_unit, note=note,
+                             mechanisms=ids)
+    console.print(f"[green]Recorded measure {new_id}[/]")
+
+
+@monitor_app.command("history")
+def monitor_history(
+    measure_id: int | None = typer.Argument(None, help="Measure id; default: all."),
+    output: Path | None = _OUT,
+) -> None:
+    """Every evaluation ever recorded (nothing is overwritten)."""
+    from territoria.store import Store
+    from territoria.store.measures import evaluations
+
+    with Store(state.db, read_only=True) as store:
+        table = evaluations(store, measure_id=measure_id)
+    _emit(table, "Evaluation history", output)
+
+
+@monitor_app.command("withdraw")
+def monitor_withdraw(measure_id: int = typer.Argument(..., help="Measure id.")) -> None:
+    """Mark a measure as withdrawn (its history stays)."""
+    from territoria.store import Store
+    from territoria.store.measures import withdraw_measure
+
+    with Store(state.db) as store:
+        withdraw_measure(store, measure_id)
+    console.print(f"[green]Measure {measure_id} withdrawn[/]")
