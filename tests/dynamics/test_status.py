@@ -70,7 +70,8 @@ def test_composite_trend_can_decide():
 
 
 @pytest.mark.parametrize(("edit", "path"), [
-    (lambda r: r["statuses"][1]["any"][0].update(indicator="populaton_1jan"), r"statuses\[1\]\(declining\).any\[0\].indicator"),
+    (lambda r: r["statuses"][1]["any"][0].update(indicator="populaton_1jan"),
+     r"statuses\[1\]\(declining\).any\[0\].indicator"),
     (lambda r: r["statuses"][0]["all"][0].pop("n"), r"statuses\[0\]\(at_risk_of_dying_out\).all.0"),
     (lambda r: r["statuses"][2].update(all=[], any=[]), r"statuses\[2\]\(stagnating\)"),
     (lambda r: r.pop("default"), r"default: required key is missing"),

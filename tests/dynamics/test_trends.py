@@ -72,7 +72,7 @@ def test_fewer_than_three_years_is_a_clear_error():
 
 def test_trend_table_skips_or_raises_short_series():
     obs = pd.DataFrame({"unit": ["a"] * 6 + ["b"] * 2, "indicator": "pop",
-                        "year": YEARS + [2019, 2020], "value": MAMLYUTKA + [1.0, 2.0]})
+                        "year": [*YEARS, 2019, 2020], "value": [*MAMLYUTKA, 1.0, 2.0]})
     table = trend_table(obs)
     assert list(table.index) == [("a", "pop")]
     assert table.attrs["skipped"] == [("b", "pop", 2)]
