@@ -13,7 +13,7 @@ from territoria.assess.record import digest
 from territoria.assess.spec import AssessmentSpec
 from territoria.errors import DataError, SpecError
 
-__all__ = ["Prepared", "prepare"]
+__all__ = ["Prepared", "missing_columns_message", "prepare"]
 
 
 @dataclass
@@ -91,6 +91,34 @@ def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[
     return table, panel.catalogue
 
 
+def missing_columns_message(leaves: list[str], missing: list[str], columns: list[str]) -> str:
+    """One message naming every indicator of the spec absent from the data, with the data's candidates.
+
+    The candidates ("extra" variables) are, for each missing name, the closest unused columns, and the
+    unused columns that share the prefix common to the spec's indicators (e.g. ``EP_``), which is where a
+    file of another release or layout differs from the spec.
+    """
+    from rapidfuzz import process
+
+    unused = [str(c) for c in columns if c not in set(leaves)]
+    parts = []
+    for name in missing:
+        close = [m[0] for m in process.extract(name, unused, limit=2, score_cutoff=75)]
+        parts.append(f"{name} (did you mean {' or '.join(repr(c) for c in close)}?)" if close else name)
+    msg = (f"{len(missing)} of the spec's {len(leaves)} indicators are not columns of the data: "
+           f"{'; '.join(parts)}")
+    prefix = leaves[0] if len(leaves) > 1 else ""
+    for name in leaves[1:]:
+        while not name.startswith(prefix):
+            prefix = prefix[:-1]
+    if len(prefix) >= 2:
+        extra = [c for c in unused if c.startswith(prefix)]
+        if extra:
+            shown = ", ".join(extra[:15]) + (f" and {len(extra) - 15} more" if len(extra) > 15 else "")
+            msg += f". Columns of the data named like the indicators ({prefix}*) that the spec does not use: {shown}"
+    return msg + ". Is the file of the release / layout the spec describes?"
+
+
 def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = None) -> Prepared:
     """Validate ``data`` against ``spec`` and split it into indicators and side columns.
 
@@ -114,14 +142,7 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
         raise DataError(f"Assessment.run: expected a Panel or a DataFrame, got {type(data).__name__}")
     missing = [c for c in leaves if c not in frame.columns]
     if missing:
-        from rapidfuzz import process
-
-        close = [m[0] for m in process.extract(missing[0], list(map(str, frame.columns)), limit=3, score_cutoff=60)]
-        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise SpecError(spec.node_path(missing[0]),
-                        f"unknown indicator {missing[0]!r}: not a column of the data{hint}"
-                        + (f" ({len(missing)} indicators missing in all: {', '.join(missing[:8])})"
-                           if len(missing) > 1 else ""))
+        raise SpecError(spec.node_path(missing[0]), missing_columns_message(leaves, missing, list(frame.columns)))
     aux = pd.DataFrame(index=frame.index)
     for c in side:
         if c in frame.columns:
@@ -132,8 +153,11 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
             where = "denominate" if c in [r.by for r in spec.denominate.indicators.values()] else "impute.by"
             raise SpecError(where, f"column {c!r} is not in the data nor in the units table")
     table = frame[leaves].copy()
+    text_codes = [str(v) for v in spec.missing_codes if isinstance(v, str)]
     for c in leaves:
         col = table[c]
+        if text_codes and not pd.api.types.is_numeric_dtype(col):
+            col = col.mask(col.astype("string").str.strip().isin(text_codes))
         if not pd.api.types.is_numeric_dtype(col):
             conv = pd.to_numeric(col.astype("string").str.strip().str.replace(",", ".", regex=False),
                                  errors="coerce")
@@ -144,7 +168,7 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
                                 f"({int(bad.sum())} such cell(s)); expected a number or an empty cell")
             table[c] = conv
         table[c] = table[c].astype(float)
-    codes = [float(v) for v in spec.missing_codes]
+    codes = [float(v) for v in spec.missing_codes if not isinstance(v, str)]
     if codes:
         table = table.mask(table.isin(codes))
         for c in aux.columns:

@@ -1,15 +1,16 @@
-"""Reading the small files a spec may point to (expert / AHP weights). The only I/O of ``assess``."""
+"""The only I/O of ``assess``: the small files a spec may point to (expert / AHP weights) and wide tables."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
 
-from territoria.errors import SpecError
+from territoria.errors import DataError, SpecError
 
-__all__ = ["read_weights"]
+__all__ = ["read_reproductions", "read_weights", "read_wide_table"]
 
 
 def read_weights(path: str | Path) -> dict[str, float]:
@@ -33,4 +34,53 @@ def read_weights(path: str | Path) -> dict[str, float]:
             out[str(code)] = float(value)
         except (TypeError, ValueError):
             raise SpecError("weight.file", f"{path}: weight of {code!r} is {value!r}, expected a number") from None
+    return out
+
+
+def read_wide_table(path: str | Path, id_column: str) -> pd.DataFrame:
+    """Read a CSV (also ``.csv.gz``), XLSX or Parquet wide table, one row per unit, indexed by ``id_column``.
+
+    The id column stays text (leading zeros kept), a byte-order mark is tolerated, the separator is
+    sniffed; other columns are kept as read (the spec picks its indicators).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xls"):
+        table = pd.read_excel(path, dtype={id_column: str})
+    elif suffix == ".parquet":
+        table = pd.read_parquet(path)
+    else:
+        table = pd.read_csv(path, dtype={id_column: str}, encoding="utf-8-sig", sep=None, engine="python")
+    table.columns = [str(c).strip() for c in table.columns]
+    if id_column not in table.columns:
+        raise DataError(f"{path}: no column {id_column!r}; columns are {', '.join(table.columns[:20])}")
+    ids = table[id_column].astype("string").str.strip()
+    dup = ids[ids.duplicated()]
+    if len(dup):
+        raise DataError(f"{path}: column {id_column!r} has duplicated id {dup.iloc[0]!r}; one row per unit")
+    return table.assign(**{id_column: ids}).set_index(id_column)
+
+
+def read_reproductions(path: str | Path) -> dict[str, Any]:
+    """``examples/reproductions.yaml`` → ``{name: Reproduction}`` (see ``assess.reproduce``)."""
+    from pydantic import ValidationError
+
+    from territoria.assess.reproduce import Reproduction
+    from territoria.assess.spec import spec_error_from
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file (the reproductions need the repository's examples/ folder)")
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(raw, dict):
+        raise SpecError("<root>", "expected a mapping name: reproduction", file=str(path))
+    out = {}
+    for name, body in raw.items():
+        try:
+            out[str(name)] = Reproduction.model_validate(body)
+        except ValidationError as exc:
+            err = spec_error_from(exc, file=str(path))
+            raise SpecError(f"{name}.{err.path}", err.message, file=str(path)) from None
     return out

@@ -70,7 +70,7 @@ class Assessment:
                                    clip=s.normalise.clip),
             "weight": Weight(method=s.weight.method, values=values, sum_to=s.weight.sum_to),
             "aggregate": Aggregate(method=s.aggregate.method, missing=s.aggregate.missing),
-            "rank": Rank(descending=s.rank.descending, ties=s.rank.ties),
+            "rank": Rank(descending=s.rank.descending, ties=s.rank.ties, decimals=s.rank.decimals),
             "grade": Grade(method=s.grade.method, thresholds=list(s.grade.thresholds), k=s.grade.k,
                            labels=list(s.grade.labels)),
         }

@@ -21,6 +21,9 @@ class Rank(Step):
     descending : bool, default=True
         Rank 1 = highest score.
     ties : {"min", "max", "average", "dense"}, default="min"
+    decimals : int or None, default=None
+        Rank the scores rounded half to even to this many decimals (as a results table that shows
+        rounded scores ranks them: two units shown equal share a rank); ``None`` ranks the full values.
 
     Notes
     -----
@@ -32,11 +35,13 @@ class Rank(Step):
     constraints: ClassVar[dict[str, list[Any]]] = {
         "descending": [bool],
         "ties": [OneOf("min", "max", "average", "dense")],
+        "decimals": [int, None],
     }
 
-    def __init__(self, *, descending: bool = True, ties: str = "min") -> None:
+    def __init__(self, *, descending: bool = True, ties: str = "min", decimals: int | None = None) -> None:
         self.descending = descending
         self.ties = ties
+        self.decimals = decimals
 
     def _fit(self, table: pd.DataFrame, **_: Any) -> None:
         self.n_units_ = len(table)
@@ -44,6 +49,8 @@ class Rank(Step):
     def _transform(self, table: pd.DataFrame) -> pd.DataFrame:
         out = np.full(table.shape, np.nan)
         x = table.to_numpy(dtype=float)
+        if self.decimals is not None:
+            x = np.round(x, self.decimals)
         if isinstance(table.index, pd.MultiIndex) and "year" in table.index.names:
             years = table.index.get_level_values("year")
             groups = [np.flatnonzero(years == y) for y in pd.unique(years)]

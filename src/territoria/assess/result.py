@@ -97,6 +97,12 @@ class Result:
         out["level"] = self.tables["grades"]["level"]
         return out.sort_values(["rank"], kind="stable")
 
+    def output_table(self) -> pd.DataFrame:
+        """The table the spec's ``output`` section describes (default :meth:`to_frame`); see ``assess.output``."""
+        from territoria.assess.output import output_frame
+
+        return output_frame(self)
+
     def tidy(self) -> pd.DataFrame:
         """One long table: unit (and year), level, code, stage, value."""
         levels = dict(zip(self.tree["code"], self.tree["level"], strict=True))

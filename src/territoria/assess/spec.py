@@ -22,9 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from territoria.errors import SpecError
 
 __all__ = [
-    "AGGREGATE_METHODS", "AggregateSpec", "AssessmentSpec", "DenominateRule", "DenominateSpec", "FlagsSpec",
-    "GradeSpec", "ImputeSpec", "NodeSpec", "NormaliseSpec", "PostSpec", "RankSpec", "TreatSpec", "TreeRow",
-    "UncertaintySpec", "UnitsSpec", "WeightSpec", "spec_error_from",
+    "AGGREGATE_METHODS", "OUTPUT_TABLES", "AggregateSpec", "AssessmentSpec", "DenominateRule", "DenominateSpec",
+    "FlagsSpec", "GradeSpec", "ImputeSpec", "NodeSpec", "NormaliseSpec", "OutputColumns", "OutputSpec",
+    "PostSpec", "RankSpec", "TreatSpec", "TreeRow", "UncertaintySpec", "UnitsSpec", "WeightSpec", "spec_error_from",
 ]
 
 AggMethod = Literal["arithmetic", "geometric", "harmonic", "copeland", "sum", "complementary_geometric"]
@@ -54,6 +54,7 @@ class _NodeOptions(_Model):
     round: int | None = Field(None, ge=0, le=12)
     post: PostSpec | None = None
     parent_uses: Literal["post", "raw"] = "post"
+    names: dict[str, str] = Field(default_factory=dict)
 
 
 class NodeSpec(_NodeOptions):
@@ -131,6 +132,7 @@ class RankSpec(_Model):
     on: str | None = None
     descending: bool = True
     ties: Literal["min", "max", "average", "dense"] = "min"
+    decimals: int | None = Field(None, ge=0, le=12)
 
 
 class GradeSpec(_Model):
@@ -161,6 +163,33 @@ class FlagsSpec(_Model):
     above: bool = True
 
 
+OutputTable = Literal["raw", "denominated", "imputed", "treated", "normalised", "aggregated", "aggregated_raw",
+                      "ranks", "flags", "rank", "level"]
+OUTPUT_TABLES: tuple[str, ...] = ("raw", "denominated", "imputed", "treated", "normalised", "aggregated",
+                                  "aggregated_raw", "ranks", "flags", "rank", "level")
+
+
+class OutputColumns(_Model):
+    """One group of output columns: the values of ``nodes`` in one table of the Result, named by a template.
+
+    ``name`` may use ``{code}`` and ``{label}`` (the node's ``label``, else its code); a node's
+    ``names: {table: column}`` overrides the template. ``rank`` (the root's rank) and ``level`` (its
+    grade) are single columns named ``name`` (default ``rank`` / ``level``).
+    """
+
+    table: OutputTable
+    nodes: Literal["indicators", "aggregates", "all"] | list[str] = "aggregates"
+    name: str | None = None
+
+
+class OutputSpec(_Model):
+    """The columns ``territoria compute`` writes, in order (default: every aggregate, rank, level)."""
+
+    columns: list[OutputColumns] = Field(default_factory=list)
+    missing: float | None = None
+    sort: Literal["rank", "input"] = "rank"
+
+
 class UncertaintySpec(_Model):
     n: int = Field(1000, ge=1)
     seed: int | None = None
@@ -181,7 +210,7 @@ class AssessmentSpec(_Model):
     units: UnitsSpec = Field(default_factory=UnitsSpec)
     year: int | None = None
     years: list[int] | None = None
-    missing_codes: list[float] = Field(default_factory=list)
+    missing_codes: list[float | str] = Field(default_factory=list)
     tree: dict[str, NodeSpec] | list[TreeRow]
     denominate: DenominateSpec = Field(default_factory=DenominateSpec)
     impute: ImputeSpec = Field(default_factory=ImputeSpec)
@@ -193,6 +222,7 @@ class AssessmentSpec(_Model):
     grade: GradeSpec = Field(default_factory=GradeSpec)
     flags: FlagsSpec | None = None
     uncertainty: UncertaintySpec | None = None
+    output: OutputSpec | None = None
 
     @model_validator(mode="after")
     def _check_tree(self) -> AssessmentSpec:

@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 import typer
 
-from territoria.errors import DataError, InputFileError
+from territoria.assess.io import read_wide_table
+from territoria.errors import DataError, SpecError
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.output import print_table, write_table
 
@@ -21,29 +22,8 @@ def default_spec_path() -> Path:
     return Path(str(resources.files("territoria.assess").joinpath("specs/vulnerability_regions.yaml")))
 
 
-def read_wide_table(path: Path, id_column: str) -> pd.DataFrame:
-    """Read a CSV/XLSX wide table (one row per unit); the id column stays text; BOM tolerated."""
-    if not path.exists():
-        raise InputFileError(str(path), [])
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xls"):
-        table = pd.read_excel(path, dtype={id_column: str})
-    elif suffix == ".parquet":
-        table = pd.read_parquet(path)
-    else:
-        table = pd.read_csv(path, dtype={id_column: str}, encoding="utf-8-sig", sep=None, engine="python")
-    table.columns = [str(c).strip() for c in table.columns]
-    if id_column not in table.columns:
-        raise DataError(f"{path}: no column {id_column!r}; columns are {', '.join(table.columns[:20])}")
-    ids = table[id_column].astype("string").str.strip()
-    dup = ids[ids.duplicated()]
-    if len(dup):
-        raise DataError(f"{path}: column {id_column!r} has duplicated id {dup.iloc[0]!r}; one row per unit")
-    return table.assign(**{id_column: ids}).set_index(id_column)
-
-
 def _show(result: Any, title: str, id_name: str) -> pd.DataFrame:
-    frame = result.to_frame()
+    frame = result.output_table()
     frame.index.name = id_name
     frame = frame.reset_index()
     print_table(frame, title=title, console=console, max_rows=30)
@@ -65,6 +45,10 @@ def compute(
     table = read_wide_table(data, id_column)
     try:
         result = assessment.run(table)
+    except SpecError as exc:
+        if exc.file is not None:
+            raise
+        raise SpecError(exc.path, f"{exc.message} (data: {data})", file=str(spec)) from None
     except DataError as exc:
         rows = {unit: position + 2 for position, unit in enumerate(table.index)}  # header is row 1
         unit = next((u for u in rows if f"unit {u!r}" in str(exc)), None)
