@@ -64,3 +64,42 @@ def test_compute_names_file_row_column_and_value_of_a_bad_cell(tmp_path):
     message = str(res.exception)
     assert res.exit_code != 0
     assert f"{data}, row 3 (code '002')" in message and "column 'b'" in message and "'x'" in message
+
+
+# -- published files as they are (examples/reference/README.md gives their sources) -------------------
+ROOT = Path(__file__).resolve().parents[2]
+REF = ROOT / "examples" / "reference"
+
+
+def test_compute_on_the_published_svi_2022_file_writes_the_cdc_columns(tmp_path):
+    data = REF / "svi" / "SVI_2022_US_county.csv.gz"       # byte-order mark, 158 columns, -999 codes
+    out = tmp_path / "svi.csv"
+    res = CliRunner().invoke(app, ["compute", str(ROOT / "examples" / "svi_2022.yaml"), "--data", str(data),
+                                   "--id-column", "FIPS", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    mine = pd.read_csv(out, dtype={"FIPS": str}).set_index("FIPS")
+    published = pd.read_csv(data, encoding="utf-8-sig", dtype={"FIPS": str}).set_index("FIPS")
+    assert mine.index[0] == published.index[0] == "1001"     # FIPS kept as the file writes it
+    assert mine.index.tolist() == published.index.tolist() and len(mine) == 3144
+    for col in ["EPL_POV150", "SPL_THEME1", "RPL_THEME2", "SPL_THEMES", "RPL_THEMES", "F_NOVEH", "F_TOTAL"]:
+        assert (mine[col] == published[col]).all(), col
+
+
+def test_compute_refuses_a_file_of_another_release(tmp_path):
+    res = CliRunner().invoke(app, ["compute", str(ROOT / "examples" / "svi_2020.yaml"), "--data",
+                                   str(REF / "svi" / "SVI2018_US_COUNTY.csv.gz"), "--id-column", "FIPS"])
+    message = str(res.exception)
+    assert res.exit_code != 0
+    assert "svi_2020.yaml" in message and "SVI2018_US_COUNTY.csv.gz" in message
+    assert "EP_POV150" in message and "EP_HBURD" in message and "not use: EP_POV, EP_PCI" in message
+
+
+def test_compute_inform_with_x_as_missing_and_published_names(tmp_path):
+    out = tmp_path / "inform.csv"
+    res = CliRunner().invoke(app, ["compute", str(ROOT / "examples" / "inform_2025.yaml"), "--data",
+                                   str(REF / "inform" / "inform_risk_2025_main.csv"), "--id-column", "ISO3",
+                                   "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out).set_index("ISO3")
+    assert {"INFORM RISK", "HAZARD & EXPOSURE", "LACK OF COPING CAPACITY", "Rank", "RISK CLASS"} <= set(table.columns)
+    assert table.loc["KAZ", "INFORM RISK"] == 2.7 and table.loc["KAZ", "HAZARD & EXPOSURE"] == 2.7

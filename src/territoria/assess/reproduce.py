@@ -196,7 +196,7 @@ def run_checks(reproduction: Reproduction, *, runs: dict[str, tuple[Any, pd.Data
         source = check.source if check.spec is None else f"{check.source} of {check.spec}"
         rows.append({"check": check.name, "source": source,
                      "reference": Path(check.reference or reproduction.data).name, "units": cmp.units,
-                     "columns": len(cmp.columns), "max_diff": cmp.max_diff,
+                     "columns": len(cmp.columns), "max_diff": round(cmp.max_diff, 12),
                      "tolerance": f"{check.tolerance:g}" + (" rel." if check.relative else "")
                      + (f" at {check.decimals} dp" if check.decimals is not None else ""),
                      "mismatches": cmp.mismatches, "verdict": cmp.verdict, "note": note})
