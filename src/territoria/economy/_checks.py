@@ -12,7 +12,7 @@ import pandas as pd
 
 from territoria.errors import DataError
 
-__all__ = ["EconomyInputError", "check_matrix", "check_national", "check_shares", "row_shares"]
+__all__ = ["EconomyInputError", "check_matrix", "check_national", "check_shares", "py", "row_shares"]
 
 #: Relative tolerance for "shares sum to one" and "parts do not exceed the total".
 SHARE_TOL = 1e-6
@@ -42,8 +42,8 @@ def check_matrix(x: pd.DataFrame, *, name: str = "x", allow_zero_rows: bool = Fa
     bad = values.isna() & x.notna()
     if bad.to_numpy().any():
         region, industry = _first(bad)
-        raise EconomyInputError(f"{name}: region {region!r}, industry {industry!r}: value {x.at[region, industry]!r} "
-                                "is not a number")
+        raise EconomyInputError(f"{name}: region {region!r}, industry {industry!r}: "
+                                f"value {py(x.at[region, industry])!r} is not a number")
     missing = values.isna()
     if missing.to_numpy().any():
         region, industry = _first(missing)
@@ -53,12 +53,12 @@ def check_matrix(x: pd.DataFrame, *, name: str = "x", allow_zero_rows: bool = Fa
     if infinite.to_numpy().any():
         region, industry = _first(infinite)
         raise EconomyInputError(f"{name}: region {region!r}, industry {industry!r}: value "
-                                f"{values.at[region, industry]!r} is not finite")
+                                f"{py(values.at[region, industry])!r} is not finite")
     negative = values < 0
     if negative.to_numpy().any():
         region, industry = _first(negative)
         raise EconomyInputError(f"{name}: region {region!r}, industry {industry!r}: negative output "
-                                f"{values.at[region, industry]!r}; structure measures need output >= 0")
+                                f"{py(values.at[region, industry])!r}; structure measures need output >= 0")
     if not allow_zero_rows:
         totals = values.sum(axis=1)
         if (totals <= 0).any():
@@ -88,7 +88,7 @@ def check_national(national: pd.Series | None, industries: pd.Index, *, name: st
     values = pd.to_numeric(national.reindex(industries), errors="coerce").astype(float)
     for industry, value in values.items():
         if not np.isfinite(value) or value <= 0:
-            raise EconomyInputError(f"{name}: industry {industry!r}: national output {national[industry]!r}; "
+            raise EconomyInputError(f"{name}: industry {industry!r}: national output {py(national[industry])!r}; "
                                     "expected a number > 0 (a location quotient needs a national share)")
     return values
 
@@ -106,7 +106,7 @@ def row_shares(x: pd.DataFrame, *, totals: pd.Series | None = None, name: str = 
     for region in x.index:
         total = totals[region]
         if not np.isfinite(total) or total <= 0:
-            raise EconomyInputError(f"{name}: region {region!r}: total {total!r}; expected a number > 0")
+            raise EconomyInputError(f"{name}: region {region!r}: total {py(total)!r}; expected a number > 0")
         if parts[region] > total * (1 + SHARE_TOL):
             raise EconomyInputError(f"{name}: region {region!r}: industries sum to {parts[region]:.6g}, more than "
                                     f"the given total {total:.6g}; shares would sum above 1")
@@ -126,6 +126,11 @@ def check_shares(s: pd.DataFrame, *, name: str = "shares", tol: float = SHARE_TO
     return values
 
 
+def py(value: object) -> object:
+    """A NumPy scalar as the plain Python value (for readable messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _first(mask: pd.DataFrame) -> tuple[Hashable, Hashable]:
     rows, cols = np.nonzero(mask.to_numpy())
-    return mask.index[rows[0]], mask.columns[cols[0]]
+    return py(mask.index[rows[0]]), py(mask.columns[cols[0]])

@@ -18,7 +18,8 @@ from territoria.economy.diversity import herfindahl, variety
 from territoria.economy.hierarchy import IndustryScheme
 from territoria.economy.specialisation import hachman_index, krugman_index, structural_variance
 
-__all__ = ["MEASURE_INDICATORS", "diversification", "diversification_panel", "industry_table", "measure_rows"]
+__all__ = ["MEASURE_INDICATORS", "diversification", "diversification_panel", "industry_table", "measure_rows",
+           "resilience_demo_panel"]
 
 Reference = Literal["country", "sum"]
 
@@ -123,3 +124,48 @@ def measure_rows(panel: pd.DataFrame, *, note: str = "") -> pd.DataFrame:
                          "year": long["year"].astype(int), "value": long["value"].astype(float)})
     rows["note"] = note or None
     return rows.dropna(subset=["value"]).sort_values(["indicator", "unit", "year"]).reset_index(drop=True)
+
+
+def resilience_demo_panel(observations: pd.DataFrame, scheme: IndustryScheme, *, window: int = 1,
+                          measure: str = "relative_growth", reference: Reference = "country", country: str = "KZ",
+                          output: str = "grp", population: str = "population_avg", base: float = 2.0,
+                          crosswalk: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A region x year panel for the resilience regression, built only from series in the observations.
+
+    For each window ``t - window -> t``: ``rcc`` = the resilience ``measure`` of ``output`` (GRP, current
+    prices) against the country row (``reference="country"``) or the sum of the regions; ``ln_rcc`` =
+    ln(rcc) where rcc > 0; the diversification measures of :func:`diversification` at the start of the
+    window (predetermined, so not mechanically tied to the change); ``ln_grp`` = ln(output) at the start
+    (market size) and ``ln_pop`` = ln(population) at the start. There is no FDI series in the bundle:
+    add one to a user panel (``--data``) to reproduce the seed's full specification.
+    Give observations on one set of borders for every year (``Store.panel(borders="old")``), or a
+    region's change across a border revision would be read as growth.
+    """
+    from territoria.economy.resilience import resilience_panel
+
+    div, _ = diversification_panel(observations, scheme, reference=reference, country=country, base=base,
+                                   crosswalk=crosswalk)
+    series = observations[observations["indicator"].isin([output, population])]
+    wide = series.pivot_table(index=["unit", "year"], columns="indicator", values="value", aggfunc="first")
+    if output not in wide.columns:
+        raise EconomyInputError(f"observations: no {output!r} series to measure resilience with")
+    out_wide = wide[output].unstack("unit").sort_index()
+    national = out_wide.pop(country) if country in out_wide.columns else None
+    if reference == "country" and national is None:
+        raise EconomyInputError(f"reference='country' but there is no {output!r} row for {country!r}")
+    regions = [u for u in out_wide.columns if u in set(div["region"])]
+    res = resilience_panel(out_wide[regions], national=national if reference == "country" else None,
+                           window=window, measure=measure)  # type: ignore[arg-type]
+    res = res.rename(columns={"value": "rcc"})
+    if (res["rcc"] > 0).all():
+        res["ln_rcc"] = np.log(res["rcc"])
+    start = div.assign(year=div["year"] + window)
+    panel = res.merge(start, on=["region", "year"], how="inner")
+    levels = wide.reset_index().rename(columns={"unit": "region"}).assign(year=lambda f: f["year"] + window)
+    for column, name in ((output, "ln_grp"), (population, "ln_pop")):
+        if column in levels.columns:
+            values = levels[["region", "year", column]].dropna()
+            values = values[values[column] > 0]
+            panel = panel.merge(values.assign(**{name: np.log(values[column])})[["region", "year", name]],
+                                on=["region", "year"], how="left")
+    return panel.sort_values(["region", "year"]).reset_index(drop=True)

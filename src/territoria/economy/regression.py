@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from territoria.economy._checks import EconomyInputError
+from territoria.economy._checks import EconomyInputError, py
 
 __all__ = ["PanelFit", "add_logs", "fit_fixed_effects"]
 
@@ -81,7 +81,7 @@ def add_logs(data: pd.DataFrame, columns: Iterable[str], *, prefix: str = "ln_")
         values = pd.to_numeric(out[column], errors="coerce").astype(float)
         bad = values.index[values.notna() & (values <= 0)]
         if len(bad):
-            raise EconomyInputError(f"data: row {bad[0]!r}, column {column!r}: value {values[bad[0]]!r}; the "
+            raise EconomyInputError(f"data: row {py(bad[0])!r}, column {column!r}: value {py(values[bad[0]])!r}; the "
                                     "logarithm needs a value > 0")
         out[prefix + column] = np.log(values)
     return out
@@ -141,13 +141,14 @@ def fit_fixed_effects(data: pd.DataFrame, formula: str, *, unit: str = "region",
     dup = data.duplicated([unit, time])
     if dup.any():
         row = data.loc[dup].iloc[0]
-        raise EconomyInputError(f"data: ({unit}={row[unit]!r}, {time}={row[time]!r}) appears more than once; "
+        raise EconomyInputError(f"data: ({unit}={py(row[unit])!r}, {time}={py(row[time])!r}) appears more than once; "
                                 "one row per unit and period")
     if dependent in data.columns:
         y = pd.to_numeric(data[dependent], errors="coerce")
         bad = y.index[np.isinf(y.astype(float))]
         if len(bad):
-            raise EconomyInputError(f"data: row {bad[0]!r}: dependent variable {dependent!r} is infinite (log of 0?)")
+            raise EconomyInputError(f"data: row {py(bad[0])!r}: dependent variable {dependent!r} is infinite "
+                                    "(log of 0?)")
     cluster_col = unit if cluster == "unit" else cluster
     if cluster_col is not None and cluster_col not in data.columns:
         raise EconomyInputError(f"cluster: no column {cluster_col!r}")

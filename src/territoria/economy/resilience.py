@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from territoria.economy._checks import EconomyInputError
+from territoria.economy._checks import EconomyInputError, py
 
 __all__ = ["MEASURES", "resilience", "resilience_panel"]
 
@@ -42,16 +42,16 @@ def _check_series(output: pd.DataFrame, national: pd.Series | None) -> tuple[pd.
                                 "least two")
     if (values <= 0).to_numpy().any():
         year, region = np.argwhere((values <= 0).to_numpy())[0]
-        raise EconomyInputError(f"output: region {values.columns[region]!r}, year {values.index[year]!r}: value "
-                                f"{values.iat[year, region]!r}; output must be > 0 for a growth rate")
+        raise EconomyInputError(f"output: region {py(values.columns[region])!r}, year {py(values.index[year])!r}: "
+                                f"value {py(values.iat[year, region])!r}; output must be > 0 for a growth rate")
     if national is None:
         ref = values.sum(axis=1, min_count=values.shape[1])
     else:
         ref = pd.to_numeric(national, errors="coerce").astype(float).reindex(values.index)
     bad = ref.index[~(ref > 0)]
     if len(bad):
-        raise EconomyInputError(f"national: year {bad[0]!r} has no positive national value "
-                                f"({ref[bad[0]]!r}); with the sum of regions every region needs a value")
+        raise EconomyInputError(f"national: year {py(bad[0])!r} has no positive national value "
+                                f"({py(ref[bad[0]])!r}); with the sum of regions every region needs a value")
     return values, ref
 
 

@@ -21,7 +21,7 @@ from typing import Literal
 
 import pandas as pd
 
-from territoria.economy._checks import EconomyInputError, check_matrix, check_national
+from territoria.economy._checks import EconomyInputError, check_matrix, check_national, py
 
 __all__ = ["COMPONENTS", "shift_share"]
 
@@ -61,7 +61,7 @@ def shift_share(x0: pd.DataFrame, x1: pd.DataFrame, *, national0: pd.Series | No
         n0, n1 = a.sum(axis=0), b.sum(axis=0)
         zero = n0[n0 <= 0]
         if len(zero):
-            raise EconomyInputError(f"x0: industry {zero.index[0]!r} has no output in any region in the base year; "
+            raise EconomyInputError(f"x0: industry {py(zero.index[0])!r} has no output in any region in the base year; "
                                     "its national growth rate is undefined")
     else:
         n0 = check_national(national0, a.columns, name="national0")

@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from territoria.economy._checks import EconomyInputError, check_matrix, check_national, row_shares
+from territoria.economy._checks import EconomyInputError, check_matrix, check_national, py, row_shares
 
 __all__ = ["hachman_index", "krugman_index", "location_quotients", "locational_gini",
            "reference_shares", "structural_coefficients", "structural_variance"]
@@ -33,11 +33,11 @@ def reference_shares(x: pd.DataFrame, *, national: pd.Series | None = None,
     levels = values.sum(axis=0) if ref is None else ref
     if (levels <= 0).any():
         industry = levels.index[levels <= 0][0]
-        raise EconomyInputError(f"x: industry {industry!r} has no output in any region; its reference share is 0 "
+        raise EconomyInputError(f"x: industry {py(industry)!r} has no output in any region; its reference share is 0 "
                                 "and every quotient is undefined; drop the column")
     total = float(levels.sum()) if national_total is None else float(national_total)
     if not np.isfinite(total) or total <= 0 or total < levels.sum() * (1 - 1e-6):
-        raise EconomyInputError(f"national_total: {national_total!r} is below the sum of the national industries "
+        raise EconomyInputError(f"national_total: {py(national_total)!r} is below the sum of the national industries "
                                 f"({levels.sum():.6g}); national shares would sum above 1")
     return levels / total
 
@@ -141,7 +141,7 @@ def krugman_index(x: pd.DataFrame, *, national: pd.Series | None = None,
     rest = rest.clip(lower=0)
     rest_totals = rest.sum(axis=1)
     if (rest_totals <= 0).any():
-        raise EconomyInputError(f"x: region {rest_totals.index[rest_totals <= 0][0]!r} is the whole country; "
+        raise EconomyInputError(f"x: region {py(rest_totals.index[rest_totals <= 0][0])!r} is the whole country; "
                                 "there is no rest of the country")
     return (s - rest.div(rest_totals, axis=0)).abs().sum(axis=1).rename("krugman")
 
@@ -178,7 +178,7 @@ def locational_gini(x: pd.DataFrame) -> pd.Series:
     for industry in values.columns:
         col = values[industry].to_numpy()
         if col.sum() <= 0:
-            raise EconomyInputError(f"x: industry {industry!r} has no output in any region; its locational "
+            raise EconomyInputError(f"x: industry {py(industry)!r} has no output in any region; its locational "
                                     "Gini is undefined")
         order = np.argsort(col / pop.to_numpy(), kind="stable")
         c = np.cumsum(col[order]) / col.sum()
