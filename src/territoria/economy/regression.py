@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -162,7 +163,10 @@ def fit_fixed_effects(data: pd.DataFrame, formula: str, *, unit: str = "region",
     else:
         raise EconomyInputError(f"vcov: expected CRV1, CRV3, iid or hetero, got {vcov!r}")
     try:
-        model = pf.feols(formula, data=data, vcov=spec)
+        with warnings.catch_warnings():  # pyfixest's own pandas deprecation notices; they change no number
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module="pyfixest")
+            warnings.filterwarnings("ignore", category=FutureWarning, module="pyfixest")
+            model = pf.feols(formula, data=data, vcov=spec)
     except Exception as exc:  # pyfixest raises plain exceptions; report them as input errors
         raise EconomyInputError(f"formula {formula!r}: pyfixest could not estimate it ({exc})") from None
     tidy = model.tidy()
