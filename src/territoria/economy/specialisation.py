@@ -151,7 +151,7 @@ def hachman_index(x: pd.DataFrame, *, national: pd.Series | None = None) -> pd.S
 
     .. math:: HI_r = \Big(\sum_i s_{ri}\, LQ_{ri}\Big)^{-1} = \Big(\sum_i s_{ri}^2 / n_i\Big)^{-1}
 
-    Range ``(0, 1]``; 1 when the region's shares equal the reference shares (Hachman 1995; EconGeo
+    Range ``(0, 1]``; 1 when the region's shares equal the reference shares (as EconGeo's
     ``hachman``).
     """
     values = check_matrix(x)
