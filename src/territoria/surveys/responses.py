@@ -116,10 +116,12 @@ def _match_columns(columns: list[str], questionnaire: Questionnaire) -> dict[str
     return found
 
 
-def _choice_lookup(questionnaire: Questionnaire, question: Question, name: str) -> tuple[set[str], dict[str, str]]:
-    names, texts = set(), {}
+def _choice_lookup(questionnaire: Questionnaire, question: Question,
+                   name: str) -> tuple[dict[str, int], dict[str, str]]:
+    names: dict[str, int] = {}
+    texts: dict[str, str] = {}
     for value, label in field_choices(questionnaire, question, name):
-        names.add(value)
+        names[value] = len(names)
         texts[normalise_text(value)] = value
         for lang in ("ru", "kk", "en"):
             if getattr(label, lang):
@@ -127,7 +129,7 @@ def _choice_lookup(questionnaire: Questionnaire, question: Question, name: str) 
     return names, texts
 
 
-def _as_choice(raw: str, names: set[str], texts: dict[str, str]) -> str | None:
+def _as_choice(raw: str, names: dict[str, int], texts: dict[str, str]) -> str | None:
     s = raw.strip()
     if s in names:
         return s
@@ -140,17 +142,17 @@ def _as_choice(raw: str, names: set[str], texts: dict[str, str]) -> str | None:
     return texts.get(normalise_text(s))
 
 
-def _as_choices(raw: str, names: set[str], texts: dict[str, str]) -> list[str] | None:
+def _as_choices(raw: str, names: dict[str, int], texts: dict[str, str]) -> list[str] | None:
     tokens = raw.split()
     if tokens and all(t in names for t in tokens):
-        return list(dict.fromkeys(tokens))
+        return sorted(set(tokens), key=names.__getitem__)
     rest, chosen = normalise_text(raw), []
     for text in sorted(texts, key=len, reverse=True):
         if text and text in rest:
             chosen.append(texts[text])
             rest = rest.replace(text, " ")
     if chosen and not re.sub(r"[\s,;]+", "", rest):
-        return list(dict.fromkeys(chosen))
+        return sorted(set(chosen), key=names.__getitem__)
     return None
 
 

@@ -89,8 +89,11 @@ def xlsform_tables(questionnaire: Questionnaire, *, default_lang: str = "ru",
     settings = pd.DataFrame([{"form_title": questionnaire.title.get(default_lang), "form_id": questionnaire.id,
                               "version": questionnaire.version,
                               "default_language": LANGUAGE_COLUMNS.get(default_lang, LANGUAGE_COLUMNS["ru"])}])
-    return {"survey": pd.DataFrame(survey).reindex(columns=survey_cols).fillna(""),
-            "choices": pd.DataFrame(choices).reindex(columns=["list_name", "name", *label_cols]).fillna(""),
+    def blank(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.astype(object).where(frame.notna(), "")
+
+    return {"survey": blank(pd.DataFrame(survey).reindex(columns=survey_cols)),
+            "choices": blank(pd.DataFrame(choices).reindex(columns=["list_name", "name", *label_cols])),
             "settings": settings}
 
 
