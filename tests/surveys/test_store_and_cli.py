@@ -144,3 +144,27 @@ def test_survey_form_command(tmp_path):
                                      "-o", str(out), "--lang", "en"])
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 1000
+
+
+def test_expert_form_export_to_weights_and_agreement(tmp_path):
+    from territoria.surveys.experts import matrices_from_answers, ratings_from_answers
+    from territoria.surveys.responses import check_responses
+
+    q = read_questionnaire("experts_settlement")
+    s = synthetic_export(q, SAMPLE, n_per_unit=4, seed=9, format="odk")
+    answers = check_responses(s.export, q, sample=SAMPLE).kept()
+    matrices = matrices_from_answers(answers, q, "block_weights")
+    assert len(matrices) == 8
+    m = matrices["row 2"]
+    assert list(m.index) == ["social", "economic", "infrastructural", "environmental"]
+    assert np.allclose(m.to_numpy() * m.to_numpy().T, 1.0)
+    ratings = ratings_from_answers(answers, q, ["risk_jobs", "risk_roads", "risk_budget"])
+    assert ratings.shape == (8, 3)
+    path = tmp_path / "experts.csv"
+    s.export.to_csv(path, index=False)
+    out = tmp_path / "w.csv"
+    result = runner.invoke(app, ["experts", "weights", str(path), "-q", "experts_settlement", "-o", str(out),
+                                 "--allow-inconsistent"])
+    assert result.exit_code == 0, result.output
+    assert set(read_weights(out)) == {"social", "economic", "infrastructural", "environmental"}
+    assert sum(read_weights(out).values()) == pytest.approx(1.0)
