@@ -71,7 +71,7 @@ def store_summary(store: Store, summary: pd.DataFrame, questionnaire: Questionna
     source = survey_source(questionnaire, year=year, file=file, key=key, n_kept=n_kept, n_rejected=n_rejected,
                            confidence=confidence, min_n=min_n, citation=citation)
     rows = to_observations(summary, year=year, source_id=source["source_id"], include_small=include_small)
-    known = set(store.sources()["source_id"]) if len(store.sources()) else set()
+    known = set(store.sources()["source_id"])
     if source["source_id"] not in known:
         store.put_sources(pd.DataFrame([source]))
     try:
