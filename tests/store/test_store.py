@@ -206,3 +206,14 @@ def test_unit_lists_are_replaced_whole(store):
     members = store.unit_list("seed")
     assert members[["code", "name_en", "status"]].values.tolist() == [["595220100", "Mamlyutka", "depressed"]]
     assert store.unit_list("other").empty
+
+
+def test_an_older_store_opened_read_only_is_migrated_first(tmp_path, small_catalogue):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    migrate(con, target=1)
+    con.close()
+    with Store(path, read_only=True, catalogue=small_catalogue) as s:
+        assert s.schema_version == SCHEMA_VERSION
+        with pytest.raises(duckdb.Error):  # still read-only
+            s.con.execute("INSERT INTO units (code, level) VALUES ('KZ', 'country')")

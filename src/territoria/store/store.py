@@ -65,11 +65,13 @@ class Store:
             raise StoreError(f"{self.path}: schema version {version} was written by a newer Territoria "
                              f"(this one knows up to {SCHEMA_VERSION}); upgrade Territoria to open it")
         if version < SCHEMA_VERSION:
-            if read_only:
+            if read_only:  # migrate once with write access, then reopen as asked
                 self.con.close()
-                raise StoreError(f"{self.path}: schema version {version} needs migrating to {SCHEMA_VERSION}; "
-                                 "open it once without read-only")
-            migrate(self.con)
+                with duckdb.connect(self.path) as writable:
+                    migrate(writable)
+                self.con = duckdb.connect(self.path, read_only=True)
+            else:
+                migrate(self.con)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:
