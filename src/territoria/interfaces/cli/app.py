@@ -28,7 +28,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # Tables written to a log or a pipe would be folded at 80 columns; give them room instead.
-_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
+_COLUMNS = os.environ.get("COLUMNS", "")
+_WIDTH = int(_COLUMNS) if _COLUMNS.isdigit() else (None if sys.stdout.isatty() else 160)
 console = Console(width=_WIDTH)
 err_console = Console(stderr=True, width=_WIDTH)
 
@@ -47,3 +48,13 @@ def _global_options(
                             envvar="TERRITORIA_DB"),
 ) -> None:
     state.db = db
+
+
+def resolve_unit(store, text: str) -> str:
+    """A unit code from a code or a name in any language or spelling (Мамлютка, Mamlyutka, 595220100)."""
+    from territoria.ingest.matching import NameMatcher
+
+    units = store.units()
+    if text in units.index:
+        return text
+    return NameMatcher.for_units(units.reset_index()).match(text)

@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from territoria.interfaces.cli.app import app, console, state
+from territoria.interfaces.cli.app import app, console, resolve_unit, state
 from territoria.interfaces.output import print_table, write_table
 
 __all__ = ["data_app"]
@@ -155,11 +155,9 @@ def show_command(
 
     Columns: indicator, name, unit_of_measure, then one column per year.
     """
-    from territoria.ingest.matching import NameMatcher
-
     with _store(read_only=True) as store:
         units = store.units()
-        code = unit if unit in units.index else NameMatcher.for_units(units.reset_index()).match(unit)
+        code = resolve_unit(store, unit)
         obs = store.panel(units=[code], borders=borders).observations
     catalogue = store.catalogue
     if obs.empty:

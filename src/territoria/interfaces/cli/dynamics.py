@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 import typer
 
-from territoria.errors import DataError, UnknownNameError
-from territoria.interfaces.cli.app import app, console, state
+from territoria.errors import DataError
+from territoria.interfaces.cli.app import app, console, resolve_unit, state
 from territoria.interfaces.output import print_table, write_table
 
 __all__ = ["diagnose", "recommend_cmd", "trends", "whatif"]
@@ -33,16 +33,6 @@ def _open() -> Any:
     from territoria.store import Store
 
     return Store(state.db, read_only=True)
-
-
-def _unit_row(store: Any, unit: str) -> pd.Series:
-    found = store.units(codes=[unit])
-    if found.empty:
-        from territoria.ingest.matching import suggest
-
-        names = store.units(level="region")
-        raise UnknownNameError("unit", unit, suggest(unit, list(names.index)))
-    return found.iloc[0]
 
 
 def _groups(path: Path | None) -> pd.DataFrame | None:
@@ -144,7 +134,8 @@ def _diagnosis_inputs(store: Any, unit: str, year: int | None, groups: pd.DataFr
     from territoria.diagnosis import reference_gaps, region_of, risk_flags, weakest
     from territoria.dynamics.status import classify
 
-    row = _unit_row(store, unit)
+    unit = resolve_unit(store, unit)
+    row = store.units(codes=[unit]).iloc[0]
     obs = store.observations(units=[unit])
     national = store.observations(units=["KZ"])
     flags = risk_flags(obs, national=national, year=year)
@@ -168,6 +159,7 @@ def diagnose(
 ) -> None:
     """Weakest blocks and indicators against national/regional/group references, risk flags, status."""
     with _open() as store:
+        unit = resolve_unit(store, unit)
         d = _diagnosis_inputs(store, unit, year, _groups(groups), n)
     row = d["row"]
     console.print(f"[bold]{row['name_en']}[/] ({unit}, {row['level']})")
@@ -214,6 +206,7 @@ def recommend_cmd(
     with _open() as store:
         regions = store.units(level="region")["name_en"].to_dict()
         if unit is not None:
+            unit = resolve_unit(store, unit)
             d = _diagnosis_inputs(store, unit, year, table_groups, 5)
             st = d["status"].loc[unit] if unit in d["status"].index else None
             table = recommend(unit, base, flags=d["flags"], weak=d["weak"], groups=table_groups,
@@ -256,6 +249,7 @@ def whatif(
 
     parsed = [parse_change(c) for c in changes]
     with _open() as store:
+        unit = resolve_unit(store, unit)
         result = _assessment(store, year)
     _emit(what_if(result, unit, parsed), f"What if — {unit}: {', '.join(changes)}", output)
 
