@@ -19,6 +19,13 @@ def test_run_writes_the_ranking_the_audit_and_the_seed_lists(tmp_path):
     seeds = pd.read_csv(out / "seed_depressed_units.csv", dtype={"unit": str, "region": str})
     assert seeds["region_rank"].notna().all()          # Abai's districts read on 2021's East Kazakhstan
     assert seeds.set_index("unit").loc["103200000", "region"] == "630000000"
+    status = pd.read_csv(out / "status_seed_towns.csv", dtype={"unit": str}).set_index("unit")
+    assert set(status.index) == {"593620100", "595220100"}
+    last = ranking.loc[ranking["rank"].idxmax(), "unit"]
+    package = pd.read_csv(out / f"mechanisms_{last}.csv")
+    assert {"horizon", "mechanism", "reasons"} <= set(package.columns) and len(package) > 0
+    horizons = list(dict.fromkeys(package["horizon"]))                   # ordered short → medium → long
+    assert horizons == [h for h in ("short", "medium", "long") if h in horizons]
     bulaevo = pd.read_csv(out / "profile_bulaevo.csv").set_index("indicator")
     assert bulaevo.loc["employed_population", "2015"] == 4271           # seed 002, Table 1
     # a second run on a fresh Store gives the same ranking (bit for bit)

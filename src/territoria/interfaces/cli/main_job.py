@@ -66,11 +66,44 @@ def run_command(
                 write_table(profile, output_dir / f"profile_{name.lower()}.csv")
         panel = store.panel(level="region")
         seed_list = pd.concat([store.unit_list(name) for name in SEED_LISTS.values()], ignore_index=True)
-        crosswalk = store.crosswalk()
-    result = _assess(panel, output_dir, year)
-    if not seed_list.empty:
-        _show_seed_list(seed_list, result, crosswalk, output_dir)
+        result = _assess(panel, output_dir, year)
+        if not seed_list.empty:
+            _show_seed_list(seed_list, result, store.crosswalk(), output_dir)
+        _show_seed_town_status(store, output_dir)
+        _show_package_for_last(store, result, output_dir)
     console.print(f"[green]Results in[/] {output_dir}/")
+
+
+def _show_seed_town_status(store, output_dir: Path) -> None:
+    """Development or decline of the seeds' towns, from the status rules and their published series."""
+    from territoria.dynamics.status import classify
+
+    status = classify(store.observations(units=list(SEED_TOWNS))).reset_index()
+    status.insert(1, "name", status["unit"].map(SEED_TOWNS))
+    print_table(status[["unit", "name", "status", "facts"]], title="Status of the seeds' towns", console=console)
+    write_table(status, output_dir / "status_seed_towns.csv")
+
+
+def _show_package_for_last(store, result, output_dir: Path) -> None:
+    """Diagnosis and the package of mechanisms for the region ranked last."""
+    from territoria.diagnosis import reference_gaps, risk_flags, weakest
+    from territoria.dynamics.status import classify
+    from territoria.mechanisms import load_knowledge_base, recommend
+
+    last = str(result.ranks.astype(float).idxmax())
+    obs = store.observations(units=[last])
+    flags = risk_flags(obs, national=store.observations(units=["KZ"]))
+    weak = weakest(reference_gaps(result), n=5, units=[last])
+    status = classify(obs)
+    row = status.loc[last] if last in status.index else None
+    package = recommend(last, load_knowledge_base(None), flags=flags, weak=weak,
+                        status=None if row is None else row["status"],
+                        status_facts="" if row is None else row["facts"],
+                        region_names=store.units(level="region")["name_en"].to_dict())
+    name = store.units(codes=[last]).iloc[0]["name_en"]
+    shown = [c for c in ("horizon", "years", "mechanism", "name", "score", "reasons") if c in package]
+    print_table(package[shown], title=f"Mechanisms for the region ranked last: {name} ({last})", console=console)
+    write_table(package, output_dir / f"mechanisms_{last}.csv")
 
 
 def _assess(panel, output_dir: Path, year: int | None):
