@@ -179,3 +179,20 @@ def test_entry_point_reports_a_bad_file_with_exit_code_2(db, tmp_path):
     assert done.returncode == 2
     assert "row 2, column 'unit': found 'Zzyzx'" in done.stderr and "closest:" in done.stderr
     assert "Traceback" not in done.stderr and "leaked" not in done.stderr
+
+
+def test_importing_new_figures_evaluates_adopted_measures(db, tmp_path):
+    """A measure adopted for Mamlyutka is evaluated as soon as new figures arrive (the figure is synthetic)."""
+    added = invoke(db, "monitor", "add", "595220100", "sme_support", "unemployment_rate", "4.0",
+                   "--start", "2016", "--deadline", "2025")
+    assert added.exit_code == 0, added.output
+    with Store(db) as store:
+        before = len(store.query("SELECT * FROM measure_evaluations"))
+    new = tmp_path / "mamlyutka_2021.csv"
+    new.write_text("unit,indicator,year,value\nMamlyutka,unemployment_rate,2021,\"4,9\"\n", encoding="utf-8")
+    res = invoke(db, "import", str(new))
+    assert res.exit_code == 0, res.output
+    assert "Monitoring: 1 adopted measure(s) evaluated" in res.output
+    with Store(db) as store:
+        evaluations = store.query("SELECT * FROM measure_evaluations")
+    assert len(evaluations) > before

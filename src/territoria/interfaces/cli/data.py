@@ -113,6 +113,15 @@ def import_command(
             revise=revise, rows_rejected=len(result.rejected),
             options={"unit": unit, "indicator": indicator, "layout": layout.value, "sheets": sheet})
         console.print(report.summary())
+        from territoria.store import measures
+
+        watched = len(measures.measures(store, active_only=True))
+    if watched and (report.rows_new or report.rows_revised):
+        from territoria.interfaces.cli.dynamics import _evaluate
+
+        evaluations, warnings = _evaluate(None)
+        console.print(f"Monitoring: {watched} adopted measure(s) evaluated on the new data "
+                      f"({evaluations} new evaluation(s), {warnings} new early warning(s)); see `territoria monitor`.")
 
 
 @app.command("units", rich_help_panel="Data")
