@@ -62,8 +62,8 @@ def _draw_outline(ax: Any, proj: Transformer, polygons: dict | None, border: dic
     for feature in polygons.get("features", []):
         if (feature.get("properties") or {}).get("name") != "Kazakhstan":
             continue
-        geom = shapely.make_valid(shape(feature["geometry"]))
-        for poly in getattr(geom, "geoms", [geom]):
+        parts = shapely.get_parts(shapely.get_parts(shapely.make_valid(shape(feature["geometry"]))))
+        for poly in parts:
             if poly.geom_type != "Polygon":
                 continue
             xy = shapely.get_coordinates(poly.exterior)
