@@ -1,0 +1,337 @@
+"""What reports and the web show, composed from the method modules (no method logic here).
+
+Every function takes an open :class:`~territoria.store.Store` and returns DataFrames or plain dicts;
+the HTML/PDF/XLSX reports (:mod:`territoria.report.render`) and the web application
+(:mod:`territoria.web`) both call them, so the two never disagree.
+
+The bundled assessment rates the 17 regions of its year (2021). A settlement or district has its own
+series and status; its rank, sub-indices, weaknesses and type are those of its region, and the profile
+says so in ``notes``. The groups (:mod:`territoria.groups`) and the typology (:mod:`territoria.typology`)
+are shown when those packages import; they are never required.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from territoria.errors import DataError, UnknownNameError
+
+__all__ = ["STATUS_ORDER", "SeedTowns", "assessment", "comparison", "monitoring", "region_of_unit",
+           "regions_ranking", "unit_profile", "unit_table", "watch_list"]
+
+#: Statuses from the most to the least worrying (the package's status rules).
+STATUS_ORDER = ["at_risk_of_dying_out", "declining", "stagnating", "stable", "developing", "insufficient_data"]
+#: The seeds' two worked towns (Turkeeva, Omarov & Abilkaiyr 2022, tables 1–2).
+SeedTowns = {"593620100": "Bulaevo", "595220100": "Mamlyutka"}
+_SEED_LISTS = ("depressed_orynbet_imangali_2022", "depressed_turkeeva_omarov_abilkaiyr_2022")
+
+
+def _name_col(lang: str) -> str:
+    return f"name_{lang}" if lang in ("en", "ru", "kk") else "name_en"
+
+
+def assessment(store: Any, *, year: int | None = None, spec: str | Path | None = None) -> Any:
+    """Run the bundled regional spec (or ``spec``) on the Store's panel; returns the ``Result``."""
+    from territoria.assess.pipeline import Assessment
+    from territoria.assess.spec import AssessmentSpec
+    from territoria.interfaces.cli.assess import default_spec_path
+
+    parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
+    if year is not None:
+        parsed = AssessmentSpec.from_mapping({**parsed.to_mapping(), "year": year, "years": None})
+    return Assessment(parsed).run(store.panel(level=parsed.units.level, years=parsed.year_list))
+
+
+def _points(store: Any, codes: Iterable[str]) -> pd.DataFrame:
+    """A point per region: its capital city's point, else the mean of its settlements' points."""
+    codes = pd.Index([str(c) for c in codes])
+    settlements = store.units(level="settlement")[["lat", "lon"]]
+    try:
+        from territoria.typology import region_points
+    except ImportError:  # the typology package is optional
+        region_points = None
+    if region_points is not None:
+        return region_points(codes, settlements)[["lat", "lon"]]
+    rows = {}
+    prefix = settlements.index.astype(str).str[:2]
+    for code in codes:
+        capital = code[:2] + "1010000"
+        if capital in settlements.index and pd.notna(settlements.at[capital, "lat"]):
+            rows[code] = settlements.loc[capital, ["lat", "lon"]].astype(float).tolist()
+        else:
+            own = settlements[(prefix == code[:2]) & settlements["lat"].notna()]
+            rows[code] = [own["lat"].mean(), own["lon"].mean()] if len(own) else [float("nan")] * 2
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["lat", "lon"])
+
+
+def regions_ranking(store: Any, result: Any, *, lang: str = "en") -> pd.DataFrame:
+    """One row per assessed unit: name, composite, blocks, rank, 5–95 % rank interval, level, point.
+
+    Sorted from the most vulnerable (highest rank number) to the least.
+    """
+    frame = result.to_frame()
+    if isinstance(frame.index, pd.MultiIndex):
+        raise DataError("ranking: the assessment has several years; choose one year")
+    intervals = result.uncertainty().ranks[["rank_median", "rank_p05", "rank_p95"]]
+    frame = frame.join(intervals)
+    units = store.units(codes=list(frame.index))
+    frame.insert(0, "name", units[_name_col(lang)].reindex(frame.index).to_numpy())
+    frame = frame.join(_points(store, frame.index))
+    frame.index.name = "unit"
+    return frame.sort_values("rank", ascending=False).reset_index()
+
+
+def region_of_unit(code: str, assessed: Iterable[str], crosswalk: pd.DataFrame | None = None) -> str:
+    """The assessed region a unit belongs to (its own code for a region).
+
+    A unit of a region created after the assessed year (Abai, Ulytau, Zhetysu in 2022) is given the
+    region it belonged to then, from the crosswalk's splits.
+    """
+    from territoria.diagnosis import region_of
+
+    assessed = set(map(str, assessed))
+    region = region_of(code)
+    if region in assessed or crosswalk is None:
+        return region
+    from territoria.catalog.units import splits
+
+    then = {part: s.old for s in splits(crosswalk) if s.keeps_code for part in s.parts if part != s.old}
+    return then.get(region, region)
+
+
+def _status_labels(lang: str) -> dict[str, str]:
+    from territoria.dynamics.status import load_status_rules
+
+    rules = load_status_rules()
+    labels = {r.status: r.label.get(lang) for r in rules.statuses}
+    labels[rules.default.status] = rules.default.label.get(lang)
+    return labels
+
+
+def _statuses(store: Any, codes: list[str], lang: str) -> pd.DataFrame:
+    from territoria.dynamics.status import classify
+
+    obs = store.observations(units=codes)
+    table = classify(obs) if len(obs) else pd.DataFrame(columns=["status", "facts"])
+    table = table.reindex(codes)
+    table["status"] = table["status"].fillna("insufficient_data")
+    table["status_label"] = table["status"].map(_status_labels(lang)).fillna(table["status"])
+    return table[["status", "status_label", "facts"]]
+
+
+def watch_list(store: Any, result: Any, *, lang: str = "en", codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Settlements and districts to watch, most worrying first.
+
+    By default: the units the seeds name as depressed (the Store's unit lists) and every settlement
+    with series of its own. Columns: unit, name, level, kind, region, region_name, region_rank,
+    region_level, status, status_label, facts, seed_status, population, lat, lon. Ordered by the
+    region's rank (worst first), then the status (most worrying first).
+    """
+    seed = pd.concat([store.unit_list(name) for name in _SEED_LISTS], ignore_index=True)
+    seed_status = seed.drop_duplicates("code").set_index("code")["status"] if len(seed) else pd.Series(dtype=str)
+    if codes is None:
+        own = store.query("SELECT o.unit FROM observations o JOIN units u ON u.code = o.unit "
+                          "WHERE u.level = 'settlement' GROUP BY o.unit HAVING count(DISTINCT o.indicator) > 1")
+        codes = list(dict.fromkeys([*seed["code"].astype(str), *own["unit"].astype(str)]))
+    codes = [str(c) for c in codes]
+    if not codes:
+        return pd.DataFrame(columns=["unit", "name", "level", "region", "region_rank", "status"])
+    units = store.units(codes=codes).reindex(codes)
+    ranks, grades = result.ranks, result.grades
+    regions = store.units(level="region")[_name_col(lang)]
+    crosswalk = store.crosswalk()
+    region = [region_of_unit(c, ranks.index, crosswalk) for c in codes]
+    table = pd.DataFrame({
+        "unit": codes, "name": units[_name_col(lang)].to_numpy(), "level": units["level"].to_numpy(),
+        "kind": units["kind"].to_numpy(), "region": region,
+        "region_name": [regions.get(r) for r in region],
+        "region_rank": pd.array([ranks.get(r) for r in region], dtype="Int64"),
+        "region_level": [grades.get(r) for r in region],
+    })
+    table = table.join(_statuses(store, codes, lang).reset_index(drop=True))
+    table["seed_status"] = table["unit"].map(seed_status)
+    table["population"] = units["population"].to_numpy()
+    table["lat"], table["lon"] = units["lat"].to_numpy(), units["lon"].to_numpy()
+    severity = table["status"].map({s: i for i, s in enumerate(STATUS_ORDER)})
+    order = table.assign(_r=-table["region_rank"].fillna(0).astype(int), _s=severity)
+    return table.loc[order.sort_values(["_r", "_s", "name"]).index].reset_index(drop=True)
+
+
+def unit_table(store: Any, code: str, *, lang: str = "en", years: Iterable[int] | None = None,
+               indicators: Iterable[str] | None = None) -> pd.DataFrame:
+    """A unit's indicators by year in the layout of the seeds' settlement tables.
+
+    Columns ``block, indicator, name, unit`` then one column per year (as text: ``"2015"``...), one row
+    per indicator, ordered by block then catalogue order (the seeds' Tables 1–2 of Turkeeva, Omarov &
+    Abilkaiyr 2022 list the socio-economic indicators with their unit of measurement and 2015–2020).
+    """
+    obs = store.observations(units=[code], indicators=list(indicators) if indicators is not None else None)
+    if years is not None:
+        obs = obs[obs["year"].isin(list(years))]
+    if obs.empty:
+        return pd.DataFrame(columns=["block", "indicator", "name", "unit"])
+    wide = obs.pivot_table(index="indicator", columns="year", values="value", aggfunc="first")
+    wide.columns = [str(int(c)) for c in wide.columns]
+    cat = store.catalogue
+    order = {ind.id: i for i, ind in enumerate(cat)}
+    meta = []
+    for ind in wide.index:
+        try:
+            item = cat[ind]
+            meta.append((item.block or "", getattr(item.name, lang, "") or item.name.en,
+                         getattr(item.unit, lang, "") or item.unit.en))
+        except KeyError:
+            meta.append(("", ind, ""))
+    wide.insert(0, "unit", [m[2] for m in meta])
+    wide.insert(0, "name", [m[1] for m in meta])
+    wide.insert(0, "block", [m[0] for m in meta])
+    wide = wide.reset_index()
+    wide["_o"] = wide["indicator"].map(order).fillna(len(order))
+    return wide.sort_values(["block", "_o"]).drop(columns="_o").reset_index(drop=True)
+
+
+def _groups(store: Any, code: str, level: str) -> pd.DataFrame | None:
+    """Group memberships of a settlement (None when the groups package is absent or not a settlement)."""
+    if level != "settlement":
+        return None
+    try:
+        from territoria.groups import assign_groups
+    except ImportError:
+        return None
+    units = store.units(codes=[code])
+    assignment = assign_groups(units)
+    found = pd.concat([assignment.memberships.assign(member=True), assignment.unknown.assign(member=None)],
+                      ignore_index=True)
+    return found[["group", "member", "reason"]].reset_index(drop=True)
+
+
+def _typology(result: Any, region: str) -> dict[str, Any] | None:
+    try:
+        from territoria.typology import typology_of_result
+    except ImportError:
+        return None
+    try:
+        typ = typology_of_result(result, n_resamples=50, seed=0)
+    except DataError:
+        return None
+    if region not in typ.table.index:
+        return None
+    row = typ.table.loc[region]
+    return {"cluster": int(row["cluster"]), "label": str(row["label"]), "stability": float(row["stability"])}
+
+
+def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
+                 year: int | None = None, n_weak: int = 5) -> dict[str, Any]:
+    """Everything a unit's profile shows.
+
+    Returns
+    -------
+    dict
+        ``unit`` (dict of the unit's row), ``region`` (assessed region code), ``table`` (indicator × year,
+        :func:`unit_table`), ``trends`` (:func:`territoria.dynamics.trend_table`), ``status`` (dict),
+        ``assessment`` (dict: score, blocks, rank, rank interval, level, n_units, national block means),
+        ``weak`` and ``weak_blocks`` (:func:`territoria.diagnosis.weakest`), ``flags`` (risk flags that
+        hold), ``flags_not_evaluable`` (count), ``mechanisms`` (:func:`territoria.mechanisms.recommend`),
+        ``groups`` (or None), ``type`` (or None), ``notes`` (list of str).
+    """
+    from territoria.diagnosis import reference_gaps, risk_flags, weakest
+    from territoria.dynamics.trends import trend_table
+    from territoria.mechanisms import load_knowledge_base, recommend
+
+    units = store.units(codes=[code])
+    if units.empty:
+        raise UnknownNameError("unit", code, [])
+    row = units.iloc[0]
+    result = result if result is not None else assessment(store, year=year)
+    ranks = result.ranks
+    region = region_of_unit(code, ranks.index, store.crosswalk())
+    notes: list[str] = []
+    obs = store.observations(units=[code])
+    flags = risk_flags(obs, national=store.observations(units=["KZ"]), year=year) if len(obs) else None
+    status = _statuses(store, [code], lang).iloc[0].to_dict()
+    out: dict[str, Any] = {"unit": {"code": code, **{k: row[k] for k in row.index}}, "region": region,
+                           "table": unit_table(store, code, lang=lang), "notes": notes, "status": status}
+    try:
+        out["trends"] = trend_table(obs).reset_index() if len(obs) else pd.DataFrame()
+    except DataError:
+        out["trends"] = pd.DataFrame()
+    frame = result.to_frame()
+    root = result.root
+    blocks = [str(c) for c in result.tree.loc[result.tree["parent"] == root, "code"]]
+    weak = weak_blocks = None
+    if region in frame.index:
+        unc = result.uncertainty().ranks
+        r = frame.loc[region]
+        out["assessment"] = {
+            "unit": region, "score": float(r[root]), "rank": int(r["rank"]), "level": str(r["level"]),
+            "n_units": len(frame), "blocks": {b: float(r[b]) for b in blocks},
+            "national": {b: float(frame[b].mean()) for b in blocks},
+            "rank_p05": float(unc.at[region, "rank_p05"]), "rank_p95": float(unc.at[region, "rank_p95"]),
+            "rank_median": float(unc.at[region, "rank_median"]), "year": result.spec.year_list[0],
+        }
+        gaps = reference_gaps(result)
+        weak = weakest(gaps, n=n_weak, units=[region])
+        weak_blocks = weakest(gaps, n=len(blocks), units=[region], kind="block")
+        if region != code:
+            notes.append("region")
+    else:
+        out["assessment"] = None
+        notes.append("not_assessed")
+    out["weak"], out["weak_blocks"] = weak, weak_blocks
+    if flags is not None:
+        out["flags"] = flags[flags["flag"] == True].reset_index(drop=True)  # noqa: E712
+        out["flags_not_evaluable"] = int(flags["flag"].isna().sum())
+    else:
+        out["flags"], out["flags_not_evaluable"] = pd.DataFrame(), 0
+    regions = store.units(level="region")[_name_col(lang)].to_dict()
+    out["region_name"] = regions.get(region, region)
+    out["mechanisms"] = recommend(
+        code, load_knowledge_base(None), flags=flags, weak=weak,
+        status=None if status["status"] == "insufficient_data" else status["status"],
+        status_facts=status.get("facts") or "", region_names=regions, lang=lang)
+    out["groups"] = _groups(store, code, str(row["level"]))
+    out["type"] = _typology(result, region) if region in frame.index else None
+    return out
+
+
+def comparison(store: Any, codes: list[str], *, lang: str = "en", result: Any = None) -> pd.DataFrame:
+    """Units side by side: status, region, region's rank and level, sub-indices, latest value of each
+    indicator they share. One column per unit (the unit's name), one row per item."""
+    if len(codes) < 2:
+        raise DataError(f"comparison: give two or more units (got {len(codes)})")
+    result = result if result is not None else assessment(store)
+    frame = result.to_frame()
+    watched = watch_list(store, result, lang=lang, codes=codes).set_index("unit").reindex(codes)
+    blocks = [c for c in frame.columns if c not in ("rank", "level")]
+    rows: dict[str, list[Any]] = {k: [] for k in ("status", "region", "region_rank", "region_level", *blocks)}
+    for code in codes:
+        w = watched.loc[code]
+        rows["status"].append(w["status_label"])
+        rows["region"].append(w["region_name"])
+        rows["region_rank"].append(w["region_rank"])
+        rows["region_level"].append(w["region_level"])
+        for b in blocks:
+            rows[b].append(float(frame.at[w["region"], b]) if w["region"] in frame.index else None)
+    table = pd.DataFrame(rows, index=codes).T
+    obs = store.observations(units=codes)
+    if len(obs):
+        latest = obs.sort_values("year").groupby(["indicator", "unit"]).last()
+        shared = latest.reset_index().pivot(index="indicator", columns="unit", values="value").reindex(columns=codes)
+        shared = shared.dropna(thresh=2)
+        years = latest.reset_index().pivot(index="indicator", columns="unit", values="year").reindex(shared.index)
+        shared.index = [f"{i} ({int(years.loc[i].max())})" for i in shared.index]
+        table = pd.concat([table, shared.astype(object)])
+    table.columns = [str(watched.at[c, "name"]) for c in codes]
+    table.index.name = "item"
+    return table.reset_index()
+
+
+def monitoring(store: Any) -> dict[str, pd.DataFrame]:
+    """Adopted measures with their latest recorded evaluation, and the early warnings (read only)."""
+    from territoria.store import measures as ms
+
+    return {"measures": ms.measures(store), "warnings": ms.warnings(store)}
