@@ -1,0 +1,1 @@
+"""Connectors to official online databases (network access is optional; every answer is cached raw)."""
