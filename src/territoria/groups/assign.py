@@ -216,9 +216,11 @@ def _rural(units: pd.DataFrame, rules: GroupRules, support: Any,
     have_list, have_flag = bool(listed), bool(flag.notna().any())
     support_state = []
     for code in villages.index:
-        if code in listed or (have_flag and flag[code] is True):
+        value = flag[code]
+        known = not pd.isna(value)
+        if code in listed or (known and bool(value)):
             support_state.append("yes")
-        elif have_list or (have_flag and flag[code] is False):
+        elif have_list or known:
             support_state.append("no")
         else:
             support_state.append("unknown")
@@ -279,10 +281,11 @@ def assign_groups(units: pd.DataFrame, *, rules: GroupRules | None = None, borde
     rules = rules or load_rules()
     border = border or BorderIndex.bundled()
     notes = list(border.notes)
-    support = rural_support if rural_support is None or isinstance(rural_support, pd.DataFrame) \
-        else list(rural_support)
-    if (isinstance(support, pd.DataFrame) and support.empty) or support == []:
-        support = None
+    support: pd.DataFrame | list[str] | None = None
+    if isinstance(rural_support, pd.DataFrame):
+        support = rural_support if len(rural_support) else None
+    elif rural_support is not None:
+        support = list(rural_support) or None
     small, small_unknown = _small_towns(units, rules)
     mono = _single_industry(units, rules, enterprises, notes)
     near, far_unknown, distances = _border(units, rules, border)
