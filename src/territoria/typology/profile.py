@@ -80,7 +80,7 @@ def cluster_labels_text(relative_sd: pd.DataFrame, *, blocks: Sequence[str], com
         parts = []
         if composite is not None and composite in row.index:
             d = sign * float(row[composite])
-            parts.append("about average" if abs(d) < threshold else
+            parts.append("about average" if not abs(d) >= threshold else  # NaN (no variation): average
                          "less vulnerable than average" if d > 0 else "more vulnerable than average")
         block = (sign * row[list(blocks)]).astype(float)
         strong, weak = block.idxmax(), block.idxmin()

@@ -4,7 +4,7 @@ Weights come from libpysal (:class:`libpysal.weights.KNN` or :class:`~libpysal.w
 built on points projected to the Kazakhstan equidistant conic (:data:`territoria.groups.KZ_CONIC`,
 metres), never on raw degrees, and row-standardised: :math:`w_{ij} = 1/|N(i)|` for KNN.
 
-With :math:`z_i = y_i - \bar y` and :math:`m_2 = \sum_i z_i^2 / n`:
+With :math:`z_i = y_i - \bar y` and :math:`m_2 = \sum_i z_i^2 / (n - 1)` (esda's divisor):
 
 * global :math:`I = \frac{n}{S_0} \frac{\sum_i \sum_j w_{ij} z_i z_j}{\sum_i z_i^2}`, :math:`S_0 = \sum_{ij} w_{ij}`;
   :math:`E[I] = -1/(n-1)`; ``p_sim`` from ``permutations`` random relabellings of :math:`y`;
@@ -152,7 +152,7 @@ def lisa(values: pd.Series, w: object, *, permutations: int = 999, seed: int = 0
     W = _dense(w, order)
     n = len(y)
     z = y - y.mean()
-    m2 = (z @ z) / n
+    m2 = (z @ z) / (n - 1)  # esda.Moran_Local's scaling
     lag = W @ z
     Is = z * lag / m2
     quadrant = np.where(z > 0, np.where(lag > 0, 1, 4), np.where(lag > 0, 2, 3))

@@ -1,0 +1,52 @@
+"""Figures render to files; `territoria typology` on the bundled real data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from territoria.errors import DataError
+from territoria.interfaces.cli import app
+from territoria.report.maps import plot_dendrogram, plot_k_selection, plot_point_map, plot_profile_heatmap
+from territoria.typology import Typology, profiles
+
+
+def test_figures_render_to_png_and_svg(tmp_path):
+    rng = np.random.default_rng(0)                          # SYNTHETIC points and values
+    frame = pd.DataFrame({"lat": rng.uniform(43, 54, 20), "lon": rng.uniform(52, 82, 20),
+                          "score": rng.uniform(0, 100, 20), "cls": ["Low-Low", "not significant"] * 10})
+    frame.loc[0, "lat"] = np.nan                            # drawn without it, and said in the title
+    assert plot_point_map(frame, tmp_path / "score.png", column="score").read_bytes()[:4] == b"\x89PNG"
+    svg = plot_point_map(frame, tmp_path / "cls.svg", column="cls").read_text(encoding="utf-8")
+    assert "<svg" in svg and svg.count("<path") > 20          # text is drawn as paths in matplotlib SVG
+    table = frame[["score", "lat", "lon"]].dropna()
+    fitted = Typology(k=3).fit(table)
+    prof = profiles(table, fitted.labels_)
+    for path in (plot_dendrogram(fitted.linkage_, list(table.index.astype(str)), tmp_path / "d.png", k=3),
+                 plot_profile_heatmap(prof["relative_sd"], tmp_path / "h.png"),
+                 plot_k_selection(fitted.k_selection_, tmp_path / "k.png")):
+        assert path.stat().st_size > 5_000
+    with pytest.raises(DataError, match="format"):
+        plot_point_map(frame, tmp_path / "map.gif", column="score")
+    with pytest.raises(DataError, match="missing"):
+        plot_point_map(frame, tmp_path / "map.png", column="nope")
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_typology_cli_on_the_bundled_assessment(bundled_store_path, tmp_path):
+    out, figs = tmp_path / "typology.csv", tmp_path / "figs"
+    args = ["--db", str(bundled_store_path), "typology", "--resamples", "20", "--permutations", "99",
+            "-o", str(out), "--maps", str(figs)]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "Choice of k" in res.output and "Moran's I" in res.output
+    table = pd.read_csv(out, dtype={"unit": str})
+    assert len(table) == 17 and table["cluster"].notna().all() and table["label"].notna().all()
+    assert {"stability", "lisa_class", "p_sim", "level"} <= set(table.columns)
+    names = {p.name for p in figs.iterdir()}
+    assert {"dendrogram.png", "profiles.png", "k_selection.png", "map_index.png", "map_cluster.png",
+            "map_lisa.png", "map_level.png"} <= names
+    res = CliRunner().invoke(app, ["--db", str(bundled_store_path), "typology", "--k", "40", "--resamples", "5"])
+    assert isinstance(res.exception, DataError) and "k must" in str(res.exception)
