@@ -214,7 +214,8 @@ def fetch_indicator(key: str, *, level: str, client: TaldauClient, registry: dic
     if len(confidential):
         notes.append(f"{len(confidential)} confidential value(s) ('x'), not stored")
     known = mapped[mapped["map_status"] != "unknown_term"]
-    problems += gate_bounds(known[(known["level"] == level) & (known["map_status"] == "ok")], entry.bounds,
+    problems += gate_bounds(known[(known["level"] == level) & (known["map_status"] == "ok")
+                                  & (known["status"] == "ok")], entry.bounds,
                             unit=catalogue_unit)
     if entry.additive:
         problems += gate_sums(known)
@@ -222,7 +223,9 @@ def fetch_indicator(key: str, *, level: str, client: TaldauClient, registry: dic
         raise GateError(f"{req.describe()} (response sha256 {sha}): {len(problems)} gate failure(s); nothing "
                         "stored, the previous data kept:\n" + "\n".join(f"  - {p}" for p in problems[:30]))
 
-    keep = (mapped["level"] == level) & (mapped["map_status"] == "ok") & mapped["value"].notna()
+    # "-" (no phenomenon) is a true zero for an additive series and no value for a rate or an average
+    usable = (mapped["status"] == "ok") | ((mapped["status"] == "absent") & entry.additive)
+    keep = (mapped["level"] == level) & (mapped["map_status"] == "ok") & usable
     dropped.append(mapped[~keep & (mapped["level"] == level)])
     chosen = mapped[keep]
     source_id = f"taldau:{entry.index_id}:{sha[:16]}"

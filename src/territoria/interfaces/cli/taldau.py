@@ -80,7 +80,8 @@ def registry_command(registry: Path | None = RegistryOption, output: Path | None
     """The registered indicators: index id, period type, segment, totals, unit, bounds, status."""
     from territoria.connectors.taldau.registry import load_registry
 
-    rows = [{"key": e.key, "indicator": e.indicator, "index_id": str(e.index_id or ""), "period_id": str(e.period_id or ""),
+    rows = [{"key": e.key, "indicator": e.indicator, "index_id": str(e.index_id or ""),
+             "period_id": str(e.period_id or ""),
              "dics": "" if e.dics is None else ",".join(map(str, e.dics)), "territory_dic": str(e.territory_dic or ""),
              "totals": "" if e.totals is None else ",".join(f"{d}:{t}" for d, t in e.totals.items()),
              "levels": ",".join(e.levels), "bounds": f"{e.bounds[0]:g}..{e.bounds[1]:g}",
