@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from benchmarks import bench_pipeline, bench_uncertainty
+from benchmarks import bench_border, bench_pipeline, bench_uncertainty
 
 
 def machine() -> str:
@@ -44,6 +44,7 @@ def main(argv: list[str]) -> int:
         b = bench_uncertainty.run()
     print(bench_pipeline.describe(a))
     print(bench_uncertainty.describe(b))
+    print(bench_border.describe(bench_border.run(n_points=2_000 if quick else 100_000)))
     return 0
 
 
