@@ -47,7 +47,8 @@ def assessment(store: Any, *, year: int | None = None, spec: str | Path | None =
 
 
 def _points(store: Any, codes: Iterable[str]) -> pd.DataFrame:
-    """A point per region: its capital city's point, else the mean of its settlements' points."""
+    """A point per region: its capital city's point (for a city of republican significance its GeoNames
+    point, when :mod:`territoria.typology` is present), else the mean of its settlements' points."""
     codes = pd.Index([str(c) for c in codes])
     settlements = store.units(level="settlement")[["lat", "lon"]]
     try:
@@ -55,7 +56,10 @@ def _points(store: Any, codes: Iterable[str]) -> pd.DataFrame:
     except ImportError:  # the typology package is optional
         region_points = None
     if region_points is not None:
-        return region_points(codes, settlements)[["lat", "lon"]]
+        from territoria.ingest.bundled import geonames_places
+
+        names = store.units(level="region")["name_en"]
+        return region_points(codes, settlements, names=names, places=geonames_places())[["lat", "lon"]]
     rows = {}
     prefix = settlements.index.astype(str).str[:2]
     for code in codes:

@@ -1,1 +1,78 @@
-"""CLI commands: report."""
+"""CLI commands: ``territoria report profile UNIT`` and ``territoria report ranking`` (HTML, PDF, XLSX)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from territoria.errors import DataError
+from territoria.interfaces.cli.app import app, console, resolve_unit, state
+
+__all__ = ["profile_cmd", "ranking_cmd"]
+
+report_app = typer.Typer(help="Reports in ru / kk / en: a unit's profile, a ranking (HTML, PDF, XLSX).",
+                         no_args_is_help=True)
+app.add_typer(report_app, name="report", rich_help_panel="Reports and web")
+
+_LANG = typer.Option("ru", "--lang", help="ru, kk or en.")
+_OUT = typer.Option(None, "-o", "--output",
+                    help="File(s) to write, by suffix .html / .pdf / .xlsx (repeatable). Default: UNIT.html.")
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in ("ru", "kk", "en"):
+        raise DataError(f"--lang {lang!r}: expected one of ru, kk, en")
+    return lang
+
+
+def _write(doc, outputs: list[Path]) -> None:
+    from territoria.report.render import write
+
+    for path in outputs:
+        write(doc, path)
+        console.print(f"[green]Wrote[/] {path}")
+
+
+@report_app.command("profile")
+def profile_cmd(
+    unit: str = typer.Argument(..., help="Unit code or name, e.g. 595220100 or Mamlyutka."),
+    lang: str = _LANG,
+    output: list[Path] = _OUT,
+    year: int | None = typer.Option(None, "--year", help="Assessment year (default: the spec's)."),
+) -> None:
+    """A settlement's, district's or region's profile: the indicators by year in the seeds' layout,
+    sub-index radar, trends, rank with its uncertainty interval, groups, type, status, weaknesses,
+    risk flags and the recommended mechanisms by horizon."""
+    from territoria.report import service
+    from territoria.report.document import profile_document
+    from territoria.store import Store
+
+    lang = _check_lang(lang)
+    with Store(state.db, read_only=True) as store:
+        code = resolve_unit(store, unit)
+        doc = profile_document(store, code, lang=lang, result=service.assessment(store, year=year))
+    console.print(f"[bold]{doc.title}[/] — {doc.subtitle}")
+    _write(doc, output or [Path(f"profile_{code}_{lang}.html")])
+
+
+@report_app.command("ranking")
+def ranking_cmd(
+    scope: str | None = typer.Argument(None, help="A region (code or name) or a Store unit list; default: all."),
+    lang: str = _LANG,
+    output: list[Path] = _OUT,
+    year: int | None = typer.Option(None, "--year", help="Assessment year (default: the spec's)."),
+) -> None:
+    """Ranking report: table with rank intervals, map, distribution of levels and the watch list."""
+    from territoria.interfaces.output import print_table
+    from territoria.report import service
+    from territoria.report.document import ranking_document
+    from territoria.store import Store
+
+    lang = _check_lang(lang)
+    with Store(state.db, read_only=True) as store:
+        if scope is not None and store.unit_list(scope).empty:
+            scope = resolve_unit(store, scope)
+        doc = ranking_document(store, lang=lang, scope=scope, result=service.assessment(store, year=year))
+    print_table(doc.section("ranking").table, title=f"{doc.title} — {doc.subtitle}", console=console)
+    _write(doc, output or [Path(f"ranking_{scope or 'regions'}_{lang}.html")])

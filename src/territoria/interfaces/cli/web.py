@@ -1,1 +1,33 @@
-"""CLI commands: web."""
+"""CLI command: ``territoria serve`` (the web dashboard and REST API on localhost)."""
+
+from __future__ import annotations
+
+import typer
+
+from territoria.interfaces.cli.app import app, console, state
+
+__all__ = ["serve"]
+
+
+@app.command("serve", rich_help_panel="Reports and web")
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
+    port: int = typer.Option(8000, "--port", help="TCP port."),
+    max_upload_mb: float = typer.Option(10.0, "--max-upload-mb", help="Largest accepted upload (MiB)."),
+) -> None:
+    """Start the web dashboard: overview with map and ranking, unit pages, comparison, upload, assessment,
+    monitoring; JSON API under /api/ (OpenAPI at /docs). A missing Store is filled with the bundled data."""
+    import uvicorn
+
+    from territoria.web import create_app
+
+    if not state.db.exists():
+        from territoria.interfaces.cli.data import load_bundled_with_progress
+        from territoria.store import Store
+
+        console.print(f"[yellow]No Store at {state.db}: loading the bundled data first.[/]")
+        with Store(state.db) as store:
+            load_bundled_with_progress(store)
+    web = create_app(state.db, max_upload_bytes=int(max_upload_mb * 2**20))
+    console.print(f"Territoria on [bold]http://{host}:{port}/[/] (Store {state.db}); Ctrl+C stops it.")
+    uvicorn.run(web, host=host, port=port, log_level="warning")

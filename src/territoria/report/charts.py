@@ -1,0 +1,88 @@
+"""Plotly charts of the reports and the web pages (figures only; no I/O).
+
+Each function returns a ``plotly.graph_objects.Figure``; the HTML report embeds it with the bundled
+plotly.js (no CDN), the PDF is Chromium's print of that HTML, and the web page draws the figure's
+JSON from the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from territoria.report.geomap import LEVEL_COLOURS
+
+__all__ = ["levels_bar", "radar", "rank_intervals", "trend_lines"]
+
+_LAYOUT = {"margin": {"l": 40, "r": 20, "t": 40, "b": 40}, "font": {"size": 11}}
+
+
+def radar(blocks: Mapping[str, float], *, reference: Mapping[str, float] | None = None, name: str = "",
+          reference_name: str = "", title: str = "") -> go.Figure:
+    """Sub-index radar: the unit's block scores, optionally against a reference (the national mean).
+
+    The polygon is closed by repeating the first block.
+    """
+    keys = list(blocks)
+    fig = go.Figure()
+    if reference is not None:
+        ref = [reference[k] for k in keys]
+        fig.add_trace(go.Scatterpolar(r=[*ref, ref[0]], theta=[*keys, keys[0]], name=reference_name,
+                                      line={"color": "#888", "dash": "dash"}))
+    vals = [blocks[k] for k in keys]
+    fig.add_trace(go.Scatterpolar(r=[*vals, vals[0]], theta=[*keys, keys[0]], name=name, fill="toself",
+                                  line={"color": "#b2182b"}))
+    fig.update_layout(title=title, height=380, polar={"radialaxis": {"range": [0, 100]}},
+                      legend={"orientation": "h"}, **_LAYOUT)
+    return fig
+
+
+def trend_lines(table: pd.DataFrame, *, max_charts: int = 9, title: str = "") -> go.Figure:
+    """Small multiples of a unit's series: ``table`` is :func:`territoria.report.service.unit_table`
+    (columns ``indicator, name, unit`` and one per year). Indicators with two or more years are drawn,
+    at most ``max_charts`` of them (those with the most years first)."""
+    years = [c for c in table.columns if str(c).isdigit()]
+    counts = table[years].notna().sum(axis=1) if years else pd.Series(dtype=int)
+    chosen = table[counts >= 2].assign(_n=counts).sort_values("_n", ascending=False, kind="stable").head(max_charts)
+    n = max(len(chosen), 1)
+    cols = min(3, n)
+    rows = -(-n // cols)
+    names = [f"{r['name'][:38]}, {r['unit']}" if r["unit"] else str(r["name"])[:45] for _, r in chosen.iterrows()]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names or [""], vertical_spacing=0.16)
+    for i, (_, r) in enumerate(chosen.iterrows()):
+        series = r[years].dropna().astype(float)
+        fig.add_trace(go.Scatter(x=[int(y) for y in series.index], y=series.to_numpy(), mode="lines+markers",
+                                 name=str(r["indicator"]), showlegend=False, line={"color": "#2166ac"}),
+                      row=i // cols + 1, col=i % cols + 1)
+    fig.update_annotations(font_size=10)
+    fig.update_xaxes(dtick=1, tickformat="d")
+    fig.update_layout(title=title, height=230 * rows + 40, **_LAYOUT)
+    return fig
+
+
+def rank_intervals(ranking: pd.DataFrame, *, highlight: str | None = None, title: str = "") -> go.Figure:
+    """Every unit's rank with its 5–95 % Monte-Carlo interval (``rank``, ``rank_p05``, ``rank_p95``,
+    ``name``, ``unit``), the highlighted unit in red. Rank 1 is the least vulnerable."""
+    data = ranking.sort_values("rank")
+    colours = ["#b2182b" if u == highlight else "#4d4d4d" for u in data["unit"]]
+    fig = go.Figure(go.Scatter(
+        x=data["rank"], y=data["name"], mode="markers", marker={"color": colours, "size": 9},
+        customdata=data["unit"],
+        error_x={"type": "data", "symmetric": False, "array": (data["rank_p95"] - data["rank"]).clip(lower=0),
+                 "arrayminus": (data["rank"] - data["rank_p05"]).clip(lower=0), "color": "#999"}))
+    fig.update_layout(title=title, height=24 * len(data) + 90, xaxis={"title": "rank", "dtick": 1},
+                      yaxis={"autorange": "reversed"}, showlegend=False, **_LAYOUT)
+    return fig
+
+
+def levels_bar(levels: pd.Series, *, order: list[str] | None = None, title: str = "") -> go.Figure:
+    """Number of units per level (grade), in the grade order of the spec (worst first)."""
+    order = order or list(LEVEL_COLOURS)
+    counts = levels.astype(str).value_counts().reindex(order, fill_value=0)
+    fig = go.Figure(go.Bar(x=counts.index.tolist(), y=counts.to_numpy(), text=counts.to_numpy(),
+                           marker={"color": [LEVEL_COLOURS.get(k, "#777") for k in counts.index]}))
+    fig.update_layout(title=title, height=300, yaxis={"title": "units", "dtick": 1}, **_LAYOUT)
+    return fig

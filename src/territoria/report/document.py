@@ -1,0 +1,200 @@
+"""Report documents: titled sections of text, a table and a chart, built from :mod:`~territoria.report.service`.
+
+One :class:`Document` feeds every output: the HTML/PDF report (:func:`territoria.report.render.to_html`),
+the XLSX workbook (one sheet per table) and the web page (``Document.to_dict()`` is the JSON the API
+returns and the page script draws).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from territoria.report import charts, service
+from territoria.report.geomap import point_map
+from territoria.report.i18n import t
+
+__all__ = ["Document", "Section", "frame_to_json", "profile_document", "ranking_document"]
+
+
+def _cell(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def frame_to_json(frame: pd.DataFrame) -> dict[str, Any]:
+    """``{"columns": [...], "rows": [[...], ...]}`` with missing values as null."""
+    return {"columns": [str(c) for c in frame.columns],
+            "rows": [[_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]}
+
+
+@dataclass
+class Section:
+    """One part of a report: ``id``, ``title``, paragraphs ``text``, an optional ``table`` and ``figure``."""
+
+    id: str
+    title: str
+    text: list[str] = field(default_factory=list)
+    table: pd.DataFrame | None = None
+    figure: go.Figure | None = None
+    link: str | None = None  # column of ``table`` holding unit codes (rows link to the unit's page)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "text": self.text, "link": self.link,
+                "table": frame_to_json(self.table) if self.table is not None else None,
+                "figure": json.loads(self.figure.to_json()) if self.figure is not None else None}
+
+
+@dataclass
+class Document:
+    """A titled list of sections in one language."""
+
+    title: str
+    subtitle: str
+    lang: str
+    sections: list[Section]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "subtitle": self.subtitle, "lang": self.lang, "meta": self.meta,
+                "sections": [s.to_dict() for s in self.sections]}
+
+    def section(self, section_id: str) -> Section:
+        return next(s for s in self.sections if s.id == section_id)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return str(value)
+
+
+def profile_document(store: Any, code: str, *, lang: str = "en", result: Any = None) -> Document:
+    """A unit's profile: seeds' table layout, radar, trends, rank with interval, groups, type, status,
+    weaknesses, risk flags and mechanisms by horizon."""
+    result = result if result is not None else service.assessment(store)
+    p = service.unit_profile(store, code, lang=lang, result=result)
+    unit = p["unit"]
+    name = unit.get(f"name_{lang}") or unit["name_en"]
+    a = p["assessment"]
+    sections: list[Section] = []
+    status = p["status"]
+    label = status["status_label"] if status["status"] != "insufficient_data" else t("none", lang)
+    facts = [f for f in str(status.get("facts") or "").split(" | ") if f]
+    sections.append(Section("status", t("status", lang), [f"{label}", *facts]))
+    if a is not None:
+        notes = [t("region_note", lang, year=a["year"], region=p["region_name"])] if "region" in p["notes"] else []
+        text = t("rank_text", lang, rank=a["rank"], n=a["n_units"], lo=a["rank_p05"], hi=a["rank_p95"],
+                 level=a["level"], score=a["score"])
+        ranking = service.regions_ranking(store, result, lang=lang)
+        sections.append(Section("rank", t("rank_interval", lang), [*notes, f"{p['region_name']}: {text}"],
+                                figure=charts.rank_intervals(ranking, highlight=p["region"])))
+        sections.append(Section("radar", t("subindices", lang), [], figure=charts.radar(
+            a["blocks"], reference=a["national"], name=p["region_name"], reference_name=t("national_mean", lang))))
+    else:
+        sections.append(Section("rank", t("rank_interval", lang), [t("not_assessed", lang)]))
+    table = p["table"]
+    sections.append(Section("table", t("indicators_by_year", lang), [t("source_note", lang)],
+                            table=table.drop(columns=["indicator"]).rename(columns={"unit": "unit_of_measure"})))
+    if len(table):
+        sections.append(Section("trends", t("trends", lang), [], figure=charts.trend_lines(table)))
+    if p["groups"] is not None:
+        groups = p["groups"]
+        sections.append(Section("groups", t("groups", lang), [] if len(groups) else [t("none", lang)],
+                                table=groups if len(groups) else None))
+    if p["type"] is not None:
+        ty = p["type"]
+        sections.append(Section("type", t("type", lang),
+                                [f"{p['region_name']}: {ty['label']} (cluster {ty['cluster']}, "
+                                 f"stability {ty['stability']:.2f})"]))
+    if p["weak"] is not None:
+        cat = store.catalogue
+        weak = p["weak"].copy()
+        weak.insert(2, "name", [_indicator_name(cat, c, lang) for c in weak["code"]])
+        blocks = p["weak_blocks"]
+        sections.append(Section("weaknesses", t("weaknesses", lang),
+                                [", ".join(f"{b}: {g:+.1f}" for b, g in zip(blocks["code"], blocks["gap_national"],
+                                                                           strict=True))],
+                                table=weak.drop(columns=["unit"])))
+    flags = p["flags"]
+    shown = flags[["label", "indicator", "year", "value", "threshold", "text", "citation"]] if len(flags) else None
+    sections.append(Section("risks", t("risk_flags", lang),
+                            ([] if shown is not None else [t("none", lang)])
+                            + [t("not_evaluable", lang, n=p["flags_not_evaluable"])], table=shown))
+    mech = p["mechanisms"]
+    cols = [c for c in ("horizon", "years", "name", "government", "score", "reasons", "sources") if c in mech]
+    sections.append(Section("mechanisms", t("mechanisms", lang), [], table=mech[cols]))
+    level = str(unit.get("level"))
+    pop = unit.get("population")
+    subtitle = f"{code} · {level} · {t('region', lang)}: {p['region_name']}"
+    if pop is not None and not (isinstance(pop, float) and math.isnan(pop)):
+        subtitle += f" · {t('population', lang)}: {_fmt(float(pop))} ({unit.get('population_year')})"
+    return Document(name, subtitle, lang, sections, meta={"unit": code, "region": p["region"],
+                                                          "status": status["status"]})
+
+
+def _indicator_name(catalogue: Any, code: str, lang: str) -> str:
+    try:
+        item = catalogue[code]
+    except KeyError:
+        return code
+    return getattr(item.name, lang, "") or item.name.en
+
+
+def ranking_document(store: Any, *, lang: str = "en", scope: str | None = None, result: Any = None) -> Document:
+    """Ranking report: the regions' ranking (or one region's, or a Store unit list's members) with a
+    table, a map and the distribution of levels; plus the watch list of settlements and districts.
+
+    ``scope``: None (all regions), a region code, or the name of a Store unit list.
+    """
+    result = result if result is not None else service.assessment(store)
+    ranking = service.regions_ranking(store, result, lang=lang)
+    order = list(result.spec.grade.labels) if result.spec.grade is not None else None
+    codes = None
+    title = t("regions_ranking", lang)
+    if scope:
+        regions = set(ranking["unit"])
+        if scope in regions:
+            codes = [u for u in store.units().index if str(u)[:2] == scope[:2] and str(u) != scope]
+            codes = [c for c in service.watch_list(store, result, lang=lang)["unit"] if c in set(codes)] or None
+            title = str(ranking.loc[ranking["unit"] == scope, "name"].iloc[0])
+        else:
+            members = store.unit_list(scope)
+            if members.empty:
+                from territoria.errors import UnknownNameError
+
+                raise UnknownNameError("region or unit list", scope, [])
+            codes = members["code"].astype(str).tolist()
+            title = scope
+    watch = service.watch_list(store, result, lang=lang, codes=codes)
+    cols = ["unit", "name", "rank", "rank_p05", "rank_p95", "level", result.root,
+            *[c for c in ranking.columns if c in result.tree["code"].tolist() and c != result.root]]
+    if scope and codes is not None and scope in set(ranking["unit"]):
+        ranking = ranking[ranking["unit"] == scope]
+    sections = [
+        Section("ranking", t("regions_ranking", lang), [], table=ranking[cols], link="unit"),
+        Section("map", t("map", lang), [t("map_note", lang)],
+                figure=point_map(ranking if not scope else watch.rename(columns={"region_level": "level"}),
+                                 color="level", title="")),
+        Section("levels", t("levels", lang), [], figure=charts.levels_bar(
+            ranking["level"] if not scope else watch["region_level"], order=order)),
+        Section("watch", t("watch_list", lang), [t("watch_note", lang)],
+                table=watch[["unit", "name", "level", "region_name", "region_rank", "region_level", "status_label",
+                             "seed_status", "population"]], link="unit"),
+    ]
+    subtitle = f"{result.spec.name} · {result.spec.year_list[0]} · {len(ranking)} {t('units_count', lang)}"
+    return Document(title, subtitle, lang, sections, meta={"scope": scope})

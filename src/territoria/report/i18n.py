@@ -1,0 +1,111 @@
+"""Interface words of the reports and the web pages in Russian, Kazakh and English.
+
+Indicator, unit, status, mechanism and region names come in their own languages from the catalogue,
+the status rules, the knowledge base and the Store; this table holds only the interface's own words.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LANGS", "t", "words"]
+
+LANGS = ("ru", "kk", "en")
+
+_W: dict[str, tuple[str, str, str]] = {  # key: (en, ru, kk)
+    "app": ("Territoria", "Территория", "Территория"),
+    "tagline": ("Vulnerability of Kazakhstan's regions and settlements",
+                "Уязвимость регионов и населённых пунктов Казахстана",
+                "Қазақстан өңірлері мен елді мекендерінің осалдығы"),
+    "overview": ("Overview", "Обзор", "Шолу"),
+    "compare": ("Compare", "Сравнение", "Салыстыру"),
+    "upload": ("Upload data", "Загрузка данных", "Деректерді жүктеу"),
+    "assess": ("Run an assessment", "Запуск оценки", "Бағалауды іске қосу"),
+    "monitor": ("Monitoring", "Мониторинг", "Мониторинг"),
+    "language": ("Language", "Язык", "Тіл"),
+    "regions_ranking": ("Ranking of the regions", "Рейтинг регионов", "Өңірлер рейтингі"),
+    "watch_list": ("Settlements and districts to watch", "Населённые пункты и районы под наблюдением",
+                   "Бақылаудағы елді мекендер мен аудандар"),
+    "watch_note": ("Ordered by their region's rank (most vulnerable first), then by status. Listed: the units the "
+                   "seeds name as depressed and every settlement with series of its own.",
+                   "Порядок: по рангу региона (сначала наиболее уязвимые), затем по статусу. В списке: единицы, "
+                   "названные депрессивными в исходных работах, и населённые пункты с собственными рядами.",
+                   "Реті: өңір рангі бойынша (алдымен ең осалдары), содан кейін мәртебесі бойынша. Тізімде: "
+                   "бастапқы жұмыстарда депрессиялық деп аталған бірліктер және өз қатарлары бар елді мекендер."),
+    "map": ("Map", "Карта", "Карта"),
+    "levels": ("Distribution of levels", "Распределение по уровням", "Деңгейлер бойынша бөлу"),
+    "profile": ("Profile", "Профиль", "Профиль"),
+    "indicators_by_year": ("Indicators by year", "Показатели по годам", "Жылдар бойынша көрсеткіштер"),
+    "subindices": ("Sub-indices", "Субиндексы", "Субиндекстер"),
+    "trends": ("Trends", "Динамика", "Серпін"),
+    "rank": ("Rank", "Место", "Орны"),
+    "rank_interval": ("Rank and its uncertainty interval", "Место и интервал неопределённости",
+                      "Орны және белгісіздік аралығы"),
+    "rank_text": ("rank {rank} of {n} (5–95 % interval {lo:.0f}–{hi:.0f}), level: {level}, index {score:.1f}",
+                  "место {rank} из {n} (интервал 5–95 %: {lo:.0f}–{hi:.0f}), уровень: {level}, индекс {score:.1f}",
+                  "{n} ішінен {rank} орын (5–95 % аралығы {lo:.0f}–{hi:.0f}), деңгейі: {level}, индекс {score:.1f}"),
+    "groups": ("Groups", "Группы", "Топтар"),
+    "type": ("Type", "Тип", "Түрі"),
+    "status": ("Status", "Статус", "Мәртебесі"),
+    "weaknesses": ("Weaknesses", "Слабые стороны", "Әлсіз жақтары"),
+    "risk_flags": ("Risk flags", "Факторы риска", "Тәуекел белгілері"),
+    "not_evaluable": ("{n} rule(s) could not be evaluated for lack of data.",
+                      "{n} правил(а) не проверены из-за отсутствия данных.",
+                      "{n} ереже деректердің жоқтығынан тексерілмеді."),
+    "mechanisms": ("Recommended mechanisms by horizon", "Рекомендуемые механизмы по горизонтам",
+                   "Көкжиектер бойынша ұсынылатын тетіктер"),
+    "none": ("None.", "Нет.", "Жоқ."),
+    "region_note": ("The bundled assessment rates the regions of {year}: rank, sub-indices, weaknesses and type "
+                    "shown here are those of the unit's region, {region}.",
+                    "Встроенная оценка ранжирует регионы {year} года: место, субиндексы, слабые стороны и тип "
+                    "здесь относятся к региону этой единицы — {region}.",
+                    "Кірістірілген бағалау {year} жылғы өңірлерді саралайды: мұндағы орын, субиндекстер, әлсіз "
+                    "жақтары мен түрі осы бірліктің өңіріне — {region} — қатысты."),
+    "not_assessed": ("This unit's region is not in the assessment.", "Регион этой единицы не оценивался.",
+                     "Бұл бірліктің өңірі бағаланбаған."),
+    "unit": ("Unit", "Единица", "Бірлік"),
+    "national_mean": ("national mean", "среднее по стране", "ел бойынша орташа"),
+    "population": ("Population", "Население", "Халық саны"),
+    "region": ("Region", "Регион", "Өңір"),
+    "download": ("Download", "Скачать", "Жүктеп алу"),
+    "ranking_report": ("Ranking report", "Отчёт о рейтинге", "Рейтинг есебі"),
+    "units_count": ("units", "единиц", "бірлік"),
+    "measures": ("Adopted measures", "Принятые меры", "Қабылданған шаралар"),
+    "warnings": ("Early warnings", "Ранние предупреждения", "Ерте ескертулер"),
+    "no_measures": ("No measures recorded yet (territoria monitor add ...).",
+                    "Меры ещё не записаны (territoria monitor add ...).",
+                    "Шаралар әлі жазылмаған (territoria monitor add ...)."),
+    "upload_help": ("CSV or XLSX table of observations, long or wide; all of it is stored or none.",
+                    "Таблица наблюдений CSV или XLSX, длинная или широкая; сохраняется целиком или не сохраняется.",
+                    "CSV немесе XLSX бақылаулар кестесі; толығымен сақталады немесе мүлде сақталмайды."),
+    "assess_help": ("Paste an assessment spec (YAML); it runs on the Store's panel.",
+                    "Вставьте спецификацию оценки (YAML); она выполняется на панели хранилища.",
+                    "Бағалау спецификациясын (YAML) қойыңыз; ол қойманың панелінде орындалады."),
+    "run": ("Run", "Запустить", "Іске қосу"),
+    "send": ("Send", "Отправить", "Жіберу"),
+    "choose_units": ("Choose two or more units", "Выберите две или более единиц", "Екі немесе одан көп бірлік таңдаңыз"),
+    "source_note": ("Sources: the bundled published statistics (see `territoria sources`); seeds' tables: "
+                    "Turkeeva, Omarov & Abilkaiyr (2022), Tables 1–2.",
+                    "Источники: встроенная опубликованная статистика (см. `territoria sources`); таблицы: "
+                    "Turkeeva, Omarov & Abilkaiyr (2022), табл. 1–2.",
+                    "Дереккөздер: кірістірілген жарияланған статистика (`territoria sources`); кестелер: "
+                    "Turkeeva, Omarov & Abilkaiyr (2022), 1–2 кесте."),
+    "map_note": ("Natural Earth 1:10m outline of Kazakhstan and its neighbours; a region is drawn at its capital "
+                 "city's point (region polygons are not bundled).",
+                 "Контур Казахстана и соседей Natural Earth 1:10m; регион показан точкой его центра "
+                 "(полигоны регионов не поставляются).",
+                 "Natural Earth 1:10m Қазақстан мен көршілерінің контуры; өңір орталығының нүктесімен көрсетілген."),
+}
+_POS = {"en": 0, "ru": 1, "kk": 2}
+
+
+def t(key: str, lang: str = "en", **values: object) -> str:
+    """The interface word ``key`` in ``lang`` (English when unknown), formatted with ``values``."""
+    entry = _W.get(key)
+    if entry is None:
+        return key
+    text = entry[_POS.get(lang, 0)] or entry[0]
+    return text.format(**values) if values else text
+
+
+def words(lang: str = "en") -> dict[str, str]:
+    """Every interface word in ``lang`` (templates and the page script use this)."""
+    return {k: t(k, lang) for k in _W}

@@ -1,0 +1,257 @@
+"""The JSON API under ``/api/`` (the pages call these same endpoints)."""
+
+from __future__ import annotations
+
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+
+from territoria.errors import DataError, TerritoriaError
+from territoria.report import service
+from territoria.report.document import Document, frame_to_json, profile_document, ranking_document
+from territoria.report.i18n import words
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["api"])
+Lang = Annotated[Literal["ru", "kk", "en"], Query(description="Language of names and texts.")]
+UNIT_PATTERN = r"^[0-9A-Za-z_]{1,20}$"
+UnitCode = Annotated[str, PathParam(pattern=UNIT_PATTERN, description="Unit code (KATO)")]
+_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
+
+
+class Format(str, Enum):
+    html = "html"
+    pdf = "pdf"
+    xlsx = "xlsx"
+
+
+class AssessRequest(BaseModel):
+    """An assessment spec (YAML text, the format of docs/assessment.md) and optionally a year."""
+
+    spec: str = Field(min_length=1, max_length=200_000)
+    year: int | None = Field(default=None, ge=1990, le=2100)
+
+
+def _ctx(request: Request) -> Any:
+    return request.app.state.ctx
+
+
+def _profile(request: Request, code: str, lang: str) -> Document:
+    ctx = _ctx(request)
+    with ctx.store() as store:
+        result = ctx.result(store)
+        return ctx.cached(("profile", code, lang), lambda: profile_document(store, code, lang=lang, result=result))
+
+
+def _ranking(request: Request, lang: str, scope: str | None) -> Document:
+    ctx = _ctx(request)
+    with ctx.store() as store:
+        result = ctx.result(store)
+        return ctx.cached(("ranking", lang, scope),
+                          lambda: ranking_document(store, lang=lang, scope=scope, result=result))
+
+
+def _file(doc: Document, fmt: Format, stem: str) -> Response:
+    from territoria.report.render import to_html, to_pdf, to_xlsx
+
+    if fmt is Format.html:
+        return HTMLResponse(to_html(doc))
+    with tempfile.TemporaryDirectory(prefix="territoria-report-") as tmp:
+        path = Path(tmp) / f"report.{fmt.value}"
+        if fmt is Format.pdf:
+            to_pdf(to_html(doc, static=True), path)
+            media = "application/pdf"
+        else:
+            to_xlsx(doc, path)
+            media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        content = path.read_bytes()
+    return Response(content, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt.value}"'})
+
+
+@router.get("/health")
+def health(request: Request) -> dict[str, Any]:
+    """Whether the Store opens, and what it holds."""
+    with _ctx(request).store() as store:
+        return {"status": "ok", "counts": store.counts()}
+
+
+@router.get("/words")
+def interface_words(lang: Lang = "en") -> dict[str, str]:
+    """The interface's words in one language."""
+    return words(lang)
+
+
+@router.get("/units")
+def units(request: Request, lang: Lang = "en",
+          level: Annotated[Literal["country", "region", "district", "rural_district", "settlement"] | None,
+                           Query()] = None,
+          q: Annotated[str | None, Query(max_length=100)] = None,
+          limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
+    """Units of the Store (code, name, level, parent), filtered by level and a name fragment."""
+    with _ctx(request).store() as store:
+        table = store.units(level=level).reset_index(names="code")
+    name = f"name_{lang}"
+    if q:
+        needle = q.casefold()
+        hit = pd.Series(False, index=table.index)
+        for col in ("code", "name_en", "name_ru", "name_kk"):
+            hit |= table[col].astype(str).str.casefold().str.contains(needle, regex=False, na=False)
+        table = table[hit]
+    return frame_to_json(table[["code", name, "level", "parent"]].rename(columns={name: "name"}).head(limit))
+
+
+@router.get("/ranking")
+def ranking(request: Request, lang: Lang = "en",
+            scope: Annotated[str | None, Query(max_length=100, description="Region code or unit list")] = None,
+            ) -> dict[str, Any]:
+    """Ranking of the regions with rank intervals, the map, the distribution of levels and the watch list."""
+    return _ranking(request, lang, scope).to_dict()
+
+
+@router.get("/ranking/report.{fmt}")
+def ranking_report(request: Request, fmt: Format, lang: Lang = "en",
+                   scope: Annotated[str | None, Query(max_length=100)] = None) -> Response:
+    """The ranking report as a file (HTML, PDF or XLSX)."""
+    return _file(_ranking(request, lang, scope), fmt, f"ranking_{scope or 'regions'}_{lang}")
+
+
+@router.get("/units/{code}/profile")
+def profile(request: Request, code: UnitCode, lang: Lang = "en",
+            ) -> dict[str, Any]:
+    """A unit's profile: status, rank with interval, sub-indices, indicators by year, trends, groups, type,
+    weaknesses, risk flags, mechanisms by horizon."""
+    return _profile(request, code, lang).to_dict()
+
+
+@router.get("/units/{code}/report.{fmt}")
+def profile_report(request: Request, code: UnitCode, fmt: Format,
+                   lang: Lang = "en") -> Response:
+    """A unit's profile as a file (HTML, PDF or XLSX)."""
+    return _file(_profile(request, code, lang), fmt, f"profile_{code}_{lang}")
+
+
+@router.get("/compare")
+def compare(request: Request, units: Annotated[list[str], Query(min_length=2, max_length=10)],
+            lang: Lang = "en") -> dict[str, Any]:
+    """Units side by side (status, region, rank, sub-indices, shared indicators) and a radar of the regions."""
+    from territoria.report.charts import radar
+
+    ctx = _ctx(request)
+    with ctx.store() as store:
+        known = store.units(codes=units)
+        missing = [u for u in units if u not in known.index]
+        if missing:
+            raise HTTPException(404, f"unknown unit code(s): {missing}")
+        result = ctx.result(store)
+        table = service.comparison(store, list(dict.fromkeys(units)) if len(set(units)) > 1 else units,
+                                   lang=lang, result=result)
+    frame = result.to_frame()
+    blocks = [c for c in frame.columns if c not in ("rank", "level", result.root)]
+    figs = []
+    for code in dict.fromkeys(units):
+        region = service.region_of_unit(code, frame.index)
+        if region in frame.index:
+            figs.append(radar({b: float(frame.at[region, b]) for b in blocks}, name=str(code)))
+    figure = None
+    if figs:
+        figure = figs[0]
+        for extra in figs[1:]:
+            figure.add_traces(extra.data)
+    import json
+
+    return {"table": frame_to_json(table), "figure": json.loads(figure.to_json()) if figure else None}
+
+
+@router.get("/monitoring")
+def monitoring(request: Request) -> dict[str, Any]:
+    """Adopted measures with their latest evaluation, and the early warnings."""
+    with _ctx(request).store() as store:
+        tables = service.monitoring(store)
+    return {name: frame_to_json(table) for name, table in tables.items()}
+
+
+@router.post("/import")
+async def import_file(request: Request, file: Annotated[UploadFile, File(description="CSV or XLSX table")],
+                      ) -> dict[str, Any]:
+    """Import a table of observations (the checks and messages of ``territoria import``); all or nothing.
+
+    The client's file name is only a label: the bytes go to a fresh temporary file named by the server.
+    """
+    ctx = _ctx(request)
+    label = Path(file.filename or "upload").name or "upload"
+    suffix = Path(label).suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise HTTPException(422, f"{label}: unsupported file type {suffix or '(none)'!r}; use .csv or .xlsx")
+    data = await file.read(ctx.max_upload_bytes + 1)
+    if len(data) > ctx.max_upload_bytes:
+        raise HTTPException(413, f"{label}: larger than the limit of {ctx.max_upload_bytes:,} bytes")
+    if not data:
+        raise HTTPException(422, f"{label}: the file is empty")
+    with tempfile.TemporaryDirectory(prefix="territoria-upload-") as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            return _import(ctx, path, label)
+        except TerritoriaError as exc:
+            raise HTTPException(422, str(exc).replace(str(path), label)) from None
+
+
+def _import(ctx: Any, path: Path, label: str) -> dict[str, Any]:
+    from territoria.ingest.matching import NameMatcher
+    from territoria.ingest.readers import read_table
+    from territoria.store import import_observations
+
+    with ctx.store(write=True) as store:
+        matcher = NameMatcher.for_units(store.units().reset_index())
+        read = read_table(path, catalogue=store.catalogue, units=matcher)
+        report = import_observations(store, read.observations, file=label, file_sha256=read.file_sha256,
+                                     rows_rejected=len(read.rejected))
+    return {"summary": report.summary(), "import_id": report.import_id, "rows_read": report.rows_read,
+            "rows_new": report.rows_new, "rows_same": report.rows_same, "rows_revised": report.rows_revised,
+            "already_imported": report.already_imported}
+
+
+@router.post("/assess")
+def assess(request: Request, body: AssessRequest, lang: Lang = "en") -> dict[str, Any]:
+    """Run an assessment spec (YAML text) on the Store's panel; returns the ranking table."""
+    import yaml
+
+    from territoria.assess.spec import AssessmentSpec
+
+    try:
+        mapping = yaml.safe_load(body.spec)
+    except yaml.YAMLError as exc:
+        raise HTTPException(422, f"spec: not valid YAML ({exc})") from None
+    if not isinstance(mapping, dict):
+        raise HTTPException(422, "spec: expected a YAML mapping (name, units, year, tree, ...)")
+    with tempfile.TemporaryDirectory(prefix="territoria-spec-") as tmp:
+        path = Path(tmp) / "spec.yaml"
+        path.write_text(body.spec, encoding="utf-8")
+        try:
+            spec = AssessmentSpec.from_yaml(path)
+            ctx = _ctx(request)
+            with ctx.store() as store:
+                result = service.assessment(store, spec=path, year=body.year)
+                frame = result.to_frame()
+                if isinstance(frame.index, pd.MultiIndex):
+                    frame = frame.reset_index()
+                else:
+                    frame = frame.reset_index(names="unit")
+                    names = store.units(codes=list(frame["unit"]))[f"name_{lang}"]
+                    frame.insert(1, "name", frame["unit"].map(names))
+        except TerritoriaError as exc:
+            raise HTTPException(422, str(exc).replace(str(path), "spec")) from None
+        except (ValueError, TypeError, KeyError) as exc:  # a malformed spec the validators let through
+            raise HTTPException(422, f"spec: {exc}") from None
+    if frame.empty:
+        raise HTTPException(422, str(DataError(f"{spec.name}: no unit was assessed")))
+    return {"name": spec.name, "table": frame_to_json(frame.sort_values("rank") if "rank" in frame else frame)}

@@ -1,0 +1,147 @@
+// Territoria pages: every page draws what the JSON API under /api/ returns.
+"use strict";
+const body = document.body;
+const LANG = body.dataset.lang || "ru";
+const PAGE = body.dataset.page;
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(c ?? ""));
+  return node;
+}
+
+function fmt(v) {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "boolean") return v ? "✓" : "—";
+  if (typeof v === "number") {
+    if (Number.isInteger(v)) return Math.abs(v) >= 10000 ? v.toLocaleString("ru-RU") : String(v);
+    return Math.abs(v) >= 1000 ? Math.round(v).toLocaleString("ru-RU") : v.toPrecision(3);
+  }
+  return String(v);
+}
+
+function table(data, link, id) {
+  const t = el("table", id ? {id: id} : {});
+  t.append(el("thead", {}, el("tr", {}, ...data.columns.map(c => el("th", {}, c)))));
+  const tb = el("tbody");
+  const li = link ? data.columns.indexOf(link) : -1;
+  for (const row of data.rows) {
+    const tr = el("tr", li >= 0 ? {"data-unit": row[li]} : {});
+    row.forEach((v, i) => {
+      const td = el("td", typeof v === "number" ? {class: "num"} : {});
+      if (i === li || (li >= 0 && data.columns[i] === "name")) {
+        td.append(el("a", {href: `/unit/${row[li]}?lang=${LANG}`, class: "unit-link"}, fmt(v)));
+      } else td.append(fmt(v));
+      tr.append(td);
+    });
+    tb.append(tr);
+  }
+  t.append(tb);
+  return t;
+}
+
+function figure(fig, container) {
+  const div = el("div", {class: "fig"});
+  container.append(div);
+  Plotly.newPlot(div, fig.data, fig.layout, {displaylogo: false, responsive: true});
+  div.on && div.on("plotly_click", ev => {
+    const code = ev.points && ev.points[0] && ev.points[0].customdata;
+    if (code) window.location = `/unit/${code}?lang=${LANG}`;
+  });
+}
+
+function drawDoc(doc, target, downloads) {
+  target.innerHTML = "";
+  target.append(el("h1", {id: "doc-title"}, doc.title), el("div", {class: "subtitle"}, doc.subtitle));
+  if (downloads) {
+    const d = el("div", {class: "downloads"}, "⬇ ");
+    for (const f of ["html", "pdf", "xlsx"]) d.append(el("a", {href: `${downloads}.${f}?lang=${LANG}`}, f.toUpperCase()), " ");
+    target.append(d);
+  }
+  for (const s of doc.sections) {
+    const sec = el("section", {id: `section-${s.id}`}, el("h2", {}, s.title));
+    for (const line of s.text) sec.append(el("p", {}, line));
+    target.append(sec);
+    if (s.figure) figure(s.figure, sec);
+    if (s.table) sec.append(table(s.table, s.link, `table-${s.id}`));
+  }
+}
+
+async function getJSON(url, opts) {
+  const r = await fetch(url, opts);
+  const data = await r.json().catch(() => ({detail: r.statusText}));
+  if (!r.ok) throw new Error(typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail));
+  return data;
+}
+
+function showError(target, err) { target.innerHTML = ""; target.append(el("pre", {class: "error"}, String(err.message || err))); }
+
+document.getElementById("lang-select").addEventListener("change", ev => {
+  const url = new URL(window.location);
+  url.searchParams.set("lang", ev.target.value);
+  window.location = url;
+});
+
+async function main() {
+  const doc = document.getElementById("doc");
+  try {
+    if (PAGE === "overview") {
+      drawDoc(await getJSON(`/api/ranking?lang=${LANG}`), doc, "/api/ranking/report");
+    } else if (PAGE === "unit") {
+      const code = body.dataset.unit;
+      drawDoc(await getJSON(`/api/units/${code}/profile?lang=${LANG}`), doc, `/api/units/${code}/report`);
+    } else if (PAGE === "monitor") {
+      const m = await getJSON("/api/monitoring");
+      doc.innerHTML = "";
+      doc.append(el("h1", {}, document.querySelector("#nav-monitor").textContent));
+      doc.append(el("h2", {}, W.measures), m.measures.rows.length ? table(m.measures, "unit", "table-measures") : el("p", {}, W.no_measures));
+      doc.append(el("h2", {}, W.warnings), m.warnings.rows.length ? table(m.warnings, "unit", "table-warnings") : el("p", {}, W.none));
+    }
+  } catch (err) { if (doc) showError(doc, err); }
+}
+
+const uploadForm = document.getElementById("upload-form");
+if (uploadForm) uploadForm.addEventListener("submit", async ev => {
+  ev.preventDefault();
+  const out = document.getElementById("upload-result");
+  const form = new FormData();
+  form.append("file", document.getElementById("upload-file").files[0]);
+  try { out.textContent = (await getJSON("/api/import", {method: "POST", body: form})).summary; out.className = "result ok"; }
+  catch (err) { out.textContent = err.message; out.className = "result error"; }
+});
+
+const assessForm = document.getElementById("assess-form");
+if (assessForm) assessForm.addEventListener("submit", async ev => {
+  ev.preventDefault();
+  const out = document.getElementById("assess-result"), errBox = document.getElementById("assess-error");
+  out.innerHTML = ""; errBox.textContent = "";
+  try {
+    const res = await getJSON(`/api/assess?lang=${LANG}`, {method: "POST", headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({spec: document.getElementById("assess-spec").value})});
+    out.append(el("h2", {}, res.name), table(res.table, "unit", "table-assess"));
+  } catch (err) { errBox.textContent = err.message; errBox.className = "result error"; }
+});
+
+const compareForm = document.getElementById("compare-form");
+async function runCompare(codes) {
+  const out = document.getElementById("compare-result");
+  const q = codes.map(c => `units=${encodeURIComponent(c)}`).join("&");
+  try {
+    const res = await getJSON(`/api/compare?${q}&lang=${LANG}`);
+    out.innerHTML = "";
+    if (res.figure) figure(res.figure, out);
+    out.append(table(res.table, null, "table-compare"));
+  } catch (err) { showError(out, err); }
+}
+if (compareForm) {
+  const input = document.getElementById("compare-units");
+  const pre = new URL(window.location).searchParams.getAll("units");
+  if (pre.length) { input.value = pre.join(", "); runCompare(pre); }
+  compareForm.addEventListener("submit", ev => {
+    ev.preventDefault();
+    runCompare(input.value.split(/[\s,;]+/).filter(Boolean));
+  });
+}
+
+main();
