@@ -61,6 +61,8 @@ _W: dict[str, tuple[str, str, str]] = {  # key: (en, ru, kk)
                     "жақтары мен түрі осы бірліктің өңіріне — {region} — қатысты."),
     "not_assessed": ("This unit's region is not in the assessment.", "Регион этой единицы не оценивался.",
                      "Бұл бірліктің өңірі бағаланбаған."),
+    "insufficient_data": ("too little data for a status", "недостаточно данных для статуса",
+                          "мәртебе үшін деректер жеткіліксіз"),
     "unit": ("Unit", "Единица", "Бірлік"),
     "national_mean": ("national mean", "среднее по стране", "ел бойынша орташа"),
     "population": ("Population", "Население", "Халық саны"),
@@ -81,7 +83,8 @@ _W: dict[str, tuple[str, str, str]] = {  # key: (en, ru, kk)
                     "Бағалау спецификациясын (YAML) қойыңыз; ол қойманың панелінде орындалады."),
     "run": ("Run", "Запустить", "Іске қосу"),
     "send": ("Send", "Отправить", "Жіберу"),
-    "choose_units": ("Choose two or more units", "Выберите две или более единиц", "Екі немесе одан көп бірлік таңдаңыз"),
+    "choose_units": ("Choose two or more units", "Выберите две или более единиц",
+                     "Екі немесе одан көп бірлік таңдаңыз"),
     "source_note": ("Sources: the bundled published statistics (see `territoria sources`); seeds' tables: "
                     "Turkeeva, Omarov & Abilkaiyr (2022), Tables 1–2.",
                     "Источники: встроенная опубликованная статистика (см. `territoria sources`); таблицы: "

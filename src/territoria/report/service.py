@@ -113,6 +113,9 @@ def _status_labels(lang: str) -> dict[str, str]:
     rules = load_status_rules()
     labels = {r.status: r.label.get(lang) for r in rules.statuses}
     labels[rules.default.status] = rules.default.label.get(lang)
+    from territoria.report.i18n import t
+
+    labels.setdefault("insufficient_data", t("insufficient_data", lang))
     return labels
 
 

@@ -1,0 +1,104 @@
+"""API tests with FastAPI's test client on the bundled real data (uploads are small synthetic tables)."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+MAMLYUTKA = "595220100"
+
+
+def test_overview_and_openapi(client):
+    page = client.get("/?lang=kk")
+    assert page.status_code == 200 and 'data-page="overview"' in page.text and "Шолу" in page.text
+    schema = client.get("/openapi.json").json()
+    assert {"/api/ranking", "/api/units/{code}/profile", "/api/import", "/api/assess", "/api/compare",
+            "/api/monitoring"} <= set(schema["paths"])
+    js = client.get("/static/plotly.min.js")
+    assert js.status_code == 200 and len(js.content) > 1_000_000  # served locally, no CDN
+
+
+def test_ranking_json_is_what_the_page_draws(client):
+    doc = client.get("/api/ranking", params={"lang": "en"}).json()
+    ids = [s["id"] for s in doc["sections"]]
+    assert ids == ["ranking", "map", "levels", "watch"]
+    table = doc["sections"][0]["table"]
+    rows = [dict(zip(table["columns"], r, strict=True)) for r in table["rows"]]
+    assert rows[0]["unit"] == "590000000" and rows[0]["rank"] == 17 and len(rows) == 17
+    assert doc["sections"][1]["figure"]["data"]  # map traces (outline + points)
+    watch = doc["sections"][3]["table"]
+    assert MAMLYUTKA in [r[0] for r in watch["rows"][:2]]
+
+
+def test_profile_in_three_languages_and_unknown_unit(client):
+    ru = client.get(f"/api/units/{MAMLYUTKA}/profile", params={"lang": "ru"}).json()
+    en = client.get(f"/api/units/{MAMLYUTKA}/profile", params={"lang": "en"}).json()
+    assert en["title"] == "Mamlyutka" and ru["title"] == "г.Мамлютка"
+    assert ru["sections"][0]["title"] == "Статус"
+    assert client.get("/api/units/123456789/profile").status_code == 404
+    assert client.get(f"/api/units/{MAMLYUTKA}/profile", params={"lang": "de"}).status_code == 422
+
+
+def test_report_downloads(client):
+    xlsx = client.get(f"/api/units/{MAMLYUTKA}/report.xlsx", params={"lang": "en"})
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    html = client.get("/api/ranking/report.html", params={"lang": "ru"})
+    assert html.status_code == 200 and "Рейтинг регионов" in html.text
+
+
+def test_compare(client):
+    res = client.get("/api/compare", params=[("units", MAMLYUTKA), ("units", "593620100"), ("lang", "en")]).json()
+    assert res["table"]["columns"] == ["item", "Mamlyutka", "Bulaevo"]
+    rows = {r[0]: r[1:] for r in res["table"]["rows"]}
+    assert rows["unemployment_rate (2020)"] == [5.8, 5.0]  # seed 002, Tables 1-2
+    assert client.get("/api/compare", params={"units": MAMLYUTKA}).status_code == 422
+
+
+def test_upload_same_errors_as_cli_and_limits(client, web_db, tmp_path):
+    bad = b"unit,indicator,year,value\nNowhere-on-earth,unemployment_rate,2020,5\n"
+    res = client.post("/api/import", files={"file": ("../../../etc/passwd.csv", bad, "text/csv")})
+    assert res.status_code == 422
+    detail = res.json()["detail"]
+    assert "passwd.csv" in detail and "/etc/" not in detail and "Nowhere-on-earth" in detail
+    # The CLI prints the same problem for the same bytes.
+    from territoria.interfaces.cli import app as cli
+
+    path = tmp_path / "passwd.csv"
+    path.write_bytes(bad)
+    out = CliRunner().invoke(cli, ["--db", str(web_db), "import", str(path)])
+    assert out.exit_code != 0
+    assert "Nowhere-on-earth" in str(out.exception) + out.output
+    assert client.post("/api/import", files={"file": ("big.csv", b"x" * 30_000)}).status_code == 413
+    assert client.post("/api/import", files={"file": ("run.sh", b"echo")}).status_code == 422
+
+
+def test_upload_imports_and_invalidates_cache(client):
+    before = client.get("/api/health").json()["counts"]["observations"]
+    good = "unit,indicator,year,value\nMamlyutka,unemployment_rate,2021,5.1\n".encode()  # synthetic value
+    res = client.post("/api/import", files={"file": ("m.csv", good, "text/csv")})
+    assert res.status_code == 200, res.text
+    assert res.json()["rows_new"] == 1
+    assert client.get("/api/health").json()["counts"]["observations"] == before + 1
+    again = client.post("/api/import", files={"file": ("m.csv", good, "text/csv")}).json()
+    assert again["already_imported"] is True
+
+
+@pytest.mark.parametrize(("spec", "needle"), [("name: [", "YAML"), ("- a", "mapping"), ("name: x", "tree")])
+def test_assess_refuses_bad_specs(client, spec, needle):
+    res = client.post("/api/assess", json={"spec": spec})
+    assert res.status_code == 422 and needle in res.json()["detail"]
+
+
+def test_assess_bundled_spec(client):
+    from territoria.interfaces.cli.assess import default_spec_path
+
+    res = client.post("/api/assess", json={"spec": default_spec_path().read_text(encoding="utf-8")})
+    assert res.status_code == 200
+    table = res.json()["table"]
+    first = dict(zip(table["columns"], table["rows"][0], strict=True))
+    assert first["rank"] == 1 and first["unit"] == "710000000"  # Astana, rank 1 in 2021
+
+
+def test_monitoring(client):
+    res = client.get("/api/monitoring").json()
+    assert "measure_id" in res["measures"]["columns"] and "kind" in res["warnings"]["columns"]
