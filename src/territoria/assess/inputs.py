@@ -66,6 +66,12 @@ def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[
                 cur = parent.get(cur)
             return False
         keep = keep[[inside(c) for c in keep]]
+    undecided = [g for g in u.groups or [] if g not in meta and f"is_{g}" not in meta]
+    if undecided:  # the group rules decide membership (territoria.groups) when the units do not carry it
+        from territoria.groups import assign_groups
+
+        flags = assign_groups(meta).flags()
+        meta = meta.drop(columns=[c for c in flags.columns if c in meta.columns]).join(flags, how="left")
     for g in u.groups or []:
         col = g if g in meta else f"is_{g}"
         if col not in meta:
