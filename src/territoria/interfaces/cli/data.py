@@ -89,8 +89,14 @@ def import_command(
     revise: bool = typer.Option(False, "--revise", help="Accept changed values; old ones go to history."),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Store valid rows, write rejected ones."),
     rejected: Path | None = typer.Option(None, "--rejected", help="Where rejected rows go (with --skip-invalid)."),
+    profile: str | None = typer.Option(None, "--profile", help="Statistics-office table profile (else recognised "
+                                       "from the workbook when one fits)."),
 ) -> None:
-    """Import a table of observations: all of the file or none of it; a re-import changes nothing."""
+    """Import a table of observations: all of the file or none of it; a re-import changes nothing.
+
+    A statistics-office workbook (BNS bulletin) is read through a table profile, recognised or named with
+    --profile; the command says which one it used.
+    """
     from territoria.ingest.matching import NameMatcher
     from territoria.ingest.readers import read_table
     from territoria.store import import_observations
@@ -101,17 +107,24 @@ def import_command(
             console.print("[yellow]The Store has no units yet: loading the bundled units first.[/]")
             load_bundled_with_progress(store)
             units = store.units()
-        matcher = NameMatcher.for_units(units.reset_index())
-        result = read_table(file, catalogue=store.catalogue, units=matcher, unit=unit, indicator=indicator,
-                            layout=layout.value, sheets=sheet or None, skip_invalid=skip_invalid)
-        if skip_invalid and len(result.rejected):
-            rejected = rejected or file.with_name(file.stem + ".rejected.csv")
-            write_table(result.rejected, rejected)
-            console.print(f"[yellow]{len(result.rejected)} rejected row(s) written to {rejected}[/]")
-        report = import_observations(
-            store, result.observations, file=str(file), file_sha256=result.file_sha256, source_id=source_id,
-            revise=revise, rows_rejected=len(result.rejected),
-            options={"unit": unit, "indicator": indicator, "layout": layout.value, "sheets": sheet})
+        from territoria.ingest.profiles import import_with_profile, profile_for
+
+        chosen = profile_for(file, profile, plain=unit is None and indicator is None and layout == Layout.auto)
+        if chosen is not None:
+            report = import_with_profile(store, file, chosen, units=units, source_id=source_id, revise=revise,
+                                         console=console)
+        else:
+            matcher = NameMatcher.for_units(units.reset_index())
+            result = read_table(file, catalogue=store.catalogue, units=matcher, unit=unit, indicator=indicator,
+                                layout=layout.value, sheets=sheet or None, skip_invalid=skip_invalid)
+            if skip_invalid and len(result.rejected):
+                rejected = rejected or file.with_name(file.stem + ".rejected.csv")
+                write_table(result.rejected, rejected)
+                console.print(f"[yellow]{len(result.rejected)} rejected row(s) written to {rejected}[/]")
+            report = import_observations(
+                store, result.observations, file=str(file), file_sha256=result.file_sha256, source_id=source_id,
+                revise=revise, rows_rejected=len(result.rejected),
+                options={"unit": unit, "indicator": indicator, "layout": layout.value, "sheets": sheet})
         console.print(report.summary())
         from territoria.store import measures
 

@@ -1,0 +1,504 @@
+"""Statistics-office tables read through YAML table profiles (``profiles/*.yaml``).
+
+BNS workbooks carry no codes: a row is known by its name, and its level by typography (bold), blank rows and
+name suffixes ("қ.ә." / "Г.А." city administration, "ауданы" / "район" district, "қаласы" city, "қ." town,
+"к." / "п." settlement, "а." / "с." village). A profile records, per table family: sheets, header detection,
+the stub column, level signals, measure mapping by header path, row identities, office symbols, the
+reference date in the title and the footer to cut. Reading:
+
+1. header: the first row with a number in the first value column starts the data; the rows above (below the
+   units line) are the header. Merged cells are filled across and down, bilingual labels split at the
+   newline, and an "of which" label is replaced by the label of the column left of its merged range, so that
+   each column gets a path such as ``все население > городское население > мужчины``;
+2. body: a state machine over the stub (bold → country / region; suffixes → kind; a blank row closes a block);
+   in the settlements sheet an "ауданы" row is a district when the district sheet lists that name with the
+   same total in the region, otherwise a city district of the city above it;
+3. names → KATO by exact normalised name (:func:`territoria.ingest.matching.normalise_name` of the Kazakh,
+   Russian or English name) among the children (districts) or descendants (towns) of the parent only; a name
+   twice under one parent is an error; unmatched names of required kinds are an error, others are reported;
+4. checks: row identities (total = male + female = urban + rural ...) and, in additive sheets, districts sum to
+   their region and regions to the country (exactly: the office publishes integers).
+
+Any failure raises :class:`ProfileError` naming the file, sheet, row and value; nothing is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from territoria.errors import CellProblem, InputFileError, SpecError
+from territoria.ingest.matching import normalise_name
+
+__all__ = ["Profile", "ProfileError", "ProfileResult", "load_profile", "profiles", "read_with_profile",
+           "recognise"]
+
+PROFILE_DIR = Path(__file__).with_name("profiles")
+_MONTHS = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
+           "ноября", "декабря"]
+
+
+class ProfileError(InputFileError):
+    """A workbook does not fit its profile (or fails a check); every problem located; nothing stored."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    spec: dict
+    file: str
+
+    def __getitem__(self, key: str):
+        return self.spec[key]
+
+    def get(self, key: str, default: object = None):
+        return self.spec.get(key, default)
+
+
+def load_profile(name_or_path: str | Path) -> Profile:
+    """A profile by name (``profiles/<name>.yaml``) or path."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = PROFILE_DIR / f"{name_or_path}.yaml"
+    if not path.exists():
+        raise SpecError("profile", f"no table profile {str(name_or_path)!r}; known: {', '.join(profiles())}")
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for key in ("name", "recognise", "sheets", "measures", "levels", "store"):
+        if key not in spec:
+            raise SpecError(key, "required in a table profile", file=str(path))
+    return Profile(spec["name"], spec, str(path))
+
+
+def profiles() -> list[str]:
+    """Names of the packaged profiles."""
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
+
+
+def _text(value: object) -> str:
+    return "" if value is None else re.sub(r"\s+", " ", str(value)).strip()
+
+
+def _label(value: object, line: int) -> str:
+    lines = [ln.strip() for ln in str(value or "").split("\n") if ln.strip()]
+    return re.sub(r"[:\s]+$", "", lines[line].casefold()) if lines else ""
+
+
+def recognise(path: str | Path) -> Profile | None:
+    """The first packaged profile whose sheets, title and header words are all found in the workbook."""
+    import openpyxl
+
+    if Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for name in profiles():
+            prof = load_profile(name)
+            rec = prof["recognise"]
+            if not all(s in book.sheetnames for s in rec["sheets"]):
+                continue
+            sheet = book[rec["sheets"][0]]
+            head = " ".join(_text(c) for row in sheet.iter_rows(max_row=12, values_only=True) for c in row if c)
+            if all(w in head for w in rec.get("title_contains", []) + rec.get("header_contains", [])):
+                return prof
+    finally:
+        book.close()
+    return None
+
+
+@dataclass
+class ProfileResult:
+    """What a profile read: tidy values, Store rows, the name matches and what stayed unmatched."""
+
+    profile: str
+    file: str
+    reference_date: date
+    values: pd.DataFrame        # sheet, row, name_raw, kind, kato, parent_kato, measure, value, flag
+    observations: pd.DataFrame  # unit, indicator, year, value, row, note (for import_observations)
+    unmatched: pd.DataFrame     # sheet, row, name_raw, kind, parent_kato, status, candidates
+    notes: list[str] = field(default_factory=list)
+
+
+class _Sheet:
+    """One worksheet with merged ranges filled in and bold flags of the stub column."""
+
+    def __init__(self, ws, stub_col: int) -> None:
+        self.name = ws.title
+        self.rows = [[c.value for c in row] for row in ws.iter_rows()]
+        self.bold = [bool(row[stub_col - 1].font and row[stub_col - 1].font.b) if len(row) >= stub_col else False
+                     for row in ws.iter_rows()]
+        self.merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
+        for r0, c0, r1, c1 in self.merged:
+            top = self.rows[r0 - 1][c0 - 1]
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    self.rows[r - 1][c - 1] = top
+
+    def cell(self, r: int, c: int) -> object:
+        row = self.rows[r - 1] if r - 1 < len(self.rows) else []
+        return row[c - 1] if c - 1 < len(row) else None
+
+    def range_start(self, r: int, c: int) -> int:
+        for r0, c0, r1, c1 in self.merged:
+            if r0 <= r <= r1 and c0 <= c <= c1:
+                return c0
+        return c
+
+
+def _header(sheet: _Sheet, prof: Profile, file: str) -> tuple[int, dict[int, str]]:
+    """First data row and measure of each value column."""
+    spec, stub = prof["header"], _col(prof["stub_column"])
+    first = next((r for r in range(2, spec["scan_rows"] + 1)
+                  if isinstance(sheet.cell(r, stub + 1), int | float) and _text(sheet.cell(r, stub))), None)
+    if first is None:
+        raise ProfileError(file, [CellProblem(file, None, None, None, f"a data row within the first "
+                                              f"{spec['scan_rows']} rows (a number in column B)", sheet=sheet.name)])
+    unit_words = {w.casefold() for w in spec.get("units_line", [])}
+    header_rows = [r for r in range(2, first)
+                   if {_text(sheet.cell(r, c)).casefold() for c in range(stub, 30)} - {""} - unit_words]
+    of_which = {w.casefold() for w in spec["of_which"]}
+    wanted = {tuple(v): k for k, v in prof["measures"].items()}
+    measures: dict[int, str] = {}
+    problems = []
+    width = max(len(sheet.rows[first - 1]), stub + 1)
+    for c in range(stub + 1, width + 1):
+        path: list[str] = []
+        for r in header_rows:
+            lab = _label(sheet.cell(r, c), spec["language_line"])
+            if lab in of_which:
+                left = sheet.range_start(r, c) - 1
+                lab = next((x for rr in (r, *reversed([h for h in header_rows if h < r]))
+                            if (x := _label(sheet.cell(rr, left), spec["language_line"])) and x not in of_which), lab)
+            if lab and (not path or path[-1] != lab):
+                path.append(lab)
+        # "of which" chains: keep the first label and the distinct specific ones
+        path = [p for i, p in enumerate(path) if p not in path[:i]]
+        if not path:
+            continue
+        measure = wanted.get(tuple(path))
+        if measure is None:
+            problems.append(CellProblem(file, header_rows[-1] if header_rows else first, _letter(c), " > ".join(path),
+                                        f"a header of profile {prof.name} ({', '.join(wanted.values())})",
+                                        sheet=sheet.name))
+        else:
+            measures[c] = measure
+    missing = set(wanted.values()) - set(measures.values())
+    if missing:
+        problems.append(CellProblem(file, first - 1, None, sorted(measures.values()),
+                                    f"columns for every measure of profile {prof.name} (missing {sorted(missing)})",
+                                    sheet=sheet.name))
+    if problems:
+        raise ProfileError(file, problems)
+    return first, measures
+
+
+def _col(letter: str) -> int:
+    from openpyxl.utils import column_index_from_string
+
+    return column_index_from_string(letter)
+
+
+def _letter(c: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(c)
+
+
+def _kind(name: str, suffixes: dict[str, list[str]]) -> str | None:
+    low = name.casefold()
+    best = None
+    for kind, ends in suffixes.items():
+        for end in ends:
+            e = end.casefold()
+            if (low.endswith(" " + e) or low == e or (e.endswith(".") and low.endswith(e) and " " in low)) and \
+                    (best is None or len(e) > best[1]):
+                best = (kind, len(e))
+    return best[0] if best else None
+
+
+def reference_date(title: str, prof: Profile) -> date | None:
+    match = re.search(prof["reference_date"]["pattern"], title)
+    if not match:
+        return None
+    return date(int(match.group(3)), _MONTHS.index(match.group(2)) + 1, int(match.group(1)))
+
+
+def read_with_profile(path: str | Path, units: pd.DataFrame, profile: Profile | str | None = None) -> ProfileResult:
+    """Read ``path`` with ``profile`` (recognised when None) and match every row to a KATO code.
+
+    Parameters
+    ----------
+    path : str or Path
+        The workbook.
+    units : DataFrame
+        The Store's units (``code`` index or column; ``parent``, ``level``, ``kind``, ``name_ru``, ``name_kk``,
+        ``name_en``).
+    profile : Profile or str, optional
+        Profile or its name; recognised from the workbook when None.
+
+    Raises
+    ------
+    ProfileError
+        The workbook does not fit the profile, a required name is unmatched or found twice under one parent,
+        a row identity or a sum fails. Every problem names the sheet, row and value.
+    """
+    import openpyxl
+
+    file = str(path)
+    prof = profile if isinstance(profile, Profile) else (load_profile(profile) if profile else recognise(path))
+    if prof is None:
+        raise SpecError("profile", f"{file}: no table profile recognises this workbook; pass --profile "
+                        f"({', '.join(profiles())})")
+    book = openpyxl.load_workbook(path, data_only=True)
+    try:
+        missing = [s for s in prof["sheets"] if s not in book.sheetnames]
+        if missing:
+            raise ProfileError(file, [CellProblem(file, None, None, s, f"a sheet named {s!r} (profile {prof.name}; "
+                                                  f"sheets here: {', '.join(book.sheetnames)})", sheet=s)
+                                      for s in missing])
+        sheets = {s: _Sheet(book[s], _col(prof["stub_column"])) for s in prof["sheets"]}
+    finally:
+        book.close()
+    first_name = next(iter(sheets))
+    title = _text(sheets[first_name].cell(1, 1))
+    when = reference_date(title, prof)
+    if when is None:
+        raise ProfileError(file, [CellProblem(file, 1, prof["title_cell"], title[:120],
+                                              "a reference date such as 'на 1 января 2023 года' in the title",
+                                              sheet=first_name)])
+    table = units.reset_index() if "code" not in units.columns else units
+    return _read_body(prof, sheets, table, file, when)
+
+
+def _value(raw: object, symbols: dict[str, str]) -> tuple[float | None, str] | None:
+    """``(value, flag)`` of a cell, None when it is not a number or a known symbol."""
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return float(raw), "ok"
+    text = _text(raw)
+    if not text:
+        return None, "missing"
+    text = re.sub(r"(\*+|\d\))$", "", text).strip()  # footnote marks
+    if text in symbols:
+        flag = symbols[text]
+        return (0.0 if flag in ("absent", "negligible") else None), flag
+    try:
+        return float(text.replace(" ", "").replace("\u00a0", "").replace(",", ".")), "ok"
+    except ValueError:
+        return None
+
+
+class _Units:
+    """Children and name keys of the Store's units, for exact matching under one parent."""
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.level = dict(zip(table["code"].astype(str), table["level"], strict=True))
+        self.kind = dict(zip(table["code"].astype(str), table["kind"], strict=True))
+        self.children: dict[str, list[str]] = {}
+        for code, parent in zip(table["code"].astype(str), table["parent"], strict=True):
+            if isinstance(parent, str) and parent:
+                self.children.setdefault(parent, []).append(code)
+        self.keys: dict[str, set[str]] = {}
+        for col in ("name_ru", "name_kk", "name_en"):
+            for code, name in zip(table["code"].astype(str), table[col], strict=True):
+                if isinstance(name, str) and name.strip():
+                    self.keys.setdefault(code, set()).add(normalise_name(name))
+
+    def descendants(self, code: str) -> list[str]:
+        out, todo = [], list(self.children.get(code, []))
+        while todo:
+            c = todo.pop()
+            out.append(c)
+            todo.extend(self.children.get(c, []))
+        return out
+
+    def match(self, name: str, candidates: list[str], kinds: list[str]) -> list[str]:
+        """Candidates named ``name`` of the first of ``kinds`` that has any; of a parent-child pair sharing the name
+        (a town administration and its town, "г.а.Алтай" / "г.Алтай"), the child."""
+        key = normalise_name(name)
+        found = [c for c in candidates if key in self.keys.get(c, ()) and self.kind.get(c) in kinds]
+        if found:
+            first = min(kinds.index(self.kind[c]) for c in found)
+            found = [c for c in found if kinds.index(self.kind[c]) == first]
+        if len(found) > 1:
+            inner = [c for c in found if not any(c in self.children.get(o, ()) for o in found)]
+            leaves = [c for c in found if not any(o in self.children.get(c, ()) for o in found)]
+            if len(inner) == 1 and len(leaves) == 1:
+                found = leaves
+        return sorted(found)
+
+
+def _read_body(prof: Profile, sheets: dict[str, _Sheet], table: pd.DataFrame, file: str,
+               when: date) -> ProfileResult:
+    units, stub = _Units(table), _col(prof["stub_column"])
+    suffixes, symbols = prof["levels"]["suffixes"], prof["symbols"]
+    footer = [re.compile(p, re.IGNORECASE) for p in prof["footer"]]
+    required = set(prof["store"]["required_kinds"])
+    kato_kinds, aliases = prof["kato_kinds"], prof.get("aliases") or {}
+    city_suffix = tuple(s.casefold() for s in prof["levels"]["republican_city_suffix"])
+    problems: list[CellProblem] = []
+    values, unmatched = [], []
+    district_totals: set[tuple[str, str, float]] = set()
+
+    def problem(sheet: str, r: int, col: str | None, value: object, expected: str) -> None:
+        problems.append(CellProblem(file, r, col, value, expected, sheet=sheet))
+
+    for sheet_name, cfg in prof["sheets"].items():
+        sh = sheets[sheet_name]
+        first, measures = _header(sh, prof, file)
+        country = region = context = city = None
+        region_is_city, seen = False, {}
+        for r in range(first, len(sh.rows) + 1):
+            name = _text(sh.cell(r, stub))
+            name = aliases.get(name, name)  # curated misprints of an edition
+            raw = {m: sh.cell(r, c) for c, m in measures.items()}
+            if not name and all(_text(v) == "" for v in raw.values()):
+                context = city = None
+                continue
+            if any(p.search(name) for p in footer):
+                break
+            parsed = {}
+            for c, m in measures.items():
+                got = _value(sh.cell(r, c), symbols)
+                if got is None:
+                    problem(sheet_name, r, _letter(c), sh.cell(r, c), "a number or an office symbol (-, х, …)")
+                else:
+                    parsed[m] = got
+            if not name or all(f == "missing" for _v, f in parsed.values()):
+                problem(sheet_name, r, prof["stub_column"], name, "a named row with values (or the footer)")
+                continue
+            if sh.bold[r - 1]:
+                kind = "country" if country is None else "region"
+            else:
+                kind = _kind(name, suffixes)
+                if kind is None:
+                    problem(sheet_name, r, prof["stub_column"], name, "a name ending in a known suffix "
+                            f"({', '.join(s for v in suffixes.values() for s in v)})")
+                    continue
+            parent, candidates = None, []
+            if kind == "country":
+                found, country = ["KZ"], "KZ"
+            elif kind == "region":
+                region_is_city, context, city = name.casefold().endswith(city_suffix), None, None
+                found = units.match(name, units.children.get("KZ", []),
+                                    kato_kinds["republican_city" if region_is_city else "region"])
+                parent = "KZ"
+            else:
+                if region is None:
+                    problem(sheet_name, r, prof["stub_column"], name, "a region row (bold) above it")
+                    continue
+                district_level = [c for c in units.children.get(region, []) if units.level[c] == "district"]
+                if kind == "district" and (region_is_city or (
+                        cfg["role"] == "settlements" and city is not None
+                        and (region, normalise_name(name), parsed["total"][0]) not in district_totals)):
+                    kind = "city_district"
+                if kind in ("city_administration", "district") or (kind == "city_district" and region_is_city):
+                    parent, candidates = region, district_level
+                elif kind == "city_district":  # a district of a city of regional significance: under its CA
+                    parent, candidates = context, units.descendants(context) if context else []
+                else:
+                    parent, candidates = context, units.descendants(context) if context else []
+                found = units.match(name, candidates, kato_kinds[kind])
+            key = (parent, normalise_name(name), "republican_city" if kind == "region" and region_is_city else kind)
+            if key in seen:
+                problem(sheet_name, r, prof["stub_column"], name, f"one row per name under {parent} "
+                        f"(also row {seen[key]}); the table lists this {kind} twice")
+                continue
+            seen[key] = r
+            kato = found[0] if len(found) == 1 else None
+            if kato is None:
+                status = "ambiguous" if found else "unmatched"
+                unmatched.append({"sheet": sheet_name, "row": r, "name_raw": name, "kind": kind, "parent_kato": parent,
+                                  "status": status, "candidates": ";".join(found)})
+                if kind in required:
+                    problem(sheet_name, r, prof["stub_column"], name, f"exactly one KATO {kind} under {parent} "
+                            f"with this name ({status}{': ' + ', '.join(found) if found else ''})")
+            if kind == "region":
+                region = kato
+            elif kind in ("city_administration", "district"):
+                context, city = kato, None
+                if cfg["role"] == "districts" and kato:
+                    district_totals.add((region, normalise_name(name), parsed["total"][0]))
+            elif kind == "city":
+                city = kato
+            for m, (v, flag) in parsed.items():
+                values.append({"sheet": sheet_name, "row": r, "name_raw": name, "kind": kind, "kato": kato,
+                               "parent_kato": parent, "measure": m, "value": v, "flag": flag})
+            for total, a, b in prof.get("identities", []):
+                x, y, z = (parsed[k][0] for k in (total, a, b))
+                if None not in (x, y, z) and abs(x - (y + z)) > 1e-9:
+                    problem(sheet_name, r, total, x, f"{total} = {a} + {b} = {y + z:,.0f}")
+    frame = pd.DataFrame(values)
+    if not problems:
+        problems += _sum_checks(frame, prof, file)
+    if problems:
+        raise ProfileError(file, problems)
+    return ProfileResult(prof.name, file, when, frame, _observations(frame, prof, when, file),
+                         pd.DataFrame(unmatched, columns=["sheet", "row", "name_raw", "kind", "parent_kato", "status",
+                                                          "candidates"]),
+                         [prof["store"].get("note", "")])
+
+
+def _sum_checks(frame: pd.DataFrame, prof: Profile, file: str) -> list[CellProblem]:
+    out = []
+    for sheet_name, cfg in prof["sheets"].items():
+        if not cfg.get("additive"):
+            continue
+        part = frame[(frame["sheet"] == sheet_name) & frame["value"].notna()]
+        for (kind_parent, kinds) in (("country", ["region"]),
+                                     ("region", ["city_administration", "district", "city_district"])):
+            for _, whole in part[part["kind"] == kind_parent].iterrows():
+                kids = part[part["kind"].isin(kinds) & (part["parent_kato"] == whole["kato"])
+                            & (part["measure"] == whole["measure"])]
+                if len(kids) and abs(kids["value"].sum() - whole["value"]) > 1e-6:
+                    out.append(CellProblem(file, int(whole["row"]), whole["measure"], whole["value"],
+                                           f"the sum of its {len(kids)} {'/'.join(kinds)} rows "
+                                           f"({kids['value'].sum():,.0f})", sheet=sheet_name))
+    return out
+
+
+def _observations(frame: pd.DataFrame, prof: Profile, when: date, file: str) -> pd.DataFrame:
+    store = prof["store"]
+    keep = frame[frame["kind"].isin(store["kinds"]) & frame["kato"].notna() & frame["measure"].isin(store["indicator"])
+                 & frame["flag"].isin(["ok", "absent"])]
+    keep = keep.drop_duplicates(["kato", "measure"], keep="first")  # a district appears in sheets 02 and 03
+    return pd.DataFrame({"unit": keep["kato"].astype(str), "indicator": keep["measure"].map(store["indicator"]),
+                         "year": when.year, "value": keep["value"].astype(float), "row": keep["row"].astype(int),
+                         "note": [f"{Path(file).name} sheet {s} row {r}; {n}" for s, r, n in
+                                  zip(keep["sheet"], keep["row"], keep["name_raw"], strict=True)]}
+                        ).reset_index(drop=True)
+
+
+def profile_for(path: str | Path, name: str | None, *, plain: bool = True) -> Profile | None:
+    """The profile named ``name``, else the one recognising ``path`` (only when ``plain``: no reader options)."""
+    if name:
+        return load_profile(name)
+    return recognise(path) if plain else None
+
+
+def import_with_profile(store, path: str | Path, profile: Profile, *, units: pd.DataFrame | None = None,
+                        source_id: str | None = None, revise: bool = False, console=None):
+    """Read ``path`` with ``profile`` and store its rows with :func:`territoria.store.import_observations`.
+
+    Says which profile it used and which names stayed unmatched (kinds the profile does not require).
+    Returns the :class:`~territoria.store.importing.ImportReport`.
+    """
+    import hashlib
+
+    from territoria.store import import_observations
+
+    units = store.units() if units is None else units
+    result = read_with_profile(path, units, profile)
+    if console is not None:
+        console.print(f"profile [bold]{profile.name}[/] ({profile.get('title', '')}); reference date "
+                      f"{result.reference_date.isoformat()}; {len(result.observations)} value(s) matched to KATO")
+        for _, row in result.unmatched.iterrows():
+            console.print(f"[yellow]not matched ({row['status']}): sheet {row['sheet']} row {row['row']} "
+                          f"{row['name_raw']!r} ({row['kind']} under {row['parent_kato']}); not stored[/]")
+    sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return import_observations(store, result.observations, file=str(path), file_sha256=sha, source_id=source_id,
+                               revise=revise, options={"profile": profile.name,
+                                                       "reference_date": result.reference_date.isoformat()})
