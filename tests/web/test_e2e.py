@@ -1,0 +1,86 @@
+"""End-to-end in a real headless Chromium (Debian's), driven by Playwright against a running server:
+open the overview, click a settlement on the ranking, see its profile, switch the language, take
+screenshots into ``test-artefacts/``. Real bundled data."""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("TERRITORIA_CHROMIUM", "/usr/bin/chromium")
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def server(web_db):
+    import uvicorn
+
+    from territoria.web import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(web_db), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "the server did not start"
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page():
+    from playwright.sync_api import sync_playwright
+
+    from territoria.report.render import CHROMIUM_FLAGS
+
+    profile = tempfile.mkdtemp(prefix="territoria-e2e-")
+    with sync_playwright() as pw:  # a fresh profile directory: no state from earlier runs
+        context = pw.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, viewport={"width": 1280, "height": 900},
+            args=[f for f in CHROMIUM_FLAGS if f != "--headless"])
+        yield context.pages[0] if context.pages else context.new_page()
+        context.close()
+
+
+def test_overview_click_settlement_profile_language(server, page):
+    ARTEFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server}/?lang=en")
+    page.wait_for_selector("#table-watch a.unit-link", timeout=30_000)
+    assert page.locator("#doc-title").inner_text() == "Ranking of the regions"
+    assert page.locator("#section-map .main-svg").count() > 0  # the Plotly map is drawn
+    page.screenshot(path=str(ARTEFACTS / "overview_en.png"), full_page=True)
+
+    # The first row of the watch list is a settlement of the region ranked last; open it.
+    first = page.locator("#table-watch tbody tr").first
+    code = first.get_attribute("data-unit")
+    name = first.locator("a.unit-link").nth(1).inner_text()
+    first.locator("a.unit-link").nth(1).click()
+    page.wait_for_url(f"**/unit/{code}?lang=en")
+    page.wait_for_selector("#section-mechanisms table", timeout=30_000)
+    assert page.locator("#doc-title").inner_text() == name
+    assert "17" in page.locator("#section-rank").inner_text()  # rank 17 of 17 (its region)
+    assert page.locator("#section-radar .main-svg").count() > 0
+    page.screenshot(path=str(ARTEFACTS / "profile_en.png"), full_page=True)
+
+    page.select_option("#lang-select", "ru")
+    page.wait_for_url(f"**/unit/{code}?lang=ru")
+    page.wait_for_selector("#section-mechanisms table", timeout=30_000)
+    assert page.locator("#section-mechanisms h2").inner_text() == "Рекомендуемые механизмы по горизонтам"
+    assert page.locator("#section-status h2").inner_text() == "Статус"
+    page.screenshot(path=str(ARTEFACTS / "profile_ru.png"), full_page=True)
+    assert not errors, errors
