@@ -142,3 +142,23 @@ def test_cli_import_says_the_profile_and_keeps_data_on_error(tmp_path, bundled_s
     assert out.exit_code != 0 and "row 13" in str(out.exception)
     with Store(db, read_only=True) as store:
         assert store.counts() == before
+
+
+def test_district_view_of_the_seed_regions(bundled_store_path):
+    """territoria.indicators.districts.district_view on the bundled real district data."""
+    from territoria.indicators.districts import SEED_REGIONS, district_view
+
+    with Store(bundled_store_path, read_only=True) as store:
+        panel = store.panel()
+    view = district_view(panel)
+    assert list(dict.fromkeys(view["region"])) == list(SEED_REGIONS.values())
+    assert "population_1jan_2024" not in view.columns and "net_migration_2024" in view.columns
+    semey = view.set_index("code").loc["101000000"]
+    assert semey["region"] == "Abai" and semey["population_1jan_2023"] == 328762  # sheet 02 row 10
+    row = view.set_index("code").loc["595200000"]  # Mamlyut district, named depressed by seed 000
+    assert row["seed_status"] == "depressed and vulnerable"
+    rate = round(1000 * row["net_migration_2023"] / row["population_1jan_2023"], 2)
+    assert row["net_migration_per_1000_2023"] == rate
+    units = panel.units
+    expected = units[units["parent"].isin(list(SEED_REGIONS)) & (units["level"] == "district")]
+    assert len(view) == len(expected) and not view["code"].duplicated().any()
