@@ -106,3 +106,21 @@ def test_pdf_renders_to_pages_with_ink(store, result, tmp_path):
         assert (pixels[..., :3].mean(axis=2) < 0.9).mean() > 0.01  # some ink on each page
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Рейтинг регионов" in text and "Казахстанская" in text
+
+
+def test_cli_report_profile_and_ranking(bundled_store_path, tmp_path):
+    from typer.testing import CliRunner
+
+    from territoria.interfaces.cli import app
+
+    runner = CliRunner()
+    html, xlsx = tmp_path / "m.html", tmp_path / "r.xlsx"
+    out = runner.invoke(app, ["--db", str(bundled_store_path), "report", "profile", "Mamlyutka", "--lang", "kk",
+                              "-o", str(html)])
+    assert out.exit_code == 0, out.output
+    assert "Мәртебесі" in html.read_text(encoding="utf-8")
+    out = runner.invoke(app, ["--db", str(bundled_store_path), "report", "ranking", "-o", str(xlsx)])
+    assert out.exit_code == 0, out.output
+    assert openpyxl.load_workbook(xlsx)["ranking"]["A2"].value == "590000000"
+    bad = runner.invoke(app, ["--db", str(bundled_store_path), "report", "profile", "Mamlyutka", "--lang", "de"])
+    assert bad.exit_code != 0

@@ -102,3 +102,19 @@ def test_assess_bundled_spec(client):
 def test_monitoring(client):
     res = client.get("/api/monitoring").json()
     assert "measure_id" in res["measures"]["columns"] and "kind" in res["warnings"]["columns"]
+
+
+@pytest.mark.parametrize("scope", ["590000000", "depressed_turkeeva_omarov_abilkaiyr_2022"])
+def test_ranking_for_a_region_or_a_list(client, scope):
+    doc = client.get("/api/ranking", params={"scope": scope, "lang": "en"}).json()
+    watch = doc["sections"][3]["table"]
+    units = [r[0] for r in watch["rows"]]
+    assert "595220100" in units or "593620100" in units
+    assert all(r[watch["columns"].index("region_rank")] == 17 for r in watch["rows"]) or scope != "590000000"
+    assert client.get("/api/ranking", params={"scope": "no_such_list"}).status_code == 404
+
+
+def test_region_profile(client):
+    doc = client.get("/api/units/590000000/profile", params={"lang": "en"}).json()
+    ids = [s["id"] for s in doc["sections"]]
+    assert ids[:3] == ["status", "rank", "radar"] and "weaknesses" in ids

@@ -188,7 +188,8 @@ def ranking_document(store: Any, *, lang: str = "en", scope: str | None = None, 
     sections = [
         Section("ranking", t("regions_ranking", lang), [], table=ranking[cols], link="unit"),
         Section("map", t("map", lang), [t("map_note", lang)],
-                figure=point_map(ranking if not scope else watch.rename(columns={"region_level": "level"}),
+                figure=point_map(ranking if not scope else
+                                 watch.drop(columns="level").rename(columns={"region_level": "level"}),
                                  color="level", title="")),
         Section("levels", t("levels", lang), [], figure=charts.levels_bar(
             ranking["level"] if not scope else watch["region_level"], order=order)),
