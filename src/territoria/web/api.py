@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -20,14 +20,17 @@ from territoria.report.i18n import words
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api", tags=["api"])
+_ERROR = {"content": {"application/json": {"schema": {"type": "object", "properties": {"detail": {}}}}}}
+router = APIRouter(prefix="/api", tags=["api"], responses={
+    404: {"description": "Unknown unit, region or unit list", **_ERROR},
+    422: {"description": "Invalid request, data or spec (the message says what and where)", **_ERROR}})
 Lang = Annotated[Literal["ru", "kk", "en"], Query(description="Language of names and texts.")]
 UNIT_PATTERN = r"^[0-9A-Za-z_]{1,20}$"
 UnitCode = Annotated[str, PathParam(pattern=UNIT_PATTERN, description="Unit code (KATO)")]
 _SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     html = "html"
     pdf = "pdf"
     xlsx = "xlsx"
@@ -179,7 +182,7 @@ def monitoring(request: Request) -> dict[str, Any]:
     return {name: frame_to_json(table) for name, table in tables.items()}
 
 
-@router.post("/import")
+@router.post("/import", responses={413: {"description": "Upload larger than the limit", **_ERROR}})
 async def import_file(request: Request, file: Annotated[UploadFile, File(description="CSV or XLSX table")],
                       ) -> dict[str, Any]:
     """Import a table of observations (the checks and messages of ``territoria import``); all or nothing.
