@@ -19,7 +19,9 @@ reference date in the title and the footer to cut. Reading:
 4. checks: row identities (total = male + female = urban + rural ...) and, in additive sheets, districts sum to
    their region and regions to the country (exactly: the office publishes integers).
 
-Any failure raises :class:`ProfileError` naming the file, sheet, row and value; nothing is stored.
+Any failure raises :class:`ProfileError` naming the file, sheet, row and value; nothing is stored. The
+workbook mechanics (merged headers, suffixes, symbols, matching within a parent) live in
+:mod:`territoria.connectors.bns_workbook`.
 """
 
 from __future__ import annotations
@@ -32,19 +34,25 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from territoria.errors import CellProblem, InputFileError, SpecError
+from territoria.connectors.bns_workbook import (
+    ProfileError,
+    Sheet,
+    UnitTree,
+    cell_value,
+    col,
+    header,
+    letter,
+    reference_date,
+    row_kind,
+    text,
+)
+from territoria.errors import CellProblem, SpecError
 from territoria.ingest.matching import normalise_name
 
 __all__ = ["Profile", "ProfileError", "ProfileResult", "load_profile", "profiles", "read_with_profile",
            "recognise"]
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
-_MONTHS = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
-           "ноября", "декабря"]
-
-
-class ProfileError(InputFileError):
-    """A workbook does not fit its profile (or fails a check); every problem located; nothing stored."""
 
 
 @dataclass(frozen=True)
@@ -79,15 +87,6 @@ def profiles() -> list[str]:
     return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
 
 
-def _text(value: object) -> str:
-    return "" if value is None else re.sub(r"\s+", " ", str(value)).strip()
-
-
-def _label(value: object, line: int) -> str:
-    lines = [ln.strip() for ln in str(value or "").split("\n") if ln.strip()]
-    return re.sub(r"[:\s]+$", "", lines[line].casefold()) if lines else ""
-
-
 def recognise(path: str | Path) -> Profile | None:
     """The first packaged profile whose sheets, title and header words are all found in the workbook."""
     import openpyxl
@@ -102,7 +101,7 @@ def recognise(path: str | Path) -> Profile | None:
             if not all(s in book.sheetnames for s in rec["sheets"]):
                 continue
             sheet = book[rec["sheets"][0]]
-            head = " ".join(_text(c) for row in sheet.iter_rows(max_row=12, values_only=True) for c in row if c)
+            head = " ".join(text(c) for row in sheet.iter_rows(max_row=12, values_only=True) for c in row if c)
             if all(w in head for w in rec.get("title_contains", []) + rec.get("header_contains", [])):
                 return prof
     finally:
@@ -121,110 +120,6 @@ class ProfileResult:
     observations: pd.DataFrame  # unit, indicator, year, value, row, note (for import_observations)
     unmatched: pd.DataFrame     # sheet, row, name_raw, kind, parent_kato, status, candidates
     notes: list[str] = field(default_factory=list)
-
-
-class _Sheet:
-    """One worksheet with merged ranges filled in and bold flags of the stub column."""
-
-    def __init__(self, ws, stub_col: int) -> None:
-        self.name = ws.title
-        self.rows = [[c.value for c in row] for row in ws.iter_rows()]
-        self.bold = [bool(row[stub_col - 1].font and row[stub_col - 1].font.b) if len(row) >= stub_col else False
-                     for row in ws.iter_rows()]
-        self.merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
-        for r0, c0, r1, c1 in self.merged:
-            top = self.rows[r0 - 1][c0 - 1]
-            for r in range(r0, r1 + 1):
-                for c in range(c0, c1 + 1):
-                    self.rows[r - 1][c - 1] = top
-
-    def cell(self, r: int, c: int) -> object:
-        row = self.rows[r - 1] if r - 1 < len(self.rows) else []
-        return row[c - 1] if c - 1 < len(row) else None
-
-    def range_start(self, r: int, c: int) -> int:
-        for r0, c0, r1, c1 in self.merged:
-            if r0 <= r <= r1 and c0 <= c <= c1:
-                return c0
-        return c
-
-
-def _header(sheet: _Sheet, prof: Profile, file: str) -> tuple[int, dict[int, str]]:
-    """First data row and measure of each value column."""
-    spec, stub = prof["header"], _col(prof["stub_column"])
-    first = next((r for r in range(2, spec["scan_rows"] + 1)
-                  if isinstance(sheet.cell(r, stub + 1), int | float) and _text(sheet.cell(r, stub))), None)
-    if first is None:
-        raise ProfileError(file, [CellProblem(file, None, None, None, f"a data row within the first "
-                                              f"{spec['scan_rows']} rows (a number in column B)", sheet=sheet.name)])
-    unit_words = {w.casefold() for w in spec.get("units_line", [])}
-    header_rows = [r for r in range(2, first)
-                   if {_text(sheet.cell(r, c)).casefold() for c in range(stub, 30)} - {""} - unit_words]
-    of_which = {w.casefold() for w in spec["of_which"]}
-    wanted = {tuple(v): k for k, v in prof["measures"].items()}
-    measures: dict[int, str] = {}
-    problems = []
-    width = max(len(sheet.rows[first - 1]), stub + 1)
-    for c in range(stub + 1, width + 1):
-        path: list[str] = []
-        for r in header_rows:
-            lab = _label(sheet.cell(r, c), spec["language_line"])
-            if lab in of_which:
-                left = sheet.range_start(r, c) - 1
-                lab = next((x for rr in (r, *reversed([h for h in header_rows if h < r]))
-                            if (x := _label(sheet.cell(rr, left), spec["language_line"])) and x not in of_which), lab)
-            if lab and (not path or path[-1] != lab):
-                path.append(lab)
-        # "of which" chains: keep the first label and the distinct specific ones
-        path = [p for i, p in enumerate(path) if p not in path[:i]]
-        if not path:
-            continue
-        measure = wanted.get(tuple(path))
-        if measure is None:
-            problems.append(CellProblem(file, header_rows[-1] if header_rows else first, _letter(c), " > ".join(path),
-                                        f"a header of profile {prof.name} ({', '.join(wanted.values())})",
-                                        sheet=sheet.name))
-        else:
-            measures[c] = measure
-    missing = set(wanted.values()) - set(measures.values())
-    if missing:
-        problems.append(CellProblem(file, first - 1, None, sorted(measures.values()),
-                                    f"columns for every measure of profile {prof.name} (missing {sorted(missing)})",
-                                    sheet=sheet.name))
-    if problems:
-        raise ProfileError(file, problems)
-    return first, measures
-
-
-def _col(letter: str) -> int:
-    from openpyxl.utils import column_index_from_string
-
-    return column_index_from_string(letter)
-
-
-def _letter(c: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(c)
-
-
-def _kind(name: str, suffixes: dict[str, list[str]]) -> str | None:
-    low = name.casefold()
-    best = None
-    for kind, ends in suffixes.items():
-        for end in ends:
-            e = end.casefold()
-            if (low.endswith(" " + e) or low == e or (e.endswith(".") and low.endswith(e) and " " in low)) and \
-                    (best is None or len(e) > best[1]):
-                best = (kind, len(e))
-    return best[0] if best else None
-
-
-def reference_date(title: str, prof: Profile) -> date | None:
-    match = re.search(prof["reference_date"]["pattern"], title)
-    if not match:
-        return None
-    return date(int(match.group(3)), _MONTHS.index(match.group(2)) + 1, int(match.group(1)))
 
 
 def read_with_profile(path: str | Path, units: pd.DataFrame, profile: Profile | str | None = None) -> ProfileResult:
@@ -260,11 +155,11 @@ def read_with_profile(path: str | Path, units: pd.DataFrame, profile: Profile | 
             raise ProfileError(file, [CellProblem(file, None, None, s, f"a sheet named {s!r} (profile {prof.name}; "
                                                   f"sheets here: {', '.join(book.sheetnames)})", sheet=s)
                                       for s in missing])
-        sheets = {s: _Sheet(book[s], _col(prof["stub_column"])) for s in prof["sheets"]}
+        sheets = {s: Sheet(book[s], col(prof["stub_column"])) for s in prof["sheets"]}
     finally:
         book.close()
     first_name = next(iter(sheets))
-    title = _text(sheets[first_name].cell(1, 1))
+    title = text(sheets[first_name].cell(1, 1))
     when = reference_date(title, prof)
     if when is None:
         raise ProfileError(file, [CellProblem(file, 1, prof["title_cell"], title[:120],
@@ -274,66 +169,9 @@ def read_with_profile(path: str | Path, units: pd.DataFrame, profile: Profile | 
     return _read_body(prof, sheets, table, file, when)
 
 
-def _value(raw: object, symbols: dict[str, str]) -> tuple[float | None, str] | None:
-    """``(value, flag)`` of a cell, None when it is not a number or a known symbol."""
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
-        return float(raw), "ok"
-    text = _text(raw)
-    if not text:
-        return None, "missing"
-    text = re.sub(r"(\*+|\d\))$", "", text).strip()  # footnote marks
-    if text in symbols:
-        flag = symbols[text]
-        return (0.0 if flag in ("absent", "negligible") else None), flag
-    try:
-        return float(text.replace(" ", "").replace("\u00a0", "").replace(",", ".")), "ok"
-    except ValueError:
-        return None
-
-
-class _Units:
-    """Children and name keys of the Store's units, for exact matching under one parent."""
-
-    def __init__(self, table: pd.DataFrame) -> None:
-        self.level = dict(zip(table["code"].astype(str), table["level"], strict=True))
-        self.kind = dict(zip(table["code"].astype(str), table["kind"], strict=True))
-        self.children: dict[str, list[str]] = {}
-        for code, parent in zip(table["code"].astype(str), table["parent"], strict=True):
-            if isinstance(parent, str) and parent:
-                self.children.setdefault(parent, []).append(code)
-        self.keys: dict[str, set[str]] = {}
-        for col in ("name_ru", "name_kk", "name_en"):
-            for code, name in zip(table["code"].astype(str), table[col], strict=True):
-                if isinstance(name, str) and name.strip():
-                    self.keys.setdefault(code, set()).add(normalise_name(name))
-
-    def descendants(self, code: str) -> list[str]:
-        out, todo = [], list(self.children.get(code, []))
-        while todo:
-            c = todo.pop()
-            out.append(c)
-            todo.extend(self.children.get(c, []))
-        return out
-
-    def match(self, name: str, candidates: list[str], kinds: list[str]) -> list[str]:
-        """Candidates named ``name`` of the first of ``kinds`` that has any; of a parent-child pair sharing the name
-        (a town administration and its town, "г.а.Алтай" / "г.Алтай"), the child."""
-        key = normalise_name(name)
-        found = [c for c in candidates if key in self.keys.get(c, ()) and self.kind.get(c) in kinds]
-        if found:
-            first = min(kinds.index(self.kind[c]) for c in found)
-            found = [c for c in found if kinds.index(self.kind[c]) == first]
-        if len(found) > 1:
-            inner = [c for c in found if not any(c in self.children.get(o, ()) for o in found)]
-            leaves = [c for c in found if not any(o in self.children.get(c, ()) for o in found)]
-            if len(inner) == 1 and len(leaves) == 1:
-                found = leaves
-        return sorted(found)
-
-
-def _read_body(prof: Profile, sheets: dict[str, _Sheet], table: pd.DataFrame, file: str,
+def _read_body(prof: Profile, sheets: dict[str, Sheet], table: pd.DataFrame, file: str,
                when: date) -> ProfileResult:
-    units, stub = _Units(table), _col(prof["stub_column"])
+    units, stub = UnitTree(table), col(prof["stub_column"])
     suffixes, symbols = prof["levels"]["suffixes"], prof["symbols"]
     footer = [re.compile(p, re.IGNORECASE) for p in prof["footer"]]
     required = set(prof["store"]["required_kinds"])
@@ -348,23 +186,23 @@ def _read_body(prof: Profile, sheets: dict[str, _Sheet], table: pd.DataFrame, fi
 
     for sheet_name, cfg in prof["sheets"].items():
         sh = sheets[sheet_name]
-        first, measures = _header(sh, prof, file)
+        first, measures = header(sh, prof, file)
         country = region = context = city = None
         region_is_city, seen = False, {}
         for r in range(first, len(sh.rows) + 1):
-            name = _text(sh.cell(r, stub))
+            name = text(sh.cell(r, stub))
             name = aliases.get(name, name)  # curated misprints of an edition
             raw = {m: sh.cell(r, c) for c, m in measures.items()}
-            if not name and all(_text(v) == "" for v in raw.values()):
+            if not name and all(text(v) == "" for v in raw.values()):
                 context = city = None
                 continue
             if any(p.search(name) for p in footer):
                 break
             parsed = {}
             for c, m in measures.items():
-                got = _value(sh.cell(r, c), symbols)
+                got = cell_value(sh.cell(r, c), symbols)
                 if got is None:
-                    problem(sheet_name, r, _letter(c), sh.cell(r, c), "a number or an office symbol (-, х, …)")
+                    problem(sheet_name, r, letter(c), sh.cell(r, c), "a number or an office symbol (-, х, …)")
                 else:
                     parsed[m] = got
             if not name or all(f == "missing" for _v, f in parsed.values()):
@@ -373,7 +211,7 @@ def _read_body(prof: Profile, sheets: dict[str, _Sheet], table: pd.DataFrame, fi
             if sh.bold[r - 1]:
                 kind = "country" if country is None else "region"
             else:
-                kind = _kind(name, suffixes)
+                kind = row_kind(name, suffixes)
                 if kind is None:
                     problem(sheet_name, r, prof["stub_column"], name, "a name ending in a known suffix "
                             f"({', '.join(s for v in suffixes.values() for s in v)})")
