@@ -157,3 +157,13 @@ def test_sum_gate_within_rounding():
 
 def test_constructed_bodies_are_json():
     assert decode(body(wage_cube()), "Q")[0]["terms"][0] == 741880
+
+
+def test_docstring_examples():
+    import doctest
+
+    from territoria.connectors.taldau import gates, parse, registry
+
+    for module in (parse, registry, gates):
+        result = doctest.testmod(module, verbose=False, report=False)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
