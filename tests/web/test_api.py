@@ -74,7 +74,7 @@ def test_upload_same_errors_as_cli_and_limits(client, web_db, tmp_path):
 
 def test_upload_imports_and_invalidates_cache(client):
     before = client.get("/api/health").json()["counts"]["observations"]
-    good = "unit,indicator,year,value\nMamlyutka,unemployment_rate,2021,5.1\n".encode()  # synthetic value
+    good = b"unit,indicator,year,value\nMamlyutka,unemployment_rate,2021,5.1\n"  # synthetic value
     res = client.post("/api/import", files={"file": ("m.csv", good, "text/csv")})
     assert res.status_code == 200, res.text
     assert res.json()["rows_new"] == 1
