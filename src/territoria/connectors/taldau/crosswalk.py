@@ -1,12 +1,12 @@
 """Taldau territory terms → KATO codes, with validity dates; built by exact name matching within the parent.
 
-Taldau's term ids are its own numbers, not KATO codes (ACCESS.md §1.3). The packaged ``crosswalk.csv``
+Taldau's term ids are its own numbers, not KATO codes (ACCESS.md §1.3). The packaged ``crosswalk.yaml``
 holds the Republic and the region terms recorded in public code (with 2018 and 2022 validity dates).
 District terms are added by :func:`match_children`: the children of a region term (from a tree walk)
 are matched to the KATO children of the region by *exact* normalised name (Russian, Kazakh or English
 spelling of the Store's units; :func:`territoria.ingest.matching.normalise_name`). A name that matches
 no unit or more than one is reported and left out; nothing is accepted by similarity. Accepted rows are
-written to a user crosswalk file next to the cache, which a maintainer reviews and may copy into the
+written to a user crosswalk CSV next to the cache, which a maintainer reviews and may copy into the
 packaged file.
 """
 
@@ -39,8 +39,11 @@ def _read(source) -> pd.DataFrame:
 
 def load_crosswalk(user_file: str | Path | None = None) -> pd.DataFrame:
     """The packaged crosswalk, plus the rows of ``user_file`` if it exists (user rows win for a term)."""
-    with resources.files("territoria.connectors.taldau").joinpath("crosswalk.csv").open("rb") as handle:
-        frame = _read(handle)
+    import yaml
+
+    text = resources.files("territoria.connectors.taldau").joinpath("crosswalk.yaml").read_text("utf-8")
+    frame = pd.DataFrame(yaml.safe_load(text)["terms"], dtype=object)
+    frame = frame[COLUMNS].astype(str).assign(term_id=lambda f: f["term_id"].astype(int))
     if user_file is not None and Path(user_file).exists():
         user = _read(user_file)
         frame = pd.concat([frame[~frame["term_id"].isin(user["term_id"])], user], ignore_index=True)
