@@ -13,10 +13,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "live: talks to the real Taldau (opt-in: TERRITORIA_LIVE=1; skipped offline)")
-
-
 class FakeTaldau:
     """A loopback HTTP server answering from a script: path -> list of (status, content_type, body).
 

@@ -19,6 +19,8 @@ def test_run_writes_the_ranking_the_audit_and_the_seed_lists(tmp_path):
     seeds = pd.read_csv(out / "seed_depressed_units.csv", dtype={"unit": str, "region": str})
     assert seeds["region_rank"].notna().all()          # Abai's districts read on 2021's East Kazakhstan
     assert seeds.set_index("unit").loc["103200000", "region"] == "630000000"
+    districts = pd.read_csv(out / "districts_seed_regions.csv", dtype={"code": str})
+    assert list(districts.columns[:2]) == ["code", "name"] and "595200000" in set(districts["code"])  # Mamlyut
     status = pd.read_csv(out / "status_seed_towns.csv", dtype={"unit": str}).set_index("unit")
     assert set(status.index) == {"593620100", "595220100"}
     last = ranking.loc[ranking["rank"].idxmax(), "unit"]

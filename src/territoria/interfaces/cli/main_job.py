@@ -69,9 +69,21 @@ def run_command(
         result = _assess(panel, output_dir, year)
         if not seed_list.empty:
             _show_seed_list(seed_list, result, store.crosswalk(), output_dir)
+        _show_districts(store, output_dir)
         _show_seed_town_status(store, output_dir)
         _show_package_for_last(store, result, output_dir)
     console.print(f"[green]Results in[/] {output_dir}/")
+
+
+def _show_districts(store, output_dir: Path) -> None:
+    """District view of the six regions the seeds studied: population and net migration per 1,000."""
+    from territoria.indicators.districts import district_view
+
+    view = district_view(store.panel(level="district"))
+    view = view[["code", "name", *[c for c in view.columns if c not in ("code", "name")]]]
+    print_table(view, title="Districts of the six regions the seeds studied (population on 1 January, net "
+                "migration)", console=console, max_rows=25)
+    write_table(view, output_dir / "districts_seed_regions.csv")
 
 
 def _show_seed_town_status(store, output_dir: Path) -> None:
