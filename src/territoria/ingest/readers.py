@@ -236,8 +236,13 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
     if xlsx:
         grids, problems = read_xlsx_grids(path, sheets, file)
     else:
-        grid, encoding, delimiter = read_csv_grid(data)
-        grids = [grid]
+        try:
+            grid, encoding, delimiter = read_csv_grid(data)
+            grids = [grid]
+        except UnicodeDecodeError as exc:
+            grids = []
+            problems.append(CellProblem(file, None, None, f"byte 0x{data[exc.start]:02x} at offset {exc.start}",
+                                        "text in UTF-8 or Windows-1251 (cp1251)"))
     indicators = indicator_matcher(catalogue)
 
     records: list[dict[str, object]] = []

@@ -27,6 +27,8 @@ __all__ = ["HEADER_SCAN", "Grid", "Layout", "Plan", "blank", "cell", "cell_text"
 
 Layout = Literal["auto", "long", "wide_indicators", "wide_units"]
 HEADER_SCAN = 30
+#: Largest total unpacked size of an XLSX workbook (bytes); more is refused as a possible zip bomb.
+XLSX_MAX_UNPACKED = 256 * 2**20
 
 
 def _words(*items: str) -> frozenset[str]:
@@ -66,12 +68,15 @@ class Grid:
 
 # -- loading --------------------------------------------------------------------------------------------
 def _decode(data: bytes) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data.decode("utf-8-sig"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("cp1251"), "cp1251"
+    """Decode as UTF-8 (with or without BOM), else cp1251; ``UnicodeDecodeError`` when neither fits."""
+    encodings = ("utf-8-sig", "cp1251") if data.startswith(b"\xef\xbb\xbf") else ("utf-8", "cp1251")
+    for i, encoding in enumerate(encodings):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            if i == len(encodings) - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -101,6 +106,33 @@ def read_csv_grid(data: bytes) -> tuple[Grid, str, str]:
 
 
 def read_xlsx_grids(path: Path, sheets: list[str] | None, file: str) -> tuple[list[Grid], list[CellProblem]]:
+    """Every (or each named) sheet of a workbook as a :class:`Grid`, and the problems of the file.
+
+    A damaged workbook (not a zip, a corrupt member, broken XML: whatever openpyxl cannot parse) and a zip
+    bomb (more than :data:`XLSX_MAX_UNPACKED` bytes unpacked) are problems of the file, never a crash.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        return [], [_damaged(file, exc)]
+    if unpacked > XLSX_MAX_UNPACKED:
+        return [], [CellProblem(file, None, None, f"{unpacked:,} bytes unpacked",
+                                f"a workbook that unpacks to at most {XLSX_MAX_UNPACKED:,} bytes")]
+    try:
+        return _read_workbook(path, sheets, file)
+    except Exception as exc:  # openpyxl/zlib/XML raise many types on a damaged file
+        return [], [_damaged(file, exc)]
+
+
+def _damaged(file: str, exc: BaseException) -> CellProblem:
+    return CellProblem(file, None, None, type(exc).__name__,
+                       "an .xlsx workbook (this file is not one, or it is damaged)")
+
+
+def _read_workbook(path: Path, sheets: list[str] | None, file: str) -> tuple[list[Grid], list[CellProblem]]:
     import openpyxl
 
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
