@@ -26,15 +26,19 @@ def _write(tmp_path: Path, data: bytes) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("crash-bom-invalid-utf8", "expected"),  # was UnicodeDecodeError (BOM, then bytes invalid in UTF-8)
-    ("crash-xlsx-corrupt-deflate", "damaged"),                 # was zlib.error from openpyxl
-])
-def test_fuzz_crash_is_now_an_input_error(tmp_path, catalogue, units, name, expected):
-    path = _write(tmp_path, (CORPUS / name).read_bytes())
+def test_fuzz_crash_bom_then_invalid_utf8_is_read_as_cp1251(tmp_path, catalogue, units):
+    """Was UnicodeDecodeError: a BOM, then bytes that are not UTF-8; now decoded as cp1251 (a result)."""
+    path = _write(tmp_path, (CORPUS / "crash-bom-invalid-utf8").read_bytes())
+    result = read_table(path, catalogue=catalogue, units=units)
+    assert result.encoding == "cp1251"
+
+
+def test_fuzz_crash_corrupt_deflate_is_an_input_error(tmp_path, catalogue, units):
+    """Was zlib.error from openpyxl on a workbook with a corrupt member."""
+    path = _write(tmp_path, (CORPUS / "crash-xlsx-corrupt-deflate").read_bytes())
     with pytest.raises(InputFileError) as err:
         read_table(path, catalogue=catalogue, units=units)
-    assert str(path) in str(err.value) and expected in str(err.value)
+    assert str(path) in str(err.value) and "damaged" in str(err.value)
 
 
 def test_undecodable_csv_names_the_byte(tmp_path, catalogue, units):
