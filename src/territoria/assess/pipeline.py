@@ -27,6 +27,7 @@ from territoria.assess.record import StepRecord, digest, library_versions
 from territoria.assess.spec import AssessmentSpec
 from territoria.assess.treat import Treat
 from territoria.assess.weight import Weight
+from territoria.errors import SpecError
 
 __all__ = ["STEPS", "Assessment"]
 
@@ -75,8 +76,19 @@ class Assessment:
                            labels=list(s.grade.labels)),
         }
 
-    def run(self, data: Any, *, units: pd.DataFrame | None = None) -> Any:
-        """Validate the input against the spec, then run every step; returns a :class:`Result`."""
+    def run(self, data: Any, *, units: pd.DataFrame | None = None, engine: str = "local",
+            cluster: Any = None) -> Any:
+        """Validate the input against the spec, then run every step; returns a :class:`Result`.
+
+        ``engine="dask"`` runs the same steps on a Dask cluster (``cluster``: scheduler address or
+        client; None starts a LocalCluster) with identical results; see docs/scaling.md.
+        """
+        if engine == "dask":
+            from territoria.engines.dask_engine import run_dask
+
+            return run_dask(self, data, units=units, cluster=cluster)
+        if engine != "local":
+            raise SpecError("engine", f"expected 'local' or 'dask', got {engine!r}")
         prepared = prepare(self.spec, data, units=units)
         return self.execute(prepared)
 

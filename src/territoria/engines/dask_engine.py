@@ -1,0 +1,280 @@
+"""The assessment pipeline on a Dask cluster, with the single-machine result exactly.
+
+The prepared table is cut into row partitions that never split a unit (its years stay together). A
+step is then run in one of three forms:
+
+* **row-local** (denominate, aggregate, the transform of impute / treat / normalise): a map over the
+  partitions with the fitted step broadcast once to every worker;
+* **column-global fit** (impute mean / median, treat's skewness-kurtosis test and winsorisation bounds,
+  normalise references): for each indicator one task gathers that indicator's column from every
+  partition (8 bytes per row) and fits the single-machine step on it; the fitted per-column steps
+  then transform the partitions. Because each column statistic is computed by the same code on the
+  same values, it is exact, not an approximation by sketches;
+* **column-global transform** (normalise ``rank`` / ``percentile_rank`` / ``distance`` by group,
+  ranks, Jenks or quantile grades): the column task fits *and* transforms the whole column — an exact
+  global sort — and the result is cut back into the partitions.
+
+Weights from principal components (``weight.method: pca``) have no distributed form: the engine
+raises :class:`~territoria.engines.cluster.EngineError` rather than approximate.
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+import time
+from typing import Any
+
+import pandas as pd
+
+from territoria.assess.base import plain
+from territoria.assess.inputs import Prepared, prepare
+from territoria.assess.pipeline import STEPS, Assessment, _flags, _method_name, _plain_params, _root
+from territoria.assess.record import StepRecord, digest, library_versions
+from territoria.engines.cluster import EngineError, connect
+
+__all__ = ["partition_bounds", "run_dask"]
+
+_GLOBAL_NORMALISE = ("rank", "percentile_rank")
+
+
+def partition_bounds(index: pd.Index, n_partitions: int) -> list[tuple[int, int]]:
+    """Row ranges ``[start, stop)`` of about equal size that never split a unit's years."""
+    n = len(index)
+    n_partitions = max(1, min(n_partitions, n))
+    units = index.get_level_values("unit") if isinstance(index, pd.MultiIndex) else index
+    cuts = [0]
+    for k in range(1, n_partitions):
+        pos = round(k * n / n_partitions)
+        while 0 < pos < n and units[pos] == units[pos - 1]:
+            pos += 1
+        if cuts[-1] < pos < n:
+            cuts.append(pos)
+    cuts.append(n)
+    return list(itertools.pairwise(cuts))
+
+
+# -- tasks run on the workers (module level so they pickle by reference) --------------------------
+def _column(*parts: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    return pd.concat([p.to_frame() if isinstance(p, pd.Series) else p for p in parts])
+
+
+def _take(part: pd.DataFrame, column: str) -> pd.Series:
+    return part[column]
+
+
+def _fit_column(step: Any, bounds: list[tuple[int, int]], context: dict[str, Any], global_transform: bool,
+                *parts: pd.Series) -> tuple[Any, list[pd.DataFrame] | None]:
+    col = _column(*parts)
+    fitted = step.replace().fit(col, **context)
+    if not global_transform:
+        return fitted, None
+    out = fitted.transform(col)
+    out = out.to_frame() if isinstance(out, pd.Series) else out
+    return fitted, [out.iloc[a:b] for a, b in bounds]
+
+
+def _apply_columns(part: pd.DataFrame, steps: dict[str, Any]) -> pd.DataFrame:
+    pieces = [steps[c].transform(part[[c]]) for c in part.columns]
+    return pd.concat(pieces, axis=1) if pieces else part.copy()
+
+
+def _row_local(step: Any, part: pd.DataFrame, context: dict[str, Any]) -> tuple[pd.DataFrame, Any]:
+    fitted = step.replace().fit(part, **context)
+    out = fitted.transform(part)
+    return out, (getattr(fitted, "raw_", None), int(getattr(fitted, "zero_denominators_", 0)))
+
+
+def _assemble(*pieces: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat(pieces, axis=1)
+
+
+def _merge(fitted: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fitted:
+        for key, value in f.items():
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = _merge([out[key], value])
+            elif key not in out:
+                out[key] = value
+    return out
+
+
+class _Runner:
+    def __init__(self, client: Any, spec: Any, prepared: Prepared, n_partitions: int) -> None:
+        self.client, self.spec, self.prepared = client, spec, prepared
+        self.bounds = partition_bounds(prepared.table.index, n_partitions)
+        self.aux_parts = [client.scatter(prepared.aux.iloc[a:b]) for a, b in self.bounds]
+
+    def scatter(self, table: pd.DataFrame) -> list[Any]:
+        return [self.client.scatter(table.iloc[a:b]) for a, b in self.bounds]
+
+    def gather(self, parts: list[Any]) -> pd.DataFrame:
+        return pd.concat(self.client.gather(parts))
+
+    def columns(self, parts: list[Any], step: Any, names: list[str], context: dict[str, Any],
+                global_transform: bool) -> tuple[dict[str, Any], list[Any] | None]:
+        """Fit ``step`` on each whole column; optionally transform it there and cut it back."""
+        c = self.client
+        tasks = {}
+        for name in names:
+            cols = [c.submit(_take, p, name, pure=False) for p in parts]
+            ctx = dict(context)
+            if "direction" in ctx and ctx["direction"] is not None:
+                ctx["direction"] = ctx["direction"].reindex([name])
+            tasks[name] = c.submit(_fit_column, step, self.bounds, ctx, global_transform, *cols, pure=False)
+        fitted = {name: c.submit(operator.getitem, t, 0, pure=False) for name, t in tasks.items()}
+        steps = dict(zip(fitted, c.gather(list(fitted.values())), strict=True))
+        if not global_transform:
+            return steps, None
+        out = []
+        for i in range(len(self.bounds)):
+            pieces = [c.submit(lambda t, i=i: t[1][i], t, pure=False) for t in tasks.values()]
+            out.append(c.submit(_assemble, *pieces, pure=False))
+        return steps, out
+
+
+def run_dask(assessment: Assessment, data: Any, *, units: pd.DataFrame | None = None, cluster: Any = None,
+             n_workers: int = 2, n_partitions: int | None = None) -> Any:
+    """Run ``assessment`` on a Dask cluster; returns the same :class:`Result` as the local engine.
+
+    Parameters
+    ----------
+    cluster : str, distributed.Client or None
+        Scheduler address, an open client, or None for a LocalCluster of ``n_workers`` processes.
+    n_partitions : int, optional
+        Row partitions; default four per worker.
+    """
+    if assessment.spec.weight.method == "pca":
+        raise EngineError("weight.method: 'pca' has no distributed form in the Dask engine (the "
+                          "principal components need the whole table); run with engine='local' or "
+                          "give the weights")
+    prepared = prepare(assessment.spec, data, units=units)
+    with connect(cluster=cluster, n_workers=n_workers) as client:
+        workers = max(1, len(client.scheduler_info().get("workers", {})) or n_workers)
+        runner = _Runner(client, assessment.spec, prepared, n_partitions or 4 * workers)
+        try:
+            return _execute(assessment, runner)
+        except Exception as exc:
+            from distributed.client import FutureCancelledError
+            from distributed.scheduler import KilledWorker
+
+            if isinstance(exc, (KilledWorker, FutureCancelledError)):
+                raise EngineError(f"the Dask engine lost a worker mid-run ({type(exc).__name__}: {exc}); "
+                                  "no partial result is returned — rerun, or give the workers more "
+                                  "memory (docs/scaling.md)") from exc
+            raise
+
+
+def _execute(assessment: Assessment, r: _Runner) -> Any:
+    from territoria.assess.result import Result
+
+    spec, prepared, c = assessment.spec, r.prepared, r.client
+    steps = assessment.build_steps()
+    tree = spec.tree_frame()
+    options = spec.node_options()
+    paths = {row.code: spec.node_path(row.code) for row in options.values()}
+    tables: dict[str, pd.DataFrame] = {"raw": prepared.table}
+    log: list[StepRecord] = []
+    weights = None
+    parts = r.scatter(prepared.table)
+    names = [str(x) for x in prepared.table.columns]
+    for position, address in enumerate(STEPS):
+        step = steps[address]
+        t0 = time.perf_counter()
+        warnings: list[str] = []
+        groups = prepared.groups(getattr(step, "by", None))
+        context: dict[str, Any] = {"groups": groups, "direction": prepared.direction, "tree": tree,
+                                   "paths": paths, "options": options, "weights": weights}
+        before = tables[{"denominate": "raw", "impute": "denominated", "treat": "imputed",
+                         "normalise": "treated"}.get(address, "normalised")]
+        fitted: dict[str, Any]
+        if address == "denominate":
+            futs = [c.submit(_row_local, step, p, {"aux": a}, pure=False) for p, a in zip(parts, r.aux_parts,
+                                                                                         strict=True)]
+            parts = [c.submit(operator.getitem, f, 0, pure=False) for f in futs]
+            extra = c.gather([c.submit(operator.getitem, f, 1, pure=False) for f in futs])
+            fitted = step.replace().fit(prepared.table.iloc[:0], aux=prepared.aux.iloc[:0]).fitted()
+            out = r.gather(parts)
+            tables["denominated"] = out
+            changed = int(((out != before) & out.notna()).sum().sum())
+            bad = sum(e[1] for e in extra)
+            if bad:
+                warnings.append(f"{bad} cell(s) had a zero or missing denominator")
+        elif address in ("impute", "treat", "normalise"):
+            is_global = address == "normalise" and (step.method in _GLOBAL_NORMALISE
+                                                    or (step.method == "distance" and step.by is not None))
+            col_steps, moved = r.columns(parts, step, names, context, is_global)
+            if moved is None:
+                shared = c.scatter([col_steps], broadcast=True, hash=False)[0]
+                parts = [c.submit(_apply_columns, p, shared, pure=False) for p in parts]
+            else:
+                parts = moved
+            out = r.gather(parts)[names]
+            fitted = _merge([s.fitted() for s in col_steps.values()])
+            for k in ("mask_", "n_imputed_", "n_treated_"):
+                fitted.pop(k, None)
+            stage = {"impute": "imputed", "treat": "treated", "normalise": "normalised"}[address]
+            tables[stage] = out
+            changed = 0
+            if address in ("impute", "treat"):
+                mask = (before.isna() & out.notna()) if address == "impute" else \
+                    ~((out == before.astype(float)) | (out.isna() & before.isna()))
+                tables[f"{stage}_mask"] = mask
+                changed = int(mask.to_numpy().sum())
+                left = int(out.isna().sum().sum()) if address == "impute" else 0
+                if left and spec.impute.method != "none":
+                    warnings.append(f"{left} cell(s) could not be imputed and stay missing")
+                fitted_key = "n_imputed_" if address == "impute" else "n_treated_"
+                fitted[fitted_key] = changed
+        elif address == "weight":
+            step.fit(tables["normalised"].iloc[:0], **context)
+            weights = step.weights_
+            tables["weights"] = pd.DataFrame({"weight": step.weights_,
+                                              "effective": step.effective_.reindex(step.weights_.index)})
+            fitted, out, changed = step.fitted(), tables["weights"], 0
+        elif address == "aggregate":
+            context["weights"] = weights
+            if any(getattr(o, "post", None) is not None for o in options.values()):
+                # a node's post-processing ranks across units: no row-local form, so the aggregation
+                # runs whole on one worker (exact; memory of the whole table on that worker)
+                warnings.append("aggregate: a node's `post` ranks across units; aggregated on one worker")
+                whole = c.submit(_row_local, step, c.submit(_column, *parts, pure=False), context, pure=False)
+                agg = c.submit(operator.getitem, whole, 0, pure=False)
+                futs = [c.submit(lambda w, a=a, b=b: (w[0].iloc[a:b], (w[1][0].iloc[a:b], 0)), whole, pure=False)
+                        for a, b in r.bounds]
+                del agg
+            else:
+                futs = [c.submit(_row_local, step, p, context, pure=False) for p in parts]
+            parts = [c.submit(operator.getitem, f, 0, pure=False) for f in futs]
+            extra = c.gather([c.submit(operator.getitem, f, 1, pure=False) for f in futs])
+            out = r.gather(parts)
+            tables["aggregated"] = out
+            tables["aggregated_raw"] = pd.concat([e[0] for e in extra]).reindex(out.index)
+            fitted = step.replace().fit(out.iloc[:0][names], **context).fitted()
+            changed = 0
+        elif address == "rank":
+            agg = tables["aggregated"]
+            keep = [x for x in agg.columns if x in set(tree["code"]) and x not in set(prepared.table.columns)]
+            col_steps, moved = r.columns(parts, step, keep, {}, True)
+            out = r.gather(moved or [])[keep]
+            tables["ranks"] = out
+            before, fitted, changed = agg[keep], step.replace().fit(agg[keep]).fitted(), 0
+        else:   # grade
+            on = spec.grade.on or _root(tree)
+            col_steps, moved = r.columns(parts, step, [on], {}, True)
+            graded = r.gather(moved or []).iloc[:, 0].rename("level").astype("string")
+            tables["grades"] = graded.to_frame("level")
+            before, fitted, changed = tables["aggregated"][on], col_steps[on].fitted(), 0
+            out = graded
+        out_d = digest(out.astype(str)) if address == "grade" else digest(out)
+        in_d = digest(before)
+        log.append(StepRecord(position=position, address=address, method=_method_name(step),
+                              params=_plain_params(step), fitted=plain(fitted), input_digest=in_d,
+                              output_digest=out_d, seed=None, cells_changed=int(changed),
+                              warnings=tuple(warnings), seconds=time.perf_counter() - t0))
+    if spec.flags is not None:
+        tables["flags"] = _flags(spec, tables, tree)
+    return Result(spec=spec, tables=tables, log=log, weights=weights, prepared=prepared,
+                  data_sha256=prepared.sha256, versions={**library_versions(), "engine": "dask"})
+
