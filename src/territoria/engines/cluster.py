@@ -21,7 +21,7 @@ class EngineError(TerritoriaError):
 
 @contextlib.contextmanager
 def connect(*, cluster: Any = None, n_workers: int = 2, threads_per_worker: int = 1,
-            timeout: float = 10.0, memory_limit: str | None = None) -> Iterator[Any]:
+            timeout: float = 3.0, memory_limit: str | None = None) -> Iterator[Any]:
     """Yield a ``distributed.Client``.
 
     Parameters
