@@ -22,7 +22,7 @@ def _assessment(weight: str) -> tuple[Assessment, pd.DataFrame]:
 
 def test_scheduler_that_does_not_answer_names_the_address():
     a, table = _assessment("equal")
-    with pytest.raises(EngineError, match="127.0.0.1:9"):
+    with pytest.raises(EngineError, match=r"127\.0\.0\.1:9"):
         a.run(table, engine="dask", cluster="tcp://127.0.0.1:9")
 
 
