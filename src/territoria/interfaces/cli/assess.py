@@ -37,6 +37,8 @@ def compute(
     id_column: str = typer.Option(..., "--id-column", help="Column holding the unit id (kept as text)."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Output table (.csv/.xlsx/.json/.parquet)."),
     save: Path | None = typer.Option(None, "--save", help="Folder to save the full Result (parquet + JSON)."),
+    engine: str = typer.Option("local", "--engine", help="local (default) or dask (same results)."),
+    cluster: str | None = typer.Option(None, "--cluster", help="Dask scheduler address; default: a LocalCluster."),
 ) -> None:
     """Compute a composite index from a spec on any wide table (reproduce published indices)."""
     from territoria.assess.pipeline import Assessment
@@ -44,7 +46,7 @@ def compute(
     assessment = Assessment(spec)
     table = read_wide_table(data, id_column)
     try:
-        result = assessment.run(table)
+        result = assessment.run(table, engine=engine, cluster=cluster)
     except SpecError as exc:
         if exc.file is not None:
             raise
@@ -65,7 +67,7 @@ def compute(
 
 def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None = None,
                  spec_path: Path | None = None, output: Path | None = None, uncertainty: bool = True,
-                 audit: Path | None = None) -> Any:
+                 audit: Path | None = None, engine: str = "local", cluster: str | None = None) -> Any:
     """Run a spec (default: the bundled vulnerability spec) on a Panel, print and write the ranking.
 
     With ``uncertainty`` the ranking carries each unit's median rank and 5–95 % rank interval from
@@ -77,7 +79,7 @@ def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None
     spec = AssessmentSpec.from_yaml(spec_path or default_spec_path())
     if year is not None:
         spec = AssessmentSpec.from_mapping({**spec.to_mapping(), "year": year, "years": None})
-    result = Assessment(spec).run(panel)
+    result = Assessment(spec).run(panel, engine=engine, cluster=cluster)
     frame = result.to_frame()
     sensitivity = None
     if uncertainty and not isinstance(frame.index, pd.MultiIndex):
@@ -139,6 +141,8 @@ def assess(
     uncertainty: bool = typer.Option(True, "--uncertainty/--no-uncertainty",
                                      help="Add rank intervals from the spec's Monte-Carlo section."),
     audit: Path | None = typer.Option(None, "--audit", help="Write the statistical audit to this .xlsx file."),
+    engine: str = typer.Option("local", "--engine", help="local (default) or dask (same results)."),
+    cluster: str | None = typer.Option(None, "--cluster", help="Dask scheduler address; default: a LocalCluster."),
 ) -> None:
     """Run the vulnerability assessment on the Store's panel and print the ranking.
 
@@ -152,4 +156,5 @@ def assess(
     with_years = [year] if year is not None else parsed.year_list
     with Store(state.db, read_only=True) as store:
         panel = store.panel(level=parsed.units.level, years=with_years)
-    assess_panel(panel, year=year, spec_path=spec, output=output, uncertainty=uncertainty, audit=audit)
+    assess_panel(panel, year=year, spec_path=spec, output=output, uncertainty=uncertainty, audit=audit,
+                 engine=engine, cluster=cluster)
