@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from territoria.catalog.catalogue import Catalogue, load_catalogue
-from territoria.dynamics.rules import SYMBOL, Op, Text, compare, load_yaml, validation_error
+from territoria.dynamics.rules import SYMBOL, Op, Text, compare, read_rule_file
 from territoria.dynamics.status import fmt
 from territoria.errors import SpecError
 
@@ -84,15 +84,8 @@ def default_risk_rules_path() -> Path:
 def load_risk_rules(path: str | Path | None = None, *, catalogue: Catalogue | None = None,
                     raw: Any = None) -> RiskRules:
     """Read and validate a risk rule file (default: the package's); errors name the key path."""
-    file = str(path or default_risk_rules_path()) if raw is None else (str(path) if path else "<memory>")
-    if raw is None:
-        raw = load_yaml(path or default_risk_rules_path())
-    if not isinstance(raw, dict):
-        raise SpecError("<root>", "a risk rule file is a mapping with 'rules'", file=file)
-    try:
-        rules = RiskRules.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_error(exc, raw, file=file, list_key="rules") from None
+    rules, file = read_rule_file(RiskRules, path, default_risk_rules_path(), raw=raw,
+                                  what="a risk rule file is a mapping with 'rules'", list_key="rules")
     rules.check(catalogue or load_catalogue(), file=file)
     return rules
 

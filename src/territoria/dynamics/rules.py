@@ -7,7 +7,7 @@ whose key path names the entry by position and id, e.g. ``statuses[0](at_risk).a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -44,6 +44,9 @@ def compare(value: float, op: str, threshold: float | tuple[float, float] | list
 COMPARE = compare
 
 
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
 def load_yaml(path: str | Path) -> Any:
     """Read a YAML file; a missing file or bad YAML is a SpecError naming the file."""
     path = Path(path)
@@ -53,6 +56,24 @@ def load_yaml(path: str | Path) -> Any:
         raise SpecError("<file>", "file not found", file=str(path)) from None
     except yaml.YAMLError as exc:
         raise SpecError("<file>", f"not valid YAML: {exc}", file=str(path)) from None
+
+
+def read_rule_file(model: type[ModelT], path: str | Path | None, default: Path, *, raw: Any = None,
+                   what: str, list_key: str) -> tuple[ModelT, str]:
+    """Read a rule file (or take ``raw``), check it is a mapping and validate it with ``model``.
+
+    Returns the validated object and the file name used in messages; every error is a SpecError
+    naming the file and the key path.
+    """
+    file = str(path or default) if raw is None else (str(path) if path else "<memory>")
+    if raw is None:
+        raw = load_yaml(path or default)
+    if not isinstance(raw, dict):
+        raise SpecError("<root>", what, file=file)
+    try:
+        return model.model_validate(raw), file
+    except ValidationError as exc:
+        raise validation_error(exc, raw, file=file, list_key=list_key) from None
 
 
 def validation_error(exc: ValidationError, raw: Any, *, file: str | None, list_key: str) -> SpecError:

@@ -29,10 +29,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from territoria.catalog.catalogue import Catalogue, load_catalogue
-from territoria.dynamics.rules import SYMBOL, Op, Text, compare, load_yaml, validation_error
+from territoria.dynamics.rules import SYMBOL, Op, Text, compare, read_rule_file
 from territoria.dynamics.trends import MIN_YEARS, mann_kendall
 from territoria.errors import SpecError
 
@@ -127,15 +127,8 @@ def default_status_rules_path() -> Path:
 def load_status_rules(path: str | Path | None = None, *, catalogue: Catalogue | None = None,
                       raw: Any = None) -> StatusRules:
     """Read and validate a status rule file (default: the package's); errors name the key path."""
-    file = str(path or default_status_rules_path()) if raw is None else (str(path) if path else "<memory>")
-    if raw is None:
-        raw = load_yaml(path or default_status_rules_path())
-    if not isinstance(raw, dict):
-        raise SpecError("<root>", "a status rule file is a mapping with 'statuses'", file=file)
-    try:
-        rules = StatusRules.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_error(exc, raw, file=file, list_key="statuses") from None
+    rules, file = read_rule_file(StatusRules, path, default_status_rules_path(), raw=raw,
+                                  what="a status rule file is a mapping with 'statuses'", list_key="statuses")
     rules.check_indicators(catalogue or load_catalogue(), file=file)
     return rules
 

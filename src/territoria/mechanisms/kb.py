@@ -13,10 +13,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from territoria.catalog.catalogue import Catalogue, load_catalogue
-from territoria.dynamics.rules import Text, load_yaml, validation_error
+from territoria.dynamics.rules import Text, read_rule_file
 from territoria.errors import SpecError
 
 __all__ = ["HORIZONS", "KnowledgeBase", "Mechanism", "default_kb_path", "known_problems", "load_knowledge_base"]
@@ -108,14 +108,7 @@ def known_problems() -> set[str]:
 def load_knowledge_base(path: str | Path | None = None, *, catalogue: Catalogue | None = None,
                         problems: set[str] | None = None, raw: Any = None) -> KnowledgeBase:
     """Read and validate a knowledge base (default: the package's); errors name the key path."""
-    file = str(path or default_kb_path()) if raw is None else (str(path) if path else "<memory>")
-    if raw is None:
-        raw = load_yaml(path or default_kb_path())
-    if not isinstance(raw, dict):
-        raise SpecError("<root>", "a knowledge base is a mapping with 'horizons' and 'mechanisms'", file=file)
-    try:
-        kb = KnowledgeBase.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_error(exc, raw, file=file, list_key="mechanisms") from None
+    kb, file = read_rule_file(KnowledgeBase, path, default_kb_path(), raw=raw, list_key="mechanisms",
+                              what="a knowledge base is a mapping with 'horizons' and 'mechanisms'")
     kb.check(catalogue or load_catalogue(), problems if problems is not None else known_problems(), file=file)
     return kb
