@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from territoria.errors import SpecError
+from territoria.yamlfile import load_yaml
 
 __all__ = [
     "AGGREGATE_METHODS", "OUTPUT_TABLES", "AggregateSpec", "AssessmentSpec", "DenominateRule", "DenominateSpec",
@@ -238,12 +238,7 @@ class AssessmentSpec(_Model):
     def from_yaml(cls, path: str | Path) -> AssessmentSpec:
         """Read and validate a spec file; relative ``weight.file`` paths resolve against its folder."""
         path = Path(path)
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError as exc:
-            raise SpecError("<file>", f"spec file not found: {path}", file=str(path)) from exc
-        except yaml.YAMLError as exc:
-            raise SpecError("<file>", f"not valid YAML: {exc}", file=str(path)) from exc
+        raw = load_yaml(path)
         spec = cls.from_mapping(raw, file=str(path))
         if spec.weight.file and not Path(spec.weight.file).is_absolute():
             spec.weight.file = str((path.parent / spec.weight.file).resolve())

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from territoria.errors import SpecError, UnknownNameError
+from territoria.yamlfile import load_yaml
 
 __all__ = ["BLOCKS", "BLOCK_SIZES", "Catalogue", "Formula", "Indicator", "Labels", "load_catalogue"]
 
@@ -282,10 +282,7 @@ class Catalogue:
     def from_yaml(cls, path: str | Path) -> Catalogue:
         """Read and validate a catalogue file; errors name the key path."""
         path = Path(path)
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise SpecError("<file>", f"not valid YAML: {exc}", file=str(path)) from None
+        raw = load_yaml(path)
         return cls.from_mapping(raw, source=str(path))
 
     @classmethod

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from territoria.errors import SpecError
+from territoria.yamlfile import load_yaml
 
 __all__ = ["COMPARE", "Op", "Text", "compare", "load_yaml", "validation_error"]
 
@@ -45,17 +45,6 @@ COMPARE = compare
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-
-
-def load_yaml(path: str | Path) -> Any:
-    """Read a YAML file; a missing file or bad YAML is a SpecError naming the file."""
-    path = Path(path)
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise SpecError("<file>", "file not found", file=str(path)) from None
-    except yaml.YAMLError as exc:
-        raise SpecError("<file>", f"not valid YAML: {exc}", file=str(path)) from None
 
 
 def read_rule_file(model: type[ModelT], path: str | Path | None, default: Path, *, raw: Any = None,
