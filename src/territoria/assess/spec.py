@@ -35,7 +35,8 @@ ImputeMethod = Literal["none", "mean", "median", "locf", "linear"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # NaN and infinity are refused in every number of a spec (a weight or a goalpost of .inf is a typo)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class PostSpec(_Model):
@@ -192,7 +193,7 @@ class OutputSpec(_Model):
 
 class UncertaintySpec(_Model):
     n: int = Field(1000, ge=1)
-    seed: int | None = None
+    seed: int | None = Field(None, ge=0)
     weights: float = Field(0.0, ge=0, le=1)
     normalise: list[NormaliseSpec] = Field(default_factory=list)
     aggregate: list[AggMethod] = Field(default_factory=list)
@@ -206,7 +207,7 @@ class AssessmentSpec(_Model):
     name: str = "assessment"
     description: str = ""
     citation: str = ""
-    seed: int = 0
+    seed: int = Field(0, ge=0)
     units: UnitsSpec = Field(default_factory=UnitsSpec)
     year: int | None = None
     years: list[int] | None = None
