@@ -10,6 +10,7 @@ as not evaluable, never silently passed.
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +26,7 @@ from territoria.errors import SpecError
 __all__ = ["RiskRule", "RiskRules", "default_risk_rules_path", "load_risk_rules", "risk_flags"]
 
 FLAG_COLUMNS = ["unit", "rule", "label", "indicator", "year", "value", "op", "threshold", "reference",
-                "reference_year", "reference_value", "ratio", "flag", "text", "citation"]
+                "reference_year", "reference_value", "ratio", "flag", "text", "citation", "text_code", "text_params"]
 
 
 class RiskRule(BaseModel):
@@ -122,7 +123,9 @@ def risk_flags(observations: pd.DataFrame, rules: RiskRules | None = None, *,
     -------
     DataFrame
         One row per (unit, rule) with columns :data:`FLAG_COLUMNS`; ``flag`` is True (rule holds),
-        False (it does not) or NA (not evaluable: no value, or no national value), ``text`` says why.
+        False (it does not) or NA (not evaluable: no value, or no national value), ``text`` says why;
+        ``text_code`` and ``text_params`` (JSON) say the same as a language-neutral message code
+        (``risk.absolute``, ``risk.national``, ``risk.no_value``, ``risk.no_national``) for the reports.
     """
     rules = rules or load_risk_rules()
     catalogue = catalogue or load_catalogue()
@@ -148,9 +151,11 @@ def _one(unit: str, rule: RiskRule, series: dict[str, pd.Series], nat: dict[str,
     if name is None:
         when = f" in {year}" if year is not None else ""
         return {**base, "indicator": " / ".join(rule.candidates), "flag": pd.NA,
-                "text": f"not evaluable: no value of {' / '.join(rule.candidates)}{when}"}
+                "text": f"not evaluable: no value of {' / '.join(rule.candidates)}{when}",
+                **_coded("no_value", indicators=rule.candidates, year=year)}
     y, value = _at(series[name], year)  # type: ignore[misc]
     unit_label = catalogue[name].unit.en
+    unit_text = {lang: getattr(catalogue[name].unit, lang, "") or unit_label for lang in ("en", "ru", "kk")}
     base.update(indicator=name, year=y, value=value)
     if rule.reference == "absolute":
         threshold = rule.threshold
@@ -160,7 +165,8 @@ def _one(unit: str, rule: RiskRule, series: dict[str, pd.Series], nat: dict[str,
         earlier = ref[ref.index <= y].dropna() if ref is not None else None
         if earlier is None or earlier.empty:
             return {**base, "flag": pd.NA,
-                    "text": f"not evaluable: {name} {y} = {fmt(value)} {unit_label}, but no national value"}
+                    "text": f"not evaluable: {name} {y} = {fmt(value)} {unit_label}, but no national value",
+                    **_coded("no_national", indicator=name, year=y, value=value, unit=unit_text)}
         ref_year, ref_value = int(earlier.index.max()), float(earlier.iloc[-1])
         threshold = rule.factor * ref_value
         ratio = value / ref_value if ref_value else None
@@ -172,5 +178,17 @@ def _one(unit: str, rule: RiskRule, series: dict[str, pd.Series], nat: dict[str,
     shown = f"[{fmt(threshold[0])}, {fmt(threshold[1])}]" if isinstance(threshold, list) else fmt(threshold)
     text = (f"{name} {y} = {fmt(value)} {unit_label} {SYMBOL[rule.op] if held else 'not ' + SYMBOL[rule.op]} "
             f"{shown} ({ref_text})")
+    params: dict[str, Any] = {"indicator": name, "year": y, "value": value, "unit": unit_text, "held": bool(held),
+                              "op": rule.op, "threshold": threshold}
+    if rule.reference == "national":
+        params.update(factor=rule.factor, reference_value=base["reference_value"],
+                      reference_year=base["reference_year"], ratio=None if base["ratio"] is None
+                      else round(float(base["ratio"]), 2))
     return {**base, "threshold": threshold if not isinstance(threshold, list) else None, "flag": held,
-            "text": text}
+            "text": text, **_coded(rule.reference, **params)}
+
+
+def _coded(kind: str, **params: Any) -> dict[str, str]:
+    """The flag's text as a message code (``risk.<kind>``) and JSON parameters."""
+    code = {"absolute": "risk.absolute", "national": "risk.national"}.get(kind, f"risk.{kind}")
+    return {"text_code": code, "text_params": json.dumps(params, ensure_ascii=False)}

@@ -23,6 +23,7 @@ index over years when it is given.
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -145,21 +146,38 @@ def fmt(value: float) -> str:
     return f"{v:.3g}".replace("-", "−")
 
 
-def _evaluate(cond: Condition, series: dict[str, pd.Series]) -> tuple[bool | None, str]:
-    """(held, fact) — held is None when the unit lacks the data for this condition."""
+def _code(code: str, **params: Any) -> dict[str, Any]:
+    """A fact as a language-neutral message code with its parameters (plain numbers, strings, lists)."""
+    return {"code": f"status.{code}", "params": params}
+
+
+def _num(value: float | list[float] | None) -> float | list[float] | None:
+    if isinstance(value, list):
+        return [float(v) for v in value]
+    return None if value is None else float(value)
+
+
+def _evaluate(cond: Condition, series: dict[str, pd.Series]) -> tuple[bool | None, str, dict[str, Any]]:
+    """(held, fact, coded fact) — held is None when the unit lacks the data for this condition.
+
+    The coded fact is ``{"code": "status.<kind>", "params": {...}}`` (the report layer words it in the
+    reader's language); the English ``fact`` says the same.
+    """
     name = next((c for c in cond.candidates if c in series and series[c].notna().sum() > 0), None)
     if name is None:
-        return None, f"no series for {' / '.join(cond.candidates)}"
+        return None, f"no series for {' / '.join(cond.candidates)}", _code("no_series", indicators=cond.candidates)
     s = series[name].dropna()
     years, x = s.index.to_numpy(dtype=int), s.to_numpy(dtype=float)
     if len(x) < cond.min_years:
-        return None, f"{name}: {len(x)} year(s) with a value, the test needs {cond.min_years}"
+        return (None, f"{name}: {len(x)} year(s) with a value, the test needs {cond.min_years}",
+                _code("too_few_years", indicator=name, n=len(x), need=cond.min_years))
     span = f"{years[0]}–{years[-1]}"
     t = cond.test
     if t in ("falling_last_years", "rising_last_years"):
         n = int(cond.n or 1)
         if len(x) < n + 1:
-            return None, f"{name}: {len(x)} years, cannot look at {n} changes"
+            return (None, f"{name}: {len(x)} years, cannot look at {n} changes",
+                    _code("too_few_changes", indicator=name, n=len(x), changes=n))
         tail_y, tail_x = years[-(n + 1):], x[-(n + 1):]
         steps = np.diff(tail_x)
         consecutive = bool(np.all(np.diff(tail_y) == 1))
@@ -167,32 +185,43 @@ def _evaluate(cond: Condition, series: dict[str, pd.Series]) -> tuple[bool | Non
         verb = ("fell" if held else "did not fall") if t.startswith("falling") else \
             ("rose" if held else "did not rise")
         path = " → ".join(f"{y} {fmt(v)}" for y, v in zip(tail_y, tail_x, strict=True))
-        return held, f"{name} {verb} in each of the last {n} year(s): {path}"
+        kind = ("fell" if held else "not_fell") if t.startswith("falling") else ("rose" if held else "not_rose")
+        return held, f"{name} {verb} in each of the last {n} year(s): {path}", _code(
+            kind, indicator=name, n=n, path=[[int(y), float(v)] for y, v in zip(tail_y, tail_x, strict=True)])
     if t in ("every_year", "share_of_years"):
         ok = np.array([compare(v, cond.op or "lt", cond.value) for v in x])  # type: ignore[arg-type]
         need = 1.0 if t == "every_year" else float(cond.share or 1.0)
         held = bool(ok.mean() >= need - 1e-12)
         values = ", ".join(fmt(v) for v in x)
         return held, (f"{name} {SYMBOL[cond.op or 'lt']} {_thr(cond.value)} in {int(ok.sum())} of {len(x)} "
-                      f"years {span} (needs {'all' if need == 1 else f'{need:.0%}'}): {values}")
+                      f"years {span} (needs {'all' if need == 1 else f'{need:.0%}'}): {values}"), _code(
+            "share_all" if need == 1 else "share", indicator=name, op=cond.op or "lt", threshold=_num(cond.value),
+            k=int(ok.sum()), n=len(x), span=span, share=round(100 * need), values=[float(v) for v in x])
     if t in ("change_pct", "cagr_pct"):
         first, last, years_apart = x[0], x[-1], years[-1] - years[0]
         if first <= 0 or last <= 0 or years_apart <= 0:
-            return None, f"{name}: growth undefined from {fmt(first)} to {fmt(last)}"
+            return (None, f"{name}: growth undefined from {fmt(first)} to {fmt(last)}",
+                    _code("growth_undefined", indicator=name, first=float(first), last=float(last)))
         val = 100 * (last / first - 1) if t == "change_pct" else 100 * ((last / first) ** (1 / years_apart) - 1)
         what = "changed" if t == "change_pct" else "changed at a compound rate of"
         unit = "%" if t == "change_pct" else "% a year"
         held = compare(val, cond.op or "lt", cond.value)  # type: ignore[arg-type]
         return held, (f"{name} {what} {fmt(round(val, 2))} {unit} from {years[0]} ({fmt(first)}) to "
-                      f"{years[-1]} ({fmt(last)}); rule {SYMBOL[cond.op or 'lt']} {_thr(cond.value)}")
+                      f"{years[-1]} ({fmt(last)}); rule {SYMBOL[cond.op or 'lt']} {_thr(cond.value)}"), _code(
+            t, indicator=name, pct=round(float(val), 2), y0=int(years[0]), x0=float(first), y1=int(years[-1]),
+            x1=float(last), op=cond.op or "lt", threshold=_num(cond.value))
     if t == "trend":
         mk = mann_kendall(x)
         label = ("increasing" if mk.s > 0 else "decreasing") if mk.p < cond.alpha else "no trend"
         held = label == cond.direction
         return held, (f"{name} {span}: Mann–Kendall S = {mk.s}, p = {mk.p:.3f} → {label} "
-                      f"(level {cond.alpha:g}; rule: {cond.direction})")
+                      f"(level {cond.alpha:g}; rule: {cond.direction})"), _code(
+            "trend", indicator=name, span=span, s=int(mk.s), p=round(float(mk.p), 3), trend=label,
+            alpha=float(cond.alpha), direction=cond.direction)
     held = compare(x[-1], cond.op or "lt", cond.value)  # type: ignore[arg-type]
-    return held, f"{name} in {years[-1]} = {fmt(x[-1])}; rule {SYMBOL[cond.op or 'lt']} {_thr(cond.value)}"
+    return held, f"{name} in {years[-1]} = {fmt(x[-1])}; rule {SYMBOL[cond.op or 'lt']} {_thr(cond.value)}", _code(
+        "last_value", indicator=name, year=int(years[-1]), value=float(x[-1]), op=cond.op or "lt",
+        threshold=_num(cond.value))
 
 
 def _thr(value: float | list[float] | None) -> str:
@@ -219,7 +248,8 @@ def classify(observations: pd.DataFrame, rules: StatusRules | None = None, *,
     -------
     DataFrame
         Index ``unit``; columns ``status, label, facts`` (facts joined with " | "), ``not_evaluable``
-        (conditions that lacked data) and ``rule`` (position in the file; -1 for the default).
+        (conditions that lacked data), ``rule`` (position in the file; -1 for the default) and
+        ``fact_codes`` (the facts as message codes: JSON text of a list of ``{"code", "params"}``, same order).
     """
     rules = rules or load_status_rules()
     data = observations[["unit", "indicator", "year", "value"]].dropna(subset=["value"])
@@ -235,19 +265,21 @@ def classify(observations: pd.DataFrame, rules: StatusRules | None = None, *,
             if rules.window_years:
                 ser = ser[ser.index > ser.index.max() - rules.window_years]
             series[str(ind)] = ser
-        chosen, facts, missing, evaluable = None, [], [], False
+        chosen, facts, codes, missing, evaluable = None, [], [], [], False
         for position, rule in enumerate(rules.statuses):
             all_res = [_evaluate(c, series) for c in rule.all]
             any_res = [_evaluate(c, series) for c in rule.any]
-            evaluable |= any(h is not None for h, _ in all_res + any_res)
-            missing += [f for h, f in all_res + any_res if h is None]
-            if all(h is True for h, _ in all_res) and (not any_res or any(h is True for h, _ in any_res)):
+            evaluable |= any(h is not None for h, _, _ in all_res + any_res)
+            missing += [f for h, f, _ in all_res + any_res if h is None]
+            if all(h is True for h, _, _ in all_res) and (not any_res or any(h is True for h, _, _ in any_res)):
                 chosen = position
-                facts = [f for _, f in all_res] + [f for h, f in any_res if h is True]
+                held = all_res + [r for r in any_res if r[0] is True]
+                facts, codes = [f for _, f, _ in held], [c for _, _, c in held]
                 break
         if chosen is None:
             status, label = rules.default.status, rules.default.label
             facts = ["no status rule matched"] if evaluable else ["no series the rules need"]
+            codes = [_code("no_rule_matched" if evaluable else "no_series_needed")]
             if not evaluable:
                 status = "insufficient_data"
         else:
@@ -255,6 +287,7 @@ def classify(observations: pd.DataFrame, rules: StatusRules | None = None, *,
         rows.append({"unit": str(unit), "status": status,
                      "label": label.en if status != "insufficient_data" else "Insufficient data",
                      "facts": " | ".join(facts), "not_evaluable": " | ".join(dict.fromkeys(missing)),
-                     "rule": -1 if chosen is None else chosen})
-    return pd.DataFrame(rows, columns=["unit", "status", "label", "facts", "not_evaluable", "rule"]
+                     "rule": -1 if chosen is None else chosen,
+                     "fact_codes": json.dumps(codes, ensure_ascii=False)})
+    return pd.DataFrame(rows, columns=["unit", "status", "label", "facts", "not_evaluable", "rule", "fact_codes"]
                         ).set_index("unit")

@@ -16,6 +16,9 @@ Mechanisms are ordered short → medium → long, then by score.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pandas as pd
 
 from territoria.diagnosis.weakness import region_of
@@ -26,6 +29,8 @@ __all__ = ["BAD_STATUSES", "recommend", "recommend_group"]
 
 BAD_STATUSES = frozenset({"at_risk_of_dying_out", "declining", "stagnating"})
 COLUMNS = ["horizon", "years", "mechanism", "name", "government", "score", "reasons", "indicators", "sources"]
+#: The extra column of :func:`recommend`: the reasons as message codes (JSON list of {"code", "params"}).
+CODES = "reason_codes"
 
 
 def _group_match(unit_group: str, wanted: str) -> bool:
@@ -34,7 +39,8 @@ def _group_match(unit_group: str, wanted: str) -> bool:
 
 def recommend(unit: str, kb: KnowledgeBase, *, flags: pd.DataFrame | None = None, status: str | None = None,
               status_facts: str = "", weak: pd.DataFrame | None = None, groups: pd.DataFrame | None = None,
-              region_names: dict[str, str] | None = None, lang: str = "en") -> pd.DataFrame:
+              region_names: dict[str, str] | None = None, lang: str = "en",
+              status_fact_codes: list[dict[str, Any]] | str | None = None) -> pd.DataFrame:
     """The package of mechanisms for one unit.
 
     Parameters
@@ -54,11 +60,15 @@ def recommend(unit: str, kb: KnowledgeBase, *, flags: pd.DataFrame | None = None
         Region code → name, for the Table 2 reason.
     lang : {"en", "ru", "kk"}
         Language of the mechanism names.
+    status_fact_codes : list or JSON str, optional
+        The status facts as message codes (``classify(...)["fact_codes"]``); the first one goes into
+        the status reason's code.
 
     Returns
     -------
     DataFrame
-        Columns ``horizon, years, mechanism, name, government, score, reasons, indicators, sources``.
+        Columns ``horizon, years, mechanism, name, government, score, reasons, indicators, sources`` and
+        ``reason_codes`` (the reasons as language-neutral message codes, JSON, same order as ``reasons``).
     """
     unit = str(unit)
     my_flags = pd.DataFrame() if flags is None else flags[(flags["unit"] == unit) & (flags["flag"] == True)]  # noqa: E712
@@ -66,10 +76,14 @@ def recommend(unit: str, kb: KnowledgeBase, *, flags: pd.DataFrame | None = None
     my_groups = pd.DataFrame() if groups is None else groups[groups["unit"].astype(str) == unit]
     region = region_of(unit)
     distressed = len(my_flags) > 0 or status in BAD_STATUSES
+    if isinstance(status_fact_codes, str):
+        status_fact_codes = json.loads(status_fact_codes) if status_fact_codes else None
+    first_code = status_fact_codes[0] if status_fact_codes else None
     rows = []
     for m in kb.mechanisms:
+        codes: list[dict[str, Any]] = []
         reasons, score = _reasons(m, my_flags, status, status_facts, my_weak, my_groups, region,
-                                  region_names or {}, distressed)
+                                  region_names or {}, distressed, codes=codes, first_code=first_code)
         score = sum(score)
         if not reasons:
             continue
@@ -77,44 +91,58 @@ def recommend(unit: str, kb: KnowledgeBase, *, flags: pd.DataFrame | None = None
         rows.append({"horizon": m.horizon, "years": f"{h.start}–{h.end}", "mechanism": m.id,
                      "name": m.name.get(lang), "government": ", ".join(m.government), "score": score,
                      "reasons": "; ".join(reasons), "indicators": ", ".join(m.indicators),
-                     "sources": "; ".join(m.sources)})
-    table = pd.DataFrame(rows, columns=COLUMNS)
+                     "sources": "; ".join(m.sources), CODES: json.dumps(codes, ensure_ascii=False)})
+    table = pd.DataFrame(rows, columns=[*COLUMNS, CODES])
     table["_h"] = table["horizon"].map({h: i for i, h in enumerate(HORIZONS)})
     table = table.sort_values(["_h", "score", "mechanism"], ascending=[True, False, True], kind="stable")
     return table.drop(columns="_h").reset_index(drop=True)
 
 
 def _reasons(m: Mechanism, flags: pd.DataFrame, status: str | None, status_facts: str, weak: pd.DataFrame,
-             groups: pd.DataFrame, region: str, region_names: dict[str, str], distressed: bool
+             groups: pd.DataFrame, region: str, region_names: dict[str, str], distressed: bool, *,
+             codes: list[dict[str, Any]] | None = None, first_code: dict[str, Any] | None = None
              ) -> tuple[list[str], list[float]]:
+    """Reasons (English) and their scores; ``codes`` (when given) receives each reason as a message code."""
     reasons: list[str] = []
     score: list[float] = []
+    codes = [] if codes is None else codes
     for row in flags.itertuples():
         if row.rule in m.problems:
             reasons.append(f"{row.label}: {row.text}")
+            fact = None
+            if isinstance(getattr(row, "text_code", None), str):
+                fact = {"code": row.text_code, "params": json.loads(row.text_params or "{}")}
+            codes.append({"code": "reason.flag", "params": {"rule": row.rule, "label": row.label, "fact": fact}})
             score.append(2.0)
     if status is not None and status in m.problems:
         first_fact = status_facts.split(" | ")[0] if status_facts else ""
         reasons.append(f"status {status}" + (f" ({first_fact})" if first_fact else ""))
+        codes.append({"code": "reason.status", "params": {"status": status, "fact": first_code}})
         score.append(2.0)
     for row in weak.itertuples():
         if row.code in m.indicators:
             gap = getattr(row, "gap_national", float("nan"))
             reasons.append(f"weak indicator {row.code} (no. {row.rank} of the unit's weakest; "
                            f"{fmt(round(gap, 1))} points against the national mean)")
+            codes.append({"code": "reason.weak", "params": {"indicator": row.code, "rank": int(row.rank),
+                                                             "gap": round(float(gap), 1)}})
             score.append(1.0)
     for row in groups.itertuples():
         hit = next((g for g in m.groups if _group_match(str(row.group), g)), None)
         if hit is not None:
             why = f": {row.reason}" if getattr(row, "reason", None) else ""
             reasons.append(f"group {row.group}{why} → meant for {hit} settlements")
+            codes.append({"code": "reason.group", "params": {"group": str(row.group), "target": hit,
+                                                              "reason": getattr(row, "reason", None) or ""}})
             score.append(1.0)
     if region in m.regions:
         name = region_names.get(region, region)
         reasons.append(f"proposed for {name} in Orynbet & Imangali (2022), Table 2")
+        codes.append({"code": "reason.table2", "params": {"region": region, "region_name": name}})
         score.append(1.0)
     if m.general and distressed and reasons == []:
         reasons.append("baseline direction for any depressed unit (Orynbet & Imangali 2022, Table 1)")
+        codes.append({"code": "reason.baseline", "params": {}})
         score.append(0.5)
     return reasons, score
 

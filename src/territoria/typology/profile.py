@@ -23,7 +23,7 @@ import pandas as pd
 
 from territoria.errors import DataError
 
-__all__ = ["cluster_labels_text", "profiles"]
+__all__ = ["cluster_label_codes", "cluster_labels_text", "profiles"]
 
 
 def profiles(table: pd.DataFrame, labels: pd.Series) -> dict[str, pd.DataFrame]:
@@ -67,25 +67,55 @@ def cluster_labels_text(relative_sd: pd.DataFrame, *, blocks: Sequence[str], com
     threshold : float, default=0.25
         ``|d|`` below this (in sd) on the composite reads "about average".
     """
+    names = names or {}
+    out = {}
+    for cluster, parts in _label_parts(relative_sd, blocks=blocks, composite=composite, higher_is=higher_is,
+                                       threshold=threshold).items():
+        words = []
+        for part in parts:
+            p = part["params"]
+            if part["code"] == "cluster.position":
+                words.append({"average": "about average", "less": "less vulnerable than average",
+                              "more": "more vulnerable than average"}[p["position"]])
+            else:
+                kind = "strongest" if part["code"] == "cluster.strongest" else "weakest"
+                words.append(f"{kind}: {names.get(p['block'], p['block'])} ({p['sd']:+.1f} sd)")
+        out[cluster] = "; ".join(words)
+    return pd.Series(out, name="label").rename_axis("cluster")
+
+
+def cluster_label_codes(relative_sd: pd.DataFrame, *, blocks: Sequence[str], composite: str | None = None,
+                        higher_is: str = "better", threshold: float = 0.25) -> pd.Series:
+    """The label of :func:`cluster_labels_text` as language-neutral message codes, one list per cluster.
+
+    Each item is ``{"code": "cluster.position", "params": {"position": "average" | "less" | "more"}}``
+    or ``{"code": "cluster.strongest" | "cluster.weakest", "params": {"block": ..., "sd": d}}`` with
+    :math:`d` the block's relative score in sd (sign: positive = better), rounded to 0.1.
+    """
+    parts = _label_parts(relative_sd, blocks=blocks, composite=composite, higher_is=higher_is, threshold=threshold)
+    return pd.Series(parts, name="label_codes", dtype=object).rename_axis("cluster")
+
+
+def _label_parts(relative_sd: pd.DataFrame, *, blocks: Sequence[str], composite: str | None, higher_is: str,
+                 threshold: float) -> dict[object, list[dict[str, object]]]:
     if higher_is not in ("better", "worse"):
         raise DataError(f"cluster labels: higher_is={higher_is!r}; expected 'better' or 'worse'")
     absent = [b for b in blocks if b not in relative_sd.columns]
     if absent or not blocks:
         raise DataError(f"cluster labels: block column(s) {absent or '(none)'} not in the profile; "
                         f"have {list(relative_sd.columns)}")
-    names = names or {}
     sign = 1.0 if higher_is == "better" else -1.0
-    out = {}
+    out: dict[object, list[dict[str, object]]] = {}
     for cluster, row in relative_sd.iterrows():
-        parts = []
+        parts: list[dict[str, object]] = []
         if composite is not None and composite in row.index:
             d = sign * float(row[composite])
-            parts.append("about average" if not abs(d) >= threshold else  # NaN (no variation): average
-                         "less vulnerable than average" if d > 0 else "more vulnerable than average")
+            position = "average" if not abs(d) >= threshold else "less" if d > 0 else "more"  # NaN: average
+            parts.append({"code": "cluster.position", "params": {"position": position}})
         block = (sign * row[list(blocks)]).astype(float)
         strong, weak = block.idxmax(), block.idxmin()
-        parts.append(f"strongest: {names.get(strong, strong)} ({block[strong]:+.1f} sd)")
+        parts.append({"code": "cluster.strongest", "params": {"block": str(strong), "sd": float(block[strong])}})
         if weak != strong:
-            parts.append(f"weakest: {names.get(weak, weak)} ({block[weak]:+.1f} sd)")
-        out[cluster] = "; ".join(parts)
-    return pd.Series(out, name="label").rename_axis("cluster")
+            parts.append({"code": "cluster.weakest", "params": {"block": str(weak), "sd": float(block[weak])}})
+        out[cluster] = parts
+    return out

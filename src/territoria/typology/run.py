@@ -10,7 +10,7 @@ import pandas as pd
 
 from territoria.errors import DataError
 from territoria.typology.cluster import Typology
-from territoria.typology.profile import cluster_labels_text, profiles
+from territoria.typology.profile import cluster_label_codes, cluster_labels_text, profiles
 from territoria.typology.spatial import Moran, lisa, moran, spatial_weights
 from territoria.typology.stability import Stability, bootstrap_stability
 
@@ -38,6 +38,8 @@ class TypologyResult:
     hot_spots : DataFrame
         Core units of significant clusters of depression with the neighbours that are below the mean.
     notes : list of str
+    label_codes : Series or None
+        The labels as message codes per cluster (:func:`~territoria.typology.profile.cluster_label_codes`).
     """
 
     table: pd.DataFrame
@@ -48,6 +50,7 @@ class TypologyResult:
     moran: Moran | None = None
     hot_spots: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    label_codes: pd.Series | None = None
 
     def k_table(self) -> pd.DataFrame:
         """Criteria per k side by side, with the k each criterion picks marked."""
@@ -91,6 +94,7 @@ def typology_of_result(result: Any, *, points: pd.DataFrame | None = None, metho
     fitted = Typology(method=method, k=k, k_range=k_range, criterion=criterion, seed=seed).fit(table)
     prof = profiles(aggregated[[*blocks, root]], fitted.labels_)
     labels = cluster_labels_text(prof["relative_sd"], blocks=blocks, composite=root, higher_is=higher_is)
+    label_codes = cluster_label_codes(prof["relative_sd"], blocks=blocks, composite=root, higher_is=higher_is)
     stab = bootstrap_stability(fitted.zscores_, fitted.labels_, method=method, n_resamples=n_resamples, seed=seed)
     out = pd.DataFrame({root: aggregated[root]})
     if "grades" in result.tables:
@@ -116,7 +120,7 @@ def typology_of_result(result: Any, *, points: pd.DataFrame | None = None, metho
         out = out.join(local[["Is", "p_sim", "lisa_class", "depression_hot_spot"]])
         spots = _hot_spots(local, w, higher_is)
     return TypologyResult(table=out, typology=fitted, profiles=prof, labels=labels, stability=stab,
-                          moran=mor, hot_spots=spots, notes=notes)
+                          moran=mor, hot_spots=spots, notes=notes, label_codes=label_codes)
 
 
 def _hot_spots(local: pd.DataFrame, w: Any, higher_is: str) -> pd.DataFrame:
