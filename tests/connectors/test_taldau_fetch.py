@@ -131,10 +131,10 @@ def test_unit_mismatch_and_empty_cube(tmp_path):
 
 
 def test_not_ready_entry_says_what_to_do(tmp_path, store_copy):
-    result = runner.invoke(app, ["--db", str(store_copy), "data", "taldau", "fetch", "population", "--level",
+    result = runner.invoke(app, ["--db", str(store_copy), "data", "taldau", "fetch", "net_migration", "--level",
                                  "region", "--offline", "--cache", str(tmp_path)])
     assert result.exit_code != 0
-    assert "discover 703831" in str(result.exception)
+    assert "discover INDEX_ID" in str(result.exception) and "a Taldau index id" in str(result.exception)
 
 
 def test_discover_offline(tmp_path, store_copy):

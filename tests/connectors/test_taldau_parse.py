@@ -97,7 +97,8 @@ def test_registry_registers_the_ten_and_marks_unknown_ids():
     assert wanted <= set(reg)
     assert reg["wage"].index_id == 702972 and reg["wage"].request_terms(741880) == [741880, 741885, 741917,
                                                                                        3629946, 741935]
-    assert reg["population"].status == "needs_discovery" and reg["population"].dics is None
+    assert reg["population"].ready and reg["population"].dics == (67, 749, 576, 1433)
+    assert reg["net_migration"].status == "needs_discovery" and reg["net_migration"].dics is None
     assert reg["net_migration"].index_id is None and reg["net_migration"].open_data_element == 6567
 
 
