@@ -161,6 +161,15 @@ class Model:
             self._transformed[key] = np.ascontiguousarray(np.where(np.isnan(t), 0.0, t).T)
         return self._transformed[key]
 
+    def prepare(self) -> None:
+        """Compute every cached table now, so that threads evaluating runs only read shared state."""
+        for i in range(len(self.imps)):
+            for j in range(len(self.norms)):
+                if self._table(i, j)[1] is not None:
+                    self._present(i, j)
+                for k in range(len(self.aggs)):
+                    self._leaf_values(i, j, k)
+
     def scores(self, runs: Runs, *, monotone: bool = False) -> np.ndarray:
         """Root scores, shape ``(R, n_units)``.
 
@@ -168,8 +177,10 @@ class Model:
         arithmetic, :math:`\\log` of the geometric mean, minus the reciprocal of the harmonic mean):
         the same order and ranks, without the final exponential.
         """
-        out = np.empty((len(runs.norm), self.x.shape[0]))
         combo = np.stack([runs.imp, runs.norm, runs.agg], axis=1)
+        if len(combo) and (combo == combo[0]).all():                  # one choice: no regrouping copy
+            return self._scores_group(tuple(int(k) for k in combo[0]), runs.weights, runs.excl, monotone)
+        out = np.empty((len(runs.norm), self.x.shape[0]))
         for key in np.unique(combo, axis=0):
             sel = np.flatnonzero((combo == key).all(axis=1))
             out[sel] = self._scores_group(tuple(int(k) for k in key), runs.weights[sel], runs.excl[sel],

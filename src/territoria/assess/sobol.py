@@ -74,16 +74,52 @@ class SobolAccumulator:
 
     def add(self, y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray) -> None:
         """Add base samples: ``y_a``, ``y_b`` shaped ``(n, *shape)``, ``y_ab`` shaped ``(D, n, *shape)``."""
-        dt = self._sum.dtype
-        y_a, y_b, y_ab = (np.asarray(v).astype(dt, copy=False) for v in (y_a, y_b, y_ab))
-        self._n += y_a.shape[0]
-        self._sum += y_a.sum(axis=0) + y_b.sum(axis=0)
-        self._sq += (y_a * y_a).sum(axis=0) + (y_b * y_b).sum(axis=0)
+        y_a, y_b, y_ab = np.asarray(y_a), np.asarray(y_b), np.asarray(y_ab)
+        n = y_a.shape[0]
+        if self.exact:
+            top = max((max(int(v.max()), -int(v.min())) for v in (y_a, y_b, y_ab) if v.size), default=0)
+            # Integer sums of products stay exact in float64 while every partial sum is below 2**53;
+            # float arithmetic (einsum, no temporaries of products) is then much faster than int64.
+            fast = n * 4 * top * top < 2**53
+        dt = np.float64 if (not self.exact or fast) else np.int64
+        y_a, y_b, y_ab = (v.astype(dt, copy=False) for v in (y_a, y_b, y_ab))
+
+        def dot(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+            return np.einsum("n...,n...->...", u, v)
+
+        def put(name: str, value: np.ndarray, i: int | None = None) -> None:
+            value = np.rint(value).astype(np.int64) if self.exact and dt is np.float64 else value
+            if i is None:
+                setattr(self, name, getattr(self, name) + value)
+            else:
+                getattr(self, name)[i] += value
+
+        self._n += n
+        put("_sum", y_a.sum(axis=0) + y_b.sum(axis=0))
+        put("_sq", dot(y_a, y_a) + dot(y_b, y_b))
+        d = np.empty_like(y_a)
         for i in range(self.n_inputs):
-            d = y_ab[i] - y_a
-            self._cross[i] += (y_b * d).sum(axis=0)
-            self._diff[i] += d.sum(axis=0)
-            self._tot[i] += (d * d).sum(axis=0)
+            np.subtract(y_ab[i], y_a, out=d)
+            put("_cross", dot(y_b, d), i)
+            put("_diff", d.sum(axis=0), i)
+            put("_tot", dot(d, d), i)
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[SobolAccumulator]) -> SobolAccumulator:
+        """Join accumulators over disjoint slices of the outputs (last axis), filled from the same runs.
+
+        Lets the outputs be split among threads or workers: accumulate each slice of units apart,
+        then join; the sums, hence the indices, are those of one accumulator over all outputs.
+        """
+        first = parts[0]
+        if any(p.n_inputs != first.n_inputs or p._n != first._n or p.exact != first.exact for p in parts):
+            raise ValueError("accumulators to join must have the same inputs, base samples and exactness")
+        shape = (*first.shape[:-1], sum(p.shape[-1] for p in parts))
+        out = cls(first.n_inputs, shape, exact=first.exact)
+        out._n = first._n
+        for name in ("_sum", "_sq", "_cross", "_diff", "_tot"):
+            setattr(out, name, np.concatenate([getattr(p, name) for p in parts], axis=-1))
+        return out
 
     @property
     def n(self) -> int:

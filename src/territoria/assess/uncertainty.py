@@ -44,38 +44,18 @@ import numpy as np
 import pandas as pd
 
 from territoria.assess.audit import TreeIndex, _numeric
-from territoria.assess.mc_model import AGGREGATORS, IMPUTERS, NORMALISERS, Model, Norm, as_norm
+from territoria.assess.mc_model import AGGREGATORS, IMPUTERS, NORMALISERS, Model, Norm, Runs, as_norm
+from territoria.assess.mc_rank import column_quantiles, rank_rows
 from territoria.assess.sobol import SobolAccumulator
 from territoria.errors import DataError, SpecError, UnknownNameError
 
-__all__ = ["AGGREGATORS", "IMPUTERS", "NORMALISERS", "UncertaintyAnalysis", "UncertaintyResult", "rank_rows"]
+__all__ = ["AGGREGATORS", "IMPUTERS", "NORMALISERS", "MonteCarloPlan", "UncertaintyAnalysis", "UncertaintyResult",
+           "rank_rows"]
 
 _QUANTILES = {"rank_p05": 0.05, "rank_median": 0.5, "rank_p95": 0.95}
 _CHUNK_BYTES = 256 * 2**20
-
-def rank_rows(s: np.ndarray, *, descending: bool = True) -> np.ndarray:
-    """Rank each row of ``s`` (shape ``(R, n)``), ties at the lowest rank, as ``int32``; no NaN allowed.
-
-    Same result as :func:`territoria.assess.kernels.rank_scores` with ``ties="min"`` on finite
-    scores, with one unstable sort per row instead of a stable one (tie groups stay contiguous, so
-    the minimum rank of each group does not depend on the order inside it).
-    """
-    key = -s if descending else s
-    n = key.shape[-1]
-    out = np.empty(key.shape, dtype=np.int32)
-    steps = np.arange(1, n + 1, dtype=np.int32)
-    for i in range(key.shape[0]):
-        order = np.argsort(key[i])
-        srt = key[i][order]
-        new = srt[1:] != srt[:-1]
-        if new.all():                                   # no tie: ranks are the positions
-            out[i][order] = steps
-            continue
-        start = np.empty(n, dtype=bool)
-        start[0], start[1:] = True, new
-        out[i][order] = np.maximum.accumulate(np.where(start, steps, 0))
-    return out
-
+_THREADS = 2
+_SOBOL_CELLS = 2**22
 
 @dataclass
 class UncertaintyResult:
@@ -211,9 +191,9 @@ class UncertaintyAnalysis:
         return out
 
     # -- run ---------------------------------------------------------------------------------------
-    def run(self, data: pd.DataFrame, tree: pd.DataFrame, *,
-            directions: pd.Series | Mapping[str, float] | None = None) -> UncertaintyResult:
-        """Run the analysis on ``data`` (units × indicators) with the contract ``tree``.
+    def plan(self, data: pd.DataFrame, tree: pd.DataFrame, *,
+             directions: pd.Series | Mapping[str, float] | None = None) -> MonteCarloPlan:
+        """Check the inputs and draw the whole design up front (no run is evaluated yet).
 
         ``directions`` (+1 / -1 per indicator) are applied first when given; otherwise the data are
         taken as already directed.
@@ -241,13 +221,12 @@ class UncertaintyAnalysis:
                             f", e.g. {units}; drop them or impute first")
         model = Model(t, x, norms, aggs, imps)
         inputs = self._inputs(t, norms, aggs, imps)
-        return self._run(model, inputs, pd.Index(data.index, name="unit"))
+        return self._design(model, inputs, pd.Index(data.index, name="unit"))
 
-    def _run(self, model: Model, inputs: list[tuple[str, int]], index: pd.Index) -> UncertaintyResult:
+    def _design(self, model: Model, inputs: list[tuple[str, int]], index: pd.Index) -> MonteCarloPlan:
         d = len(inputs)
         per_base = d + 2
         n_base = max(1, self.n_replications // per_base)
-        n_runs = n_base * per_base
         groups, start = [], 0
         for _, width in inputs:
             groups.append(np.arange(start, start + width))
@@ -258,66 +237,149 @@ class UncertaintyAnalysis:
         design[:, 1] = b
         for i, cols in enumerate(groups):
             design[:, 2 + i, cols] = b[:, cols]
-        runs = model.decode(design.reshape(n_runs, start), inputs, self.weight_perturbation)
-
-        n_units = model.x.shape[0]
+        runs = model.decode(design.reshape(n_base * per_base, start), inputs, self.weight_perturbation)
         if self.chunk_size is None:
-            per_run = n_units * 8 * (len(model.tree.aggregates) + 8)
+            per_run = model.x.shape[0] * 8 * (len(model.tree.aggregates) + 8)
             chunk = max(1, _CHUNK_BYTES // max(per_run, 1))
         else:
             chunk = self.chunk_size
-        # Runs are evaluated grouped by (imputation, normalisation, aggregation) so that one matrix
-        # product serves many runs; each run's ranks land in its own row, so grouping and chunking
-        # change no number.
-        store = np.empty((n_runs, n_units), dtype=np.int32)
-        key = runs.imp * 10_000 + runs.norm * 100 + runs.agg
-        order = np.argsort(key, kind="stable")
-        bounds = np.flatnonzero(np.diff(key[order])) + 1
-        pieces = [p[i:i + chunk] for p in np.split(order, bounds) for i in range(0, len(p), chunk)]
-        bar = _progress(self.progress, n_runs)
+        model.prepare()
+        return MonteCarloPlan(model=model, runs=runs, inputs=inputs, index=index, n_base=n_base,
+                              per_base=per_base, chunk=chunk, descending=self.descending, seed=int(self.seed))
+
+    def run(self, data: pd.DataFrame, tree: pd.DataFrame, *,
+            directions: pd.Series | Mapping[str, float] | None = None) -> UncertaintyResult:
+        """Run the analysis on ``data`` (units × indicators) with the contract ``tree``.
+
+        ``directions`` (+1 / -1 per indicator) are applied first when given; otherwise the data are
+        taken as already directed. Equivalent to ``summarise(plan, plan.evaluate_all())`` with
+        ``plan = self.plan(...)``; the runs are shared between two threads.
+        """
+        plan = self.plan(data, tree, directions=directions)
+        store = np.empty((plan.n_runs, plan.n_units), dtype=np.int32)
+        pieces = plan.pieces()
+        bar = _progress(self.progress, plan.n_runs)
+
+        def work(sel: np.ndarray) -> None:
+            plan.evaluate(sel, out=store)
+            if bar is not None:
+                bar[0].update(bar[1], advance=len(sel))
+
         try:
-            # ranks of one piece are sorted on the two cores while the next piece is scored
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                pending: tuple[np.ndarray, list[Any]] | None = None
-                for sel in [*pieces, None]:
-                    scores = model.scores(runs.take(sel), monotone=True) if sel is not None else None
-                    if pending is not None:
-                        done, futures = pending
-                        store[done] = np.concatenate([f.result() for f in futures], axis=0)
-                        if bar is not None:
-                            bar[0].update(bar[1], advance=len(done))
-                    if sel is not None:
-                        halves = np.array_split(np.arange(len(sel)), min(2, len(sel)))
-                        pending = (sel, [pool.submit(rank_rows, scores[h], descending=self.descending)
-                                         for h in halves])
+            with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+                list(pool.map(work, pieces))
         finally:
             if bar is not None:
                 bar[0].stop()
-        acc = SobolAccumulator(d, (n_units,), exact=True)
-        if d:
-            step = max(1, chunk // per_base)
-            for lo in range(0, n_base, step):
-                by_base = store[lo * per_base:min(n_base, lo + step) * per_base].reshape(-1, per_base, n_units)
-                acc.add(by_base[:, 0], by_base[:, 1], by_base[:, 2:].transpose(1, 0, 2))
+        return self.summarise(plan, store)
 
-        nominal_score = model.scores(runs.nominal())[0]
-        nominal_rank = rank_rows(nominal_score[None, :], descending=self.descending)[0]
-        table = pd.DataFrame({"score": nominal_score, "rank": nominal_rank}, index=index)
-        table = table.join(pd.DataFrame(_column_quantiles(store, list(_QUANTILES.values())),
-                                        index=index, columns=list(_QUANTILES))[["rank_median", "rank_p05",
-                                                                                 "rank_p95"]])
+    def summarise(self, plan: MonteCarloPlan, store: np.ndarray) -> UncertaintyResult:
+        """Rank intervals and Sobol indices from the ranks of every run (``store``, runs × units, int32).
+
+        Units are split between two threads; the Sobol sums are exact integers, so the split changes
+        no number.
+        """
+        model, inputs, per_base, n_base = plan.model, plan.inputs, plan.per_base, plan.n_base
+        d, n_units = len(inputs), plan.n_units
+        if store.shape != (plan.n_runs, n_units):
+            raise ValueError(f"rank store must be shaped {(plan.n_runs, n_units)}, got {store.shape}")
+        qs = list(_QUANTILES.values())
+        halves = [h for h in np.array_split(np.arange(n_units), _THREADS) if len(h)]
+
+        def part(units: np.ndarray) -> tuple[SobolAccumulator, np.ndarray]:
+            cols = slice(int(units[0]), int(units[-1]) + 1)
+            acc = SobolAccumulator(d, (len(units),), exact=True)
+            if d:
+                step = max(1, _SOBOL_CELLS // (per_base * len(units)))    # a few MB per call, cache-sized
+                for lo in range(0, n_base, step):
+                    rows = store[lo * per_base:min(n_base, lo + step) * per_base, cols]
+                    by_base = rows.reshape(-1, per_base, len(units))
+                    acc.add(by_base[:, 0], by_base[:, 1], by_base[:, 2:].transpose(1, 0, 2))
+            return acc, column_quantiles(store[:, cols], qs)
+
+        with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+            parts = list(pool.map(part, halves))
+        acc = SobolAccumulator.concatenate([p[0] for p in parts])
+        quantiles = np.concatenate([p[1] for p in parts], axis=0)
+
+        nominal_score = model.scores(plan.runs.nominal())[0]
+        nominal_rank = rank_rows(nominal_score[None, :], descending=plan.descending)[0]
+        table = pd.DataFrame({"score": nominal_score, "rank": nominal_rank}, index=plan.index)
+        table = table.join(pd.DataFrame(quantiles, index=plan.index, columns=list(_QUANTILES))[
+            ["rank_median", "rank_p05", "rank_p95"]])
         s1, st = acc.indices(aggregate=True) if d else (np.array([]), np.array([]))
         alternatives = model.alternatives()
         sens = pd.DataFrame({"S1": s1, "ST": st, "alternatives": [alternatives[n] for n, _ in inputs]},
                             index=pd.Index([n for n, _ in inputs], name="input"))
         roles = ["A", "B", *[n for n, _ in inputs]]
-        frame = runs.frame(model)
+        frame = plan.runs.frame(model)
         frame.insert(0, "role", np.tile(roles, n_base))
         frame.insert(0, "base", np.repeat(np.arange(n_base), per_base))
-        weights = pd.DataFrame(runs.weights, columns=model.nodes).drop(columns=model.tree.root)
+        weights = pd.DataFrame(plan.runs.weights, columns=model.nodes).drop(columns=model.tree.root)
         return UncertaintyResult(ranks=table, sensitivity=sens, design=frame, weights=weights,
-                                 n_base=n_base, n_runs=n_runs,
-                                 seed=int(self.seed), rank_samples=store.T if self.keep_ranks else None)
+                                 n_base=n_base, n_runs=plan.n_runs, seed=plan.seed,
+                                 rank_samples=store.T if self.keep_ranks else None)
+
+
+@dataclass
+class MonteCarloPlan:
+    """The whole Monte-Carlo design, drawn up front: what any engine needs to evaluate runs.
+
+    The design comes from one ``SeedSequence`` before any run is evaluated, and every run's ranks
+    depend only on that run's choices, so runs may be evaluated in any grouping, order, thread or
+    process (e.g. on Dask workers) without changing a number.
+
+    Attributes
+    ----------
+    model : Model
+        The index as a function of the choices (data, tree, alternatives).
+    runs : Runs
+        The decoded choices of every run, in design order (base sample by base sample).
+    inputs : list of (name, width)
+        The uncertain inputs, in design order.
+    index : Index
+        The units.
+    n_base, per_base, chunk : int
+        Base samples, runs per base sample (*D* + 2), runs evaluated together.
+    descending : bool
+    seed : int
+    """
+
+    model: Model
+    runs: Runs
+    inputs: list[tuple[str, int]]
+    index: pd.Index
+    n_base: int
+    per_base: int
+    chunk: int
+    descending: bool
+    seed: int
+
+    @property
+    def n_runs(self) -> int:
+        return self.n_base * self.per_base
+
+    @property
+    def n_units(self) -> int:
+        return int(self.model.x.shape[0])
+
+    def pieces(self) -> list[np.ndarray]:
+        """Run numbers grouped by (imputation, normalisation, aggregation), at most ``chunk`` per piece.
+
+        Runs of one piece share their normalised table, so their scores are one matrix product.
+        """
+        runs = self.runs
+        key = runs.imp * 10_000 + runs.norm * 100 + runs.agg
+        order = np.argsort(key, kind="stable")
+        bounds = np.flatnonzero(np.diff(key[order])) + 1
+        return [p[i:i + self.chunk] for p in np.split(order, bounds) for i in range(0, len(p), self.chunk)]
+
+    def evaluate(self, sel: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+        """Ranks of the runs ``sel`` (int32, ``len(sel) × n_units``), or written to rows ``sel`` of ``out``."""
+        scores = self.model.scores(self.runs.take(sel), monotone=True)
+        if out is None:
+            return rank_rows(scores, descending=self.descending)
+        return rank_rows(scores, descending=self.descending, out=out, rows=sel)
 
 
 def _progress(show: bool, total: int) -> tuple[Any, Any] | None:
@@ -329,23 +391,3 @@ def _progress(show: bool, total: int) -> tuple[Any, Any] | None:
     task = bar.add_task("uncertainty: model runs", total=total)
     bar.start()
     return bar, task
-
-
-def _column_quantiles(store: np.ndarray, qs: Sequence[float], *, block: int = 4096) -> np.ndarray:
-    r"""Quantiles of each column of ``store`` (runs × units) with numpy's default linear interpolation.
-
-    Units are taken in blocks, transposed and sorted once; the quantile is read off the order
-    statistics: :math:`h = (n - 1) q`, :math:`k = \lfloor h \rfloor`,
-    :math:`Q = x_{(k)} + (h - k)(x_{(k+1)} - x_{(k)})`.
-    """
-    n, n_units = store.shape
-    out = np.empty((n_units, len(qs)))
-    for u0 in range(0, n_units, block):
-        srt = np.sort(np.ascontiguousarray(store[:, u0:u0 + block].T), axis=1)
-        for j, q in enumerate(qs):
-            h = (n - 1) * q
-            lo = int(np.floor(h))
-            hi = min(lo + 1, n - 1)
-            out[u0:u0 + block, j] = srt[:, lo] + (h - lo) * (srt[:, hi].astype(np.float64) - srt[:, lo])
-    return out
-
