@@ -9,6 +9,7 @@ of the period (``dd.mm.yyyy``); the period code is ``MMYYYY`` with MM the last m
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -46,6 +47,8 @@ def parse_value(raw: object, where: str = "value") -> tuple[float | None, str]:
     if raw is None:
         return None, "missing"
     if isinstance(raw, int | float) and not isinstance(raw, bool):
+        if not math.isfinite(float(raw)):
+            raise StructureChangedError(f"{where}: value {raw!r} is not a finite number")
         return float(raw), "ok"
     text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
     if text == "":
@@ -54,9 +57,19 @@ def parse_value(raw: object, where: str = "value") -> tuple[float | None, str]:
         return None, "confidential"
     if text in {"-", "–", "—"}:
         return 0.0, "absent"
-    if _NUMBER.match(text):
-        return float(text.replace(",", ".")), "ok"
+    if _NUMBER.match(text) and math.isfinite(number := float(text.replace(",", "."))):
+        return number, "ok"
     raise StructureChangedError(f"{where}: unknown value string {raw!r} (expected a number, 'x', '-' or empty)")
+
+
+def _int(value: object, what: str, where: str) -> int:
+    """An integer id (an int, an integral float or digits); anything else is a changed structure."""
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        return int(value)
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) \
+            and float(value).is_integer():
+        return int(value)
+    raise StructureChangedError(f"{where}: {what} {value!r} is not an integer id")
 
 
 def _need(obj: dict, key: str, where: str) -> object:
@@ -70,7 +83,10 @@ def _date(text: object, where: str) -> date:
     if not match:
         raise StructureChangedError(f"{where}: period date {text!r} is not dd.mm.yyyy")
     day, month, year = (int(g) for g in match.groups())
-    return date(year, month, day)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise StructureChangedError(f"{where}: period date {text!r} is not a date of the calendar") from None
 
 
 def parse_index_data(obj: object, *, dics: Sequence[int], where: str) -> pd.DataFrame:
@@ -118,10 +134,7 @@ def parse_index_data(obj: object, *, dics: Sequence[int], where: str) -> pd.Data
             raise StructureChangedError(f"{at}: 'termNames' {names!r} should hold {n} name(s)")
         if not isinstance(periods, list):
             raise StructureChangedError(f"{at}: 'periods' is not a list")
-        try:
-            ids = [int(t) for t in terms]
-        except (TypeError, ValueError):
-            raise StructureChangedError(f"{at}: term ids {terms!r} are not integers") from None
+        ids = [_int(t, "term id", f"{at}: term ids {terms!r}") for t in terms]
         base = {f"term_{d}": t for d, t in zip(dics, ids, strict=True)}
         base.update({f"name_{d}": str(nm).strip() for d, nm in zip(dics, names, strict=True)})
         for p, period in enumerate(periods):
@@ -155,7 +168,7 @@ def parse_period_list(obj: object, where: str) -> pd.DataFrame:
     for i, item in enumerate(obj):
         if not isinstance(item, dict):
             raise StructureChangedError(f"{where}: item {i} is not an object")
-        out.append({"period_id": int(_need(item, "id", f"{where}: item {i}")),
+        out.append({"period_id": _int(_need(item, "id", f"{where}: item {i}"), "id", f"{where}: item {i}"),
                     "name": str(item.get("name", item.get("text", "")))})
     return pd.DataFrame(out)
 
@@ -173,9 +186,9 @@ def parse_segment_list(obj: object, where: str) -> pd.DataFrame:
         at = f"{where}: segment {i}"
         if not isinstance(item, dict):
             raise StructureChangedError(f"{at}: not an object")
-        dics = [int(d) for d in _split(_need(item, "dicId", at), "+")]
+        dics = [_int(d, "dic id", at) for d in _split(_need(item, "dicId", at), "+")]
         names = _split(item.get("names", ""), "+")
-        terms = [int(t) for t in _split(item.get("termIds", ""), ",")]
+        terms = [_int(t, "term id", at) for t in _split(item.get("termIds", ""), ",")]
         if terms and len(terms) != len(dics):
             raise StructureChangedError(f"{at}: {len(dics)} dic(s) {dics} but {len(terms)} default term(s)")
         out.append({"segment": i, "dics": dics, "names": names, "total_terms": terms,
@@ -203,6 +216,6 @@ def parse_tree(obj: object, where: str) -> pd.DataFrame:
         leaf = str(_need(node, "leaf", at)).strip().lower()
         if leaf not in {"true", "false"}:
             raise StructureChangedError(f"{at}: 'leaf' is {node['leaf']!r}, expected 'true' or 'false'")
-        out.append({"term": int(_need(node, "id", at)), "name": str(_need(node, "text", at)).strip(),
+        out.append({"term": _int(_need(node, "id", at), "term id", at), "name": str(_need(node, "text", at)).strip(),
                     "leaf": leaf == "true"})
     return pd.DataFrame(out, columns=["term", "name", "leaf"])
