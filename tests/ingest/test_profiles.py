@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from territoria.ingest.bundled import bundled_units
@@ -47,8 +48,10 @@ def test_every_region_district_and_town_matched(result):
     assert sheet02["kind"].isin(["city_administration", "district", "city_district"]).sum() == 220
     towns = values[values["kind"].isin(["city", "town"])]
     assert towns["kato"].notna().all() and len(towns) == 86
-    # only two settlements of sheet 03 stay unmatched, and they are reported, not guessed
-    assert sorted(result.unmatched["name_raw"]) == ["Ленин к.", "Шонжа а."]
+    # every row is matched: the two settlements of sheet 03 whose spelling KATO lacks are curated in the profile
+    # (curated_matches, with their evidence), never matched by similarity
+    assert result.unmatched.empty
+    assert result.values["kato"].notna().all()
 
 
 def test_published_totals(result):
@@ -75,6 +78,31 @@ def test_same_name_three_parents_and_kind_of_row(result):
     s3 = result.values[(result.values["sheet"] == "03") & (result.values["measure"] == "total")]
     assert s3.loc[(s3["name_raw"] == "Астана ауданы") & (s3["parent_kato"] == "151000000"), "kind"].item() == \
         "city_district"
+
+
+def test_curated_matches_of_the_edition(result):
+    """Шонжа а. (KATO 196630100 с.Чунджа, Kazakh Шонжы, centre of Uygur district) and Ленин к. (KATO 551045100
+    п.Ленинский, the only settlement under Pavlodar city administration): real rows of sheet 03."""
+    v = result.values[(result.values["sheet"] == "03") & (result.values["measure"] == "total")].set_index("row")
+    assert (v.loc[131, "name_raw"], v.loc[131, "kato"], v.loc[131, "parent_kato"]) == \
+        ("Шонжа а.", "196630100", "196600000")
+    assert (v.loc[357, "name_raw"], v.loc[357, "kato"], v.loc[357, "parent_kato"]) == \
+        ("Ленин к.", "551045100", "551000000")
+    stored = result.observations.set_index("unit")["value"]
+    assert stored["196630100"] == 22481 and stored["551045100"] == 9404
+
+
+def test_curated_match_outside_its_parent_is_refused(tmp_path, units):
+    """A curated code that does not lie under the row's parent (here a copy of the profile ALTERED by the test)
+    stops the read with the sheet, row and name; it is never used."""
+    from territoria.ingest.profiles import load_profile
+
+    spec = dict(load_profile("bns_population_sex_area").spec)
+    spec["curated_matches"] = {"196600000": {"Шонжа а.": "551045100"}}
+    path = tmp_path / "altered_profile.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"sheet '03', row 131.*Шонжа а\..*curated match 551045100"):
+        read_with_profile(WORKBOOK, units, load_profile(path))
 
 
 def test_footer_ignored_and_symbols(result):

@@ -15,7 +15,10 @@ reference date in the title and the footer to cut. Reading:
    same total in the region, otherwise a city district of the city above it;
 3. names → KATO by exact normalised name (:func:`territoria.ingest.matching.normalise_name` of the Kazakh,
    Russian or English name) among the children (districts) or descendants (towns) of the parent only; a name
-   twice under one parent is an error; unmatched names of required kinds are an error, others are reported;
+   twice under one parent is an error; unmatched names of required kinds are an error, others are reported.
+   A profile's ``curated_matches`` (parent KATO -> row name -> KATO code, each with its evidence in the YAML)
+   pins a spelling the KATO file does not carry; the pinned code must lie under that parent and be of a kind
+   the row may match, or the read fails;
 4. checks: row identities (total = male + female = urban + rural ...) and, in additive sheets, districts sum to
    their region and regions to the country (exactly: the office publishes integers).
 
@@ -176,6 +179,8 @@ def _read_body(prof: Profile, sheets: dict[str, Sheet], table: pd.DataFrame, fil
     footer = [re.compile(p, re.IGNORECASE) for p in prof["footer"]]
     required = set(prof["store"]["required_kinds"])
     kato_kinds, aliases = prof["kato_kinds"], prof.get("aliases") or {}
+    curated = {str(parent): {str(k): str(v) for k, v in (names or {}).items()}
+               for parent, names in (prof.get("curated_matches") or {}).items()}
     city_suffix = tuple(s.casefold() for s in prof["levels"]["republican_city_suffix"])
     problems: list[CellProblem] = []
     values, unmatched = [], []
@@ -239,7 +244,15 @@ def _read_body(prof: Profile, sheets: dict[str, Sheet], table: pd.DataFrame, fil
                     parent, candidates = context, units.descendants(context) if context else []
                 else:
                     parent, candidates = context, units.descendants(context) if context else []
-                found = units.match(name, candidates, kato_kinds[kind])
+                pinned = curated.get(str(parent), {}).get(name)
+                if pinned is None:
+                    found = units.match(name, candidates, kato_kinds[kind])
+                elif pinned in candidates and units.kind.get(pinned) in kato_kinds[kind]:
+                    found = [pinned]  # a spelling the KATO file does not carry, curated with its evidence
+                else:
+                    problem(sheet_name, r, prof["stub_column"], name, f"the curated match {pinned} (profile "
+                            f"curated_matches) to be a {'/'.join(kato_kinds[kind])} unit under {parent}")
+                    continue
             key = (parent, normalise_name(name), "republican_city" if kind == "region" and region_is_city else kind)
             if key in seen:
                 problem(sheet_name, r, prof["stub_column"], name, f"one row per name under {parent} "
