@@ -30,7 +30,7 @@ FLAG_COLUMNS = ["unit", "rule", "label", "indicator", "year", "value", "op", "th
 
 
 class RiskRule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: Text
     indicator: str | list[str]
@@ -49,6 +49,8 @@ class RiskRule(BaseModel):
             raise ValueError("a national rule takes 'factor', not 'threshold'")
         if self.op == "between" and not (isinstance(self.threshold, list) and len(self.threshold) == 2):
             raise ValueError("op 'between' needs threshold: [low, high]")
+        if self.op == "between" and self.threshold[0] > self.threshold[1]:  # type: ignore[index]
+            raise ValueError(f"op 'between' needs threshold: [low, high] with low <= high, got {self.threshold}")
         return self
 
     @property

@@ -21,7 +21,7 @@ GROUPS = ("small_town", "single_industry", "border", "village", "rural_support")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class SmallTownRule(_Model):
@@ -105,6 +105,9 @@ def load_rules(path: str | Path | None = None) -> GroupRules:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise SpecError("(file)", f"cannot read the rules file: {exc.strerror}", file=file) from None
+        except UnicodeDecodeError as exc:
+            raise SpecError("(file)", f"not UTF-8 text: byte 0x{exc.object[exc.start]:02x} at offset {exc.start}; "
+                            "save the file as UTF-8", file=file) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

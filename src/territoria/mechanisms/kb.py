@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from territoria.catalog.catalogue import Catalogue, load_catalogue
 from territoria.dynamics.rules import Text, read_rule_file
@@ -30,6 +30,12 @@ class Horizon(BaseModel):
     start: int = Field(alias="from")
     end: int = Field(alias="to")
     label: Text
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Horizon:
+        if self.start > self.end:
+            raise ValueError(f"'from' ({self.start}) is after 'to' ({self.end})")
+        return self
 
 
 class Mechanism(BaseModel):
