@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
@@ -27,7 +27,6 @@ router = APIRouter(prefix="/api", tags=["api"], responses={
 Lang = Annotated[Literal["ru", "kk", "en"], Query(description="Language of names and texts.")]
 UNIT_PATTERN = r"^[0-9A-Za-z_]{1,20}$"
 UnitCode = Annotated[str, PathParam(pattern=UNIT_PATTERN, description="Unit code (KATO)")]
-_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 
 
 class Format(StrEnum):
@@ -182,30 +181,32 @@ def monitoring(request: Request) -> dict[str, Any]:
     return {name: frame_to_json(table) for name, table in tables.items()}
 
 
-@router.post("/import", responses={413: {"description": "Upload larger than the limit", **_ERROR}})
-async def import_file(request: Request, file: Annotated[UploadFile, File(description="CSV or XLSX table")],
-                      ) -> dict[str, Any]:
+_UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary", "description": "CSV or XLSX table"}}}}}}}
+
+
+@router.post("/import", openapi_extra=_UPLOAD_BODY, responses={
+    400: {"description": "Malformed multipart body (no boundary, wrong boundary, truncated)", **_ERROR},
+    413: {"description": "Upload larger than the limit", **_ERROR},
+    415: {"description": "Not a multipart/form-data body", **_ERROR}})
+async def import_file(request: Request) -> dict[str, Any]:
     """Import a table of observations (the checks and messages of ``territoria import``); all or nothing.
 
-    The client's file name is only a label: the bytes go to a fresh temporary file named by the server.
+    The body is a form with one file part named ``file``. The client's file name is only a label (a name
+    with a path is refused): the bytes go to a fresh temporary file named by the server.
     """
+    from territoria.web.limits import read_upload
+
     ctx = _ctx(request)
-    label = Path(file.filename or "upload").name or "upload"
-    suffix = Path(label).suffix.lower()
-    if suffix not in _SUFFIXES:
-        raise HTTPException(422, f"{label}: unsupported file type {suffix or '(none)'!r}; use .csv or .xlsx")
-    data = await file.read(ctx.max_upload_bytes + 1)
-    if len(data) > ctx.max_upload_bytes:
-        raise HTTPException(413, f"{label}: larger than the limit of {ctx.max_upload_bytes:,} bytes")
-    if not data:
-        raise HTTPException(422, f"{label}: the file is empty")
+    upload = await read_upload(request, field="file", max_bytes=ctx.max_upload_bytes)
     with tempfile.TemporaryDirectory(prefix="territoria-upload-") as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        path.write_bytes(data)
+        path = Path(tmp) / f"upload{upload.suffix}"
+        path.write_bytes(upload.data)
         try:
-            return _import(ctx, path, label)
+            return _import(ctx, path, upload.label)
         except TerritoriaError as exc:
-            raise HTTPException(422, str(exc).replace(str(path), label)) from None
+            raise HTTPException(422, str(exc).replace(str(path), upload.label)) from None
 
 
 def _import(ctx: Any, path: Path, label: str) -> dict[str, Any]:

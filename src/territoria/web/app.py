@@ -38,21 +38,26 @@ def _page(page: str, lang: str, **extra: object) -> HTMLResponse:
     return HTMLResponse(html)
 
 
-def create_app(db: str | Path, *, max_upload_bytes: int = 10 * 2**20) -> FastAPI:
+def create_app(db: str | Path, *, max_upload_bytes: int | None = None) -> FastAPI:
     """The web application on the Store ``db``.
 
     Parameters
     ----------
     db : path
         The Store file (must exist; ``territoria serve`` fills a new one with the bundled data).
-    max_upload_bytes : int, default=10 MiB
-        Uploads larger than this are refused (413) before anything is written.
+    max_upload_bytes : int, optional
+        Uploads larger than this are refused (413) before they are read whole (see
+        :mod:`territoria.web.limits`); default ``TERRITORIA_MAX_UPLOAD_BYTES`` or 10 MiB.
     """
+    from territoria.web.limits import ENVELOPE_BYTES, BodyLimitMiddleware, max_upload_from_env
+
+    max_upload_bytes = max_upload_from_env() if max_upload_bytes is None else int(max_upload_bytes)
     app = FastAPI(title="Territoria", version="0.1.0",
                   description="Vulnerability of Kazakhstan's regions and settlements: rankings, profiles, "
                               "mechanisms, monitoring. Every page of the site uses this API.")
     app.state.ctx = WebContext(db, max_upload_bytes=max_upload_bytes)
     app.include_router(router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_upload_bytes + ENVELOPE_BYTES)
 
     @app.exception_handler(UnknownNameError)
     async def _unknown(request: Request, exc: UnknownNameError) -> JSONResponse:
