@@ -89,6 +89,31 @@ def _assemble(*pieces: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(pieces, axis=1)
 
 
+def _stats(before: pd.DataFrame, after: pd.DataFrame, how: str) -> tuple[int, int, str, str]:
+    if how == "denominate":
+        changed, left = int(((after != before) & after.notna()).sum().sum()), 0
+    elif how == "impute":
+        changed, left = int((before.isna() & after.notna()).to_numpy().sum()), int(after.isna().sum().sum())
+    elif how == "treat":
+        changed = int((~((after == before.astype(float)) | (after.isna() & before.isna()))).to_numpy().sum())
+        left = 0
+    else:
+        changed, left = 0, 0
+    return changed, left, digest(before), digest(after)
+
+
+def _drop(part: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return part.drop(columns=[c for c in columns if c in part.columns])
+
+
+def _select(part: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return part[columns]
+
+
+def _part_flags(spec: Any, raw: pd.DataFrame, normalised: pd.DataFrame, tree: pd.DataFrame) -> pd.DataFrame:
+    return _flags(spec, {"raw": raw, "normalised": normalised}, tree)
+
+
 def _merge(fitted: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fitted:
@@ -101,13 +126,68 @@ def _merge(fitted: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 class _Runner:
-    def __init__(self, client: Any, spec: Any, prepared: Prepared, n_partitions: int) -> None:
+    def __init__(self, client: Any, spec: Any, prepared: Prepared, parts: list[Any], aux_parts: list[Any],
+                 bounds: list[tuple[int, int]], lean: bool) -> None:
         self.client, self.spec, self.prepared = client, spec, prepared
-        self.bounds = partition_bounds(prepared.table.index, n_partitions)
-        self.aux_parts = [client.scatter(prepared.aux.iloc[a:b]) for a, b in self.bounds]
+        self.parts, self.aux_parts, self.bounds, self.lean = parts, aux_parts, bounds, lean
+        self.empty, self.empty_aux = prepared.table.iloc[:0], prepared.aux.iloc[:0]
 
-    def scatter(self, table: pd.DataFrame) -> list[Any]:
-        return [self.client.scatter(table.iloc[a:b]) for a, b in self.bounds]
+    @classmethod
+    def whole(cls, client: Any, spec: Any, prepared: Prepared, n_partitions: int, lean: bool) -> _Runner:
+        bounds = partition_bounds(prepared.table.index, n_partitions)
+        parts = [client.scatter(prepared.table.iloc[a:b]) for a, b in bounds]
+        aux_parts = [client.scatter(prepared.aux.iloc[a:b]) for a, b in bounds]
+        return cls(client, spec, prepared, parts, aux_parts, bounds, lean)
+
+    @classmethod
+    def partitioned(cls, client: Any, spec: Any, source: Any, lean: bool) -> _Runner:
+        """Partitions read (or generated) and validated on the workers; only lengths come back."""
+        import dataclasses
+
+        from territoria.engines.sources import combine, lengths_to_bounds, prepare_part
+
+        raw = client.compute(source.frame.to_delayed())
+        shared = client.scatter([dataclasses.replace(source, frame=None)], broadcast=True, hash=False)[0]
+        prep = [client.submit(prepare_part, spec, f, shared, pure=False) for f in raw]
+        info = client.gather([client.submit(lambda p: (len(p[0]), p[2]), f, pure=False) for f in prep])
+        keep = [i for i, (n, _) in enumerate(info) if n]
+        if not keep:
+            from territoria.errors import DataError
+
+            raise DataError("no unit left after the units filter / year selection of the spec")
+        parts = [client.submit(operator.getitem, prep[i], 0, pure=False) for i in keep]
+        aux_parts = [client.submit(operator.getitem, prep[i], 1, pure=False) for i in keep]
+        bounds = lengths_to_bounds([info[i][0] for i in keep])
+        tree = spec.tree_frame().set_index("code")
+        leaves = list(client.gather(client.submit(lambda p: list(p.columns), parts[0], pure=False)))
+        direction = pd.Series([float(tree.at[c, "direction"]) if pd.notna(tree.at[c, "direction"])
+                               else source.directions.get(c, 1.0) for c in leaves], index=leaves)
+        if lean:
+            table = client.gather(client.submit(lambda p: p.iloc[:0], parts[0], pure=False))
+            aux = client.gather(client.submit(lambda p: p.iloc[:0], aux_parts[0], pure=False))
+            sha = combine([info[i][1] for i in keep])
+        else:
+            import hashlib
+
+            table, aux = pd.concat(client.gather(parts)), pd.concat(client.gather(aux_parts))
+            sha = hashlib.sha256((digest(table) + digest(aux)).encode()).hexdigest()
+        prepared = Prepared(table=table, aux=aux, direction=direction, sha256=sha, units=None)
+        return cls(client, spec, prepared, parts, aux_parts, bounds, lean)
+
+    def groups(self, by: str | None) -> pd.Series | None:
+        if not self.lean or by is None or by not in self.empty_aux.columns:
+            return self.prepared.groups(by)
+        return pd.concat(self.client.gather([self.client.submit(_take, a, by, pure=False)
+                                             for a in self.aux_parts]))
+
+    def stats(self, before: list[Any], after: list[Any], how: str) -> tuple[int, int, str, str]:
+        """Cells changed, cells left missing and combined digests, computed partition by partition."""
+        from territoria.engines.sources import combine
+
+        got = self.client.gather([self.client.submit(_stats, b, a, how, pure=False)
+                                  for b, a in zip(before, after, strict=True)])
+        return (sum(g[0] for g in got), sum(g[1] for g in got), combine([g[2] for g in got]),
+                combine([g[3] for g in got]))
 
     def gather(self, parts: list[Any]) -> pd.DataFrame:
         return pd.concat(self.client.gather(parts))
@@ -135,25 +215,43 @@ class _Runner:
 
 
 def run_dask(assessment: Assessment, data: Any, *, units: pd.DataFrame | None = None, cluster: Any = None,
-             n_workers: int = 2, n_partitions: int | None = None) -> Any:
+             n_workers: int = 2, n_partitions: int | None = None, keep: str = "all") -> Any:
     """Run ``assessment`` on a Dask cluster; returns the same :class:`Result` as the local engine.
 
     Parameters
     ----------
+    data : Panel, DataFrame, path or dask.dataframe.DataFrame
+        A Panel or wide table (validated on the client, then scattered in partitions); the folder of a
+        Parquet export (:func:`territoria.store.export.export_parquet`) or a ``dask.dataframe`` wide
+        table, read and validated partition by partition on the workers (never whole on the client).
     cluster : str, distributed.Client or None
         Scheduler address, an open client, or None for a LocalCluster of ``n_workers`` processes.
     n_partitions : int, optional
-        Row partitions; default four per worker.
+        Row partitions of a Panel / DataFrame input; default four per worker. (A Parquet export is
+        partitioned by its row groups.)
+    keep : {"all", "scores"}
+        ``"all"``: every stage table is gathered into the Result, as the local engine gives it.
+        ``"scores"``: the indicator-level stages stay on the workers; the Result holds the aggregates
+        (``tables["aggregated"]`` has the aggregate columns only), ranks, grades and weights, and the
+        log's digests of the staying stages are SHA-256 over partition digests. For tables larger
+        than the client's memory.
     """
     if assessment.spec.weight.method == "pca":
         raise EngineError("weight.method: 'pca' has no distributed form in the Dask engine (the "
                           "principal components need the whole table); run with engine='local' or "
                           "give the weights")
-    prepared = prepare(assessment.spec, data, units=units)
+    if keep not in ("all", "scores"):
+        raise EngineError(f"keep: expected 'all' or 'scores', got {keep!r}")
+    source = _source(assessment.spec, data, units)
+    prepared = prepare(assessment.spec, data, units=units) if source is None else None
     with connect(cluster=cluster, n_workers=n_workers) as client:
         workers = max(1, len(client.scheduler_info().get("workers", {})) or n_workers)
-        runner = _Runner(client, assessment.spec, prepared, n_partitions or 4 * workers)
         try:
+            if source is None:
+                runner = _Runner.whole(client, assessment.spec, prepared, n_partitions or 4 * workers,
+                                       keep == "scores")
+            else:
+                runner = _Runner.partitioned(client, assessment.spec, source, keep == "scores")
             return _execute(assessment, runner)
         except Exception as exc:
             from distributed.client import FutureCancelledError
@@ -166,6 +264,18 @@ def run_dask(assessment: Assessment, data: Any, *, units: pd.DataFrame | None = 
             raise
 
 
+def _source(spec: Any, data: Any, units: pd.DataFrame | None) -> Any:
+    from pathlib import Path
+
+    from territoria.engines import sources
+
+    if isinstance(data, (str, Path)):
+        return sources.from_parquet(spec, data)
+    if type(data).__module__.startswith("dask"):
+        return sources.from_dask_frame(spec, data, units=units)
+    return None
+
+
 def _execute(assessment: Assessment, r: _Runner) -> Any:
     from territoria.assess.result import Result
 
@@ -174,30 +284,38 @@ def _execute(assessment: Assessment, r: _Runner) -> Any:
     tree = spec.tree_frame()
     options = spec.node_options()
     paths = {row.code: spec.node_path(row.code) for row in options.values()}
-    tables: dict[str, pd.DataFrame] = {"raw": prepared.table}
+    lean = r.lean
+    tables: dict[str, pd.DataFrame] = {} if lean else {"raw": prepared.table}
     log: list[StepRecord] = []
     weights = None
-    parts = r.scatter(prepared.table)
-    names = [str(x) for x in prepared.table.columns]
+    parts = raw_parts = r.parts
+    names = [str(x) for x in r.empty.columns]
+    normalised_parts: list[Any] = []
     for position, address in enumerate(STEPS):
         step = steps[address]
         t0 = time.perf_counter()
         warnings: list[str] = []
-        groups = prepared.groups(getattr(step, "by", None))
+        groups = r.groups(getattr(step, "by", None))
         context: dict[str, Any] = {"groups": groups, "direction": prepared.direction, "tree": tree,
                                    "paths": paths, "options": options, "weights": weights}
-        before = tables[{"denominate": "raw", "impute": "denominated", "treat": "imputed",
-                         "normalise": "treated"}.get(address, "normalised")]
+        before = None if lean else tables[{"denominate": "raw", "impute": "denominated", "treat": "imputed",
+                                           "normalise": "treated"}.get(address, "normalised")]
+        prev = parts
+        digests: tuple[str, str] | None = None
         fitted: dict[str, Any]
         if address == "denominate":
             futs = [c.submit(_row_local, step, p, {"aux": a}, pure=False) for p, a in zip(parts, r.aux_parts,
                                                                                          strict=True)]
             parts = [c.submit(operator.getitem, f, 0, pure=False) for f in futs]
             extra = c.gather([c.submit(operator.getitem, f, 1, pure=False) for f in futs])
-            fitted = step.replace().fit(prepared.table.iloc[:0], aux=prepared.aux.iloc[:0]).fitted()
-            out = r.gather(parts)
-            tables["denominated"] = out
-            changed = int(((out != before) & out.notna()).sum().sum())
+            fitted = step.replace().fit(r.empty, aux=r.empty_aux).fitted()
+            if lean:
+                changed, _, *d = r.stats(prev, parts, address)
+                digests, out = (d[0], d[1]), None
+            else:
+                out = r.gather(parts)
+                tables["denominated"] = out
+                changed = int(((out != before) & out.notna()).sum().sum())
             bad = sum(e[1] for e in extra)
             if bad:
                 warnings.append(f"{bad} cell(s) had a zero or missing denominator")
@@ -210,29 +328,39 @@ def _execute(assessment: Assessment, r: _Runner) -> Any:
                 parts = [c.submit(_apply_columns, p, shared, pure=False) for p in parts]
             else:
                 parts = moved
-            out = r.gather(parts)[names]
             fitted = _merge([s.fitted() for s in col_steps.values()])
             for k in ("mask_", "n_imputed_", "n_treated_"):
                 fitted.pop(k, None)
             stage = {"impute": "imputed", "treat": "treated", "normalise": "normalised"}[address]
-            tables[stage] = out
-            changed = 0
+            changed = left = 0
+            if lean:
+                if address == "normalise":
+                    parts = [c.submit(_select, p, names, pure=False) for p in parts]
+                    normalised_parts = parts
+                changed, left, *d = r.stats(prev, parts, address)
+                digests, out = (d[0], d[1]), None
+            else:
+                out = r.gather(parts)[names]
+                tables[stage] = out
+                if address in ("impute", "treat"):
+                    mask = (before.isna() & out.notna()) if address == "impute" else \
+                        ~((out == before.astype(float)) | (out.isna() & before.isna()))
+                    tables[f"{stage}_mask"] = mask
+                    changed = int(mask.to_numpy().sum())
+                    left = int(out.isna().sum().sum()) if address == "impute" else 0
             if address in ("impute", "treat"):
-                mask = (before.isna() & out.notna()) if address == "impute" else \
-                    ~((out == before.astype(float)) | (out.isna() & before.isna()))
-                tables[f"{stage}_mask"] = mask
-                changed = int(mask.to_numpy().sum())
-                left = int(out.isna().sum().sum()) if address == "impute" else 0
                 if left and spec.impute.method != "none":
                     warnings.append(f"{left} cell(s) could not be imputed and stay missing")
                 fitted_key = "n_imputed_" if address == "impute" else "n_treated_"
                 fitted[fitted_key] = changed
         elif address == "weight":
-            step.fit(tables["normalised"].iloc[:0], **context)
+            step.fit(r.empty if lean else tables["normalised"].iloc[:0], **context)
             weights = step.weights_
             tables["weights"] = pd.DataFrame({"weight": step.weights_,
                                               "effective": step.effective_.reindex(step.weights_.index)})
             fitted, out, changed = step.fitted(), tables["weights"], 0
+            if lean:
+                digests = (r.stats(prev, prev, "none")[3], digest(out))
         elif address == "aggregate":
             context["weights"] = weights
             if any(getattr(o, "post", None) is not None for o in options.values()):
@@ -240,22 +368,25 @@ def _execute(assessment: Assessment, r: _Runner) -> Any:
                 # runs whole on one worker (exact; memory of the whole table on that worker)
                 warnings.append("aggregate: a node's `post` ranks across units; aggregated on one worker")
                 whole = c.submit(_row_local, step, c.submit(_column, *parts, pure=False), context, pure=False)
-                agg = c.submit(operator.getitem, whole, 0, pure=False)
                 futs = [c.submit(lambda w, a=a, b=b: (w[0].iloc[a:b], (w[1][0].iloc[a:b], 0)), whole, pure=False)
                         for a, b in r.bounds]
-                del agg
             else:
                 futs = [c.submit(_row_local, step, p, context, pure=False) for p in parts]
             parts = [c.submit(operator.getitem, f, 0, pure=False) for f in futs]
             extra = c.gather([c.submit(operator.getitem, f, 1, pure=False) for f in futs])
-            out = r.gather(parts)
+            if lean:
+                *_, d_in, d_out = r.stats(prev, parts, "none")
+                digests = (d_in, d_out)
+                out = r.gather([c.submit(_drop, p, names, pure=False) for p in parts])
+            else:
+                out = r.gather(parts)
             tables["aggregated"] = out
             tables["aggregated_raw"] = pd.concat([e[0] for e in extra]).reindex(out.index)
-            fitted = step.replace().fit(out.iloc[:0][names], **context).fitted()
+            fitted = step.replace().fit(r.empty, **context).fitted()
             changed = 0
         elif address == "rank":
             agg = tables["aggregated"]
-            keep = [x for x in agg.columns if x in set(tree["code"]) and x not in set(prepared.table.columns)]
+            keep = [x for x in agg.columns if x in set(tree["code"]) and x not in set(names)]
             col_steps, moved = r.columns(parts, step, keep, {}, True)
             out = r.gather(moved or [])[keep]
             tables["ranks"] = out
@@ -267,12 +398,21 @@ def _execute(assessment: Assessment, r: _Runner) -> Any:
             tables["grades"] = graded.to_frame("level")
             before, fitted, changed = tables["aggregated"][on], col_steps[on].fitted(), 0
             out = graded
-        out_d = digest(out.astype(str)) if address == "grade" else digest(out)
-        in_d = digest(before)
+        if digests is not None:
+            in_d, out_d = digests
+        else:
+            out_d = digest(out.astype(str)) if address == "grade" else digest(out)
+            in_d = digest(before)
         log.append(StepRecord(position=position, address=address, method=_method_name(step),
                               params=_plain_params(step), fitted=plain(fitted), input_digest=in_d,
                               output_digest=out_d, seed=None, cells_changed=int(changed),
                               warnings=tuple(warnings), seconds=time.perf_counter() - t0))
+    if spec.flags is not None and lean:
+        got = c.gather([c.submit(_part_flags, spec, raw, norm, tree, pure=False)
+                        for raw, norm in zip(raw_parts, normalised_parts, strict=True)])
+        tables["flags"] = pd.concat(got)
+        return Result(spec=spec, tables=tables, log=log, weights=weights, prepared=prepared,
+                      data_sha256=prepared.sha256, versions={**library_versions(), "engine": "dask"})
     if spec.flags is not None:
         tables["flags"] = _flags(spec, tables, tree)
     return Result(spec=spec, tables=tables, log=log, weights=weights, prepared=prepared,

@@ -159,6 +159,12 @@ class Store:
         self.con.execute("INSERT OR IGNORE INTO unit_aliases VALUES (?, ?, ?)", [alias, code, source])
 
     # -- reading -------------------------------------------------------------------------------
+    def export_parquet(self, directory: str | Path, **options: object) -> Path:
+        """The wide panel as partitioned Parquet, by DuckDB (see :func:`territoria.store.export.export_parquet`)."""
+        from territoria.store.export import export_parquet
+
+        return export_parquet(self, directory, **options)  # type: ignore[arg-type]
+
     def query(self, sql: str, params: list[object] | None = None) -> pd.DataFrame:
         return self.con.execute(sql, params or []).df()
 
