@@ -87,7 +87,7 @@ def test_html_is_offline_and_xlsx_has_the_tables(store, result, tmp_path):
     assert {"summary", "table", "mechanisms"} <= set(book.sheetnames)
     sheet = book["table"]
     header = [c.value for c in sheet[1]]
-    assert header[:3] == ["block", "name", "unit_of_measure"] and "2015" in header
+    assert header[:3] == ["Block", "Name", "Unit of measure"] and "2015" in header  # headers in the report language
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None or not (shutil.which("chromium") or

@@ -21,19 +21,20 @@ _LAYOUT = {"margin": {"l": 40, "r": 20, "t": 40, "b": 40}, "font": {"size": 11}}
 
 
 def radar(blocks: Mapping[str, float], *, reference: Mapping[str, float] | None = None, name: str = "",
-          reference_name: str = "", title: str = "") -> go.Figure:
+          reference_name: str = "", title: str = "", labels: Mapping[str, str] | None = None) -> go.Figure:
     """Sub-index radar: the unit's block scores, optionally against a reference (the national mean).
 
-    The polygon is closed by repeating the first block.
+    The polygon is closed by repeating the first block; ``labels`` gives the blocks' display names.
     """
     keys = list(blocks)
+    shown = [(labels or {}).get(k, k) for k in keys]
     fig = go.Figure()
     if reference is not None:
         ref = [reference[k] for k in keys]
-        fig.add_trace(go.Scatterpolar(r=[*ref, ref[0]], theta=[*keys, keys[0]], name=reference_name,
+        fig.add_trace(go.Scatterpolar(r=[*ref, ref[0]], theta=[*shown, shown[0]], name=reference_name,
                                       line={"color": "#888", "dash": "dash"}))
     vals = [blocks[k] for k in keys]
-    fig.add_trace(go.Scatterpolar(r=[*vals, vals[0]], theta=[*keys, keys[0]], name=name, fill="toself",
+    fig.add_trace(go.Scatterpolar(r=[*vals, vals[0]], theta=[*shown, shown[0]], name=name, fill="toself",
                                   line={"color": "#b2182b"}))
     fig.update_layout(title=title, height=380, polar={"radialaxis": {"range": [0, 100]}},
                       legend={"orientation": "h"}, **_LAYOUT)
@@ -63,7 +64,8 @@ def trend_lines(table: pd.DataFrame, *, max_charts: int = 9, title: str = "") ->
     return fig
 
 
-def rank_intervals(ranking: pd.DataFrame, *, highlight: str | None = None, title: str = "") -> go.Figure:
+def rank_intervals(ranking: pd.DataFrame, *, highlight: str | None = None, title: str = "",
+                   axis_title: str = "rank") -> go.Figure:
     """Every unit's rank with its 5–95 % Monte-Carlo interval (``rank``, ``rank_p05``, ``rank_p95``,
     ``name``, ``unit``), the highlighted unit in red. Rank 1 is the least vulnerable."""
     data = ranking.sort_values("rank")
@@ -73,16 +75,19 @@ def rank_intervals(ranking: pd.DataFrame, *, highlight: str | None = None, title
         customdata=data["unit"],
         error_x={"type": "data", "symmetric": False, "array": (data["rank_p95"] - data["rank"]).clip(lower=0),
                  "arrayminus": (data["rank"] - data["rank_p05"]).clip(lower=0), "color": "#999"}))
-    fig.update_layout(title=title, height=24 * len(data) + 90, xaxis={"title": "rank", "dtick": 1},
+    fig.update_layout(title=title, height=24 * len(data) + 90, xaxis={"title": axis_title, "dtick": 1},
                       yaxis={"autorange": "reversed"}, showlegend=False, **_LAYOUT)
     return fig
 
 
-def levels_bar(levels: pd.Series, *, order: list[str] | None = None, title: str = "") -> go.Figure:
-    """Number of units per level (grade), in the grade order of the spec (worst first)."""
+def levels_bar(levels: pd.Series, *, order: list[str] | None = None, title: str = "",
+               labels: Mapping[str, str] | None = None, axis_title: str = "units") -> go.Figure:
+    """Number of units per level (grade), in the grade order of the spec (worst first); ``labels`` gives
+    the levels' display names."""
     order = order or list(LEVEL_COLOURS)
     counts = levels.astype(str).value_counts().reindex(order, fill_value=0)
-    fig = go.Figure(go.Bar(x=counts.index.tolist(), y=counts.to_numpy(), text=counts.to_numpy(),
+    fig = go.Figure(go.Bar(x=[(labels or {}).get(k, k) for k in counts.index], y=counts.to_numpy(),
+                           text=counts.to_numpy(),
                            marker={"color": [LEVEL_COLOURS.get(k, "#777") for k in counts.index]}))
-    fig.update_layout(title=title, height=300, yaxis={"title": "units", "dtick": 1}, **_LAYOUT)
+    fig.update_layout(title=title, height=300, yaxis={"title": axis_title, "dtick": 1}, **_LAYOUT)
     return fig

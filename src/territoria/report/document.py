@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from territoria.report import charts, service
 from territoria.report.geomap import point_map
 from territoria.report.i18n import t
+from territoria.report.messages import Translator, headers
 
 __all__ = ["Document", "Section", "frame_to_json", "profile_document", "ranking_document"]
 
@@ -36,10 +37,14 @@ def _cell(value: Any) -> Any:
     return str(value)
 
 
-def frame_to_json(frame: pd.DataFrame) -> dict[str, Any]:
-    """``{"columns": [...], "rows": [[...], ...]}`` with missing values as null."""
-    return {"columns": [str(c) for c in frame.columns],
-            "rows": [[_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]}
+def frame_to_json(frame: pd.DataFrame, lang: str | None = None) -> dict[str, Any]:
+    """``{"columns": [...], "rows": [[...], ...]}`` with missing values as null; with ``lang`` also
+    ``"headers"``, the columns' headers in that language (the columns stay codes for clients)."""
+    out: dict[str, Any] = {"columns": [str(c) for c in frame.columns],
+                           "rows": [[_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]}
+    if lang is not None:
+        out["headers"] = headers(frame.columns, lang)
+    return out
 
 
 @dataclass
@@ -53,9 +58,9 @@ class Section:
     figure: go.Figure | None = None
     link: str | None = None  # column of ``table`` holding unit codes (rows link to the unit's page)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "text": self.text, "link": self.link,
-                "table": frame_to_json(self.table) if self.table is not None else None,
+                "table": frame_to_json(self.table, lang) if self.table is not None else None,
                 "figure": json.loads(self.figure.to_json()) if self.figure is not None else None}
 
 
@@ -71,7 +76,7 @@ class Document:
 
     def to_dict(self) -> dict[str, Any]:
         return {"title": self.title, "subtitle": self.subtitle, "lang": self.lang, "meta": self.meta,
-                "sections": [s.to_dict() for s in self.sections]}
+                "sections": [s.to_dict(self.lang) for s in self.sections]}
 
     def section(self, section_id: str) -> Section:
         return next(s for s in self.sections if s.id == section_id)
@@ -88,13 +93,16 @@ def profile_document(store: Any, code: str, *, lang: str = "en", result: Any = N
     weaknesses, risk flags and mechanisms by horizon."""
     result = result if result is not None else service.assessment(store)
     p = service.unit_profile(store, code, lang=lang, result=result)
+    tr = Translator(lang, catalogue=store.catalogue)
     unit = p["unit"]
     name = unit.get(f"name_{lang}") or unit["name_en"]
     a = p["assessment"]
     sections: list[Section] = []
     status = p["status"]
     label = status["status_label"] if status["status"] != "insufficient_data" else t("none", lang)
-    facts = [f for f in str(status.get("facts") or "").split(" | ") if f]
+    coded = status.get("fact_codes")
+    facts = tr.codes(coded) if isinstance(coded, str) else [f for f in str(status.get("facts") or "").split(" | ")
+                                                            if f]
     sections.append(Section("status", t("status", lang), [f"{label}", *facts]))
     if a is not None:
         notes = [t("region_note", lang, year=a["year"], region=p["region_name"])] if "region" in p["notes"] else []
@@ -102,47 +110,78 @@ def profile_document(store: Any, code: str, *, lang: str = "en", result: Any = N
                  level=a["level"], score=a["score"])
         ranking = service.regions_ranking(store, result, lang=lang)
         sections.append(Section("rank", t("rank_interval", lang), [*notes, f"{p['region_name']}: {text}"],
-                                figure=charts.rank_intervals(ranking, highlight=p["region"])))
+                                figure=charts.rank_intervals(ranking, highlight=p["region"],
+                                                             axis_title=tr.header("rank"))))
         sections.append(Section("radar", t("subindices", lang), [], figure=charts.radar(
-            a["blocks"], reference=a["national"], name=p["region_name"], reference_name=t("national_mean", lang))))
+            a["blocks"], reference=a["national"], name=p["region_name"], reference_name=t("national_mean", lang),
+            labels={b: tr.term("block", b) for b in a["blocks"]})))
     else:
         sections.append(Section("rank", t("rank_interval", lang), [t("not_assessed", lang)]))
     table = p["table"]
-    sections.append(Section("table", t("indicators_by_year", lang), [t("source_note", lang)],
-                            table=table.drop(columns=["indicator"]).rename(columns={"unit": "unit_of_measure"})))
+    shown_table = table.drop(columns=["indicator"]).rename(columns={"unit": "unit_of_measure"})
+    if len(shown_table):
+        shown_table["block"] = [tr.term("block", b) if b else "" for b in shown_table["block"]]
+    sections.append(Section("table", t("indicators_by_year", lang), [t("source_note", lang)], table=shown_table))
     if len(table):
         sections.append(Section("trends", t("trends", lang), [], figure=charts.trend_lines(table)))
     if p["groups"] is not None:
-        groups = p["groups"]
+        groups = p["groups"].copy()
+        if len(groups):
+            groups["group"] = [tr.term("group", g) for g in groups["group"]]
+            groups["reason"] = [tr.group_reason(r) for r in groups["reason"]]
         sections.append(Section("groups", t("groups", lang), [] if len(groups) else [t("none", lang)],
                                 table=groups if len(groups) else None))
     if p["type"] is not None:
         ty = p["type"]
-        sections.append(Section("type", t("type", lang),
-                                [f"{p['region_name']}: {ty['label']} (cluster {ty['cluster']}, "
-                                 f"stability {ty['stability']:.2f})"]))
+        label = "; ".join(tr(c) for c in ty["label_codes"]) if ty.get("label_codes") else ty["label"]
+        sections.append(Section("type", t("cluster_type", lang), [tr.text("type.line", {
+            "region": p["region_name"], "label": label, "cluster": ty["cluster"], "stability": ty["stability"]})]))
     if p["weak"] is not None:
         cat = store.catalogue
         weak = p["weak"].copy()
         weak.insert(2, "name", [_indicator_name(cat, c, lang) for c in weak["code"]])
         blocks = p["weak_blocks"]
         sections.append(Section("weaknesses", t("weaknesses", lang),
-                                [", ".join(f"{b}: {g:+.1f}" for b, g in zip(blocks["code"], blocks["gap_national"],
-                                                                           strict=True))],
+                                [tr.list_sep.join(
+                                    tr.text("weak.block", {"block": b, "gap": float(g)})
+                                    for b, g in zip(blocks["code"], blocks["gap_national"], strict=True))],
                                 table=weak.drop(columns=["unit"])))
     flags = p["flags"]
-    shown = flags[["label", "indicator", "year", "value", "threshold", "text", "citation"]] if len(flags) else None
+    shown = None
+    if len(flags):
+        shown = flags[["label", "indicator", "year", "value", "threshold", "text", "citation"]].copy()
+        shown["label"] = [tr.word("rule", r, params={"label": lab}) for r, lab in zip(flags["rule"], flags["label"],
+                                                                                      strict=True)]
+        shown["indicator"] = [tr.indicator(i) for i in flags["indicator"]]
+        shown["citation"] = [tr.citation(c) for c in flags["citation"]]
+        if "text_code" in flags:
+            shown["text"] = [tr({"code": c, "params": json.loads(pr)}) if isinstance(c, str) else x
+                             for c, pr, x in zip(flags["text_code"], flags["text_params"], flags["text"], strict=True)]
     sections.append(Section("risks", t("risk_flags", lang),
                             ([] if shown is not None else [t("none", lang)])
                             + [t("not_evaluable", lang, n=p["flags_not_evaluable"])], table=shown))
     mech = p["mechanisms"]
     cols = [c for c in ("horizon", "years", "name", "government", "score", "reasons", "sources") if c in mech]
-    sections.append(Section("mechanisms", t("mechanisms", lang), [], table=mech[cols]))
-    level = str(unit.get("level"))
+    shown_mech = mech[cols].copy()
+    if len(shown_mech):
+        shown_mech["horizon"] = [tr.term("horizon", h) for h in shown_mech["horizon"]]
+        shown_mech["government"] = [", ".join(tr.term("government", g.strip()) for g in str(v).split(",") if g.strip())
+                                    for v in shown_mech["government"]]
+        if "sources" in shown_mech and "mechanism" in mech:
+            from territoria.mechanisms import load_knowledge_base
+
+            kb_sources = {m.id: m.sources for m in load_knowledge_base(None).mechanisms}
+            shown_mech["sources"] = [tr.citation(s, items=kb_sources.get(m)) if m in kb_sources else tr.citation(s)
+                                     for m, s in zip(mech["mechanism"], mech["sources"], strict=True)]
+        if "reason_codes" in mech:
+            shown_mech["reasons"] = ["; ".join(tr.codes(c)) if isinstance(c, str) else r
+                                     for c, r in zip(mech["reason_codes"], mech["reasons"], strict=True)]
+    sections.append(Section("mechanisms", t("mechanisms", lang), [], table=shown_mech))
+    level = tr.term("unit_level", str(unit.get("level")))
     pop = unit.get("population")
     subtitle = f"{code} · {level} · {t('region', lang)}: {p['region_name']}"
     if pop is not None and not (isinstance(pop, float) and math.isnan(pop)):
-        subtitle += f" · {t('population', lang)}: {_fmt(float(pop))} ({unit.get('population_year')})"
+        subtitle += f" · {t('population', lang)}: {tr.number(float(pop))} ({unit.get('population_year')})"
     return Document(name, subtitle, lang, sections, meta={"unit": code, "region": p["region"],
                                                           "status": status["status"]})
 
@@ -162,6 +201,7 @@ def ranking_document(store: Any, *, lang: str = "en", scope: str | None = None, 
     ``scope``: None (all regions), a region code, or the name of a Store unit list.
     """
     result = result if result is not None else service.assessment(store)
+    tr = Translator(lang, catalogue=store.catalogue)
     ranking = service.regions_ranking(store, result, lang=lang)
     order = list(result.spec.grade.labels) if result.spec.grade is not None else None
     codes = None
@@ -185,17 +225,28 @@ def ranking_document(store: Any, *, lang: str = "en", scope: str | None = None, 
             *[c for c in ranking.columns if c in result.tree["code"].tolist() and c != result.root]]
     if scope and codes is not None and scope in set(ranking["unit"]):
         ranking = ranking[ranking["unit"] == scope]
+    level_names = {str(v): tr.term("level", v) for v in [*(order or []), *ranking["level"].dropna().astype(str),
+                                                          *watch["region_level"].dropna().astype(str)]}
+    shown_ranking = ranking[cols].copy()
+    shown_ranking["level"] = shown_ranking["level"].map(lambda v: level_names.get(str(v), v) if pd.notna(v) else v)
+    shown_watch = watch[["unit", "name", "level", "region_name", "region_rank", "region_level", "status_label",
+                         "seed_status", "population"]].copy()
+    shown_watch["level"] = [tr.term("unit_level", v) for v in shown_watch["level"]]
+    shown_watch["region_level"] = [tr.term("level", v) if isinstance(v, str) else v
+                                   for v in shown_watch["region_level"]]
+    shown_watch["seed_status"] = [tr.term("seed_status", v) if isinstance(v, str) else v
+                                  for v in shown_watch["seed_status"]]
     sections = [
-        Section("ranking", t("regions_ranking", lang), [], table=ranking[cols], link="unit"),
+        Section("ranking", t("regions_ranking", lang), [], table=shown_ranking, link="unit"),
         Section("map", t("map", lang), [t("map_note", lang)],
                 figure=point_map(ranking if not scope else
                                  watch.drop(columns="level").rename(columns={"region_level": "level"}),
-                                 color="level", title="")),
+                                 color="level", title="", names=level_names)),
         Section("levels", t("levels", lang), [], figure=charts.levels_bar(
-            ranking["level"] if not scope else watch["region_level"], order=order)),
-        Section("watch", t("watch_list", lang), [t("watch_note", lang)],
-                table=watch[["unit", "name", "level", "region_name", "region_rank", "region_level", "status_label",
-                             "seed_status", "population"]], link="unit"),
+            ranking["level"] if not scope else watch["region_level"], order=order, labels=level_names,
+            axis_title=t("units_count", lang))),
+        Section("watch", t("watch_list", lang), [t("watch_note", lang)], table=shown_watch, link="unit"),
     ]
-    subtitle = f"{result.spec.name} · {result.spec.year_list[0]} · {len(ranking)} {t('units_count', lang)}"
+    subtitle = (f"{tr.term('spec', result.spec.name)} · {result.spec.year_list[0]} · {len(ranking)} "
+                f"{t('units_count', lang)}")
     return Document(title, subtitle, lang, sections, meta={"scope": scope})

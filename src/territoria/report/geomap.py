@@ -82,7 +82,8 @@ def outline_traces(source: str | None = None) -> list[go.Scatter]:
 
 
 def point_map(frame: pd.DataFrame, *, color: str = "level", text: str = "name", title: str = "",
-              link: str = "unit", size: float = 13.0, note: str = "") -> go.Figure:
+              link: str = "unit", size: float = 13.0, note: str = "",
+              names: dict[str, str] | None = None) -> go.Figure:
     """Points over the outline, one trace per value of ``color`` (grades get their own colours).
 
     Parameters
@@ -91,7 +92,11 @@ def point_map(frame: pd.DataFrame, *, color: str = "level", text: str = "name", 
         Columns ``lat``, ``lon``, ``color``, ``text`` and ``link`` (the unit code; it goes into
         ``customdata`` so the web page can open the unit on a click). Rows without a point are left out
         and counted in the title.
+    names : dict, optional
+        Display name of each value of ``color`` (the legend in the reader's language); colours stay keyed
+        by the values.
     """
+    names = names or {}
     fig = go.Figure(outline_traces())
     has_point = frame[["lat", "lon"]].notna().all(axis=1)
     data = frame[has_point]
@@ -100,9 +105,9 @@ def point_map(frame: pd.DataFrame, *, color: str = "level", text: str = "name", 
     for value in order:
         part = data[values == value]
         fig.add_trace(go.Scatter(
-            x=part["lon"], y=part["lat"], mode="markers", name=f"{value} ({len(part)})",
+            x=part["lon"], y=part["lat"], mode="markers", name=f"{names.get(value, value)} ({len(part)})",
             text=part[text].astype(str), customdata=part[link].astype(str),
-            hovertemplate="%{text}<br>" + value + "<extra></extra>",
+            hovertemplate="%{text}<br>" + names.get(value, value) + "<extra></extra>",
             marker={"size": size, "color": LEVEL_COLOURS.get(value), "line": {"color": "#333", "width": 0.8}}))
     missing = int((~has_point).sum())
     full = title + (f" ({missing} without a point not shown)" if missing else "")

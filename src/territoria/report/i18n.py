@@ -2,6 +2,9 @@
 
 Indicator, unit, status, mechanism and region names come in their own languages from the catalogue,
 the status rules, the knowledge base and the Store; this table holds only the interface's own words.
+The method modules' codes, terms and the tables' column headers are worded by
+:mod:`territoria.report.messages` (YAML catalogues per language); numbers in these words
+are written for the reader (``{score:.1f}`` gives 36,0 in ru and kk).
 """
 
 from __future__ import annotations
@@ -91,6 +94,15 @@ _W: dict[str, tuple[str, str, str]] = {  # key: (en, ru, kk)
                     "Turkeeva, Omarov & Abilkaiyr (2022), табл. 1–2.",
                     "Дереккөздер: кірістірілген жарияланған статистика (`territoria sources`); кестелер: "
                     "Turkeeva, Omarov & Abilkaiyr (2022), 1–2 кесте."),
+    "reevaluate": ("Re-evaluate", "Пересчитать", "Қайта бағалау"),
+    "last_evaluated": ("Last evaluated: {at}", "Последняя оценка: {at}", "Соңғы бағалау: {at}"),
+    "never_evaluated": ("Not evaluated yet.", "Оценка ещё не проводилась.", "Бағалау әлі жүргізілген жоқ."),
+    "changes": ("Changed by the last evaluation", "Изменения при последней оценке", "Соңғы бағалаудағы өзгерістер"),
+    "no_changes": ("Nothing changed.", "Изменений нет.", "Өзгеріс жоқ."),
+    "evaluated_now": ("{evaluations} new evaluation(s), {warnings} new warning(s).",
+                      "Новых оценок: {evaluations}, новых предупреждений: {warnings}.",
+                      "Жаңа бағалаулар: {evaluations}, жаңа ескертулер: {warnings}."),
+    "cluster_type": ("Type (cluster of the regions)", "Тип (кластер регионов)", "Түрі (өңірлер кластері)"),
     "map_note": ("Natural Earth 1:10m outline of Kazakhstan and its neighbours; a region is drawn at its capital "
                  "city's point (region polygons are not bundled).",
                  "Контур Казахстана и соседей Natural Earth 1:10m; регион показан точкой его центра "
@@ -106,7 +118,12 @@ def t(key: str, lang: str = "en", **values: object) -> str:
     if entry is None:
         return key
     text = entry[_POS.get(lang, 0)] or entry[0]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    from territoria.report.messages import Translator, fill
+
+    tr = Translator(lang)
+    return fill(text, values, lang, word=lambda name, value, spec: tr.word(name, value, spec, values))
 
 
 def words(lang: str = "en") -> dict[str, str]:

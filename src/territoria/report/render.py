@@ -2,7 +2,8 @@
 
 HTML embeds plotly.js from the installed plotly package (no CDN; the file opens offline). PDF is the
 HTML printed by headless Chromium (``--print-to-pdf``): the charts are drawn by plotly.js in the
-browser and printed as vectors. XLSX has a sheet per table.
+browser and printed as vectors. XLSX has a sheet per table. Column headers are in the document's
+language (:func:`territoria.report.messages.headers`); numbers use its decimal separator.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pandas as pd
 from territoria.errors import TerritoriaError
 from territoria.report.document import Document
 from territoria.report.i18n import words
+from territoria.report.messages import headers, number
 
 __all__ = ["CHROMIUM_FLAGS", "chromium_path", "plotly_js_path", "to_html", "to_pdf", "to_xlsx", "write"]
 
@@ -48,17 +50,18 @@ def _template() -> jinja2.Template:
     return env.get_template("report.html")
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, lang: str = "en") -> str:
+    """A table cell: integers as they are, thousands grouped, a decimal comma in ru and kk."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "✓" if value else "—"
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1000:
-            return str(int(value))
+            return str(int(value)).replace("-", "−")
         if abs(value) >= 1000:
-            return f"{value:,.0f}".replace(",", " ")
-        return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
+            return number(value, lang, ",.0f")
+        return number(value, lang, ".3g" if abs(value) < 10 else ".1f")
     return str(value)
 
 
@@ -68,11 +71,12 @@ def to_html(doc: Document, *, inline_js: bool = True, static: bool = False) -> s
     sections = []
     config = {"staticPlot": static, "displaylogo": False, "responsive": not static}
     for s in doc.sections:
-        item = s.to_dict()
+        item = s.to_dict(doc.lang)
         item["figure"] = s.figure.to_html(full_html=False, include_plotlyjs=False, config=config) \
             if s.figure is not None else None
         sections.append(item)
-    return _template().render(doc=doc, sections=sections, words=words(doc.lang), fmt=_fmt,
+    return _template().render(doc=doc, sections=sections, words=words(doc.lang),
+                              fmt=lambda v: _fmt(v, doc.lang),
                               plotly_js=_plotly_js() if inline_js else None,
                               generated=dt.date.today().isoformat())
 
@@ -123,7 +127,7 @@ def to_xlsx(doc: Document, path: str | Path) -> Path:
             while name in used:
                 name = name[:28] + f"_{len(used)}"
             used.add(name)
-            s.table.to_excel(book, sheet_name=name, index=False)
+            s.table.set_axis(headers(s.table.columns, doc.lang), axis=1).to_excel(book, sheet_name=name, index=False)
     return path
 
 

@@ -123,11 +123,11 @@ def _statuses(store: Any, codes: list[str], lang: str) -> pd.DataFrame:
     from territoria.dynamics.status import classify
 
     obs = store.observations(units=codes)
-    table = classify(obs) if len(obs) else pd.DataFrame(columns=["status", "facts"])
+    table = classify(obs) if len(obs) else pd.DataFrame(columns=["status", "facts", "fact_codes"])
     table = table.reindex(codes)
     table["status"] = table["status"].fillna("insufficient_data")
     table["status_label"] = table["status"].map(_status_labels(lang)).fillna(table["status"])
-    return table[["status", "status_label", "facts"]]
+    return table[["status", "status_label", "facts", "fact_codes"]]
 
 
 def watch_list(store: Any, result: Any, *, lang: str = "en", codes: Iterable[str] | None = None) -> pd.DataFrame:
@@ -183,14 +183,15 @@ def unit_table(store: Any, code: str, *, lang: str = "en", years: Iterable[int] 
         return pd.DataFrame(columns=["block", "indicator", "name", "unit"])
     wide = obs.pivot_table(index="indicator", columns="year", values="value", aggfunc="first")
     wide.columns = [str(int(c)) for c in wide.columns]
+    from territoria.report.messages import indicator_name, unit_name
+
     cat = store.catalogue
     order = {ind.id: i for i, ind in enumerate(cat)}
     meta = []
     for ind in wide.index:
         try:
             item = cat[ind]
-            meta.append((item.block or "", getattr(item.name, lang, "") or item.name.en,
-                         getattr(item.unit, lang, "") or item.unit.en))
+            meta.append((item.block or "", indicator_name(item, lang), unit_name(item, lang)))
         except KeyError:
             meta.append(("", ind, ""))
     wide.insert(0, "unit", [m[2] for m in meta])
@@ -228,7 +229,9 @@ def _typology(result: Any, region: str) -> dict[str, Any] | None:
     if region not in typ.table.index:
         return None
     row = typ.table.loc[region]
-    return {"cluster": int(row["cluster"]), "label": str(row["label"]), "stability": float(row["stability"])}
+    codes = getattr(typ, "label_codes", None)
+    return {"cluster": int(row["cluster"]), "label": str(row["label"]), "stability": float(row["stability"]),
+            "label_codes": list(codes.get(row["cluster"], [])) if codes is not None else None}
 
 
 def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
@@ -299,7 +302,8 @@ def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
     out["mechanisms"] = recommend(
         code, load_knowledge_base(None), flags=flags, weak=weak,
         status=None if status["status"] == "insufficient_data" else status["status"],
-        status_facts=status.get("facts") or "", region_names=regions, lang=lang)
+        status_facts=status.get("facts") or "", region_names=regions, lang=lang,
+        status_fact_codes=status.get("fact_codes") if isinstance(status.get("fact_codes"), str) else None)
     out["groups"] = _groups(store, code, str(row["level"]))
     out["type"] = _typology(result, region) if region in frame.index else None
     return out

@@ -11,19 +11,21 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+const LOCALE = {ru: "ru-RU", kk: "kk-KZ", en: "en-GB"}[LANG] || "en-GB";
 function fmt(v) {
   if (v === null || v === undefined) return "";
   if (typeof v === "boolean") return v ? "✓" : "—";
   if (typeof v === "number") {
-    if (Number.isInteger(v)) return Math.abs(v) >= 10000 ? v.toLocaleString("ru-RU") : String(v);
-    return Math.abs(v) >= 1000 ? Math.round(v).toLocaleString("ru-RU") : v.toPrecision(3);
+    if (Number.isInteger(v)) return Math.abs(v) >= 10000 ? v.toLocaleString(LOCALE) : String(v);
+    if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString(LOCALE);
+    return v.toLocaleString(LOCALE, {maximumSignificantDigits: 3});
   }
   return String(v);
 }
 
 function table(data, link, id) {
   const t = el("table", id ? {id: id} : {});
-  t.append(el("thead", {}, el("tr", {}, ...data.columns.map(c => el("th", {}, c)))));
+  t.append(el("thead", {}, el("tr", {}, ...(data.headers || data.columns).map(c => el("th", {}, c)))));
   const tb = el("tbody");
   const li = link ? data.columns.indexOf(link) : -1;
   for (const row of data.rows) {
