@@ -31,3 +31,45 @@ def client(app):
 
     with TestClient(app) as c:
         yield c
+
+
+class LiveServer:
+    """A running uvicorn server (thread) on 127.0.0.1: ``url``, ``host``, ``port`` and the uvicorn ``server``."""
+
+    def __init__(self, app, **config):
+        import socket
+        import threading
+        import time
+
+        import uvicorn
+
+        from territoria.web.limits import server_config
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.host = "127.0.0.1"
+        self.url = f"http://{self.host}:{self.port}"
+        self.server = uvicorn.Server(server_config(app, host=self.host, port=self.port, **config))
+        self._thread = threading.Thread(target=self.server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert self.server.started, "the server did not start"
+
+    def stop(self):
+        self.server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_server(web_db):
+    """The real application on a loopback port, served with the request deadlines of
+    :func:`territoria.web.limits.server_config`, shortened (head 1 s, body 1.5 s) to keep slow-client tests
+    short; upload limit 20 000 bytes as in ``app``."""
+    from territoria.web import create_app
+
+    server = LiveServer(create_app(web_db, max_upload_bytes=20_000), head_timeout=1.0, body_timeout=1.5)
+    yield server
+    server.stop()
