@@ -144,8 +144,11 @@ class Result:
         )
 
     def uncertainty(self, *, n_replications: int | None = None, seed: int | None = None,
-                    progress: bool = False) -> UncertaintyResult:
+                    progress: bool = False, engine: str = "local", cluster: Any = None) -> UncertaintyResult:
         """Monte-Carlo over the choices the spec's ``uncertainty`` section marks uncertain.
+
+        ``engine="dask"`` evaluates the runs on a Dask cluster (``cluster``: scheduler address or client;
+        None starts a LocalCluster) with the same numbers, bit for bit; see docs/scaling.md.
 
         The spec's own choice of every step comes first in each list of alternatives (the nominal
         run); replications start from the indicators before imputation. Outlier treatment is not
@@ -172,6 +175,13 @@ class Result:
             aggregate=first(spec.aggregate.method, list(u.aggregate)),
             impute=first(spec.impute.method, list(u.impute)),
             exclude_one=u.exclude_one, descending=spec.rank.descending, progress=progress)
+        if engine == "dask":
+            from territoria.engines.dask_uncertainty import run_uncertainty
+
+            return run_uncertainty(analysis, self.tables["denominated"], self.tree,
+                                   directions=self.prepared.direction, cluster=cluster)
+        if engine != "local":
+            raise SpecError("engine", f"expected 'local' or 'dask', got {engine!r}")
         return analysis.run(self.tables["denominated"], self.tree, directions=self.prepared.direction)
 
     # -- rerun ---------------------------------------------------------------------------------

@@ -1,0 +1,112 @@
+"""Monte-Carlo on Dask: bit for bit the single-machine numbers, on 1 and 2 workers, and after a lost worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from territoria.assess.uncertainty import UncertaintyAnalysis
+from territoria.engines import EngineError
+from territoria.engines.dask_uncertainty import _tasks, run_uncertainty
+
+
+def synthetic(n: int = 2_000, seed: int = 8) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SYNTHETIC table: n units × 6 lognormal indicators (3 % missing) under two sub-indices."""
+    rng = np.random.default_rng(seed)
+    x = rng.lognormal(size=(n, 6))
+    x[rng.random(x.shape) < 0.03] = np.nan
+    data = pd.DataFrame(x, index=pd.Index([f"u{i:05d}" for i in range(n)], name="unit"),
+                        columns=[f"x{j}" for j in range(6)])
+    tree = pd.DataFrame({"code": ["VI", "A", "B", *data.columns],
+                         "parent": [None, "VI", "VI", "A", "A", "A", "B", "B", "B"],
+                         "weight": 1.0, "level": [3, 2, 2, 1, 1, 1, 1, 1, 1]})
+    return data, tree
+
+
+def analysis(n: int = 700) -> UncertaintyAnalysis:
+    return UncertaintyAnalysis(n_replications=n, seed=41, chunk_size=9, exclude_one=True,
+                               normalise=({"method": "minmax", "low": 1, "high": 100}, "rank"),
+                               aggregate=("arithmetic", "geometric"), impute=("none", "mean"))
+
+
+def same(a, b) -> None:
+    for name in ("ranks", "sensitivity", "design", "weights"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True, obj=name)
+    assert (a.n_base, a.n_runs, a.seed) == (b.n_base, b.n_runs, b.seed)
+
+
+@pytest.fixture(scope="module")
+def one_worker():
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as c:
+        yield c
+
+
+def test_identical_on_one_and_two_workers_and_locally(client, one_worker):
+    data, tree = synthetic()
+    ua = analysis()
+    local = ua.run(data, tree)
+    two = run_uncertainty(ua, data, tree, cluster=client, tasks_per_worker=5)
+    one = run_uncertainty(ua, data, tree, cluster=one_worker, tasks_per_worker=3)
+    same(local, two)
+    same(local, one)
+    assert two.n_runs >= 600 and (two.sensitivity["ST"] > 0).all()
+
+
+def test_tasks_cover_every_run_once():
+    pieces = [np.arange(a, b) for a, b in [(0, 9), (9, 12), (12, 30), (30, 31)]]
+    got = np.sort(np.concatenate([p for g in _tasks(pieces, 3) for p in g]))
+    assert np.array_equal(got, np.arange(31)) and len(_tasks(pieces, 10)) == 4
+
+
+def test_result_uncertainty_engine_dask(client, bundled_store_path):
+    from territoria.assess.pipeline import Assessment
+    from territoria.interfaces.cli.assess import default_spec_path
+    from territoria.store import Store
+
+    res = Assessment(default_spec_path()).run(Store(bundled_store_path, read_only=True).panel(level="region"))
+    same(res.uncertainty(n_replications=150, seed=3),
+         res.uncertainty(n_replications=150, seed=3, engine="dask", cluster=client))
+
+
+def test_worker_killed_mid_run_gives_the_right_result_or_a_clear_error():
+    """SIGKILL one of two worker processes while the runs are evaluated: Dask reruns its tasks on the
+    other worker (the plan was broadcast to both), so the result is the local one; if the runs
+    cannot be rerun the engine raises EngineError — never a result missing runs."""
+    from distributed import Client, LocalCluster
+
+    data, tree = synthetic(4_000)
+    ua = analysis(3_000)
+    local = ua.run(data, tree)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as c:
+        pids = list(c.run(os.getpid).values())
+
+        def kill() -> None:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                tasks = c.run_on_scheduler(lambda dask_scheduler: sum(
+                    ts.state == "processing" for ts in dask_scheduler.tasks.values()))
+                if tasks:
+                    break
+                time.sleep(0.02)
+            os.kill(pids[0], signal.SIGKILL)
+
+        killer = threading.Thread(target=kill)
+        killer.start()
+        try:
+            got = run_uncertainty(ua, data, tree, cluster=c, tasks_per_worker=20)
+        except EngineError as exc:
+            assert "lost" in str(exc)
+        else:
+            same(local, got)
+        finally:
+            killer.join()
