@@ -174,11 +174,45 @@ def compare(request: Request, units: Annotated[list[str], Query(min_length=2, ma
 
 
 @router.get("/monitoring")
-def monitoring(request: Request) -> dict[str, Any]:
-    """Adopted measures with their latest evaluation, and the early warnings."""
-    with _ctx(request).store() as store:
-        tables = service.monitoring(store)
-    return {name: frame_to_json(table) for name, table in tables.items()}
+def monitoring(request: Request, lang: Lang = "en") -> dict[str, Any]:
+    """Adopted measures with their latest evaluation, and the early warnings (statuses and facts in
+    ``lang``); ``last_evaluation`` is the latest re-evaluation run from the web (with what it changed)
+    or, before any, the time of the latest evaluation recorded in the Store."""
+    from territoria.report import monitoring as mon
+
+    ctx = _ctx(request)
+    with ctx.store() as store:
+        tables = mon.board(store, lang=lang)
+        recorded = mon.last_recorded(store)
+    return {**{name: frame_to_json(table, lang) for name, table in tables.items()},
+            "last_evaluation": _last_evaluation(ctx, lang, recorded)}
+
+
+def _last_evaluation(ctx: Any, lang: str, recorded: str | None) -> dict[str, Any] | None:
+    from territoria.report import monitoring as mon
+    from territoria.report.messages import Translator
+
+    last = getattr(ctx, "last_evaluation", None)
+    if last is None:
+        return None if recorded is None else {"evaluated_at": recorded, "evaluations": None, "warnings": None,
+                                              "changes": None}
+    changes = mon.changes_text(Translator(lang), last["changes"])
+    return {**{k: v for k, v in last.items() if k != "changes"}, "changes": frame_to_json(changes, lang)}
+
+
+@router.post("/monitoring/evaluate")
+def monitoring_evaluate(request: Request, lang: Lang = "en",
+                        as_of: Annotated[int | None, Query(ge=1990, le=2100, description="Evaluation year")] = None,
+                        ) -> dict[str, Any]:
+    """Re-evaluate the monitoring rules now (the steps of ``territoria monitor``): every active measure
+    against the latest data, and the early warnings. Returns the board with ``last_evaluation``: when,
+    how many evaluations and warnings were appended, and what changed."""
+    from territoria.report import monitoring as mon
+
+    ctx = _ctx(request)
+    with ctx.store(write=True) as store:
+        ctx.last_evaluation = mon.evaluate(store, as_of=as_of)
+    return monitoring(request, lang=lang)
 
 
 _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from territoria.errors import TerritoriaError, UnknownNameError
@@ -82,6 +82,16 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None) -> FastAP
     @app.get("/unit/{code}", response_class=HTMLResponse, include_in_schema=False)
     def unit_page(code: UnitCode, lang: Lang = "ru") -> HTMLResponse:
         return _page("unit", lang, unit=code)
+
+    @app.post("/monitor/evaluate", include_in_schema=False)
+    def monitor_evaluate(lang: Lang = "ru") -> RedirectResponse:
+        """The board's "re-evaluate" button without a script: evaluate, then show the board."""
+        from territoria.report import monitoring as mon
+
+        ctx = app.state.ctx
+        with ctx.store(write=True) as store:
+            ctx.last_evaluation = mon.evaluate(store)
+        return RedirectResponse(f"{PAGES['monitor']}?lang={lang}", status_code=303)
 
     for name in ("compare", "upload", "assess", "monitor"):
         def make(page: str = name):  # bind the loop variable

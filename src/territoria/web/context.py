@@ -53,6 +53,8 @@ class WebContext:
         self.lock = threading.RLock()
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._cache_size = cache_size
+        #: The latest re-evaluation of the monitoring board run from the web (``report.monitoring.evaluate``).
+        self.last_evaluation: dict[str, Any] | None = None
         self.wait = float(wait)
         self._replica_dir: Path | None = None
         self._replica_version: tuple[int, ...] | None = None

@@ -85,6 +85,27 @@ document.getElementById("lang-select").addEventListener("change", ev => {
   window.location = url;
 });
 
+function drawMonitor(m, doc) {
+  doc.innerHTML = "";
+  const last = m.last_evaluation;
+  const when = el("p", {id: "monitor-last"}, last ? W.last_evaluated.replace("{at}", last.evaluated_at) : W.never_evaluated);
+  doc.append(when);
+  if (last && last.changes) {
+    doc.append(el("p", {id: "monitor-counts"}, W.evaluated_now.replace("{evaluations}", last.evaluations).replace("{warnings}", last.warnings)));
+    doc.append(el("h2", {}, W.changes), last.changes.rows.length ? table(last.changes, "unit", "table-changes") : el("p", {id: "monitor-no-changes"}, W.no_changes));
+  }
+  doc.append(el("h2", {}, W.measures), m.measures.rows.length ? table(m.measures, "unit", "table-measures") : el("p", {}, W.no_measures));
+  doc.append(el("h2", {}, W.warnings), m.warnings.rows.length ? table(m.warnings, "unit", "table-warnings") : el("p", {}, W.none));
+}
+
+const monitorForm = document.getElementById("monitor-form");
+if (monitorForm) monitorForm.addEventListener("submit", async ev => {
+  ev.preventDefault();
+  const doc = document.getElementById("doc");
+  try { drawMonitor(await getJSON(`/api/monitoring/evaluate?lang=${LANG}`, {method: "POST"}), doc); }
+  catch (err) { showError(doc, err); }
+});
+
 async function main() {
   const doc = document.getElementById("doc");
   try {
@@ -94,11 +115,7 @@ async function main() {
       const code = body.dataset.unit;
       drawDoc(await getJSON(`/api/units/${code}/profile?lang=${LANG}`), doc, `/api/units/${code}/report`);
     } else if (PAGE === "monitor") {
-      const m = await getJSON("/api/monitoring");
-      doc.innerHTML = "";
-      doc.append(el("h1", {}, document.querySelector("#nav-monitor").textContent));
-      doc.append(el("h2", {}, W.measures), m.measures.rows.length ? table(m.measures, "unit", "table-measures") : el("p", {}, W.no_measures));
-      doc.append(el("h2", {}, W.warnings), m.warnings.rows.length ? table(m.warnings, "unit", "table-warnings") : el("p", {}, W.none));
+      drawMonitor(await getJSON(`/api/monitoring?lang=${LANG}`), doc);
     }
   } catch (err) { if (doc) showError(doc, err); }
 }

@@ -1,0 +1,192 @@
+"""The monitoring board: re-evaluate adopted measures and early warnings, and word them for a reader.
+
+:func:`evaluate` runs the same steps as ``territoria monitor`` (``interfaces/cli/dynamics._evaluate``):
+:func:`territoria.mechanisms.monitor.evaluate_measures` on every active measure, the early warnings of
+:func:`territoria.mechanisms.monitor.early_warnings` (risk flags of the last two years; graded levels of
+a 2019–2023 composite for measures on regions), appended to the Store's history by
+:func:`territoria.store.measures.record_evaluations` / ``record_warnings`` (a row equal to the latest one
+is not appended again). It returns what changed between the board before and after.
+
+:func:`board` is the board in one language: the measures and warnings tables with their statuses, kinds
+and facts worded from the catalogue (:mod:`territoria.report.messages`) and the time of the latest
+recorded evaluation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pandas as pd
+
+from territoria.report.messages import Translator
+
+__all__ = ["board", "evaluate", "last_recorded"]
+
+_MEASURE_COLUMNS = ["measure_id", "unit", "mechanism", "indicator", "baseline_value", "target_value", "deadline_year",
+                    "status", "data_year", "value", "expected", "evaluated_at", "facts"]
+_WARNING_COLUMNS = ["unit", "kind", "year", "detail", "raised_at"]
+_LEVEL_DOWN = re.compile(r"^level fell from (?P<level_from>\S+) \((?P<year_from>\d{4})\) to (?P<level_to>\S+) "
+                         r"\((?P<year_to>\d{4})\)$")
+_NEW_FLAG = re.compile(r"^new risk flag (?P<rule>[a-z0-9_]+): ")
+
+
+def evaluate(store: Any, *, as_of: int | None = None, composite_years: tuple[int, int] = (2019, 2023)
+             ) -> dict[str, Any]:
+    """Re-evaluate every active measure and raise early warnings (the steps of ``territoria monitor``).
+
+    Parameters
+    ----------
+    store : Store
+        Opened for writing.
+    as_of : int, optional
+        Evaluation year (default: the latest data).
+    composite_years : (int, int)
+        Years of the composite whose graded levels give the ``level_down`` warnings of regions.
+
+    Returns
+    -------
+    dict
+        ``evaluated_at`` (UTC ISO time), ``evaluations`` and ``warnings`` (rows appended), ``changes``
+        (DataFrame ``kind, measure_id, unit, indicator, field, before, after``: a measure whose status,
+        data year or value changed, or a new warning).
+    """
+    from territoria.diagnosis import risk_flags
+    from territoria.mechanisms.monitor import early_warnings, evaluate_measures
+    from territoria.store import measures as ms
+
+    before = ms.measures(store)
+    seen = set(ms.warnings(store)["warning_id"])
+    active = ms.measures(store, active_only=True)
+    import_id = ms.latest_import(store)
+    added = 0
+    if len(active):
+        obs = store.observations(units=active["unit"].unique().tolist(),
+                                 indicators=active["indicator"].unique().tolist())
+        added = ms.record_evaluations(store, evaluate_measures(active, obs, as_of=as_of), import_id=import_id)
+    units = active["unit"].unique().tolist() if len(active) else []
+    warned = 0
+    if units:
+        obs = store.observations(units=units)
+        national = store.observations(units=["KZ"])
+        years = sorted(set(obs["year"]))[-2:]
+        flags = pd.concat([risk_flags(obs, national=national, year=y).assign(year=y) for y in years],
+                          ignore_index=True) if len(years) == 2 else None
+        levels, order = None, ()
+        regions = [u for u in units if u in set(store.units(level="region").index)]
+        if regions:
+            from territoria.dynamics.composite import composite_over_years
+            from territoria.interfaces.cli.assess import default_spec_path
+
+            result = composite_over_years(store.panel(level="region", borders="old"), default_spec_path(),
+                                          list(range(composite_years[0], composite_years[1] + 1)))
+            frame = result.to_frame().reset_index()
+            levels = frame[frame["unit"].isin(regions)][["unit", "year", "level"]]
+            order = tuple(result.spec.grade.labels)
+        warned = ms.record_warnings(store, early_warnings(levels, flags, order=order), import_id=import_id)
+    after = ms.measures(store)
+    changes = _changes(before, after, ms.warnings(store), seen)
+    return {"evaluated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "evaluations": int(added),
+            "warnings": int(warned), "changes": changes}
+
+
+def _changes(before: pd.DataFrame, after: pd.DataFrame, warnings: pd.DataFrame, seen: set[Any]) -> pd.DataFrame:
+    rows = []
+    old = before.set_index("measure_id")
+    for r in after.itertuples():
+        for field in ("status", "data_year", "value"):
+            new = getattr(r, field)
+            was = old.at[r.measure_id, field] if r.measure_id in old.index else None
+            if _same(was, new):
+                continue
+            rows.append({"kind": "evaluation", "measure_id": int(r.measure_id), "unit": str(r.unit),
+                         "indicator": str(r.indicator), "field": field, "before": _plain(was), "after": _plain(new)})
+    for w in warnings[~warnings["warning_id"].isin(seen)].itertuples():
+        rows.append({"kind": "warning", "measure_id": None, "unit": str(w.unit), "indicator": None,
+                     "field": str(w.kind), "before": None, "after": str(w.detail)})
+    return pd.DataFrame(rows, columns=["kind", "measure_id", "unit", "indicator", "field", "before", "after"])
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _same(a: Any, b: Any) -> bool:
+    a, b = _plain(a), _plain(b)
+    if a is None or b is None:
+        return a is None and b is None
+    return a == b
+
+
+def last_recorded(store: Any) -> str | None:
+    """Time of the latest evaluation or warning recorded in the Store (ISO), None when there is none."""
+    found = store.query("SELECT greatest((SELECT max(evaluated_at) FROM measure_evaluations), "
+                        "(SELECT max(raised_at) FROM monitor_warnings)) AS at")
+    at = found["at"].iloc[0] if len(found) else None
+    return None if at is None or pd.isna(at) else pd.Timestamp(at).isoformat(timespec="seconds")
+
+
+def board(store: Any, *, lang: str = "en") -> dict[str, pd.DataFrame]:
+    """Measures (latest evaluation) and warnings in ``lang``: statuses, kinds and facts worded."""
+    from territoria.store import measures as ms
+
+    tr = Translator(lang, catalogue=store.catalogue)
+    table = ms.measures(store)
+    table = table[[c for c in _MEASURE_COLUMNS if c in table.columns]].copy()
+    if len(table):
+        table["facts"] = [_measure_facts(tr, r) for r in table.itertuples()]
+        table["status"] = [tr.term("measure_status", s) if isinstance(s, str) else s for s in table["status"]]
+        table["indicator"] = [tr.indicator(i) for i in table["indicator"]]
+    alerts = ms.warnings(store)
+    alerts = alerts[[c for c in _WARNING_COLUMNS if c in alerts.columns]].copy()
+    if len(alerts):
+        alerts["detail"] = [warning_detail(tr, d) for d in alerts["detail"]]
+        alerts["kind"] = [tr.term("warning_kind", k) for k in alerts["kind"]]
+    return {"measures": table, "warnings": alerts}
+
+
+def _measure_facts(tr: Translator, r: Any) -> str:
+    if r.status is None or (not isinstance(r.status, str) and pd.isna(r.status)):
+        return ""
+    if r.data_year is None or pd.isna(r.data_year):
+        return tr.text("monitor.no_value", {"indicator": r.indicator, "start_year": _start(r)})
+    return tr.text("monitor.evaluated", {
+        "indicator": r.indicator, "data_year": int(r.data_year), "value": float(r.value),
+        "baseline_value": float(r.baseline_value), "start_year": _start(r), "target_value": float(r.target_value),
+        "deadline_year": int(r.deadline_year), "expected": round(float(r.expected), 3)})
+
+
+def _start(r: Any) -> int | None:
+    start = getattr(r, "start_year", None)
+    return None if start is None or pd.isna(start) else int(start)
+
+
+def warning_detail(tr: Translator, detail: str) -> str:
+    """A recorded warning's detail in the reader's words (the English record when its form is unknown)."""
+    if tr.lang == "en":
+        return str(detail)
+    if m := _LEVEL_DOWN.match(str(detail)):
+        return tr.text("warning.level_down", {**m.groupdict(), "year_from": int(m["year_from"]),
+                                              "year_to": int(m["year_to"])})
+    if m := _NEW_FLAG.match(str(detail)):
+        return tr.text("warning.new_flag", {"rule": m["rule"]})
+    return str(detail)
+
+
+def changes_text(tr: Translator, changes: pd.DataFrame) -> pd.DataFrame:
+    """The ``changes`` of :func:`evaluate` with their values worded (statuses, indicator names, details)."""
+    out = changes.copy()
+    if out.empty:
+        return out
+    out["indicator"] = [tr.indicator(i) if isinstance(i, str) else i for i in out["indicator"]]
+    for col in ("before", "after"):
+        out[col] = [tr.term("measure_status", v) if f == "status" and isinstance(v, str)
+                    else warning_detail(tr, v) if k == "warning" and isinstance(v, str) else v
+                    for k, f, v in zip(out["kind"], out["field"], out[col], strict=True)]
+    out["field"] = [tr.term("warning_kind", f) if k == "warning" else tr.header(f)
+                    for k, f in zip(out["kind"], out["field"], strict=True)]
+    out["kind"] = [tr.term("change_kind", k) for k in out["kind"]]
+    return out
