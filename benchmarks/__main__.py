@@ -1,6 +1,6 @@
 """``python -m benchmarks`` (or ``make bench``): run both benchmarks and print their figures.
 
-``--quick`` runs tiny sizes (a smoke run, not a measurement).
+``--quick`` runs tiny sizes (a smoke run, not a measurement). ``--dask`` runs benchmark (d) only (Dask).
 """
 
 from __future__ import annotations
@@ -36,6 +36,11 @@ def machine() -> str:
 def main(argv: list[str]) -> int:
     quick = "--quick" in argv
     print(f"machine: {machine()}")
+    if "--dask" in argv:
+        from benchmarks import bench_dask
+
+        bench_dask.main(quick)
+        return 0
     if quick:
         a = bench_pipeline.run(n_units=2_000)
         b = bench_uncertainty.run(n_units=2_000, n_replications=70, pandas_replications=3)

@@ -288,7 +288,8 @@ def _execute(assessment: Assessment, r: _Runner) -> Any:
     tables: dict[str, pd.DataFrame] = {} if lean else {"raw": prepared.table}
     log: list[StepRecord] = []
     weights = None
-    parts = raw_parts = r.parts
+    parts, r.parts = r.parts, []      # the raw partitions are freed once denominated ...
+    raw_parts = parts if (lean and spec.flags is not None) else []     # ... unless flags need them
     names = [str(x) for x in r.empty.columns]
     normalised_parts: list[Any] = []
     for position, address in enumerate(STEPS):
