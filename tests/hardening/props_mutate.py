@@ -187,3 +187,23 @@ def write_yaml(doc: Any, path: Any, encoding: str = "utf-8") -> None:
 
     text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
     path.write_bytes(text.encode(encoding, errors="replace"))
+
+
+def store_digests(store: Any) -> dict[str, str]:
+    """SHA-256 of every table of a Store (all rows, all columns, in a fixed order), by table name."""
+    import hashlib
+
+    names = store.con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+                              "AND table_type = 'BASE TABLE' ORDER BY table_name").fetchall()
+    out = {}
+    for (name,) in names:
+        rows = store.con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').fetchall()
+        out[name] = hashlib.sha256(repr(rows).encode()).hexdigest()
+    return out
+
+
+#: Cell texts of survey exports and office tables gone wrong.
+CELL_TEXTS = ["", " ", "nan", "NaN", "inf", "-inf", "1e999", "-1", "0", "999999999999", "1,5", "2.5", "1 000",
+              "1\u00a0000", "−3", "х", "x", "-", "…", "не знаю", "Да", "да ", "ДА", "yes", "1 2", "1;2", "Ё",
+              "\u200b", "ж" * 200, "=1+1", "None", "null", "TRUE", "31.02.2023", "593620100.0", "593620100 ",
+              "０", "١"]

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
+import warnings
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from territoria.errors import CellProblem, InputFileError, SpecError
 from territoria.surveys.ahp import pairwise_from_judgements
 from territoria.surveys.model import Questionnaire
+from territoria.yamlfile import load_yaml
 
 __all__ = [
     "bundled_questionnaires",
@@ -47,11 +49,7 @@ def read_questionnaire(path_or_name: str | Path) -> Questionnaire:
             raise SpecError("<file>", f"no questionnaire file {str(path)!r} and no bundled questionnaire of that "
                             f"name; bundled: {sorted(shipped)}")
         path = shipped[str(path_or_name)]
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except yaml.YAMLError as exc:
-        raise SpecError("<file>", f"not valid YAML: {exc}", file=str(path)) from None
-    return Questionnaire.from_mapping(raw, file=str(path))
+    return Questionnaire.from_mapping(load_yaml(path), file=str(path))
 
 
 def file_sha256(path: str | Path) -> str:
@@ -63,14 +61,35 @@ def _read_text_table(path: Path, *, sheet: str | int | None = None) -> pd.DataFr
         raise InputFileError(str(path), [CellProblem(str(path), None, None, None, "an existing file")])
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str, engine="openpyxl")
+        try:
+            frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str, engine="openpyxl")
+        except Exception as exc:  # openpyxl/zipfile raise many types for a damaged workbook
+            raise InputFileError(str(path), [CellProblem(str(path), None, None, type(exc).__name__,
+                                                         "an .xlsx workbook (this file is not one, or it is damaged)")
+                                             ]) from None
     elif suffix in (".csv", ".txt", ".tsv"):
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
+        try:  # KoboToolbox / ODK write UTF-8; a CSV saved again by Excel on a Russian Windows is cp1251
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1251")
+            except UnicodeDecodeError as exc:
+                raise InputFileError(str(path), [CellProblem(str(path), None, None, f"byte 0x{data[exc.start]:02x} "
+                                                             f"at offset {exc.start}", "text in UTF-8 or Windows-1251")
+                                                 ]) from None
         try:
             sep = csv.Sniffer().sniff(text[:20000], delimiters=",;\t").delimiter
         except csv.Error:
             sep = ","
-        frame = pd.read_csv(path, dtype=str, sep=sep, encoding="utf-8-sig", keep_default_na=False)
+        try:  # a row longer than the header would otherwise shift the first column into the index
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(io.StringIO(text), dtype=str, sep=sep, keep_default_na=False, index_col=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, pd.errors.ParserWarning) as exc:
+            raise InputFileError(str(path), [CellProblem(str(path), None, None, str(exc).strip()[:200],
+                                                         f"a table with a header row, separated by {sep!r}, and no "
+                                                         "row longer than the header")]) from None
     else:
         raise InputFileError(str(path), [CellProblem(str(path), None, None, suffix,
                                                      "a .csv or .xlsx file (KoboToolbox, ODK, Google Forms)")])
@@ -102,6 +121,17 @@ def read_sample(path: str | Path) -> pd.DataFrame:
     return frame.drop_duplicates("code").reset_index(drop=True)
 
 
+def _ratio(value: object, where: str, file: str) -> float:
+    """A judgement as a number: ``3``, ``0.5`` or an exact fraction ``1/3``; else a SpecError naming ``where``."""
+    try:
+        number = float(Fraction(str(value).strip()))
+    except (ValueError, ZeroDivisionError, TypeError, OverflowError):
+        number = 0.0
+    if not number > 0:
+        raise SpecError(where, f"found {value!r}, expected a positive number or a fraction like 1/3", file=file)
+    return number
+
+
 def read_pairwise(path: str | Path) -> dict[str, pd.DataFrame]:
     """Experts' pairwise matrices from a file.
 
@@ -113,14 +143,20 @@ def read_pairwise(path: str | Path) -> dict[str, pd.DataFrame]:
     """
     path = Path(path)
     if path.suffix.lower() in (".yaml", ".yml"):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        raw = load_yaml(path) or {}
         if not isinstance(raw, dict):
             raise SpecError("<root>", "expected a mapping expert -> matrix", file=str(path))
         out = {}
         for expert, body in raw.items():
             if isinstance(body, dict) and "matrix" in body:
-                items = [str(i) for i in body.get("items", [])]
-                values = [[float(Fraction(str(v))) for v in row] for row in body["matrix"]]
+                items = [str(i) for i in body.get("items", None) or []] if isinstance(body.get("items"), list) else []
+                rows = body["matrix"]
+                if not items or not isinstance(rows, list) or len(rows) != len(items) or \
+                        any(not isinstance(row, list) or len(row) != len(items) for row in rows):
+                    raise SpecError(f"{expert}.matrix", f"expected 'items' (a list) and a square matrix of "
+                                    f"{len(items)} rows of {len(items)} values, one per item", file=str(path))
+                values = [[_ratio(v, f"{expert}.matrix[{i}][{j}]", str(path)) for j, v in enumerate(row)]
+                          for i, row in enumerate(rows)]
                 out[str(expert)] = pd.DataFrame(values, index=items, columns=items)
             elif isinstance(body, dict):
                 judgements = {}
@@ -128,7 +164,7 @@ def read_pairwise(path: str | Path) -> dict[str, pd.DataFrame]:
                     left, sep, right = str(key).partition(">")
                     if not sep:
                         raise SpecError(f"{expert}.{key}", "expected a key 'a > b'", file=str(path))
-                    judgements[(left.strip(), right.strip())] = float(Fraction(str(value)))
+                    judgements[(left.strip(), right.strip())] = _ratio(value, f"{expert}.{key}", str(path))
                 out[str(expert)] = pairwise_from_judgements(judgements, name=str(expert))
             else:
                 raise SpecError(str(expert), "expected 'items' and 'matrix', or 'a > b: value' pairs", file=str(path))
@@ -153,7 +189,7 @@ def read_pairwise(path: str | Path) -> dict[str, pd.DataFrame]:
         raise InputFileError(str(path), [CellProblem(str(path), 1, None, list(body.columns),
                                                      f"either columns expert,row,col,value or a square matrix whose "
                                                      f"header repeats the row labels {labels}")])
-    values = body.map(lambda s: float(Fraction(str(s).strip())))
+    values = body.map(lambda s: _ratio(s, "matrix", str(path)))
     values.index = labels
     return {path.stem: values}
 

@@ -13,6 +13,7 @@ or by the question's wording in any language. No I/O here: see :mod:`territoria.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -236,7 +237,8 @@ def check_responses(raw: pd.DataFrame, questionnaire: Questionnaire, *,
                 bounds = f" from {question.min:g}" if question.min is not None else ""
                 bounds += f" to {question.max:g}" if question.max is not None else ""
                 expected = kind + bounds
-                ok = number is not None and (question.type == "decimal" or float(number).is_integer())
+                ok = number is not None and math.isfinite(number) and (
+                    question.type == "decimal" or float(number).is_integer())
                 ok = ok and (question.min is None or number >= question.min)  # type: ignore[operator]
                 ok = ok and (question.max is None or number <= question.max)  # type: ignore[operator]
                 value = number if ok else None
