@@ -12,9 +12,10 @@ import typer
 from territoria.assess.io import read_wide_table
 from territoria.errors import DataError, SpecError
 from territoria.interfaces.cli.app import app, console, state
+from territoria.interfaces.cli.data import data_app
 from territoria.interfaces.output import print_table, write_table
 
-__all__ = ["assess", "assess_panel", "compute", "default_spec_path", "read_wide_table"]
+__all__ = ["assess", "assess_panel", "compute", "default_spec_path", "export_parquet", "read_wide_table"]
 
 
 def default_spec_path() -> Path:
@@ -83,7 +84,7 @@ def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None
     frame = result.to_frame()
     sensitivity = None
     if uncertainty and not isinstance(frame.index, pd.MultiIndex):
-        analysis = result.uncertainty(progress=True)
+        analysis = result.uncertainty(progress=engine == "local", engine=engine, cluster=cluster)
         intervals = analysis.ranks[["rank_median", "rank_p05", "rank_p95"]]
         frame = frame.join(intervals)
         sensitivity = analysis.sensitivity.reset_index()
@@ -143,6 +144,8 @@ def assess(
     audit: Path | None = typer.Option(None, "--audit", help="Write the statistical audit to this .xlsx file."),
     engine: str = typer.Option("local", "--engine", help="local (default) or dask (same results)."),
     cluster: str | None = typer.Option(None, "--cluster", help="Dask scheduler address; default: a LocalCluster."),
+    parquet: Path | None = typer.Option(None, "--parquet", help="With --engine dask: read the panel from this "
+                                        "folder (`territoria data export-parquet`), partition by partition."),
 ) -> None:
     """Run the vulnerability assessment on the Store's panel and print the ranking.
 
@@ -152,9 +155,31 @@ def assess(
     from territoria.assess.spec import AssessmentSpec
     from territoria.store import Store
 
+    if parquet is not None:
+        if engine != "dask":
+            raise typer.BadParameter("--parquet reads the panel in partitions on a Dask cluster: add --engine dask",
+                                     param_hint="--parquet")
+        assess_panel(str(parquet), year=year, spec_path=spec, output=output, uncertainty=uncertainty,
+                     audit=audit, engine=engine, cluster=cluster)
+        return
     parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
     with_years = [year] if year is not None else parsed.year_list
     with Store(state.db, read_only=True) as store:
         panel = store.panel(level=parsed.units.level, years=with_years)
     assess_panel(panel, year=year, spec_path=spec, output=output, uncertainty=uncertainty, audit=audit,
                  engine=engine, cluster=cluster)
+
+
+@data_app.command("export-parquet")
+def export_parquet(
+    directory: Path = typer.Argument(..., help="Folder to write (one sub-folder per year)."),
+    level: str | None = typer.Option(None, "--level", help="Only units of this level (region, district...)."),
+    row_group_size: int = typer.Option(100_000, "--row-group-size", help="Rows per Parquet row group."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty folder."),
+) -> None:
+    """Export the Store's panel as partitioned Parquet (DuckDB), for `assess --engine dask --parquet DIR`."""
+    from territoria.store import Store
+
+    with Store(state.db, read_only=True) as store:
+        out = store.export_parquet(directory, level=level, row_group_size=row_group_size, overwrite=overwrite)
+    console.print(f"[green]Wrote[/] {out}/ (year=YYYY/part-0.parquet, _units.parquet, territoria.json)")
