@@ -56,7 +56,7 @@ def trend_lines(table: pd.DataFrame, *, max_charts: int = 9, title: str = "") ->
     for i, (_, r) in enumerate(chosen.iterrows()):
         series = r[years].dropna().astype(float)
         fig.add_trace(go.Scatter(x=[int(y) for y in series.index], y=series.to_numpy(), mode="lines+markers",
-                                 name=str(r["indicator"]), showlegend=False, line={"color": "#2166ac"}),
+                                 name=str(r["name"])[:45], showlegend=False, line={"color": "#2166ac"}),
                       row=i // cols + 1, col=i % cols + 1)
     fig.update_annotations(font_size=10)
     fig.update_xaxes(dtick=1, tickformat="d")

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from territoria.report import charts, service
 from territoria.report.geomap import point_map
 from territoria.report.i18n import t
-from territoria.report.messages import Translator, headers
+from territoria.report.messages import Translator, headers, indicator_name
 
 __all__ = ["Document", "Section", "frame_to_json", "profile_document", "ranking_document"]
 
@@ -191,7 +191,7 @@ def _indicator_name(catalogue: Any, code: str, lang: str) -> str:
         item = catalogue[code]
     except KeyError:
         return code
-    return getattr(item.name, lang, "") or item.name.en
+    return indicator_name(item, lang)
 
 
 def ranking_document(store: Any, *, lang: str = "en", scope: str | None = None, result: Any = None) -> Document:

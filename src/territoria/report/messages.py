@@ -30,12 +30,14 @@ from typing import Any
 
 import yaml
 
-__all__ = ["LANGS", "Translator", "catalogue_strings", "fill", "group_reason_code", "header", "headers",
+__all__ = ["LANGS", "PLACEHOLDER", "Translator", "catalogue_strings", "fill", "group_reason_code", "header", "headers",
            "indicator_name", "measure_unit", "messages", "number", "term", "unit_name"]
 
 LANGS = ("ru", "kk", "en")
 NBSP = "\u00a0"
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
+#: A ``{name}`` or ``{name:spec}`` placeholder (groups: name, spec).
+PLACEHOLDER = _PLACEHOLDER
 
 
 @cache

@@ -23,7 +23,20 @@ __all__ = ["router"]
 _ERROR = {"content": {"application/json": {"schema": {"type": "object", "properties": {"detail": {}}}}}}
 router = APIRouter(prefix="/api", tags=["api"], responses={
     404: {"description": "Unknown unit, region or unit list", **_ERROR},
-    422: {"description": "Invalid request, data or spec (the message says what and where)", **_ERROR}})
+    422: {"description": "Invalid request, data or spec (the message says what and where)", **_ERROR},
+    503: {"description": "The Store stayed locked by another process (an import); retry after Retry-After s",
+          **_ERROR}})
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_FILES = {200: {"description": "The report as a file: HTML, PDF or XLSX (by the format in the path)", "content": {
+    "text/html": {"schema": {"type": "string"}}, "application/pdf": _BINARY,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _BINARY}}}
+_CODE_LINKS = {"profile": "getUnitProfile", "report": "getUnitReport"}  # OpenAPI links: a code in a response
+
+
+def _links(pointer: str) -> dict[int, Any]:
+    return {200: {"links": {f"Unit{name.title()}": {
+        "operationId": op, "parameters": {"code": f"$response.body#{pointer}"},
+        "description": f"The {name} of the first unit listed"} for name, op in _CODE_LINKS.items()}}}
 Lang = Annotated[Literal["ru", "kk", "en"], Query(description="Language of names and texts.")]
 UNIT_PATTERN = r"^[0-9A-Za-z_]{1,20}$"
 UnitCode = Annotated[str, PathParam(pattern=UNIT_PATTERN, description="Unit code (KATO)")]
@@ -92,7 +105,7 @@ def interface_words(lang: Lang = "en") -> dict[str, str]:
     return words(lang)
 
 
-@router.get("/units")
+@router.get("/units", responses=_links("/rows/0/0"))
 def units(request: Request, lang: Lang = "en",
           level: Annotated[Literal["country", "region", "district", "rural_district", "settlement"] | None,
                            Query()] = None,
@@ -111,7 +124,7 @@ def units(request: Request, lang: Lang = "en",
     return frame_to_json(table[["code", name, "level", "parent"]].rename(columns={name: "name"}).head(limit))
 
 
-@router.get("/ranking")
+@router.get("/ranking", responses=_links("/sections/3/table/rows/0/0"))  # the watch list's first unit
 def ranking(request: Request, lang: Lang = "en",
             scope: Annotated[str | None, Query(max_length=100, description="Region code or unit list")] = None,
             ) -> dict[str, Any]:
@@ -119,14 +132,14 @@ def ranking(request: Request, lang: Lang = "en",
     return _ranking(request, lang, scope).to_dict()
 
 
-@router.get("/ranking/report.{fmt}")
+@router.get("/ranking/report.{fmt}", response_class=Response, responses=_FILES)
 def ranking_report(request: Request, fmt: Format, lang: Lang = "en",
                    scope: Annotated[str | None, Query(max_length=100)] = None) -> Response:
     """The ranking report as a file (HTML, PDF or XLSX)."""
     return _file(_ranking(request, lang, scope), fmt, f"ranking_{scope or 'regions'}_{lang}")
 
 
-@router.get("/units/{code}/profile")
+@router.get("/units/{code}/profile", operation_id="getUnitProfile")
 def profile(request: Request, code: UnitCode, lang: Lang = "en",
             ) -> dict[str, Any]:
     """A unit's profile: status, rank with interval, sub-indices, indicators by year, trends, groups, type,
@@ -134,7 +147,7 @@ def profile(request: Request, code: UnitCode, lang: Lang = "en",
     return _profile(request, code, lang).to_dict()
 
 
-@router.get("/units/{code}/report.{fmt}")
+@router.get("/units/{code}/report.{fmt}", operation_id="getUnitReport", response_class=Response, responses=_FILES)
 def profile_report(request: Request, code: UnitCode, fmt: Format,
                    lang: Lang = "en") -> Response:
     """A unit's profile as a file (HTML, PDF or XLSX)."""
@@ -146,6 +159,7 @@ def compare(request: Request, units: Annotated[list[str], Query(min_length=2, ma
             lang: Lang = "en") -> dict[str, Any]:
     """Units side by side (status, region, rank, sub-indices, shared indicators) and a radar of the regions."""
     from territoria.report.charts import radar
+    from territoria.report.messages import Translator
 
     ctx = _ctx(request)
     with ctx.store() as store:
@@ -156,13 +170,17 @@ def compare(request: Request, units: Annotated[list[str], Query(min_length=2, ma
         result = ctx.result(store)
         table = service.comparison(store, list(dict.fromkeys(units)) if len(set(units)) > 1 else units,
                                    lang=lang, result=result)
+        tr = Translator(lang, catalogue=store.catalogue)
+    if lang != "en":  # English keeps the item codes clients already read
+        table = _compare_words(table, tr)
     frame = result.to_frame()
     blocks = [c for c in frame.columns if c not in ("rank", "level", result.root)]
     figs = []
     for code in dict.fromkeys(units):
         region = service.region_of_unit(code, frame.index)
         if region in frame.index:
-            figs.append(radar({b: float(frame.at[region, b]) for b in blocks}, name=str(code)))
+            figs.append(radar({b: float(frame.at[region, b]) for b in blocks}, name=str(code),
+                              labels={b: tr.term("block", b) for b in blocks}))
     figure = None
     if figs:
         figure = figs[0]
@@ -170,7 +188,30 @@ def compare(request: Request, units: Annotated[list[str], Query(min_length=2, ma
             figure.add_traces(extra.data)
     import json
 
-    return {"table": frame_to_json(table), "figure": json.loads(figure.to_json()) if figure else None}
+    return {"table": frame_to_json(table, lang), "figure": json.loads(figure.to_json()) if figure else None}
+
+
+def _compare_words(table: pd.DataFrame, tr: Any) -> pd.DataFrame:
+    """The comparison's row labels and grade levels in the reader's words."""
+    import re
+
+    table = table.copy()
+    labels = []
+    for item in table["item"].astype(str):
+        m = re.match(r"^(\w+) \((\d{4})\)$", item)
+        if m:
+            labels.append(f"{tr.indicator(m[1])} ({m[2]})")
+        elif item in ("status", "region_rank", "region_level"):
+            labels.append(tr.header({"status": "status_label"}.get(item, item)))
+        elif item == "region":
+            labels.append(tr.header("region_name"))
+        else:
+            labels.append(tr.header(item))
+    levels = table["item"] == "region_level"
+    for col in table.columns[1:]:
+        table.loc[levels, col] = [tr.term("level", v) if isinstance(v, str) else v for v in table.loc[levels, col]]
+    table["item"] = labels
+    return table
 
 
 @router.get("/monitoring")

@@ -1,0 +1,190 @@
+"""Every page and report in Russian and Kazakh shows no English label (bundled real data).
+
+The English strings looked for are built from the English message catalogue (messages split at their
+placeholders, terms, headers, citations) and the English interface words; a second, broader check looks
+for any Latin word of four or more letters outside the allowed proper names and codes. The measure of
+the monitoring board is synthetic.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+
+from territoria.report.i18n import words
+from territoria.report.messages import PLACEHOLDER, Translator, catalogue_strings, number
+
+MAMLYUTKA, BULAEVO, AKZHAR, NKO = "595220100", "593620100", "593400000", "590000000"
+#: Proper names, references and codes a Russian or Kazakh page may show in Latin letters.
+ALLOWED = {"Turkeeva", "Omarov", "Abilkaiyr", "Orynbet", "Imangali", "Natural", "Earth", "Territoria", "territoria",
+           "sources", "monitor", "Mann", "Kendall", "Plotly", "XLSX", "YAML"}  # names, CLI commands, formats
+
+
+def _english() -> list[re.Pattern[str]]:
+    pieces = set(catalogue_strings("en"))
+    for text in words("en").values():
+        pieces |= {p.strip(" ();:,.[]") for p in PLACEHOLDER.split(text)[::3]}
+    pieces = {p for p in pieces if re.search(r"[A-Za-z]{4,}", p) and p not in ALLOWED and p != "Territoria"}
+    return [re.compile(rf"(?<![\w]){re.escape(p)}(?![\w])") for p in sorted(pieces)]
+
+
+ENGLISH = _english()
+
+
+def _figure_texts(fig: dict | None) -> list[str]:
+    if not fig:
+        return []
+    out = []
+    for trace in fig.get("data", []):
+        out.append(str(trace.get("name") or ""))
+        for key in ("theta", "x") if trace.get("type") in ("scatterpolar", "bar") else ():
+            out += [str(v) for v in trace.get(key) or []]
+        out.append(re.sub(r"%\{[^}]*\}|<[^>]+>", " ", str(trace.get("hovertemplate") or "")))
+    layout = fig.get("layout", {})
+    for axis in ("xaxis", "yaxis"):
+        title = (layout.get(axis) or {}).get("title")
+        out.append(str(title.get("text") if isinstance(title, dict) else title or ""))
+    out += [str(a.get("text") or "") for a in layout.get("annotations", [])]
+    return out
+
+
+def _table_texts(table: dict | None, skip: tuple[str, ...] = ("unit", "code")) -> list[str]:
+    if not table:
+        return []
+    out = list(table.get("headers") or table["columns"])
+    keep = [i for i, c in enumerate(table["columns"]) if c not in skip]
+    out += [str(row[i]) for row in table["rows"] for i in keep if isinstance(row[i], str)]
+    return out
+
+
+def _doc_texts(doc: dict) -> list[str]:
+    out = [doc["title"], doc["subtitle"]]
+    for s in doc["sections"]:
+        out += [s["title"], *s["text"], *_table_texts(s["table"]), *_figure_texts(s["figure"])]
+    return out
+
+
+def _visible_html(html: str) -> str:
+    html = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
+    html = re.sub(r"<style.*?</style>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def _problems(texts: list[str]) -> list[str]:
+    found = []
+    for text in texts:
+        text = PLACEHOLDER.sub(" ", text)
+        for pattern in ENGLISH:
+            if pattern.search(text):
+                found.append(f"{pattern.pattern!r} in {text[:160]!r}")
+        for word in re.findall(r"(?<![\w/.])[A-Za-z]{4,}(?![\w/])", text):
+            if word not in ALLOWED:
+                found.append(f"Latin word {word!r} in {text[:160]!r}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def board(web_db, client):
+    """A synthetic adopted measure on Mamlyutka, evaluated once from the web."""
+    from territoria.store import Store
+    from territoria.store import measures as ms
+
+    with Store(web_db) as store:
+        ms.add_measure(store, unit=MAMLYUTKA, mechanism="support_centres", indicator="unemployment_rate",
+                       target_value=5.0, start_year=2016, deadline_year=2025)
+    assert client.post("/api/monitoring/evaluate").status_code == 200
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_api_documents_have_no_english_label(client, board, lang):
+    texts: list[str] = []
+    texts += _doc_texts(client.get("/api/ranking", params={"lang": lang}).json())
+    texts += _doc_texts(client.get("/api/ranking", params={"lang": lang, "scope": NKO}).json())
+    for code in (MAMLYUTKA, BULAEVO, AKZHAR, NKO):
+        texts += _doc_texts(client.get(f"/api/units/{code}/profile", params={"lang": lang}).json())
+    cmp = client.get("/api/compare", params=[("units", MAMLYUTKA), ("units", BULAEVO), ("lang", lang)]).json()
+    texts += _table_texts(cmp["table"]) + _figure_texts(cmp["figure"])
+    mon = client.get("/api/monitoring", params={"lang": lang}).json()
+    texts += _table_texts(mon["measures"], skip=("unit", "mechanism")) + _table_texts(mon["warnings"])
+    texts += _table_texts(mon["last_evaluation"]["changes"])
+    texts += list(client.get("/api/words", params={"lang": lang}).json().values())
+    assert len(texts) > 300
+    problems = _problems(texts)
+    assert problems == [], problems[:10]
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_pages_and_report_files_have_no_english_label(client, lang):
+    texts = []
+    for path in ("/", f"/unit/{MAMLYUTKA}", "/compare", "/upload", "/assess", "/monitor"):
+        page = client.get(path, params={"lang": lang})
+        assert page.status_code == 200
+        texts.append(_visible_html(page.text))
+    for path in (f"/api/units/{MAMLYUTKA}/report.html", "/api/ranking/report.html"):
+        texts.append(_visible_html(client.get(path, params={"lang": lang}).text))
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/api/units/{BULAEVO}/report.xlsx",
+                                                        params={"lang": lang}).content))
+    for sheet in book.worksheets:
+        header = [c.value for c in sheet[1]]
+        skip = {i for i, h in enumerate(header) if h in (Translator(lang).header("code"),)}
+        texts += [str(c.value) for row in sheet.iter_rows() for i, c in enumerate(row)
+                  if isinstance(c.value, str) and i not in skip]
+    problems = _problems(texts)
+    assert problems == [], problems[:10]
+
+
+def test_catalogue_strings_catch_english():
+    """The check is not vacuous: the English catalogue's words are found in an English page."""
+    tr = Translator("en")
+    text = tr({"code": "status.fell", "params": {"indicator": "net_migration", "n": 2,
+                                                 "path": [[2019, -31.0], [2020, -36.0]]}})
+    assert text == "Net migration (migration balance) fell in each of the last 2 year(s): 2019 −31 → 2020 −36"
+    assert _problems([text, "Level", "crisis"])
+
+
+def test_messages_with_numbers_hand_checked():
+    change = {"code": "status.change_pct", "params": {"indicator": "population_reported", "pct": -4.21, "y0": 2015,
+                                                      "x0": 7027.0, "y1": 2020, "x1": 6731.0, "op": "lt",
+                                                      "threshold": 0.0}}
+    assert Translator("ru")(change) == ("Численность населения (дата не указана): изменение на −4,21 % с 2015 г. "
+                                        "(7\u00a0027) по 2020 г. (6\u00a0731); правило < 0")
+    assert Translator("kk")(change) == ("Халық саны (күні көрсетілмеген): 2015 жылдан (7\u00a0027) 2020 жылға "
+                                        "(6\u00a0731) дейін −4,21 % өзгерді; ереже < 0")
+    assert Translator("en")(change) == ("Population size (reference date not stated) changed −4.21 % from 2015 "
+                                        "(7,027) to 2020 (6,731); rule < 0")
+    flag = {"code": "risk.national", "params": {
+        "indicator": "unemployment_rate", "year": 2020, "value": 5.8, "unit": {"en": "%", "ru": "%", "kk": "%"},
+        "held": True, "op": "gt", "threshold": 4.9, "factor": 1.0, "reference_value": 4.9, "reference_year": 2020,
+        "ratio": 1.18}}
+    assert Translator("ru")(flag) == ("Уровень безработицы, %, 2020 г.: 5,8 % > 4,9 (значение по стране 4,9 за "
+                                      "2020 г.; 1,18 от уровня страны)")
+    wage = {"code": "risk.national", "params": {
+        "indicator": "avg_monthly_nominal_wage", "year": 2020, "value": 132383.0,
+        "unit": {"en": "tenge per month", "ru": "тенге в месяц", "kk": "tenge per month"}, "held": False,
+        "op": "lt", "threshold": 200736.8, "factor": 0.8, "reference_value": 250921.0, "reference_year": 2020,
+        "ratio": 0.53}}
+    assert Translator("kk")(wage) == ("Бір қызметкердің орташа айлық номиналды жалақысы, 2020 жыл: 132\u00a0383 "
+                                      "айына теңге, < 200\u00a0736,8 шарты орындалмайды (0,8 × ел бойынша мәні "
+                                      "250\u00a0921, 2020 жыл; ел деңгейінің 0,53 еселігі)")
+    assert number(1234567.891, "ru", ",.2f") == "1\u00a0234\u00a0567,89"
+    assert number(-0.0633, "kk") == "−0,0633" and number(-0.0633, "en") == "−0.0633"
+    assert number(2021, "ru") == "2021"  # years are never grouped
+    assert Translator("kk").text("cluster.strongest", {"block": "economic", "sd": 1.26}) == \
+        "ең күшті блогы: экономикалық (+1,3 ст. ауытқу)"
+    assert Translator("ru").term("level", "crisis") == "кризисный"
+    assert Translator("kk").term("level", "depressive") == "депрессивті"
+    assert Translator("ru").header("gap_group:border") == "Отклонение от среднего по группе: приграничная территория"
+
+
+def test_catalogues_have_the_same_keys():
+    from territoria.report.messages import messages
+
+    def keys(node, prefix=""):
+        if isinstance(node, dict):
+            return set().union(*(keys(v, f"{prefix}/{k}") for k, v in node.items())) if node else {prefix}
+        return {prefix}
+
+    assert keys(messages("ru")) == keys(messages("en")) == keys(messages("kk"))
