@@ -194,17 +194,28 @@ class _Runner:
 
     def columns(self, parts: list[Any], step: Any, names: list[str], context: dict[str, Any],
                 global_transform: bool) -> tuple[dict[str, Any], list[Any] | None]:
-        """Fit ``step`` on each whole column; optionally transform it there and cut it back."""
+        """Fit ``step`` on each whole column; optionally transform it there and cut it back.
+
+        Columns go in batches of two per worker, so that at most that many gathered columns sit in
+        the workers' memory at once (besides the partitions).
+        """
         c = self.client
-        tasks = {}
-        for name in names:
-            cols = [c.submit(_take, p, name, pure=False) for p in parts]
-            ctx = dict(context)
-            if "direction" in ctx and ctx["direction"] is not None:
-                ctx["direction"] = ctx["direction"].reindex([name])
-            tasks[name] = c.submit(_fit_column, step, self.bounds, ctx, global_transform, *cols, pure=False)
-        fitted = {name: c.submit(operator.getitem, t, 0, pure=False) for name, t in tasks.items()}
-        steps = dict(zip(fitted, c.gather(list(fitted.values())), strict=True))
+        tasks: dict[str, Any] = {}
+        steps: dict[str, Any] = {}
+        batch = max(2, 2 * len(c.scheduler_info().get("workers", {})))
+        for start in range(0, len(names), batch):
+            for name in names[start:start + batch]:
+                cols = [c.submit(_take, p, name, pure=False) for p in parts]
+                ctx = dict(context)
+                if "direction" in ctx and ctx["direction"] is not None:
+                    ctx["direction"] = ctx["direction"].reindex([name])
+                tasks[name] = c.submit(_fit_column, step, self.bounds, ctx, global_transform, *cols, pure=False)
+                del cols
+            now = names[start:start + batch]
+            fitted = [c.submit(operator.getitem, tasks[n], 0, pure=False) for n in now]
+            steps.update(zip(now, c.gather(fitted), strict=True))
+            if not global_transform:
+                tasks.clear()
         if not global_transform:
             return steps, None
         out = []
@@ -399,6 +410,7 @@ def _execute(assessment: Assessment, r: _Runner) -> Any:
             tables["grades"] = graded.to_frame("level")
             before, fitted, changed = tables["aggregated"][on], col_steps[on].fitted(), 0
             out = graded
+        prev = []          # the step's input partitions may now be freed on the workers
         if digests is not None:
             in_d, out_d = digests
         else:
