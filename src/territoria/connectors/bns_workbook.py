@@ -8,6 +8,7 @@ the cells; no I/O beyond what openpyxl already read.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
@@ -136,13 +137,16 @@ def reference_date(title: str, prof) -> date | None:
     match = re.search(prof["reference_date"]["pattern"], title)
     if not match:
         return None
-    return date(int(match.group(3)), _MONTHS.index(match.group(2)) + 1, int(match.group(1)))
+    try:
+        return date(int(match.group(3)), _MONTHS.index(match.group(2)) + 1, int(match.group(1)))
+    except ValueError:  # "31 февраля", day 0, year 0: no date; the caller refuses the title
+        return None
 
 
 def cell_value(raw: object, symbols: dict[str, str]) -> tuple[float | None, str] | None:
     """``(value, flag)`` of a cell, None when it is not a number or a known symbol."""
     if isinstance(raw, int | float) and not isinstance(raw, bool):
-        return float(raw), "ok"
+        return (float(raw), "ok") if math.isfinite(raw) else None
     txt = text(raw)
     if not txt:
         return None, "missing"
@@ -151,9 +155,10 @@ def cell_value(raw: object, symbols: dict[str, str]) -> tuple[float | None, str]
         flag = symbols[txt]
         return (0.0 if flag in ("absent", "negligible") else None), flag
     try:
-        return float(txt.replace(" ", "").replace("\u00a0", "").replace(",", ".")), "ok"
+        number = float(txt.replace(" ", "").replace("\u00a0", "").replace(",", "."))
     except ValueError:
         return None
+    return (number, "ok") if math.isfinite(number) else None  # "nan", "inf", "1e999" are not office numbers
 
 
 class UnitTree:

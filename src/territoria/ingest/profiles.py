@@ -236,7 +236,7 @@ def _read_body(prof: Profile, sheets: dict[str, Sheet], table: pd.DataFrame, fil
                 district_level = [c for c in units.children.get(region, []) if units.level[c] == "district"]
                 if kind == "district" and (region_is_city or (
                         cfg["role"] == "settlements" and city is not None
-                        and (region, normalise_name(name), parsed["total"][0]) not in district_totals)):
+                        and (region, normalise_name(name), parsed.get("total", (None,))[0]) not in district_totals)):
                     kind = "city_district"
                 if kind in ("city_administration", "district") or (kind == "city_district" and region_is_city):
                     parent, candidates = region, district_level
@@ -272,14 +272,14 @@ def _read_body(prof: Profile, sheets: dict[str, Sheet], table: pd.DataFrame, fil
             elif kind in ("city_administration", "district"):
                 context, city = kato, None
                 if cfg["role"] == "districts" and kato:
-                    district_totals.add((region, normalise_name(name), parsed["total"][0]))
+                    district_totals.add((region, normalise_name(name), parsed.get("total", (None,))[0]))
             elif kind == "city":
                 city = kato
             for m, (v, flag) in parsed.items():
                 values.append({"sheet": sheet_name, "row": r, "name_raw": name, "kind": kind, "kato": kato,
                                "parent_kato": parent, "measure": m, "value": v, "flag": flag})
             for total, a, b in prof.get("identities", []):
-                x, y, z = (parsed[k][0] for k in (total, a, b))
+                x, y, z = (parsed.get(k, (None,))[0] for k in (total, a, b))  # a bad cell is reported above
                 if None not in (x, y, z) and abs(x - (y + z)) > 1e-9:
                     problem(sheet_name, r, total, x, f"{total} = {a} + {b} = {y + z:,.0f}")
     frame = pd.DataFrame(values)
