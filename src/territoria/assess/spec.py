@@ -12,6 +12,7 @@ contract tree DataFrame (code, parent, weight, level, method, direction).
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,9 +23,28 @@ from territoria.errors import SpecError
 from territoria.yamlfile import load_yaml
 
 __all__ = [
-    "AGGREGATE_METHODS", "OUTPUT_TABLES", "AggregateSpec", "AssessmentSpec", "DenominateRule", "DenominateSpec",
-    "FlagsSpec", "GradeSpec", "ImputeSpec", "NodeSpec", "NormaliseSpec", "OutputColumns", "OutputSpec",
-    "PostSpec", "RankSpec", "TreatSpec", "TreeRow", "UncertaintySpec", "UnitsSpec", "WeightSpec", "spec_error_from",
+    "AGGREGATE_METHODS",
+    "OUTPUT_TABLES",
+    "AggregateSpec",
+    "AssessmentSpec",
+    "DenominateRule",
+    "DenominateSpec",
+    "FlagsSpec",
+    "GradeSpec",
+    "ImputeSpec",
+    "NodeSpec",
+    "NormaliseSpec",
+    "OutputColumns",
+    "OutputSpec",
+    "PostSpec",
+    "RankSpec",
+    "TreatSpec",
+    "TreeRow",
+    "UncertaintySpec",
+    "UnitsSpec",
+    "WeightSpec",
+    "default_spec_path",
+    "spec_error_from",
 ]
 
 AggMethod = Literal["arithmetic", "geometric", "harmonic", "copeland", "sum", "complementary_geometric"]
@@ -305,3 +325,8 @@ def spec_error_from(exc: ValidationError, *, file: str | None = None) -> SpecErr
     elif "input" in err and err["type"] not in ("missing",):
         msg = f"{msg}; got {err['input']!r}"
     return SpecError(path, msg, file=file)
+
+
+def default_spec_path() -> Path:
+    """The bundled vulnerability spec of the regions (shipped in the package; ``examples/`` links to it)."""
+    return Path(str(resources.files("territoria.assess").joinpath("specs/vulnerability_regions.yaml")))

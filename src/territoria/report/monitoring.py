@@ -76,8 +76,8 @@ def evaluate(store: Any, *, as_of: int | None = None, composite_years: tuple[int
         levels, order = None, ()
         regions = [u for u in units if u in set(store.units(level="region").index)]
         if regions:
+            from territoria.assess.spec import default_spec_path
             from territoria.dynamics.composite import composite_over_years
-            from territoria.interfaces.cli.assess import default_spec_path
 
             result = composite_over_years(store.panel(level="region", borders="old"), default_spec_path(),
                                           list(range(composite_years[0], composite_years[1] + 1)))

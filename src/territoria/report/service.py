@@ -37,8 +37,7 @@ def _name_col(lang: str) -> str:
 def assessment(store: Any, *, year: int | None = None, spec: str | Path | None = None) -> Any:
     """Run the bundled regional spec (or ``spec``) on the Store's panel; returns the ``Result``."""
     from territoria.assess.pipeline import Assessment
-    from territoria.assess.spec import AssessmentSpec
-    from territoria.interfaces.cli.assess import default_spec_path
+    from territoria.assess.spec import AssessmentSpec, default_spec_path
 
     parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
     if year is not None:

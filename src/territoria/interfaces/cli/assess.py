@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -10,17 +9,13 @@ import pandas as pd
 import typer
 
 from territoria.assess.io import read_wide_table
+from territoria.assess.spec import default_spec_path
 from territoria.errors import DataError, SpecError
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.data import data_app
 from territoria.interfaces.output import print_table, write_table
 
 __all__ = ["assess", "assess_panel", "compute", "default_spec_path", "export_parquet", "read_wide_table"]
-
-
-def default_spec_path() -> Path:
-    """The bundled vulnerability spec (shipped in the package; ``examples/`` links to it)."""
-    return Path(str(resources.files("territoria.assess").joinpath("specs/vulnerability_regions.yaml")))
 
 
 def _show(result: Any, title: str, id_name: str) -> pd.DataFrame:

@@ -257,38 +257,13 @@ def whatif(
 
 # -- monitor ---------------------------------------------------------------------------------------
 def _evaluate(as_of: int | None) -> tuple[int, int]:
-    """Evaluate every active measure and raise early warnings; append what changed to the history."""
-    from territoria.diagnosis import risk_flags
-    from territoria.mechanisms.monitor import early_warnings, evaluate_measures
+    """Evaluate every active measure and raise early warnings (the same service as the web board)."""
+    from territoria.report.monitoring import evaluate
     from territoria.store import Store
-    from territoria.store import measures as ms
 
     with Store(state.db) as store:
-        active = ms.measures(store, active_only=True)
-        import_id = ms.latest_import(store)
-        added = 0
-        if len(active):
-            obs = store.observations(units=active["unit"].unique().tolist(),
-                                     indicators=active["indicator"].unique().tolist())
-            added = ms.record_evaluations(store, evaluate_measures(active, obs, as_of=as_of), import_id=import_id)
-        units = active["unit"].unique().tolist() if len(active) else []
-        warned = 0
-        if units:
-            obs = store.observations(units=units)
-            national = store.observations(units=["KZ"])
-            years = sorted(set(obs["year"]))[-2:]
-            flags = pd.concat([risk_flags(obs, national=national, year=y).assign(year=y) for y in years],
-                              ignore_index=True) if len(years) == 2 else None
-            levels = None
-            regions = [u for u in units if u in set(store.units(level="region").index)]
-            if regions:
-                result = _composite(store, 2019, 2023)
-                frame = result.to_frame().reset_index()
-                levels = frame[frame["unit"].isin(regions)][["unit", "year", "level"]]
-                order = list(result.spec.grade.labels)
-            warned = ms.record_warnings(store, early_warnings(levels, flags, order=order if regions else ()),
-                                        import_id=import_id)
-    return added, warned
+        done = evaluate(store, as_of=as_of)
+    return done["evaluations"], done["warnings"]
 
 
 @monitor_app.callback()
