@@ -79,10 +79,19 @@ def _apply_columns(part: pd.DataFrame, steps: dict[str, Any]) -> pd.DataFrame:
     return pd.concat(pieces, axis=1) if pieces else part.copy()
 
 
-def _row_local(step: Any, part: pd.DataFrame, context: dict[str, Any]) -> tuple[pd.DataFrame, Any]:
+def _row_local(step: Any, part: pd.DataFrame, context: dict[str, Any],
+               stats: str | None = None) -> tuple[pd.DataFrame, Any]:
     fitted = step.replace().fit(part, **context)
     out = fitted.transform(part)
-    return out, (getattr(fitted, "raw_", None), int(getattr(fitted, "zero_denominators_", 0)))
+    extra = (getattr(fitted, "raw_", None), int(getattr(fitted, "zero_denominators_", 0)))
+    if stats is not None:
+        extra = (*extra, _stats(part, out, stats))
+    return out, extra
+
+
+def _apply_stats(part: pd.DataFrame, steps: dict[str, Any], how: str) -> tuple[pd.DataFrame, Any]:
+    out = _apply_columns(part, steps)
+    return out, _stats(part, out, how)
 
 
 def _assemble(*pieces: pd.DataFrame) -> pd.DataFrame:
@@ -104,10 +113,6 @@ def _stats(before: pd.DataFrame, after: pd.DataFrame, how: str) -> tuple[int, in
 
 def _drop(part: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return part.drop(columns=[c for c in columns if c in part.columns])
-
-
-def _select(part: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    return part[columns]
 
 
 def _part_flags(spec: Any, raw: pd.DataFrame, normalised: pd.DataFrame, tree: pd.DataFrame) -> pd.DataFrame:
@@ -149,6 +154,7 @@ class _Runner:
         raw = client.compute(source.frame.to_delayed())
         shared = client.scatter([dataclasses.replace(source, frame=None)], broadcast=True, hash=False)[0]
         prep = [client.submit(prepare_part, spec, f, shared, pure=False) for f in raw]
+        del raw          # each generated / read partition is freed once validated
         info = client.gather([client.submit(lambda p: (len(p[0]), p[2]), f, pure=False) for f in prep])
         keep = [i for i, (n, _) in enumerate(info) if n]
         if not keep:
@@ -182,10 +188,13 @@ class _Runner:
 
     def stats(self, before: list[Any], after: list[Any], how: str) -> tuple[int, int, str, str]:
         """Cells changed, cells left missing and combined digests, computed partition by partition."""
+        return self.combine(self.client.gather([self.client.submit(_stats, b, a, how, pure=False)
+                                                for b, a in zip(before, after, strict=True)]))
+
+    @staticmethod
+    def combine(got: list[tuple[int, int, str, str]]) -> tuple[int, int, str, str]:
         from territoria.engines.sources import combine
 
-        got = self.client.gather([self.client.submit(_stats, b, a, how, pure=False)
-                                  for b, a in zip(before, after, strict=True)])
         return (sum(g[0] for g in got), sum(g[1] for g in got), combine([g[2] for g in got]),
                 combine([g[3] for g in got]))
 
@@ -316,13 +325,14 @@ def _execute(assessment: Assessment, r: _Runner) -> Any:
         digests: tuple[str, str] | None = None
         fitted: dict[str, Any]
         if address == "denominate":
-            futs = [c.submit(_row_local, step, p, {"aux": a}, pure=False) for p, a in zip(parts, r.aux_parts,
-                                                                                         strict=True)]
+            futs = [c.submit(_row_local, step, p, {"aux": a}, address if lean else None, pure=False)
+                    for p, a in zip(parts, r.aux_parts, strict=True)]
             parts = [c.submit(operator.getitem, f, 0, pure=False) for f in futs]
+            prev = []           # each input partition is freed as soon as its output exists
             extra = c.gather([c.submit(operator.getitem, f, 1, pure=False) for f in futs])
             fitted = step.replace().fit(r.empty, aux=r.empty_aux).fitted()
             if lean:
-                changed, _, *d = r.stats(prev, parts, address)
+                changed, _, *d = r.combine([e[2] for e in extra])
                 digests, out = (d[0], d[1]), None
             else:
                 out = r.gather(parts)
@@ -337,7 +347,14 @@ def _execute(assessment: Assessment, r: _Runner) -> Any:
             col_steps, moved = r.columns(parts, step, names, context, is_global)
             if moved is None:
                 shared = c.scatter([col_steps], broadcast=True, hash=False)[0]
-                parts = [c.submit(_apply_columns, p, shared, pure=False) for p in parts]
+                if lean:    # stats computed with the transform, so each input partition is freed at once
+                    both = [c.submit(_apply_stats, p, shared, address, pure=False) for p in parts]
+                    parts = [c.submit(operator.getitem, b, 0, pure=False) for b in both]
+                    prev = []
+                    applied = c.gather([c.submit(operator.getitem, b, 1, pure=False) for b in both])
+                    del both
+                else:
+                    parts = [c.submit(_apply_columns, p, shared, pure=False) for p in parts]
             else:
                 parts = moved
             fitted = _merge([s.fitted() for s in col_steps.values()])
@@ -347,9 +364,8 @@ def _execute(assessment: Assessment, r: _Runner) -> Any:
             changed = left = 0
             if lean:
                 if address == "normalise":
-                    parts = [c.submit(_select, p, names, pure=False) for p in parts]
                     normalised_parts = parts
-                changed, left, *d = r.stats(prev, parts, address)
+                changed, left, *d = r.stats(prev, parts, address) if moved is not None else r.combine(applied)
                 digests, out = (d[0], d[1]), None
             else:
                 out = r.gather(parts)[names]
