@@ -158,3 +158,39 @@ def test_with_groups_feeds_the_spec_unit_filter(small_catalogue):
     spec = AssessmentSpec.from_mapping({"name": "t", "units": {"groups": ["border"]}, "year": 2020,
                                         "tree": {"index": {"children": {"unemployment_rate": None}}}})
     assert list(prepare(spec, panel).table.index) == ["A"]
+
+
+def test_every_reason_has_a_code_worded_in_russian_and_kazakh():
+    """The reason codes cover every form the rules write; ru/kk wording carries the same numbers."""
+    import json
+
+    from territoria.report.messages import Translator
+
+    units = _units([
+        {"code": "T1", "kind": "town", "population": 12_345, "population_year": 2023, "lat": 51.0, "lon": 70.2},
+        {"code": "T2", "kind": "town", "population": np.nan},
+        {"code": "X1", "kind": "town", "population": 20_000},
+        {"code": "V1", "kind": "village", "lat": 51.0},
+        {"code": "V2", "kind": "village"},
+        {"code": "V3", "kind": "village", "is_single_industry": True},
+    ])
+    firms = pd.DataFrame({"unit": ["X1"], "enterprise": ["Plant A"], "output_share": [0.6]})
+    result = assign_groups(units, border=_border(), enterprises=firms,
+                           rural_support=pd.DataFrame({"code": ["V2"], "citation": [None]}))
+    rows = pd.concat([result.memberships, result.unknown], ignore_index=True)
+    forms = set()
+    ru, kk, en = Translator("ru"), Translator("kk"), Translator("en")
+    for reason, coded in zip(rows["reason"], rows["reason_code"], strict=True):
+        items = json.loads(coded)
+        assert items and all(i["code"].startswith("group_reason.") for i in items)
+        forms |= {i["code"].split(".", 1)[1] for i in items}
+        for tr in (ru, kk):
+            worded = "; ".join(tr.codes(coded))
+            assert worded and not any(w in worded for w in ("population", "border", "official", "unknown"))
+        assert "; ".join(en.codes(coded)).split(" ")[0] == reason.split(" ")[0]
+    assert {"small_town", "small_town_unknown", "border", "one_coordinate", "no_coordinates", "village",
+            "rural_list", "enterprise", "flagged"} <= forms
+    t1 = rows[(rows["unit"] == "T1") & (rows["group"] == "small_town")]["reason_code"].iloc[0]
+    assert ru.codes(t1) == ["город (городской статус), население 12\u00a0345 (2023 г.) < 50\u00a0000"]
+    x1 = rows[(rows["unit"] == "X1") & (rows["group"] == "single_industry")]["reason_code"].iloc[0]
+    assert "60% промышленного производства (≥ 50%)" in ru.codes(x1)[0]

@@ -10,6 +10,7 @@ the reason and get ``<NA>`` in :meth:`GroupAssignment.flags`, never ``False``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ from territoria.groups.config import GROUPS, GroupRules, load_rules, single_indu
 
 __all__ = ["GroupAssignment", "assign_groups", "with_groups"]
 
-_ROW = ["unit", "group", "reason"]
+_ROW = ["unit", "group", "reason", "reason_code"]
 
 
 @dataclass
@@ -33,9 +34,11 @@ class GroupAssignment:
     Attributes
     ----------
     memberships : DataFrame
-        One row per (unit, group) membership: ``unit, group, reason``.
+        One row per (unit, group) membership: ``unit, group, reason, reason_code``. ``reason`` is in
+        English; ``reason_code`` holds the same reason(s) as language-neutral JSON, a list of
+        ``{"code": "group_reason.<form>", "params": {...}}``, for reports in other languages.
     unknown : DataFrame
-        One row per (unit, group) the rule could not decide: ``unit, group, reason``.
+        One row per (unit, group) the rule could not decide, same columns.
     distances : DataFrame
         Per unit (index): ``distance_km`` (geodesic, to the nearest land-border point), ``neighbour``,
         ``border_lat``, ``border_lon``, ``side``, ``status`` (see :meth:`BorderIndex.measure`).
@@ -100,28 +103,43 @@ def _frame(rows: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)[_ROW]
 
 
-def _rows(units: pd.Index, group: str, reasons: Iterable[str]) -> pd.DataFrame:
-    return pd.DataFrame({"unit": list(units), "group": group, "reason": list(reasons)})
+def _code(form: str, **params: Any) -> dict[str, Any]:
+    clean = {k: (None if v is None or (isinstance(v, float) and np.isnan(v)) else
+                 v.item() if isinstance(v, np.generic) else v) for k, v in params.items()}
+    return {"code": f"group_reason.{form}", "params": clean}
+
+
+def _rows(units: pd.Index, group: str, reasons: Iterable[str],
+          codes: Iterable[dict[str, Any] | list[dict[str, Any]]]) -> pd.DataFrame:
+    coded = [json.dumps(c if isinstance(c, list) else [c], ensure_ascii=False) for c in codes]
+    return pd.DataFrame({"unit": list(units), "group": group, "reason": list(reasons), "reason_code": coded})
 
 
 def _small_towns(units: pd.DataFrame, rules: GroupRules) -> tuple[pd.DataFrame, pd.DataFrame]:
     rule = rules.small_town
     towns = units[units["kind"].isin(rule.kinds)]
     pop = pd.to_numeric(towns["population"], errors="coerce")
-    year = towns["population_year"].astype(str).where(towns["population_year"].notna(), "") \
-        if "population_year" in towns else pd.Series("", index=towns.index)
+    if "population_year" in towns:
+        numeric = pd.to_numeric(towns["population_year"], errors="coerce").round().astype("Int64")
+        year = numeric.astype(str).where(numeric.notna(), "")
+    else:
+        year = pd.Series("", index=towns.index)
     small = towns[pop < rule.max_population]
+    triples = list(zip(small["kind"], pop[small.index], year[small.index], strict=True))
     reasons = [f"{k} (urban status) with population {p:,.0f}{f' ({y})' if y else ''} < {rule.max_population:,.0f}"
-               for k, p, y in zip(small["kind"], pop[small.index], year[small.index], strict=True)]
+               for k, p, y in triples]
+    codes = [_code("small_town", kind=k, population=float(p), year=int(y) if y else None,
+                   limit=float(rule.max_population)) for k, p, y in triples]
     missing = towns[pop.isna()]
     unknown = [f"{k} (urban status) with population unknown" for k in missing["kind"]]
-    return _rows(small.index, "small_town", reasons), _rows(missing.index, "small_town", unknown)
+    return (_rows(small.index, "small_town", reasons, codes),
+            _rows(missing.index, "small_town", unknown, [_code("small_town_unknown", kind=k) for k in missing["kind"]]))
 
 
 def _single_industry(units: pd.DataFrame, rules: GroupRules, enterprises: pd.DataFrame | None,
                      notes: list[str]) -> pd.DataFrame:
     rule = rules.single_industry
-    reasons: dict[str, list[str]] = {}
+    reasons: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     former: set[str] = set()
     if rule.list == "bundled":
         towns = single_industry_list()
@@ -132,26 +150,29 @@ def _single_industry(units: pd.DataFrame, rules: GroupRules, enterprises: pd.Dat
                 former.add(t.code)
                 notes.append(f"single_industry: {t.name_en} ({t.code}) not a member: {t.status} [{t.sources}]")
                 continue
-            reasons.setdefault(t.code, []).append(f"bundled list: {t.status} [{t.sources}]")
+            reasons.setdefault(t.code, []).append((f"bundled list: {t.status} [{t.sources}]",
+                                                   _code("bundled_list", status=t.status, sources=t.sources)))
     flag = rule.flag_column
     if flag and flag in units:
         flagged = units.index[units[flag].astype("boolean").fillna(False).to_numpy(dtype=bool)]
         for code in flagged:
             if code not in reasons and code not in former:
-                reasons[code] = [f"flagged {flag} in the units table"]
+                reasons[code] = [(f"flagged {flag} in the units table", _code("flagged", flag=flag))]
     if enterprises is not None:
-        for code, text in _enterprise_reasons(enterprises, units.index, rule).items():
-            reasons.setdefault(code, []).append(text)
-    return _rows(pd.Index(list(reasons)), "single_industry", ["; ".join(v) for v in reasons.values()])
+        for code, said in _enterprise_reasons(enterprises, units.index, rule).items():
+            reasons.setdefault(code, []).append(said)
+    return _rows(pd.Index(list(reasons)), "single_industry", ["; ".join(t for t, _ in v) for v in reasons.values()],
+                 [[c for _, c in v] for v in reasons.values()])
 
 
-def _enterprise_reasons(enterprises: pd.DataFrame, known: pd.Index, rule: Any) -> dict[str, str]:
+def _enterprise_reasons(enterprises: pd.DataFrame, known: pd.Index,
+                        rule: Any) -> dict[str, tuple[str, dict[str, Any]]]:
     needed = {"unit", "enterprise"}
     shares = [c for c in ("output_share", "employment_share") if c in enterprises]
     if not needed <= set(enterprises.columns) or not shares:
         raise DataError("enterprise data: expected columns unit, enterprise and output_share and/or "
                         f"employment_share (fractions 0-1); have {list(enterprises.columns)}")
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
     limits = {"output_share": rule.output_share, "employment_share": rule.employment_share}
     words = {"output_share": "industrial output", "employment_share": "employment"}
     for row_no, row in enumerate(enterprises.itertuples(index=False), start=1):
@@ -164,7 +185,10 @@ def _enterprise_reasons(enterprises: pd.DataFrame, known: pd.Index, rule: Any) -
                                 f"{value!r}, expected a fraction between 0 and 1")
             if row.unit in known and float(value) >= limits[col] and row.unit not in out:
                 out[str(row.unit)] = (f"town-forming enterprise {row.enterprise!r}: {float(value):.0%} of "
-                                      f"{words[col]} (>= {limits[col]:.0%})")
+                                      f"{words[col]} (>= {limits[col]:.0%})",
+                                      _code("enterprise", enterprise=str(row.enterprise), measure=col,
+                                            share_pct=round(100 * float(value), 1),
+                                            limit_pct=round(100 * float(limits[col]), 1)))
     return out
 
 
@@ -179,25 +203,31 @@ def _border(units: pd.DataFrame, rules: GroupRules, border: BorderIndex) -> tupl
     inside = dist["status"] == "measured"
     just_out = (dist["side"] == "outside") & (dist["distance_km"] <= slack)
     near = dist[(inside & (dist["distance_km"] <= limit)) | just_out]
-    reasons = []
+    reasons, codes = [], []
     for d, n, s in zip(near["distance_km"], near["neighbour"], near["side"], strict=True):
         if s == "outside":
             reasons.append(f"point {d:.1f} km beyond the generalised border line with {n}, within the "
                            f"{slack:g} km tolerance of the 1:10m outline: taken as on the border")
+            codes.append(_code("border_tolerance", km=round(float(d), 1), country=n, slack=float(slack)))
         else:
             reasons.append(f"{d:.1f} km from the land border with {n} (geodesic; <= {limit:g} km)"
                            + ("; point off the generalised outline (shore)" if s == "off outline" else ""))
+            codes.append(_code("border_shore" if s == "off outline" else "border", km=round(float(d), 1),
+                               country=n, limit=float(limit)))
     unknown = dist[~inside & ~just_out]
-    why = []
+    why, why_codes = [], []
     for code, row in unknown.iterrows():
         if row["side"] == "outside":
             why.append(f"point lies {row['status']}, {row['distance_km']:.1f} km beyond the border "
                        f"(more than the {slack:g} km tolerance): check its coordinates")
+            why_codes.append(_code("outside", km=round(float(row["distance_km"]), 1), slack=float(slack)))
         elif one_missing[code]:
             why.append("distance unknown: only one of lat/lon is given")
+            why_codes.append(_code("one_coordinate"))
         else:
             why.append("distance unknown: no coordinates")
-    return _rows(near.index, "border", reasons), _rows(unknown.index, "border", why), dist
+            why_codes.append(_code("no_coordinates"))
+    return _rows(near.index, "border", reasons, codes), _rows(unknown.index, "border", why, why_codes), dist
 
 
 def _rural(units: pd.DataFrame, rules: GroupRules, support: Any,
@@ -226,18 +256,23 @@ def _rural(units: pd.DataFrame, rules: GroupRules, support: Any,
             support_state.append("unknown")
     village_rows = _rows(villages.index, "village",
                          [f"{k} (rural status); official support-settlement status: {s}"
+                          for k, s in zip(villages["kind"], support_state, strict=True)],
+                         [_code("village", kind=k, state=s)
                           for k, s in zip(villages["kind"], support_state, strict=True)])
     members = [c for c, s in zip(villages.index, support_state, strict=True) if s == "yes"]
     members += [c for c in listed if c in units.index and c not in villages.index]
     reasons = [f"on the official list of rural support settlements{f' ({listed[c]})' if listed.get(c) else ''}"
                if c in listed else f"flagged {rule.flag_column}" for c in members]
+    codes = [_code("rural_list", citation=listed[c] or None) if c in listed else _code("flagged", flag=rule.flag_column)
+             for c in members]
     undecided = [c for c, s in zip(villages.index, support_state, strict=True) if s == "unknown"]
     if not have_list and not have_flag:
         notes.append(f"rural_support: the official list of rural support settlements is missing (no list "
                      f"{rule.list_name!r}, no {rule.flag_column} values); {len(undecided)} rural settlements "
                      "are undecided. Load the list with Store.put_unit_list('rural_support', ...)")
-    return (village_rows, _rows(pd.Index(members), "rural_support", reasons),
-            _rows(pd.Index(undecided), "rural_support", ["official support-settlement list missing"] * len(undecided)))
+    return (village_rows, _rows(pd.Index(members), "rural_support", reasons, codes),
+            _rows(pd.Index(undecided), "rural_support", ["official support-settlement list missing"] * len(undecided),
+                  [_code("list_missing")] * len(undecided)))
 
 
 def assign_groups(units: pd.DataFrame, *, rules: GroupRules | None = None, border: BorderIndex | None = None,

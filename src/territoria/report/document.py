@@ -128,7 +128,11 @@ def profile_document(store: Any, code: str, *, lang: str = "en", result: Any = N
         groups = p["groups"].copy()
         if len(groups):
             groups["group"] = [tr.term("group", g) for g in groups["group"]]
-            groups["reason"] = [tr.group_reason(r) for r in groups["reason"]]
+            if "reason_code" in groups:
+                groups["reason"] = ["; ".join(tr.codes(c)) if isinstance(c, str) and lang != "en" else r
+                                    for c, r in zip(groups.pop("reason_code"), groups["reason"], strict=True)]
+            else:
+                groups["reason"] = [tr.group_reason(r) for r in groups["reason"]]
         sections.append(Section("groups", t("groups", lang), [] if len(groups) else [t("none", lang)],
                                 table=groups if len(groups) else None))
     if p["type"] is not None:

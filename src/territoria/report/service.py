@@ -213,7 +213,7 @@ def _groups(store: Any, code: str, level: str) -> pd.DataFrame | None:
     assignment = assign_groups(units)
     found = pd.concat([assignment.memberships.assign(member=True), assignment.unknown.assign(member=None)],
                       ignore_index=True)
-    return found[["group", "member", "reason"]].reset_index(drop=True)
+    return found[["group", "member", "reason", "reason_code"]].reset_index(drop=True)
 
 
 def _typology(result: Any, region: str) -> dict[str, Any] | None:

@@ -74,9 +74,9 @@ def groups(
         table = table[table["unit"] == code]
         undecided = result.unknown[result.unknown["unit"] == code]
         title = f"{names.get(code, code)} ({code})"
-        print_table(table, title=f"{title}: memberships", console=console)
+        print_table(table.drop(columns="reason_code"), title=f"{title}: memberships", console=console)
         if len(undecided):
-            print_table(undecided, title=f"{title}: undecided", console=console)
+            print_table(undecided.drop(columns="reason_code"), title=f"{title}: undecided", console=console)
         print_table(result.distances.loc[[code]].reset_index(names="unit"), title=f"{title}: border distance",
                     console=console)
     else:
@@ -84,8 +84,8 @@ def groups(
             table = table[table["group"] == group]
             if group == "border":
                 table = table.sort_values("distance_km", kind="stable")
-        print_table(table, title=f"Memberships{f' of {group}' if group else ''} ({len(table):,})", console=console,
-                    max_rows=40)
+        print_table(table.drop(columns="reason_code"), title=f"Memberships{f' of {group}' if group else ''} "
+                    f"({len(table):,})", console=console, max_rows=40)
     if output is not None:
         write_table(table, output)
         console.print(f"[green]Wrote[/] {output}")
