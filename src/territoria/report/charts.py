@@ -47,7 +47,8 @@ def trend_lines(table: pd.DataFrame, *, max_charts: int = 9, title: str = "") ->
     at most ``max_charts`` of them (those with the most years first)."""
     years = [c for c in table.columns if str(c).isdigit()]
     counts = table[years].notna().sum(axis=1) if years else pd.Series(dtype=int)
-    chosen = table[counts >= 2].assign(_n=counts).sort_values("_n", ascending=False, kind="stable").head(max_charts)
+    # assign before filtering: assigning a Series to an empty frame would bring its rows back (as NaN)
+    chosen = table.assign(_n=counts)[counts >= 2].sort_values("_n", ascending=False, kind="stable").head(max_charts)
     n = max(len(chosen), 1)
     cols = min(3, n)
     rows = -(-n // cols)
