@@ -237,3 +237,20 @@ def test_chunked_oversize_refused_over_a_socket(live_server):
     import httpx
 
     assert httpx.get(f"{live_server.url}/api/health", timeout=10).status_code == 200
+
+
+def test_limits_from_the_environment(web_db, monkeypatch):
+    """``TERRITORIA_MAX_UPLOAD_BYTES`` sets the limit when ``create_app`` is not given one; the deadlines come
+    from ``TERRITORIA_HEAD_TIMEOUT`` / ``TERRITORIA_BODY_TIMEOUT``; a bad value names the variable."""
+    from territoria.web import create_app
+    from territoria.web.limits import server_config
+
+    monkeypatch.setenv("TERRITORIA_MAX_UPLOAD_BYTES", "1234")
+    assert create_app(web_db).state.ctx.max_upload_bytes == 1234
+    assert create_app(web_db, max_upload_bytes=99).state.ctx.max_upload_bytes == 99
+    monkeypatch.setenv("TERRITORIA_HEAD_TIMEOUT", "2.5")
+    config = server_config(object(), body_timeout=7)
+    assert (config.http.head_timeout, config.http.body_timeout, config.timeout_keep_alive) == (2.5, 7.0, 5)
+    monkeypatch.setenv("TERRITORIA_MAX_UPLOAD_BYTES", "ten megabytes")
+    with pytest.raises(ValueError, match="TERRITORIA_MAX_UPLOAD_BYTES='ten megabytes': expected a number"):
+        create_app(web_db)
