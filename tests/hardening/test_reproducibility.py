@@ -31,7 +31,7 @@ SVI_DATA = ROOT / "examples" / "reference" / "svi" / "SVI2020_US_COUNTY.csv.gz"
 
 
 def _vulnerability(bundled_store_path):
-    from territoria.interfaces.cli.assess import default_spec_path
+    from territoria.assess.spec import default_spec_path
     from territoria.store import Store
 
     with Store(bundled_store_path, read_only=True) as store:
@@ -87,7 +87,7 @@ import hashlib, json, sys
 from territoria.assess import uncertainty
 from territoria.assess.pipeline import Assessment
 from territoria.assess.record import digest
-from territoria.interfaces.cli.assess import default_spec_path
+from territoria.assess.spec import default_spec_path
 from territoria.store import Store
 
 threads = int(sys.argv[2])
