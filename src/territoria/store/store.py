@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +42,11 @@ class Store:
         Open without the right to write (several readers may then share the file).
     catalogue : Catalogue, optional
         The indicator catalogue; the package's own by default.
+    lock_timeout : float, optional
+        Seconds to keep trying while another process holds the file (DuckDB allows one writing process,
+        or several reading ones). Default: ``TERRITORIA_LOCK_TIMEOUT`` or 10 s when opening to write
+        (a web reader holds the file only for the length of a request), 0 when opening read-only (the
+        web app has its own fallback). Then a :class:`StoreError` says the file is busy.
 
     Notes
     -----
@@ -47,7 +54,8 @@ class Store:
     all (see :mod:`territoria.store.importing`).
     """
 
-    def __init__(self, path: str | Path, *, read_only: bool = False, catalogue: Catalogue | None = None) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False, catalogue: Catalogue | None = None,
+                 lock_timeout: float | None = None) -> None:
         self.path = str(path)
         self.catalogue = catalogue or load_catalogue()
         if self.path != ":memory:":
@@ -55,10 +63,7 @@ class Store:
                 raise StoreError(f"{self.path}: no Store here; create one with `territoria load-bundled` "
                                  "or `territoria import FILE`")
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.Error as exc:
-            raise StoreError(f"{self.path}: cannot open the Store ({exc})") from None
+        self.con = _connect(self.path, read_only=read_only, lock_timeout=_lock_timeout(lock_timeout, read_only))
         version = current_version(self.con)
         if version > SCHEMA_VERSION:
             self.con.close()
@@ -285,3 +290,33 @@ class Store:
         tables = ["units", "indicators", "observations", "observation_history", "sources", "imports",
                   "crosswalk", "unit_aliases", "unit_lists"]
         return {t: int(self.con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]) for t in tables}
+
+
+def _lock_timeout(given: float | None, read_only: bool) -> float:
+    if given is not None:
+        return max(0.0, float(given))
+    if read_only:
+        return 0.0
+    try:
+        return max(0.0, float(os.environ.get("TERRITORIA_LOCK_TIMEOUT", "10")))
+    except ValueError:
+        return 10.0
+
+
+def _connect(path: str, *, read_only: bool, lock_timeout: float) -> duckdb.DuckDBPyConnection:
+    """Open ``path``, retrying with backoff while another process holds its lock, for ``lock_timeout`` s."""
+    deadline = time.monotonic() + lock_timeout
+    pause = 0.05
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only)
+        except duckdb.IOException as exc:
+            busy = "lock" in str(exc).lower()
+            if not busy or time.monotonic() + pause > deadline:
+                hint = (f"; another process is using it (waited {lock_timeout:g} s; set TERRITORIA_LOCK_TIMEOUT "
+                        "to wait longer)") if busy else ""
+                raise StoreError(f"{path}: cannot open the Store ({exc}){hint}") from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+        except duckdb.Error as exc:
+            raise StoreError(f"{path}: cannot open the Store ({exc})") from None

@@ -1,0 +1,53 @@
+"""``territoria serve`` itself (not only the app): it listens on loopback with the request deadlines and
+the upload limit taken from its options."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_applies_head_deadline_and_upload_limit(web_db, tmp_path):
+    db = tmp_path / "serve.duckdb"
+    shutil.copy(web_db, db)
+    port = _free_port()
+    env = {**os.environ, "TERRITORIA_MAX_UPLOAD_MB": "0.01"}
+    cli = str(Path(sys.executable).with_name("territoria"))
+    proc = subprocess.Popen([cli, "--db", str(db), "serve", "--port", str(port),
+                             "--head-timeout", "1", "--body-timeout", "2"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert httpx.get(f"{url}/api/units", timeout=5).status_code == 200
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                assert time.monotonic() < deadline, "territoria serve did not start"
+                time.sleep(0.3)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+            slow.sendall(b"GET /api/units HTTP/1.1\r\nHost: x\r\n")       # the head never ends
+            started = time.monotonic()
+            answer = slow.recv(4096)
+            waited = time.monotonic() - started
+        assert answer.startswith(b"HTTP/1.1 408") and 0.5 < waited < 5
+        big = httpx.post(f"{url}/api/import", files={"file": ("x.csv", b"a" * 200_000)}, timeout=10)
+        assert big.status_code == 413                                  # 0.01 MiB from the environment
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
