@@ -363,7 +363,7 @@ def _execute(assessment: Assessment, r: _Runner) -> Any:
             stage = {"impute": "imputed", "treat": "treated", "normalise": "normalised"}[address]
             changed = left = 0
             if lean:
-                if address == "normalise":
+                if address == "normalise" and spec.flags is not None:
                     normalised_parts = parts
                 changed, left, *d = r.stats(prev, parts, address) if moved is not None else r.combine(applied)
                 digests, out = (d[0], d[1]), None
@@ -399,13 +399,22 @@ def _execute(assessment: Assessment, r: _Runner) -> Any:
                 futs = [c.submit(lambda w, a=a, b=b: (w[0].iloc[a:b], (w[1][0].iloc[a:b], 0)), whole, pure=False)
                         for a, b in r.bounds]
             else:
-                futs = [c.submit(_row_local, step, p, context, pure=False) for p in parts]
+                futs = [c.submit(_row_local, step, p, context, "none" if lean else None, pure=False)
+                        for p in parts]
             parts = [c.submit(operator.getitem, f, 0, pure=False) for f in futs]
-            extra = c.gather([c.submit(operator.getitem, f, 1, pure=False) for f in futs])
-            if lean:
-                *_, d_in, d_out = r.stats(prev, parts, "none")
+            if lean and len(futs) and not warnings:     # digests came with the partitions: free the inputs
+                prev = []
+                extra = c.gather([c.submit(operator.getitem, f, 1, pure=False) for f in futs])
+                *_, d_in, d_out = r.combine([e[2] for e in extra])
                 digests = (d_in, d_out)
-                out = r.gather([c.submit(_drop, p, names, pure=False) for p in parts])
+            else:
+                extra = c.gather([c.submit(operator.getitem, f, 1, pure=False) for f in futs])
+            if lean:
+                if digests is None:
+                    *_, d_in, d_out = r.stats(prev, parts, "none")
+                    digests = (d_in, d_out)
+                parts = [c.submit(_drop, p, names, pure=False) for p in parts]    # the leaves are not needed
+                out = r.gather(parts)
             else:
                 out = r.gather(parts)
             tables["aggregated"] = out
