@@ -149,12 +149,14 @@ class _Runner:
         """Partitions read (or generated) and validated on the workers; only lengths come back."""
         import dataclasses
 
+        from dask import delayed
+
         from territoria.engines.sources import combine, lengths_to_bounds, prepare_part
 
-        raw = client.compute(source.frame.to_delayed())
         shared = client.scatter([dataclasses.replace(source, frame=None)], broadcast=True, hash=False)[0]
-        prep = [client.submit(prepare_part, spec, f, shared, pure=False) for f in raw]
-        del raw          # each generated / read partition is freed once validated
+        # one graph: each partition is validated right after it is read / generated, then freed
+        prep = client.compute([delayed(prepare_part, pure=False)(spec, d, shared)
+                               for d in source.frame.to_delayed()])
         info = client.gather([client.submit(lambda p: (len(p[0]), p[2]), f, pure=False) for f in prep])
         keep = [i for i, (n, _) in enumerate(info) if n]
         if not keep:
