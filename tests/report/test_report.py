@@ -108,6 +108,16 @@ def test_pdf_renders_to_pages_with_ink(store, result, tmp_path):
     assert "Рейтинг регионов" in text and "Казахстанская" in text
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None or not (shutil.which("chromium") or
+                    __import__("os").path.exists("/usr/bin/chromium")), reason="needs chromium and pdftotext")
+def test_profile_pdf_in_kazakh_has_kazakh_labels(store, result, tmp_path):
+    """A settlement's profile PDF in Kazakh: the method's labels (headers, groups) come out in Kazakh."""
+    pdf = write(profile_document(store, "595220100", lang="kk", result=result), tmp_path / "profile.pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Мәртебесі" in text and "Топтар" in text
+    assert "urban status" not in text and "land border" not in text
+
+
 def test_cli_report_profile_and_ranking(bundled_store_path, tmp_path):
     from typer.testing import CliRunner
 
