@@ -68,9 +68,18 @@ def _features(obj: Mapping[str, Any], what: str) -> list[Mapping[str, Any]]:
         kind = obj.get("type") if isinstance(obj, Mapping) else type(obj).__name__
         raise DataError(f"{what}: expected a GeoJSON FeatureCollection, got {kind!r}")
     _check_crs(obj, what)
-    features = list(obj.get("features") or [])
+    features = obj.get("features") or []
+    if not isinstance(features, list):
+        raise DataError(f"{what}: 'features' is a {type(features).__name__}; expected a list of GeoJSON Features")
     if not features:
         raise DataError(f"{what}: the FeatureCollection has no features (empty geometry)")
+    for i, feature in enumerate(features):
+        if not isinstance(feature, Mapping):
+            raise DataError(f"{what}: feature {i} is a {type(feature).__name__} ({str(feature)[:40]!r}); "
+                            "expected a GeoJSON Feature object")
+        if not isinstance(feature.get("properties") or {}, Mapping):
+            raise DataError(f"{what}: feature {i} has properties of type {type(feature['properties']).__name__}; "
+                            "expected an object of name: value")
     return features
 
 
@@ -102,7 +111,10 @@ def _border_segments(border: Mapping[str, Any], name_property: str) -> pd.DataFr
         props = feature.get("properties") or {}
         if name_property not in props:
             raise DataError(f"{what}: feature {i} has no property {name_property!r} (the neighbour's name); "
-                            f"has {sorted(props)}")
+                            f"has {sorted(map(str, props))}")
+        if not isinstance(props[name_property], str) or not props[name_property].strip():
+            raise DataError(f"{what}: feature {i} has property {name_property!r} = {props[name_property]!r}; "
+                            "expected the neighbour's name (text)")
         geom = _geometry(feature, i, what, ("LineString", "MultiLineString"))
         for line in getattr(geom, "geoms", [geom]):
             xy = shapely.get_coordinates(line)

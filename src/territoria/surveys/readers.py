@@ -15,6 +15,7 @@ from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from territoria.errors import CellProblem, InputFileError, SpecError
@@ -195,17 +196,51 @@ def read_pairwise(path: str | Path) -> dict[str, pd.DataFrame]:
 
 
 def read_rankings(path: str | Path) -> pd.DataFrame:
-    """Raters × items table for Kendall's W: first column the rater, then one column per item."""
-    frame = _read_text_table(Path(path))
-    frame = frame.set_index(frame.columns[0])
-    return frame.apply(pd.to_numeric, errors="coerce").where(frame.notna())
+    """Raters × items table for Kendall's W: first column the rater, then one column per item.
+
+    A cell that is not a number is read as missing (Kendall's W names it); a blank or repeated rater and an
+    infinite number (``inf``, ``1e999``) are refused with an InputFileError naming row, column and value.
+    """
+    path = Path(path)
+    frame = _read_text_table(path)
+    rater = frame.columns[0]
+    raters = frame[rater].str.strip()
+    problems = [CellProblem(str(path), int(i) + 2, rater, frame.at[i, rater],
+                            "a rater id" if pd.isna(raters[i]) or not raters[i] else "a rater id not used above")
+                for i in frame.index if pd.isna(raters[i]) or not raters[i] or raters[:i].eq(raters[i]).any()]
+    frame[rater] = raters
+    frame = frame.set_index(rater)
+    values = frame.apply(pd.to_numeric, errors="coerce").where(frame.notna())
+    problems += [CellProblem(str(path), pos + 2, item, frame.iat[pos, j], "a finite rank or score")
+                 for pos, j in zip(*np.nonzero(np.isinf(values.to_numpy(dtype=float))), strict=True)
+                 for item in [frame.columns[j]]]
+    if problems:
+        raise InputFileError(str(path), problems)
+    return values
 
 
 def read_xlsform(path: str | Path) -> dict[str, pd.DataFrame]:
-    """The ``survey``, ``choices`` and ``settings`` sheets of an XLSForm file, as text."""
-    sheets = pd.read_excel(Path(path), sheet_name=None, dtype=str, engine="openpyxl")
+    """The ``survey``, ``choices`` and ``settings`` sheets of an XLSForm file, as text.
+
+    Raises InputFileError naming the file when it is missing, not an .xlsx workbook (or damaged), lacks one of
+    the three sheets, or a header lacks ``type``/``name`` (survey) or ``list_name``/``name`` (choices).
+    """
+    path = Path(path)
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="openpyxl")
+    except Exception as exc:  # openpyxl/zipfile/zlib raise many types for a missing or damaged workbook
+        raise InputFileError(str(path), [CellProblem(str(path), None, None, f"{type(exc).__name__}: {exc}"[:200],
+                                                     "an existing .xlsx workbook (XLSForm) that is not damaged")
+                                         ]) from None
     missing = [s for s in ("survey", "choices", "settings") if s not in sheets]
     if missing:
         raise InputFileError(str(path), [CellProblem(str(path), None, None, sorted(sheets),
                                                      f"sheets survey, choices and settings (missing {missing})")])
+    problems = []
+    for name, needed in (("survey", ["type", "name"]), ("choices", ["list_name", "name"])):
+        sheets[name].columns = [str(c).strip() for c in sheets[name].columns]
+        problems += [CellProblem(str(path), 1, column, list(sheets[name].columns), f"a column {column!r}",
+                                 sheet=name) for column in needed if column not in sheets[name].columns]
+    if problems:
+        raise InputFileError(str(path), problems)
     return sheets
