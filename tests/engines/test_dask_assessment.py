@@ -54,10 +54,10 @@ def test_bundled_vulnerability_spec(client, bundled_store_path):
     {"normalise": {"method": "zscore"}, "impute": {"method": "median"}, "treat": {"method": "winsorise"},
      "grade": {"method": "quantiles", "k": 4}},
 ])
-def test_synthetic_50k_units(client, spec_patch):
-    """Synthetic table (random, labelled so): 50,000 units × 6 indicators, 2% missing."""
+def test_synthetic_200k_units(client, spec_patch):
+    """Synthetic table (random, labelled so): 200,000 units × 6 indicators, 2% missing."""
     rng = np.random.default_rng(11)
-    n = 50_000
+    n = 200_000
     x = rng.lognormal(size=(n, 6))
     x[rng.random(x.shape) < 0.02] = np.nan
     table = pd.DataFrame(x, index=pd.Index([f"u{i:06d}" for i in range(n)], name="unit"),
@@ -75,3 +75,16 @@ def _spec(patch):
     base = {"name": "synthetic", "tree": rows}
     base.update(patch)
     return AssessmentSpec.model_validate(base)
+
+
+def test_engine_options_pass_through_and_are_refused_locally(client):
+    """Synthetic table (random, labelled so); ``n_partitions`` reaches the Dask engine, not the local one."""
+    from territoria.errors import SpecError
+
+    rng = np.random.default_rng(3)
+    table = pd.DataFrame(rng.lognormal(size=(500, 6)), columns=[f"x{j}" for j in range(6)],
+                         index=pd.Index([f"u{i:04d}" for i in range(500)], name="unit"))
+    a = Assessment(_spec({}))
+    same(a.run(table), a.run(table, engine="dask", cluster=client, n_partitions=7))
+    with pytest.raises(SpecError, match="engine='dask' only"):
+        a.run(table, n_partitions=7)

@@ -77,16 +77,20 @@ class Assessment:
         }
 
     def run(self, data: Any, *, units: pd.DataFrame | None = None, engine: str = "local",
-            cluster: Any = None) -> Any:
+            cluster: Any = None, **engine_options: Any) -> Any:
         """Validate the input against the spec, then run every step; returns a :class:`Result`.
 
         ``engine="dask"`` runs the same steps on a Dask cluster (``cluster``: scheduler address or
-        client; None starts a LocalCluster) with identical results; see docs/scaling.md.
+        client; None starts a LocalCluster) with identical results; ``engine_options`` go to
+        :func:`territoria.engines.dask_engine.run_dask` (``n_workers``, ``n_partitions``, ``keep``).
+        See docs/scaling.md.
         """
         if engine == "dask":
             from territoria.engines.dask_engine import run_dask
 
-            return run_dask(self, data, units=units, cluster=cluster)
+            return run_dask(self, data, units=units, cluster=cluster, **engine_options)
+        if engine_options:
+            raise SpecError("engine", f"options {sorted(engine_options)} apply to engine='dask' only")
         if engine != "local":
             raise SpecError("engine", f"expected 'local' or 'dask', got {engine!r}")
         prepared = prepare(self.spec, data, units=units)
