@@ -1,6 +1,7 @@
-"""Benchmark (d): the Dask engine on a LocalCluster of 2 worker processes (SYNTHETIC data throughout).
+"""Benchmark (d): the Dask engine on LocalClusters of 1, 2 and 4 worker processes (SYNTHETIC data throughout).
 
-1. Assessment of 10,000,000 units × 34 indicators, one year: the table is generated ON the workers,
+1. Assessment of 10,000,000 units × 34 indicators, one year, on 4 workers × 1 thread and 80 partitions
+   (per-worker memory under 4 GB; 2 workers peak at 4.9 GB): the table is generated ON the workers,
    partition by partition, each partition from its own ``SeedSequence([seed, i])`` (never on the
    client), and assessed with ``keep="scores"`` (indicator stages stay on the workers). Timed, with
    the peak resident memory of each worker process (sampled every 0.2 s; target < 4 GB). Baselines:
