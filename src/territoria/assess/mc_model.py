@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,6 +104,10 @@ class Model:
         self.upper = [g for g in tree.aggregates if g not in self.blocks]
         self._tables: dict[tuple[int, int], tuple[np.ndarray, np.ndarray | None]] = {}
         self._transformed: dict[tuple[int, int, int], np.ndarray] = {}
+        pairs = [(i, j) for i in range(len(imps)) for j in range(len(norms))]
+        if len(pairs) > 1:                       # NumPy releases the GIL: normalise the tables side by side
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                list(pool.map(lambda pair: self._table(*pair), pairs))
         for i in range(len(imps)):
             for j in range(len(norms)):
                 z, _ = self._table(i, j)
@@ -163,12 +168,15 @@ class Model:
 
     def prepare(self) -> None:
         """Compute every cached table now, so that threads evaluating runs only read shared state."""
-        for i in range(len(self.imps)):
-            for j in range(len(self.norms)):
-                if self._table(i, j)[1] is not None:
-                    self._present(i, j)
-                for k in range(len(self.aggs)):
-                    self._leaf_values(i, j, k)
+        def one(key: tuple[int, int, int]) -> None:
+            i, j, k = key
+            if self._table(i, j)[1] is not None:
+                self._present(i, j)
+            self._leaf_values(i, j, k)
+
+        keys = [(i, j, k) for i in range(len(self.imps)) for j in range(len(self.norms)) for k in range(len(self.aggs))]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(one, keys))
 
     def scores(self, runs: Runs, *, monotone: bool = False) -> np.ndarray:
         """Root scores, shape ``(R, n_units)``.

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from territoria.assess.audit import TreeIndex, _numeric
 from territoria.assess.mc_model import AGGREGATORS, IMPUTERS, NORMALISERS, Model, Norm, Runs, as_norm
@@ -266,7 +267,8 @@ class UncertaintyAnalysis:
                 bar[0].update(bar[1], advance=len(sel))
 
         try:
-            with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+            # Our threads already fill the cores; a multi-threaded BLAS inside each would only spin.
+            with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(max_workers=_THREADS) as pool:
                 list(pool.map(work, pieces))
         finally:
             if bar is not None:
