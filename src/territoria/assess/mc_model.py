@@ -6,7 +6,6 @@ and the index computed for a whole chunk of replications at once (arrays shaped 
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -104,10 +103,6 @@ class Model:
         self.upper = [g for g in tree.aggregates if g not in self.blocks]
         self._tables: dict[tuple[int, int], tuple[np.ndarray, np.ndarray | None]] = {}
         self._transformed: dict[tuple[int, int, int], np.ndarray] = {}
-        pairs = [(i, j) for i in range(len(imps)) for j in range(len(norms))]
-        if len(pairs) > 1:                       # NumPy releases the GIL: normalise the tables side by side
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                list(pool.map(lambda pair: self._table(*pair), pairs))
         for i in range(len(imps)):
             for j in range(len(norms)):
                 z, _ = self._table(i, j)
@@ -148,10 +143,7 @@ class Model:
             x = self.x
             method = self.imps[imp]
             if method != "none" and np.isnan(x).any():
-                with warnings.catch_warnings():  # an indicator with no value at all stays missing
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    fill = np.nanmean(x, axis=0) if method == "mean" else np.nanmedian(x, axis=0)
-                x = np.where(np.isnan(x), fill, x)
+                x = np.where(np.isnan(x), _column_fill(x, method), x)
             z = self.norms[norm].apply(x)
             miss = np.isnan(z)
             self._tables[key] = (z, miss if miss.any() else None)
@@ -174,6 +166,8 @@ class Model:
                 self._present(i, j)
             self._leaf_values(i, j, k)
 
+        # The normalised tables exist since __init__; the transforms below only use np.errstate, which is
+        # thread-local (warnings.catch_warnings is not), so they may run side by side.
         keys = [(i, j, k) for i in range(len(self.imps)) for j in range(len(self.norms)) for k in range(len(self.aggs))]
         with ThreadPoolExecutor(max_workers=2) as pool:
             list(pool.map(one, keys))
@@ -289,3 +283,16 @@ def _mean(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """``num / den`` with NaN where no child was present (``den == 0``)."""
     shape = np.broadcast_shapes(num.shape, den.shape)
     return np.divide(num, den, out=np.full(shape, np.nan), where=den > 0)
+
+
+def _column_fill(x: np.ndarray, method: str) -> np.ndarray:
+    """Mean or median of each column over its present values; NaN for a column with none (it stays missing)."""
+    present = ~np.isnan(x)
+    count = present.sum(axis=0)
+    fill = np.full(x.shape[1], np.nan)
+    some = count > 0
+    if method == "mean":
+        fill[some] = np.where(present, x, 0.0).sum(axis=0)[some] / count[some]
+    else:
+        fill[some] = np.nanmedian(x[:, some], axis=0)
+    return fill
