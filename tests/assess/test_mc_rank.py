@@ -106,3 +106,14 @@ def test_plan_runs_can_be_evaluated_in_any_grouping() -> None:
     again = ua.summarise(plan, store)
     pd.testing.assert_frame_equal(again.ranks, reference.ranks, check_exact=True)
     pd.testing.assert_frame_equal(again.sensitivity, reference.sensitivity, check_exact=True)
+
+
+def test_rank_normalisation_of_the_monte_carlo_equals_the_kernel() -> None:
+    from territoria.assess.mc_model import Norm
+
+    rng = np.random.default_rng(8)
+    x = rng.integers(0, 40, (2_500, 5)).astype(float)
+    x[:, 2] = rng.normal(size=2_500)
+    assert np.array_equal(Norm("rank").apply(x), kernels.rank(x))          # integer-key path, ties at min
+    x[7, 1] = np.nan
+    assert np.array_equal(Norm("rank").apply(x), kernels.rank(x), equal_nan=True)   # kernel path

@@ -16,6 +16,7 @@ import pandas as pd
 
 from territoria.assess import kernels
 from territoria.assess.audit import TreeIndex
+from territoria.assess.mc_rank import rank_rows
 from territoria.errors import SpecError
 
 NORMALISERS = ("minmax", "zscore", "rank", "percentile_rank")
@@ -42,6 +43,8 @@ class Norm:
         if self.method == "zscore":
             return kernels.zscore(x)
         if self.method == "rank":
+            if not np.isnan(x).any():      # the integer-key ranking; same ranks (ties at the lowest)
+                return rank_rows(np.ascontiguousarray(x.T), descending=False).T.astype(np.float64)
             return kernels.rank(x)
         return kernels.percentile_rank(x, decimals=self.decimals)
 

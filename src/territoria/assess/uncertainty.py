@@ -56,7 +56,7 @@ __all__ = ["AGGREGATORS", "IMPUTERS", "NORMALISERS", "MonteCarloPlan", "Uncertai
 _QUANTILES = {"rank_p05": 0.05, "rank_median": 0.5, "rank_p95": 0.95}
 _CHUNK_BYTES = 256 * 2**20
 _THREADS = 2
-_SOBOL_CELLS = 2**22
+_UNIT_BLOCK = 1024
 
 @dataclass
 class UncertaintyResult:
@@ -289,15 +289,18 @@ class UncertaintyAnalysis:
         halves = [h for h in np.array_split(np.arange(n_units), _THREADS) if len(h)]
 
         def part(units: np.ndarray) -> tuple[SobolAccumulator, np.ndarray]:
-            cols = slice(int(units[0]), int(units[-1]) + 1)
-            acc = SobolAccumulator(d, (len(units),), exact=True)
-            if d:
-                step = max(1, _SOBOL_CELLS // (per_base * len(units)))    # a few MB per call, cache-sized
-                for lo in range(0, n_base, step):
-                    rows = store[lo * per_base:min(n_base, lo + step) * per_base, cols]
-                    by_base = rows.reshape(-1, per_base, len(units))
+            # Narrow blocks of units with every run: the block's arrays stay in cache for all the sums.
+            accs, quantiles = [], []
+            for u0 in range(int(units[0]), int(units[-1]) + 1, _UNIT_BLOCK):
+                cols = slice(u0, min(u0 + _UNIT_BLOCK, int(units[-1]) + 1))
+                width = cols.stop - cols.start
+                acc = SobolAccumulator(d, (width,), exact=True)
+                if d:
+                    by_base = store[:, cols].reshape(n_base, per_base, width)
                     acc.add(by_base[:, 0], by_base[:, 1], by_base[:, 2:].transpose(1, 0, 2))
-            return acc, column_quantiles(store[:, cols], qs)
+                accs.append(acc)
+                quantiles.append(column_quantiles(store[:, cols], qs, block=_UNIT_BLOCK))
+            return SobolAccumulator.concatenate(accs), np.concatenate(quantiles, axis=0)
 
         with ThreadPoolExecutor(max_workers=_THREADS) as pool:
             parts = list(pool.map(part, halves))
