@@ -41,11 +41,11 @@ def _measure(index: Any, lat: np.ndarray, lon: np.ndarray, labels: pd.Index) -> 
 
 
 def _border_rows(part: pd.DataFrame, rules: Any, index: Any, support: Any) -> tuple[pd.DataFrame, ...]:
-    from territoria.groups.assign import _border, _rural
+    from territoria.groups.assign import border_rows, rural_rows
 
-    near, unknown, dist = _border(part, rules, index)
+    near, unknown, dist = border_rows(part, rules, index)
     notes: list[str] = []
-    village, members, undecided = _rural(part, rules, support, notes)
+    village, members, undecided = rural_rows(part, rules, support, notes)
     return near, unknown, dist, village, members, undecided, notes
 
 
@@ -148,8 +148,8 @@ def assign_groups(units: pd.DataFrame, *, rules: Any = None, border: Any = None,
         support = rural_support if len(rural_support) else None
     elif rural_support is not None:
         support = list(rural_support) or None
-    small, small_unknown = local._small_towns(units, rules)
-    mono = local._single_industry(units, rules, enterprises, notes)
+    small, small_unknown = local.small_town_rows(units, rules)
+    mono = local.single_industry_rows(units, rules, enterprises, notes)
     with connect(cluster=cluster, n_workers=n_workers) as client:
         shared = client.scatter([border, rules, support], broadcast=True, hash=False)
         futs = [client.submit(_border_rows, client.scatter(units.iloc[a:b]), shared[1], shared[0], shared[2],
@@ -163,12 +163,12 @@ def assign_groups(units: pd.DataFrame, *, rules: Any = None, border: Any = None,
                 raise lost from exc
             raise
     near, far_unknown, distances, village, members, undecided = (
-        local._frame([p[i] for p in parts]) if i != 2 else pd.concat([p[2] for p in parts]) for i in range(6))
+        local.membership_frame([p[i] for p in parts]) if i != 2 else pd.concat([p[2] for p in parts]) for i in range(6))
     members = _support_order(members, units, rules, support)
     notes += _support_note([p[6] for p in parts], units, rules, support)
     return local.GroupAssignment(
-        memberships=local._frame([small, mono, near, village, members]),
-        unknown=local._frame([small_unknown, far_unknown, undecided]),
+        memberships=local.membership_frame([small, mono, near, village, members]),
+        unknown=local.membership_frame([small_unknown, far_unknown, undecided]),
         distances=distances, units=units.index.copy(), rules=rules, notes=notes)
 
 

@@ -22,7 +22,8 @@ from territoria.errors import DataError
 from territoria.groups.border import BorderIndex
 from territoria.groups.config import GROUPS, GroupRules, load_rules, single_industry_list
 
-__all__ = ["GroupAssignment", "assign_groups", "with_groups"]
+__all__ = ["GroupAssignment", "assign_groups", "border_rows", "membership_frame", "rural_rows",
+           "single_industry_rows", "small_town_rows", "with_groups"]
 
 _ROW = ["unit", "group", "reason", "reason_code"]
 
@@ -96,7 +97,8 @@ class GroupAssignment:
         })
 
 
-def _frame(rows: list[pd.DataFrame]) -> pd.DataFrame:
+def membership_frame(rows: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack the rows of several rules into one ``unit, group, reason, reason_code`` table."""
     rows = [r for r in rows if len(r)]
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in _ROW})
@@ -115,7 +117,8 @@ def _rows(units: pd.Index, group: str, reasons: Iterable[str],
     return pd.DataFrame({"unit": list(units), "group": group, "reason": list(reasons), "reason_code": coded})
 
 
-def _small_towns(units: pd.DataFrame, rules: GroupRules) -> tuple[pd.DataFrame, pd.DataFrame]:
+def small_town_rows(units: pd.DataFrame, rules: GroupRules) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Small-town rule: (members, undecided) rows; towns of the rule's kinds with population below the limit."""
     rule = rules.small_town
     towns = units[units["kind"].isin(rule.kinds)]
     pop = pd.to_numeric(towns["population"], errors="coerce")
@@ -136,8 +139,9 @@ def _small_towns(units: pd.DataFrame, rules: GroupRules) -> tuple[pd.DataFrame, 
             _rows(missing.index, "small_town", unknown, [_code("small_town_unknown", kind=k) for k in missing["kind"]]))
 
 
-def _single_industry(units: pd.DataFrame, rules: GroupRules, enterprises: pd.DataFrame | None,
-                     notes: list[str]) -> pd.DataFrame:
+def single_industry_rows(units: pd.DataFrame, rules: GroupRules, enterprises: pd.DataFrame | None,
+                         notes: list[str]) -> pd.DataFrame:
+    """Single-industry rule: member rows from the bundled list, the units' flag and enterprise shares."""
     rule = rules.single_industry
     reasons: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     former: set[str] = set()
@@ -192,7 +196,9 @@ def _enterprise_reasons(enterprises: pd.DataFrame, known: pd.Index,
     return out
 
 
-def _border(units: pd.DataFrame, rules: GroupRules, border: BorderIndex) -> tuple[pd.DataFrame, ...]:
+def border_rows(units: pd.DataFrame, rules: GroupRules, border: BorderIndex) -> tuple[pd.DataFrame, ...]:
+    """Border rule: (members, undecided, distances) for ``units``; rows depend only on each unit's own point,
+    so engines may apply it to partitions of the units."""
     for col in ("lat", "lon"):
         if col not in units:
             units = units.assign(**{col: np.nan})
@@ -230,8 +236,9 @@ def _border(units: pd.DataFrame, rules: GroupRules, border: BorderIndex) -> tupl
     return _rows(near.index, "border", reasons, codes), _rows(unknown.index, "border", why, why_codes), dist
 
 
-def _rural(units: pd.DataFrame, rules: GroupRules, support: Any,
-           notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def rural_rows(units: pd.DataFrame, rules: GroupRules, support: Any,
+               notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Village and rural-support rules: (villages, members, undecided) rows; per-unit, so partition-safe."""
     villages = units[units["kind"].isin(rules.village.kinds)]
     rule = rules.rural_support
     listed: dict[str, str] = {}
@@ -321,13 +328,13 @@ def assign_groups(units: pd.DataFrame, *, rules: GroupRules | None = None, borde
         support = rural_support if len(rural_support) else None
     elif rural_support is not None:
         support = list(rural_support) or None
-    small, small_unknown = _small_towns(units, rules)
-    mono = _single_industry(units, rules, enterprises, notes)
-    near, far_unknown, distances = _border(units, rules, border)
-    village, support_rows, support_unknown = _rural(units, rules, support, notes)
+    small, small_unknown = small_town_rows(units, rules)
+    mono = single_industry_rows(units, rules, enterprises, notes)
+    near, far_unknown, distances = border_rows(units, rules, border)
+    village, support_rows, support_unknown = rural_rows(units, rules, support, notes)
     return GroupAssignment(
-        memberships=_frame([small, mono, near, village, support_rows]),
-        unknown=_frame([small_unknown, far_unknown, support_unknown]),
+        memberships=membership_frame([small, mono, near, village, support_rows]),
+        unknown=membership_frame([small_unknown, far_unknown, support_unknown]),
         distances=distances, units=units.index.copy(), rules=rules, notes=notes)
 
 
