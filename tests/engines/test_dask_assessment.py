@@ -90,13 +90,10 @@ def test_engine_options_pass_through_and_are_refused_locally(client):
         a.run(table, n_partitions=7)
 
 
-def test_worker_killed_mid_assessment_gives_the_right_result_or_a_clear_error():
+def test_worker_killed_mid_assessment_gives_the_right_result_or_a_clear_error(worker_killer):
     """SIGKILL one of two worker processes while the assessment runs (synthetic table, labelled so):
     Dask recomputes what the dead worker held when it can — the Result then equals the local one —
     and otherwise the engine raises EngineError; never a Result built from missing partitions."""
-    import os
-    import signal
-    import threading
     import time
 
     from distributed import Client, LocalCluster
@@ -111,29 +108,13 @@ def test_worker_killed_mid_assessment_gives_the_right_result_or_a_clear_error():
     local = a.run(table)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as c:
-        pids = list(c.run(os.getpid).values())
-
-        def kill() -> None:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                busy = c.run_on_scheduler(lambda dask_scheduler: sum(
-                    ts.state == "processing" for ts in dask_scheduler.tasks.values()))
-                if busy:
-                    break
-                time.sleep(0.01)
-            os.kill(pids[0], signal.SIGKILL)
-            killed.append(time.monotonic())
-
-        killed: list[float] = []
-        killer = threading.Thread(target=kill)
-        killer.start()
-        try:
-            got = a.run(table, engine="dask", cluster=c, n_partitions=12)
-        except EngineError as exc:
-            assert "lost a worker" in str(exc)
-        else:
-            same(local, got)
-        finally:
-            finished = time.monotonic()
-            killer.join()
+        with worker_killer(c) as killed:
+            try:
+                got = a.run(table, engine="dask", cluster=c, n_partitions=12)
+            except EngineError as exc:
+                assert "lost a worker" in str(exc)
+            else:
+                same(local, got)
+            finally:
+                finished = time.monotonic()
         assert killed and killed[0] < finished            # the worker died while the run was under way

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import threading
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -77,7 +72,7 @@ def test_result_uncertainty_engine_dask(client, bundled_store_path):
          res.uncertainty(n_replications=150, seed=3, engine="dask", cluster=client))
 
 
-def test_worker_killed_mid_run_gives_the_right_result_or_a_clear_error():
+def test_worker_killed_mid_run_gives_the_right_result_or_a_clear_error(worker_killer):
     """SIGKILL one of two worker processes while the runs are evaluated: Dask reruns its tasks on the
     other worker (the plan was broadcast to both), so the result is the local one; if the runs
     cannot be rerun the engine raises EngineError — never a result missing runs."""
@@ -87,26 +82,10 @@ def test_worker_killed_mid_run_gives_the_right_result_or_a_clear_error():
     ua = analysis(3_000)
     local = ua.run(data, tree)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as c:
-        pids = list(c.run(os.getpid).values())
-
-        def kill() -> None:
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                tasks = c.run_on_scheduler(lambda dask_scheduler: sum(
-                    ts.state == "processing" for ts in dask_scheduler.tasks.values()))
-                if tasks:
-                    break
-                time.sleep(0.02)
-            os.kill(pids[0], signal.SIGKILL)
-
-        killer = threading.Thread(target=kill)
-        killer.start()
+            Client(cluster) as c, worker_killer(c, wait=20):
         try:
             got = run_uncertainty(ua, data, tree, cluster=c, tasks_per_worker=20)
         except EngineError as exc:
             assert "lost" in str(exc)
         else:
             same(local, got)
-        finally:
-            killer.join()

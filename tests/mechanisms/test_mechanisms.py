@@ -137,3 +137,21 @@ def test_early_warnings():
     w = early_warnings(levels, flags, order=["crisis", "depressive", "vulnerable", "stable", "developing"])
     assert set(zip(w["unit"], w["kind"], strict=True)) == {("A", "level_down"), ("A", "new_flag")}
     assert "from stable (2021) to vulnerable (2022)" in w.set_index("kind").loc["level_down", "detail"]
+
+
+def test_a_group_reason_is_worded_from_the_memberships_codes():
+    """The membership's own reason codes travel into the recommendation, so Russian wording needs no English."""
+    import json
+
+    from territoria.report.messages import Translator
+
+    coded = json.dumps([{"code": "group_reason.border", "params": {"km": 40.0, "country": "Russia", "limit": 50.0}}])
+    groups = pd.DataFrame({"unit": ["595220100"], "group": ["border_50km"],
+                           "reason": ["40.0 km from the land border with Russia (geodesic; <= 50 km)"],
+                           "reason_code": [coded]})
+    table = recommend("595220100", load_knowledge_base(), groups=groups).set_index("mechanism")
+    codes = json.loads(table.loc["special_economic_zone_border", "reason_codes"])
+    group = next(c for c in codes if c["code"] == "reason.group")
+    assert group["params"]["reason"] == json.loads(coded)
+    worded = Translator("ru")(group)
+    assert "40,0 км до сухопутной границы (Россия" in worded and "land border" not in worded

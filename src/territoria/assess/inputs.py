@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,20 @@ def _side_columns(spec: AssessmentSpec) -> list[str]:
     return list(dict.fromkeys(cols))
 
 
+def within_regions(codes: pd.Index, parent: Mapping[str, Any], regions: Iterable[str]) -> pd.Index:
+    """The ``codes`` that are one of ``regions`` or lie inside one, following ``parent`` links upwards."""
+    wanted = set(regions)
+
+    def inside(code: Any) -> bool:
+        while code is not None and code == code:        # stops at None and at NaN
+            if code in wanted:
+                return True
+            code = parent.get(code)
+        return False
+
+    return codes[[inside(c) for c in codes]]
+
+
 def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[str]) -> tuple[pd.DataFrame, Any]:
     u = spec.units
     meta = panel.units
@@ -56,16 +71,7 @@ def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[
     if u.codes:
         keep = keep[keep.isin(u.codes)]
     if u.regions:
-        parent = meta["parent"].to_dict() if "parent" in meta else {}
-
-        def inside(code: str) -> bool:
-            cur: Any = code
-            while cur is not None and cur == cur:
-                if cur in u.regions:
-                    return True
-                cur = parent.get(cur)
-            return False
-        keep = keep[[inside(c) for c in keep]]
+        keep = within_regions(keep, meta["parent"].to_dict() if "parent" in meta else {}, u.regions)
     undecided = [g for g in u.groups or [] if g not in meta and f"is_{g}" not in meta]
     if undecided:  # the group rules decide membership (territoria.groups) when the units do not carry it
         from territoria.groups import assign_groups

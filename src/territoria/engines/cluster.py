@@ -12,7 +12,7 @@ from typing import Any
 
 from territoria.errors import TerritoriaError
 
-__all__ = ["EngineError", "connect"]
+__all__ = ["EngineError", "connect", "worker_lost"]
 
 
 class EngineError(TerritoriaError):
@@ -53,3 +53,12 @@ def connect(*, cluster: Any = None, n_workers: int = 2, threads_per_worker: int 
         yield client
     finally:
         client.close()
+
+
+def worker_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` says a worker (and the tasks or data it held) was lost: ``KilledWorker`` after
+    retries, or a future cancelled because its inputs died with a worker."""
+    from distributed.client import FutureCancelledError
+    from distributed.scheduler import KilledWorker
+
+    return isinstance(exc, (KilledWorker, FutureCancelledError))

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from territoria.engines.cluster import EngineError, connect
+from territoria.engines.cluster import EngineError, connect, worker_lost
 from territoria.errors import DataError
 
 __all__ = ["assign_groups", "border_distances"]
@@ -49,14 +49,15 @@ def _border_rows(part: pd.DataFrame, rules: Any, index: Any, support: Any) -> tu
     return near, unknown, dist, village, members, undecided, notes
 
 
-def _lost(exc: BaseException) -> EngineError | None:
-    from distributed.client import FutureCancelledError
-    from distributed.scheduler import KilledWorker
-
-    if isinstance(exc, (KilledWorker, FutureCancelledError)):
-        return EngineError(f"the Dask engine lost a worker while measuring border distances "
-                           f"({type(exc).__name__}: {exc}); no partial result is returned — rerun")
-    return None
+def _gather(client: Any, futures: list[Any]) -> list[Any]:
+    """The futures' results; a lost worker is an :class:`EngineError`, never a partial answer."""
+    try:
+        return client.gather(futures)
+    except Exception as exc:
+        if worker_lost(exc):
+            raise EngineError(f"the Dask engine lost a worker while measuring border distances "
+                              f"({type(exc).__name__}: {exc}); no partial result is returned — rerun") from exc
+        raise
 
 
 def _partitions(n: int, n_partitions: int | None, client: Any) -> list[tuple[int, int]]:
@@ -106,13 +107,7 @@ def border_distances(points: pd.DataFrame, *, border: Any = None, cluster: Any =
         shared = client.scatter([border], broadcast=True, hash=False)[0]
         futs = [client.submit(_measure, shared, la[a:b], lo[a:b], points.index[a:b], pure=False)
                 for a, b in _partitions(len(points), n_partitions, client)]
-        try:
-            parts = client.gather(futs)
-        except Exception as exc:
-            lost = _lost(exc)
-            if lost is not None:
-                raise lost from exc
-            raise
+        parts = _gather(client, futs)
     return pd.concat(parts) if len(parts) > 1 else parts[0]
 
 
@@ -131,23 +126,9 @@ def assign_groups(units: pd.DataFrame, *, rules: Any = None, border: Any = None,
     GroupAssignment
     """
     from territoria.groups import assign as local
-    from territoria.groups.border import BorderIndex
-    from territoria.groups.config import load_rules
 
-    missing = [c for c in ("kind", "population") if c not in units]
-    if missing:
-        raise DataError(f"assign_groups: units lack column(s) {missing}; have {list(units.columns)}")
-    if units.index.has_duplicates:
-        dup = units.index[units.index.duplicated()][:5].tolist()
-        raise DataError(f"assign_groups: duplicated unit codes in the index, first {dup}")
-    rules = rules or load_rules()
-    border = border or BorderIndex.bundled()
+    rules, border, support = local.checked_inputs(units, rules, border, rural_support)
     notes = list(border.notes)
-    support: pd.DataFrame | list[str] | None = None
-    if isinstance(rural_support, pd.DataFrame):
-        support = rural_support if len(rural_support) else None
-    elif rural_support is not None:
-        support = list(rural_support) or None
     small, small_unknown = local.small_town_rows(units, rules)
     mono = local.single_industry_rows(units, rules, enterprises, notes)
     with connect(cluster=cluster, n_workers=n_workers) as client:
@@ -155,13 +136,7 @@ def assign_groups(units: pd.DataFrame, *, rules: Any = None, border: Any = None,
         futs = [client.submit(_border_rows, client.scatter(units.iloc[a:b]), shared[1], shared[0], shared[2],
                               pure=False)
                 for a, b in _partitions(len(units), n_partitions, client)]
-        try:
-            parts = client.gather(futs)
-        except Exception as exc:
-            lost = _lost(exc)
-            if lost is not None:
-                raise lost from exc
-            raise
+        parts = _gather(client, futs)
     near, far_unknown, distances, village, members, undecided = (
         local.membership_frame([p[i] for p in parts]) if i != 2 else pd.concat([p[2] for p in parts]) for i in range(6))
     members = _support_order(members, units, rules, support)

@@ -31,7 +31,7 @@ from territoria.assess.base import plain
 from territoria.assess.inputs import Prepared, prepare
 from territoria.assess.pipeline import STEPS, Assessment, _flags, _method_name, _plain_params, _root
 from territoria.assess.record import StepRecord, digest, library_versions
-from territoria.engines.cluster import EngineError, connect
+from territoria.engines.cluster import EngineError, connect, worker_lost
 
 __all__ = ["partition_bounds", "run_dask"]
 
@@ -276,10 +276,7 @@ def run_dask(assessment: Assessment, data: Any, *, units: pd.DataFrame | None = 
                 runner = _Runner.partitioned(client, assessment.spec, source, keep == "scores")
             return _execute(assessment, runner)
         except Exception as exc:
-            from distributed.client import FutureCancelledError
-            from distributed.scheduler import KilledWorker
-
-            if isinstance(exc, (KilledWorker, FutureCancelledError)):
+            if worker_lost(exc):
                 raise EngineError(f"the Dask engine lost a worker mid-run ({type(exc).__name__}: {exc}); "
                                   "no partial result is returned — rerun, or give the workers more "
                                   "memory (docs/scaling.md)") from exc

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from territoria.engines.cluster import EngineError, connect
+from territoria.engines.cluster import EngineError, connect, worker_lost
 
 __all__ = ["run_uncertainty"]
 
@@ -86,10 +86,7 @@ def run_uncertainty(analysis: Any, data: pd.DataFrame, tree: pd.DataFrame, *,
                     done += len(sel)
                 fut.release()
         except Exception as exc:
-            from distributed.client import FutureCancelledError
-            from distributed.scheduler import KilledWorker
-
-            if isinstance(exc, (KilledWorker, FutureCancelledError)):
+            if worker_lost(exc):
                 raise EngineError(f"Monte-Carlo on Dask: a worker was lost and its runs could not be rerun "
                                   f"({type(exc).__name__}: {exc}); {done} of {plan.n_runs} runs were done, "
                                   "no result is returned — rerun") from exc

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from territoria.assess.inputs import _leaves, _side_columns, prepare
+from territoria.assess.inputs import _leaves, _side_columns, prepare, within_regions
 from territoria.assess.record import digest
 from territoria.engines.cluster import EngineError
 from territoria.errors import DataError, SpecError
@@ -182,16 +182,7 @@ def _keep(spec: Any, units: pd.DataFrame | None) -> set[str] | None:
     if u.codes:
         keep = keep[keep.isin([str(c) for c in u.codes])]
     if u.regions:
-        parent = units["parent"].to_dict() if "parent" in units else {}
-
-        def inside(code: str) -> bool:
-            cur: Any = code
-            while cur is not None and cur == cur:
-                if cur in u.regions:
-                    return True
-                cur = parent.get(cur)
-            return False
-        keep = keep[[inside(c) for c in keep]]
+        keep = within_regions(keep, units["parent"].to_dict() if "parent" in units else {}, u.regions)
     for g in u.groups or []:
         col = g if g in units else f"is_{g}"
         if col not in units:

@@ -22,7 +22,7 @@ from territoria.errors import DataError
 from territoria.groups.border import BorderIndex
 from territoria.groups.config import GROUPS, GroupRules, load_rules, single_industry_list
 
-__all__ = ["GroupAssignment", "assign_groups", "border_rows", "membership_frame", "rural_rows",
+__all__ = ["GroupAssignment", "assign_groups", "border_rows", "checked_inputs", "membership_frame", "rural_rows",
            "single_industry_rows", "small_town_rows", "with_groups"]
 
 _ROW = ["unit", "group", "reason", "reason_code"]
@@ -314,20 +314,8 @@ def assign_groups(units: pd.DataFrame, *, rules: GroupRules | None = None, borde
         A required column is missing, the index has duplicated codes, coordinates are out of range,
         enterprise shares are not fractions.
     """
-    missing = [c for c in ("kind", "population") if c not in units]
-    if missing:
-        raise DataError(f"assign_groups: units lack column(s) {missing}; have {list(units.columns)}")
-    if units.index.has_duplicates:
-        dup = units.index[units.index.duplicated()][:5].tolist()
-        raise DataError(f"assign_groups: duplicated unit codes in the index, first {dup}")
-    rules = rules or load_rules()
-    border = border or BorderIndex.bundled()
+    rules, border, support = checked_inputs(units, rules, border, rural_support)
     notes = list(border.notes)
-    support: pd.DataFrame | list[str] | None = None
-    if isinstance(rural_support, pd.DataFrame):
-        support = rural_support if len(rural_support) else None
-    elif rural_support is not None:
-        support = list(rural_support) or None
     small, small_unknown = small_town_rows(units, rules)
     mono = single_industry_rows(units, rules, enterprises, notes)
     near, far_unknown, distances = border_rows(units, rules, border)
@@ -336,6 +324,26 @@ def assign_groups(units: pd.DataFrame, *, rules: GroupRules | None = None, borde
         memberships=membership_frame([small, mono, near, village, support_rows]),
         unknown=membership_frame([small_unknown, far_unknown, support_unknown]),
         distances=distances, units=units.index.copy(), rules=rules, notes=notes)
+
+
+def checked_inputs(units: pd.DataFrame, rules: GroupRules | None, border: BorderIndex | None,
+                   rural_support: pd.DataFrame | Iterable[str] | None
+                   ) -> tuple[GroupRules, BorderIndex, pd.DataFrame | list[str] | None]:
+    """The checks and defaults of :func:`assign_groups` (shared with engines that split the units):
+    the needed columns and unique codes, the rules and border (bundled by default), and the support
+    list (None when empty)."""
+    missing = [c for c in ("kind", "population") if c not in units]
+    if missing:
+        raise DataError(f"assign_groups: units lack column(s) {missing}; have {list(units.columns)}")
+    if units.index.has_duplicates:
+        dup = units.index[units.index.duplicated()][:5].tolist()
+        raise DataError(f"assign_groups: duplicated unit codes in the index, first {dup}")
+    support: pd.DataFrame | list[str] | None = None
+    if isinstance(rural_support, pd.DataFrame):
+        support = rural_support if len(rural_support) else None
+    elif rural_support is not None:
+        support = list(rural_support) or None
+    return rules or load_rules(), border or BorderIndex.bundled(), support
 
 
 def with_groups(panel: Any, assignment: GroupAssignment) -> Any:

@@ -132,8 +132,10 @@ def _reasons(m: Mechanism, flags: pd.DataFrame, status: str | None, status_facts
         if hit is not None:
             why = f": {row.reason}" if getattr(row, "reason", None) else ""
             reasons.append(f"group {row.group}{why} → meant for {hit} settlements")
+            coded = getattr(row, "reason_code", None)    # the membership's own codes, worded in any language
+            said = json.loads(coded) if isinstance(coded, str) else (getattr(row, "reason", None) or "")
             codes.append({"code": "reason.group", "params": {"group": str(row.group), "target": hit,
-                                                              "reason": getattr(row, "reason", None) or ""}})
+                                                              "reason": said}})
             score.append(1.0)
     if region in m.regions:
         name = region_names.get(region, region)

@@ -302,6 +302,10 @@ class Translator:
         return "; ".join(out)
 
     def group_reason(self, text: Any) -> str:
+        """A group membership's reason: its codes (a list of ``{code, params}``) worded, or its English text
+        read back by :func:`group_reason_code` (tables made without codes)."""
+        if isinstance(text, list):
+            return "; ".join(self(v) if isinstance(v, dict) else self.group_reason(v) for v in text)
         if not text or self.lang == "en":
             return "" if text is None else str(text)
         coded = group_reason_code(str(text))
