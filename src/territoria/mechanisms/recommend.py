@@ -55,7 +55,8 @@ def recommend(unit: str, kb: KnowledgeBase, *, flags: pd.DataFrame | None = None
     weak : DataFrame, optional
         Output of :func:`territoria.diagnosis.weakest` (``unit, rank, code, gap_national``...).
     groups : DataFrame, optional
-        ``unit, group, reason`` memberships (issue 4's groups); absent → no group reasons.
+        ``unit, group, reason`` memberships (issue 4's groups), optionally with their ``reason_code``
+        (JSON), which then words the group reason in every language; absent → no group reasons.
     region_names : dict, optional
         Region code → name, for the Table 2 reason.
     lang : {"en", "ru", "kk"}
