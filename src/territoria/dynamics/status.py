@@ -5,20 +5,32 @@ own). Each status has conditions on the unit's series; the first status whose co
 unit's status, and it carries the facts that made it hold (years and values). The order of the file
 is the order of precedence, worst first.
 
-Condition tests (on the unit's series, inside the rule file's ``window_years``):
+Every series is read over one horizon (the rule file's ``horizon_years``, by default
+:data:`~territoria.dynamics.horizon.DEFAULT_HORIZON`; see :mod:`territoria.dynamics.horizon`): the unit's
+latest year ``T`` and the years from ``T - horizon`` on. Condition tests:
 
 * ``falling_last_years`` / ``rising_last_years`` (``n``): each of the last ``n`` year-on-year changes
   is negative / positive (consecutive years);
 * ``every_year`` (``op``, ``value``): every observed value satisfies the comparison;
 * ``share_of_years`` (``op``, ``value``, ``share``): at least ``share`` of the years satisfy it;
 * ``change_pct`` (``op``, ``value``): ``100 (x_last / x_first - 1)``;
+* ``change_over_horizon`` (``op``, ``value``): percent change over the horizon, carried to the horizon at
+  the observed compound pace when the series is shorter (a magnitude, so that 85 people out of 7,700 is not
+  the fall of a town dying out);
 * ``cagr_pct`` (``op``, ``value``): compound annual rate, ``100 ((x_last/x_first)^(1/span) - 1)``;
 * ``trend`` (``direction``, ``alpha``): Mann–Kendall label at level ``alpha``;
 * ``last_value`` (``op``, ``value``).
 
+A condition with ``break_pct`` reads its series only from the last year-on-year change larger than that
+(in %, either way): a district that lost a third of its people from one 1 January to the next was split,
+it did not empty (:func:`last_break`); the fact says where the series was cut.
+
 ``indicator`` may list alternatives (the first one the unit has is used), e.g. population on
 1 January for regions and the seeds' "population size" for towns; ``composite`` is the composite
-index over years when it is given.
+index over years when it is given; ``net_migration_implied`` is the balance implied by population on
+1 January and natural increase (:func:`~territoria.dynamics.horizon.implied_net_migration`), for units
+without a published migration series. A condition with ``required: false`` is skipped (and listed under
+``not_evaluable``) when the unit lacks its data: "negative migration where available".
 """
 
 from __future__ import annotations
@@ -33,18 +45,27 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from territoria.catalog.catalogue import Catalogue, load_catalogue
+from territoria.dynamics.horizon import (
+    DEFAULT_HORIZON,
+    IMPLIED_MIGRATION,
+    change_over_horizon,
+    implied_net_migration,
+    window_bounds,
+)
 from territoria.dynamics.rules import SYMBOL, Op, Text, compare, read_rule_file
 from territoria.dynamics.trends import MIN_YEARS, mann_kendall
 from territoria.errors import SpecError
 
-__all__ = ["COMPOSITE", "StatusRules", "classify", "default_status_rules_path", "fmt", "load_status_rules"]
+__all__ = ["COMPOSITE", "DEFAULT_HORIZON", "IMPLIED_MIGRATION", "StatusRules", "classify",
+           "default_status_rules_path", "fmt", "last_break", "load_status_rules", "unit_series"]
 
 COMPOSITE = "composite"
 Test = Literal["falling_last_years", "rising_last_years", "every_year", "share_of_years", "change_pct",
-               "cagr_pct", "trend", "last_value"]
+               "change_over_horizon", "cagr_pct", "trend", "last_value"]
 _NEEDS: dict[str, tuple[str, ...]] = {
     "falling_last_years": ("n",), "rising_last_years": ("n",), "every_year": ("op", "value"),
-    "share_of_years": ("op", "value", "share"), "change_pct": ("op", "value"), "cagr_pct": ("op", "value"),
+    "share_of_years": ("op", "value", "share"), "change_pct": ("op", "value"),
+    "change_over_horizon": ("op", "value"), "cagr_pct": ("op", "value"),
     "trend": ("direction",), "last_value": ("op", "value")}
 
 
@@ -59,6 +80,8 @@ class Condition(BaseModel):
     direction: Literal["increasing", "decreasing", "no trend"] | None = None
     alpha: float = Field(default=0.1, gt=0, lt=1)
     min_years: int = Field(default=MIN_YEARS, ge=2)
+    required: bool = True
+    break_pct: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _complete(self) -> Condition:
@@ -102,13 +125,30 @@ class StatusRules(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     version: int
-    window_years: int | None = Field(default=None, ge=MIN_YEARS)
+    horizon_years: int = Field(default=DEFAULT_HORIZON, ge=MIN_YEARS - 1)
     citation: str = ""
     default: DefaultStatus
     statuses: list[StatusRule] = Field(min_length=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _window_is_the_horizon(cls, data: Any) -> Any:
+        """Version-1 files name the horizon ``window_years``."""
+        if isinstance(data, dict) and "window_years" in data:
+            data = dict(data)
+            window = data.pop("window_years")
+            if window is not None:
+                data.setdefault("horizon_years", window)
+        return data
+
+    @property
+    def indicators(self) -> list[str]:
+        """Every indicator the conditions read (alternatives included)."""
+        names = [n for r in self.statuses for c in (*r.all, *r.any) for n in c.candidates]
+        return list(dict.fromkeys(names))
+
     def check_indicators(self, catalogue: Catalogue, *, file: str | None = None) -> None:
-        known = set(catalogue.ids) | {COMPOSITE}
+        known = set(catalogue.ids) | {COMPOSITE, IMPLIED_MIGRATION}
         for i, rule in enumerate(self.statuses):
             for part in ("all", "any"):
                 for j, cond in enumerate(getattr(rule, part)):
@@ -157,16 +197,27 @@ def _num(value: float | list[float] | None) -> float | list[float] | None:
     return None if value is None else float(value)
 
 
-def _evaluate(cond: Condition, series: dict[str, pd.Series]) -> tuple[bool | None, str, dict[str, Any]]:
+def _evaluate(cond: Condition, series: dict[str, pd.Series], horizon: int = DEFAULT_HORIZON
+              ) -> tuple[bool | None, str, dict[str, Any]]:
     """(held, fact, coded fact) — held is None when the unit lacks the data for this condition.
 
     The coded fact is ``{"code": "status.<kind>", "params": {...}}`` (the report layer words it in the
     reader's language); the English ``fact`` says the same.
     """
-    name = next((c for c in cond.candidates if c in series and series[c].notna().sum() > 0), None)
+    present = [c for c in cond.candidates if c in series and series[c].notna().sum() > 0]
+    # the first alternative with enough years, else the first one there is (to say it is too short)
+    name = next((c for c in present if series[c].notna().sum() >= cond.min_years), present[0] if present else None)
     if name is None:
         return None, f"no series for {' / '.join(cond.candidates)}", _code("no_series", indicators=cond.candidates)
     s = series[name].dropna()
+    cut = last_break(s, cond.break_pct) if cond.break_pct is not None else None
+    if cut is not None:
+        held, fact, code = _evaluate(cond.model_copy(update={"break_pct": None}), {name: s[s.index >= cut[0]]},
+                                     horizon)
+        note = (f" (read from {cut[0]}: {name} changed {fmt(round(cut[1], 1))} % from {cut[0] - 1} to {cut[0]}, "
+                f"more than ±{fmt(cond.break_pct)} % in one year, taken for a boundary change)")
+        code["params"].update(break_year=cut[0], break_pct=round(cut[1], 1), break_limit=float(cond.break_pct))
+        return held, fact + note, code
     years, x = s.index.to_numpy(dtype=int), s.to_numpy(dtype=float)
     if len(x) < cond.min_years:
         return (None, f"{name}: {len(x)} year(s) with a value, the test needs {cond.min_years}",
@@ -197,6 +248,20 @@ def _evaluate(cond: Condition, series: dict[str, pd.Series]) -> tuple[bool | Non
                       f"years {span} (needs {'all' if need == 1 else f'{need:.0%}'}): {values}"), _code(
             "share_all" if need == 1 else "share", indicator=name, op=cond.op or "lt", threshold=_num(cond.value),
             k=int(ok.sum()), n=len(x), span=span, share=round(100 * need), values=[float(v) for v in x])
+    if t == "change_over_horizon":
+        change = change_over_horizon(years, x, horizon)
+        if change is None:
+            return (None, f"{name}: growth undefined from {fmt(x[0])} to {fmt(x[-1])}",
+                    _code("growth_undefined", indicator=name, first=float(x[0]), last=float(x[-1])))
+        held = compare(change.pct, cond.op or "lt", cond.value)  # type: ignore[arg-type]
+        pace = (f" ({fmt(round(change.observed_pct, 2))} % over {change.y1 - change.y0} years, carried to "
+                f"{horizon} years at that pace)" if change.scaled else "")
+        return held, (f"{name} changed {fmt(round(change.pct, 2))} % over {horizon} years from {change.y0} "
+                      f"({fmt(change.x0)}) to {change.y1} ({fmt(change.x1)}){pace}; rule {SYMBOL[cond.op or 'lt']} "
+                      f"{_thr(cond.value)} %"), _code(
+            "change_over_horizon", indicator=name, pct=round(change.pct, 2), horizon=horizon, y0=change.y0,
+            x0=change.x0, y1=change.y1, x1=change.x1, observed_pct=round(change.observed_pct, 2),
+            scaled=change.scaled, op=cond.op or "lt", threshold=_num(cond.value))
     if t in ("change_pct", "cagr_pct"):
         first, last, years_apart = x[0], x[-1], years[-1] - years[0]
         if first <= 0 or last <= 0 or years_apart <= 0:
@@ -224,14 +289,59 @@ def _evaluate(cond: Condition, series: dict[str, pd.Series]) -> tuple[bool | Non
         threshold=_num(cond.value))
 
 
+def _with_break(code: dict[str, Any]) -> list[dict[str, Any]]:
+    """A coded fact, followed by the coded note of the break its series was cut at (if it was)."""
+    params = code["params"]
+    if "break_year" not in params:
+        return [code]
+    return [code, _code("break", indicator=params.get("indicator"), year=params["break_year"],
+                        pct=params["break_pct"], limit=params["break_limit"])]
+
+
+def last_break(series: pd.Series, limit: float) -> tuple[int, float] | None:
+    """``(year, pct)`` of the last consecutive-year change larger than ``limit`` % in absolute value, if any.
+
+    Examples
+    --------
+    >>> last_break(pd.Series([100.0, 99, 49.5, 49], index=[2019, 2020, 2021, 2022]), 10)
+    (2021, -50.0)
+    """
+    s = series.dropna()
+    years, x = s.index.to_numpy(dtype=int), s.to_numpy(dtype=float)
+    found = None
+    for k in range(1, len(x)):
+        if years[k] - years[k - 1] == 1 and x[k - 1] > 0:
+            pct = 100 * (x[k] / x[k - 1] - 1)
+            if abs(pct) > limit:
+                found = (int(years[k]), float(pct))
+    return found
+
+
 def _thr(value: float | list[float] | None) -> str:
     if isinstance(value, list):
         return f"[{fmt(value[0])}, {fmt(value[1])}]"
     return fmt(value) if value is not None else "?"
 
 
+def unit_series(part: pd.DataFrame, rules: StatusRules, horizon: int) -> dict[str, pd.Series]:
+    """The series of one unit (long rows ``indicator, year, value``) cut to its horizon window.
+
+    Adds ``net_migration_implied`` when the unit has population on 1 January and natural increase.
+    """
+    series = {str(ind): s.set_index("year")["value"].sort_index() for ind, s in part.groupby("indicator")}
+    if "population_1jan" in series and "natural_increase" in series:
+        implied = implied_net_migration(series["population_1jan"], series["natural_increase"])
+        if len(implied):
+            series[IMPLIED_MIGRATION] = implied
+    bounds = window_bounds(series, horizon, rules.indicators)
+    if bounds is None:
+        return series
+    start, end = bounds
+    return {k: v[(v.index >= start) & (v.index <= end)] for k, v in series.items()}
+
+
 def classify(observations: pd.DataFrame, rules: StatusRules | None = None, *,
-             composite: pd.Series | None = None) -> pd.DataFrame:
+             composite: pd.Series | None = None, horizon: int | None = None) -> pd.DataFrame:
     """Status of every unit of a long table, with the facts behind it.
 
     Parameters
@@ -243,15 +353,21 @@ def classify(observations: pd.DataFrame, rules: StatusRules | None = None, *,
     composite : Series, optional
         Composite index over years, indexed by (unit, year) (from
         :func:`territoria.dynamics.composite.composite_over_years`); used by conditions on ``composite``.
+    horizon : int, optional
+        Years of change the status is judged over; default the rules' ``horizon_years`` (the package's
+        rules: :data:`DEFAULT_HORIZON`). Every caller leaves it to the rules, so that the CLI, the reports
+        and the dashboard say the same.
 
     Returns
     -------
     DataFrame
         Index ``unit``; columns ``status, label, facts`` (facts joined with " | "), ``not_evaluable``
-        (conditions that lacked data), ``rule`` (position in the file; -1 for the default) and
-        ``fact_codes`` (the facts as message codes: JSON text of a list of ``{"code", "params"}``, same order).
+        (conditions that lacked data), ``rule`` (position in the file; -1 for the default),
+        ``fact_codes`` (the facts as message codes: JSON text of a list of ``{"code", "params"}``, same
+        order) and ``horizon`` (the years read, e.g. "2015–2025"). ``attrs["horizon_years"]`` is the horizon.
     """
     rules = rules or load_status_rules()
+    horizon = int(horizon if horizon is not None else rules.horizon_years)
     data = observations[["unit", "indicator", "year", "value"]].dropna(subset=["value"])
     if composite is not None:
         comp = composite.rename("value").reset_index()
@@ -259,22 +375,20 @@ def classify(observations: pd.DataFrame, rules: StatusRules | None = None, *,
         data = pd.concat([data, comp.assign(indicator=COMPOSITE)], ignore_index=True)
     rows = []
     for unit, part in data.groupby("unit", sort=True):
-        series: dict[str, pd.Series] = {}
-        for ind, s in part.groupby("indicator"):
-            ser = s.set_index("year")["value"].sort_index()
-            if rules.window_years:
-                ser = ser[ser.index > ser.index.max() - rules.window_years]
-            series[str(ind)] = ser
+        series = unit_series(part, rules, horizon)
+        used = [v.index for k, v in series.items() if k in rules.indicators and len(v)]
+        span = f"{min(i.min() for i in used)}–{max(i.max() for i in used)}" if used else ""
         chosen, facts, codes, missing, evaluable = None, [], [], [], False
         for position, rule in enumerate(rules.statuses):
-            all_res = [_evaluate(c, series) for c in rule.all]
-            any_res = [_evaluate(c, series) for c in rule.any]
-            evaluable |= any(h is not None for h, _, _ in all_res + any_res)
-            missing += [f for h, f, _ in all_res + any_res if h is None]
-            if all(h is True for h, _, _ in all_res) and (not any_res or any(h is True for h, _, _ in any_res)):
+            all_res = [(_evaluate(c, series, horizon), c.required) for c in rule.all]
+            any_res = [(_evaluate(c, series, horizon), c.required) for c in rule.any]
+            evaluable |= any(r[0] is not None for r, _ in all_res + any_res)
+            missing += [r[1] for r, _ in all_res + any_res if r[0] is None]
+            all_ok = all(r[0] is True or (r[0] is None and not req) for r, req in all_res)
+            if all_ok and (not any_res or any(r[0] is True for r, _ in any_res)):
                 chosen = position
-                held = all_res + [r for r in any_res if r[0] is True]
-                facts, codes = [f for _, f, _ in held], [c for _, _, c in held]
+                held = [r for r, _ in all_res if r[0] is True] + [r for r, _ in any_res if r[0] is True]
+                facts, codes = [f for _, f, _ in held], [x for _, _, c in held for x in _with_break(c)]
                 break
         if chosen is None:
             status, label = rules.default.status, rules.default.label
@@ -288,6 +402,8 @@ def classify(observations: pd.DataFrame, rules: StatusRules | None = None, *,
                      "label": label.en if status != "insufficient_data" else "Insufficient data",
                      "facts": " | ".join(facts), "not_evaluable": " | ".join(dict.fromkeys(missing)),
                      "rule": -1 if chosen is None else chosen,
-                     "fact_codes": json.dumps(codes, ensure_ascii=False)})
-    return pd.DataFrame(rows, columns=["unit", "status", "label", "facts", "not_evaluable", "rule", "fact_codes"]
-                        ).set_index("unit")
+                     "fact_codes": json.dumps(codes, ensure_ascii=False), "horizon": span})
+    table = pd.DataFrame(rows, columns=["unit", "status", "label", "facts", "not_evaluable", "rule", "fact_codes",
+                                        "horizon"]).set_index("unit")
+    table.attrs["horizon_years"] = horizon
+    return table

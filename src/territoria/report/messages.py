@@ -273,7 +273,7 @@ class Translator:
         try:
             item = self.catalogue[str(code)]
         except KeyError:
-            return str(code)
+            return term("derived_series", code, self.lang)  # series the method derives (status.py)
         return indicator_name(item, self.lang)
 
     def status(self, code: str) -> str:
