@@ -74,6 +74,8 @@ def trends(
     last: int = typer.Option(2025, "--to", help="Last year."),
     status: bool = typer.Option(False, "--status", help="Status of each unit (developing ... at risk) with facts."),
     rules: Path | None = typer.Option(None, "--rules", help="Status rule file (YAML); default: the package's."),
+    horizon: int | None = typer.Option(None, "--horizon", min=2, help="Years of change the status is judged over "
+                                       "(default: the rules' horizon_years, 10 in the package's rules)."),
     composite: bool = typer.Option(True, "--composite/--no-composite",
                                    help="Regions: add the composite index over years (pooled goalposts)."),
     output: Path | None = _OUT,
@@ -101,11 +103,13 @@ def trends(
         comp = None
         if result is not None:
             comp = result.scores
-        table = classify(obs, load_status_rules(rules), composite=comp)
+        table = classify(obs, load_status_rules(rules), composite=comp, horizon=horizon)
+        years_of_change = table.attrs["horizon_years"]
         known = table[table["status"] != "insufficient_data"]
         table = known.reset_index()
         table.insert(1, "name", table["unit"].map(names))
-        _emit(table[["unit", "name", "status", "facts"]], f"Status of {level} units {first}–{last}", output)
+        _emit(table[["unit", "name", "status", "horizon", "facts"]],
+              f"Status of {level} units over a {years_of_change}-year horizon (data {first}–{last})", output)
         return
     table = trend_table(obs, short="raise" if unit and indicator else "skip")
     if result is not None and not indicator:
