@@ -9,7 +9,9 @@ first tier that gives exactly one code:
    ``g mamlyutka``;
 2. **exact name key** (:func:`normalise_name`) — the same with designators (г., с., п., пгт, ст., город, село,
    район, ауданы, облысы, district, region, область...) stripped from both ends: ``г.Мамлютка`` → ``mamlyutka``;
-3. **unique prefix** of a name key (at least 4 letters): ``Mamlyutk`` → ``mamlyutka``;
+3. **unique prefix** of a name key (at least 4 letters): ``Mamlyutk`` → ``mamlyutka``; a name of exactly
+   :data:`EXCEL_SHEET_LIMIT` (31) characters — a sheet name or header cut by Excel — that is the prefix of
+   several names is ambiguous (listing them), never left to the fuzzy tier;
 4. **unique fuzzy match**: Levenshtein similarity :math:`100\\,(1 - d/(|a|+|b|))` (``rapidfuzz.fuzz.ratio``)
    of the name keys at or above ``threshold``, and only one code among the matches.
 
@@ -30,9 +32,13 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from territoria.errors import UnknownNameError
-from territoria.ingest.transliterate import fold_latin, to_latin
+from territoria.ingest.transliterate import fold_latin, language_of, to_latin
 
-__all__ = ["AmbiguousNameError", "NameMatcher", "name_key", "normalise_name", "suggest"]
+__all__ = ["EXCEL_SHEET_LIMIT", "AmbiguousNameError", "NameMatcher", "language_of", "name_key", "normalise_name",
+           "suggest"]
+
+#: Excel cuts sheet names at 31 characters; a name of that length may be the start of a longer one.
+EXCEL_SHEET_LIMIT = 31
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -129,14 +135,22 @@ def suggest(name: object, choices: Mapping[str, object] | Iterable[str], limit: 
 
 
 class AmbiguousNameError(UnknownNameError):
-    """A name matches more than one code; ``candidates`` lists them (codes), ``suggestions`` their spellings."""
+    """A name matches more than one code; ``candidates`` lists them (codes), ``suggestions`` their spellings.
 
-    def __init__(self, kind: str, name: str, candidates: Sequence[str], suggestions: Iterable[str] = ()) -> None:
+    ``places`` says where each candidate lies (its parents' names, in the language the name was written in)
+    when the matcher knows the units' names: ``Есильский район [594200000] (Северо-Казахстанская область)``.
+    """
+
+    def __init__(self, kind: str, name: str, candidates: Sequence[str], suggestions: Iterable[str] = (),
+                 places: Sequence[str] = ()) -> None:
         super().__init__(kind, name, suggestions)
         self.candidates = list(candidates)
-        self.args = (f"ambiguous {kind} {name!r}: it matches {len(self.candidates)} {kind}s "
-                     f"({', '.join(self.suggestions)}); write the name in full or give the region "
-                     "or district it lies in",)
+        self.places = list(places)
+        listed = ", ".join(self.places or self.suggestions)
+        hint = ("add a region (or district) column, put the rows under a heading row naming their region, or "
+                "pass --region" if kind == "unit" and self.places else "write the name in full or give the "
+                "region or district it lies in")
+        self.args = (f"ambiguous {kind} {name!r}: it matches {len(self.candidates)} {kind}s ({listed}); {hint}",)
 
 
 class NameMatcher:
@@ -166,8 +180,11 @@ class NameMatcher:
 
     def __init__(self, spellings: Mapping[str, str] | pd.DataFrame, *, kind: str = "unit",
                  threshold: float = 88, scope: Mapping[str, str | None] | None = None,
-                 normaliser: Callable[[object], str] = normalise_name) -> None:
+                 normaliser: Callable[[object], str] = normalise_name,
+                 names: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.kind, self.threshold, self.normaliser = kind, threshold, normaliser
+        #: code → {"en", "ru", "kk"} names, to say where a unit lies (set by :meth:`for_units`)
+        self.names: dict[str, dict[str, str]] = {str(k): dict(v) for k, v in (names or {}).items()}
         self.scope: dict[str, str | None] = {str(k): (None if _blank(v) else str(v))
                                              for k, v in (scope or {}).items()}
         if isinstance(spellings, pd.DataFrame):
@@ -211,7 +228,10 @@ class NameMatcher:
         rows = [pd.DataFrame({"name": chosen[col], "code": chosen["code"]})
                 for col in ("name_en", "name_ru", "name_kk") if col in chosen.columns]
         table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame({"name": [], "code": []})
-        return cls(table.dropna(), kind="unit", threshold=threshold, scope=scope)
+        langs = [c for c in ("en", "ru", "kk") if f"name_{c}" in frame.columns]
+        names = {code: {lang: str(v) for lang in langs if not _blank(v := row[f"name_{lang}"])}
+                 for code, row in zip(frame["code"], frame.to_dict("records"), strict=True)}
+        return cls(table.dropna(), kind="unit", threshold=threshold, scope=scope, names=names)
 
     # -- queries ------------------------------------------------------------------------------------
     @property
@@ -240,9 +260,35 @@ class NameMatcher:
         within = str(within)
         if within in self.scope or within in self._spellings:
             return within
-        return self.match(within)
+        return self.match_area(within)
 
-    def match(self, name: object, *, within: str | None = None) -> str:
+    def match_area(self, name: object) -> str:
+        """The code of a unit that contains others (region, district...) named by ``name`` or its code.
+
+        A settlement that shares its name with its district ("Mamlyut") never wins over the district.
+        """
+        text = "" if _blank(name) else str(name).strip()
+        if text in self.scope or text in self._spellings:
+            return text
+        return self.match(text, only=frozenset(v for v in self.scope.values() if v is not None))
+
+    def name_of(self, code: str, lang: str = "en") -> str:
+        """A unit's name in ``lang`` (else Russian, else English, else any spelling, else the code)."""
+        names = self.names.get(code, {})
+        return names.get(lang) or names.get("ru") or names.get("en") or next(iter(self._spellings.get(code, [])),
+                                                                               code)
+
+    def place_of(self, code: str, lang: str = "en") -> str:
+        """``name [code] (parent, grandparent...)`` up to the region, in ``lang``."""
+        chain, current, seen = [], self.scope.get(code), {code}
+        while current is not None and current not in seen and self.scope.get(current) is not None:
+            seen.add(current)
+            chain.append(self.name_of(current, lang))
+            current = self.scope.get(current)
+        where = f" ({', '.join(chain)})" if chain else ""
+        return f"{self.name_of(code, lang)} [{code}]{where}"
+
+    def match(self, name: object, *, within: str | None = None, only: frozenset[str] | None = None) -> str:
         """The code of ``name``.
 
         Parameters
@@ -251,6 +297,8 @@ class NameMatcher:
             A name in any known spelling, script or language, or a code.
         within : str, optional
             A code (or name) of a unit the answer must lie in (itself or a descendant, through ``scope``).
+        only : frozenset of str, optional
+            The answer must be one of these codes.
 
         Raises
         ------
@@ -263,7 +311,8 @@ class NameMatcher:
         inside = self._resolve_within(within)
 
         def allowed(codes: Iterable[str]) -> list[str]:
-            return sorted(c for c in codes if inside is None or inside in self.ancestors(c))
+            return sorted(c for c in codes if (inside is None or inside in self.ancestors(c))
+                          and (only is None or c in only))
 
         if text in self._spellings and text in allowed([text]):
             return text
@@ -277,6 +326,8 @@ class NameMatcher:
         prefixed = allowed(self._prefix_codes(core))
         if len(prefixed) == 1:  # several prefixed codes: let the fuzzy tier decide
             return prefixed[0]
+        if len(prefixed) > 1 and len(text) == EXCEL_SHEET_LIMIT:  # cut by Excel: the start of several names
+            raise self._ambiguous(text, core, prefixed)
         if core:
             found = process.extract(core, self._sorted_core, scorer=fuzz.ratio, limit=None,
                                     score_cutoff=self.threshold)
@@ -306,7 +357,9 @@ class NameMatcher:
             spellings = self._spellings.get(c, [c])
             closest = max(spellings, key=lambda s: fuzz.ratio(core, self.normaliser(s)))
             labels.append(f"{closest} [{c}]")
-        return AmbiguousNameError(self.kind, text, list(codes), labels)
+        lang = language_of(text)
+        places = [self.place_of(c, lang) for c in codes] if self.names else []
+        return AmbiguousNameError(self.kind, text, list(codes), labels, places)
 
     def _closest(self, core: str, allowed: Callable[[Iterable[str]], list[str]], limit: int = 3) -> list[str]:
         if not core:

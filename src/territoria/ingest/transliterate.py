@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold_latin", "to_latin"]
+__all__ = ["fold_latin", "language_of", "to_latin"]
 
 _KAZAKH = str.maketrans({"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х",
                          "і": "и", "ё": "е"})
@@ -75,3 +75,21 @@ def fold_latin(text: str) -> str:
     for pattern, repl in _LATIN_RULES:
         text = pattern.sub(repl, text)
     return text
+
+
+_KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+_CYRILLIC_LETTER = re.compile(r"[\u0400-\u04ff]")
+
+
+def language_of(text: object) -> str:
+    """The language a name is written in, as far as its letters tell: ``kk``, ``ru`` or ``en``.
+
+    Examples
+    --------
+    >>> language_of("Есіл ауданы"), language_of("Есильский район"), language_of("Esil District")
+    ('kk', 'ru', 'en')
+    """
+    value = str(text)
+    if any(ch in _KAZAKH_LETTERS for ch in value):
+        return "kk"
+    return "ru" if _CYRILLIC_LETTER.search(value) else "en"
