@@ -36,7 +36,7 @@ import pandas as pd
 
 from territoria.catalog.catalogue import Catalogue
 from territoria.errors import CellProblem, InputFileError, UnknownNameError
-from territoria.ingest.matching import NameMatcher, name_key
+from territoria.ingest.matching import EXCEL_SHEET_LIMIT, NameMatcher, name_key
 from territoria.ingest.numbers import EXPECTED_NUMBER, accepted_units, parse_numbers, unit_factor
 from territoria.ingest.tables import (
     HEADER_SCAN,
@@ -52,6 +52,7 @@ from territoria.ingest.tables import (
     read_xlsx_grids,
     year_of,
 )
+from territoria.ingest.units import resolve_units
 
 __all__ = ["OBSERVATION_COLUMNS", "REJECTED_COLUMNS", "YEAR_RANGE", "Layout", "ReadResult", "indicator_matcher",
            "read_table", "unit_factor"]
@@ -61,8 +62,9 @@ YEAR_RANGE: tuple[int, int] = (1990, 2100)
 OBSERVATION_COLUMNS = ["unit", "indicator", "year", "value", "file", "sheet", "row", "measure_unit",
                        "source", "note"]
 REJECTED_COLUMNS = ["file", "sheet", "row", "column", "value", "expected"]
-_RECORD_COLUMNS = ["sheet", "row", "unit_text", "unit_col", "unit_fixed", "ind_text", "ind_col", "ind_fixed", "mu",
-                   "mu_col", "source", "note", "year", "value_raw", "value_col"]
+_RECORD_COLUMNS = ["sheet", "row", "unit_text", "unit_col", "unit_fixed", "code_text", "code_col", "parents",
+                   "ind_text", "ind_col", "ind_fixed", "mu", "mu_col", "source", "note", "year", "value_raw",
+                   "value_col"]
 
 
 _INDICATOR_MATCHERS: weakref.WeakKeyDictionary[Catalogue, NameMatcher] = weakref.WeakKeyDictionary()
@@ -112,21 +114,28 @@ class ReadResult:
     sheets: list[str | None] = field(default_factory=list)
 
 
-def _records(grid: Grid, plan: Plan, file: str, xlsx: bool, fixed_unit: str | None,
-             fixed_indicator: str | None) -> tuple[list[dict[str, object]], list[CellProblem]]:
-    """Cut a sheet into candidate observations (text still raw) and the problems of its structure."""
+def _records(grid: Grid, plan: Plan, file: str, xlsx: bool, fixed_unit: str | None, fixed_indicator: str | None,
+             labels: list[tuple[str | None, int, str]]) -> tuple[list[dict[str, object]], list[CellProblem]]:
+    """Cut a sheet into candidate observations (text still raw) and the problems of its structure.
+
+    ``labels`` receives ``(sheet, row, unit text)`` of every row naming a unit, heading rows without figures
+    included: an ambiguous name is resolved by the region a row above names.
+    """
     name = lambda j: column_name(plan, j, xlsx)  # noqa: E731
     records: list[dict[str, object]] = []
     problems: list[CellProblem] = []
     roles = plan.roles
-    unit_j = roles.get("unit_code", roles.get("unit"))      # a per-row unit column, if any
+    unit_j = roles.get("unit", roles.get("unit_code"))      # a per-row unit column, if any
+    code_j = roles.get("unit_code")                         # a KATO code column: used first when filled
     ind_j = roles.get("indicator")
     if plan.layout == "wide_indicators":
         ind_j = plan.label_col
         unit_j = None if unit_j == ind_j else unit_j
+        code_j = None if unit_j is None else code_j
     elif plan.layout == "wide_units":
         unit_j = plan.label_col
         ind_j = None if ind_j == unit_j else ind_j
+    code_j = None if code_j == unit_j else code_j
     mu_j, src_j, note_j = roles.get("measure_unit"), roles.get("source"), roles.get("note")
     low, high = YEAR_RANGE
     for j, year in plan.year_cols.items():
@@ -140,6 +149,10 @@ def _records(grid: Grid, plan: Plan, file: str, xlsx: bool, fixed_unit: str | No
             "sheet": grid.sheet, "row": rownum,
             "unit_text": fixed_unit if unit_j is None else cell_text(cell(cells, unit_j)),
             "unit_col": name(unit_j), "unit_fixed": unit_j is None,
+            "code_text": None if blank(cell(cells, code_j)) else cell_text(cell(cells, code_j)),
+            "code_col": name(code_j),
+            "parents": tuple((cell_text(cell(cells, j)), name(j)) for j in plan.parent_cols
+                             if not blank(cell(cells, j))),
             "ind_text": fixed_indicator if ind_j is None else cell_text(cell(cells, ind_j)),
             "ind_col": name(ind_j), "ind_fixed": ind_j is None,
             "mu": None if blank(cell(cells, mu_j)) else cell_text(cell(cells, mu_j)), "mu_col": name(mu_j),
@@ -156,12 +169,16 @@ def _records(grid: Grid, plan: Plan, file: str, xlsx: bool, fixed_unit: str | No
                                             sheet=grid.sheet))
                 continue
             records.append({**base, "year": year, "value_raw": cell(cells, value_j), "value_col": name(value_j)})
+            if unit_j is not None and not blank(cell(cells, unit_j)):
+                labels.append((grid.sheet, rownum, str(base["unit_text"])))
             continue
         values = {j: cell(cells, j) for j, y in plan.year_cols.items() if low <= y <= high}
         label_j = ind_j if plan.layout == "wide_indicators" else unit_j
+        if unit_j is not None and not blank(cell(cells, unit_j)):
+            labels.append((grid.sheet, rownum, str(base["unit_text"])))
         if all(blank(v) for v in values.values()):
             continue  # a heading row ("Social block") or a row with no figures at all
-        if blank(cell(cells, label_j)):
+        if blank(cell(cells, label_j)) and not (plan.layout == "wide_units" and base["code_text"]):
             what = "an indicator name" if plan.layout == "wide_indicators" else "a unit name"
             problems.append(CellProblem(file, rownum, name(label_j), cell(cells, label_j), what, sheet=grid.sheet))
             continue
@@ -209,7 +226,8 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
         False: any problem raises :class:`~territoria.errors.InputFileError` listing all of them. True: return
         the valid observations and list the problems in ``rejected``.
     within : str, optional
-        Code or name of a unit that every unit of the file lies in (helps with repeated village names).
+        Code or name (en/ru/kk) of a region or district that every unit of the file lies in (``--region``):
+        names are matched among its units only, and a unit outside it is a problem of its cell.
 
     Returns
     -------
@@ -225,6 +243,7 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
     """
     path = Path(path)
     file = str(path)
+    inside = None if within is None else units.match_area(within)  # UnknownNameError: a region that is not one
     if path.suffix.lower() in (".xls", ".ods"):
         raise InputFileError(file, [CellProblem(file, None, None, path.suffix, "a .csv or .xlsx file (open the "
                                                 "file in a spreadsheet program and save it as .xlsx)")])
@@ -246,6 +265,7 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
     indicators = indicator_matcher(catalogue)
 
     records: list[dict[str, object]] = []
+    labels: list[tuple[str | None, int, str]] = []
     layouts: dict[str | None, str] = {}
     for grid in grids:
         if all(all(blank(c) for c in cells) for _n, cells in grid.rows):
@@ -265,12 +285,12 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
         layouts[grid.sheet] = plan.layout
         fixed_unit = unit if unit is not None else grid.sheet
         fixed_ind = indicator if indicator is not None else grid.sheet
-        recs, probs = _records(grid, plan, file, xlsx, fixed_unit, fixed_ind)
+        recs, probs = _records(grid, plan, file, xlsx, fixed_unit, fixed_ind, labels)
         records.extend(recs)
         problems.extend(probs)
 
     frame = pd.DataFrame(records, columns=_RECORD_COLUMNS)
-    frame, more, n_missing = _resolve(frame, file, catalogue, units, indicators, within)
+    frame, more, n_missing = _resolve(frame, labels, file, catalogue, units, indicators, inside)
     problems.extend(more)
     problems = _ordered(problems, [g.sheet for g in grids])
     rejected = pd.DataFrame([{"file": p.file, "sheet": p.sheet, "row": p.row, "column": p.column,
@@ -283,8 +303,9 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
                       delimiter=delimiter, n_missing=n_missing, sheets=[g.sheet for g in grids])
 
 
-def _resolve(frame: pd.DataFrame, file: str, catalogue: Catalogue, units: NameMatcher,
-             indicators: NameMatcher, within: str | None) -> tuple[pd.DataFrame, list[CellProblem], int]:
+def _resolve(frame: pd.DataFrame, labels: list[tuple[str | None, int, str]], file: str, catalogue: Catalogue,
+             units: NameMatcher, indicators: NameMatcher, within: str | None
+             ) -> tuple[pd.DataFrame, list[CellProblem], int]:
     """Match names, parse values, convert units and find in-file duplicates; return good rows and problems.
 
     Names and measure units are resolved once per distinct text; only failing rows are visited one by one.
@@ -303,28 +324,37 @@ def _resolve(frame: pd.DataFrame, file: str, catalogue: Catalogue, units: NameMa
     frame = frame.reset_index(drop=True)
     bad = np.zeros(len(frame), dtype=bool)
     codes: dict[str, pd.Series] = {}
-    for what, matcher, hint in (("unit", units, "unit= (--unit)"), ("ind", indicators, "indicator=")):
-        texts = frame[f"{what}_text"].map(lambda t: "" if t is None else str(t)).astype(object)
-        hits: dict[str, str | UnknownNameError] = {}
-        for text in texts.unique():
-            try:
-                hits[text] = matcher.match(text, within=within if what == "unit" else None)
-            except UnknownNameError as exc:
-                hits[text] = exc
-        resolved = texts.map(hits)
-        failed = resolved.map(lambda h: not isinstance(h, str)).to_numpy(dtype=bool)
-        for i in np.flatnonzero(failed):
-            rec, exc = frame.iloc[i], resolved.iloc[i]
-            if rec[f"{what}_fixed"]:
-                base = _problem_from_name_error(file, rec["sheet"], None, None, texts.iloc[i], exc)
-                report(CellProblem(file, None, None, texts.iloc[i], f"{base.expected}; the table has no "
-                                   f"{exc.kind} column, so pass {hint} or name the sheet after the {exc.kind}",
-                                   sheet=rec["sheet"]))
-            else:
-                report(_problem_from_name_error(file, rec["sheet"], rec["row"], rec[f"{what}_col"],
-                                                rec[f"{what}_text"], exc))
-        bad |= failed
-        codes[what] = resolved.where(~failed, None)
+    unit_codes, unit_problems = resolve_units(frame, labels, units, inside=within, file=file)
+    for problem in unit_problems:
+        if problem.row is None and problem.column is None:
+            problem = dataclasses.replace(problem, expected=f"{problem.expected}; the table has no unit column, "
+                                          "so pass unit= (--unit) or name the sheet after the unit")
+        report(problem)
+    codes["unit"] = unit_codes
+    bad |= unit_codes.isna().to_numpy(dtype=bool)
+    texts = frame["ind_text"].map(lambda t: "" if t is None else str(t)).astype(object)
+    hits: dict[str, str | UnknownNameError] = {}
+    for text in texts.unique():
+        try:
+            hits[text] = indicators.match(text)
+        except UnknownNameError as exc:
+            hits[text] = exc
+    resolved = texts.map(hits)
+    failed = resolved.map(lambda h: not isinstance(h, str)).to_numpy(dtype=bool)
+    for i in np.flatnonzero(failed):
+        rec, exc = frame.iloc[i], resolved.iloc[i]
+        cut = (f"; {texts.iloc[i]!r} has {EXCEL_SHEET_LIMIT} characters, Excel's limit for a sheet name, so it may "
+               "be the start of a longer name" if len(texts.iloc[i]) == EXCEL_SHEET_LIMIT else "")
+        if rec["ind_fixed"]:
+            base = _problem_from_name_error(file, rec["sheet"], None, None, texts.iloc[i], exc)
+            report(CellProblem(file, None, None, texts.iloc[i], f"{base.expected}; the table has no "
+                               f"indicator column, so pass indicator= (--indicator) or name the sheet after the "
+                               f"indicator{cut}", sheet=rec["sheet"]))
+        else:
+            base = _problem_from_name_error(file, rec["sheet"], rec["row"], rec["ind_col"], rec["ind_text"], exc)
+            report(dataclasses.replace(base, expected=base.expected + cut))
+    bad |= failed
+    codes["ind"] = resolved.where(~failed, None)
 
     values, invalid = parse_numbers(frame["value_raw"])
     for i in np.flatnonzero(invalid.to_numpy()):

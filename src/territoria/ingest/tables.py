@@ -21,8 +21,8 @@ import numpy as np
 from territoria.errors import CellProblem, UnknownNameError
 from territoria.ingest.matching import NameMatcher
 
-__all__ = ["HEADER_SCAN", "Grid", "Layout", "Plan", "blank", "cell", "cell_text", "column_name", "plan_layout",
-           "read_csv_grid", "read_xlsx_grids", "year_of"]
+__all__ = ["HEADER_SCAN", "KATO_CODE", "Grid", "Layout", "Plan", "blank", "cell", "cell_text", "code_column",
+           "column_name", "parent_columns", "plan_layout", "read_csv_grid", "read_xlsx_grids", "year_of"]
 
 
 Layout = Literal["auto", "long", "wide_indicators", "wide_units"]
@@ -57,6 +57,10 @@ ROLES: dict[str, frozenset[str]] = {
     "note": _words("note", "notes", "comment", "примечание", "ескерту", "ескертпе"),
     "name": _words("name", "наименование", "название", "атауы"),
 }
+#: A header naming a KATO code column: "KATO", "Код КАТО", "KATO code", "kato_2022", "КАТО коды".
+_CODE_HEADER = re.compile(r"(?:^|\s)(?:kato|като)(?:\s|$)")
+#: A KATO code: nine digits.
+KATO_CODE = re.compile(r"^\d{9}$")
 _YEAR_HEADER = re.compile(r"^(\d{4})(?:\s*(?:г|гг|год|года|году|жыл|жылы|ж|y|yr|year))?$")
 
 
@@ -186,8 +190,11 @@ def _roles(header: list[object], *, wide: bool, indicator_table: bool) -> dict[s
         if norm == "unit" and bare_unit is None:
             bare_unit = j
             continue
+        if "unit_code" not in found and _CODE_HEADER.search(norm):
+            found["unit_code"] = j
+            continue
         for role, words in ROLES.items():
-            if norm in words and role not in found:
+            if norm in words and (role not in found or role == "unit"):  # the last territorial column is the unit
                 found[role] = j
                 break
     if bare_unit is not None:
@@ -206,6 +213,24 @@ class Plan:
     roles: dict[str, int]
     year_cols: dict[int, int] = field(default_factory=dict)  # column → year
     label_col: int | None = None
+    parent_cols: list[int] = field(default_factory=list)     # region (, district) columns left of the unit
+
+
+def parent_columns(cells: list[object], roles: dict[str, int]) -> list[int]:
+    """Territorial columns left of the unit column ("Область | Район | 2015 ..."): the unit's parents."""
+    unit = roles.get("unit")
+    if unit is None:
+        return []
+    return [j for j, c in enumerate(cells[:unit]) if _norm_header(c) in ROLES["unit"]]
+
+
+def code_column(data: list[tuple[int, list[object]]], candidates: list[int]) -> int | None:
+    """A column whose filled cells (at least 80 %, at least two) are 9-digit KATO codes, whatever its header."""
+    for j in candidates:
+        texts = [cell_text(r[j]) for _n, r in data[:HEADER_SCAN] if j < len(r) and not blank(r[j])]
+        if len(texts) >= 2 and sum(bool(KATO_CODE.match(t)) for t in texts) >= 0.8 * len(texts):
+            return j
+    return None
 
 
 def plan_layout(grid: Grid, layout: Layout, unit: str | None, indicator: str | None,
@@ -216,17 +241,23 @@ def plan_layout(grid: Grid, layout: Layout, unit: str | None, indicator: str | N
         header = [cell_text(c) for c in cells]
         years = {j: y for j, c in enumerate(cells) if (y := year_of(c)) is not None and 1000 <= y <= 2999}
         roles = _roles(cells, wide=bool(years) and layout != "long", indicator_table=layout == "wide_indicators")
+        data = grid.rows[position + 1:]
+        if "unit_code" not in roles:
+            taken = set(years) | set(roles.values())
+            found = code_column(data, [j for j in range(len(cells)) if j not in taken])
+            if found is not None:
+                roles["unit_code"] = found
+        parents = parent_columns(cells, roles)
         long_ok = "year" in roles and "value" in roles and ("indicator" in roles or indicator) and (
             "unit" in roles or "unit_code" in roles or unit)
         if layout == "long" or (layout == "auto" and long_ok):
             if long_ok:
-                return Plan("long", rownum, header, roles)
+                return Plan("long", rownum, header, roles, parent_cols=parents)
             continue
         if not years:
             continue
-        side = {roles.get(r) for r in ("measure_unit", "source", "note")}
+        side = {roles.get(r) for r in ("measure_unit", "source", "note", "unit_code")} | set(parents)
         label_candidates = [j for j in range(len(cells)) if j not in years and j not in side]
-        data = grid.rows[position + 1:]
         chosen = layout
         if chosen == "auto":
             if "indicator" in roles:
@@ -246,7 +277,9 @@ def plan_layout(grid: Grid, layout: Layout, unit: str | None, indicator: str | N
         if label is None and label_candidates:
             label = max(label_candidates, key=lambda j: len({cell_text(r[j]) for _n, r in data
                                                              if j < len(r) and not blank(r[j])}))
-        return Plan(chosen, rownum, header, roles, years, label)
+        if label is None and chosen == "wide_units":
+            label = roles.get("unit_code")
+        return Plan(chosen, rownum, header, roles, years, label, parents if chosen != "wide_indicators" else [])
     return None
 
 
