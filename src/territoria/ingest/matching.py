@@ -24,115 +24,20 @@ with the three closest original spellings.
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from functools import lru_cache
 
 import pandas as pd
 from rapidfuzz import fuzz, process
 
 from territoria.errors import UnknownNameError
-from territoria.ingest.transliterate import fold_latin, language_of, to_latin
+from territoria.ingest.names import LEVEL_WORDS, name_key, normalise_name, suggest
+from territoria.ingest.transliterate import language_of
 
 __all__ = ["EXCEL_SHEET_LIMIT", "AmbiguousNameError", "NameMatcher", "language_of", "name_key", "normalise_name",
            "suggest"]
 
 #: Excel cuts sheet names at 31 characters; a name of that length may be the start of a longer one.
 EXCEL_SHEET_LIMIT = 31
-
-_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
-
-_DESIGNATOR_WORDS = (
-    # Russian abbreviations and words (г.а. / с.о. / п.а. / с.а. split into letters by punctuation)
-    "г", "с", "п", "д", "а", "о", "пгт", "ст", "рзд", "пос", "уч", "крес", "город", "село", "поселок",
-    "посёлок", "аул", "деревня", "станция", "район", "область", "зимовка", "точка",
-    # Kazakh
-    "қ", "к", "қала", "қаласы", "ауданы", "аудан", "облысы", "ауылы", "ауыл", "кент", "кенті", "ә",
-    "әкімдігі", "округі", "ауылдық",
-    # English / transliterated
-    "district", "region", "oblast", "oblys", "city", "town", "village", "settlement", "rural",
-    "administration", "akimat", "audany", "raion", "rayon", "selo", "gorod", "of", "the",
-)
-
-
-def name_key(text: object) -> str:
-    """Spelling key: folded Latin, punctuation as single spaces, designators kept.
-
-    Examples
-    --------
-    >>> name_key("г.Мамлютка"), name_key("Mamljutka")
-    ('g mamlyutka', 'mamlyutka')
-    """
-    return _name_key(str(text))
-
-
-@lru_cache(maxsize=200_000)
-def _name_key(text: str) -> str:
-    latin = fold_latin(to_latin(text))
-    return _NON_WORD.sub(" ", latin).strip()
-
-
-_DESIGNATORS: frozenset[str] = frozenset(_name_key(w) for w in _DESIGNATOR_WORDS)
-
-
-def normalise_name(text: object) -> str:
-    """Name key used for matching places: :func:`name_key` without designators at either end.
-
-    Case folded, ``ё`` → ``е``, Kazakh letters folded, Cyrillic written in Latin and Latin variants folded, so
-    that ``Мамлютка``, ``Mamlyutka`` and ``Mamljutka`` meet, as do ``Булаево``, ``Bulayevo`` and ``Bulaevo``;
-    prefixes and suffixes such as г., с., п., пгт, ст., город, село, район, ауданы, district, region, область,
-    облысы, г.а., с.о. are removed (never the only word).
-
-    Examples
-    --------
-    >>> normalise_name("г. Булаево"), normalise_name("Bulayevo"), normalise_name("Мамлютский район")
-    ('bulaevo', 'bulaevo', 'mamlyutsky')
-    """
-    return _normalise_name(str(text))
-
-
-@lru_cache(maxsize=200_000)
-def _normalise_name(text: str) -> str:
-    tokens = _name_key(text).split()
-    while len(tokens) > 1 and tokens[0] in _DESIGNATORS:
-        tokens.pop(0)
-    while len(tokens) > 1 and tokens[-1] in _DESIGNATORS:
-        tokens.pop()
-    return " ".join(tokens)
-
-
-def suggest(name: object, choices: Mapping[str, object] | Iterable[str], limit: int = 3,
-            *, cutoff: float = 50.0) -> list[str]:
-    """The ``limit`` choices closest to ``name``, best first (original spellings).
-
-    Parameters
-    ----------
-    name : object
-        What was asked for.
-    choices : mapping or iterable of str
-        Known names (a mapping's keys are used).
-    limit : int, default=3
-        How many suggestions at most.
-    cutoff : float, default=50
-        Minimum ``rapidfuzz.fuzz.WRatio`` score (0–100) of the normalised keys.
-
-    Examples
-    --------
-    >>> suggest("populaton", ["population", "wage", "net_migration"])
-    ['population']
-    """
-    originals = [str(c) for c in choices]
-    keys = [_name_key(c) for c in originals]
-    found = process.extract(_name_key(str(name)), keys, scorer=fuzz.WRatio, limit=limit * 4,
-                            score_cutoff=cutoff)
-    out: list[str] = []
-    for _key, _score, position in found:
-        if originals[position] not in out:
-            out.append(originals[position])
-        if len(out) == limit:
-            break
-    return out
-
 
 class AmbiguousNameError(UnknownNameError):
     """A name matches more than one code; ``candidates`` lists them (codes), ``suggestions`` their spellings.
@@ -185,6 +90,7 @@ class NameMatcher:
         self.kind, self.threshold, self.normaliser = kind, threshold, normaliser
         #: code → {"en", "ru", "kk"} names, to say where a unit lies (set by :meth:`for_units`)
         self.names: dict[str, dict[str, str]] = {str(k): dict(v) for k, v in (names or {}).items()}
+        self.levels: dict[str, str] = {}   # code → level (set by :meth:`for_units`)
         self.scope: dict[str, str | None] = {str(k): (None if _blank(v) else str(v))
                                              for k, v in (scope or {}).items()}
         if isinstance(spellings, pd.DataFrame):
@@ -198,7 +104,7 @@ class NameMatcher:
         self._spellings: dict[str, list[str]] = {}   # code → original spellings
         self._by_core: dict[str, list[str]] = {}     # core key → original spellings
         for spelling, code in pairs:
-            raw, core = _name_key(spelling), normaliser(spelling)
+            raw, core = name_key(spelling), normaliser(spelling)
             self._raw.setdefault(raw, set()).add(code)
             self._core.setdefault(core, set()).add(code)
             self._spellings.setdefault(code, [])
@@ -231,7 +137,10 @@ class NameMatcher:
         langs = [c for c in ("en", "ru", "kk") if f"name_{c}" in frame.columns]
         names = {code: {lang: str(v) for lang in langs if not _blank(v := row[f"name_{lang}"])}
                  for code, row in zip(frame["code"], frame.to_dict("records"), strict=True)}
-        return cls(table.dropna(), kind="unit", threshold=threshold, scope=scope, names=names)
+        matcher = cls(table.dropna(), kind="unit", threshold=threshold, scope=scope, names=names)
+        if "level" in frame.columns:
+            matcher.levels = {str(c): str(v) for c, v in zip(frame["code"], frame["level"], strict=True)}
+        return matcher
 
     # -- queries ------------------------------------------------------------------------------------
     @property
@@ -316,9 +225,13 @@ class NameMatcher:
 
         if text in self._spellings and text in allowed([text]):
             return text
-        raw, core = _name_key(text), self.normaliser(text)
+        raw, core = name_key(text), self.normaliser(text)
         for tier in (self._raw.get(raw, ()), self._core.get(core, ())):
             codes = allowed(tier)
+            if len(codes) > 1:   # "Жамбыл облысы": the region, not the districts of that name
+                words = set(raw.split())
+                said = [lvl for lvl, w in LEVEL_WORDS.items() if words & w]
+                codes = [c for c in codes if self.levels.get(c) in said] or codes
             if len(codes) == 1:
                 return codes[0]
             if len(codes) > 1:
