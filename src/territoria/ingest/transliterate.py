@@ -78,6 +78,7 @@ def fold_latin(text: str) -> str:
 
 
 _KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+_KAZAKH_WORDS = frozenset({"ауданы", "облысы", "аудан", "ауылы", "кенті"})
 _CYRILLIC_LETTER = re.compile(r"[\u0400-\u04ff]")
 
 
@@ -86,10 +87,12 @@ def language_of(text: object) -> str:
 
     Examples
     --------
-    >>> language_of("Есіл ауданы"), language_of("Есильский район"), language_of("Esil District")
-    ('kk', 'ru', 'en')
+    >>> language_of("Есіл ауданы"), language_of("Жамбыл ауданы"), language_of("Есильский район")
+    ('kk', 'kk', 'ru')
+    >>> language_of("Esil District")
+    'en'
     """
     value = str(text)
-    if any(ch in _KAZAKH_LETTERS for ch in value):
+    if any(ch in _KAZAKH_LETTERS for ch in value) or _KAZAKH_WORDS & set(value.casefold().split()):
         return "kk"
     return "ru" if _CYRILLIC_LETTER.search(value) else "en"

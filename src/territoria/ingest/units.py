@@ -100,6 +100,10 @@ class _Resolver:
             if self.inside is not None and within == self.inside:
                 try:
                     return self.outside(self.m.match(text), column, text)
+                except AmbiguousNameError as other:
+                    lang = language_of(text)
+                    return Failure(column, text, f"a unit in {self.scope_text(lang)} (the --region of this import); "
+                                                 f"units of this name lie outside it: {'; '.join(other.places)}")
                 except UnknownNameError:
                     pass
             return Failure(column, text, _expected(exc))
@@ -144,13 +148,14 @@ def resolve_units(frame: pd.DataFrame, labels: list[tuple[str | None, int, str]]
     for rec in frame.to_dict("records"):
         text = "" if rec["unit_text"] is None else str(rec["unit_text"])
         out: str | Failure | AmbiguousNameError
-        if rec["code_text"]:
-            out = r.by_code(str(rec["code_text"]), rec["code_col"])
+        if isinstance(rec["code_text"], str) and rec["code_text"]:
+            out = r.by_code(rec["code_text"], rec["code_col"])
             if isinstance(out, str) and text and not rec["unit_fixed"] and text != rec["code_text"]:
                 out = _same_unit(r, out, text, rec)
         else:
-            out = r.by_name(text, None if rec["unit_fixed"] else rec["unit_col"], rec["parents"] or ())
-        if isinstance(out, AmbiguousNameError) and not rec["parents"]:
+            parents = rec["parents"] if isinstance(rec["parents"], tuple) else ()
+            out = r.by_name(text, None if rec["unit_fixed"] else rec["unit_col"], parents)
+        if isinstance(out, AmbiguousNameError) and not parents:
             rows, texts = by_sheet.get(rec["sheet"], ([], []))
             spot = (rec["sheet"], rec["row"], text)
             if spot not in context:

@@ -91,11 +91,15 @@ def import_command(
     rejected: Path | None = typer.Option(None, "--rejected", help="Where rejected rows go (with --skip-invalid)."),
     profile: str | None = typer.Option(None, "--profile", help="Statistics-office table profile (else recognised "
                                        "from the workbook when one fits)."),
+    region: str | None = typer.Option(None, "--region", help="Region or district (name in ru/kk/en, or KATO code) "
+                                      "all units of the table lie in: names are matched within it only."),
 ) -> None:
     """Import a table of observations: all of the file or none of it; a re-import changes nothing.
 
     A statistics-office workbook (BNS bulletin) is read through a table profile, recognised or named with
-    --profile; the command says which one it used.
+    --profile; the command says which one it used. Units are found by a KATO code column first, else by
+    name within their region column, the region heading row above them or --region; a name several units
+    share with nothing to tell them apart is an error listing the candidates and their regions.
     """
     from territoria.ingest.matching import NameMatcher
     from territoria.ingest.readers import read_table
@@ -109,14 +113,28 @@ def import_command(
             units = store.units()
         from territoria.ingest.profiles import import_with_profile, profile_for
 
-        chosen = profile_for(file, profile, plain=unit is None and indicator is None and layout == Layout.auto)
+        chosen = profile_for(file, profile, plain=unit is None and indicator is None and layout == Layout.auto
+                             and region is None)
+        if chosen is not None and region is not None:
+            raise typer.BadParameter(f"table profile {chosen.name!r} reads the whole bulletin and matches each row "
+                                     "within its own region; --region applies to plain tables", param_hint="--region")
         if chosen is not None:
             report = import_with_profile(store, file, chosen, units=units, source_id=source_id, revise=revise,
                                          console=console)
         else:
             matcher = NameMatcher.for_units(units.reset_index())
+            scope = None
+            if region is not None:
+                from territoria.errors import UnknownNameError
+
+                try:
+                    scope = matcher.match_area(region)
+                except UnknownNameError as exc:
+                    raise typer.BadParameter(f"{exc} (a region or district name in ru/kk/en, or its KATO code)",
+                                             param_hint="--region") from None
+                console.print(f"Matching units within {matcher.place_of(scope)}.")
             result = read_table(file, catalogue=store.catalogue, units=matcher, unit=unit, indicator=indicator,
-                                layout=layout.value, sheets=sheet or None, skip_invalid=skip_invalid)
+                                layout=layout.value, sheets=sheet or None, skip_invalid=skip_invalid, within=scope)
             if skip_invalid and len(result.rejected):
                 rejected = rejected or file.with_name(file.stem + ".rejected.csv")
                 write_table(result.rejected, rejected)
@@ -124,7 +142,8 @@ def import_command(
             report = import_observations(
                 store, result.observations, file=str(file), file_sha256=result.file_sha256, source_id=source_id,
                 revise=revise, rows_rejected=len(result.rejected),
-                options={"unit": unit, "indicator": indicator, "layout": layout.value, "sheets": sheet})
+                options={"unit": unit, "indicator": indicator, "layout": layout.value, "sheets": sheet,
+                         "region": scope})
         console.print(report.summary())
         from territoria.store import measures
 
