@@ -132,7 +132,9 @@ def import_command(
                 except UnknownNameError as exc:
                     raise typer.BadParameter(f"{exc} (a region or district name in ru/kk/en, or its KATO code)",
                                              param_hint="--region") from None
-                console.print(f"Matching units within {matcher.place_of(scope)}.")
+                from territoria.ingest.matching import language_of
+
+                console.print(f"Matching units within {matcher.place_of(scope, language_of(region))}.")
             result = read_table(file, catalogue=store.catalogue, units=matcher, unit=unit, indicator=indicator,
                                 layout=layout.value, sheets=sheet or None, skip_invalid=skip_invalid, within=scope)
             if skip_invalid and len(result.rejected):
