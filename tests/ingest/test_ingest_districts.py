@@ -240,3 +240,12 @@ def test_sheet_name_cut_to_an_ambiguous_prefix_lists_the_candidates(tmp_path, lo
     assert problem.sheet == title
     assert "[avg_monthly_nominal_wage]" in problem.expected and "[avg_monthly_nominal_wage_women]" in problem.expected
     assert "31 characters" in problem.expected and "--indicator" in problem.expected
+
+
+def test_empty_code_and_name_is_named_as_empty(tmp_path, catalogue, districts):
+    path = _csv(tmp_path, "КАТО;Показатель;Год;Значение\n594200000;Численность населения;2020;1\n"
+                          ";Численность населения;2020;2\n")
+    with pytest.raises(InputFileError) as info:
+        read_table(path, catalogue=catalogue, units=districts)
+    (problem,) = info.value.problems
+    assert (problem.row, problem.column) == (3, "КАТО") and "the cell is empty" in problem.expected

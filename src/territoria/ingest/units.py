@@ -92,6 +92,8 @@ class _Resolver:
         return result
 
     def _name(self, text: str, column: str | None, within: str | None) -> str | Failure | AmbiguousNameError:
+        if not text.strip():
+            return Failure(column, text, "a KATO code or a unit name (the cell is empty)")
         try:
             return self.m.match(text, within=within)
         except AmbiguousNameError as exc:
