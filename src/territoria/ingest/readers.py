@@ -193,7 +193,9 @@ def _problem_from_name_error(file: str, sheet: str | None, row: int | None, colu
     if exc.suggestions:
         what += f" (closest: {', '.join(exc.suggestions)})"
     if getattr(exc, "candidates", None):
-        what = f"a {exc.kind} name that matches one {exc.kind} only (candidates: {', '.join(exc.suggestions)})"
+        article = "an" if exc.kind[:1] in ("a", "e", "i", "o", "u") else "a"
+        what = (f"{article} {exc.kind} name that matches one {exc.kind} only "
+                f"(candidates: {', '.join(exc.suggestions)})")
     return CellProblem(file, row, column, value, what, sheet=sheet)
 
 
