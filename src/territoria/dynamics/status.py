@@ -25,7 +25,7 @@ A condition with ``break_pct`` reads its series only from the last year-on-year 
 (in %, either way): a district that lost a third of its people from one 1 January to the next was split,
 it did not empty (:func:`last_break`); the fact says where the series was cut.
 
-``indicator`` may list alternatives (the first one the unit has is used), e.g. population on
+``indicator`` may list alternatives (the first one with at least ``min_years`` values is used), e.g. population on
 1 January for regions and the seeds' "population size" for towns; ``composite`` is the composite
 index over years when it is given; ``net_migration_implied`` is the balance implied by population on
 1 January and natural increase (:func:`~territoria.dynamics.horizon.implied_net_migration`), for units
