@@ -249,3 +249,14 @@ def test_empty_code_and_name_is_named_as_empty(tmp_path, catalogue, districts):
         read_table(path, catalogue=catalogue, units=districts)
     (problem,) = info.value.problems
     assert (problem.row, problem.column) == (3, "КАТО") and "the cell is empty" in problem.expected
+
+
+def test_a_code_outside_the_region_is_an_error(tmp_path, catalogue, districts):
+    path = _csv(tmp_path, "KATO,2020\n594200000,1\n114800000,2\n", name="population.csv")
+    with pytest.raises(InputFileError) as info:
+        read_table(path, catalogue=catalogue, units=districts, indicator="population",
+                   within="North Kazakhstan Region")
+    (problem,) = info.value.problems
+    assert (problem.row, problem.column, problem.value) == (3, "KATO", "114800000")
+    assert "North Kazakhstan Region [590000000]" in problem.expected
+    assert "Esil District [114800000] (Akmola Region) lies outside it" in problem.expected

@@ -115,6 +115,7 @@ class NameMatcher:
                 self._by_core[core].append(spelling)
         self._sorted_core = sorted(k for k in self._core if k)
         self._ancestors: dict[str, frozenset[str]] = {}
+        self._area_codes: frozenset[str] | None = None
 
     # -- construction -------------------------------------------------------------------------------
     @classmethod
@@ -179,7 +180,14 @@ class NameMatcher:
         text = "" if _blank(name) else str(name).strip()
         if text in self.scope or text in self._spellings:
             return text
-        return self.match(text, only=frozenset(v for v in self.scope.values() if v is not None))
+        return self.match(text, only=self.areas)
+
+    @property
+    def areas(self) -> frozenset[str]:
+        """Codes of the units that contain others (the parents named in ``scope``)."""
+        if self._area_codes is None:
+            self._area_codes = frozenset(v for v in self.scope.values() if v is not None)
+        return self._area_codes
 
     def name_of(self, code: str, lang: str = "en") -> str:
         """A unit's name in ``lang`` (else Russian, else English, else any spelling, else the code)."""

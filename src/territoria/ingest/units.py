@@ -81,8 +81,7 @@ class _Resolver:
         result: str | Failure | AmbiguousNameError | None = None
         for parent_text, parent_col in parents:
             try:
-                within = self.m.match(parent_text, within=within,
-                                      only=frozenset(v for v in self.m.scope.values() if v is not None))
+                within = self.m.match(parent_text, within=within, only=self.m.areas)
             except UnknownNameError as exc:
                 result = Failure(parent_col, parent_text, _expected(exc, "a region or district containing the unit"))
                 break
