@@ -260,3 +260,20 @@ def test_a_code_outside_the_region_is_an_error(tmp_path, catalogue, districts):
     assert (problem.row, problem.column, problem.value) == (3, "KATO", "114800000")
     assert "North Kazakhstan Region [590000000]" in problem.expected
     assert "Esil District [114800000] (Akmola Region) lies outside it" in problem.expected
+
+
+def test_every_catalogue_name_cut_at_31_characters_finds_its_indicator_or_lists_it():
+    """The package's catalogue: a cut name never matches another indicator silently."""
+    from territoria.catalog.catalogue import load_catalogue
+    from territoria.ingest.readers import indicator_matcher
+
+    catalogue = load_catalogue()
+    matcher = indicator_matcher(catalogue)
+    cut = [(item.id, name[:31]) for item in catalogue for lang in ("en", "ru", "kk")
+           if len(name := getattr(item.name, lang, "") or "") > 31]
+    assert len(cut) > 100
+    for ident, text in cut:
+        try:
+            assert matcher.match(text) == ident, text
+        except AmbiguousNameError as exc:
+            assert ident in exc.candidates, (text, exc.candidates)

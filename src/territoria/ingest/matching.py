@@ -9,11 +9,14 @@ first tier that gives exactly one code:
    ``g mamlyutka``;
 2. **exact name key** (:func:`normalise_name`) — the same with designators (г., с., п., пгт, ст., город, село,
    район, ауданы, облысы, district, region, область...) stripped from both ends: ``г.Мамлютка`` → ``mamlyutka``;
-3. **unique prefix** of a name key (at least 4 letters): ``Mamlyutk`` → ``mamlyutka``; a name of exactly
-   :data:`EXCEL_SHEET_LIMIT` (31) characters — a sheet name or header cut by Excel — that is the prefix of
-   several names is ambiguous (listing them), never left to the fuzzy tier;
+3. **unique prefix** of a name key (at least 4 letters): ``Mamlyutk`` → ``mamlyutka``.
+
 4. **unique fuzzy match**: Levenshtein similarity :math:`100\\,(1 - d/(|a|+|b|))` (``rapidfuzz.fuzz.ratio``)
    of the name keys at or above ``threshold``, and only one code among the matches.
+
+A name of exactly :data:`EXCEL_SHEET_LIMIT` (31) characters may be a sheet name cut by Excel: it is first
+matched against every name it begins (letter for letter, or by its keys); one such name is the answer, several
+are an ambiguity listing them (even when one of them is exactly those 31 characters), never a fuzzy guess.
 
 Tiers 1–3 are dictionary / sorted-list look-ups, so exact hits cost nothing even for the 16,000 KATO units; only
 tier 4 scans (in C++, through rapidfuzz). More than one code in a tier is an ambiguity and raises
@@ -234,6 +237,13 @@ class NameMatcher:
         if text in self._spellings and text in allowed([text]):
             return text
         raw, core = name_key(text), self.normaliser(text)
+        if EXCEL_SHEET_LIMIT in (len(str(name)), len(text)):   # perhaps cut by Excel: every name it starts
+            cut = allowed(self._starting_with(text) | self._raw.get(raw, set()) | self._core.get(core, set())
+                          | self._prefix_codes(core))
+            if len(cut) == 1:
+                return cut[0]
+            if len(cut) > 1:
+                raise self._ambiguous(text, core, cut)
         for tier in (self._raw.get(raw, ()), self._core.get(core, ())):
             codes = allowed(tier)
             if len(codes) > 1:   # "Жамбыл облысы": the region, not the districts of that name
@@ -247,8 +257,6 @@ class NameMatcher:
         prefixed = allowed(self._prefix_codes(core))
         if len(prefixed) == 1:  # several prefixed codes: let the fuzzy tier decide
             return prefixed[0]
-        if len(prefixed) > 1 and len(text) == EXCEL_SHEET_LIMIT:  # cut by Excel: the start of several names
-            raise self._ambiguous(text, core, prefixed)
         if core:
             found = process.extract(core, self._sorted_core, scorer=fuzz.ratio, limit=None,
                                     score_cutoff=self.threshold)
@@ -261,6 +269,12 @@ class NameMatcher:
             if len(best) > 1:
                 raise self._ambiguous(text, core, sorted(best, key=lambda c: -best[c]))
         raise UnknownNameError(self.kind, text, self._closest(core, allowed))
+
+    def _starting_with(self, text: str) -> set[str]:
+        """Codes with a spelling that begins with ``text`` letter for letter (case and ё/е aside)."""
+        start = text.casefold().replace("ё", "е")
+        return {code for code, spellings in self._spellings.items()
+                if any(s.casefold().replace("ё", "е").startswith(start) for s in spellings)} if start else set()
 
     def _prefix_codes(self, core: str) -> set[str]:
         codes: set[str] = set()
