@@ -64,7 +64,7 @@ def test_profile_says_it_shows_the_region(store, result):
     a = profile["assessment"]
     assert a["rank"] == 17 and a["n_units"] == 17 and a["rank_p05"] <= a["rank"] <= a["rank_p95"] + 1e-9
     assert set(profile["flags"]["rule"]) >= {"negative_migration", "high_unemployment"}
-    assert profile["status"]["status_label"] == "Под угрозой угасания"
+    assert profile["status"]["status_label"] == "Упадок"   # declining: −8.25 % over the 10-year horizon
     assert list(profile["mechanisms"]["horizon"].drop_duplicates()) == ["short", "medium", "long"][
         : profile["mechanisms"]["horizon"].nunique()]
 
