@@ -277,3 +277,25 @@ def test_every_catalogue_name_cut_at_31_characters_finds_its_indicator_or_lists_
             assert matcher.match(text) == ident, text
         except AmbiguousNameError as exc:
             assert ident in exc.candidates, (text, exc.candidates)
+
+
+# -- settlements (conftest's North Kazakhstan units: three villages named Октябрьское) -----------------------
+def test_settlement_under_a_district_heading_row(tmp_path, catalogue, units):
+    path = _csv(tmp_path, "Населенный пункт,2020\nРайон Магжана Жумабаева,\nс.Октябрьское,410\n"
+                          "Тайыншинский район,\nг.Мамлютка,6731\n", name="population.csv")
+    result = read_table(path, catalogue=catalogue, units=units, indicator="population")
+    assert result.observations.set_index("value")["unit"].to_dict() == {410: "593665100", 6731: "595220100"}
+
+
+def test_region_district_and_settlement_columns(tmp_path, catalogue, units):
+    path = _csv(tmp_path, "Область;Район;Населенный пункт;2020\n"
+                          "Северо-Казахстанская область;Район Магжана Жумабаева;с.Октябрьское;410\n"
+                          "Северо-Казахстанская область;Тайыншинский район;с.Октябрьское;520\n",
+                name="population.csv")
+    with pytest.raises(InputFileError) as info:   # two villages of that name in Tayynsha district
+        read_table(path, catalogue=catalogue, units=units, indicator="population")
+    (problem,) = info.value.problems
+    assert problem.row == 3 and "596037600" in problem.expected and "596066600" in problem.expected
+    assert "593665100" not in problem.expected    # the district column has ruled that one out
+    result = read_table(path, catalogue=catalogue, units=units, indicator="population", skip_invalid=True)
+    assert result.observations["unit"].tolist() == ["593665100"]

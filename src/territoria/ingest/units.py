@@ -180,9 +180,11 @@ def resolve_units(frame: pd.DataFrame, labels: list[tuple[str | None, int, str]]
         rows = ambiguous[key]
         places = exc.places or exc.suggestions
         also = f"; the same name in rows {', '.join(map(str, rows[1:]))}" if len(rows) > 1 else ""
+        hint = ("give a KATO code column (the parent columns leave several)" if rec["parents"] else
+                "add a region column, put the rows under a heading row naming their region, give a KATO code "
+                "column or pass --region")
         expected = (f"a {exc.kind} name that matches one {exc.kind} only: {len(exc.candidates)} {exc.kind}s have it "
-                    f"(candidates: {'; '.join(places)}); add a region column, put the rows under a heading row naming "
-                    f"their region, give a KATO code column or pass --region{also}")
+                    f"(candidates: {'; '.join(places)}); {hint}{also}")
         problems.append(CellProblem(file, rows[0] if rows else None, None if rec["unit_fixed"] else rec["unit_col"],
                                     key[1], expected, sheet=rec["sheet"]))
     return pd.Series(codes, index=frame.index, dtype=object), problems
