@@ -44,7 +44,8 @@ def load_bundled(store: Store, *, step: Progress | None = None) -> list[ImportRe
     """Fill ``store`` with the package's bundled data; idempotent (a second call changes nothing).
 
     Published series are imported first, then the relative indicators derived from them by the
-    catalogue's formulas, as a second import whose source is the derivation.
+    catalogue's formulas, as a second import whose source is the derivation; last, the bundled
+    regional assessment is run and stored (see :mod:`territoria.store.assessments`).
     """
     from territoria.indicators.derive import derive
     from territoria.ingest import bundled
@@ -73,4 +74,8 @@ def load_bundled(store: Store, *, step: Progress | None = None) -> list[ImportRe
     derived = derive(observed, store.catalogue, units=units, crosswalk=crosswalk)
     reports.append(import_observations(store, derived, file="bundled:derived", file_sha256=_digest(derived),
                                        source_id="derived", options={"derived": True}))
+    tick("bundled assessment")
+    from territoria.store.assessments import store_spec_assessment
+
+    store_spec_assessment(store)  # the bundled regional assessment, stored (a no-op when unchanged)
     return reports

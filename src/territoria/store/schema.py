@@ -151,6 +151,45 @@ CREATE TABLE monitor_warnings (
 );
 """
 
+# v5: stored assessments. An assessment is a named Result, versioned: ``assessments`` holds what it is
+# (level, years, spec, digests of the spec and of the input data, library versions, what changed since
+# the previous version), ``assessment_units`` the units it rates (for the resolver), and
+# ``assessment_parts`` the files of ``Result.save`` (Parquet tables, result.json), its validated input
+# and its uncertainty summary, byte for byte (territoria.store.assessments).
+_V5 = """
+CREATE TABLE assessments (
+    name VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    level VARCHAR,
+    years VARCHAR NOT NULL,
+    n_units INTEGER NOT NULL,
+    spec_name VARCHAR,
+    spec_yaml VARCHAR NOT NULL,
+    spec_sha256 VARCHAR NOT NULL,
+    data_sha256 VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    territoria_version VARCHAR,
+    versions_json VARCHAR NOT NULL,
+    changes VARCHAR,
+    PRIMARY KEY (name, version)
+);
+
+CREATE TABLE assessment_units (
+    name VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    unit VARCHAR NOT NULL,
+    PRIMARY KEY (name, version, unit)
+);
+
+CREATE TABLE assessment_parts (
+    name VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    part VARCHAR NOT NULL,
+    content BLOB NOT NULL,
+    PRIMARY KEY (name, version, part)
+);
+"""
+
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 
 
@@ -162,7 +201,7 @@ def _sql(script: str) -> Migration:
 
 
 #: Migration ``i`` (1-based) brings a Store from version ``i - 1`` to ``i``.
-MIGRATIONS: list[Migration] = [_sql(_V1), _sql(_V2), _sql(_V3), _sql(_V4)]
+MIGRATIONS: list[Migration] = [_sql(_V1), _sql(_V2), _sql(_V3), _sql(_V4), _sql(_V5)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

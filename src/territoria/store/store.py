@@ -288,7 +288,7 @@ class Store:
     def counts(self) -> dict[str, int]:
         """Row counts of the main tables (for status lines and tests)."""
         tables = ["units", "indicators", "observations", "observation_history", "sources", "imports",
-                  "crosswalk", "unit_aliases", "unit_lists"]
+                  "crosswalk", "unit_aliases", "unit_lists", "assessments"]
         return {t: int(self.con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]) for t in tables}
 
 
