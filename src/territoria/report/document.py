@@ -91,8 +91,8 @@ def _fmt(value: Any) -> str:
 def profile_document(store: Any, code: str, *, lang: str = "en", result: Any = None) -> Document:
     """A unit's profile: seeds' table layout, radar, trends, rank with interval, groups, type, status,
     weaknesses, risk flags and mechanisms by horizon."""
-    result = result if result is not None else service.assessment(store)
     p = service.unit_profile(store, code, lang=lang, result=result)
+    result = p["result"]
     tr = Translator(lang, catalogue=store.catalogue)
     unit = p["unit"]
     name = unit.get(f"name_{lang}") or unit["name_en"]
@@ -106,6 +106,8 @@ def profile_document(store: Any, code: str, *, lang: str = "en", result: Any = N
     sections.append(Section("status", t("status", lang), [f"{label}", *facts]))
     if a is not None:
         notes = [t("region_note", lang, year=a["year"], region=p["region_name"])] if "region" in p["notes"] else []
+        notes.append(t("assessment_used", lang, name=a["name"], version=a["version"] or "-", year=a["year"],
+                       level=tr.term("unit_level", a["assessed_level"] or "")))
         text = t("rank_text", lang, rank=a["rank"], n=a["n_units"], lo=a["rank_p05"], hi=a["rank_p95"],
                  level=a["level"], score=a["score"])
         ranking = service.regions_ranking(store, result, lang=lang)

@@ -62,6 +62,9 @@ _W: dict[str, tuple[str, str, str]] = {  # key: (en, ru, kk)
                     "здесь относятся к региону этой единицы — {region}.",
                     "Кірістірілген бағалау {year} жылғы өңірлерді саралайды: мұндағы орын, субиндекстер, әлсіз "
                     "жақтары мен түрі осы бірліктің өңіріне — {region} — қатысты."),
+    "assessment_used": ("Assessment used: {name}, version {version}, units: {level}, year {year}.",
+                        "Использованная оценка: {name}, версия {version}, единицы: {level}, год {year}.",
+                        "Пайдаланылған бағалау: {name}, нұсқасы {version}, бірліктер: {level}, жылы {year}."),
     "not_assessed": ("This unit's region is not in the assessment.", "Регион этой единицы не оценивался.",
                      "Бұл бірліктің өңірі бағаланбаған."),
     "insufficient_data": ("too little data for a status", "недостаточно данных для статуса",

@@ -4,24 +4,27 @@ Every function takes an open :class:`~territoria.store.Store` and returns DataFr
 the HTML/PDF/XLSX reports (:mod:`territoria.report.render`) and the web application
 (:mod:`territoria.web`) both call them, so the two never disagree.
 
-The bundled assessment rates the 17 regions of its year (2021). A settlement or district has its own
-series and status; its rank, sub-indices, weaknesses and type are those of its region, and the profile
-says so in ``notes``. The groups (:mod:`territoria.groups`) and the typology (:mod:`territoria.typology`)
+Assessments come from the Store (:mod:`territoria.store.assessments`): a unit is shown in the latest
+stored assessment of its own level (or the one named), diagnosed by :func:`territoria.diagnosis.diagnose`.
+A unit that no assessment of its level rates keeps its own series and status, and its region's
+assessment is shown as context; the profile says so in ``notes``.
+The groups (:mod:`territoria.groups`) and the typology (:mod:`territoria.typology`)
 are shown when those packages import; they are never required.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from territoria.errors import DataError, UnknownNameError
+from territoria.report.assessed import assessment, assessment_label, diagnosis, rank_intervals, unit_region
 
-__all__ = ["STATUS_ORDER", "SeedTowns", "assessment", "comparison", "monitoring", "region_of_unit",
-           "regions_ranking", "unit_profile", "unit_table", "watch_list"]
+__all__ = ["STATUS_ORDER", "SeedTowns", "assessment", "assessment_label", "comparison", "diagnosis",
+           "group_memberships", "monitoring", "rank_intervals", "region_of_unit", "regions_ranking", "unit_profile",
+           "unit_region", "unit_table", "watch_list"]
 
 #: Statuses from the most to the least worrying (the package's status rules).
 STATUS_ORDER = ["at_risk_of_dying_out", "declining", "stagnating", "stable", "developing", "insufficient_data"]
@@ -32,17 +35,6 @@ _SEED_LISTS = ("depressed_orynbet_imangali_2022", "depressed_turkeeva_omarov_abi
 
 def _name_col(lang: str) -> str:
     return f"name_{lang}" if lang in ("en", "ru", "kk") else "name_en"
-
-
-def assessment(store: Any, *, year: int | None = None, spec: str | Path | None = None) -> Any:
-    """Run the bundled regional spec (or ``spec``) on the Store's panel; returns the ``Result``."""
-    from territoria.assess.pipeline import Assessment
-    from territoria.assess.spec import AssessmentSpec, default_spec_path
-
-    parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
-    if year is not None:
-        parsed = AssessmentSpec.from_mapping({**parsed.to_mapping(), "year": year, "years": None})
-    return Assessment(parsed).run(store.panel(level=parsed.units.level, years=parsed.year_list))
 
 
 def _points(store: Any, codes: Iterable[str]) -> pd.DataFrame:
@@ -79,7 +71,7 @@ def regions_ranking(store: Any, result: Any, *, lang: str = "en") -> pd.DataFram
     frame = result.to_frame()
     if isinstance(frame.index, pd.MultiIndex):
         raise DataError("ranking: the assessment has several years; choose one year")
-    intervals = result.uncertainty().ranks[["rank_median", "rank_p05", "rank_p95"]]
+    intervals = rank_intervals(result)[["rank_median", "rank_p05", "rank_p95"]]
     frame = frame.join(intervals)
     units = store.units(codes=list(frame.index))
     frame.insert(0, "name", units[_name_col(lang)].reindex(frame.index).to_numpy())
@@ -201,7 +193,7 @@ def unit_table(store: Any, code: str, *, lang: str = "en", years: Iterable[int] 
     return wide.sort_values(["block", "_o"]).drop(columns="_o").reset_index(drop=True)
 
 
-def _groups(store: Any, code: str, level: str) -> pd.DataFrame | None:
+def group_memberships(store: Any, code: str, level: str) -> pd.DataFrame | None:
     """Group memberships of a settlement (None when the groups package is absent or not a settlement)."""
     if level != "settlement":
         return None
@@ -233,63 +225,101 @@ def _typology(result: Any, region: str) -> dict[str, Any] | None:
             "label_codes": list(codes.get(row["cluster"], [])) if codes is not None else None}
 
 
-def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
+def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None, name: str | None = None,
                  year: int | None = None, n_weak: int = 5) -> dict[str, Any]:
     """Everything a unit's profile shows.
+
+    The unit is diagnosed (:func:`diagnosis`) in ``result``, or else in the assessment ``name``, or
+    else in the latest stored assessment of its own level. When none rates it, the profile shows its
+    region's assessment as context and says so (``notes``: ``"region"``), or ``"not_assessed"``.
 
     Returns
     -------
     dict
-        ``unit`` (dict of the unit's row), ``region`` (assessed region code), ``table`` (indicator × year,
-        :func:`unit_table`), ``trends`` (:func:`territoria.dynamics.trend_table`), ``status`` (dict),
-        ``assessment`` (dict: score, blocks, rank, rank interval, level, n_units, national block means),
-        ``weak`` and ``weak_blocks`` (:func:`territoria.diagnosis.weakest`), ``flags`` (risk flags that
-        hold), ``flags_not_evaluable`` (count), ``mechanisms`` (:func:`territoria.mechanisms.recommend`),
-        ``groups`` (or None), ``type`` (or None), ``notes`` (list of str).
+        ``unit`` (dict of the unit's row), ``region`` (the assessed unit whose rank is shown: the unit
+        itself or its region), ``table`` (indicator × year, :func:`unit_table`), ``trends``, ``status``
+        (dict), ``assessment`` (dict: score, blocks, rank, rank interval, level, n_units, national block
+        means, name, version, year, rank_in_region, n_in_region), ``result`` (the Result whose rank is
+        shown), ``diagnosis`` (:class:`~territoria.diagnosis.Diagnosis` or None), ``weak`` and
+        ``weak_blocks``, ``flags`` (risk flags that hold), ``flags_not_evaluable`` (count),
+        ``mechanisms``, ``groups`` (or None), ``type`` (or None), ``notes`` (list of str),
+        ``assessment_note`` (which assessment was used, or why none).
     """
-    from territoria.diagnosis import reference_gaps, risk_flags, weakest
+    from territoria.diagnosis import risk_flags
     from territoria.dynamics.trends import trend_table
+    from territoria.errors import TerritoriaError
     from territoria.mechanisms import load_knowledge_base, recommend
 
     units = store.units(codes=[code])
     if units.empty:
         raise UnknownNameError("unit", code, [])
     row = units.iloc[0]
-    result = result if result is not None else assessment(store, year=year)
-    ranks = result.ranks
-    region = region_of_unit(code, ranks.index, store.crosswalk())
     notes: list[str] = []
+    diag = None
+    note = ""
+    if result is not None:
+        in_result = code in set(map(str, result.tables["aggregated"].index.get_level_values(0)))
+        if in_result:
+            diag = diagnosis(store, code, result=result, year=year, n=n_weak)
+    else:
+        try:
+            result = assessment(store, name=name, unit=code, year=year)
+            diag = diagnosis(store, code, result=result, year=year, n=n_weak)
+        except TerritoriaError as exc:
+            if name is not None:
+                raise
+            note = str(exc)
     obs = store.observations(units=[code])
     flags = risk_flags(obs, national=store.observations(units=["KZ"]), year=year) if len(obs) else None
     status = _statuses(store, [code], lang).iloc[0].to_dict()
-    out: dict[str, Any] = {"unit": {"code": code, **{k: row[k] for k in row.index}}, "region": region,
-                           "table": unit_table(store, code, lang=lang), "notes": notes, "status": status}
+    out: dict[str, Any] = {"unit": {"code": code, **{k: row[k] for k in row.index}},
+                           "table": unit_table(store, code, lang=lang), "notes": notes, "status": status,
+                           "diagnosis": diag}
     try:
         out["trends"] = trend_table(obs).reset_index() if len(obs) else pd.DataFrame()
     except DataError:
         out["trends"] = pd.DataFrame()
-    frame = result.to_frame()
-    root = result.root
-    blocks = [str(c) for c in result.tree.loc[result.tree["parent"] == root, "code"]]
+    shown = diag
+    if diag is None:  # not rated at its own level: its region, said so
+        context = None
+        if result is not None:
+            region = region_of_unit(code, result.ranks.index, store.crosswalk())
+            if region in set(map(str, result.ranks.index)):
+                context = diagnosis(store, region, result=result, year=year, n=n_weak, context=False)
+        elif (region := unit_region(store, code)) is not None:
+            try:
+                result = assessment(store, unit=region)
+                context = diagnosis(store, region, result=result, n=n_weak, context=False)
+            except TerritoriaError:
+                context = None
+        shown = context
+        notes.append("region" if context is not None else "not_assessed")
+    out["region"] = shown.unit if shown is not None else (unit_region(store, code) or code)
+    out["result"] = result if shown is not None else None
     weak = weak_blocks = None
-    if region in frame.index:
-        unc = result.uncertainty().ranks
-        r = frame.loc[region]
+    if shown is not None:
+        frame = result.to_frame()
+        if isinstance(frame.index, pd.MultiIndex):
+            frame = frame.xs(shown.year, level="year")
+        frame.index = frame.index.astype(str)
+        root = result.root
+        blocks = [str(c) for c in result.tree.loc[result.tree["parent"] == root, "code"]]
+        r = frame.loc[shown.unit]
+        unc = rank_intervals(result) if not isinstance(result.tables["aggregated"].index, pd.MultiIndex) else None
+        interval = {k: (float(unc.at[shown.unit, k]) if unc is not None else float(shown.rank))
+                    for k in ("rank_p05", "rank_p95", "rank_median")}
         out["assessment"] = {
-            "unit": region, "score": float(r[root]), "rank": int(r["rank"]), "level": str(r["level"]),
-            "n_units": len(frame), "blocks": {b: float(r[b]) for b in blocks},
-            "national": {b: float(frame[b].mean()) for b in blocks},
-            "rank_p05": float(unc.at[region, "rank_p05"]), "rank_p95": float(unc.at[region, "rank_p95"]),
-            "rank_median": float(unc.at[region, "rank_median"]), "year": result.spec.year_list[0],
-        }
-        gaps = reference_gaps(result)
-        weak = weakest(gaps, n=n_weak, units=[region])
-        weak_blocks = weakest(gaps, n=len(blocks), units=[region], kind="block")
-        if region != code:
-            notes.append("region")
+            "unit": shown.unit, "score": shown.score, "rank": shown.rank, "level": str(r["level"]),
+            "n_units": shown.n_units, "blocks": {b: float(r[b]) for b in blocks},
+            "national": {b: float(frame[b].mean()) for b in blocks}, **interval, "year": shown.year,
+            "name": shown.assessment, "version": shown.version, "rank_in_region": shown.rank_in_region,
+            "n_in_region": shown.n_in_region, "assessed_level": shown.level}
+        weak, weak_blocks = shown.weak_indicators, shown.weak_blocks
+        note = f"assessment used: {assessment_label(result)}, year {shown.year}" + (
+            "" if diag is not None else f" (of the unit's region {shown.unit}: {note or 'none of its own level'})")
     else:
         out["assessment"] = None
-        notes.append("not_assessed")
+    out["assessment_note"] = note
     out["weak"], out["weak_blocks"] = weak, weak_blocks
     if flags is not None:
         out["flags"] = flags[flags["flag"] == True].reset_index(drop=True)  # noqa: E712
@@ -297,14 +327,15 @@ def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
     else:
         out["flags"], out["flags_not_evaluable"] = pd.DataFrame(), 0
     regions = store.units(level="region")[_name_col(lang)].to_dict()
-    out["region_name"] = regions.get(region, region)
+    names = store.units(codes=[out["region"]])[_name_col(lang)].to_dict()
+    out["region_name"] = names.get(out["region"]) or regions.get(out["region"], out["region"])
     out["mechanisms"] = recommend(
         code, load_knowledge_base(None), flags=flags, weak=weak,
         status=None if status["status"] == "insufficient_data" else status["status"],
         status_facts=status.get("facts") or "", region_names=regions, lang=lang,
         status_fact_codes=status.get("fact_codes") if isinstance(status.get("fact_codes"), str) else None)
-    out["groups"] = _groups(store, code, str(row["level"]))
-    out["type"] = _typology(result, region) if region in frame.index else None
+    out["groups"] = group_memberships(store, code, str(row["level"]))
+    out["type"] = _typology(result, shown.unit) if shown is not None and shown.level == "region" else None
     return out
 
 

@@ -1,0 +1,114 @@
+"""Which assessment a report or page shows, and a unit's diagnosis in it (composed from the Store's
+stored assessments and :func:`territoria.diagnosis.diagnose`; re-exported by :mod:`territoria.report.service`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from territoria.errors import DataError, UnknownNameError
+
+__all__ = ["assessment", "assessment_label", "diagnosis", "rank_intervals", "unit_region"]
+
+
+def assessment(store: Any, *, name: str | None = None, unit: str | None = None, level: str | None = None,
+               year: int | None = None, spec: str | Path | None = None) -> Any:
+    """The assessment to show: a stored one, or ``spec`` run on the Store's panel.
+
+    Without ``spec``: :func:`territoria.store.assessments.resolve_assessment`, i.e. the assessment
+    called ``name``, else the latest one of ``unit``'s level that rates it, else the latest of
+    ``level`` (default: regions). ``year`` must be one of its years (never another level or year in
+    silence). With ``spec``: the spec (its year replaced by ``year``) run now, not stored.
+    """
+    from territoria.assess.pipeline import Assessment
+    from territoria.assess.spec import AssessmentSpec
+
+    if spec is None:
+        from territoria.store.assessments import resolve_assessment
+
+        found = resolve_assessment(store, unit, name=name, level=level)
+        if year is not None and int(year) not in found.years:
+            raise DataError(f"assessment {found.label} does not rate {year}; store one of {year} with "
+                            f"`territoria assess --spec SPEC --year {year} --name NAME`")
+        return found
+    parsed = AssessmentSpec.from_yaml(spec)
+    if year is not None:
+        parsed = AssessmentSpec.from_mapping({**parsed.to_mapping(), "year": year, "years": None})
+    return Assessment(parsed).run(store.panel(level=parsed.units.level, years=parsed.year_list))
+
+
+def assessment_label(result: Any) -> str:
+    """``'name' v2 (district, 2023)`` for a stored assessment; the spec's name and years otherwise."""
+    label = getattr(result, "label", None)
+    if isinstance(label, str):
+        return label
+    years = ", ".join(map(str, result.spec.year_list))
+    return f"{result.spec.name!r} (not stored; {result.spec.units.level or 'any level'}, {years})"
+
+
+def rank_intervals(result: Any) -> pd.DataFrame:
+    """Rank intervals per unit: the stored uncertainty summary, or the Monte-Carlo run now."""
+    stored = getattr(result, "rank_intervals", None)
+    if isinstance(stored, pd.DataFrame):
+        return stored
+    return result.uncertainty().ranks
+
+
+def unit_region(store: Any, code: str) -> str | None:
+    """The region a unit lies in, following the Store's parent links (None for a region or the country)."""
+    units = store.units()
+    parent = units["parent"].to_dict()
+    level = units["level"].to_dict()
+    current: Any = parent.get(code)
+    while current is not None and current == current:
+        if level.get(current) == "region":
+            return str(current)
+        current = parent.get(current)
+    return None
+
+
+def diagnosis(store: Any, code: str, *, result: Any = None, name: str | None = None, year: int | None = None,
+              groups: pd.DataFrame | None = None, n: int = 5, context: bool = True) -> Any:
+    """A unit's :class:`~territoria.diagnosis.Diagnosis` in its assessment (resolved when ``result`` is None),
+    with its region's diagnosis in the region assessment as ``context`` when one is stored."""
+    from territoria.diagnosis import diagnose
+    from territoria.errors import TerritoriaError
+
+    result = result if result is not None else assessment(store, name=name, unit=code, year=year)
+    units = store.units(codes=[code])
+    if units.empty:
+        raise UnknownNameError("unit", code, [])
+    assessed = list(dict.fromkeys(map(str, result.tables["aggregated"].index.get_level_values(0))))
+    parents = store.units(codes=assessed)
+    regions = {u: r for u in assessed if (r := _region_from(parents, u)) is not None}
+    region_context = None
+    region = unit_region(store, code)
+    if context and region is not None:
+        try:
+            regional = assessment(store, unit=region)
+        except TerritoriaError:
+            regional = None
+        if regional is not None:
+            region_context = diagnose(regional, region, assessment=getattr(regional, "name", None),
+                                      version=getattr(regional, "version", None), level="region")
+    obs = store.observations(units=[code])
+    from territoria.report.service import group_memberships
+
+    memberships = group_memberships(store, code, str(units.iloc[0]["level"]))
+    return diagnose(result, code, observations=obs, national=store.observations(units=["KZ"]), year=year,
+                    n=n, groups=groups, memberships=memberships,
+                    regions=regions, assessment=getattr(result, "name", None) or None,
+                    version=getattr(result, "version", None), level=getattr(result, "level", None),
+                    context=region_context)
+
+
+def _region_from(units: pd.DataFrame, code: str) -> str | None:
+    """The parent region of an assessed unit from its Store row (districts: their parent)."""
+    if code not in units.index:
+        return None
+    parent = units.at[code, "parent"]
+    if isinstance(parent, str) and parent.endswith("0000000") and parent != code:
+        return parent
+    return None
