@@ -49,10 +49,16 @@ def assessment_label(result: Any) -> str:
 
 
 def rank_intervals(result: Any) -> pd.DataFrame:
-    """Rank intervals per unit: the stored uncertainty summary, or the Monte-Carlo run now."""
+    """Rank intervals per unit: the stored uncertainty summary, or the Monte-Carlo run now (missing when
+    the spec has no ``uncertainty`` section)."""
     stored = getattr(result, "rank_intervals", None)
     if isinstance(stored, pd.DataFrame):
         return stored
+    if result.spec.uncertainty is None:  # the spec has no Monte-Carlo section: no interval to show
+        ranks = result.ranks.astype(float)
+        nan = pd.Series(float("nan"), index=ranks.index)
+        return pd.DataFrame({"score": result.scores, "rank": ranks, "rank_median": nan, "rank_p05": nan,
+                             "rank_p95": nan})
     return result.uncertainty().ranks
 
 

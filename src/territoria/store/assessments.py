@@ -257,7 +257,8 @@ def store_spec_assessment(store: Any, *, spec: str | Path | None = None, name: s
     panel = store.panel(level=parsed.units.level, years=parsed.year_list)
     result = Assessment(parsed).run(panel)
     analysis = None
-    if uncertainty and not isinstance(result.tables["aggregated"].index, pd.MultiIndex):
+    if uncertainty and parsed.uncertainty is not None and not isinstance(result.tables["aggregated"].index,
+                                                                          pd.MultiIndex):
         analysis = result.uncertainty()
     return save_assessment(store, result, name=name or parsed.name, uncertainty=analysis)
 

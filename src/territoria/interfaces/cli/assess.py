@@ -63,11 +63,14 @@ def compute(
 
 def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None = None,
                  spec_path: Path | None = None, output: Path | None = None, uncertainty: bool = True,
-                 audit: Path | None = None, engine: str = "local", cluster: str | None = None) -> Any:
+                 audit: Path | None = None, engine: str = "local", cluster: str | None = None,
+                 store_as: str | None = None, db: Path | None = None) -> Any:
     """Run a spec (default: the bundled vulnerability spec) on a Panel, print and write the ranking.
 
     With ``uncertainty`` the ranking carries each unit's median rank and 5–95 % rank interval from
     the spec's Monte-Carlo section, and the Sobol indices of the uncertain choices are printed.
+    With ``store_as`` the Result (with its uncertainty summary) is stored under that name in the
+    Store ``db`` (:func:`territoria.store.assessments.save_assessment`): a no-op when nothing changed.
     """
     from territoria.assess.pipeline import Assessment
     from territoria.assess.spec import AssessmentSpec
@@ -77,8 +80,8 @@ def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None
         spec = AssessmentSpec.from_mapping({**spec.to_mapping(), "year": year, "years": None})
     result = Assessment(spec).run(panel, engine=engine, cluster=cluster)
     frame = result.to_frame()
-    sensitivity = None
-    if uncertainty and not isinstance(frame.index, pd.MultiIndex):
+    sensitivity = analysis = None
+    if uncertainty and spec.uncertainty is not None and not isinstance(frame.index, pd.MultiIndex):
         analysis = result.uncertainty(progress=engine == "local", engine=engine, cluster=cluster)
         intervals = analysis.ranks[["rank_median", "rank_p05", "rank_p95"]]
         frame = frame.join(intervals)
@@ -105,7 +108,22 @@ def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None
         if audit_tables is not None:
             _write_sheets(audit_tables, out / f"{spec.name}_audit.xlsx")
         result.save(out / f"{spec.name}_result")
+    if store_as is not None:
+        _store(result, analysis, name=store_as, db=db or state.db)
     return result
+
+
+def _store(result: Any, analysis: Any, *, name: str, db: Path) -> None:
+    from territoria.store import Store
+    from territoria.store.assessments import save_assessment
+
+    with Store(db) as store:
+        stored = save_assessment(store, result, name=name, uncertainty=analysis)
+    if stored.created:
+        changed = f" — changed: {stored.changes}" if stored.changes else ""
+        console.print(f"[green]Stored assessment {stored.label}[/]{changed}")
+    else:
+        console.print(f"[dim]Assessment {stored.label} is already stored with this spec and data: nothing to do[/]")
 
 
 def _audit_tables(result: Any) -> dict[str, pd.DataFrame]:
@@ -141,11 +159,14 @@ def assess(
     cluster: str | None = typer.Option(None, "--cluster", help="Dask scheduler address; default: a LocalCluster."),
     parquet: Path | None = typer.Option(None, "--parquet", help="With --engine dask: read the panel from this "
                                         "folder (`territoria data export-parquet`), partition by partition."),
+    name: str | None = typer.Option(None, "--name", help="Store the Result in the Store under this name (a new "
+                                    "version when the spec or the data changed; see `territoria assessments`)."),
 ) -> None:
     """Run the vulnerability assessment on the Store's panel and print the ranking.
 
     Output columns: unit, name, every aggregate of the tree, rank, level (grade), and with
-    --uncertainty rank_median, rank_p05, rank_p95.
+    --uncertainty rank_median, rank_p05, rank_p95. With --name the Result is stored: diagnose,
+    recommend, whatif, report and the web then use it for the units of its level.
     """
     from territoria.assess.spec import AssessmentSpec
     from territoria.store import Store
@@ -155,14 +176,14 @@ def assess(
             raise typer.BadParameter("--parquet reads the panel in partitions on a Dask cluster: add --engine dask",
                                      param_hint="--parquet")
         assess_panel(str(parquet), year=year, spec_path=spec, output=output, uncertainty=uncertainty,
-                     audit=audit, engine=engine, cluster=cluster)
+                     audit=audit, engine=engine, cluster=cluster, store_as=name)
         return
     parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
     with_years = [year] if year is not None else parsed.year_list
     with Store(state.db, read_only=True) as store:
         panel = store.panel(level=parsed.units.level, years=with_years)
     assess_panel(panel, year=year, spec_path=spec, output=output, uncertainty=uncertainty, audit=audit,
-                 engine=engine, cluster=cluster)
+                 engine=engine, cluster=cluster, store_as=name)
 
 
 @data_app.command("export-parquet")
