@@ -46,15 +46,24 @@ def _groups(path: Path | None) -> pd.DataFrame | None:
     return table.assign(unit=table["unit"].astype(str))
 
 
-def _assessment(store: Any, year: int | None) -> Any:
-    from territoria.assess.pipeline import Assessment
-    from territoria.assess.spec import AssessmentSpec
-    from territoria.interfaces.cli.assess import default_spec_path
+_ASSESSMENT = typer.Option(None, "--assessment", help="Stored assessment to use (`territoria assessments`); "
+                           "default: the latest one of the unit's own level.")
 
-    spec = AssessmentSpec.from_yaml(default_spec_path())
-    if year is not None:
-        spec = AssessmentSpec.from_mapping({**spec.to_mapping(), "year": year, "years": None})
-    return Assessment(spec).run(store.panel(level="region", years=spec.year_list))
+
+def _used(result: Any, year: int | None = None) -> None:
+    """Say which assessment (and year) a command used."""
+    from territoria.report.service import assessment_label
+
+    shown = f", year {year}" if year is not None else ""
+    console.print(f"[dim]Assessment used: {assessment_label(result)}{shown}[/]")
+
+
+def _status_assessment(store: Any, name: str, level: str) -> Any:
+    from territoria.report.service import assessment as find_assessment
+
+    found = find_assessment(store, name=name, level=level)
+    _used(found)
+    return found
 
 
 def _composite(store: Any, first: int, last: int) -> Any:
@@ -78,6 +87,8 @@ def trends(
                                        "(default: the rules' horizon_years, 10 in the package's rules)."),
     composite: bool = typer.Option(True, "--composite/--no-composite",
                                    help="Regions: add the composite index over years (pooled goalposts)."),
+    assessment: str | None = typer.Option(None, "--assessment", help="With --status: the composite of this "
+                                          "stored assessment (of --level units) feeds the status rules."),
     output: Path | None = _OUT,
 ) -> None:
     """Trends per unit and indicator (growth, CAGR, Theil–Sen, Mann–Kendall, break), or --status.
@@ -89,6 +100,8 @@ def trends(
     from territoria.dynamics.trends import trend_table
 
     years = list(range(first, last + 1))
+    if assessment is not None and not status:
+        raise DataError("trends: --assessment applies to --status (its composite feeds the status rules)")
     with _open() as store:
         borders = "old" if level == "region" else "own"
         panel = store.panel(level=level, years=years, units=unit or None, borders=borders)
@@ -99,9 +112,15 @@ def trends(
             obs = obs[obs["indicator"].isin(indicator)]
         names = panel.names("en")
         result = _composite(store, max(first, 2010), min(last, 2023)) if composite and level == "region" else None
+        stored = _status_assessment(store, assessment, level) if assessment is not None else None
     if status:
         comp = None
-        if result is not None:
+        if stored is not None:
+            comp = stored.scores
+            if not isinstance(comp.index, pd.MultiIndex):
+                comp = comp.set_axis(pd.MultiIndex.from_arrays([comp.index, [stored.years[0]] * len(comp)],
+                                                                names=["unit", "year"]))
+        elif result is not None:
             comp = result.scores
         table = classify(obs, load_status_rules(rules), composite=comp, horizon=horizon)
         years_of_change = table.attrs["horizon_years"]
@@ -132,61 +151,48 @@ def trends(
         console.print(f"[green]Wrote[/] {output}")
 
 
-def _diagnosis_inputs(store: Any, unit: str, year: int | None, groups: pd.DataFrame | None,
-                      n: int) -> dict[str, Any]:
-    """Status, risk flags and (for regions) weakest indicators and blocks of one unit."""
-    from territoria.diagnosis import reference_gaps, region_of, risk_flags, weakest
-    from territoria.dynamics.status import classify
-
-    unit = resolve_unit(store, unit)
-    row = store.units(codes=[unit]).iloc[0]
-    obs = store.observations(units=[unit])
-    national = store.observations(units=["KZ"])
-    flags = risk_flags(obs, national=national, year=year)
-    statuses = classify(obs) if len(obs) else pd.DataFrame(columns=["status", "facts"])
-    target = unit if row["level"] == "region" else region_of(unit)
-    result = _assessment(store, year)
-    gaps = reference_gaps(result, groups=groups)
-    scope = [target] if target in set(gaps["unit"]) else []
-    return {"row": row, "flags": flags, "status": statuses, "result": result, "target": target,
-            "weak": weakest(gaps, n=n, units=scope) if scope else None,
-            "blocks": weakest(gaps, n=10, units=scope, kind="block") if scope else None}
-
-
 @app.command("diagnose", rich_help_panel=PANEL)
 def diagnose(
-    unit: str = typer.Argument(..., help="Unit code (KATO), e.g. 590000000 or 595220100."),
+    unit: str = typer.Argument(..., help="Unit code (KATO) or name, e.g. 590000000 or 595800000."),
     year: int | None = typer.Option(None, "--year", help="Year of the assessment and of the flags."),
     n: int = typer.Option(5, "--n", help="How many weakest indicators."),
     groups: Path | None = typer.Option(None, "--groups", help="Groups table (unit, group, reason)."),
+    assessment: str | None = _ASSESSMENT,
     output: Path | None = _OUT,
 ) -> None:
-    """Weakest blocks and indicators against national/regional/group references, risk flags, status."""
+    """Rank nationally and within the region, weakest blocks and indicators against national, regional and
+    group references, risk flags, status; in the latest assessment of the unit's own level."""
+    from territoria.report.service import diagnosis
+
     with _open() as store:
         unit = resolve_unit(store, unit)
-        d = _diagnosis_inputs(store, unit, year, _groups(groups), n)
-    row = d["row"]
+        d = diagnosis(store, unit, name=assessment, year=year, groups=_groups(groups), n=n)
+        row = store.units(codes=[unit]).iloc[0]
+        region_name = store.units(codes=[d.region])["name_en"].get(d.region) if d.region else None
     console.print(f"[bold]{row['name_en']}[/] ({unit}, {row['level']})")
-    if unit in d["status"].index:
-        st = d["status"].loc[unit]
-        console.print(f"Status: [bold]{st['status']}[/] — {st['facts']}")
-    if d["target"] != unit:
-        console.print(f"[dim]The bundled assessment rates regions: weaknesses below are those of region "
-                      f"{d['target']}.[/]")
-    parts = []
-    if d["blocks"] is not None:
-        print_table(d["blocks"], title="Blocks (contribution to the composite; gaps in points)", console=console)
-        print_table(d["weak"], title=f"{n} weakest indicators", console=console)
-        parts += [d["blocks"].assign(part="block"), d["weak"].assign(part="indicator")]
-    flags = d["flags"]
-    held = flags[flags["flag"] == True]  # noqa: E712
-    print_table(held[["rule", "indicator", "year", "value", "threshold", "text", "citation"]],
-                title="Risk flags", console=console)
-    missing = int(flags["flag"].isna().sum())
-    if missing:
-        console.print(f"[dim]{missing} rule(s) not evaluable for lack of data (see -o for the list)[/]")
+    console.print(f"Assessment used: {d.assessment!r} v{d.version} ({d.level}, {d.year}): rank {d.rank} of "
+                  f"{d.n_units} {d.level} units" + (f", {d.rank_in_region} of {d.n_in_region} in "
+                                                   f"{region_name or d.region}" if d.region else "")
+                  + (f"; level {d.grade}" if d.grade else ""))
+    if d.context is not None:
+        c = d.context
+        console.print(f"[dim]Context: region {c.unit} in {c.assessment!r} v{c.version} ({c.year}): rank {c.rank} "
+                      f"of {c.n_units}" + (f", level {c.grade}" if c.grade else "") + "[/]")
+    if d.status is not None:
+        console.print(f"Status: [bold]{d.status}[/] — {d.status_facts}")
+    print_table(d.weak_blocks, title="Blocks (contribution to the composite; gaps in points)", console=console)
+    print_table(d.weak_indicators, title=f"{n} weakest indicators", console=console)
+    flags = d.flags
+    if "rule" in flags:
+        print_table(d.risk_flags[["rule", "indicator", "year", "value", "threshold", "text", "citation"]],
+                    title="Risk flags", console=console)
+    if d.not_evaluable:
+        console.print(f"[dim]{d.not_evaluable} rule(s) not evaluable for lack of data (see -o for the list)[/]")
     if output is not None:
-        write_table(pd.concat([*parts, flags.assign(part="risk")], ignore_index=True), output)
+        parts = [d.weak_blocks.assign(part="block"), d.weak_indicators.assign(part="indicator"),
+                 flags.assign(part="risk")]
+        meta = dict(assessment=d.assessment, assessment_version=d.version, assessment_year=d.year)
+        write_table(pd.concat(parts, ignore_index=True).assign(**meta), output)
         console.print(f"[green]Wrote[/] {output}")
 
 
@@ -200,9 +206,12 @@ def recommend_cmd(
     kb: Path | None = typer.Option(None, "--kb", help="Knowledge base (YAML); default: the package's."),
     year: int | None = typer.Option(None, "--year", help="Year of the assessment and of the flags."),
     lang: str = typer.Option("en", "--lang", help="en, ru or kk."),
+    assessment: str | None = _ASSESSMENT,
     output: Path | None = _OUT,
 ) -> None:
-    """A package of mechanisms ordered by horizon (2022–2030, 2030–2040, 2040–2050), with reasons."""
+    """A package of mechanisms ordered by horizon (2022–2030, 2030–2040, 2040–2050), with reasons.
+
+    For one unit, its weaknesses come from the latest assessment of its own level (or --assessment)."""
     from territoria.mechanisms import load_knowledge_base, recommend, recommend_group
 
     base = load_knowledge_base(kb)
@@ -210,14 +219,19 @@ def recommend_cmd(
     with _open() as store:
         regions = store.units(level="region")["name_en"].to_dict()
         if unit is not None:
+            from territoria.report.service import diagnosis
+
             unit = resolve_unit(store, unit)
-            d = _diagnosis_inputs(store, unit, year, table_groups, 5)
-            st = d["status"].loc[unit] if unit in d["status"].index else None
-            table = recommend(unit, base, flags=d["flags"], weak=d["weak"], groups=table_groups,
-                              status=None if st is None else st["status"],
-                              status_facts="" if st is None else st["facts"], region_names=regions, lang=lang)
-            title = f"Mechanisms for {d['row']['name_en']} ({unit})"
+            d = diagnosis(store, unit, name=assessment, year=year, groups=table_groups)
+            table = recommend(unit, base, flags=d.flags if "rule" in d.flags else None, weak=d.weak_indicators,
+                              groups=table_groups, status=d.status, status_facts=d.status_facts,
+                              region_names=regions, lang=lang, status_fact_codes=d.status_fact_codes)
+            name = store.units(codes=[unit])["name_en"].iloc[0]
+            title = f"Mechanisms for {name} ({unit}), weaknesses from {d.assessment!r} v{d.version} ({d.year})"
         else:
+            if assessment is not None:
+                raise DataError("recommend: --assessment applies to one unit; a group's mechanisms come from its "
+                                "members' risk flags and status")
             if unit_list:
                 members = store.unit_list(unit_list)["code"].astype(str).tolist()
             elif group and table_groups is not None:
@@ -243,20 +257,23 @@ def recommend_cmd(
 
 @app.command("whatif", rich_help_panel=PANEL)
 def whatif(
-    unit: str = typer.Argument(..., help="Region code (the bundled assessment rates regions)."),
+    unit: str = typer.Argument(..., help="Unit code or name (region, district or settlement)."),
     changes: list[str] = typer.Argument(..., help="CODE:+N (points), CODE:+N% (relative), CODE:=N (value)."),
-    year: int | None = typer.Option(None, "--year", help="Assessment year (default: the spec's)."),
+    year: int | None = typer.Option(None, "--year", help="Assessment year (default: the assessment's latest)."),
+    assessment: str | None = _ASSESSMENT,
     output: Path | None = _OUT,
 ) -> None:
-    """Change indicator values of a unit and see its new sub-indices, composite, rank and level."""
+    """Change indicator values of a unit and see its new sub-indices, composite, rank and level, in the
+    latest assessment of the unit's own level (or --assessment)."""
     from territoria.mechanisms.whatif import parse_change, what_if
+    from territoria.report.service import assessment as find_assessment
 
     parsed = [parse_change(c) for c in changes]
     with _open() as store:
         unit = resolve_unit(store, unit)
-        result = _assessment(store, year)
-    _emit(what_if(result, unit, parsed), f"What if — {unit}: {', '.join(changes)}", output)
-
+        result = find_assessment(store, name=assessment, unit=unit, year=year)
+    _used(result, year)
+    _emit(what_if(result, unit, parsed, year=year), f"What if — {unit}: {', '.join(changes)}", output)
 
 
 # -- monitor ---------------------------------------------------------------------------------------
