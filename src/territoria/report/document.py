@@ -111,11 +111,14 @@ def profile_document(store: Any, code: str, *, lang: str = "en", result: Any = N
         text = t("rank_text", lang, rank=a["rank"], n=a["n_units"], lo=a["rank_p05"], hi=a["rank_p95"],
                  level=a["level"], score=a["score"])
         ranking = service.regions_ranking(store, result, lang=lang)
-        sections.append(Section("rank", t("rank_interval", lang), [*notes, f"{p['region_name']}: {text}"],
+        if a.get("rank_in_region") is not None:
+            notes.append(t("rank_in_region", lang, rank=a["rank_in_region"], n=a["n_in_region"],
+                           region=p["region_name"]))
+        sections.append(Section("rank", t("rank_interval", lang), [*notes, f"{p['assessed_name']}: {text}"],
                                 figure=charts.rank_intervals(ranking, highlight=p["region"],
                                                              axis_title=tr.header("rank"))))
         sections.append(Section("radar", t("subindices", lang), [], figure=charts.radar(
-            a["blocks"], reference=a["national"], name=p["region_name"], reference_name=t("national_mean", lang),
+            a["blocks"], reference=a["national"], name=p["assessed_name"], reference_name=t("national_mean", lang),
             labels={b: tr.term("block", b) for b in a["blocks"]})))
     else:
         sections.append(Section("rank", t("rank_interval", lang), [t("not_assessed", lang)]))

@@ -65,6 +65,8 @@ _W: dict[str, tuple[str, str, str]] = {  # key: (en, ru, kk)
     "assessment_used": ("Assessment used: {name}, version {version}, units: {level}, year {year}.",
                         "Использованная оценка: {name}, версия {version}, единицы: {level}, год {year}.",
                         "Пайдаланылған бағалау: {name}, нұсқасы {version}, бірліктер: {level}, жылы {year}."),
+    "rank_in_region": ("Rank {rank} of {n} within {region}.", "Место {rank} из {n} в пределах региона: {region}.",
+                       "{region} ішінде {n} ішінен {rank} орын."),
     "not_assessed": ("This unit's region is not in the assessment.", "Регион этой единицы не оценивался.",
                      "Бұл бірліктің өңірі бағаланбаған."),
     "insufficient_data": ("too little data for a status", "недостаточно данных для статуса",

@@ -243,7 +243,8 @@ def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
         shown), ``diagnosis`` (:class:`~territoria.diagnosis.Diagnosis` or None), ``weak`` and
         ``weak_blocks``, ``flags`` (risk flags that hold), ``flags_not_evaluable`` (count),
         ``mechanisms``, ``groups`` (or None), ``type`` (or None), ``notes`` (list of str),
-        ``assessment_note`` (which assessment was used, or why none).
+        ``assessment_note`` (which assessment was used, or why none), ``region_name`` (the unit's region)
+        and ``assessed_name`` (the name of the unit whose rank is shown).
     """
     from territoria.diagnosis import risk_flags
     from territoria.dynamics.trends import trend_table
@@ -328,7 +329,9 @@ def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
         out["flags"], out["flags_not_evaluable"] = pd.DataFrame(), 0
     regions = store.units(level="region")[_name_col(lang)].to_dict()
     names = store.units(codes=[out["region"]])[_name_col(lang)].to_dict()
-    out["region_name"] = names.get(out["region"]) or regions.get(out["region"], out["region"])
+    out["assessed_name"] = names.get(out["region"]) or regions.get(out["region"], out["region"])
+    own_region = code if str(row["level"]) == "region" else (unit_region(store, code) or out["region"])
+    out["region_name"] = regions.get(own_region, own_region)
     out["mechanisms"] = recommend(
         code, load_knowledge_base(None), flags=flags, weak=weak,
         status=None if status["status"] == "insufficient_data" else status["status"],

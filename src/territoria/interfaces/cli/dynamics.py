@@ -222,12 +222,32 @@ def recommend_cmd(
             from territoria.report.service import diagnosis
 
             unit = resolve_unit(store, unit)
-            d = diagnosis(store, unit, name=assessment, year=year, groups=table_groups)
-            table = recommend(unit, base, flags=d.flags if "rule" in d.flags else None, weak=d.weak_indicators,
-                              groups=table_groups, status=d.status, status_facts=d.status_facts,
-                              region_names=regions, lang=lang, status_fact_codes=d.status_fact_codes)
             name = store.units(codes=[unit])["name_en"].iloc[0]
-            title = f"Mechanisms for {name} ({unit}), weaknesses from {d.assessment!r} v{d.version} ({d.year})"
+            try:
+                d = diagnosis(store, unit, name=assessment, year=year, groups=table_groups)
+            except DataError as exc:  # no assessment of the unit's level: its own flags and status only, said so
+                if assessment is not None:
+                    raise
+                console.print(f"[yellow]{exc}.[/] Mechanisms below follow from the unit's own risk flags and "
+                              "status only, not from weaknesses in an assessment.")
+                d = None
+            if d is not None:
+                table = recommend(unit, base, flags=d.flags if "rule" in d.flags else None, weak=d.weak_indicators,
+                                  groups=table_groups, status=d.status, status_facts=d.status_facts,
+                                  region_names=regions, lang=lang, status_fact_codes=d.status_fact_codes)
+                title = f"Mechanisms for {name} ({unit}), weaknesses from {d.assessment!r} v{d.version} ({d.year})"
+            else:
+                from territoria.diagnosis import risk_flags
+                from territoria.dynamics.status import classify
+
+                obs = store.observations(units=[unit])
+                flags = risk_flags(obs, national=store.observations(units=["KZ"]), year=year) if len(obs) else None
+                statuses = classify(obs) if len(obs) else pd.DataFrame(columns=["status", "facts"])
+                st = statuses.loc[unit] if unit in statuses.index else None
+                table = recommend(unit, base, flags=flags, weak=None, groups=table_groups,
+                                  status=None if st is None else st["status"],
+                                  status_facts="" if st is None else st["facts"], region_names=regions, lang=lang)
+                title = f"Mechanisms for {name} ({unit}), from its risk flags and status"
         else:
             if assessment is not None:
                 raise DataError("recommend: --assessment applies to one unit; a group's mechanisms come from its "

@@ -20,6 +20,12 @@ _OUT = typer.Option(None, "-o", "--output",
                     help="File(s) to write, by suffix .html / .pdf / .xlsx (repeatable). Default: UNIT.html.")
 
 
+_ASSESSMENT = typer.Option(None, "--assessment", help="Stored assessment to use (`territoria assessments`); "
+                           "default: the latest one of the unit's own level.")
+_ASSESSMENT_RANKING = typer.Option(None, "--assessment", help="Stored assessment to rank (`territoria "
+                                   "assessments`); default: the latest assessment of the regions.")
+
+
 def _check_lang(lang: str) -> str:
     if lang not in ("ru", "kk", "en"):
         raise DataError(f"--lang {lang!r}: expected one of ru, kk, en")
@@ -39,11 +45,15 @@ def profile_cmd(
     unit: str = typer.Argument(..., help="Unit code or name, e.g. 595220100 or Mamlyutka."),
     lang: str = _LANG,
     output: list[Path] = _OUT,
-    year: int | None = typer.Option(None, "--year", help="Assessment year (default: the spec's)."),
+    year: int | None = typer.Option(None, "--year", help="Assessment year (default: the assessment's)."),
+    assessment: str | None = _ASSESSMENT,
 ) -> None:
     """A settlement's, district's or region's profile: the indicators by year in the seeds' layout,
     sub-index radar, trends, rank with its uncertainty interval, groups, type, status, weaknesses,
-    risk flags and the recommended mechanisms by horizon."""
+    risk flags and the recommended mechanisms by horizon.
+
+    The rank and weaknesses come from the latest stored assessment of the unit's own level (or
+    --assessment); a unit no assessment of its level rates shows its region's, and says so."""
     from territoria.report import service
     from territoria.report.document import profile_document
     from territoria.store import Store
@@ -51,8 +61,10 @@ def profile_cmd(
     lang = _check_lang(lang)
     with Store(state.db, read_only=True) as store:
         code = resolve_unit(store, unit)
-        doc = profile_document(store, code, lang=lang, result=service.assessment(store, year=year))
+        profile = service.unit_profile(store, code, lang=lang, name=assessment, year=year)
+        doc = profile_document(store, code, lang=lang, result=profile["result"])
     console.print(f"[bold]{doc.title}[/] — {doc.subtitle}")
+    console.print(f"[dim]{profile['assessment_note'] or 'no assessment rates this unit or its region'}[/]")
     _write(doc, output or [Path(f"profile_{code}_{lang}.html")])
 
 
@@ -61,7 +73,8 @@ def ranking_cmd(
     scope: str | None = typer.Argument(None, help="A region (code or name) or a Store unit list; default: all."),
     lang: str = _LANG,
     output: list[Path] = _OUT,
-    year: int | None = typer.Option(None, "--year", help="Assessment year (default: the spec's)."),
+    year: int | None = typer.Option(None, "--year", help="Assessment year (default: the assessment's)."),
+    assessment: str | None = _ASSESSMENT_RANKING,
 ) -> None:
     """Ranking report: table with rank intervals, map, distribution of levels and the watch list."""
     from territoria.interfaces.output import print_table
@@ -73,6 +86,8 @@ def ranking_cmd(
     with Store(state.db, read_only=True) as store:
         if scope is not None and store.unit_list(scope).empty:
             scope = resolve_unit(store, scope)
-        doc = ranking_document(store, lang=lang, scope=scope, result=service.assessment(store, year=year))
+        result = service.assessment(store, name=assessment, year=year)
+        doc = ranking_document(store, lang=lang, scope=scope, result=result)
+    console.print(f"[dim]Assessment used: {service.assessment_label(result)}[/]")
     print_table(doc.section("ranking").table, title=f"{doc.title} — {doc.subtitle}", console=console)
     _write(doc, output or [Path(f"ranking_{scope or 'regions'}_{lang}.html")])
