@@ -10,7 +10,7 @@ import pandas as pd
 
 from territoria.errors import DataError, UnknownNameError
 
-__all__ = ["assessment", "assessment_label", "diagnosis", "rank_intervals", "unit_region"]
+__all__ = ["assessment", "assessment_label", "diagnosis", "rank_intervals", "ranking_table", "unit_region"]
 
 
 def assessment(store: Any, *, name: str | None = None, unit: str | None = None, level: str | None = None,
@@ -118,3 +118,36 @@ def _region_from(units: pd.DataFrame, code: str) -> str | None:
     if isinstance(parent, str) and parent.endswith("0000000") and parent != code:
         return parent
     return None
+
+
+def ranking_table(store: Any, result: Any, *, region: str | None = None, lang: str = "en") -> pd.DataFrame:
+    """The units of an assessment ranked nationally and within their region, optionally of one region.
+
+    Columns: ``unit, name, region, region_name, score, rank, rank_in_region, n_in_region, grade,
+    rank_p05, rank_p95``; sorted by rank. ``region`` keeps the units of that region (a region code).
+    """
+    name_col = f"name_{lang}" if lang in ("en", "ru", "kk") else "name_en"
+    frame = result.to_frame()
+    if isinstance(frame.index, pd.MultiIndex):
+        raise DataError(f"ranking: assessment {assessment_label(result)} has several years; choose one year")
+    frame.index = frame.index.astype(str)
+    units = store.units(codes=list(frame.index))
+    regions = pd.Series({u: _region_from(units, u) or (u if units.at[u, "level"] == "region" else None)
+                         if u in units.index else None for u in frame.index}, dtype=object)
+    region_names = store.units(level="region")[name_col]
+    intervals = rank_intervals(result)
+    table = pd.DataFrame({
+        "unit": frame.index, "name": units[name_col].reindex(frame.index).to_numpy(),
+        "region": regions.to_numpy(), "region_name": regions.map(region_names).to_numpy(),
+        "score": frame[result.root].to_numpy(), "rank": frame["rank"].to_numpy()})
+    table["rank_in_region"] = table.groupby("region", dropna=False)["rank"].rank(method="min").astype("Int64")
+    table["n_in_region"] = table.groupby("region", dropna=False)["rank"].transform("size")
+    table["grade"] = frame["level"].to_numpy()
+    for column in ("rank_p05", "rank_p95"):
+        table[column] = intervals[column].reindex(frame.index).to_numpy()
+    if region is not None:
+        if region not in set(table["region"].dropna()):
+            raise DataError(f"ranking: region {region!r} has no unit in assessment {assessment_label(result)}; "
+                            f"its regions are {', '.join(sorted(set(table['region'].dropna()))[:20])}")
+        table = table[table["region"] == region]
+    return table.sort_values("rank", kind="stable").reset_index(drop=True)

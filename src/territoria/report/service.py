@@ -20,11 +20,18 @@ from typing import Any
 import pandas as pd
 
 from territoria.errors import DataError, UnknownNameError
-from territoria.report.assessed import assessment, assessment_label, diagnosis, rank_intervals, unit_region
+from territoria.report.assessed import (
+    assessment,
+    assessment_label,
+    diagnosis,
+    rank_intervals,
+    ranking_table,
+    unit_region,
+)
 
 __all__ = ["STATUS_ORDER", "SeedTowns", "assessment", "assessment_label", "comparison", "diagnosis",
-           "group_memberships", "monitoring", "rank_intervals", "region_of_unit", "regions_ranking", "unit_profile",
-           "unit_region", "unit_table", "watch_list"]
+           "group_memberships", "monitoring", "rank_intervals", "ranking_table", "region_of_unit", "regions_ranking",
+           "unit_profile", "unit_region", "unit_table", "watch_list"]
 
 #: Statuses from the most to the least worrying (the package's status rules).
 STATUS_ORDER = ["at_risk_of_dying_out", "declining", "stagnating", "stable", "developing", "insufficient_data"]

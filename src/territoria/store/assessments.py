@@ -30,11 +30,19 @@ from territoria.assess.inputs import Prepared
 from territoria.assess.result import Result
 from territoria.errors import DataError, UnknownNameError
 
-__all__ = ["StoredAssessment", "assessment_parts", "describe_changes", "list_assessments", "load_assessment",
+__all__ = ["StoredAssessment", "UnknownAssessmentError", "assessment_parts", "describe_changes", "list_assessments", "load_assessment",
            "resolve_assessment", "save_assessment", "store_spec_assessment"]
 
 _INPUT = "input/"
 _UNCERTAINTY = "uncertainty/"
+
+
+class UnknownAssessmentError(UnknownNameError):
+    """No stored assessment of that name (level, version); the message lists those that are stored."""
+
+    def __init__(self, what: str, existing: str) -> None:
+        super().__init__("assessment", what)
+        self.args = (f"unknown assessment {what}; {existing}",)
 
 
 @dataclass
@@ -302,7 +310,7 @@ def load_assessment(store: Any, *, name: str | None = None, level: str | None = 
     if rows.empty:
         what = " ".join(filter(None, [f"{name!r}" if name else None, f"of level {level}" if level else None,
                                       f"version {version}" if version is not None else None]))
-        raise UnknownNameError("assessment", f"{what} ({_existing(store)})")
+        raise UnknownAssessmentError(what, _existing(store))
     row = rows.iloc[0]
     found = store.query("SELECT part, content FROM assessment_parts WHERE name = ? AND version = ?",
                         [row["name"], int(row["version"])])

@@ -17,6 +17,7 @@ from territoria.errors import DataError, TerritoriaError
 from territoria.report import service
 from territoria.report.document import Document, frame_to_json, profile_document, ranking_document
 from territoria.report.i18n import words
+from territoria.web.assessments import ASSESSMENT_PATTERN, AssessmentName, about, store_result
 
 __all__ = ["router"]
 
@@ -53,24 +54,28 @@ class AssessRequest(BaseModel):
 
     spec: str = Field(min_length=1, max_length=200_000)
     year: int | None = Field(default=None, ge=1990, le=2100)
+    name: str | None = Field(default=None, pattern=ASSESSMENT_PATTERN,
+                             description="Store the Result under this name (a new version when the spec or the "
+                                         "data changed); without it the result is shown and not kept.")
 
 
 def _ctx(request: Request) -> Any:
     return request.app.state.ctx
 
 
-def _profile(request: Request, code: str, lang: str) -> Document:
+def _profile(request: Request, code: str, lang: str, assessment: str | None) -> Document:
     ctx = _ctx(request)
     with ctx.store() as store:
-        result = ctx.result(store)
-        return ctx.cached(("profile", code, lang), lambda: profile_document(store, code, lang=lang, result=result))
+        result = ctx.result(store, name=assessment, unit=code) if assessment is not None else None
+        return ctx.cached(("profile", code, lang, assessment),
+                          lambda: profile_document(store, code, lang=lang, result=result))
 
 
-def _ranking(request: Request, lang: str, scope: str | None) -> Document:
+def _ranking(request: Request, lang: str, scope: str | None, assessment: str | None) -> Document:
     ctx = _ctx(request)
     with ctx.store() as store:
-        result = ctx.result(store)
-        return ctx.cached(("ranking", lang, scope),
+        result = ctx.result(store, name=assessment)
+        return ctx.cached(("ranking", lang, scope, assessment),
                           lambda: ranking_document(store, lang=lang, scope=scope, result=result))
 
 
@@ -127,36 +132,40 @@ def units(request: Request, lang: Lang = "en",
 @router.get("/ranking", responses=_links("/sections/3/table/rows/0/0"))  # the watch list's first unit
 def ranking(request: Request, lang: Lang = "en",
             scope: Annotated[str | None, Query(max_length=100, description="Region code or unit list")] = None,
-            ) -> dict[str, Any]:
-    """Ranking of the regions with rank intervals, the map, the distribution of levels and the watch list."""
-    return _ranking(request, lang, scope).to_dict()
+            assessment: AssessmentName = None) -> dict[str, Any]:
+    """Ranking of the regions (or of the units of ``assessment``) with rank intervals, the map, the
+    distribution of levels and the watch list."""
+    return {**_ranking(request, lang, scope, assessment).to_dict(), "assessment": about(request, assessment)}
 
 
 @router.get("/ranking/report.{fmt}", response_class=Response, responses=_FILES)
 def ranking_report(request: Request, fmt: Format, lang: Lang = "en",
-                   scope: Annotated[str | None, Query(max_length=100)] = None) -> Response:
+                   scope: Annotated[str | None, Query(max_length=100)] = None,
+                   assessment: AssessmentName = None) -> Response:
     """The ranking report as a file (HTML, PDF or XLSX)."""
-    return _file(_ranking(request, lang, scope), fmt, f"ranking_{scope or 'regions'}_{lang}")
+    return _file(_ranking(request, lang, scope, assessment), fmt,
+                 f"ranking_{scope or assessment or 'regions'}_{lang}")
 
 
 @router.get("/units/{code}/profile", operation_id="getUnitProfile")
-def profile(request: Request, code: UnitCode, lang: Lang = "en",
+def profile(request: Request, code: UnitCode, lang: Lang = "en", assessment: AssessmentName = None,
             ) -> dict[str, Any]:
-    """A unit's profile: status, rank with interval, sub-indices, indicators by year, trends, groups, type,
-    weaknesses, risk flags, mechanisms by horizon."""
-    return _profile(request, code, lang).to_dict()
+    """A unit's profile: status, rank with interval (nationally and within its region), sub-indices,
+    indicators by year, trends, groups, type, weaknesses, risk flags, mechanisms by horizon; in
+    ``assessment`` or the latest assessment of the unit's own level (its region's as context when none)."""
+    return _profile(request, code, lang, assessment).to_dict()
 
 
 @router.get("/units/{code}/report.{fmt}", operation_id="getUnitReport", response_class=Response, responses=_FILES)
 def profile_report(request: Request, code: UnitCode, fmt: Format,
-                   lang: Lang = "en") -> Response:
+                   lang: Lang = "en", assessment: AssessmentName = None) -> Response:
     """A unit's profile as a file (HTML, PDF or XLSX)."""
-    return _file(_profile(request, code, lang), fmt, f"profile_{code}_{lang}")
+    return _file(_profile(request, code, lang, assessment), fmt, f"profile_{code}_{lang}")
 
 
 @router.get("/compare")
 def compare(request: Request, units: Annotated[list[str], Query(min_length=2, max_length=10)],
-            lang: Lang = "en") -> dict[str, Any]:
+            lang: Lang = "en", assessment: AssessmentName = None) -> dict[str, Any]:
     """Units side by side (status, region, rank, sub-indices, shared indicators) and a radar of the regions."""
     from territoria.report.charts import radar
     from territoria.report.messages import Translator
@@ -167,7 +176,7 @@ def compare(request: Request, units: Annotated[list[str], Query(min_length=2, ma
         missing = [u for u in units if u not in known.index]
         if missing:
             raise HTTPException(404, f"unknown unit code(s): {missing}")
-        result = ctx.result(store)
+        result = ctx.result(store, name=assessment)
         table = service.comparison(store, list(dict.fromkeys(units)) if len(set(units)) > 1 else units,
                                    lang=lang, result=result)
         tr = Translator(lang, catalogue=store.catalogue)
@@ -177,7 +186,7 @@ def compare(request: Request, units: Annotated[list[str], Query(min_length=2, ma
     blocks = [c for c in frame.columns if c not in ("rank", "level", result.root)]
     figs = []
     for code in dict.fromkeys(units):
-        region = service.region_of_unit(code, frame.index)
+        region = code if code in frame.index else service.region_of_unit(code, frame.index)
         if region in frame.index:
             figs.append(radar({b: float(frame.at[region, b]) for b in blocks}, name=str(code),
                               labels={b: tr.term("block", b) for b in blocks}))
@@ -301,7 +310,11 @@ def _import(ctx: Any, path: Path, label: str) -> dict[str, Any]:
 
 @router.post("/assess")
 def assess(request: Request, body: AssessRequest, lang: Lang = "en") -> dict[str, Any]:
-    """Run an assessment spec (YAML text) on the Store's panel; returns the ranking table."""
+    """Run an assessment spec (YAML text) on the Store's panel; returns the ranking table.
+
+    With ``name`` the Result (and its uncertainty summary, when the spec has one) is stored under that
+    name, as ``territoria assess --name`` does: ``stored`` says which version and what changed; the
+    pages and endpoints then use it (``?assessment=NAME``, or by default for units of its level)."""
     import yaml
 
     from territoria.assess.spec import AssessmentSpec
@@ -333,4 +346,7 @@ def assess(request: Request, body: AssessRequest, lang: Lang = "en") -> dict[str
             raise HTTPException(422, f"spec: {exc}") from None
     if frame.empty:
         raise HTTPException(422, str(DataError(f"{spec.name}: no unit was assessed")))
-    return {"name": spec.name, "table": frame_to_json(frame.sort_values("rank") if "rank" in frame else frame)}
+    stored = store_result(_ctx(request), result, body.name) if body.name is not None else None
+    return {"name": spec.name, "stored": stored,
+            "table": frame_to_json(frame.sort_values("rank") if "rank" in frame else frame)}
+

@@ -18,6 +18,8 @@ from fastapi.staticfiles import StaticFiles
 from territoria.errors import TerritoriaError, UnknownNameError
 from territoria.report.i18n import LANGS, words
 from territoria.web.api import Lang, UnitCode, router
+from territoria.web.assessments import AssessmentName, known_assessment
+from territoria.web.assessments import router as assessments_router
 from territoria.web.context import WebContext
 
 __all__ = ["create_app"]
@@ -57,6 +59,7 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None) -> FastAP
                               "mechanisms, monitoring. Every page of the site uses this API.")
     app.state.ctx = WebContext(db, max_upload_bytes=max_upload_bytes)
     app.include_router(router)
+    app.include_router(assessments_router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_upload_bytes + ENVELOPE_BYTES)
 
     @app.exception_handler(UnknownNameError)
@@ -76,12 +79,13 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None) -> FastAP
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def overview(lang: Lang = "ru") -> HTMLResponse:
-        return _page("overview", lang)
+    def overview(request: Request, lang: Lang = "ru", assessment: AssessmentName = None) -> HTMLResponse:
+        return _page("overview", lang, assessment=known_assessment(request, assessment))
 
     @app.get("/unit/{code}", response_class=HTMLResponse, include_in_schema=False)
-    def unit_page(code: UnitCode, lang: Lang = "ru") -> HTMLResponse:
-        return _page("unit", lang, unit=code)
+    def unit_page(request: Request, code: UnitCode, lang: Lang = "ru",
+                  assessment: AssessmentName = None) -> HTMLResponse:
+        return _page("unit", lang, unit=code, assessment=known_assessment(request, assessment))
 
     @app.post("/monitor/evaluate", include_in_schema=False)
     def monitor_evaluate(lang: Lang = "ru") -> RedirectResponse:
@@ -95,8 +99,8 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None) -> FastAP
 
     for name in ("compare", "upload", "assess", "monitor"):
         def make(page: str = name):  # bind the loop variable
-            def handler(lang: Lang = "ru") -> HTMLResponse:
-                return _page(page, lang)
+            def handler(request: Request, lang: Lang = "ru", assessment: AssessmentName = None) -> HTMLResponse:
+                return _page(page, lang, assessment=known_assessment(request, assessment))
             return handler
         app.get(PAGES[name], response_class=HTMLResponse, include_in_schema=False)(make())
     return app

@@ -1,8 +1,9 @@
 """The web application's access to the Store: one lock, short-lived connections, cached results.
 
 DuckDB lets one process hold a file either read-only or writable, so every request opens the Store for
-as long as it needs it, under one lock. Assessment results and documents are cached per version of the
-Store file (its size and modification time, WAL included), so an import invalidates them.
+as long as it needs it, under one lock. Stored assessments (:mod:`territoria.store.assessments`) and
+documents are cached per version of the Store file (its size and modification time, WAL included), so an
+import invalidates them.
 
 Readers while another process writes: a writer (``territoria import``) holds DuckDB's exclusive file lock,
 and a read-only open then fails. Each time the application opens the Store for reading it keeps a
@@ -136,8 +137,12 @@ class WebContext:
                 self._cache.popitem(last=False)
             return value
 
-    def result(self, store: Any) -> Any:
-        """The bundled regional assessment of the current Store (cached)."""
+    def result(self, store: Any, *, name: str | None = None, unit: str | None = None,
+               level: str | None = None) -> Any:
+        """The stored assessment to show (cached per Store version): ``name``, else the latest one of
+        ``unit``'s level that rates it, else the latest of ``level`` (default: regions); see
+        :func:`territoria.store.assessments.resolve_assessment`."""
         from territoria.report import service
 
-        return self.cached(("assessment",), lambda: service.assessment(store))
+        return self.cached(("assessment", name, unit, level),
+                           lambda: service.assessment(store, name=name, unit=unit, level=level))

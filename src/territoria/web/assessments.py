@@ -1,0 +1,94 @@
+"""The API's stored assessments: ``/api/assessments``, ``/api/rankings`` (by level and region), and the
+``?assessment=`` parameter every page and endpoint takes (:mod:`territoria.store.assessments`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from territoria.errors import TerritoriaError
+from territoria.report import service
+from territoria.report.document import frame_to_json
+
+__all__ = ["ASSESSMENT_PATTERN", "AssessmentName", "about", "describe", "known_assessment", "router", "store_result"]
+
+router = APIRouter(prefix="/api", tags=["api"])
+UNIT_PATTERN = r"^[0-9A-Za-z_]{1,20}$"
+ASSESSMENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$"
+AssessmentName = Annotated[str | None, Query(
+    pattern=ASSESSMENT_PATTERN, description="A stored assessment (`/api/assessments`); default: the latest "
+    "assessment of the unit's own level (of the regions where no unit is given).")]
+Lang = Annotated[Literal["ru", "kk", "en"], Query(description="Language of names and texts.")]
+UnitLevel = Literal["country", "region", "district", "rural_district", "settlement"]
+
+
+@router.get("/rankings")
+def rankings(request: Request, lang: Lang = "en", assessment: AssessmentName = None,
+             level: Annotated[UnitLevel | None, Query(description="Latest assessment of this level")] = None,
+             region: Annotated[str | None, Query(pattern=UNIT_PATTERN, description="Only this region's units")] = None,
+             ) -> dict[str, Any]:
+    """The units of one assessment ranked nationally and within their region (``rank_in_region``), all or
+    those of one ``region``; the assessment is ``assessment``, else the latest of ``level`` (default:
+    regions). ``assessment`` says which one (name, version, level, years)."""
+    ctx = request.app.state.ctx
+    with ctx.store() as store:
+        result = ctx.result(store, name=assessment, level=level)
+        if assessment is not None and level is not None and result.level != level:
+            raise HTTPException(422, f"assessment {result.label} rates {result.level} units, not {level} units")
+        table = service.ranking_table(store, result, region=region, lang=lang)
+    return {"assessment": describe(result), "table": frame_to_json(table, lang)}
+
+
+@router.get("/assessments")
+def assessments(request: Request) -> dict[str, Any]:
+    """Every stored assessment version: name, version, level, years, units, created_at, what changed."""
+    from territoria.store.assessments import list_assessments
+
+    with request.app.state.ctx.store() as store:
+        table = list_assessments(store)
+    return frame_to_json(table)
+
+
+def describe(result: Any) -> dict[str, Any]:
+    """Name, version, level, years and label of the assessment a response used."""
+    return {"name": getattr(result, "name", None) or result.spec.name, "version": getattr(result, "version", None),
+            "level": getattr(result, "level", None) or result.spec.units.level,
+            "years": list(getattr(result, "years", ()) or result.spec.year_list),
+            "label": service.assessment_label(result)}
+
+
+def known_assessment(request: Request, assessment: str | None) -> str | None:
+    """``assessment`` when it is stored (a page passes it on to its script); 404 naming those that are."""
+    if assessment is None:
+        return None
+    from territoria.errors import UnknownNameError
+    from territoria.store.assessments import list_assessments
+
+    with request.app.state.ctx.store() as store:
+        names = sorted(set(list_assessments(store)["name"]))
+    if assessment not in names:
+        raise UnknownNameError("assessment", assessment, names)
+    return assessment
+
+
+def about(request: Request, assessment: str | None) -> dict[str, Any]:
+    """``describe`` of the assessment ``?assessment=`` (or the default) resolves to."""
+    ctx = request.app.state.ctx
+    with ctx.store() as store:
+        return describe(ctx.result(store, name=assessment))
+
+
+def store_result(ctx: Any, result: Any, name: str) -> dict[str, Any]:
+    from territoria.store.assessments import save_assessment
+
+    analysis = None
+    if result.spec.uncertainty is not None and not isinstance(result.tables["aggregated"].index, pd.MultiIndex):
+        analysis = result.uncertainty()
+    try:
+        with ctx.store(write=True) as store:
+            saved = save_assessment(store, result, name=name, uncertainty=analysis)
+    except TerritoriaError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return {**describe(saved), "created": saved.created, "changes": saved.changes}
