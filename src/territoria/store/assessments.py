@@ -30,8 +30,8 @@ from territoria.assess.inputs import Prepared
 from territoria.assess.result import Result
 from territoria.errors import DataError, UnknownNameError
 
-__all__ = ["StoredAssessment", "UnknownAssessmentError", "assessment_parts", "describe_changes", "list_assessments", "load_assessment",
-           "resolve_assessment", "save_assessment", "store_spec_assessment"]
+__all__ = ["StoredAssessment", "UnknownAssessmentError", "assessment_parts", "describe_changes", "list_assessments",
+           "load_assessment", "resolve_assessment", "save_assessment", "store_spec_assessment"]
 
 _INPUT = "input/"
 _UNCERTAINTY = "uncertainty/"
