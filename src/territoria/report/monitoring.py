@@ -32,8 +32,8 @@ _LEVEL_DOWN = re.compile(r"^level fell from (?P<level_from>\S+) \((?P<year_from>
 _NEW_FLAG = re.compile(r"^new risk flag (?P<rule>[a-z0-9_]+): ")
 
 
-def evaluate(store: Any, *, as_of: int | None = None, composite_years: tuple[int, int] = (2019, 2023)
-             ) -> dict[str, Any]:
+def evaluate(store: Any, *, as_of: int | None = None, composite_years: tuple[int, int] = (2019, 2023),
+             assessment: str | None = None) -> dict[str, Any]:
     """Re-evaluate every active measure and raise early warnings (the steps of ``territoria monitor``).
 
     Parameters
@@ -44,6 +44,9 @@ def evaluate(store: Any, *, as_of: int | None = None, composite_years: tuple[int
         Evaluation year (default: the latest data).
     composite_years : (int, int)
         Years of the composite whose graded levels give the ``level_down`` warnings of regions.
+    assessment : str, optional
+        A stored multi-year assessment with grades (``territoria assessments``) whose graded levels give
+        the ``level_down`` warnings of the units it rates, instead of the regions' composite.
 
     Returns
     -------
@@ -75,7 +78,9 @@ def evaluate(store: Any, *, as_of: int | None = None, composite_years: tuple[int
                           ignore_index=True) if len(years) == 2 else None
         levels, order = None, ()
         regions = [u for u in units if u in set(store.units(level="region").index)]
-        if regions:
+        if assessment is not None:
+            levels, order = _stored_levels(store, assessment, units)
+        elif regions:
             from territoria.assess.spec import default_spec_path
             from territoria.dynamics.composite import composite_over_years
 
@@ -89,6 +94,21 @@ def evaluate(store: Any, *, as_of: int | None = None, composite_years: tuple[int
     changes = _changes(before, after, ms.warnings(store), seen)
     return {"evaluated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "evaluations": int(added),
             "warnings": int(warned), "changes": changes}
+
+
+def _stored_levels(store: Any, name: str, units: list[str]) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Graded levels by year of the ``units`` a stored multi-year assessment rates, and its grade order."""
+    from territoria.errors import DataError
+    from territoria.store.assessments import load_assessment
+
+    found = load_assessment(store, name=name)
+    frame = found.to_frame()
+    if not isinstance(frame.index, pd.MultiIndex) or found.spec.grade is None:
+        raise DataError(f"monitor: assessment {found.label} needs several years and grades for level warnings "
+                        "(a spec with `years` and a `grade` section)")
+    frame = frame.reset_index()
+    frame["unit"] = frame["unit"].astype(str)
+    return frame[frame["unit"].isin(units)][["unit", "year", "level"]], tuple(found.spec.grade.labels)
 
 
 def _changes(before: pd.DataFrame, after: pd.DataFrame, warnings: pd.DataFrame, seen: set[Any]) -> pd.DataFrame:

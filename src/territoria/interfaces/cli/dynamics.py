@@ -297,13 +297,13 @@ def whatif(
 
 
 # -- monitor ---------------------------------------------------------------------------------------
-def _evaluate(as_of: int | None) -> tuple[int, int]:
+def _evaluate(as_of: int | None, assessment: str | None = None) -> tuple[int, int]:
     """Evaluate every active measure and raise early warnings (the same service as the web board)."""
     from territoria.report.monitoring import evaluate
     from territoria.store import Store
 
     with Store(state.db) as store:
-        done = evaluate(store, as_of=as_of)
+        done = evaluate(store, as_of=as_of, assessment=assessment)
     return done["evaluations"], done["warnings"]
 
 
@@ -311,19 +311,23 @@ def _evaluate(as_of: int | None) -> tuple[int, int]:
 def monitor(ctx: typer.Context) -> None:
     """List adopted measures with their latest status and the early warnings (evaluates first)."""
     if ctx.invoked_subcommand is None:
-        monitor_list(as_of=None, output=None)
+        monitor_list(as_of=None, assessment=None, output=None)
 
 
 @monitor_app.command("list")
 def monitor_list(
     as_of: int | None = typer.Option(None, "--as-of", help="Evaluation year (default: latest data)."),
+    assessment: str | None = typer.Option(None, "--assessment", help="Stored multi-year assessment whose graded "
+                                          "levels raise the level warnings (default: the regions' composite)."),
     output: Path | None = _OUT,
 ) -> None:
     """Evaluate, then list measures (on_track / off_track / achieved / overdue / no_data) and warnings."""
     from territoria.store import Store
     from territoria.store import measures as ms
 
-    added, warned = _evaluate(as_of)
+    added, warned = _evaluate(as_of, assessment)
+    if assessment is not None:
+        console.print(f"[dim]Level warnings from assessment {assessment!r}[/]")
     with Store(state.db, read_only=True) as store:
         table, alerts = ms.measures(store), ms.warnings(store)
     show = ["measure_id", "unit", "mechanism", "indicator", "baseline_value", "target_value", "deadline_year",

@@ -31,6 +31,8 @@ def typology(
     maps: Path | None = typer.Option(None, "--maps", help="Folder for the figures (dendrogram, heat map, k "
                                                           "choice, maps of index, level, cluster, LISA class)."),
     fmt: str = typer.Option("png", "--format", help="Figure format: png, svg or pdf."),
+    assessment: str | None = typer.Option(None, "--assessment", help="A stored assessment (`territoria "
+                                          "assessments`) instead of running --spec."),
 ) -> None:
     """Typology of the assessed regions: Ward / k-means clusters of the block scores (k by silhouette,
     Calinski-Harabasz and elbow, side by side), cluster profiles and labels, bootstrap stability, and
@@ -42,14 +44,25 @@ def typology(
     from territoria.store import Store
     from territoria.typology import region_points, typology_of_result
 
-    parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
-    if year is not None:
-        parsed = AssessmentSpec.from_mapping({**parsed.to_mapping(), "year": year, "years": None})
+    if assessment is not None and (spec is not None or year is not None):
+        raise typer.BadParameter("--assessment uses a stored assessment: drop --spec and --year",
+                                 param_hint="--assessment")
     with Store(state.db, read_only=True) as store:
-        panel = store.panel(level=parsed.units.level, years=parsed.year_list)
+        if assessment is not None:
+            from territoria.report.service import assessment as find_assessment
+            from territoria.report.service import assessment_label
+
+            result = find_assessment(store, name=assessment)
+            console.print(f"[dim]Assessment used: {assessment_label(result)}[/]")
+        else:
+            parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
+            if year is not None:
+                parsed = AssessmentSpec.from_mapping({**parsed.to_mapping(), "year": year, "years": None})
+            panel = store.panel(level=parsed.units.level, years=parsed.year_list)
         settlements = store.units(level="settlement")[["lat", "lon"]]
         names = store.units()["name_en"]
-    result = Assessment(parsed).run(panel)
+    if assessment is None:
+        result = Assessment(parsed).run(panel)
     points = region_points(result.scores.index, settlements, names=names, places=geonames_places())
     typ = typology_of_result(result, points=points, method=method, k=k, criterion=criterion,
                              k_range=(2, k_max), seed=seed, n_resamples=resamples, neighbours=neighbours,
