@@ -1,0 +1,187 @@
+"""Stored assessments through the interfaces: ``assess --name``, ``assessments``, ``--assessment`` on
+diagnose / whatif / report / recommend / trends, and ``?assessment=`` on the web.
+
+Data: the bundled real Store. The district spec below is a test fixture (two indicators the bundled
+district data hold for 2023: net migration per 1,000 and population), not a method spec.
+"""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from territoria.interfaces.cli import app
+from territoria.store import Store
+from territoria.store.assessments import load_assessment
+
+runner = CliRunner()
+AKKAYYN, NKO, MAMLYUTKA = "595800000", "590000000", "595220100"
+DISTRICT_SPEC = """\
+name: test_districts
+description: "Test fixture on the bundled district data of 2023 (not a method spec)."
+units: {level: district}
+year: 2023
+normalise: {method: minmax, low: 0, high: 100}
+aggregate: {method: arithmetic}
+weight: {method: equal_within_blocks}
+tree:
+  - {code: index, parent: null}
+  - {code: social, parent: index}
+  - {code: demographic, parent: index}
+  - {code: net_migration_per_1000, parent: social}
+  - {code: population_1jan, parent: demographic, direction: 1}
+"""
+
+
+def _run(db: str, *args: str):
+    return runner.invoke(app, ["--db", db, *args], env={"COLUMNS": "250"})
+
+
+@pytest.fixture(scope="module")
+def spec_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("spec") / "districts.yaml"
+    path.write_text(DISTRICT_SPEC, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def db(bundled_store_path, tmp_path_factory, spec_path):
+    path = tmp_path_factory.mktemp("assessed") / "store.duckdb"
+    shutil.copy(bundled_store_path, path)
+    r = _run(str(path), "assess", "--spec", str(spec_path), "--name", "districts")
+    assert r.exit_code == 0, r.output
+    assert "Stored assessment 'districts' v1 (district, 2023)" in r.output
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def stored(db):
+    with Store(db, read_only=True) as store:
+        return load_assessment(store, name="districts")
+
+
+def test_rerun_unchanged_is_a_no_op_and_assessments_lists_both(db, spec_path, tmp_path):
+    r = _run(db, "assess", "--spec", str(spec_path), "--name", "districts")
+    assert r.exit_code == 0, r.output
+    assert "already stored with this spec and data: nothing to do" in r.output
+    out = tmp_path / "a.csv"
+    r = _run(db, "assessments", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(out).set_index("name")
+    assert table.loc["districts", "version"] == 1 and table.loc["districts", "level"] == "district"
+    assert table.loc["vulnerability_regions", "level"] == "region"  # stored by load-bundled
+
+
+def test_a_district_is_diagnosed_among_districts(db, stored, tmp_path):
+    r = _run(db, "diagnose", AKKAYYN, "-o", str(tmp_path / "d.csv"))
+    assert r.exit_code == 0, r.output
+    rank = int(stored.ranks[AKKAYYN])
+    peers = stored.ranks[[str(u).startswith("59") for u in stored.ranks.index]]
+    within = int(peers.rank(method="min")[AKKAYYN])
+    assert f"Assessment used: 'districts' v1 (district, 2023): rank {rank} of {len(stored.ranks)} district units, " \
+           f"{within} of {len(peers)} in North Kazakhstan Region" in r.output
+    assert "Context: region 590000000 in 'vulnerability_regions' v1" in r.output
+    assert "weaknesses below are those of region" not in r.output
+    written = pd.read_csv(tmp_path / "d.csv", dtype={"unit": str})
+    assert set(written.loc[written["part"] == "indicator", "code"]) == {"net_migration_per_1000", "population_1jan"}
+    assert (written["assessment"] == "districts").all()
+
+
+def test_whatif_on_a_district(db, stored, tmp_path):
+    out = tmp_path / "w.csv"
+    r = _run(db, "whatif", AKKAYYN, "net_migration_per_1000:+5", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    assert "Assessment used: 'districts' v1 (district, 2023)" in r.output
+    w = pd.read_csv(out).set_index("item")
+    assert int(float(w.loc["rank", "before"])) == int(stored.ranks[AKKAYYN])
+    assert float(w.loc["net_migration_per_1000", "change"]) == pytest.approx(5)
+    assert float(w.loc["rank", "after"]) < float(w.loc["rank", "before"])  # more in-migration: better rank
+
+
+def test_report_profile_of_a_district_shows_its_own_rank(db, stored, tmp_path):
+    out = tmp_path / "p.html"
+    r = _run(db, "report", "profile", AKKAYYN, "--lang", "en", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    html = out.read_text(encoding="utf-8")
+    assert f"Akkayyn District: rank {int(stored.ranks[AKKAYYN])} of {len(stored.ranks)}" in html
+    assert "Assessment used: districts, version 1, units: district, year 2023." in html
+    assert "those of the unit&#39;s region" not in html and "those of the unit's region" not in html
+
+
+def test_no_assessment_of_the_units_level_names_those_that_exist(db):
+    r = _run(db, "diagnose", MAMLYUTKA)
+    assert r.exit_code != 0
+    message = str(r.exception)
+    assert "595220100 (Mamlyutka, settlement)" in message
+    assert "districts v1 (district, 2023)" in message and "vulnerability_regions v1 (region, 2021)" in message
+    r = _run(db, "whatif", AKKAYYN, "net_migration_per_1000:+5", "--assessment", "vulnerability_regions")
+    assert r.exit_code != 0 and "rates region units, not district units" in str(r.exception)
+    r = _run(db, "diagnose", AKKAYYN, "--assessment", "nope")
+    assert r.exit_code != 0 and "unknown assessment 'nope'; stored assessments: districts v1" in str(r.exception)
+
+
+def test_recommend_without_an_assessment_of_the_level_says_so(db):
+    r = _run(db, "recommend", MAMLYUTKA)
+    assert r.exit_code == 0, r.output
+    assert "no stored assessment of settlement units rates it" in r.output
+    assert "from its risk flags and status" in r.output
+
+
+def test_an_option_that_does_not_apply_is_an_error(db):
+    r = _run(db, "trends", "--assessment", "districts")
+    assert r.exit_code != 0 and "--assessment applies to --status" in str(r.exception)
+
+
+@pytest.fixture(scope="module")
+def client(db):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from territoria.web import create_app
+
+    with TestClient(create_app(db)) as c:
+        yield c
+
+
+def test_web_assessment_parameter(client, stored):
+    r = client.get(f"/api/units/{AKKAYYN}/profile", params={"lang": "en", "assessment": "districts"})
+    assert r.status_code == 200, r.text
+    rank = next(s for s in r.json()["sections"] if s["id"] == "rank")
+    assert any(f"rank {int(stored.ranks[AKKAYYN])} of {len(stored.ranks)}" in line for line in rank["text"])
+    r = client.get(f"/api/units/{AKKAYYN}/profile", params={"assessment": "vulnerability_regions"})
+    assert r.status_code == 422 and "not district units" in r.json()["detail"]
+    r = client.get("/api/ranking", params={"assessment": "nope"})
+    assert r.status_code == 404 and "districts v1" in r.json()["detail"]
+    assert client.get("/compare", params={"assessment": "nope"}).status_code == 404
+    assert client.get("/compare", params={"assessment": "districts"}).status_code == 200
+
+
+def test_web_rankings_by_level_and_region(client, stored):
+    r = client.get("/api/rankings", params={"level": "district", "region": NKO})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["assessment"]["name"] == "districts" and body["assessment"]["level"] == "district"
+    table = pd.DataFrame(body["table"]["rows"], columns=body["table"]["columns"])
+    assert (table["region"] == NKO).all() and len(table) == int(table["n_in_region"].iloc[0])
+    assert table["rank_in_region"].tolist() == list(range(1, len(table) + 1))
+    assert table["rank"].is_monotonic_increasing
+    regions = client.get("/api/rankings").json()
+    assert regions["assessment"]["level"] == "region" and len(regions["table"]["rows"]) == 17
+
+
+def test_web_assess_stores_a_named_result(client):
+    spec = DISTRICT_SPEC.replace("name: test_districts", "name: test_districts_web")
+    r = client.post("/api/assess", json={"spec": spec, "name": "districts_web"})
+    assert r.status_code == 200, r.text
+    assert r.json()["stored"]["version"] == 1 and r.json()["stored"]["created"] is True
+    again = client.post("/api/assess", json={"spec": spec, "name": "districts_web"}).json()["stored"]
+    assert again["version"] == 1 and again["created"] is False
+    listed = client.get("/api/assessments").json()
+    names = [row[listed["columns"].index("name")] for row in listed["rows"]]
+    assert names.count("districts_web") == 1
+    assert client.post("/api/assess", json={"spec": spec}).json()["stored"] is None  # not asked: not kept
