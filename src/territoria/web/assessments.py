@@ -14,7 +14,12 @@ from territoria.report.document import frame_to_json
 
 __all__ = ["ASSESSMENT_PATTERN", "AssessmentName", "about", "describe", "known_assessment", "router", "store_result"]
 
-router = APIRouter(prefix="/api", tags=["api"])
+_ERROR = {"content": {"application/json": {"schema": {"type": "object", "properties": {"detail": {}}}}}}
+router = APIRouter(prefix="/api", tags=["api"], responses={
+    404: {"description": "Unknown assessment (the message lists the stored ones)", **_ERROR},
+    422: {"description": "Invalid request, or an assessment of another level or without that region", **_ERROR},
+    503: {"description": "The Store stayed locked by another process (an import); retry after Retry-After s",
+          **_ERROR}})
 UNIT_PATTERN = r"^[0-9A-Za-z_]{1,20}$"
 ASSESSMENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$"
 AssessmentName = Annotated[str | None, Query(
