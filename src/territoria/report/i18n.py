@@ -56,12 +56,13 @@ _W: dict[str, tuple[str, str, str]] = {  # key: (en, ru, kk)
     "mechanisms": ("Recommended mechanisms by horizon", "Рекомендуемые механизмы по горизонтам",
                    "Көкжиектер бойынша ұсынылатын тетіктер"),
     "none": ("None.", "Нет.", "Жоқ."),
-    "region_note": ("The bundled assessment rates the regions of {year}: rank, sub-indices, weaknesses and type "
-                    "shown here are those of the unit's region, {region}.",
-                    "Встроенная оценка ранжирует регионы {year} года: место, субиндексы, слабые стороны и тип "
-                    "здесь относятся к региону этой единицы — {region}.",
-                    "Кірістірілген бағалау {year} жылғы өңірлерді саралайды: мұндағы орын, субиндекстер, әлсіз "
-                    "жақтары мен түрі осы бірліктің өңіріне — {region} — қатысты."),
+    "region_note": ("No stored assessment of this unit's level rates it: the rank, sub-indices, weaknesses and type "
+                    "shown here are those of its region, {region}, in the regions' assessment of {year}.",
+                    "Ни одна сохранённая оценка этого уровня не включает эту единицу: место, субиндексы, слабые "
+                    "стороны и тип здесь относятся к её региону — {region} — по оценке регионов {year} года.",
+                    "Бұл деңгейдің сақталған бағалауларының ешқайсысы бұл бірлікті қамтымайды: мұндағы орын, "
+                    "субиндекстер, әлсіз жақтары мен түрі оның өңіріне — {region} — {year} жылғы өңірлер "
+                    "бағалауы бойынша қатысты."),
     "assessment_used": ("Assessment used: {name}, version {version}, units: {level}, year {year}.",
                         "Использованная оценка: {name}, версия {version}, единицы: {level}, год {year}.",
                         "Пайдаланылған бағалау: {name}, нұсқасы {version}, бірліктер: {level}, жылы {year}."),
