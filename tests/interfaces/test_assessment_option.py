@@ -185,3 +185,16 @@ def test_web_assess_stores_a_named_result(client):
     names = [row[listed["columns"].index("name")] for row in listed["rows"]]
     assert names.count("districts_web") == 1
     assert client.post("/api/assess", json={"spec": spec}).json()["stored"] is None  # not asked: not kept
+
+
+def test_monitor_level_warnings_need_a_multi_year_stored_assessment(db):
+    r = _run(db, "monitor", "list", "--assessment", "vulnerability_regions")
+    assert r.exit_code != 0
+    assert "'vulnerability_regions' v1 (region, 2021) needs several years and grades" in str(r.exception)
+    r = _run(db, "monitor", "list", "--assessment", "nope")
+    assert r.exit_code != 0 and "unknown assessment 'nope'" in str(r.exception)
+
+
+def test_typology_refuses_a_spec_with_a_stored_assessment(db, spec_path):
+    r = _run(db, "typology", "--assessment", "districts", "--spec", str(spec_path))
+    assert r.exit_code != 0 and "drop --spec and --year" in r.output

@@ -59,6 +59,7 @@ def evaluate(store: Any, *, as_of: int | None = None, composite_years: tuple[int
     from territoria.mechanisms.monitor import early_warnings, evaluate_measures
     from territoria.store import measures as ms
 
+    stored_levels = _stored_levels(store, assessment) if assessment is not None else None
     before = ms.measures(store)
     seen = set(ms.warnings(store)["warning_id"])
     active = ms.measures(store, active_only=True)
@@ -78,8 +79,8 @@ def evaluate(store: Any, *, as_of: int | None = None, composite_years: tuple[int
                           ignore_index=True) if len(years) == 2 else None
         levels, order = None, ()
         regions = [u for u in units if u in set(store.units(level="region").index)]
-        if assessment is not None:
-            levels, order = _stored_levels(store, assessment, units)
+        if stored_levels is not None:
+            levels, order = stored_levels[0][stored_levels[0]["unit"].isin(units)], stored_levels[1]
         elif regions:
             from territoria.assess.spec import default_spec_path
             from territoria.dynamics.composite import composite_over_years
@@ -96,8 +97,8 @@ def evaluate(store: Any, *, as_of: int | None = None, composite_years: tuple[int
             "warnings": int(warned), "changes": changes}
 
 
-def _stored_levels(store: Any, name: str, units: list[str]) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """Graded levels by year of the ``units`` a stored multi-year assessment rates, and its grade order."""
+def _stored_levels(store: Any, name: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Graded levels by year of the units a stored multi-year assessment rates, and its grade order."""
     from territoria.errors import DataError
     from territoria.store.assessments import load_assessment
 
@@ -108,7 +109,7 @@ def _stored_levels(store: Any, name: str, units: list[str]) -> tuple[pd.DataFram
                         "(a spec with `years` and a `grade` section)")
     frame = frame.reset_index()
     frame["unit"] = frame["unit"].astype(str)
-    return frame[frame["unit"].isin(units)][["unit", "year", "level"]], tuple(found.spec.grade.labels)
+    return frame[["unit", "year", "level"]], tuple(found.spec.grade.labels)
 
 
 def _changes(before: pd.DataFrame, after: pd.DataFrame, warnings: pd.DataFrame, seen: set[Any]) -> pd.DataFrame:
