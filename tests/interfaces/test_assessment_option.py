@@ -109,6 +109,7 @@ def test_report_profile_of_a_district_shows_its_own_rank(db, stored, tmp_path):
     html = out.read_text(encoding="utf-8")
     assert f"Akkayyn District: rank {int(stored.ranks[AKKAYYN])} of {len(stored.ranks)}" in html
     assert "Assessment used: districts, version 1, units: district, year 2023." in html
+    assert "Context: North Kazakhstan Region is ranked 17 of 17 regions in vulnerability_regions (2021)." in html
     assert "those of the unit&#39;s region" not in html and "those of the unit's region" not in html
 
 

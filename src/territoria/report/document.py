@@ -114,6 +114,10 @@ def profile_document(store: Any, code: str, *, lang: str = "en", result: Any = N
         if a.get("rank_in_region") is not None:
             notes.append(t("rank_in_region", lang, rank=a["rank_in_region"], n=a["n_in_region"],
                            region=p["region_name"]))
+        context = p["diagnosis"].context if p.get("diagnosis") is not None else None
+        if context is not None:
+            notes.append(t("region_context", lang, region=p["region_name"], rank=context.rank, n=context.n_units,
+                           name=context.assessment, year=context.year))
         sections.append(Section("rank", t("rank_interval", lang), [*notes, f"{p['assessed_name']}: {text}"],
                                 figure=charts.rank_intervals(ranking, highlight=p["region"],
                                                              axis_title=tr.header("rank"))))
