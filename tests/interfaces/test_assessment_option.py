@@ -199,3 +199,12 @@ def test_monitor_level_warnings_need_a_multi_year_stored_assessment(db):
 def test_typology_refuses_a_spec_with_a_stored_assessment(db, spec_path):
     r = _run(db, "typology", "--assessment", "districts", "--spec", str(spec_path))
     assert r.exit_code != 0 and "drop --spec and --year" in r.output
+
+
+def test_web_profile_says_which_assessment_it_used(client, stored):
+    meta = client.get(f"/api/units/{AKKAYYN}/profile").json()["meta"]
+    assert meta["assessment"]["name"] == "districts" and meta["assessment"]["level"] == "district"
+    assert meta["assessment"]["unit"] == AKKAYYN and meta["assessment"]["year"] == 2023
+    settlement = client.get(f"/api/units/{MAMLYUTKA}/profile").json()["meta"]
+    assert settlement["assessment"]["name"] == "vulnerability_regions" and settlement["assessment"]["unit"] == NKO
+    assert "no stored assessment of settlement units rates it" in settlement["assessment_note"]

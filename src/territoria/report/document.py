@@ -195,8 +195,13 @@ def profile_document(store: Any, code: str, *, lang: str = "en", result: Any = N
     subtitle = f"{code} · {level} · {t('region', lang)}: {p['region_name']}"
     if pop is not None and not (isinstance(pop, float) and math.isnan(pop)):
         subtitle += f" · {t('population', lang)}: {tr.number(float(pop))} ({unit.get('population_year')})"
+    used = None
+    if a is not None:
+        used = {"name": a["name"], "version": a["version"], "level": a["assessed_level"], "year": a["year"],
+                "unit": a["unit"], "rank_in_region": a["rank_in_region"], "n_in_region": a["n_in_region"]}
     return Document(name, subtitle, lang, sections, meta={"unit": code, "region": p["region"],
-                                                          "status": status["status"]})
+                                                          "status": status["status"], "assessment": used,
+                                                          "assessment_note": p["assessment_note"]})
 
 
 def _indicator_name(catalogue: Any, code: str, lang: str) -> str:
