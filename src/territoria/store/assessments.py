@@ -284,7 +284,8 @@ def _existing(store: Any) -> str:
     table = store.query("""SELECT name, max(version) AS version, any_value(level) AS level,
                            arg_max(years, version) AS years FROM assessments GROUP BY name ORDER BY name""")
     if table.empty:
-        return "no assessment is stored; store one with `territoria assess --spec SPEC --name NAME`"
+        return ("no assessment is stored; store one with `territoria assess --spec SPEC --name NAME` "
+                "(`territoria load-bundled` stores the bundled regional assessment)")
     listed = "; ".join(f"{r.name} v{r.version} ({r.level}, {r.years})" for r in table.itertuples())
     return f"stored assessments: {listed}"
 
