@@ -208,3 +208,13 @@ def test_web_profile_says_which_assessment_it_used(client, stored):
     settlement = client.get(f"/api/units/{MAMLYUTKA}/profile").json()["meta"]
     assert settlement["assessment"]["name"] == "vulnerability_regions" and settlement["assessment"]["unit"] == NKO
     assert "no stored assessment of settlement units rates it" in settlement["assessment_note"]
+
+
+def test_trends_status_with_an_assessment_of_another_level_is_refused(db):
+    r = _run(db, "trends", "--level", "settlement", "--status", "--assessment", "districts")
+    assert r.exit_code != 0 and "rates district units, not settlement units" in str(r.exception)
+
+
+def test_web_monitoring_evaluate_takes_an_assessment(client):
+    r = client.post("/api/monitoring/evaluate", params={"assessment": "vulnerability_regions"})
+    assert r.status_code == 422 and "needs several years and grades" in r.json()["detail"]

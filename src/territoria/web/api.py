@@ -253,6 +253,9 @@ def _last_evaluation(ctx: Any, lang: str, recorded: str | None) -> dict[str, Any
 @router.post("/monitoring/evaluate")
 def monitoring_evaluate(request: Request, lang: Lang = "en",
                         as_of: Annotated[int | None, Query(ge=1990, le=2100, description="Evaluation year")] = None,
+                        assessment: Annotated[str | None, Query(
+                            pattern=ASSESSMENT_PATTERN, description="A stored multi-year assessment with grades "
+                            "whose levels raise the level warnings (default: the regions' composite)")] = None,
                         ) -> dict[str, Any]:
     """Re-evaluate the monitoring rules now (the steps of ``territoria monitor``): every active measure
     against the latest data, and the early warnings. Returns the board with ``last_evaluation``: when,
@@ -261,7 +264,7 @@ def monitoring_evaluate(request: Request, lang: Lang = "en",
 
     ctx = _ctx(request)
     with ctx.store(write=True) as store:
-        ctx.last_evaluation = mon.evaluate(store, as_of=as_of)
+        ctx.last_evaluation = mon.evaluate(store, as_of=as_of, assessment=assessment)
     return monitoring(request, lang=lang)
 
 
