@@ -88,14 +88,15 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None) -> FastAP
         return _page("unit", lang, unit=code, assessment=known_assessment(request, assessment))
 
     @app.post("/monitor/evaluate", include_in_schema=False)
-    def monitor_evaluate(lang: Lang = "ru") -> RedirectResponse:
+    def monitor_evaluate(lang: Lang = "ru", assessment: AssessmentName = None) -> RedirectResponse:
         """The board's "re-evaluate" button without a script: evaluate, then show the board."""
         from territoria.report import monitoring as mon
 
         ctx = app.state.ctx
         with ctx.store(write=True) as store:
-            ctx.last_evaluation = mon.evaluate(store)
-        return RedirectResponse(f"{PAGES['monitor']}?lang={lang}", status_code=303)
+            ctx.last_evaluation = mon.evaluate(store, assessment=assessment)
+        tail = f"&assessment={assessment}" if assessment is not None else ""
+        return RedirectResponse(f"{PAGES['monitor']}?lang={lang}{tail}", status_code=303)
 
     for name in ("compare", "upload", "assess", "monitor"):
         def make(page: str = name):  # bind the loop variable
