@@ -278,7 +278,10 @@ def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
                 raise
             note = str(exc)
     obs = store.observations(units=[code])
-    flags = risk_flags(obs, national=store.observations(units=["KZ"]), year=year) if len(obs) else None
+    if diag is not None:  # the diagnosis has evaluated the unit's risk rules
+        flags = diag.flags if "rule" in diag.flags else None
+    else:
+        flags = risk_flags(obs, national=store.observations(units=["KZ"]), year=year) if len(obs) else None
     status = _statuses(store, [code], lang).iloc[0].to_dict()
     out: dict[str, Any] = {"unit": {"code": code, **{k: row[k] for k in row.index}},
                            "table": unit_table(store, code, lang=lang), "notes": notes, "status": status,
