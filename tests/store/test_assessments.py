@@ -136,3 +136,21 @@ def test_a_name_keeps_its_level(store) -> None:
                          index=pd.Index(["590000000", "750000000"], name="unit"))
     with pytest.raises(DataError, match="rates district units; this run rates region units"):
         sa.save_assessment(store, run(table, region_spec), name="d")
+
+
+def test_a_multi_year_assessment_round_trips_and_is_diagnosed_by_year(store) -> None:
+    from territoria.assess.spec import AssessmentSpec
+    from territoria.diagnosis import diagnose
+
+    spec = AssessmentSpec.from_mapping({**SPEC, "year": None, "years": [2022, 2023]})
+    index = pd.MultiIndex.from_product([DISTRICTS, [2022, 2023]], names=["unit", "year"])
+    table = pd.DataFrame(np.random.default_rng(1).uniform(1, 10, (len(index), 3)), index=index,
+                         columns=["a", "b", "c"])
+    result = Assessment(spec).run(table)
+    loaded = sa.save_assessment(store, result, name="panel")
+    assert loaded.years == (2022, 2023)
+    for key, frame in result.tables.items():
+        pd.testing.assert_frame_equal(loaded.tables[key], frame, check_exact=True)
+    d2022 = diagnose(loaded, "592000000", year=2022)
+    assert d2022.year == 2022 and d2022.rank == int(result.tables["ranks"].loc[("592000000", 2022), result.root])
+    assert diagnose(loaded, "592000000").year == 2023  # the latest by default
