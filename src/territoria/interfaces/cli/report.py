@@ -54,18 +54,32 @@ def profile_cmd(
 
     The rank and weaknesses come from the latest stored assessment of the unit's own level (or
     --assessment); a unit no assessment of its level rates shows its region's, and says so."""
-    from territoria.report import service
     from territoria.report.document import profile_document
     from territoria.store import Store
 
     lang = _check_lang(lang)
     with Store(state.db, read_only=True) as store:
         code = resolve_unit(store, unit)
-        profile = service.unit_profile(store, code, lang=lang, name=assessment, year=year)
-        doc = profile_document(store, code, lang=lang, result=profile["result"])
+        doc = profile_document(store, code, lang=lang, result=_chosen(store, code, assessment, year))
     console.print(f"[bold]{doc.title}[/] — {doc.subtitle}")
-    console.print(f"[dim]{profile['assessment_note'] or 'no assessment rates this unit or its region'}[/]")
+    console.print(f"[dim]{doc.meta['assessment_note'] or 'no assessment rates this unit or its region'}[/]")
     _write(doc, output or [Path(f"profile_{code}_{lang}.html")])
+
+
+def _chosen(store, code: str, assessment: str | None, year: int | None):
+    """The assessment --assessment / --year ask for; None leaves the choice to the profile (its own level)."""
+    from territoria.report import service
+
+    if assessment is None and year is None:
+        return None
+    try:
+        service.assessment(store, name=assessment, unit=code)
+        target = code
+    except DataError:
+        if assessment is not None:
+            raise
+        target = service.unit_region(store, code)  # shown as its region's, and the profile says so
+    return service.assessment(store, name=assessment, unit=target, year=year)
 
 
 @report_app.command("ranking")
