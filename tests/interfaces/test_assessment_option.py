@@ -220,3 +220,17 @@ def test_trends_status_with_an_assessment_of_another_level_is_refused(db):
 def test_web_monitoring_evaluate_takes_an_assessment(client):
     r = client.post("/api/monitoring/evaluate", params={"assessment": "vulnerability_regions"})
     assert r.status_code == 422 and "needs several years and grades" in r.json()["detail"]
+
+
+def test_web_diagnosis_is_the_one_diagnosis(client, stored):
+    r = client.get(f"/api/units/{AKKAYYN}/diagnosis", params={"assessment": "districts"})
+    assert r.status_code == 200, r.text
+    d = r.json()["diagnosis"]
+    assert (d["assessment"], d["version"], d["level"], d["year"]) == ("districts", 1, "district", 2023)
+    assert d["rank"] == int(stored.ranks[AKKAYYN]) and d["region"] == NKO and d["n_in_region"] >= d["rank_in_region"]
+    assert d["context"]["unit"] == NKO and d["context"]["assessment"] == "vulnerability_regions"
+    codes = {row[r.json()["weak_indicators"]["columns"].index("code")] for row in r.json()["weak_indicators"]["rows"]}
+    assert codes == {"net_migration_per_1000", "population_1jan"}
+    r = client.get(f"/api/units/{MAMLYUTKA}/diagnosis")
+    assert r.status_code == 422 and "no stored assessment of settlement units rates it" in r.json()["detail"]
+    assert client.get("/api/units/999999999/diagnosis").status_code == 404

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from territoria.errors import TerritoriaError
 from territoria.report import service
@@ -44,6 +44,38 @@ def rankings(request: Request, lang: Lang = "en", assessment: AssessmentName = N
             raise HTTPException(422, f"assessment {result.label} rates {result.level} units, not {level} units")
         table = service.ranking_table(store, result, region=region, lang=lang)
     return {"assessment": describe(result), "table": frame_to_json(table, lang)}
+
+
+@router.get("/units/{code}/diagnosis")
+def unit_diagnosis(request: Request, code: Annotated[str, Path(pattern=UNIT_PATTERN, description="Unit code (KATO)")],
+                   lang: Lang = "en", assessment: AssessmentName = None,
+                   year: Annotated[int | None, Query(ge=1990, le=2100)] = None) -> dict[str, Any]:
+    """A unit's diagnosis (``diagnosis.diagnose``, as ``territoria diagnose``): the assessment used, rank
+    nationally and within the region, the region's rank as ``context``, status, weakest blocks and
+    indicators, the risk flags that hold and how many rules lacked data."""
+    ctx = request.app.state.ctx
+    with ctx.store() as store:
+        if store.units(codes=[code]).empty:
+            from territoria.errors import UnknownNameError
+
+            raise UnknownNameError("unit", code)
+        found = service.diagnosis(store, code, name=assessment, year=year)
+    held = found.risk_flags
+    shown = [c for c in ("rule", "indicator", "year", "value", "threshold", "text", "citation") if c in held]
+    return {"diagnosis": _plain(found.summary()), "weak_blocks": frame_to_json(found.weak_blocks, lang),
+            "weak_indicators": frame_to_json(found.weak_indicators, lang),
+            "risk_flags": frame_to_json(held[shown], lang), "not_evaluable": found.not_evaluable}
+
+
+def _plain(value: Any) -> Any:
+    """Numpy scalars and NaN of a summary as JSON values."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
 
 
 @router.get("/assessments")
