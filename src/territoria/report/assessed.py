@@ -64,21 +64,21 @@ def rank_intervals(result: Any) -> pd.DataFrame:
 
 def unit_region(store: Any, code: str) -> str | None:
     """The region a unit lies in, following the Store's parent links (None for a region or the country)."""
-    units = store.units()
-    parent = units["parent"].to_dict()
-    level = units["level"].to_dict()
-    current: Any = parent.get(code)
-    while current is not None and current == current:
-        if level.get(current) == "region":
-            return str(current)
-        current = parent.get(current)
-    return None
+    rows = store.query("""
+        WITH RECURSIVE up(code, parent, level, depth) AS (
+            SELECT code, parent, level, 0 FROM units WHERE code = ?
+            UNION ALL
+            SELECT u.code, u.parent, u.level, up.depth + 1 FROM units u JOIN up ON u.code = up.parent
+            WHERE up.depth < 10)
+        SELECT code FROM up WHERE level = 'region' AND depth > 0 ORDER BY depth LIMIT 1""", [str(code)])
+    return None if rows.empty else str(rows.iloc[0]["code"])
 
 
 def diagnosis(store: Any, code: str, *, result: Any = None, name: str | None = None, year: int | None = None,
-              groups: pd.DataFrame | None = None, n: int = 5, context: bool = True) -> Any:
+              groups: pd.DataFrame | None = None, n: int = 5, context: bool = True, own_series: bool = True) -> Any:
     """A unit's :class:`~territoria.diagnosis.Diagnosis` in its assessment (resolved when ``result`` is None),
-    with its region's diagnosis in the region assessment as ``context`` when one is stored."""
+    with its region's diagnosis in the region assessment as ``context`` when one is stored (``context``).
+    ``own_series=False`` leaves out what the unit's own series give (flags, status, group memberships)."""
     from territoria.diagnosis import diagnose
     from territoria.errors import TerritoriaError
 
@@ -90,20 +90,26 @@ def diagnosis(store: Any, code: str, *, result: Any = None, name: str | None = N
     parents = store.units(codes=assessed)
     regions = {u: r for u in assessed if (r := _region_from(parents, u)) is not None}
     region_context = None
-    region = unit_region(store, code)
-    if context and region is not None:
+    if context and str(units.iloc[0]["level"]) != "region":
+        from territoria.report.service import region_of_unit
+
         try:
-            regional = assessment(store, unit=region)
+            regional = assessment(store, level="region")
         except TerritoriaError:
             regional = None
-        if regional is not None:
+        rated = set(map(str, regional.ranks.index)) if regional is not None else set()
+        # a unit of a region created after the regions' year gets the region it belonged to then
+        region = region_of_unit(code, rated, store.crosswalk()) if rated else None
+        if region in rated:
             region_context = diagnose(regional, region, assessment=getattr(regional, "name", None),
                                       version=getattr(regional, "version", None), level="region")
-    obs = store.observations(units=[code])
-    from territoria.report.service import group_memberships
+    obs = memberships = national = None
+    if own_series:
+        from territoria.report.service import group_memberships
 
-    memberships = group_memberships(store, code, str(units.iloc[0]["level"]))
-    return diagnose(result, code, observations=obs, national=store.observations(units=["KZ"]), year=year,
+        obs, national = store.observations(units=[code]), store.observations(units=["KZ"])
+        memberships = group_memberships(store, code, str(units.iloc[0]["level"]))
+    return diagnose(result, code, observations=obs, national=national, year=year,
                     n=n, groups=groups, memberships=memberships,
                     regions=regions, assessment=getattr(result, "name", None) or None,
                     version=getattr(result, "version", None), level=getattr(result, "level", None),

@@ -296,13 +296,17 @@ def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
         if result is not None:
             region = region_of_unit(code, result.ranks.index, store.crosswalk())
             if region in set(map(str, result.ranks.index)):
-                context = diagnosis(store, region, result=result, year=year, n=n_weak, context=False)
-        elif (region := unit_region(store, code)) is not None:
+                context = diagnosis(store, region, result=result, year=year, n=n_weak, context=False,
+                                    own_series=False)
+        elif str(row["level"]) != "region":
             try:
-                result = assessment(store, unit=region)
-                context = diagnosis(store, region, result=result, n=n_weak, context=False)
+                regional = assessment(store, level="region")
             except TerritoriaError:
-                context = None
+                regional = None
+            region = region_of_unit(code, regional.ranks.index, store.crosswalk()) if regional is not None else None
+            if region is not None and region in set(map(str, regional.ranks.index)):
+                result = regional
+                context = diagnosis(store, region, result=result, n=n_weak, context=False, own_series=False)
         shown = context
         notes.append("region" if context is not None else "not_assessed")
     out["region"] = shown.unit if shown is not None else (unit_region(store, code) or code)
@@ -347,7 +351,7 @@ def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
         status=None if status["status"] == "insufficient_data" else status["status"],
         status_facts=status.get("facts") or "", region_names=regions, lang=lang,
         status_fact_codes=status.get("fact_codes") if isinstance(status.get("fact_codes"), str) else None)
-    out["groups"] = group_memberships(store, code, str(row["level"]))
+    out["groups"] = diag.groups if diag is not None else group_memberships(store, code, str(row["level"]))
     out["type"] = _typology(result, shown.unit) if shown is not None and shown.level == "region" else None
     return out
 
