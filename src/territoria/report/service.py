@@ -215,15 +215,25 @@ def group_memberships(store: Any, code: str, level: str) -> pd.DataFrame | None:
     return found[["group", "member", "reason", "reason_code"]].reset_index(drop=True)
 
 
+#: Typologies already computed, by what they are computed from (the scores and the tree); a few kept.
+_TYPOLOGIES: dict[tuple[Any, ...], Any] = {}
+
+
 def _typology(result: Any, region: str) -> dict[str, Any] | None:
     try:
         from territoria.typology import typology_of_result
     except ImportError:
         return None
+    from territoria.assess.record import digest
+
+    key = (digest(result.tables["aggregated"]), digest(result.tree), result.spec.name)
     try:
-        typ = typology_of_result(result, n_resamples=50, seed=0)
+        typ = _TYPOLOGIES.get(key) or typology_of_result(result, n_resamples=50, seed=0)
     except DataError:
         return None
+    _TYPOLOGIES[key] = typ
+    while len(_TYPOLOGIES) > 8:
+        _TYPOLOGIES.pop(next(iter(_TYPOLOGIES)))
     if region not in typ.table.index:
         return None
     row = typ.table.loc[region]
