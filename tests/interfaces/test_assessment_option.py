@@ -234,3 +234,17 @@ def test_web_diagnosis_is_the_one_diagnosis(client, stored):
     r = client.get(f"/api/units/{MAMLYUTKA}/diagnosis")
     assert r.status_code == 422 and "no stored assessment of settlement units rates it" in r.json()["detail"]
     assert client.get("/api/units/999999999/diagnosis").status_code == 404
+
+
+def test_ranking_report_of_districts_keeps_the_regions_ranks_in_the_watch_list(db, stored, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "r.xlsx"
+    r = _run(db, "report", "ranking", "--assessment", "districts", "--lang", "en", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    assert "Assessment used: 'districts' v1 (district, 2023)" in r.output
+    book = openpyxl.load_workbook(out)
+    ranking = [row for row in book["ranking"].iter_rows(min_row=2, values_only=True)]
+    assert len(ranking) == len(stored.ranks)
+    watch = {row[0]: row for row in book["watch"].iter_rows(min_row=2, values_only=True)}
+    assert watch[MAMLYUTKA][4] == 17  # its region's rank, from the regions' assessment

@@ -134,8 +134,16 @@ def watch_list(store: Any, result: Any, *, lang: str = "en", codes: Iterable[str
     By default: the units the seeds name as depressed (the Store's unit lists) and every settlement
     with series of its own. Columns: unit, name, level, kind, region, region_name, region_rank,
     region_level, status, status_label, facts, seed_status, population, lat, lon. Ordered by the
-    region's rank (worst first), then the status (most worrying first).
+    region's rank (worst first), then the status (most worrying first). The region columns come from
+    ``result`` when it rates regions, else from the latest stored assessment of the regions.
     """
+    if getattr(result, "level", None) not in (None, "region"):
+        from contextlib import suppress
+
+        from territoria.errors import TerritoriaError
+
+        with suppress(TerritoriaError):  # without a regions' assessment the region columns stay empty
+            result = assessment(store, level="region")
     seed = pd.concat([store.unit_list(name) for name in _SEED_LISTS], ignore_index=True)
     seed_status = seed.drop_duplicates("code").set_index("code")["status"] if len(seed) else pd.Series(dtype=str)
     if codes is None:
