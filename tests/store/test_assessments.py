@@ -154,3 +154,19 @@ def test_a_multi_year_assessment_round_trips_and_is_diagnosed_by_year(store) -> 
     d2022 = diagnose(loaded, "592000000", year=2022)
     assert d2022.year == 2022 and d2022.rank == int(result.tables["ranks"].loc[("592000000", 2022), result.root])
     assert diagnose(loaded, "592000000").year == 2023  # the latest by default
+
+
+def test_the_bundled_store_holds_the_regional_assessment_once(bundled_store_path, tmp_path) -> None:
+    """Real bundled data: load-bundled stored the regional assessment; storing it again is a no-op."""
+    import shutil
+
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(bundled_store_path, path)
+    with Store(path) as real:
+        listed = sa.list_assessments(real)
+        assert listed[["name", "version", "level", "years", "n_units"]].values.tolist() == [
+            ["vulnerability_regions", 1, "region", "2021", 17]]
+        again = sa.store_spec_assessment(real)
+        assert not again.created and again.version == 1
+        assert again.rank_intervals is not None and again.sensitivity is not None
+        assert sa.resolve_assessment(real, "590000000").name == "vulnerability_regions"
