@@ -223,7 +223,10 @@ def ranking_document(store: Any, *, lang: str = "en", scope: str | None = None, 
     ranking = service.regions_ranking(store, result, lang=lang)
     order = list(result.spec.grade.labels) if result.spec.grade is not None else None
     codes = None
-    title = t("regions_ranking", lang)
+    rated = getattr(result, "level", None) or result.spec.units.level
+    ranking_title = t("regions_ranking", lang) if rated in (None, "region") else t(
+        "units_ranking", lang, level=tr.term("unit_level", rated))
+    title = ranking_title
     if scope:
         regions = set(ranking["unit"])
         if scope in regions:
@@ -255,7 +258,7 @@ def ranking_document(store: Any, *, lang: str = "en", scope: str | None = None, 
     shown_watch["seed_status"] = [tr.term("seed_status", v) if isinstance(v, str) else v
                                   for v in shown_watch["seed_status"]]
     sections = [
-        Section("ranking", t("regions_ranking", lang), [], table=shown_ranking, link="unit"),
+        Section("ranking", ranking_title, [], table=shown_ranking, link="unit"),
         Section("map", t("map", lang), [t("map_note", lang)],
                 figure=point_map(ranking if not scope else
                                  watch.drop(columns="level").rename(columns={"region_level": "level"}),

@@ -25,6 +25,8 @@ _W: dict[str, tuple[str, str, str]] = {  # key: (en, ru, kk)
     "monitor": ("Monitoring", "Мониторинг", "Мониторинг"),
     "language": ("Language", "Язык", "Тіл"),
     "regions_ranking": ("Ranking of the regions", "Рейтинг регионов", "Өңірлер рейтингі"),
+    "units_ranking": ("Ranking of the units of level “{level}”", "Рейтинг единиц уровня «{level}»",
+                      "«{level}» деңгейіндегі бірліктер рейтингі"),
     "watch_list": ("Settlements and districts to watch", "Населённые пункты и районы под наблюдением",
                    "Бақылаудағы елді мекендер мен аудандар"),
     "watch_note": ("Ordered by their region's rank (most vulnerable first), then by status. Listed: the units the "
