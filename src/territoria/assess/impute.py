@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from territoria.assess.base import OneOf, Step
+from territoria.assess.spec import IMPUTE_METHODS
 from territoria.errors import SpecError
 
 __all__ = ["Impute"]
@@ -50,7 +51,7 @@ class Impute(Step):
     family = "impute"
     method = "impute"
     constraints: ClassVar[dict[str, list[Any]]] = {
-        "method": [OneOf("none", "mean", "median", "locf", "linear")],
+        "method": [OneOf(*IMPUTE_METHODS)],
         "by": [str, None],
     }
 

@@ -26,6 +26,7 @@ from typing import Literal
 
 import numpy as np
 
+from territoria.assess.spec import TIES_RULES
 from territoria.errors import DegenerateIndicatorError
 
 __all__ = [
@@ -42,7 +43,7 @@ __all__ = [
 ]
 
 Ties = Literal["min", "max", "average", "dense"]
-TIES: tuple[str, ...] = ("min", "max", "average", "dense")
+TIES: tuple[str, ...] = TIES_RULES          # read from the spec model (one list of tie rules)
 
 
 def _as_float(x: object) -> np.ndarray:
