@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from territoria.assess.base import OneOf, Step
@@ -91,8 +92,8 @@ class Impute(Step):
                 idx = pd.MultiIndex.from_arrays(keys) if len(keys) > 1 else pd.Index(keys[0])
                 fill = self._stats.reindex(idx).set_axis(table.index)
             else:
-                fill = pd.DataFrame([self._stats.to_numpy()] * len(table), index=table.index,
-                                    columns=table.columns)
+                fill = pd.DataFrame(np.broadcast_to(self._stats.reindex(table.columns).to_numpy(dtype=float),
+                                                    table.shape), index=table.index, columns=table.columns)
             out = table.fillna(fill[table.columns])
         else:
             ordered = table.sort_index(level=["unit", "year"])
