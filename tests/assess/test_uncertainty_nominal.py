@@ -158,3 +158,16 @@ def test_chosen_alternatives_equal_the_pipeline_rerun(bundled_store_path: Path) 
     rerun = Assessment(AssessmentSpec.from_mapping(raw)).execute(result.prepared)
     assert np.allclose(model.scores(cases["weights"])[0], rerun.scores.to_numpy(), rtol=1e-12)
     assert np.array_equal(model.ranks(cases["weights"])[0], rerun.ranks.to_numpy().astype(np.int32))
+
+
+def test_report_ranking_joins_intervals_of_the_same_model(bundled_store_path: Path) -> None:
+    from territoria.report import service
+    from territoria.store import Store
+
+    with Store(bundled_store_path, read_only=True) as store:
+        result = service.assessment(store)
+        ranking = service.regions_ranking(store, result).set_index("unit")
+    unc = result.uncertainty().ranks
+    assert np.array_equal(ranking["rank"].astype(float), unc["rank"].reindex(ranking.index))
+    assert np.array_equal(ranking["rank"].astype(float), result.ranks.reindex(ranking.index))
+    assert np.array_equal(ranking["rank_p95"], unc["rank_p95"].reindex(ranking.index))
