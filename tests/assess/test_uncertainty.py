@@ -206,3 +206,45 @@ def test_benchmark_module_runs_on_a_tiny_size(monkeypatch: pytest.MonkeyPatch) -
     report = bench_uncertainty.run(n_units=400, n_replications=36, pandas_replications=3)
     assert report["speedup_vs_pandas"] > 0 and report["seconds"] > 0
     assert report["pandas_agree"] == 3          # the pandas baseline computes the same ranks
+
+
+def test_thread_count_is_a_parameter_and_changes_no_number() -> None:
+    data, tree = _synthetic()
+    one = UncertaintyAnalysis(n_replications=140, seed=3, keep_ranks=True, n_jobs=1, **FULL).run(data, tree)
+    two = UncertaintyAnalysis(n_replications=140, seed=3, keep_ranks=True, n_jobs=2, **FULL).run(data, tree)
+    assert np.array_equal(one.rank_samples, two.rank_samples)
+    pd.testing.assert_frame_equal(one.ranks, two.ranks, check_exact=True)
+    pd.testing.assert_frame_equal(one.sensitivity, two.sensitivity, check_exact=True)
+    with pytest.raises(SpecError, match=r"uncertainty\.n_jobs.*got 0"):
+        UncertaintyAnalysis(n_jobs=0).run(data, tree)
+
+
+def test_units_without_a_score_in_some_runs() -> None:
+    """``missing: propagate`` (the SVI rule): a unit lacking one indicator has a score only in the runs that
+    leave that indicator out; its quantiles come from those runs, and it stays out of the Sobol sums."""
+    from territoria.assess.pipeline import Assessment
+    from territoria.assess.spec import AssessmentSpec
+
+    rng = np.random.default_rng(4)
+    data = pd.DataFrame(rng.random((30, 4)), columns=["a", "b", "c", "d"],
+                        index=pd.Index([f"U{i:02d}" for i in range(30)], name="unit"))
+    data.loc["U05", "c"] = np.nan
+    spec = AssessmentSpec.from_mapping({
+        "normalise": {"method": "percentile_rank", "decimals": 4},
+        "aggregate": {"method": "sum", "missing": "propagate"},
+        "uncertainty": {"n": 300, "seed": 1, "weights": 0.2, "exclude_one": True},
+        "tree": {"t": {"children": {"x": {"children": {"a": None, "b": None}},
+                                    "y": {"children": {"c": None, "d": None}}}}}})
+    result = Assessment(spec).run(data)
+    assert np.isnan(result.ranks["U05"])
+    ua = UncertaintyAnalysis.from_spec(spec)
+    ua.keep_ranks = True
+    res = ua.run(result)
+    assert np.isnan(res.ranks.loc["U05", "rank"]) and np.array_equal(res.ranks["rank"], result.ranks, equal_nan=True)
+    samples = res.rank_samples[list(data.index).index("U05")]
+    excluded_c = (res.design["exclude"] == "c").to_numpy()
+    assert (samples[excluded_c] > 0).all() and (samples[~excluded_c] == 0).all()
+    assert res.ranks.loc["U05", "rank_median"] == np.quantile(samples[excluded_c], 0.5)
+    others = res.ranks.drop(index="U05")
+    assert others[["rank_p05", "rank_median", "rank_p95"]].notna().all().all()
+    assert np.isfinite(res.sensitivity[["S1", "ST"]].to_numpy()).all()

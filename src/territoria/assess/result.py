@@ -144,11 +144,13 @@ class Result:
         )
 
     def uncertainty(self, *, n_replications: int | None = None, seed: int | None = None,
-                    progress: bool = False, engine: str = "local", cluster: Any = None) -> UncertaintyResult:
+                    progress: bool = False, engine: str = "local", cluster: Any = None,
+                    n_jobs: int | None = None) -> UncertaintyResult:
         """Monte-Carlo over the choices the spec's ``uncertainty`` section marks uncertain.
 
         ``engine="dask"`` evaluates the runs on a Dask cluster (``cluster``: scheduler address or client;
-        None starts a LocalCluster) with the same numbers, bit for bit; see docs/scaling.md.
+        None starts a LocalCluster) with the same numbers, bit for bit; see docs/scaling.md. ``n_jobs``
+        (None = 1, -1 = every core) threads evaluate the runs locally; it changes no number.
 
         The spec's own choice of every step comes first in each list of alternatives (the nominal
         run). Every alternative refits the spec's own steps (denominate, impute, treat, normalise,
@@ -159,7 +161,7 @@ class Result:
         if self.prepared is None:
             raise SpecError("uncertainty", "this Result was loaded without its input; run the assessment again")
         analysis = UncertaintyAnalysis.from_spec(self.spec, n_replications=n_replications, seed=seed,
-                                                 progress=progress)
+                                                 progress=progress, n_jobs=n_jobs)
         if engine == "dask":
             from territoria.engines.dask_uncertainty import run_uncertainty
 
