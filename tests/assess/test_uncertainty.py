@@ -206,6 +206,7 @@ def test_benchmark_module_runs_on_a_tiny_size(monkeypatch: pytest.MonkeyPatch) -
     report = bench_uncertainty.run(n_units=400, n_replications=36, pandas_replications=3)
     assert report["speedup_vs_pandas"] > 0 and report["seconds"] > 0
     assert report["pandas_agree"] == 3          # the pandas baseline computes the same ranks
+    assert report["nominal_equal"]               # the analysis ran on the Result: its nominal run is the Result
 
 
 def test_thread_count_is_a_parameter_and_changes_no_number() -> None:
