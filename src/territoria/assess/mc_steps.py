@@ -17,13 +17,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from territoria.assess.aggregate import Aggregate
 from territoria.assess.denominate import Denominate
 from territoria.assess.impute import Impute
 from territoria.assess.normalise import Normalise
+from territoria.assess.pipeline import Assessment
 from territoria.assess.rank import Rank
-from territoria.assess.spec import AssessmentSpec, NormaliseSpec
+from territoria.assess.spec import AssessmentSpec, NormaliseSpec, spec_error_from
 from territoria.assess.treat import Treat
 from territoria.assess.weight import Weight
 from territoria.errors import DataError, SpecError
@@ -40,10 +42,6 @@ def normalise_params(ns: NormaliseSpec) -> dict[str, Any]:
 
 def as_normalise_spec(item: Any, where: str) -> NormaliseSpec:
     """A normalisation alternative: a method name, a mapping or a :class:`NormaliseSpec`."""
-    from pydantic import ValidationError
-
-    from territoria.assess.spec import spec_error_from
-
     if isinstance(item, NormaliseSpec):
         return item
     raw = {"method": item} if isinstance(item, str) else item
@@ -107,8 +105,6 @@ class StepSource:
     @classmethod
     def from_result(cls, result: Any) -> StepSource:
         """The steps of ``result.spec``, on ``result.prepared`` (one period only)."""
-        from territoria.assess.pipeline import Assessment
-
         prepared = result.prepared
         if prepared is None:
             raise SpecError("uncertainty", "this Result was loaded without its input; run the assessment again")

@@ -52,7 +52,8 @@ from territoria.assess.mc_model import Model
 from territoria.assess.mc_plan import QUANTILES, MonteCarloPlan, summarise_ranks
 from territoria.assess.mc_rank import rank_rows
 from territoria.assess.mc_steps import StepSource, as_normalise_spec, normalise_label
-from territoria.assess.spec import AGGREGATE_METHODS, IMPUTE_METHODS, NORMALISE_METHODS, AssessmentSpec
+from territoria.assess.result import Result
+from territoria.assess.spec import AGGREGATE_METHODS, IMPUTE_METHODS, NORMALISE_METHODS, AssessmentSpec, UncertaintySpec
 from territoria.errors import DataError, SpecError, UnknownNameError
 
 __all__ = ["AGGREGATE_METHODS", "IMPUTE_METHODS", "NORMALISE_METHODS", "MonteCarloPlan", "UncertaintyAnalysis",
@@ -169,8 +170,6 @@ class UncertaintyAnalysis:
 
         The spec's own choice of every step comes first in each list of alternatives (the nominal run).
         """
-        from territoria.assess.spec import UncertaintySpec
-
         u = spec.uncertainty or UncertaintySpec()
 
         def first(nominal: Any, alternatives: list[Any]) -> list[Any]:
@@ -234,8 +233,6 @@ class UncertaintyAnalysis:
         return out
 
     def _source(self, data: Any, tree: pd.DataFrame | None, directions: Any, aggs: list[str]) -> StepSource:
-        from territoria.assess.result import Result
-
         if isinstance(data, Result):
             if tree is not None or directions is not None:
                 raise SpecError("uncertainty", "with a Result, the tree and directions are the spec's; "
