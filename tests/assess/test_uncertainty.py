@@ -249,3 +249,35 @@ def test_units_without_a_score_in_some_runs() -> None:
     others = res.ranks.drop(index="U05")
     assert others[["rank_p05", "rank_median", "rank_p95"]].notna().all().all()
     assert np.isfinite(res.sensitivity[["S1", "ST"]].to_numpy()).all()
+
+
+def test_one_list_of_methods_per_step_read_from_the_spec_model() -> None:
+    from typing import get_args
+
+    from territoria.assess import spec
+    from territoria.assess.aggregate import Aggregate
+    from territoria.assess.impute import Impute
+    from territoria.assess.normalise import Normalise
+    from territoria.assess.rank import Rank
+    from territoria.assess.treat import Treat
+    from territoria.assess.weight import Weight
+
+    pairs = [(spec.AggMethod, spec.AGGREGATE_METHODS, Aggregate, "method"),
+             (spec.MissingRule, spec.MISSING_RULES, Aggregate, "missing"),
+             (spec.NormMethod, spec.NORMALISE_METHODS, Normalise, "method"),
+             (spec.ImputeMethod, spec.IMPUTE_METHODS, Impute, "method"),
+             (spec.TreatMethod, spec.TREAT_METHODS, Treat, "method"),
+             (spec.WeightMethod, spec.WEIGHT_METHODS, Weight, "method"),
+             (spec.TiesRule, spec.TIES_RULES, Rank, "ties")]
+    for literal, names, step, param in pairs:
+        assert names == get_args(literal) and len(names) >= 2
+        assert step.constraints[param][0].options == names, (step.__name__, param)
+    assert kernels.TIES == spec.TIES_RULES
+    data, tree = _synthetic(n=40, missing=0.0)
+    for method in spec.AGGREGATE_METHODS:           # every listed method is an alternative the analysis runs
+        res = UncertaintyAnalysis(n_replications=12, seed=0, weight_perturbation=0.1,
+                                  normalise=({"method": "minmax", "low": 1, "high": 10},),
+                                  aggregate=("arithmetic", method)).run(data, tree)
+        assert res.ranks["rank_median"].between(1, 40).all(), method
+    with pytest.raises(SpecError, match=r"uncertainty\.impute\[0\].*one of \('none', 'mean', 'median', 'locf'"):
+        UncertaintyAnalysis(impute=("mode",)).run(data, tree)
