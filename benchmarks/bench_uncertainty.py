@@ -27,6 +27,9 @@ from territoria.assess.uncertainty import UncertaintyAnalysis
 
 UNCERTAINTY = {"weights": 0.25, "normalise": [{"method": "rank"}], "aggregate": ["arithmetic", "geometric"],
                "impute": ["mean", "median"], "exclude_one": True}
+# the same choices for a table and its tree (``UncertaintyAnalysis(**SETTINGS).run(table, tree)``; bench_dask)
+SETTINGS = {"weight_perturbation": 0.25, "normalise": ({"method": "minmax", "low": 1, "high": 100}, "rank"),
+            "aggregate": ("arithmetic", "geometric"), "impute": ("mean", "median"), "exclude_one": True}
 
 
 def synthetic_spec(tree: pd.DataFrame, *, n_replications: int, seed: int) -> AssessmentSpec:
