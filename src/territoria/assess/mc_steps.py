@@ -111,6 +111,10 @@ class StepSource:
         if isinstance(prepared.table.index, pd.MultiIndex):
             raise DataError("uncertainty: the Monte-Carlo ranks one period; the Result covers several "
                             f"({prepared.table.index.nlevels}-level index); assess one year (year: ...)")
+        if len(prepared.table) != len(result.scores):
+            raise DataError(f"uncertainty: the Result's input has {len(prepared.table)} row(s) for "
+                            f"{len(result.scores)} scored unit(s) (a Dask run with keep='scores' leaves its input "
+                            "on the workers); assess with the local engine or keep the tables")
         spec: AssessmentSpec = result.spec
         options = spec.node_options()
         return cls(table=prepared.table, steps=Assessment(spec).build_steps(), tree=spec.tree_frame(),
