@@ -98,8 +98,8 @@ class StepSource:
     groups: Callable[[str | None], pd.Series | None] = field(default=lambda by: None)
     paths: dict[str, str] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
-    _denominated: pd.DataFrame | None = field(default=None, repr=False)
-    _treated: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _denominated: pd.DataFrame | None = field(default=None, init=False, repr=False)
+    _treated: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
