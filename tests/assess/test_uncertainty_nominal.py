@@ -171,3 +171,15 @@ def test_report_ranking_joins_intervals_of_the_same_model(bundled_store_path: Pa
     assert np.array_equal(ranking["rank"].astype(float), unc["rank"].reindex(ranking.index))
     assert np.array_equal(ranking["rank"].astype(float), result.ranks.reindex(ranking.index))
     assert np.array_equal(ranking["rank_p95"], unc["rank_p95"].reindex(ranking.index))
+
+
+def test_a_spec_without_uncertainty_section_gives_intervals_on_the_published_rank() -> None:
+    """INFORM's spec varies nothing: every run is the nominal one, so every interval is the published rank."""
+    result = _result("inform_2025")
+    assert result.spec.uncertainty is None
+    unc = result.uncertainty(n_replications=10)
+    assert unc.sensitivity.empty and unc.n_runs == 10
+    ranked = result.ranks.notna()
+    assert ranked.sum() > 150
+    for col in ("rank", "rank_median", "rank_p05", "rank_p95"):
+        assert np.array_equal(unc.ranks.loc[ranked, col], result.ranks[ranked]), col
