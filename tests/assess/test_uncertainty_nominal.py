@@ -183,3 +183,18 @@ def test_a_spec_without_uncertainty_section_gives_intervals_on_the_published_ran
     assert ranked.sum() > 150
     for col in ("rank", "rank_median", "rank_p05", "rank_p95"):
         assert np.array_equal(unc.ranks.loc[ranked, col], result.ranks[ranked]), col
+
+
+def test_a_result_the_model_does_not_reproduce_is_refused(bundled_store_path: Path) -> None:
+    import copy
+
+    from territoria.errors import DataError
+
+    result = copy.copy(_result("vulnerability_regions", bundled_store_path))
+    tables = dict(result.tables)
+    ranks = tables["ranks"].copy()
+    ranks.iloc[[0, 1], ranks.columns.get_loc(result.root)] = ranks.iloc[[1, 0], ranks.columns.get_loc(result.root)]
+    tables["ranks"] = ranks
+    result.tables = tables
+    with pytest.raises(DataError, match="does not reproduce the Result"):
+        result.uncertainty(n_replications=10)

@@ -288,6 +288,12 @@ class UncertaintyAnalysis:
                       imps=imps, options=source.options, missing=source.missing,
                       rank_rule=(descending, ties, decimals))
         score, rank = source.nominal(nominal)
+        if isinstance(data, Result) and not (
+                np.array_equal(rank, data.ranks.to_numpy(dtype=float), equal_nan=True)
+                and np.array_equal(score, data.scores.to_numpy(dtype=float), equal_nan=True)):
+            # the steps refitted here must be the Result's; intervals of another model would be misleading
+            raise DataError("uncertainty: the nominal Monte-Carlo run does not reproduce the Result's scores and "
+                            "ranks (was the Result edited or built by other steps?); no interval is returned")
         inputs = self._inputs(len(compiled.codes), norms, aggs, imps)
         return self._design(model, inputs, pd.Index(source.table.index, name="unit"), descending, score, rank)
 
