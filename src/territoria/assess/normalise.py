@@ -30,7 +30,6 @@ from territoria.errors import DataError, SpecError
 __all__ = ["NORMALISE_METHODS", "Normalise", "normalise_array"]
 
 
-
 def normalise_array(x: np.ndarray, method: str = "minmax", *, direction: np.ndarray | None = None,
                     low: float = 0.0, high: float = 100.0, decimals: int | None = None,
                     ref_min: np.ndarray | None = None, ref_max: np.ndarray | None = None) -> np.ndarray:
