@@ -109,3 +109,20 @@ def test_rank_scores():
     s = np.array([[5.0, 9.0, 5.0, 1.0], [NAN, 1.0, 2.0, 2.0]])
     np.testing.assert_array_equal(k.rank_scores(s), [[2, 1, 2, 4], [NAN, 3, 1, 1]])
     np.testing.assert_array_equal(k.rank_scores(s[0], descending=False), [2, 4, 2, 1])
+
+
+def test_rank_without_missing_values_equals_scipy_min_ranks_on_awkward_values() -> None:
+    """Columns without NaN take the integer-key sort; the ranks are scipy's ``method="min"`` ones."""
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(12)
+    x = rng.integers(-5, 5, (3_000, 4)).astype(float) * 0.5
+    x[:5, 0] = [-0.0, 0.0, np.inf, -np.inf, 1e-300]
+    x[:, 3] = rng.normal(size=3_000)
+    got = k.rank(x)
+    assert np.array_equal(got, rankdata(x, method="min", axis=0).astype(float))
+    x[9, 2] = np.nan                                           # one missing value: the argsort path
+    want = rankdata(x[:, 2][~np.isnan(x[:, 2])], method="min")
+    assert np.array_equal(k.rank(x)[~np.isnan(x[:, 2]), 2], want.astype(float))
+    assert np.array_equal(k.rank(x)[:, :2], got[:, :2])
+    assert np.array_equal(k.percentile_rank(x[:, :2]), (got[:, :2] - 1) / 2_999)

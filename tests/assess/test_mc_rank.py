@@ -108,12 +108,18 @@ def test_plan_runs_can_be_evaluated_in_any_grouping() -> None:
     pd.testing.assert_frame_equal(again.sensitivity, reference.sensitivity, check_exact=True)
 
 
-def test_rank_normalisation_of_the_monte_carlo_equals_the_kernel() -> None:
-    from territoria.assess.mc_model import Norm
+def test_rank_normalisation_of_the_monte_carlo_is_the_normalise_step() -> None:
+    from territoria.assess.normalise import Normalise
+    from territoria.assess.uncertainty import UncertaintyAnalysis
 
     rng = np.random.default_rng(8)
-    x = rng.integers(0, 40, (2_500, 5)).astype(float)
+    x = rng.integers(0, 40, (2_500, 5)).astype(float)       # many ties
     x[:, 2] = rng.normal(size=2_500)
-    assert np.array_equal(Norm("rank").apply(x), kernels.rank(x))          # integer-key path, ties at min
     x[7, 1] = np.nan
-    assert np.array_equal(Norm("rank").apply(x), kernels.rank(x), equal_nan=True)   # kernel path
+    data = pd.DataFrame(x, columns=[f"c{j}" for j in range(5)])
+    tree = pd.DataFrame({"code": ["all", *data.columns], "parent": [None, *["all"] * 5], "weight": 1.0,
+                         "level": [2, 1, 1, 1, 1, 1]})
+    plan = UncertaintyAnalysis(n_replications=8, normalise=("rank",), weight_perturbation=0.0).plan(data, tree)
+    step = Normalise(method="rank").fit_transform(data, direction=pd.Series(1.0, index=data.columns))
+    assert np.array_equal(plan.model.tables[(0, 0)][0], step.to_numpy(), equal_nan=True)
+    assert np.array_equal(step.to_numpy(), kernels.rank(x), equal_nan=True)          # ties at the lowest

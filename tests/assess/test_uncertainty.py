@@ -206,3 +206,78 @@ def test_benchmark_module_runs_on_a_tiny_size(monkeypatch: pytest.MonkeyPatch) -
     report = bench_uncertainty.run(n_units=400, n_replications=36, pandas_replications=3)
     assert report["speedup_vs_pandas"] > 0 and report["seconds"] > 0
     assert report["pandas_agree"] == 3          # the pandas baseline computes the same ranks
+    assert report["nominal_equal"]               # the analysis ran on the Result: its nominal run is the Result
+
+
+def test_thread_count_is_a_parameter_and_changes_no_number() -> None:
+    data, tree = _synthetic()
+    one = UncertaintyAnalysis(n_replications=140, seed=3, keep_ranks=True, n_jobs=1, **FULL).run(data, tree)
+    two = UncertaintyAnalysis(n_replications=140, seed=3, keep_ranks=True, n_jobs=2, **FULL).run(data, tree)
+    assert np.array_equal(one.rank_samples, two.rank_samples)
+    pd.testing.assert_frame_equal(one.ranks, two.ranks, check_exact=True)
+    pd.testing.assert_frame_equal(one.sensitivity, two.sensitivity, check_exact=True)
+    with pytest.raises(SpecError, match=r"uncertainty\.n_jobs.*got 0"):
+        UncertaintyAnalysis(n_jobs=0).run(data, tree)
+
+
+def test_units_without_a_score_in_some_runs() -> None:
+    """``missing: propagate`` (the SVI rule): a unit lacking one indicator has a score only in the runs that
+    leave that indicator out; its quantiles come from those runs, and it stays out of the Sobol sums."""
+    from territoria.assess.pipeline import Assessment
+    from territoria.assess.spec import AssessmentSpec
+
+    rng = np.random.default_rng(4)
+    data = pd.DataFrame(rng.random((30, 4)), columns=["a", "b", "c", "d"],
+                        index=pd.Index([f"U{i:02d}" for i in range(30)], name="unit"))
+    data.loc["U05", "c"] = np.nan
+    spec = AssessmentSpec.from_mapping({
+        "normalise": {"method": "percentile_rank", "decimals": 4},
+        "aggregate": {"method": "sum", "missing": "propagate"},
+        "uncertainty": {"n": 300, "seed": 1, "weights": 0.2, "exclude_one": True},
+        "tree": {"t": {"children": {"x": {"children": {"a": None, "b": None}},
+                                    "y": {"children": {"c": None, "d": None}}}}}})
+    result = Assessment(spec).run(data)
+    assert np.isnan(result.ranks["U05"])
+    ua = UncertaintyAnalysis.from_spec(spec)
+    ua.keep_ranks = True
+    res = ua.run(result)
+    assert np.isnan(res.ranks.loc["U05", "rank"]) and np.array_equal(res.ranks["rank"], result.ranks, equal_nan=True)
+    samples = res.rank_samples[list(data.index).index("U05")]
+    excluded_c = (res.design["exclude"] == "c").to_numpy()
+    assert (samples[excluded_c] > 0).all() and (samples[~excluded_c] == 0).all()
+    assert res.ranks.loc["U05", "rank_median"] == np.quantile(samples[excluded_c], 0.5)
+    others = res.ranks.drop(index="U05")
+    assert others[["rank_p05", "rank_median", "rank_p95"]].notna().all().all()
+    assert np.isfinite(res.sensitivity[["S1", "ST"]].to_numpy()).all()
+
+
+def test_one_list_of_methods_per_step_read_from_the_spec_model() -> None:
+    from typing import get_args
+
+    from territoria.assess import spec
+    from territoria.assess.aggregate import Aggregate
+    from territoria.assess.impute import Impute
+    from territoria.assess.normalise import Normalise
+    from territoria.assess.rank import Rank
+    from territoria.assess.treat import Treat
+    from territoria.assess.weight import Weight
+
+    pairs = [(spec.AggMethod, spec.AGGREGATE_METHODS, Aggregate, "method"),
+             (spec.MissingRule, spec.MISSING_RULES, Aggregate, "missing"),
+             (spec.NormMethod, spec.NORMALISE_METHODS, Normalise, "method"),
+             (spec.ImputeMethod, spec.IMPUTE_METHODS, Impute, "method"),
+             (spec.TreatMethod, spec.TREAT_METHODS, Treat, "method"),
+             (spec.WeightMethod, spec.WEIGHT_METHODS, Weight, "method"),
+             (spec.TiesRule, spec.TIES_RULES, Rank, "ties")]
+    for literal, names, step, param in pairs:
+        assert names == get_args(literal) and len(names) >= 2
+        assert step.constraints[param][0].options == names, (step.__name__, param)
+    assert kernels.TIES == spec.TIES_RULES
+    data, tree = _synthetic(n=40, missing=0.0)
+    for method in spec.AGGREGATE_METHODS:           # every listed method is an alternative the analysis runs
+        res = UncertaintyAnalysis(n_replications=12, seed=0, weight_perturbation=0.1,
+                                  normalise=({"method": "minmax", "low": 1, "high": 10},),
+                                  aggregate=("arithmetic", method)).run(data, tree)
+        assert res.ranks["rank_median"].between(1, 40).all(), method
+    with pytest.raises(SpecError, match=r"uncertainty\.impute\[0\].*one of \('none', 'mean', 'median', 'locf'"):
+        UncertaintyAnalysis(impute=("mode",)).run(data, tree)

@@ -89,3 +89,21 @@ def test_worker_killed_mid_run_gives_the_right_result_or_a_clear_error(worker_ki
             assert "lost" in str(exc)
         else:
             same(local, got)
+
+
+def test_general_path_on_dask_equals_local(client):
+    """INFORM (published component scores, examples/reference): rounded nodes and mixed methods take the
+    general path of the model; the Dask workers give the local numbers, and the nominal run is the Result."""
+    from pathlib import Path
+
+    from territoria.assess.io import read_wide_table
+    from territoria.assess.pipeline import Assessment
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    res = Assessment(examples / "inform_2025.yaml").run(
+        read_wide_table(examples / "reference" / "inform" / "inform_risk_2025_main.csv", "ISO3"))
+    ua = UncertaintyAnalysis(n_replications=90, seed=6, weight_perturbation=0.3, exclude_one=True, chunk_size=4,
+                             normalise=[res.spec.normalise], aggregate=["arithmetic"], impute=["none"])
+    local = ua.run(res)
+    same(local, run_uncertainty(ua, res, cluster=client, tasks_per_worker=3))
+    assert np.array_equal(local.ranks["rank"], res.ranks, equal_nan=True)

@@ -84,20 +84,17 @@ def test_saved_and_reloaded_result_reruns_to_identical_bytes(case, bundled_store
 
 CHILD = r"""
 import hashlib, json, sys
-from territoria.assess import uncertainty
 from territoria.assess.pipeline import Assessment
 from territoria.assess.record import digest
 from territoria.assess.spec import default_spec_path
 from territoria.store import Store
 
 threads = int(sys.argv[2])
-if hasattr(uncertainty, "_THREADS"):
-    uncertainty._THREADS = threads          # the analysis' own ThreadPoolExecutor
 from threadpoolctl import threadpool_limits
 with threadpool_limits(limits=threads), Store(sys.argv[1], read_only=True) as store:
     panel = store.panel(level="region")
     result = Assessment(default_spec_path()).run(panel)
-    u = result.uncertainty(n_replications=48, seed=20250101)
+    u = result.uncertainty(n_replications=48, seed=20250101, n_jobs=threads)   # the analysis' threads
 print(json.dumps({"ranks": result.ranks.astype(int).to_dict(), "result": digest(result.tables["aggregated"]),
                   "data": result.data_sha256, "log": [r.output_digest for r in result.log],
                   "u_ranks": digest(u.ranks), "u_sensitivity": digest(u.sensitivity),

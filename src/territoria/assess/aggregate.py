@@ -28,6 +28,7 @@ import pandas as pd
 
 from territoria.assess import kernels
 from territoria.assess.base import OneOf, Step
+from territoria.assess.spec import AGGREGATE_METHODS, MISSING_RULES
 from territoria.assess.tree import CompiledTree
 from territoria.errors import DegenerateIndicatorError
 
@@ -143,8 +144,8 @@ class Aggregate(Step):
     family = "aggregate"
     method = "aggregate"
     constraints: ClassVar[dict[str, list[Any]]] = {
-        "method": [OneOf("arithmetic", "geometric", "harmonic", "copeland", "sum", "complementary_geometric")],
-        "missing": [OneOf("skip", "propagate")],
+        "method": [OneOf(*AGGREGATE_METHODS)],
+        "missing": [OneOf(*MISSING_RULES)],
     }
 
     def __init__(self, *, method: str = "arithmetic", missing: str = "skip") -> None:

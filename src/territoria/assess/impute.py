@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from territoria.assess.base import OneOf, Step
+from territoria.assess.spec import IMPUTE_METHODS
 from territoria.errors import SpecError
 
 __all__ = ["Impute"]
@@ -50,7 +52,7 @@ class Impute(Step):
     family = "impute"
     method = "impute"
     constraints: ClassVar[dict[str, list[Any]]] = {
-        "method": [OneOf("none", "mean", "median", "locf", "linear")],
+        "method": [OneOf(*IMPUTE_METHODS)],
         "by": [str, None],
     }
 
@@ -90,8 +92,8 @@ class Impute(Step):
                 idx = pd.MultiIndex.from_arrays(keys) if len(keys) > 1 else pd.Index(keys[0])
                 fill = self._stats.reindex(idx).set_axis(table.index)
             else:
-                fill = pd.DataFrame([self._stats.to_numpy()] * len(table), index=table.index,
-                                    columns=table.columns)
+                fill = pd.DataFrame(np.broadcast_to(self._stats.reindex(table.columns).to_numpy(dtype=float),
+                                                    table.shape), index=table.index, columns=table.columns)
             out = table.fillna(fill[table.columns])
         else:
             ordered = table.sort_index(level=["unit", "year"])

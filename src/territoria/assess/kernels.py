@@ -26,6 +26,8 @@ from typing import Literal
 
 import numpy as np
 
+from territoria.assess.mc_rank import rank_rows
+from territoria.assess.spec import TIES_RULES
 from territoria.errors import DegenerateIndicatorError
 
 __all__ = [
@@ -42,7 +44,7 @@ __all__ = [
 ]
 
 Ties = Literal["min", "max", "average", "dense"]
-TIES: tuple[str, ...] = ("min", "max", "average", "dense")
+TIES: tuple[str, ...] = TIES_RULES          # read from the spec model (one list of tie rules)
 
 
 def _as_float(x: object) -> np.ndarray:
@@ -120,6 +122,10 @@ def _rank_axis(x: np.ndarray, axis: int, ties: str) -> np.ndarray:
     if ties not in TIES:
         raise ValueError(f"ties must be one of {TIES}, got {ties!r}")
     x = np.ascontiguousarray(np.moveaxis(_as_float(x), axis, -1))  # sorting a strided view is slow
+    if ties == "min" and x.size and x.shape[-1] > 1 and not np.isnan(x).any():
+        # the integer-key sort of the Monte-Carlo ranking: the same ranks, without an argsort
+        flat = rank_rows(x.reshape(-1, x.shape[-1]), descending=False)
+        return np.moveaxis(flat.reshape(x.shape).astype(np.float64), -1, axis)
     order = np.argsort(x, axis=-1)  # NaN last; tie groups stay contiguous, so no stable sort is needed
     s = np.take_along_axis(x, order, axis=-1)
     n = s.shape[-1]

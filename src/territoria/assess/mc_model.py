@@ -1,13 +1,25 @@
-"""The Monte-Carlo model of :mod:`territoria.assess.uncertainty`: from decoded choices to scores.
+r"""The Monte-Carlo model of :mod:`territoria.assess.uncertainty`: from decoded choices to ranks.
 
-The alternatives a replication may take (normalisation, aggregation, imputation), their decoding,
-and the index computed for a whole chunk of replications at once (arrays shaped runs × units).
+A run is a choice of imputation, normalisation, aggregation, the indicator left out (or none) and a
+multiplicative factor per node weight. The normalised table of every (imputation, normalisation)
+pair is made by the pipeline's own steps (:class:`~territoria.assess.mc_steps.StepSource`), once;
+a run then weights and aggregates it, many runs at once:
+
+* **general path** — :func:`territoria.assess.aggregate.aggregate_array`, the aggregate step's own
+  function (per-node methods, ``missing`` rule, ``round``, ``post``, ``parent_uses``), given the runs'
+  weights on a leading replication axis; ranks by the rank step's rule (scores rounded to
+  ``decimals``, then :func:`territoria.assess.kernels.rank_scores` with its ``ties``);
+* **fast path** — when the whole tree is one weighted mean (:mod:`territoria.assess.mc_fast`), one
+  matrix product per group of runs, ranked with :func:`~territoria.assess.mc_rank.rank_rows`.
+
+An indicator left out gets weight 0 and a neutral value (so ``missing="propagate"`` does not see its
+gaps): its parent renormalises over the other children, as if the indicator had been dropped.
+A unit without a score in a run (``missing="propagate"``) gets rank 0 there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,112 +27,114 @@ import numpy as np
 import pandas as pd
 
 from territoria.assess import kernels
-from territoria.assess.audit import TreeIndex
+from territoria.assess.aggregate import aggregate_array
+from territoria.assess.mc_fast import FAST_METHODS, FastTree, to_space
 from territoria.assess.mc_rank import rank_rows
+from territoria.assess.tree import CompiledTree
 from territoria.errors import SpecError
 
-NORMALISERS = ("minmax", "zscore", "rank", "percentile_rank")
-AGGREGATORS = ("arithmetic", "geometric", "harmonic")
-IMPUTERS = ("none", "mean", "median")
+__all__ = ["Model", "Runs"]
+
+_GENERAL_BYTES = 64 * 2**20          # working arrays of one slice of runs on the general path
 
 
-
-@dataclass(frozen=True)
-class Norm:
-    method: str
-    low: float = 0.0
-    high: float = 100.0
-    decimals: int | None = None
-
-    def label(self) -> str:
-        if self.method == "minmax" and (self.low, self.high) != (0.0, 100.0):
-            return f"minmax[{self.low:g},{self.high:g}]"
-        return self.method
-
-    def apply(self, x: np.ndarray) -> np.ndarray:
-        if self.method == "minmax":
-            return kernels.minmax(x, low=self.low, high=self.high)
-        if self.method == "zscore":
-            return kernels.zscore(x)
-        if self.method == "rank":
-            if not np.isnan(x).any():      # the integer-key ranking; same ranks (ties at the lowest)
-                return rank_rows(np.ascontiguousarray(x.T), descending=False).T.astype(np.float64)
-            return kernels.rank(x)
-        return kernels.percentile_rank(x, decimals=self.decimals)
-
-
-def as_norm(item: Any, where: str) -> Norm:
-    """A normalisation alternative: a method name, a mapping or an object with ``method``/``low``/...."""
-    if isinstance(item, str):
-        raw: Mapping[str, Any] = {"method": item}
-    elif isinstance(item, Mapping):
-        raw = item
-    else:
-        raw = {k: getattr(item, k) for k in ("method", "low", "high", "decimals") if hasattr(item, k)}
-    method = raw.get("method")
-    if method not in NORMALISERS:
-        raise SpecError(where, f"normalisation method must be one of {NORMALISERS}, got {method!r}")
-    return Norm(method, float(raw.get("low", 0.0)), float(raw.get("high", 100.0)), raw.get("decimals"))
-
-
-# -- the model: from decoded choices to scores ----------------------------------------------------
 @dataclass
 class Runs:
-    """Decoded choices of a set of runs."""
+    """Decoded choices of a set of runs (indices into the model's lists of alternatives).
 
-    norm: np.ndarray        # (R,) index into normalisers
-    agg: np.ndarray         # (R,) index into aggregators
-    imp: np.ndarray         # (R,) index into imputers
+    ``factor`` multiplies the fitted node weights, in ``Model.codes`` order (1 = unchanged).
+    """
+
+    norm: np.ndarray        # (R,)
+    agg: np.ndarray         # (R,)
+    imp: np.ndarray         # (R,)
     excl: np.ndarray        # (R,) -1 = none, else leaf position
-    weights: np.ndarray     # (R, n_nodes) node weights, in the order of TreeIndex.parent
-    w0: np.ndarray          # (n_nodes,) the tree's weights
+    factor: np.ndarray      # (R, n_codes)
 
     def take(self, sel: np.ndarray) -> Runs:
-        return Runs(self.norm[sel], self.agg[sel], self.imp[sel], self.excl[sel], self.weights[sel], self.w0)
+        return Runs(self.norm[sel], self.agg[sel], self.imp[sel], self.excl[sel], self.factor[sel])
 
-    def nominal(self) -> Runs:
-        zero = np.zeros(1, dtype=int)
-        return Runs(zero, zero, zero, zero - 1, self.w0[None, :].copy(), self.w0)
+    @classmethod
+    def nominal(cls, n_codes: int, count: int = 1) -> Runs:
+        """``count`` runs of the nominal choices (first alternatives, fitted weights, every indicator)."""
+        zero = np.zeros(count, dtype=int)
+        return cls(zero, zero, zero, zero - 1, np.ones((count, n_codes)))
 
     def frame(self, model: Model) -> pd.DataFrame:
-        rel = np.divide(np.abs(self.weights - self.w0), self.w0, where=self.w0 > 0,
-                        out=np.zeros_like(self.weights))
-        excl = np.array(["none", *model.tree.leaves], dtype=object)[self.excl + 1]
-        return pd.DataFrame({"normalise": [model.norms[i].label() for i in self.norm],
+        excl = np.array(["none", *model.leaves], dtype=object)[self.excl + 1]
+        return pd.DataFrame({"normalise": [model.norms[i] for i in self.norm],
                              "aggregate": [model.aggs[i] for i in self.agg],
                              "impute": [model.imps[i] for i in self.imp], "exclude": excl,
-                             "weights": rel.mean(axis=1)})
+                             "weights": np.abs(self.factor - 1.0).mean(axis=1)})
 
 
 class Model:
-    """The index as a function of the decoded choices, vectorised over runs."""
+    """The index as a function of the decoded choices, vectorised over runs.
 
-    def __init__(self, tree: TreeIndex, x: np.ndarray, norms: list[Norm], aggs: list[str],
-                 imps: list[str]) -> None:
-        self.tree, self.x, self.norms, self.aggs, self.imps = tree, x, norms, aggs, imps
-        self.nodes = list(tree.parent)                               # weight columns, tree order
-        self.w0 = np.array([tree.weight[c] for c in self.nodes])
-        self.leaf_pos = {c: i for i, c in enumerate(tree.leaves)}
-        self.node_pos = {c: i for i, c in enumerate(self.nodes)}
-        self.blocks = [g for g in tree.aggregates if all(k in self.leaf_pos for k in tree.children[g])]
-        self.upper = [g for g in tree.aggregates if g not in self.blocks]
-        self._tables: dict[tuple[int, int], tuple[np.ndarray, np.ndarray | None]] = {}
-        self._transformed: dict[tuple[int, int, int], np.ndarray] = {}
-        for i in range(len(imps)):
-            for j in range(len(norms)):
-                z, _ = self._table(i, j)
-                if any(a != "arithmetic" for a in aggs) and np.nanmin(z) <= 0:
-                    raise SpecError("uncertainty.normalise", f"normalisation {norms[j].label()!r} gives values "
-                                    f"<= 0 (min {np.nanmin(z):g}) but aggregate alternatives include "
-                                    f"{[a for a in aggs if a != 'arithmetic']}, which need positive values; "
-                                    "use {'method': 'minmax', 'low': 1, 'high': 100} or 'rank'")
+    Parameters
+    ----------
+    tree : CompiledTree
+        The aggregate step's fitted tree (leaves in the normalised table's order, per-node methods).
+    tables : dict
+        ``(imputation, normalisation) -> (normalised leaves (n_units, m), fitted node weights (n_codes,))``,
+        weights in ``tree.codes`` order.
+    norms, aggs, imps : list of str
+        Labels of the alternatives; ``aggs[0]`` keeps the tree's own methods, ``aggs[k]`` (k > 0) applies
+        one method at every node.
+    options : mapping
+        Per-node options (``round``, ``post``, ``parent_uses``).
+    missing : {"skip", "propagate"}
+    rank_rule : (descending, ties, decimals)
+    """
+
+    def __init__(self, *, tree: CompiledTree, tables: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]],
+                 norms: list[str], aggs: list[str], imps: list[str], options: Mapping[str, Any],
+                 missing: str, rank_rule: tuple[bool, str, int | None]) -> None:
+        self.tree, self.tables, self.norms, self.aggs, self.imps = tree, tables, norms, aggs, imps
+        self.options, self.missing = dict(options), missing
+        self.descending, self.ties, self.decimals = rank_rule
+        self.codes = list(tree.codes)
+        self.leaves = list(tree.leaves)
+        self.fast_tree = FastTree.from_compiled(tree)
+        self.methods = [list(tree.methods), *[[a] * len(tree.nodes) for a in aggs[1:]]]
+        plain = missing == "skip" and not any(
+            getattr(self.options.get(n), "round", None) is not None
+            or getattr(self.options.get(n), "post", None) is not None for n in tree.nodes)
+        self.fast = [ms[0] if plain and len(set(ms)) == 1 and ms[0] in FAST_METHODS else None
+                     for ms in self.methods]
+        self._space: dict[tuple[int, int, str], np.ndarray] = {}
+        self._present: dict[tuple[int, int], np.ndarray | None] = {}
+        self._check_positive()
+
+    @property
+    def n_units(self) -> int:
+        return int(next(iter(self.tables.values()))[0].shape[0])
+
+    @property
+    def general(self) -> bool:
+        """True when some run takes the general path (scores may be missing there)."""
+        return any(f is None for f in self.fast)
+
+    def _check_positive(self) -> None:
+        m = len(self.leaves)
+        for (_, j), (z, _) in self.tables.items():
+            for k, methods in enumerate(self.methods):
+                kids = {int(c) for i, meth in enumerate(methods) if meth in ("geometric", "harmonic")
+                        for c in self.tree.children[i] if c < m}
+                low = np.nanmin(z[:, sorted(kids)]) if kids else np.inf
+                if low <= 0:
+                    raise SpecError("uncertainty.normalise", f"normalisation {self.norms[j]!r} gives values "
+                                    f"<= 0 (min {low:g}) but aggregate alternative {self.aggs[k]!r} takes "
+                                    "geometric or harmonic means, which need positive values; use "
+                                    "{'method': 'minmax', 'low': 1, 'high': 100} or 'rank'")
 
     def alternatives(self) -> dict[str, str]:
-        return {"weights": f"node weights x U(1-x, 1+x), {len(self.nodes) - 1} nodes",
-                "normalise": ", ".join(n.label() for n in self.norms), "aggregate": ", ".join(self.aggs),
-                "impute": ", ".join(self.imps), "exclude": f"none or one of {len(self.tree.leaves)} indicators"}
+        return {"weights": f"node weights x U(1-x, 1+x), {len(self.codes) - 1} nodes",
+                "normalise": ", ".join(self.norms), "aggregate": ", ".join(self.aggs),
+                "impute": ", ".join(self.imps), "exclude": f"none or one of {len(self.leaves)} indicators"}
 
     def decode(self, u: np.ndarray, inputs: list[tuple[str, int]], x: float) -> Runs:
+        """Runs from design rows ``u`` in [0, 1): one column per choice, one per perturbed weight."""
         r = u.shape[0]
         cols, start = {}, 0
         for name, width in inputs:
@@ -132,170 +146,114 @@ class Model:
                 return np.zeros(r, dtype=int)
             return np.minimum((u[:, cols[name]][:, 0] * k).astype(int), k - 1)
 
-        w = np.broadcast_to(self.w0, (r, len(self.nodes))).copy()
+        factor = np.ones((r, len(self.codes)))
         if "weights" in cols:
-            non_root = [i for i, c in enumerate(self.nodes) if c != self.tree.root]
-            w[:, non_root] *= 1.0 + x * (2.0 * u[:, cols["weights"]] - 1.0)
+            factor[:, :-1] = 1.0 + x * (2.0 * u[:, cols["weights"]] - 1.0)     # the root is last
         return Runs(pick("normalise", len(self.norms)), pick("aggregate", len(self.aggs)),
-                     pick("impute", len(self.imps)), pick("exclude", len(self.tree.leaves) + 1) - 1, w, self.w0)
+                    pick("impute", len(self.imps)), pick("exclude", len(self.leaves) + 1) - 1, factor)
 
-    def _table(self, imp: int, norm: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """Normalised table for one (imputation, normalisation) pair and its missing mask (None if full)."""
-        key = (imp, norm)
-        if key not in self._tables:
-            x = self.x
-            method = self.imps[imp]
-            if method != "none" and np.isnan(x).any():
-                x = np.where(np.isnan(x), _column_fill(x, method), x)
-            z = self.norms[norm].apply(x)
-            miss = np.isnan(z)
-            self._tables[key] = (z, miss if miss.any() else None)
-        return self._tables[key]
+    def weights(self, runs: Runs) -> np.ndarray:
+        """Node weights of every run, ``(R, n_codes)``: the alternative's fitted weights × the factors."""
+        out = np.empty_like(runs.factor)
+        for (i, j), (_, w0) in self.tables.items():
+            sel = (runs.imp == i) & (runs.norm == j)
+            out[sel] = runs.factor[sel] * w0
+        return out
 
-    def _leaf_values(self, imp: int, norm: int, agg: int) -> np.ndarray:
-        """Leaves in the aggregation's space (z, log z or 1/z), transposed to (m, n_units), missing as 0."""
-        key = (imp, norm, agg)
-        if key not in self._transformed:
-            z, _ = self._table(imp, norm)
-            t = _to_space(z, self.aggs[agg])
-            self._transformed[key] = np.ascontiguousarray(np.where(np.isnan(t), 0.0, t).T)
-        return self._transformed[key]
+    # -- tables in the mean's space (computed once; prepare() fills them before threads read) -----
+    def _leaf_space(self, imp: int, norm: int, method: str) -> np.ndarray:
+        key = (imp, norm, method)
+        if key not in self._space:
+            t = to_space(self.tables[(imp, norm)][0], method)
+            self._space[key] = np.ascontiguousarray(np.where(np.isnan(t), 0.0, t).T)
+        return self._space[key]
+
+    def _mask(self, imp: int, norm: int) -> np.ndarray | None:
+        if (imp, norm) not in self._present:
+            miss = np.isnan(self.tables[(imp, norm)][0])
+            self._present[(imp, norm)] = np.ascontiguousarray((~miss).T.astype(float)) if miss.any() else None
+        return self._present[(imp, norm)]
 
     def prepare(self) -> None:
         """Compute every cached table now, so that threads evaluating runs only read shared state."""
-        def one(key: tuple[int, int, int]) -> None:
-            i, j, k = key
-            if self._table(i, j)[1] is not None:
-                self._present(i, j)
-            self._leaf_values(i, j, k)
+        for (i, j) in self.tables:
+            self._mask(i, j)
+            for method in {f for f in self.fast if f is not None}:
+                self._leaf_space(i, j, method)
 
-        # The normalised tables exist since __init__; the transforms below only use np.errstate, which is
-        # thread-local (warnings.catch_warnings is not), so they may run side by side.
-        keys = [(i, j, k) for i in range(len(self.imps)) for j in range(len(self.norms)) for k in range(len(self.aggs))]
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(one, keys))
-
-    def scores(self, runs: Runs, *, monotone: bool = False) -> np.ndarray:
-        """Root scores, shape ``(R, n_units)``.
-
-        With ``monotone`` the scores are left in the aggregation's space, turned increasing (``t`` for
-        arithmetic, :math:`\\log` of the geometric mean, minus the reciprocal of the harmonic mean):
-        the same order and ranks, without the final exponential.
-        """
+    # -- scores and ranks ---------------------------------------------------------------------
+    def _groups(self, runs: Runs) -> list[tuple[tuple[int, int, int], np.ndarray]]:
         combo = np.stack([runs.imp, runs.norm, runs.agg], axis=1)
         if len(combo) and (combo == combo[0]).all():                  # one choice: no regrouping copy
-            return self._scores_group(tuple(int(k) for k in combo[0]), runs.weights, runs.excl, monotone)
-        out = np.empty((len(runs.norm), self.x.shape[0]))
-        for key in np.unique(combo, axis=0):
-            sel = np.flatnonzero((combo == key).all(axis=1))
-            out[sel] = self._scores_group(tuple(int(k) for k in key), runs.weights[sel], runs.excl[sel],
-                                          monotone)
+            return [(tuple(int(k) for k in combo[0]), np.arange(len(combo)))]
+        return [(tuple(int(k) for k in key), np.flatnonzero((combo == key).all(axis=1)))
+                for key in np.unique(combo, axis=0)]
+
+    def _scores(self, key: tuple[int, int, int], factor: np.ndarray, excl: np.ndarray,
+                monotone: bool = False) -> np.ndarray:
+        imp, norm, agg = key
+        z, w0 = self.tables[(imp, norm)]
+        w = factor * w0
+        method = self.fast[agg]
+        if method is not None:
+            return self.fast_tree.scores(self._leaf_space(imp, norm, method), self._mask(imp, norm), w, excl,
+                                         method, monotone)
+        return self._general(z, w, excl, None if agg == 0 else self.aggs[agg])
+
+    def _general(self, z: np.ndarray, w: np.ndarray, excl: np.ndarray, method: str | None) -> np.ndarray:
+        """Root scores by :func:`aggregate_array` with every run's weights on a leading axis."""
+        t = self.tree
+        w = w.copy()
+        hit = np.flatnonzero(excl >= 0)
+        w[hit, excl[hit]] = 0.0                                       # leaves come first in codes
+        root = len(t.leaves) + len(t.nodes) - 1
+        methods = self.methods[0] if method is None else [method]
+        n, m = z.shape
+        out = np.empty((w.shape[0], n))
+        step = max(1, _GENERAL_BYTES // max(1, n * (m + len(t.nodes)) * 8 * 4))
+        for s in range(0, w.shape[0], step):
+            ws, ex = w[s:s + step], excl[s:s + step]
+            x = np.repeat(z[None], len(ws), axis=0)
+            rows = np.flatnonzero(ex >= 0)
+            x[rows, :, ex[rows]] = 1.0                                # neutral value, weight 0
+            kids = [ws[:, c][:, None, :] for c in t.children]
+            if "copeland" in methods:                                 # pairwise: one run at a time
+                for i in range(len(ws)):
+                    rep, _ = aggregate_array(x[i], t, weights=[k[i, 0] for k in kids], method=method,
+                                             missing=self.missing, options=self.options)
+                    out[s + i] = rep[..., root]
+            else:
+                rep, _ = aggregate_array(x, t, weights=kids, method=method, missing=self.missing,
+                                         options=self.options)
+                out[s:s + len(ws)] = rep[..., root]
         return out
 
-    def _scores_group(self, key: tuple[int, int, int], w: np.ndarray, excl: np.ndarray,
-                      monotone: bool = False) -> np.ndarray:
-        r"""Scores of ``g`` runs sharing one (imputation, normalisation, aggregation) choice.
+    def scores(self, runs: Runs) -> np.ndarray:
+        """Root scores of ``runs``, shape ``(R, n_units)`` (NaN where a unit has no score)."""
+        out = np.empty((len(runs.norm), self.n_units))
+        for key, sel in self._groups(runs):
+            out[sel] = self._scores(key, runs.factor[sel], runs.excl[sel])
+        return out
 
-        Works in the aggregation's space :math:`t` (identity, log, reciprocal), where every mean is
-        a weighted arithmetic mean, :math:`t_{parent} = \sum_c w_c t_c / \sum_{c\ present} w_c`;
-        the inverse is applied once, at the root.
+    def ranks(self, runs: Runs, *, out: np.ndarray | None = None,
+              rows: np.ndarray | None = None) -> np.ndarray:
+        """Ranks of ``runs`` by the rank step's rule, int32 ``(R, n_units)``, 0 = no score.
+
+        Written to rows ``rows`` of ``out`` when given (default: a new array, row ``i`` = run ``i``).
         """
-        imp, norm, agg = key
-        method = self.aggs[agg]
-        tree, g = self.tree, w.shape[0]
-        leaf_t = self._leaf_values(imp, norm, agg)                    # (m, n_units)
-        _, miss = self._table(imp, norm)
-        present = None if miss is None else self._present(imp, norm)  # (m, n_units) float
-        m, n_units = leaf_t.shape
-        wl = w[:, [self.node_pos[c] for c in tree.leaves]]            # (g, m), a copy
-        hit = np.flatnonzero(excl >= 0)
-        wl[hit, excl[hit]] = 0.0
-        if present is None:
-            # No missing value: every level is a weighted mean with the same weights for all units,
-            # so the tree collapses into one effective weight per leaf and run (one matrix product).
-            return _from_space(self._effective(w, wl) @ leaf_t, method, monotone)
-        nb = len(self.blocks)
-        big = np.zeros((nb, g, m))
-        for j, blk in enumerate(self.blocks):
-            cols = [self.leaf_pos[c] for c in tree.children[blk]]
-            big[j][:, cols] = wl[:, cols]
-        flat = big.reshape(nb * g, m)
-        num = (flat @ leaf_t).reshape(nb, g, n_units)                # every block of every run at once
-        den = big.sum(axis=2)[:, :, None] if present is None else (flat @ present).reshape(nb, g, n_units)
-        values = {blk: _mean(num[j], den[j]) for j, blk in enumerate(self.blocks)}
-        for node in self.upper:
-            n_acc = np.zeros((g, n_units))
-            d_acc: np.ndarray = np.zeros((g, 1))
-            for kid in tree.children[node]:
-                if kid in self.leaf_pos:
-                    col = self.leaf_pos[kid]
-                    wk, v = wl[:, col][:, None], leaf_t[col][None, :]
-                    ok = None if present is None else present[col][None, :]
-                else:
-                    wk, v = w[:, self.node_pos[kid]][:, None], values[kid]
-                    ok = None
-                    if np.isnan(v.sum()):                              # a block empty for some unit/run
-                        ok = ~np.isnan(v)
-                        v = np.where(ok, v, 0.0)
-                n_acc += v * wk
-                d_acc = d_acc + (wk if ok is None else ok * wk)
-            values[node] = _mean(n_acc, d_acc)
-        return _from_space(values[tree.root], method, monotone)
-
-    def _effective(self, w: np.ndarray, wl: np.ndarray) -> np.ndarray:
-        r"""Effective leaf weights ``(g, m)``: product of the renormalised weights on the path to the root.
-
-        :math:`e_\ell = \prod_{v \in path(\ell)} w_v a_v / \sum_{c \in sib(v)} w_c a_c`, where
-        :math:`a_v = 0` for a node whose leaves all have zero weight (an excluded indicator alone in
-        its block), so its parent renormalises over the others, as with a missing child.
-        """
-        tree, g = self.tree, w.shape[0]
-        own = {c: wl[:, i] for i, c in enumerate(tree.leaves)}
-        total: dict[str, np.ndarray] = {}
-        for node in tree.aggregates:                                  # bottom-up
-            total[node] = sum((own[k] if k in self.leaf_pos else
-                               w[:, self.node_pos[k]] * (total[k] > 0)) for k in tree.children[node])
-        share = {tree.root: np.ones(g)}
-        for node in reversed(tree.aggregates):                        # top-down
-            t = np.where(total[node] > 0, total[node], 1.0)
-            for k in tree.children[node]:
-                wk = own[k] if k in self.leaf_pos else w[:, self.node_pos[k]] * (total[k] > 0)
-                share[k] = share[node] * wk / t
-        return np.stack([share[c] for c in tree.leaves], axis=1)
-
-    def _present(self, imp: int, norm: int) -> np.ndarray:
-        key = (imp, norm, -1)
-        if key not in self._transformed:
-            _, miss = self._table(imp, norm)
-            self._transformed[key] = np.ascontiguousarray((~miss).T.astype(float))
-        return self._transformed[key]
-
-
-def _to_space(z: np.ndarray, method: str) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        return np.log(z) if method == "geometric" else (1.0 / z if method == "harmonic" else z)
-
-
-def _from_space(t: np.ndarray, method: str, monotone: bool = False) -> np.ndarray:
-    if monotone:
-        return -t if method == "harmonic" else t
-    return np.exp(t) if method == "geometric" else (1.0 / t if method == "harmonic" else t)
-
-
-def _mean(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """``num / den`` with NaN where no child was present (``den == 0``)."""
-    shape = np.broadcast_shapes(num.shape, den.shape)
-    return np.divide(num, den, out=np.full(shape, np.nan), where=den > 0)
-
-
-def _column_fill(x: np.ndarray, method: str) -> np.ndarray:
-    """Mean or median of each column over its present values; NaN for a column with none (it stays missing)."""
-    present = ~np.isnan(x)
-    count = present.sum(axis=0)
-    fill = np.full(x.shape[1], np.nan)
-    some = count > 0
-    if method == "mean":
-        fill[some] = np.where(present, x, 0.0).sum(axis=0)[some] / count[some]
-    else:
-        fill[some] = np.nanmedian(x[:, some], axis=0)
-    return fill
+        if out is None:
+            out = np.empty((len(runs.norm), self.n_units), dtype=np.int32)
+        target = np.arange(len(runs.norm)) if rows is None else np.asarray(rows)
+        for key, sel in self._groups(runs):
+            mono = self.fast[key[2]] is not None and self.ties == "min" and self.decimals is None
+            s = self._scores(key, runs.factor[sel], runs.excl[sel], monotone=mono)
+            if mono and np.isnan(s).any():                            # a unit left without any value
+                mono, s = False, self._scores(key, runs.factor[sel], runs.excl[sel])
+            if mono:
+                rank_rows(s, descending=self.descending, out=out, rows=target[sel])
+            else:
+                if self.decimals is not None:
+                    s = np.round(s, self.decimals)
+                r = kernels.rank_scores(s, descending=self.descending, ties=self.ties)
+                out[target[sel]] = np.nan_to_num(r, nan=0.0).astype(np.int32)
+        return out

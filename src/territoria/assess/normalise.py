@@ -24,12 +24,10 @@ import pandas as pd
 
 from territoria.assess import kernels
 from territoria.assess.base import OneOf, Step
+from territoria.assess.spec import NORMALISE_METHODS
 from territoria.errors import DataError, SpecError
 
 __all__ = ["NORMALISE_METHODS", "Normalise", "normalise_array"]
-
-NORMALISE_METHODS: tuple[str, ...] = ("none", "minmax", "zscore", "rank", "percentile_rank", "distance",
-                                      "goalposts")
 
 
 def normalise_array(x: np.ndarray, method: str = "minmax", *, direction: np.ndarray | None = None,

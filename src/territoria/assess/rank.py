@@ -9,6 +9,7 @@ import pandas as pd
 
 from territoria.assess import kernels
 from territoria.assess.base import OneOf, Step
+from territoria.assess.spec import TIES_RULES
 
 __all__ = ["Rank"]
 
@@ -34,7 +35,7 @@ class Rank(Step):
     method = "rank"
     constraints: ClassVar[dict[str, list[Any]]] = {
         "descending": [bool],
-        "ties": [OneOf("min", "max", "average", "dense")],
+        "ties": [OneOf(*TIES_RULES)],
         "decimals": [int, None],
     }
 

@@ -144,45 +144,31 @@ class Result:
         )
 
     def uncertainty(self, *, n_replications: int | None = None, seed: int | None = None,
-                    progress: bool = False, engine: str = "local", cluster: Any = None) -> UncertaintyResult:
+                    progress: bool = False, engine: str = "local", cluster: Any = None,
+                    n_jobs: int | None = None) -> UncertaintyResult:
         """Monte-Carlo over the choices the spec's ``uncertainty`` section marks uncertain.
 
         ``engine="dask"`` evaluates the runs on a Dask cluster (``cluster``: scheduler address or client;
-        None starts a LocalCluster) with the same numbers, bit for bit; see docs/scaling.md.
+        None starts a LocalCluster) with the same numbers, bit for bit; see docs/scaling.md. ``n_jobs``
+        (None = 1, -1 = every core) threads evaluate the runs locally; it changes no number.
 
         The spec's own choice of every step comes first in each list of alternatives (the nominal
-        run); replications start from the indicators before imputation. Outlier treatment is not
-        varied and not applied inside the replications.
+        run). Every alternative refits the spec's own steps (denominate, impute, treat, normalise,
+        weight) on this Result's input, so the nominal run is this Result: same scores, same ranks.
         """
         from territoria.assess.uncertainty import UncertaintyAnalysis
 
         if self.prepared is None:
             raise SpecError("uncertainty", "this Result was loaded without its input; run the assessment again")
-        u, spec = self.spec.uncertainty, self.spec
-
-        def first(nominal: Any, alternatives: list[Any]) -> list[Any]:
-            out = [nominal]
-            for alt in alternatives:
-                if alt not in out:
-                    out.append(alt)
-            return out
-
-        analysis = UncertaintyAnalysis(
-            n_replications=n_replications or u.n,
-            seed=seed if seed is not None else (u.seed if u.seed is not None else spec.seed),
-            weight_perturbation=u.weights,
-            normalise=first(spec.normalise, list(u.normalise)),
-            aggregate=first(spec.aggregate.method, list(u.aggregate)),
-            impute=first(spec.impute.method, list(u.impute)),
-            exclude_one=u.exclude_one, descending=spec.rank.descending, progress=progress)
+        analysis = UncertaintyAnalysis.from_spec(self.spec, n_replications=n_replications, seed=seed,
+                                                 progress=progress, n_jobs=n_jobs)
         if engine == "dask":
             from territoria.engines.dask_uncertainty import run_uncertainty
 
-            return run_uncertainty(analysis, self.tables["denominated"], self.tree,
-                                   directions=self.prepared.direction, cluster=cluster)
+            return run_uncertainty(analysis, self, cluster=cluster)
         if engine != "local":
             raise SpecError("engine", f"expected 'local' or 'dask', got {engine!r}")
-        return analysis.run(self.tables["denominated"], self.tree, directions=self.prepared.direction)
+        return analysis.run(self)
 
     # -- rerun ---------------------------------------------------------------------------------
     def rerun(self, address: str | None = None, **change: Any) -> Result:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -24,7 +24,13 @@ from territoria.yamlfile import load_yaml
 
 __all__ = [
     "AGGREGATE_METHODS",
+    "IMPUTE_METHODS",
+    "MISSING_RULES",
+    "NORMALISE_METHODS",
     "OUTPUT_TABLES",
+    "TIES_RULES",
+    "TREAT_METHODS",
+    "WEIGHT_METHODS",
     "AggregateSpec",
     "AssessmentSpec",
     "DenominateRule",
@@ -47,11 +53,24 @@ __all__ = [
     "spec_error_from",
 ]
 
+# One list of methods per step: the Literal types below are the source; the tuples are read from them
+# (typing.get_args) and every other module (the steps' parameter checks, the uncertainty analysis)
+# reads the tuples.
 AggMethod = Literal["arithmetic", "geometric", "harmonic", "copeland", "sum", "complementary_geometric"]
-AGGREGATE_METHODS: tuple[str, ...] = ("arithmetic", "geometric", "harmonic", "copeland", "sum",
-                                      "complementary_geometric")
 NormMethod = Literal["none", "minmax", "zscore", "rank", "percentile_rank", "distance", "goalposts"]
 ImputeMethod = Literal["none", "mean", "median", "locf", "linear"]
+TreatMethod = Literal["none", "winsorise", "log"]
+WeightMethod = Literal["given", "equal", "equal_within_blocks", "pca", "file"]
+MissingRule = Literal["skip", "propagate"]
+TiesRule = Literal["min", "max", "average", "dense"]
+
+AGGREGATE_METHODS: tuple[str, ...] = get_args(AggMethod)
+NORMALISE_METHODS: tuple[str, ...] = get_args(NormMethod)
+IMPUTE_METHODS: tuple[str, ...] = get_args(ImputeMethod)
+TREAT_METHODS: tuple[str, ...] = get_args(TreatMethod)
+WEIGHT_METHODS: tuple[str, ...] = get_args(WeightMethod)
+MISSING_RULES: tuple[str, ...] = get_args(MissingRule)
+TIES_RULES: tuple[str, ...] = get_args(TiesRule)
 
 
 class _Model(BaseModel):
@@ -113,7 +132,7 @@ class ImputeSpec(_Model):
 
 
 class TreatSpec(_Model):
-    method: Literal["none", "winsorise", "log"] = "none"
+    method: TreatMethod = "none"
     skew: float = Field(2.0, gt=0)
     kurt: float = Field(3.5, gt=0)
     winmax: int = Field(5, ge=0)
@@ -133,7 +152,7 @@ class NormaliseSpec(_Model):
 
 
 class WeightSpec(_Model):
-    method: Literal["given", "equal", "equal_within_blocks", "pca", "file"] = "given"
+    method: WeightMethod = "given"
     file: str | None = None
     sum_to: float | None = None
 
@@ -146,13 +165,13 @@ class WeightSpec(_Model):
 
 class AggregateSpec(_Model):
     method: AggMethod = "arithmetic"
-    missing: Literal["skip", "propagate"] = "skip"
+    missing: MissingRule = "skip"
 
 
 class RankSpec(_Model):
     on: str | None = None
     descending: bool = True
-    ties: Literal["min", "max", "average", "dense"] = "min"
+    ties: TiesRule = "min"
     decimals: int | None = Field(None, ge=0, le=12)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from territoria.assess.base import Interval, OneOf, Step
+from territoria.assess.spec import TREAT_METHODS
 
 __all__ = ["Treat", "passes", "winsorise_column"]
 
@@ -117,7 +118,7 @@ class Treat(Step):
     family = "treat"
     method = "treat"
     constraints: ClassVar[dict[str, list[Any]]] = {
-        "method": [OneOf("none", "winsorise", "log")],
+        "method": [OneOf(*TREAT_METHODS)],
         "skew": [Interval(float, 0, None, "right")],
         "kurt": [Interval(float, 0, None, "right")],
         "winmax": [Interval(int, 0, None)],

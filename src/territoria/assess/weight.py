@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from territoria.assess.base import OneOf, Step
+from territoria.assess.spec import WEIGHT_METHODS
 from territoria.errors import SpecError
 
 __all__ = ["Weight", "check_weight_sums", "pca_weights"]
@@ -75,7 +76,7 @@ class Weight(Step):
     family = "weight"
     method = "weight"
     constraints: ClassVar[dict[str, list[Any]]] = {
-        "method": [OneOf("given", "equal", "equal_within_blocks", "pca", "file")],
+        "method": [OneOf(*WEIGHT_METHODS)],
         "values": [dict, None],
         "sum_to": [float, None],
     }

@@ -1,9 +1,11 @@
 """Monte-Carlo uncertainty analysis with the model runs on a Dask cluster; identical to one machine.
 
-1. On the client, :meth:`UncertaintyAnalysis.plan` checks the inputs and draws the whole design from
-   one ``numpy.random.SeedSequence(seed)``: the base matrices :math:`A, B` and the :math:`D` matrices
-   :math:`A_B^{(i)}` (columns of input *i* from *B*), decoded into every run's choices.
-2. The plan (the model with its data array, and the runs) is sent once to every worker
+1. On the client, :meth:`UncertaintyAnalysis.plan` checks the inputs, fits the pipeline's own steps
+   once per (imputation, normalisation) alternative (the same model as the local run: the nominal run
+   is the assessment's result) and draws the whole design from one ``numpy.random.SeedSequence(seed)``:
+   the base matrices :math:`A, B` and the :math:`D` matrices :math:`A_B^{(i)}` (columns of input *i*
+   from *B*), decoded into every run's choices.
+2. The plan (the model with its normalised tables, and the runs) is sent once to every worker
    (``client.scatter(..., broadcast=True)``). The runs are cut into pieces (runs sharing their
    imputation, normalisation and aggregation; :meth:`MonteCarloPlan.pieces`) and the pieces into
    tasks; a worker returns the ranks of its runs (int32, runs × units).
@@ -44,7 +46,7 @@ def _tasks(pieces: list[np.ndarray], n_tasks: int) -> list[list[np.ndarray]]:
     return [g for g in groups if g]
 
 
-def run_uncertainty(analysis: Any, data: pd.DataFrame, tree: pd.DataFrame, *,
+def run_uncertainty(analysis: Any, data: Any, tree: pd.DataFrame | None = None, *,
                     directions: pd.Series | Mapping[str, float] | None = None, cluster: Any = None,
                     n_workers: int = 2, tasks_per_worker: int = 4) -> Any:
     """:meth:`UncertaintyAnalysis.run` with the model runs evaluated on a Dask cluster.
@@ -53,7 +55,7 @@ def run_uncertainty(analysis: Any, data: pd.DataFrame, tree: pd.DataFrame, *,
     ----------
     analysis : UncertaintyAnalysis
     data, tree, directions
-        As for :meth:`UncertaintyAnalysis.run`.
+        As for :meth:`UncertaintyAnalysis.run`: a Result, or a table with its tree.
     cluster : str, distributed.Client or None
         Scheduler address, an open client, or None for a LocalCluster of ``n_workers`` processes.
     tasks_per_worker : int, default=4

@@ -78,8 +78,13 @@ def regions_ranking(store: Any, result: Any, *, lang: str = "en") -> pd.DataFram
     frame = result.to_frame()
     if isinstance(frame.index, pd.MultiIndex):
         raise DataError("ranking: the assessment has several years; choose one year")
-    intervals = rank_intervals(result)[["rank_median", "rank_p05", "rank_p95"]]
-    frame = frame.join(intervals)
+    intervals = rank_intervals(result)
+    # the intervals must come from the model of these ranks: its nominal run is the result itself
+    nominal = intervals["rank"].reindex(frame.index).astype(float)
+    if not nominal.equals(frame["rank"].astype(float)):
+        raise DataError("ranking: the Monte-Carlo nominal ranks differ from the assessment's ranks; the rank "
+                        "intervals would belong to another model")
+    frame = frame.join(intervals[["rank_median", "rank_p05", "rank_p95"]])
     units = store.units(codes=list(frame.index))
     frame.insert(0, "name", units[_name_col(lang)].reindex(frame.index).to_numpy())
     frame = frame.join(_points(store, frame.index))
