@@ -1,4 +1,4 @@
-"""Property: the statistics office's workbook reader (``ingest.profiles`` + ``connectors.bns_workbook``) on
+"""Property: the statistics office's workbook reader (``ingest.profiles`` + ``ingest.workbook``) on
 mutations of the REAL BNS population workbook of 1 January 2023 (tests/ingest/fixtures, with its citation):
 cells replaced by office symbols, text, NaN, infinities, huge or negative numbers; rows deleted or repeated;
 the title's date changed. The result is values matched to KATO with finite numbers, or a ProfileError whose
@@ -22,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from props_mutate import CELL_TEXTS, examples, store_digests
 
-from territoria.connectors.bns_workbook import Sheet, cell_value, col, reference_date
+from territoria.ingest.workbook import Sheet, cell_value, col, reference_date
 from territoria.errors import SpecError, TerritoriaError
 from territoria.ingest.bundled import bundled_units
 from territoria.ingest.profiles import ProfileError, _read_body, import_with_profile, load_profile, read_with_profile

@@ -24,7 +24,7 @@ reference date in the title and the footer to cut. Reading:
 
 Any failure raises :class:`ProfileError` naming the file, sheet, row and value; nothing is stored. The
 workbook mechanics (merged headers, suffixes, symbols, matching within a parent) live in
-:mod:`territoria.connectors.bns_workbook`.
+:mod:`territoria.ingest.workbook`.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from territoria.connectors.bns_workbook import (
+from territoria.ingest.workbook import (
     ProfileError,
     Sheet,
     UnitTree,

@@ -9,6 +9,8 @@ are written for the reader (``{score:.1f}`` gives 36,0 in ru and kk).
 
 from __future__ import annotations
 
+from territoria.report.messages import Translator, fill
+
 __all__ = ["LANGS", "t", "words"]
 
 LANGS = ("ru", "kk", "en")
@@ -131,8 +133,6 @@ def t(key: str, lang: str = "en", **values: object) -> str:
     text = entry[_POS.get(lang, 0)] or entry[0]
     if not values:
         return text
-    from territoria.report.messages import Translator, fill
-
     tr = Translator(lang)
     return fill(text, values, lang, word=lambda name, value, spec: tr.word(name, value, spec, values))
 

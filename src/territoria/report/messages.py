@@ -278,9 +278,7 @@ class Translator:
 
     def status(self, code: str) -> str:
         if code == "insufficient_data":
-            from territoria.report.i18n import t
-
-            return t("insufficient_data", self.lang)
+            return term("status", code, self.lang)
         return _status_labels(self.lang).get(str(code), str(code))
 
     def citation(self, text: Any, *, items: Iterable[str] | None = None) -> str:
