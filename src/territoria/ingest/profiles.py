@@ -37,6 +37,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from territoria.errors import CellProblem, SpecError
+from territoria.ingest.matching import normalise_name
 from territoria.ingest.workbook import (
     ProfileError,
     Sheet,
@@ -49,8 +51,6 @@ from territoria.ingest.workbook import (
     row_kind,
     text,
 )
-from territoria.errors import CellProblem, SpecError
-from territoria.ingest.matching import normalise_name
 
 __all__ = ["Profile", "ProfileError", "ProfileResult", "load_profile", "profiles", "read_with_profile",
            "recognise"]

@@ -119,8 +119,7 @@ def shiftshare_command(
 ) -> None:
     """Shift-share decomposition of the change in GVA: national share + industry mix + competitive effect
     = actual change (million tenge, current prices)."""
-    from territoria.economy import industry_table, shift_share
-    from territoria.economy._checks import EconomyInputError
+    from territoria.economy import EconomyInputError, industry_table, shift_share
 
     obs, crosswalk, sch = _observations(scheme.value, [], borders.value)
     x0, n0, _ = industry_table(obs, sch, start, crosswalk=crosswalk)
@@ -146,7 +145,7 @@ def shiftshare_command(
 
 
 def _read_panel(path: Path) -> pd.DataFrame:
-    from territoria.economy._checks import EconomyInputError
+    from territoria.economy import EconomyInputError
 
     suffix = path.suffix.lower()
     if not path.exists():

@@ -1,0 +1,123 @@
+"""The architecture contract of issue 18: layers and no import cycles (import-linter, contracts in
+pyproject.toml), and no private name imported across modules (an AST scan of src/territoria).
+
+Both checks count function-local imports. Known violations live in explicit allow-lists (here and in
+pyproject.toml's ``ignore_imports``), each in a module being refactored in issue 18: a NEW violation fails.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+PACKAGE = SRC / "territoria"
+
+# (importing module, imported module, private name): being refactored in issue 18, do not add to this list.
+KNOWN_PRIVATE_IMPORTS = {
+    ("territoria.engines.sources", "territoria.assess.inputs", "_leaves"),
+    ("territoria.engines.sources", "territoria.assess.inputs", "_side_columns"),
+    ("territoria.engines.dask_engine", "territoria.assess.pipeline", "_flags"),
+    ("territoria.engines.dask_engine", "territoria.assess.pipeline", "_method_name"),
+    ("territoria.engines.dask_engine", "territoria.assess.pipeline", "_plain_params"),
+    ("territoria.engines.dask_engine", "territoria.assess.pipeline", "_root"),
+    ("territoria.assess.uncertainty", "territoria.assess.audit", "_numeric"),
+    ("territoria.interfaces.cli.data", "territoria.interfaces.cli.dynamics", "_evaluate"),
+}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def absolute(node: ast.ImportFrom, importer: str, is_package: bool) -> str:
+    """The absolute module a ``from ... import`` statement reads from."""
+    if not node.level:
+        return node.module or ""
+    base = importer.split(".")
+    if not is_package:
+        base = base[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join([*base, *([node.module] if node.module else [])])
+
+
+def is_private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def private_imports(path: Path, importer: str | None = None) -> set[tuple[str, str, str]]:
+    """Private names ``path`` (module ``importer``) takes from another territoria module: ``from m import _x``
+    and ``m._x`` where ``m`` is a territoria module bound by an import (module-level or inside a function)."""
+    importer = importer or module_name(path)
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[tuple[str, str, str]] = set()
+    aliases: dict[str, str] = {}  # local name -> territoria module
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            source = absolute(node, importer, path.name == "__init__.py")
+            if not source.startswith("territoria") or source == importer:
+                continue
+            for alias in node.names:
+                if is_private(alias.name):
+                    found.add((importer, source, alias.name))
+                elif (PACKAGE.parent / source.replace(".", "/") / f"{alias.name}.py").exists() or (
+                        PACKAGE.parent / source.replace(".", "/") / alias.name / "__init__.py").exists():
+                    aliases[alias.asname or alias.name] = f"{source}.{alias.name}"
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("territoria") and alias.asname:
+                    aliases[alias.asname] = alias.name
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
+                and is_private(node.attr) and aliases[node.value.id] != importer):
+            found.add((importer, aliases[node.value.id], node.attr))
+    return found
+
+
+def all_private_imports() -> set[tuple[str, str, str]]:
+    return set().union(*(private_imports(p) for p in sorted(PACKAGE.rglob("*.py"))))
+
+
+def test_the_scan_finds_a_private_import(tmp_path: Path) -> None:
+    # the scanner itself: both forms are found (also inside a function); own names and dunders are not
+    fake = tmp_path / "x.py"
+    fake.write_text("from territoria import __version__\n"
+                    "from territoria.report.x import _own\n"
+                    "def f():\n"
+                    "    from territoria.assess.audit import _numeric\n"
+                    "    from territoria.assess import pipeline as p\n"
+                    "    return _numeric, p._root, p.Assessment, _own\n", encoding="utf-8")
+    found = private_imports(fake, "territoria.report.x")
+    assert found == {("territoria.report.x", "territoria.assess.audit", "_numeric"),
+                     ("territoria.report.x", "territoria.assess.pipeline", "_root")}
+
+
+def test_no_new_private_name_crosses_a_module() -> None:
+    found = all_private_imports()
+    new = sorted(found - KNOWN_PRIVATE_IMPORTS)
+    assert not new, ("private names imported from another module (make the helper public, documented, "
+                     f"or move it): {new}")
+
+
+def test_the_known_private_imports_are_still_there() -> None:
+    # an entry fixed by the refactoring must leave the allow-list, so the list only shrinks
+    gone = sorted(KNOWN_PRIVATE_IMPORTS - all_private_imports())
+    assert not gone, f"fixed: remove from KNOWN_PRIVATE_IMPORTS: {gone}"
+
+
+def test_import_contracts_are_kept() -> None:
+    # layers (interfaces -> methods -> data layer), no cycles at any depth, private modules stay private
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
+    code = ("import sys; from importlinter.cli import lint_imports; "
+            "sys.exit(lint_imports(config_filename='pyproject.toml', no_cache=True, no_logo=True))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Contracts: 3 kept, 0 broken." in done.stdout, done.stdout
