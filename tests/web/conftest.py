@@ -53,7 +53,7 @@ class LiveServer:
         self.server = uvicorn.Server(server_config(app, host=self.host, port=self.port, **config))
         self._thread = threading.Thread(target=self.server.run, daemon=True)
         self._thread.start()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120  # a hang guard, not a measurement
         while not self.server.started and time.monotonic() < deadline:
             time.sleep(0.02)
         assert self.server.started, "the server did not start"
@@ -71,5 +71,17 @@ def live_server(web_db):
     from territoria.web import create_app
 
     server = LiveServer(create_app(web_db, max_upload_bytes=20_000), head_timeout=1.0, body_timeout=1.5)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def patient_server(web_db):
+    """The real application with deadlines no test waits for (the slow-client tests use ``live_server``;
+    in test_hardening_load 200 connections must be open before the first request, however long that takes)."""
+    from territoria.web import create_app
+
+    server = LiveServer(create_app(web_db, max_upload_bytes=20_000), head_timeout=1200.0,
+                        body_timeout=1200.0)
     yield server
     server.stop()

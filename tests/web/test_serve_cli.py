@@ -31,7 +31,7 @@ def test_serve_applies_head_deadline_and_upload_limit(web_db, tmp_path):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # a hang guard only
         while True:
             try:
                 assert httpx.get(f"{url}/api/units", timeout=5).status_code == 200
@@ -40,12 +40,10 @@ def test_serve_applies_head_deadline_and_upload_limit(web_db, tmp_path):
                 assert proc.poll() is None, proc.stderr.read().decode(errors="replace") if proc.stderr else ""
                 assert time.monotonic() < deadline, "territoria serve did not start"
                 time.sleep(0.3)
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+        with socket.create_connection(("127.0.0.1", port), timeout=120) as slow:
             slow.sendall(b"GET /api/units HTTP/1.1\r\nHost: x\r\n")       # the head never ends
-            started = time.monotonic()
-            answer = slow.recv(4096)
-            waited = time.monotonic() - started
-        assert answer.startswith(b"HTTP/1.1 408") and 0.5 < waited < 5
+            answer = slow.recv(4096)                                     # only the server's deadline ends it
+        assert answer.startswith(b"HTTP/1.1 408") and b"request head not received within 1 s" in answer
         big = httpx.post(f"{url}/api/import", files={"file": ("x.csv", b"a" * 200_000)}, timeout=10)
         assert big.status_code == 413                                  # 0.01 MiB from the environment
     finally:
