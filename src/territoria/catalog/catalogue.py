@@ -236,6 +236,7 @@ class Catalogue:
         try:
             return self._by_id[code]
         except KeyError:
+            # lazy: import cycle with ingest, being refactored in issue 18 (docs/architecture.md)
             from territoria.ingest.matching import suggest
 
             raise UnknownNameError("indicator", code, suggest(code, self._by_id)) from None

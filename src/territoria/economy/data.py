@@ -16,6 +16,7 @@ from territoria.catalog.units import overlapping_parts
 from territoria.economy._checks import EconomyInputError
 from territoria.economy.diversity import herfindahl, variety
 from territoria.economy.hierarchy import IndustryScheme
+from territoria.economy.resilience import resilience_panel
 from territoria.economy.specialisation import hachman_index, krugman_index, structural_variance
 
 __all__ = ["MEASURE_INDICATORS", "diversification", "diversification_panel", "industry_table", "measure_rows",
@@ -141,7 +142,6 @@ def resilience_demo_panel(observations: pd.DataFrame, scheme: IndustryScheme, *,
     Give observations on one set of borders for every year (``Store.panel(borders="old")``), or a
     region's change across a border revision would be read as growth.
     """
-    from territoria.economy.resilience import resilience_panel
 
     div, _ = diversification_panel(observations, scheme, reference=reference, country=country, base=base,
                                    crosswalk=crosswalk)

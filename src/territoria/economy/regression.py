@@ -125,7 +125,7 @@ def fit_fixed_effects(data: pd.DataFrame, formula: str, *, unit: str = "region",
         Unknown column (with suggestions), a panel with one period, duplicated (unit, time) pairs, a
         non-finite dependent variable, or an estimation pyfixest refuses.
     """
-    import pyfixest as pf
+    import pyfixest as pf  # lazy: heavy optional dependency
 
     if not isinstance(data, pd.DataFrame):
         raise EconomyInputError(f"data: expected a DataFrame, got {type(data).__name__}")

@@ -21,6 +21,7 @@ import pandas as pd
 from territoria.errors import DataError
 from territoria.groups.border import BorderIndex
 from territoria.groups.config import GROUPS, GroupRules, load_rules, single_industry_list
+from territoria.panel import Panel
 
 __all__ = ["GroupAssignment", "assign_groups", "border_rows", "checked_inputs", "membership_frame", "rural_rows",
            "single_industry_rows", "small_town_rows", "with_groups"]
@@ -349,7 +350,6 @@ def checked_inputs(units: pd.DataFrame, rules: GroupRules | None, border: Border
 def with_groups(panel: Any, assignment: GroupAssignment) -> Any:
     """A copy of ``panel`` whose units carry the ``is_<group>`` columns, so that a spec's
     ``units: {groups: [border]}`` selects the border settlements (undecided units are not selected)."""
-    from territoria.panel import Panel
 
     flags = assignment.flags()
     units = panel.units.drop(columns=[c for c in flags.columns if c in panel.units.columns])

@@ -38,6 +38,7 @@ from pyproj import CRS, Geod, Transformer
 from shapely.geometry import shape
 
 from territoria.errors import DataError
+from territoria.ingest.bundled import border_lines, neighbour_polygons
 
 __all__ = ["KZ_CONIC", "BorderIndex"]
 
@@ -326,6 +327,4 @@ class BorderIndex:
 
 @cache
 def _bundled() -> BorderIndex:
-    from territoria.ingest.bundled import border_lines, neighbour_polygons
-
     return BorderIndex.from_geojson(border_lines(), polygons=neighbour_polygons(), repair=True)

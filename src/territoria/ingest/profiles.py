@@ -29,6 +29,7 @@ workbook mechanics (merged headers, suffixes, symbols, matching within a parent)
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -51,6 +52,7 @@ from territoria.ingest.workbook import (
     row_kind,
     text,
 )
+from territoria.store import import_observations
 
 __all__ = ["Profile", "ProfileError", "ProfileResult", "load_profile", "profiles", "read_with_profile",
            "recognise"]
@@ -92,7 +94,7 @@ def profiles() -> list[str]:
 
 def recognise(path: str | Path) -> Profile | None:
     """The first packaged profile whose sheets, title and header words are all found in the workbook."""
-    import openpyxl
+    import openpyxl  # lazy: heavy optional dependency
 
     if Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
         return None
@@ -144,7 +146,7 @@ def read_with_profile(path: str | Path, units: pd.DataFrame, profile: Profile | 
         The workbook does not fit the profile, a required name is unmatched or found twice under one parent,
         a row identity or a sum fails. Every problem names the sheet, row and value.
     """
-    import openpyxl
+    import openpyxl  # lazy: heavy optional dependency
 
     file = str(path)
     prof = profile if isinstance(profile, Profile) else (load_profile(profile) if profile else recognise(path))
@@ -337,9 +339,7 @@ def import_with_profile(store, path: str | Path, profile: Profile, *, units: pd.
     Says which profile it used and which names stayed unmatched (kinds the profile does not require).
     Returns the :class:`~territoria.store.importing.ImportReport`.
     """
-    import hashlib
 
-    from territoria.store import import_observations
 
     units = store.units() if units is None else units
     result = read_with_profile(path, units, profile)

@@ -110,13 +110,13 @@ def header(sheet: Sheet, prof, file: str) -> tuple[int, dict[int, str]]:
 
 
 def col(letter: str) -> int:
-    from openpyxl.utils import column_index_from_string
+    from openpyxl.utils import column_index_from_string  # lazy: heavy optional dependency
 
     return column_index_from_string(letter)
 
 
 def letter(c: int) -> str:
-    from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter  # lazy: heavy optional dependency
 
     return get_column_letter(c)
 

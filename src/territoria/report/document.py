@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from territoria.errors import UnknownNameError
 from territoria.report import charts, service
 from territoria.report.geomap import point_map
 from territoria.report.i18n import t
@@ -181,7 +182,7 @@ def profile_document(store: Any, code: str, *, lang: str = "en", result: Any = N
         shown_mech["government"] = [", ".join(tr.term("government", g.strip()) for g in str(v).split(",") if g.strip())
                                     for v in shown_mech["government"]]
         if "sources" in shown_mech and "mechanism" in mech:
-            from territoria.mechanisms import load_knowledge_base
+            from territoria.mechanisms import load_knowledge_base  # lazy: heavy optional dependency (scipy)
 
             kb_sources = {m.id: m.sources for m in load_knowledge_base(None).mechanisms}
             shown_mech["sources"] = [tr.citation(s, items=kb_sources.get(m)) if m in kb_sources else tr.citation(s)
@@ -236,8 +237,6 @@ def ranking_document(store: Any, *, lang: str = "en", scope: str | None = None, 
         else:
             members = store.unit_list(scope)
             if members.empty:
-                from territoria.errors import UnknownNameError
-
                 raise UnknownNameError("region or unit list", scope, [])
             codes = members["code"].astype(str).tolist()
             title = scope

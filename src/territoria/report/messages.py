@@ -30,6 +30,8 @@ from typing import Any
 
 import yaml
 
+from territoria.catalog.catalogue import load_catalogue
+
 __all__ = ["LANGS", "PLACEHOLDER", "Translator", "catalogue_strings", "fill", "group_reason_code", "header", "headers",
            "indicator_name", "measure_unit", "messages", "number", "term", "unit_name"]
 
@@ -184,7 +186,7 @@ def measure_unit(unit: Mapping[str, str], lang: str) -> str:
 
 @lru_cache(maxsize=4)
 def _status_labels(lang: str) -> dict[str, str]:
-    from territoria.dynamics.status import load_status_rules
+    from territoria.dynamics.status import load_status_rules  # lazy: heavy optional dependency (scipy, via dynamics)
 
     rules = load_status_rules()
     labels = {r.status: r.label.get(lang) for r in rules.statuses}
@@ -194,15 +196,13 @@ def _status_labels(lang: str) -> dict[str, str]:
 
 @lru_cache(maxsize=4)
 def _risk_labels(lang: str) -> dict[str, str]:
-    from territoria.diagnosis.risks import load_risk_rules
+    from territoria.diagnosis.risks import load_risk_rules  # lazy: heavy optional dependency (scipy, via diagnosis)
 
     return {r.id: r.label.get(lang) for r in load_risk_rules().rules}
 
 
 @lru_cache(maxsize=1)
 def _default_catalogue() -> Any:
-    from territoria.catalog.catalogue import load_catalogue
-
     return load_catalogue()
 
 

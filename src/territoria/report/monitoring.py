@@ -20,7 +20,14 @@ from typing import Any
 
 import pandas as pd
 
+from territoria.assess.spec import default_spec_path
+from territoria.diagnosis import risk_flags
+from territoria.dynamics.composite import composite_over_years
+from territoria.errors import DataError
+from territoria.mechanisms.monitor import early_warnings, evaluate_measures
 from territoria.report.messages import Translator
+from territoria.store import measures as ms
+from territoria.store.assessments import load_assessment
 
 __all__ = ["board", "evaluate", "last_recorded"]
 
@@ -55,9 +62,6 @@ def evaluate(store: Any, *, as_of: int | None = None, composite_years: tuple[int
         (DataFrame ``kind, measure_id, unit, indicator, field, before, after``: a measure whose status,
         data year or value changed, or a new warning).
     """
-    from territoria.diagnosis import risk_flags
-    from territoria.mechanisms.monitor import early_warnings, evaluate_measures
-    from territoria.store import measures as ms
 
     stored_levels = _stored_levels(store, assessment) if assessment is not None else None
     before = ms.measures(store)
@@ -82,9 +86,6 @@ def evaluate(store: Any, *, as_of: int | None = None, composite_years: tuple[int
         if stored_levels is not None:
             levels, order = stored_levels[0][stored_levels[0]["unit"].isin(units)], stored_levels[1]
         elif regions:
-            from territoria.assess.spec import default_spec_path
-            from territoria.dynamics.composite import composite_over_years
-
             result = composite_over_years(store.panel(level="region", borders="old"), default_spec_path(),
                                           list(range(composite_years[0], composite_years[1] + 1)))
             frame = result.to_frame().reset_index()
@@ -99,8 +100,6 @@ def evaluate(store: Any, *, as_of: int | None = None, composite_years: tuple[int
 
 def _stored_levels(store: Any, name: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Graded levels by year of the units a stored multi-year assessment rates, and its grade order."""
-    from territoria.errors import DataError
-    from territoria.store.assessments import load_assessment
 
     found = load_assessment(store, name=name)
     frame = found.to_frame()
@@ -152,7 +151,6 @@ def last_recorded(store: Any) -> str | None:
 
 def board(store: Any, *, lang: str = "en") -> dict[str, pd.DataFrame]:
     """Measures (latest evaluation) and warnings in ``lang``: statuses, kinds and facts worded."""
-    from territoria.store import measures as ms
 
     tr = Translator(lang, catalogue=store.catalogue)
     table = ms.measures(store)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from territoria.connectors.taldau.protocol import Request
+from territoria.ingest.remote import cache_dir
 
 __all__ = ["CachedResponse", "Manifest", "RawCache", "default_cache_root"]
 
@@ -29,7 +30,6 @@ def default_cache_root() -> Path:
     env = os.environ.get("TERRITORIA_TALDAU_CACHE")
     if env:
         return Path(env)
-    from territoria.ingest.remote import cache_dir
 
     return cache_dir() / "taldau"
 

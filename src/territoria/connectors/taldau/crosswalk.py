@@ -17,7 +17,9 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
+from territoria.errors import SpecError
 from territoria.ingest.matching import normalise_name
 
 __all__ = ["COLUMNS", "load_crosswalk", "map_terms", "match_children", "save_user_crosswalk", "valid_on"]
@@ -29,8 +31,6 @@ def _read(source) -> pd.DataFrame:
     frame = pd.read_csv(source, dtype=str, keep_default_na=False)
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
-        from territoria.errors import SpecError
-
         raise SpecError("columns", f"crosswalk lacks column(s) {missing}", file=str(source))
     frame = frame[COLUMNS].copy()
     frame["term_id"] = frame["term_id"].astype(int)
@@ -39,7 +39,6 @@ def _read(source) -> pd.DataFrame:
 
 def load_crosswalk(user_file: str | Path | None = None) -> pd.DataFrame:
     """The packaged crosswalk, plus the rows of ``user_file`` if it exists (user rows win for a term)."""
-    import yaml
 
     text = resources.files("territoria.connectors.taldau").joinpath("crosswalk.yaml").read_text("utf-8")
     frame = pd.DataFrame(yaml.safe_load(text)["terms"], dtype=object)

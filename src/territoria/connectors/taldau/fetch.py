@@ -26,6 +26,7 @@ from territoria.connectors.taldau.parse import (
 )
 from territoria.connectors.taldau.registry import RegistryEntry, conversion_factor
 from territoria.connectors.taldau.transport import TaldauClient
+from territoria.store import import_observations
 
 __all__ = ["Discovery", "FetchResult", "build_district_crosswalk", "discover", "fetch_indicator"]
 
@@ -236,8 +237,6 @@ def fetch_indicator(key: str, *, level: str, client: TaldauClient, registry: dic
     result = FetchResult(entry, level, req.describe(), sha, taldau_unit, factor, rows,
                          pd.concat(dropped, ignore_index=True), notes)
     if store is not None and len(rows):
-        from territoria.store import import_observations
-
         span = f"{rows['year'].min()}-{rows['year'].max()}"
         fingerprint = hashlib.sha256(f"{sha}|{key}|{level}|{span}|{factor}".encode()).hexdigest()
         result.report = import_observations(

@@ -10,6 +10,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from territoria.ingest.matching import NameMatcher
+
 __all__ = ["DEFAULT_DB", "app", "console", "err_console", "state"]
 
 DEFAULT_DB = Path(os.environ.get("TERRITORIA_DB", "territoria.duckdb"))
@@ -52,7 +54,6 @@ def _global_options(
 
 def resolve_unit(store, text: str) -> str:
     """A unit code from a code or a name in any language or spelling (Мамлютка, Mamlyutka, 595220100)."""
-    from territoria.ingest.matching import NameMatcher
 
     units = store.units()
     if text in units.index:

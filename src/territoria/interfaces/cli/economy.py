@@ -9,8 +9,22 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from territoria.economy import (
+    EconomyInputError,
+    diversification_panel,
+    fit_fixed_effects,
+    get_scheme,
+    industry_table,
+    measure_rows,
+    regression_table,
+    shift_share,
+    table_html,
+    table_text,
+)
+from territoria.economy.data import resilience_demo_panel
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.output import print_table, write_table
+from territoria.store import Store, import_observations
 
 __all__ = ["economy_app"]
 
@@ -45,8 +59,6 @@ ReferenceOption = typer.Option(Reference.country, "--reference",
 
 def _observations(scheme_name: str, extra: list[str], borders: str) -> tuple[pd.DataFrame, pd.DataFrame, object]:
     """Region and country rows of the scheme's series (plus ``extra``) from the Store."""
-    from territoria.economy import get_scheme
-    from territoria.store import Store
 
     scheme = get_scheme(scheme_name)
     with Store(state.db, read_only=True) as store:
@@ -59,8 +71,6 @@ def _observations(scheme_name: str, extra: list[str], borders: str) -> tuple[pd.
 
 
 def _names(codes: pd.Series) -> pd.Series:
-    from territoria.store import Store
-
     with Store(state.db, read_only=True) as store:
         units = store.units()
     return codes.map(units["name_en"]).fillna(codes)
@@ -79,7 +89,6 @@ def diversification_command(
 ) -> None:
     """Specialisation and diversification of every region: structural-coefficient variance, Krugman, Hachman,
     Herfindahl, entropy, related and unrelated variety."""
-    from territoria.economy import diversification_panel, measure_rows
 
     obs, crosswalk, sch = _observations(scheme.value, [], "own")
     table, skipped = diversification_panel(obs, sch, years=year or None, reference=reference.value,
@@ -95,8 +104,6 @@ def diversification_command(
         write_table(table, output)
         console.print(f"[green]wrote[/] {output}")
     if store_results:
-        from territoria.store import Store, import_observations
-
         note = f"scheme={sch.name}; reference={reference.value}; log base={base:g}; ddof={ddof}"
         rows = measure_rows(table, note=note)
         digest = hashlib.sha256(rows.to_csv(index=False).encode()).hexdigest()
@@ -119,7 +126,6 @@ def shiftshare_command(
 ) -> None:
     """Shift-share decomposition of the change in GVA: national share + industry mix + competitive effect
     = actual change (million tenge, current prices)."""
-    from territoria.economy import EconomyInputError, industry_table, shift_share
 
     obs, crosswalk, sch = _observations(scheme.value, [], borders.value)
     x0, n0, _ = industry_table(obs, sch, start, crosswalk=crosswalk)
@@ -145,8 +151,6 @@ def shiftshare_command(
 
 
 def _read_panel(path: Path) -> pd.DataFrame:
-    from territoria.economy import EconomyInputError
-
     suffix = path.suffix.lower()
     if not path.exists():
         raise EconomyInputError(f"{path}: no such file")
@@ -180,8 +184,6 @@ def resilience_command(
                                        help="Write the regression table (.txt, .html, .xlsx, .csv, .json)."),
 ) -> None:
     """Fixed-effects regressions of resilience on diversification (region and year effects, clustered SEs)."""
-    from territoria.economy import fit_fixed_effects, regression_table, table_html, table_text
-    from territoria.economy.data import resilience_demo_panel
 
     if data is not None:
         panel = _read_panel(data)

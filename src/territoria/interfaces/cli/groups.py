@@ -9,15 +9,16 @@ import typer
 from territoria.errors import DataError
 from territoria.interfaces.cli.app import app, console, resolve_unit, state
 from territoria.interfaces.output import print_table, write_table
+from territoria.store import Store
 
 __all__ = ["groups", "read_border_file"]
 
 
 def read_border_file(path: Path, name_column: str):
     """A BorderIndex from a border file (GeoJSON, shapefile, GeoPackage...) read with geopandas."""
-    import geopandas as gpd
+    import geopandas as gpd  # lazy: heavy optional dependency
 
-    from territoria.groups import BorderIndex
+    from territoria.groups import BorderIndex  # lazy: heavy optional dependency (shapely, pyproj)
 
     try:
         frame = gpd.read_file(path)
@@ -50,8 +51,7 @@ def groups(
     settlements (geodesic distance <= 50 km to the land border, with the neighbour), villages and rural
     support settlements. Every membership carries its reason; units the rules cannot decide (no
     population, no coordinates, no official list) are counted as undecided, never dropped."""
-    from territoria.groups import GROUPS, assign_groups, load_rules
-    from territoria.store import Store
+    from territoria.groups import GROUPS, assign_groups, load_rules  # lazy: heavy optional dependency (shapely, pyproj)
 
     parsed = load_rules(rules)
     if max_km is not None:
@@ -90,7 +90,7 @@ def groups(
         write_table(table, output)
         console.print(f"[green]Wrote[/] {output}")
     if map_path is not None:
-        from territoria.report.maps import plot_point_map
+        from territoria.report.maps import plot_point_map  # lazy: heavy optional dependency (matplotlib)
 
         chosen = group or "border"
         members = result.memberships.loc[result.memberships["group"] == chosen, "unit"]

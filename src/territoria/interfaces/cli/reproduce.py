@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import typer
 
+from territoria.assess.reproduce import reproduce as run
 from territoria.interfaces.cli.app import app, console
 from territoria.interfaces.output import print_table, write_table
 
@@ -28,9 +30,7 @@ def reproduce(
     table: per check the units and columns compared, the largest difference, the tolerance, the
     number of mismatches and the verdict. The targets are listed in examples/reproductions.yaml.
     """
-    import pandas as pd
 
-    from territoria.assess.reproduce import reproduce as run
 
     names = list(TARGETS) if name == "all" else [name]
     tables = []

@@ -11,6 +11,20 @@ import typer
 from territoria.errors import DataError
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.output import print_table, write_table
+from territoria.store import Store
+from territoria.surveys.ahp import combine_experts
+from territoria.surveys.experts import matrices_from_answers, ratings_from_answers, weights_table
+from territoria.surveys.forms import write_form
+from territoria.surveys.readers import (
+    bundled_questionnaires,
+    file_sha256,
+    read_pairwise,
+    read_questionnaire,
+    read_rankings,
+    read_responses,
+    read_sample,
+)
+from territoria.surveys.responses import check_responses
 
 __all__ = ["agreement", "form", "import_survey", "questionnaires", "summary", "weights"]
 
@@ -37,14 +51,11 @@ def _emit(frame: pd.DataFrame, title: str, output: Path | None, max_rows: int = 
 
 def _sample(path: Path | None, list_name: str | None) -> pd.DataFrame | None:
     """The sample with names from the Store where it exists."""
-    from territoria.surveys.readers import read_sample
 
     if path is None and list_name is None:
         return None
     store = None
     if Path(state.db).exists():
-        from territoria.store import Store
-
         store = Store(state.db, read_only=True)
     try:
         if list_name is not None:
@@ -69,9 +80,6 @@ def _sample(path: Path | None, list_name: str | None) -> pd.DataFrame | None:
 
 def _checked(responses: Path, questionnaire: str, sample: pd.DataFrame | None, skip_invalid: bool,
              rejected: Path | None) -> tuple[Any, Any]:
-    from territoria.surveys.readers import read_questionnaire, read_responses
-    from territoria.surveys.responses import check_responses
-
     q = read_questionnaire(questionnaire)
     check = check_responses(read_responses(responses), q, sample=sample, file=str(responses))
     n_read = len(check.answers)
@@ -88,7 +96,6 @@ def _checked(responses: Path, questionnaire: str, sample: pd.DataFrame | None, s
 @survey_app.command("questionnaires")
 def questionnaires() -> None:
     """List the questionnaires shipped with Territoria."""
-    from territoria.surveys.readers import bundled_questionnaires, read_questionnaire
 
     rows = []
     for name, path in sorted(bundled_questionnaires().items()):
@@ -107,8 +114,6 @@ def form(
     sample_list: str | None = _SAMPLE_LIST,
 ) -> None:
     """Make a printable form (HTML/PDF) or an XLSForm for KoboToolbox / ODK."""
-    from territoria.surveys.forms import write_form
-    from territoria.surveys.readers import read_questionnaire
 
     q = read_questionnaire(questionnaire)
     path = write_form(q, output, lang=lang, sample=_sample(sample, sample_list))
@@ -129,7 +134,7 @@ def summary(
     output: Path | None = _OUT,
 ) -> None:
     """Check responses and print means and shares per settlement with intervals (nothing stored)."""
-    from territoria.surveys.summary import summarise
+    from territoria.surveys.summary import summarise  # lazy: heavy optional dependency (scipy)
 
     units = _sample(sample, sample_list)
     q, check = _checked(responses, questionnaire, units, skip_invalid, rejected)
@@ -156,10 +161,8 @@ def import_survey(
     output: Path | None = _OUT,
 ) -> None:
     """Check responses, summarise them per settlement and store the results as indicators with their source."""
-    from territoria.store import Store
-    from territoria.surveys.readers import file_sha256
-    from territoria.surveys.storing import store_summary
-    from territoria.surveys.summary import summarise
+    from territoria.surveys.storing import store_summary  # lazy: heavy optional dependency (scipy)
+    from territoria.surveys.summary import summarise  # lazy: heavy optional dependency (scipy)
 
     units = _sample(sample, sample_list)
     if units is None:
@@ -194,10 +197,6 @@ def weights(
                                                                     "for 'weight: {method: file}' of a spec."),
 ) -> None:
     """AHP weights by the principal eigenvector; experts combined by geometric mean; CR checked."""
-    from territoria.surveys.ahp import combine_experts
-    from territoria.surveys.experts import matrices_from_answers, weights_table
-    from territoria.surveys.readers import read_pairwise, read_questionnaire, read_responses
-    from territoria.surveys.responses import check_responses
 
     if questionnaire is not None:
         q = read_questionnaire(questionnaire)
@@ -231,10 +230,7 @@ def agreement(
     output: Path | None = _OUT,
 ) -> None:
     """Kendall's W of expert rankings with its chi-square test."""
-    from territoria.surveys.experts import ratings_from_answers
-    from territoria.surveys.kendall import kendall_w
-    from territoria.surveys.readers import read_questionnaire, read_rankings, read_responses
-    from territoria.surveys.responses import check_responses
+    from territoria.surveys.kendall import kendall_w  # lazy: heavy optional dependency (scipy)
 
     if questionnaire is not None:
         q = read_questionnaire(questionnaire)

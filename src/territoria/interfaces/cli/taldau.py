@@ -9,9 +9,13 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from territoria.connectors.taldau.cache import Manifest, RawCache
+from territoria.connectors.taldau.crosswalk import load_crosswalk, save_user_crosswalk
+from territoria.connectors.taldau.registry import load_registry
 from territoria.interfaces.cli.app import console, state
-from territoria.interfaces.cli.data import data_app
+from territoria.interfaces.cli.data import data_app, load_bundled_with_progress
 from territoria.interfaces.output import print_table, write_table
+from territoria.store import Store
 
 __all__ = ["taldau_app"]
 
@@ -42,8 +46,7 @@ def _emit(table: pd.DataFrame, output: Path | None, title: str) -> None:
 
 
 def _client(cache_dir: Path | None, offline: bool, refresh: bool, base_url: str, name: str):
-    from territoria.connectors.taldau.cache import Manifest, RawCache
-    from territoria.connectors.taldau.transport import TaldauClient
+    from territoria.connectors.taldau.transport import TaldauClient  # lazy: heavy optional dependency (httpx)
 
     cache = RawCache(cache_dir)
     manifest = Manifest(name)
@@ -70,15 +73,12 @@ def _years(text: str | None) -> tuple[int, int] | None:
 
 
 def _user_crosswalk(cache_dir: Path | None) -> Path:
-    from territoria.connectors.taldau.cache import RawCache
-
     return RawCache(cache_dir).root / "crosswalk_user.csv"
 
 
 @taldau_app.command("registry")
 def registry_command(registry: Path | None = RegistryOption, output: Path | None = OutputOption) -> None:
     """The registered indicators: index id, period type, segment, totals, unit, bounds, status."""
-    from territoria.connectors.taldau.registry import load_registry
 
     rows = [{"key": e.key, "indicator": e.indicator, "index_id": str(e.index_id or ""),
              "period_id": str(e.period_id or ""),
@@ -97,7 +97,7 @@ def discover_command(
     base_url: str = BaseUrlOption, output: Path | None = OutputOption,
 ) -> None:
     """Ask Taldau for an indicator's unit, period types and segments; save the raw answers; print them."""
-    from territoria.connectors.taldau.fetch import discover
+    from territoria.connectors.taldau.fetch import discover  # lazy: heavy optional dependency (httpx)
 
     client = _client(cache, offline, refresh, base_url, f"discover-{index_id}")
     try:
@@ -118,10 +118,7 @@ def crosswalk_command(
     registry: Path | None = RegistryOption, base_url: str = BaseUrlOption, output: Path | None = OutputOption,
 ) -> None:
     """Match the district terms under each region to KATO by exact name within the region; report the rest."""
-    from territoria.connectors.taldau.crosswalk import load_crosswalk, save_user_crosswalk
-    from territoria.connectors.taldau.fetch import build_district_crosswalk
-    from territoria.connectors.taldau.registry import load_registry
-    from territoria.store import Store
+    from territoria.connectors.taldau.fetch import build_district_crosswalk  # lazy: heavy optional dependency (httpx)
 
     entries = load_registry(registry)
     if indicator not in entries:
@@ -154,10 +151,7 @@ def fetch_command(
     output: Path | None = OutputOption,
 ) -> None:
     """Fetch a registered indicator, check it (sums, bounds, periods) and store it with its provenance."""
-    from territoria.connectors.taldau.crosswalk import load_crosswalk
-    from territoria.connectors.taldau.fetch import fetch_indicator
-    from territoria.connectors.taldau.registry import load_registry
-    from territoria.store import Store
+    from territoria.connectors.taldau.fetch import fetch_indicator  # lazy: heavy optional dependency (httpx)
 
     span = _years(years)
     entries = load_registry(registry)
@@ -165,8 +159,6 @@ def fetch_command(
     try:
         with Store(state.db, read_only=dry_run) as store:
             if not dry_run and store.units().empty:
-                from territoria.interfaces.cli.data import load_bundled_with_progress
-
                 console.print("[yellow]The Store has no units yet: loading the bundled units first.[/]")
                 load_bundled_with_progress(store)
             result = fetch_indicator(indicator, level=level.value, client=client, registry=entries,

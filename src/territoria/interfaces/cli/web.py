@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from territoria.interfaces.cli.app import app, console, state
+from territoria.interfaces.cli.data import load_bundled_with_progress
+from territoria.store import Store
 
 __all__ = ["serve"]
 
@@ -22,15 +24,12 @@ def serve(
 ) -> None:
     """Start the web dashboard: overview with map and ranking, unit pages, comparison, upload, assessment,
     monitoring; JSON API under /api/ (OpenAPI at /docs). A missing Store is filled with the bundled data."""
-    import uvicorn
+    import uvicorn  # lazy: heavy optional dependency
 
-    from territoria.web import create_app
-    from territoria.web.limits import server_config
+    from territoria.web import create_app  # lazy: heavy optional dependency (fastapi)
+    from territoria.web.limits import server_config  # lazy: heavy optional dependency (fastapi)
 
     if not state.db.exists():
-        from territoria.interfaces.cli.data import load_bundled_with_progress
-        from territoria.store import Store
-
         console.print(f"[yellow]No Store at {state.db}: loading the bundled data first.[/]")
         with Store(state.db) as store:
             load_bundled_with_progress(store)

@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from territoria.errors import SpecError
+from territoria.surveys.forms.html import write_html
+from territoria.surveys.forms.pdf import write_pdf
 from territoria.surveys.model import Questionnaire
 
 __all__ = ["FORM_SUFFIXES", "write_form"]
@@ -24,13 +26,11 @@ def write_form(questionnaire: Questionnaire, path: str | Path, *, lang: str = "r
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".html":
-        from territoria.surveys.forms.html import write_html
         return write_html(questionnaire, path, lang=lang, sample=sample)
     if suffix == ".pdf":
-        from territoria.surveys.forms.pdf import write_pdf
         return write_pdf(questionnaire, path, lang=lang, sample=sample)
     if suffix == ".xlsx":
-        from territoria.surveys.forms.xlsform import write_xlsform
+        from territoria.surveys.forms.xlsform import write_xlsform  # lazy: heavy optional dependency (openpyxl)
         return write_xlsform(questionnaire, path, default_lang=lang, sample=sample)
     raise SpecError("output", f"{path}: cannot write a form as {suffix or 'a file without suffix'!r}; "
                     f"use one of {', '.join(FORM_SUFFIXES)}")

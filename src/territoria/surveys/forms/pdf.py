@@ -21,12 +21,12 @@ FONT = "DejaVuSans"
 
 
 def _register_fonts() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfbase import pdfmetrics  # lazy: heavy optional dependency
+    from reportlab.pdfbase.ttfonts import TTFont  # lazy: heavy optional dependency
 
     if FONT in pdfmetrics.getRegisteredFontNames():
         return
-    import matplotlib
+    import matplotlib  # lazy: heavy optional dependency
 
     folder = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
     regular, bold = os.path.join(folder, "DejaVuSans.ttf"), os.path.join(folder, "DejaVuSans-Bold.ttf")
@@ -39,6 +39,7 @@ def _register_fonts() -> None:
 def write_pdf(questionnaire: Questionnaire, path: str | Path, *, lang: str = "ru",
               sample: pd.DataFrame | None = None) -> Path:
     """Write the printable form to ``path`` (A4) in ``lang``."""
+    # lazy: heavy optional dependency
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
