@@ -142,7 +142,6 @@ def resilience_demo_panel(observations: pd.DataFrame, scheme: IndustryScheme, *,
     Give observations on one set of borders for every year (``Store.panel(borders="old")``), or a
     region's change across a border revision would be read as growth.
     """
-
     div, _ = diversification_panel(observations, scheme, reference=reference, country=country, base=base,
                                    crosswalk=crosswalk)
     series = observations[observations["indicator"].isin([output, population])]

@@ -350,7 +350,6 @@ def checked_inputs(units: pd.DataFrame, rules: GroupRules | None, border: Border
 def with_groups(panel: Any, assignment: GroupAssignment) -> Any:
     """A copy of ``panel`` whose units carry the ``is_<group>`` columns, so that a spec's
     ``units: {groups: [border]}`` selects the border settlements (undecided units are not selected)."""
-
     flags = assignment.flags()
     units = panel.units.drop(columns=[c for c in flags.columns if c in panel.units.columns])
     units = units.join(flags, how="left")

@@ -62,7 +62,6 @@ def evaluate(store: Any, *, as_of: int | None = None, composite_years: tuple[int
         (DataFrame ``kind, measure_id, unit, indicator, field, before, after``: a measure whose status,
         data year or value changed, or a new warning).
     """
-
     stored_levels = _stored_levels(store, assessment) if assessment is not None else None
     before = ms.measures(store)
     seen = set(ms.warnings(store)["warning_id"])
@@ -100,7 +99,6 @@ def evaluate(store: Any, *, as_of: int | None = None, composite_years: tuple[int
 
 def _stored_levels(store: Any, name: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Graded levels by year of the units a stored multi-year assessment rates, and its grade order."""
-
     found = load_assessment(store, name=name)
     frame = found.to_frame()
     if not isinstance(frame.index, pd.MultiIndex) or found.spec.grade is None:
@@ -151,7 +149,6 @@ def last_recorded(store: Any) -> str | None:
 
 def board(store: Any, *, lang: str = "en") -> dict[str, pd.DataFrame]:
     """Measures (latest evaluation) and warnings in ``lang``: statuses, kinds and facts worded."""
-
     tr = Translator(lang, catalogue=store.catalogue)
     table = ms.measures(store)
     table = table[[c for c in _MEASURE_COLUMNS if c in table.columns]].copy()

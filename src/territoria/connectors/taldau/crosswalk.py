@@ -39,7 +39,6 @@ def _read(source) -> pd.DataFrame:
 
 def load_crosswalk(user_file: str | Path | None = None) -> pd.DataFrame:
     """The packaged crosswalk, plus the rows of ``user_file`` if it exists (user rows win for a term)."""
-
     text = resources.files("territoria.connectors.taldau").joinpath("crosswalk.yaml").read_text("utf-8")
     frame = pd.DataFrame(yaml.safe_load(text)["terms"], dtype=object)
     frame = frame[COLUMNS].astype(str).assign(term_id=lambda f: f["term_id"].astype(int))

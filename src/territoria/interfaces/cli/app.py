@@ -54,7 +54,6 @@ def _global_options(
 
 def resolve_unit(store, text: str) -> str:
     """A unit code from a code or a name in any language or spelling (Мамлютка, Mamlyutka, 595220100)."""
-
     units = store.units()
     if text in units.index:
         return text

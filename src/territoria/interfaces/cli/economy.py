@@ -59,7 +59,6 @@ ReferenceOption = typer.Option(Reference.country, "--reference",
 
 def _observations(scheme_name: str, extra: list[str], borders: str) -> tuple[pd.DataFrame, pd.DataFrame, object]:
     """Region and country rows of the scheme's series (plus ``extra``) from the Store."""
-
     scheme = get_scheme(scheme_name)
     with Store(state.db, read_only=True) as store:
         obs = store.panel(indicators=scheme.series() + extra, borders=borders).observations
@@ -89,7 +88,6 @@ def diversification_command(
 ) -> None:
     """Specialisation and diversification of every region: structural-coefficient variance, Krugman, Hachman,
     Herfindahl, entropy, related and unrelated variety."""
-
     obs, crosswalk, sch = _observations(scheme.value, [], "own")
     table, skipped = diversification_panel(obs, sch, years=year or None, reference=reference.value,
                                            base=base, ddof=ddof, crosswalk=crosswalk)
@@ -126,7 +124,6 @@ def shiftshare_command(
 ) -> None:
     """Shift-share decomposition of the change in GVA: national share + industry mix + competitive effect
     = actual change (million tenge, current prices)."""
-
     obs, crosswalk, sch = _observations(scheme.value, [], borders.value)
     x0, n0, _ = industry_table(obs, sch, start, crosswalk=crosswalk)
     x1, n1, _ = industry_table(obs, sch, end, crosswalk=crosswalk)
@@ -184,7 +181,6 @@ def resilience_command(
                                        help="Write the regression table (.txt, .html, .xlsx, .csv, .json)."),
 ) -> None:
     """Fixed-effects regressions of resilience on diversification (region and year effects, clustered SEs)."""
-
     if data is not None:
         panel = _read_panel(data)
         what = f"panel {data}"

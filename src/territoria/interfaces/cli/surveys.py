@@ -51,7 +51,6 @@ def _emit(frame: pd.DataFrame, title: str, output: Path | None, max_rows: int = 
 
 def _sample(path: Path | None, list_name: str | None) -> pd.DataFrame | None:
     """The sample with names from the Store where it exists."""
-
     if path is None and list_name is None:
         return None
     store = None
@@ -96,7 +95,6 @@ def _checked(responses: Path, questionnaire: str, sample: pd.DataFrame | None, s
 @survey_app.command("questionnaires")
 def questionnaires() -> None:
     """List the questionnaires shipped with Territoria."""
-
     rows = []
     for name, path in sorted(bundled_questionnaires().items()):
         q = read_questionnaire(path)
@@ -114,7 +112,6 @@ def form(
     sample_list: str | None = _SAMPLE_LIST,
 ) -> None:
     """Make a printable form (HTML/PDF) or an XLSForm for KoboToolbox / ODK."""
-
     q = read_questionnaire(questionnaire)
     path = write_form(q, output, lang=lang, sample=_sample(sample, sample_list))
     console.print(f"[green]Wrote[/] {path} ({q.id} v{q.version}, {len(q.questions)} questions)")
@@ -197,7 +194,6 @@ def weights(
                                                                     "for 'weight: {method: file}' of a spec."),
 ) -> None:
     """AHP weights by the principal eigenvector; experts combined by geometric mean; CR checked."""
-
     if questionnaire is not None:
         q = read_questionnaire(questionnaire)
         check = check_responses(read_responses(judgements), q, file=str(judgements))

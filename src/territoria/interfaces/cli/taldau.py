@@ -79,7 +79,6 @@ def _user_crosswalk(cache_dir: Path | None) -> Path:
 @taldau_app.command("registry")
 def registry_command(registry: Path | None = RegistryOption, output: Path | None = OutputOption) -> None:
     """The registered indicators: index id, period type, segment, totals, unit, bounds, status."""
-
     rows = [{"key": e.key, "indicator": e.indicator, "index_id": str(e.index_id or ""),
              "period_id": str(e.period_id or ""),
              "dics": "" if e.dics is None else ",".join(map(str, e.dics)), "territory_dic": str(e.territory_dic or ""),
