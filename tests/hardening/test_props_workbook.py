@@ -22,10 +22,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from props_mutate import CELL_TEXTS, examples, store_digests
 
-from territoria.ingest.workbook import Sheet, cell_value, col, reference_date
 from territoria.errors import SpecError, TerritoriaError
 from territoria.ingest.bundled import bundled_units
 from territoria.ingest.profiles import ProfileError, _read_body, import_with_profile, load_profile, read_with_profile
+from territoria.ingest.workbook import Sheet, cell_value, col, reference_date
 from territoria.store import Store
 
 WORKBOOK = (Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
