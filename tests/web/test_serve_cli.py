@@ -44,7 +44,7 @@ def test_serve_applies_head_deadline_and_upload_limit(web_db, tmp_path):
             slow.sendall(b"GET /api/units HTTP/1.1\r\nHost: x\r\n")       # the head never ends
             answer = slow.recv(4096)                                     # only the server's deadline ends it
         assert answer.startswith(b"HTTP/1.1 408") and b"request head not received within 1 s" in answer
-        big = httpx.post(f"{url}/api/import", files={"file": ("x.csv", b"a" * 200_000)}, timeout=10)
+        big = httpx.post(f"{url}/api/import", files={"file": ("x.csv", b"a" * 200_000)}, timeout=120)
         assert big.status_code == 413                                  # 0.01 MiB from the environment
     finally:
         proc.terminate()
