@@ -30,12 +30,15 @@ KNOWN_PRIVATE_IMPORTS = {
 }
 
 
-# Modules being refactored in issue 18: their function-local imports are not yet sorted out.
-REFACTORING = ("assess/", "engines/", "store/", "diagnosis/", "mechanisms/", "typology/", "web/", "indicators/",
-               "dynamics/", "report/service.py", "report/maps.py", "report/geomap.py", "interfaces/cli/assess.py",
-               "interfaces/cli/dynamics.py", "interfaces/cli/report.py", "interfaces/cli/typology.py",
-               "interfaces/cli/main_job.py", "interfaces/cli/data.py", "ingest/bundled.py", "ingest/matching.py",
-               "ingest/tables.py", "ingest/readers.py")
+# Modules being refactored in issue 18 (or landed during it, their authors still at work): their function-local
+# imports are not yet sorted out.
+REFACTORING = (
+    "assess/", "engines/", "store/", "diagnosis/", "mechanisms/", "typology/", "web/", "indicators/", "dynamics/",
+    "report/service.py", "report/assessed.py", "report/maps.py", "report/geomap.py",
+    "interfaces/cli/assess.py", "interfaces/cli/dynamics.py", "interfaces/cli/report.py", "interfaces/cli/typology.py",
+    "interfaces/cli/main_job.py", "interfaces/cli/data.py", "interfaces/cli/assessments.py",
+    "ingest/bundled.py", "ingest/matching.py", "ingest/tables.py", "ingest/readers.py",
+)
 
 
 def module_name(path: Path) -> str:

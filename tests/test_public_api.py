@@ -18,6 +18,7 @@ import pytest
 import territoria
 from territoria.assess.pipeline import Assessment
 from territoria.assess.result import Result
+from territoria.diagnosis import diagnose
 from territoria.errors import DataError
 from territoria.panel import Panel
 from territoria.store import Store
@@ -40,8 +41,9 @@ def test_the_public_names() -> None:
     assert territoria.Result is Result
     assert territoria.Panel is Panel
     assert callable(territoria.bundled_panel)
+    assert territoria.diagnose is diagnose
     assert {"Assessment", "Result", "Panel", "bundled_panel", "diagnose"} <= set(territoria.__all__)
-    assert {"Assessment", "Result", "Panel", "bundled_panel"} <= set(dir(territoria))
+    assert {"Assessment", "Result", "Panel", "bundled_panel", "diagnose"} <= set(dir(territoria))
     assert re.fullmatch(r"\d+\.\d+\.\d+.*", territoria.__version__)
     with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
         territoria.nothing_here  # noqa: B018
@@ -102,6 +104,8 @@ def test_the_readme_snippet_runs_as_written(bundled_store_path: Path, monkeypatc
     assert isinstance(table, pd.DataFrame)
     assert sorted(table["rank"]) == list(range(1, 18))  # 2021: the 17 regions on that year's borders
     assert "vulnerability_index" in printed.getvalue()
+    assert table.loc[scope["last"], "rank"] == 17
+    assert "environmental" in printed.getvalue()  # a block of the diagnosis's weak_blocks table
     # the same result as from a Store loaded with the bundled data
     with Store(bundled_store_path, read_only=True) as store:
         stored = Assessment(ROOT / "examples" / "vulnerability_regions.yaml").run(store.panel(level="region"))

@@ -19,7 +19,7 @@ Panel
 bundled_panel
     The package's bundled real data as a Panel (:func:`territoria.bundled.bundled_panel`).
 diagnose
-    Weakest blocks and risk flags of a unit (:func:`territoria.diagnosis.diagnose`), when installed.
+    The diagnosis of a unit: weakest blocks and indicators, risk flags (:func:`territoria.diagnosis.diagnose`).
 
 The names are loaded on first use, so ``import territoria`` stays cheap and importing a subpackage never
 loads the whole library.
@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names are loade
     from territoria.assess.pipeline import Assessment
     from territoria.assess.result import Result
     from territoria.bundled import bundled_panel
+    from territoria.diagnosis import diagnose
     from territoria.panel import Panel
 
 __all__ = ["Assessment", "Panel", "Result", "__version__", "bundled_panel", "diagnose"]
@@ -72,7 +73,7 @@ def __getattr__(name: str) -> Any:
         value = getattr(import_module(module), name)
         if isinstance(value, ModuleType):  # a module of the same name: take its function
             value = getattr(value, name)
-    except AttributeError as error:  # e.g. diagnose before territoria.diagnosis exports it
+    except AttributeError as error:  # a name its module no longer defines
         raise AttributeError(f"module 'territoria' has no attribute {name!r} ({error})") from error
     globals()[name] = value  # later look-ups skip this function
     return value
