@@ -25,7 +25,6 @@ KNOWN_PRIVATE_IMPORTS = {
     ("territoria.engines.dask_engine", "territoria.assess.pipeline", "_method_name"),
     ("territoria.engines.dask_engine", "territoria.assess.pipeline", "_plain_params"),
     ("territoria.engines.dask_engine", "territoria.assess.pipeline", "_root"),
-    ("territoria.assess.uncertainty", "territoria.assess.audit", "_numeric"),
     ("territoria.interfaces.cli.data", "territoria.interfaces.cli.dynamics", "_evaluate"),
 }
 
