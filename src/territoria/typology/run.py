@@ -6,12 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
 from territoria.errors import DataError
 from territoria.typology.cluster import Typology
 from territoria.typology.profile import cluster_label_codes, cluster_labels_text, profiles
-from territoria.typology.spatial import Moran, lisa, moran, spatial_weights
+from territoria.typology.spatial import (
+    Moran,
+    contiguous_clusters,
+    lisa,
+    moran,
+    spatial_weights,
+    unit_weights,
+    units_as_points,
+)
 from territoria.typology.stability import Stability, bootstrap_stability
 
 __all__ = ["TypologyResult", "typology_of_result"]
@@ -25,8 +34,9 @@ class TypologyResult:
     ----------
     table : DataFrame
         One row per unit: composite, ``level`` (grade), ``cluster``, ``label``, ``stability``,
-        ``co_assignment`` and, with points, ``lat``, ``lon``, ``Is``, ``p_sim``, ``lisa_class``,
-        ``depression_hot_spot``.
+        ``co_assignment`` and, with geometry, ``Is``, ``p_sim``, ``lisa_class`` (``island`` for units
+        without neighbours), ``depression_hot_spot``, ``contiguous_cluster`` (polygons only) and, with
+        points, ``lat``, ``lon``.
     typology : Typology
         The fitted clustering (``k_selection_``, ``linkage_``, ``zscores_``...).
     profiles : dict of DataFrame
@@ -40,6 +50,8 @@ class TypologyResult:
     notes : list of str
     label_codes : Series or None
         The labels as message codes per cluster (:func:`~territoria.typology.profile.cluster_label_codes`).
+    weights : str
+        What the spatial weights were (``queen contiguity of 2024 polygons``, ``4 nearest neighbours``...).
     """
 
     table: pd.DataFrame
@@ -51,6 +63,7 @@ class TypologyResult:
     hot_spots: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
     label_codes: pd.Series | None = None
+    weights: str = ""
 
     def k_table(self) -> pd.DataFrame:
         """Criteria per k side by side, with the k each criterion picks marked."""
@@ -61,7 +74,8 @@ class TypologyResult:
         return sel
 
 
-def typology_of_result(result: Any, *, points: pd.DataFrame | None = None, method: str = "ward",
+def typology_of_result(result: Any, *, units: gpd.GeoDataFrame | None = None,
+                       points: pd.DataFrame | None = None, islands: str = "exclude", method: str = "ward",
                        k: int | None = None, criterion: str = "silhouette", k_range: tuple[int, int] = (2, 8),
                        seed: int = 0, n_resamples: int = 200, neighbours: int = 4, band_km: float | None = None,
                        permutations: int = 999, alpha: float = 0.05, higher_is: str = "better") -> TypologyResult:
@@ -71,13 +85,20 @@ def typology_of_result(result: Any, *, points: pd.DataFrame | None = None, metho
     ----------
     result : territoria.assess.result.Result
         One-year result (index: unit). The blocks are the children of the tree's root.
+    units : GeoDataFrame, optional
+        Geometry per unit: polygons (:func:`territoria.ingest.boundaries.unit_polygons`; queen contiguity)
+        or points (settlements; k nearest neighbours). Units without geometry are left out of the spatial
+        part, named in a note; units sharing one location are refused (:class:`DataError`).
     points : DataFrame, optional
-        ``lat``, ``lon`` per unit (e.g. :func:`~territoria.typology.spatial.region_points`); without it
-        the spatial part is skipped (a note says so). Units without a point are left out of it, named.
+        ``lat``, ``lon`` per unit, the same as point ``units`` (kept for callers that have a table).
+        Without ``units`` and ``points`` the spatial part is skipped (a note says so).
+    islands : {"exclude", "nearest"}
+        Polygons without a neighbour: left out of Moran's I and LISA (class ``island``, a note), or joined
+        to their nearest unit (:func:`~territoria.typology.spatial.unit_weights`).
     method, k, criterion, k_range, seed : see :class:`~territoria.typology.cluster.Typology`.
     n_resamples : int, default=200
         Bootstrap resamples for the stability.
-    neighbours, band_km : KNN neighbours or a distance band (km) for the spatial weights.
+    neighbours, band_km : KNN neighbours or a distance band (km) for the weights of points.
     permutations, alpha : permutations for the pseudo p-values; significance level of LISA classes.
     higher_is : {"better", "worse"}, default="better"
         Whether a higher composite means less vulnerable (true of the bundled spec).
@@ -102,25 +123,46 @@ def typology_of_result(result: Any, *, points: pd.DataFrame | None = None, metho
     out["cluster"] = fitted.labels_
     out["label"] = out["cluster"].map(labels)
     out = out.join(stab.units[["stability", "co_assignment"]])
-    notes = []
-    mor, spots = None, None
-    if points is None:
-        notes.append("spatial: no unit points given; Moran's I and LISA skipped")
+    notes: list[str] = []
+    mor, spots, described = None, None, ""
+    if units is None and points is not None:
+        units = units_as_points(points.reindex(out.index).dropna(subset=["lat", "lon"]))
+        out = out.join(points[["lat", "lon"]])
+    if units is None:
+        notes.append("spatial: no unit geometry given; Moran's I and LISA skipped")
     else:
-        pts = points.reindex(out.index)[["lat", "lon"]]
-        lacking = pts.index[pts.isna().any(axis=1)]
+        geo = units[units.index.isin(out.index)]
+        lacking = out.index.difference(geo.index)
         if len(lacking):
-            notes.append(f"spatial: {len(lacking)} unit(s) without a point left out: {list(lacking)}")
-        pts = pts.drop(index=lacking)
-        out = out.join(pts)
-        w = spatial_weights(pts, k=neighbours, band_km=band_km)
-        values = out.loc[pts.index, root]
+            notes.append(f"spatial: {len(lacking)} unit(s) without geometry left out: {list(lacking)}")
+        polygons = bool(len(geo)) and not (geo.geometry.geom_type == "Point").all()
+        if polygons or band_km is None:
+            w = unit_weights(geo, islands=islands, k=neighbours)
+            described = (f"queen contiguity of {units.attrs.get('map', 'the given')} polygons" if polygons
+                         else f"{neighbours} nearest neighbours")
+        else:
+            w = spatial_weights(pd.DataFrame({"lat": geo.geometry.y, "lon": geo.geometry.x}), band_km=band_km)
+            described = f"{band_km:g} km distance band"
+        isolated = [u for u in geo.index if str(u) in set(w.islands)]
+        kept = geo.index.difference(pd.Index(isolated), sort=False)
+        if isolated:
+            notes.append(f"spatial: {len(isolated)} unit(s) without a neighbour (island) left out of Moran's I "
+                         f"and LISA: {isolated}; islands='nearest' joins each to its nearest unit")
+            from libpysal.weights import w_subset
+
+            w = w_subset(w, [str(u) for u in kept])
+            w.transform = "r"
+        values = out.loc[kept, root]
         mor = moran(values, w, permutations=permutations, seed=seed)
         local = lisa(values, w, permutations=permutations, seed=seed, alpha=alpha, higher_is=higher_is)
         out = out.join(local[["Is", "p_sim", "lisa_class", "depression_hot_spot"]])
+        out.loc[isolated, "lisa_class"] = "island"
         spots = _hot_spots(local, w, higher_is)
-    return TypologyResult(table=out, typology=fitted, profiles=prof, labels=labels, stability=stab,
-                          moran=mor, hot_spots=spots, notes=notes, label_codes=label_codes)
+        if polygons:
+            contiguous = contiguous_clusters(fitted.zscores_.loc[kept], w, min(fitted.k_, len(kept)))
+            out["contiguous_cluster"] = contiguous.reindex(out.index)
+        return TypologyResult(table=out, typology=fitted, profiles=prof, labels=labels, stability=stab,
+                          moran=mor, hot_spots=spots, notes=notes, label_codes=label_codes, weights=described)
 
 
 def _hot_spots(local: pd.DataFrame, w: Any, higher_is: str) -> pd.DataFrame:

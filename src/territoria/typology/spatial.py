@@ -1,8 +1,22 @@
 r"""Spatial autocorrelation of an index: global Moran's I and local Moran (LISA), seeded.
 
-Weights come from libpysal (:class:`libpysal.weights.KNN` or :class:`~libpysal.weights.DistanceBand`)
-built on points projected to the Kazakhstan equidistant conic (:data:`territoria.groups.KZ_CONIC`,
-metres), never on raw degrees, and row-standardised: :math:`w_{ij} = 1/|N(i)|` for KNN.
+Weights come from libpysal and are row-standardised (:math:`w_{ij} = 1/|N(i)|`):
+
+* units with polygons (regions, districts: :func:`territoria.ingest.boundaries.unit_polygons`) get queen
+  contiguity (:meth:`libpysal.weights.Queen.from_dataframe`: neighbours share at least one boundary
+  point) — :func:`unit_weights`;
+* units without polygons (settlements) are points: k nearest neighbours (:class:`libpysal.weights.KNN`) or
+  a distance band (:class:`~libpysal.weights.DistanceBand`), in the Kazakhstan equidistant conic
+  (:data:`territoria.groups.KZ_CONIC`, metres), never on raw degrees — :func:`spatial_weights`.
+
+Units that share one location (the same point or the same polygon, e.g. every district placed at its
+region's centre) cannot have neighbours told apart: both builders refuse them with a
+:class:`~territoria.errors.DataError` naming the units (:func:`shared_locations`).
+
+Islands (a polygon touching no other in the set, e.g. a region analysed without its neighbours) are
+handled by ``islands=``: ``"exclude"`` (default) keeps them without neighbours — the typology leaves them
+out of Moran's I and LISA, marks them ``island`` and says so in a note; ``"nearest"`` attaches each to its
+nearest unit by centroid distance (:func:`libpysal.weights.util.attach_islands`).
 
 With :math:`z_i = y_i - \bar y` and :math:`m_2 = \sum_i z_i^2 / (n - 1)` (esda's divisor):
 
@@ -30,17 +44,23 @@ Anselin, L. (1995). Local indicators of spatial association — LISA. Geogr. Ana
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import Transformer
 
 from territoria.errors import DataError
 
-__all__ = ["LISA_CLASSES", "Moran", "lisa", "moran", "region_points", "spatial_weights"]
+__all__ = ["ISLAND_RULES", "LISA_CLASSES", "Moran", "contiguous_clusters", "lisa", "moran", "region_points",
+           "shared_locations", "spatial_weights", "unit_weights", "units_as_points"]
 
 LISA_CLASSES = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
+#: What :func:`unit_weights` does with islands.
+ISLAND_RULES = ("exclude", "nearest")
 
 
 def _xy(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -58,6 +78,8 @@ def spatial_weights(points: pd.DataFrame, *, k: int | None = 4, band_km: float |
     """
     from libpysal.weights import KNN, DistanceBand
 
+    if len(points) and not points[["lat", "lon"]].isna().any().any():
+        _refuse_shared(units_as_points(points), "spatial weights")
     if points[["lat", "lon"]].isna().any().any():
         bad = points.index[points[["lat", "lon"]].isna().any(axis=1)][:5].tolist()
         raise DataError(f"spatial weights: unit(s) without coordinates, first {bad}; give them a point or leave "
@@ -74,6 +96,72 @@ def spatial_weights(points: pd.DataFrame, *, k: int | None = 4, band_km: float |
             raise DataError(f"spatial weights: k={k} neighbours for {n} units; need 1 <= k < {n}")
         w = KNN.from_array(xy, k=k, ids=ids)
     w.transform = "r"
+    return w
+
+
+def units_as_points(points: pd.DataFrame) -> gpd.GeoDataFrame:
+    """A GeoDataFrame of points (EPSG:4326) from ``lat``/``lon`` columns; rows without a point are dropped."""
+    data = points.dropna(subset=["lat", "lon"])
+    return gpd.GeoDataFrame(data.drop(columns=["lat", "lon"]), crs="EPSG:4326",
+                            geometry=gpd.points_from_xy(data["lon"].astype(float), data["lat"].astype(float)))
+
+
+def shared_locations(units: gpd.GeoSeries | gpd.GeoDataFrame, *, decimals: int = 6) -> list[list[str]]:
+    """Groups (two or more units) whose geometries are the same point or polygon, to ``decimals`` degrees."""
+    geoms = units.geometry if isinstance(units, gpd.GeoDataFrame) else units
+    keys = shapely.to_wkb(shapely.normalize(shapely.set_precision(geoms.to_numpy(), 10.0 ** -decimals)),
+                          hex=True)
+    codes = pd.Series([str(i) for i in geoms.index], index=keys)
+    return [sorted(group.tolist()) for _, group in codes.groupby(level=0) if len(group) > 1]
+
+
+def _refuse_shared(units: gpd.GeoDataFrame, what: str) -> None:
+    groups = shared_locations(units)
+    if groups:
+        shown = "; ".join(", ".join(g[:8]) + (f" (+{len(g) - 8} more)" if len(g) > 8 else "") for g in groups[:3])
+        raise DataError(
+            f"{what}: {sum(map(len, groups))} unit(s) in {len(groups)} group(s) share one location, so their "
+            f"neighbours cannot be told apart: {shown}. Give each unit its own polygon or point (districts and "
+            "regions: territoria.ingest.boundaries.unit_polygons) or leave them out of the spatial analysis")
+
+
+def unit_weights(units: gpd.GeoDataFrame, *, islands: str = "exclude", k: int = 4) -> object:
+    """Row-standardised weights of units with geometry: queen contiguity for polygons, KNN for points.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        Index unit; polygons (regions, districts) or points (settlements), not mixed.
+    islands : {"exclude", "nearest"}
+        See the module docstring; the islands are listed in ``w.islands``.
+    k : int, default=4
+        Neighbours of each point (points only).
+    """
+    from libpysal.weights import KNN, Queen
+    from libpysal.weights.util import attach_islands
+
+    if islands not in ISLAND_RULES:
+        raise DataError(f"spatial weights: islands={islands!r}; expected one of {ISLAND_RULES}")
+    empty = units.index[units.geometry.isna() | units.geometry.is_empty]
+    if len(empty):
+        raise DataError(f"spatial weights: unit(s) without geometry: {[str(u) for u in empty[:10]]}")
+    kinds = set(units.geometry.geom_type.replace({"MultiPolygon": "Polygon", "MultiPoint": "Point"}))
+    if len(kinds) != 1 or kinds - {"Polygon", "Point"}:
+        raise DataError(f"spatial weights: geometries are {sorted(kinds)}; expected all polygons or all points")
+    _refuse_shared(units, "spatial weights")
+    ids = [str(i) for i in units.index]
+    if kinds == {"Point"}:
+        return spatial_weights(pd.DataFrame({"lat": units.geometry.y.to_numpy(), "lon": units.geometry.x.to_numpy()},
+                                            index=ids), k=k)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # libpysal warns about islands and disconnected components
+        w = Queen.from_dataframe(units.set_axis(ids), ids=ids, use_index=False)
+        if islands == "nearest" and w.islands:
+            from territoria.groups.border import KZ_CONIC
+
+            centres = units.set_axis(ids).to_crs(KZ_CONIC).geometry.centroid
+            w = attach_islands(w, KNN.from_array(np.column_stack([centres.x, centres.y]), k=1, ids=ids))
+        w.transform = "r"
     return w
 
 
@@ -176,6 +264,38 @@ def lisa(values: pd.Series, w: object, *, permutations: int = 999, seed: int = 0
     low = 3 if higher_is == "better" else 1
     return pd.DataFrame({"value": y, "Is": Is, "quadrant": quadrant, "p_sim": p, "lisa_class": classes,
                          "depression_hot_spot": significant & (quadrant == low)}, index=values.index)
+
+
+def contiguous_clusters(zscores: pd.DataFrame, w: object, k: int) -> pd.Series:
+    """Spatially constrained Ward clusters: only neighbours in ``w`` may merge
+    (:class:`sklearn.cluster.AgglomerativeClustering` with ``connectivity=w``), so with a connected ``w``
+    every cluster is one contiguous territory. Islands of ``w`` are left out (missing label); when ``w``
+    has several components, scikit-learn joins them by feature distance and a cluster may then span them.
+
+    Returns
+    -------
+    Series
+        Cluster 1..k per unit of ``zscores`` (index unit), ``<NA>`` for islands.
+    """
+    from libpysal.weights import w_subset
+    from sklearn.cluster import AgglomerativeClustering
+
+    order = [str(i) for i in zscores.index]
+    kept = [u for u in order if u not in set(w.islands)]
+    if not 1 <= k <= len(kept):
+        raise DataError(f"contiguous clusters: k={k} for {len(kept)} connected unit(s)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sub = w_subset(w, kept)  # a copy: the caller's weights keep their transform
+        sub.transform = "b"
+        graph = sub.sparse
+        pos = [sub.id_order.index(u) for u in kept]
+        graph = graph[pos][:, pos]
+        labels = AgglomerativeClustering(n_clusters=k, linkage="ward", connectivity=graph).fit_predict(
+            zscores.set_axis(order).loc[kept].to_numpy(float))
+    out = pd.Series(pd.NA, index=zscores.index, dtype="Int64", name="contiguous_cluster")
+    out.loc[[u for u in zscores.index if str(u) in set(kept)]] = labels + 1
+    return out
 
 
 def region_points(regions: pd.Index, settlements: pd.DataFrame, names: pd.Series | None = None,
