@@ -28,10 +28,10 @@ __all__ = ["ATTRIBUTION", "MAPS", "map_of_year", "unit_polygons"]
 
 #: Attribution to print on every map drawn from these polygons, per map.
 ATTRIBUTION = {
-    "2024": "Boundaries: geokz (A. Rodionov), CC BY 4.0",
-    "pre-2022": "Boundaries: geokz (A. Rodionov), CC BY 4.0",
-    "pre-2018": "Boundaries: geokz (A. Rodionov), CC BY 4.0",
-    "district-old": "Boundaries: geoBoundaries (Runfola et al. 2020), CC BY 4.0",
+    "2024": "geokz (A. Rodionov), CC BY 4.0",
+    "pre-2022": "geokz (A. Rodionov), CC BY 4.0",
+    "pre-2018": "geokz (A. Rodionov), CC BY 4.0",
+    "district-old": "geoBoundaries (Runfola et al. 2020), CC BY 4.0",
 }
 #: Maps the polygons exist for.
 MAPS = ("2024", "pre-2022", "pre-2018")

@@ -5,10 +5,12 @@ from the CLI (``territoria groups --map``, ``territoria typology --maps DIR``), 
 modules. Figures are built with matplotlib's object API (``matplotlib.figure.Figure``), so no global
 pyplot state or interactive backend is involved.
 
-Region polygons are not bundled, so regions are drawn as points (their capital or city point, see
-:func:`territoria.typology.region_points`) over the outline of Kazakhstan and its land border
-(Natural Earth 1:10m). Coordinates are drawn in the Kazakhstan equidistant conic
-(:data:`territoria.groups.KZ_CONIC`), not in raw degrees.
+Regions and districts are drawn as choropleths of their polygons (:func:`plot_choropleth`; the polygons
+come from :func:`territoria.ingest.boundaries.unit_polygons`, credited in the corner); settlements as
+points over their regions' polygons, or over the outline of Kazakhstan and its land border (Natural
+Earth 1:10m) in :func:`plot_point_map`. Coordinates are drawn in the Kazakhstan equidistant conic
+(:data:`territoria.groups.KZ_CONIC`), not in raw degrees. Titles and legends are in ru, kk or en
+(:data:`MAP_WORDS`, grade names from :mod:`territoria.report.messages`).
 """
 
 from __future__ import annotations
@@ -24,11 +26,44 @@ from pyproj import Transformer
 
 from territoria.errors import DataError
 
-__all__ = ["plot_dendrogram", "plot_k_selection", "plot_point_map", "plot_profile_heatmap"]
+__all__ = ["MAP_WORDS", "map_word", "plot_choropleth", "plot_dendrogram", "plot_k_selection", "plot_point_map",
+           "plot_profile_heatmap"]
+
+#: Words of the maps: key -> (en, ru, kk).
+MAP_WORDS: dict[str, tuple[str, str, str]] = {
+    "index": ("Vulnerability index", "Индекс уязвимости", "Осалдық индексі"),
+    "level": ("Grade", "Уровень", "Деңгей"),
+    "cluster": ("Cluster", "Кластер", "Кластер"),
+    "contiguous_cluster": ("Contiguous cluster", "Территориальный кластер", "Аумақтық кластер"),
+    "lisa_class": ("Local clusters (LISA)", "Локальные кластеры (LISA)", "Жергілікті кластерлер (LISA)"),
+    "region": ("Regions", "Регионы", "Өңірлер"),
+    "district": ("Districts", "Районы", "Аудандар"),
+    "settlement": ("Settlements", "Населённые пункты", "Елді мекендер"),
+    "no_data": ("no data", "нет данных", "деректер жоқ"),
+    "boundaries": ("Boundaries", "Границы", "Шекаралар"),
+    "High-High": ("high among high", "высокие среди высоких", "жоғарылар арасында жоғары"),
+    "Low-Low": ("low among low", "низкие среди низких", "төмендер арасында төмен"),
+    "High-Low": ("high among low", "высокие среди низких", "төмендер арасында жоғары"),
+    "Low-High": ("low among high", "низкие среди высоких", "жоғарылар арасында төмен"),
+    "not significant": ("not significant", "незначимо", "мәнді емес"),
+    "island": ("no neighbour", "нет соседей", "көршісі жоқ"),
+}
+_GRADES = ("crisis", "depressive", "vulnerable", "stable", "developing")
 
 _SUFFIXES = {".png", ".svg", ".pdf"}
 _LISA_COLOURS = {"High-High": "#d7191c", "Low-Low": "#2c7bb6", "High-Low": "#fdae61", "Low-High": "#abd9e9",
                  "not significant": "#d9d9d9", "island": "#636363"}
+
+
+def map_word(key: str, lang: str = "en") -> str:
+    """A map word in ``lang`` (``ru``, ``kk``, ``en``); grades through the messages' ``level`` terms."""
+    if key in _GRADES:
+        from territoria.report.messages import term
+
+        return term("level", key, lang)
+    if key not in MAP_WORDS:
+        return key
+    return MAP_WORDS[key][("en", "ru", "kk").index(lang) if lang in ("en", "ru", "kk") else 0]
 
 
 def _check_path(path: str | Path) -> Path:
@@ -180,4 +215,85 @@ def plot_k_selection(k_table: pd.DataFrame, path: str | Path) -> Path:
         ax.set_xlabel("k")
         ax.set_title(name, fontsize=10)
         ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def _legend_entries(values: pd.Series, lang: str) -> list[str]:
+    present = set(values.dropna().astype(str))
+    grades = [g for g in _GRADES if g in present]
+    return grades + sorted(present - set(grades))
+
+
+def plot_choropleth(units: Any, path: str | Path, *, column: str, title: str | None = None, lang: str = "en",
+                    attribution: str | None = None, points: Any = None, categorical: bool | None = None,
+                    cmap: str = "RdYlGn") -> Path:
+    """Polygons coloured by ``column`` (grades, LISA classes, clusters or a number), optional points on top.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        Polygons (EPSG:4326) with ``column``; a missing value is drawn grey as "no data".
+    column : str
+        Numeric (continuous colour scale with a colour bar) or categorical (a legend: grades in their order
+        and colours, LISA classes red / blue, others a qualitative palette).
+    title : str, optional
+        Default: the column's map word in ``lang``.
+    attribution : str, optional
+        Printed in the lower right corner; default ``units.attrs["attribution"]``.
+    points : GeoDataFrame, optional
+        Points drawn over the polygons with their own ``column`` values (settlements over their regions).
+    """
+    from matplotlib.patches import Patch
+
+    from territoria.groups.border import KZ_CONIC
+    from territoria.report.geomap import LEVEL_COLOURS
+
+    path = _check_path(path)
+    if column not in units.columns:
+        raise DataError(f"map: column {column!r} missing; have {list(units.columns)}")
+    polys = units.to_crs(KZ_CONIC)
+    fig = Figure(figsize=(10, 6.5))
+    ax = fig.add_subplot()
+    values = polys[column]
+    if categorical is None:
+        categorical = not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values) or (
+            column.endswith("cluster"))
+    polys.plot(ax=ax, color="#d9d9d9", edgecolor="white", linewidth=0.3)  # "no data" underneath
+    handles = []
+    layers = [polys] + ([points.to_crs(KZ_CONIC)] if points is not None and len(points) else [])
+    if categorical:
+        entries = _legend_entries(pd.concat([layer[column] for layer in layers]), lang)
+        palette = matplotlib.colormaps["tab10"]
+        for i, value in enumerate(entries):
+            colour = LEVEL_COLOURS.get(value) or _LISA_COLOURS.get(value) or palette(i % 10)
+            for layer in layers:
+                part = layer[layer[column].astype(str) == value]
+                if len(part) and part.geom_type.isin(["Point", "MultiPoint"]).all():
+                    part.plot(ax=ax, color=colour, markersize=30, edgecolor="black", linewidth=0.4, zorder=3)
+                elif len(part):
+                    part.plot(ax=ax, color=colour, edgecolor="white", linewidth=0.3)
+            count = sum(int((layer[column].astype(str) == value).sum()) for layer in layers)
+            handles.append(Patch(facecolor=colour, edgecolor="#555", label=f"{map_word(value, lang)} ({count})"))
+    else:
+        known = polys[values.notna()]
+        if len(known):
+            known.plot(ax=ax, column=column, cmap=cmap, edgecolor="white", linewidth=0.3, legend=True,
+                       legend_kwds={"shrink": 0.6, "label": map_word("index" if column not in MAP_WORDS else column,
+                                                                       lang)})
+        if len(layers) > 1:
+            layers[1].plot(ax=ax, column=column, cmap=cmap, markersize=30, edgecolor="black", linewidth=0.4,
+                           zorder=3)
+    missing = int(values.isna().sum())
+    if missing:
+        handles.append(Patch(facecolor="#d9d9d9", edgecolor="#555", label=f"{map_word('no_data', lang)} ({missing})"))
+    if handles:
+        ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, frameon=False,
+                  title=map_word(column, lang) if column in MAP_WORDS else column, title_fontsize=8)
+    ax.set_title(title or map_word(column, lang), fontsize=11)
+    credit = attribution if attribution is not None else units.attrs.get("attribution", "")
+    if credit:
+        ax.text(0.99, 0.01, f"{map_word('boundaries', lang)}: {credit}", transform=ax.transAxes, ha="right",
+                va="bottom", fontsize=6, color="#555")
+    ax.set_aspect("equal")
+    ax.set_axis_off()
     return _save(fig, path)

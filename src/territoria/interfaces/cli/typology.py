@@ -23,26 +23,31 @@ def typology(
     k_max: int = typer.Option(8, "--k-max", help="Largest k tried (capped at units - 1)."),
     resamples: int = typer.Option(200, "--resamples", help="Bootstrap resamples for the stability."),
     seed: int = typer.Option(20250101, "--seed", help="Seed of k-means, bootstrap and permutations."),
-    neighbours: int = typer.Option(4, "--neighbours", help="k nearest neighbours of the spatial weights."),
-    band_km: float | None = typer.Option(None, "--band-km", help="Distance-band weights (km) instead of KNN."),
+    neighbours: int = typer.Option(4, "--neighbours", help="k nearest neighbours of settlements (points)."),
+    band_km: float | None = typer.Option(None, "--band-km", help="Distance-band weights (km) for settlements."),
+    islands: str = typer.Option("exclude", "--islands", help="Polygons without a neighbour: exclude (left out "
+                                                              "of Moran/LISA, noted) or nearest (joined to the "
+                                                              "nearest unit)."),
     permutations: int = typer.Option(999, "--permutations", help="Permutations for Moran/LISA p-values."),
     output: Path | None = typer.Option(None, "-o", "--output",
                                        help="Write the unit table to PATH (.csv/.xlsx/.json/.parquet)."),
     maps: Path | None = typer.Option(None, "--maps", help="Folder for the figures (dendrogram, heat map, k "
                                                           "choice, maps of index, level, cluster, LISA class)."),
     fmt: str = typer.Option("png", "--format", help="Figure format: png, svg or pdf."),
+    lang: str = typer.Option("en", "--lang", help="Language of the maps' titles and legends: ru, kk or en."),
     assessment: str | None = typer.Option(None, "--assessment", help="A stored assessment (`territoria "
                                           "assessments`) instead of running --spec."),
 ) -> None:
-    """Typology of the assessed regions: Ward / k-means clusters of the block scores (k by silhouette,
+    """Typology of the assessed units: Ward / k-means clusters of the block scores (k by silhouette,
     Calinski-Harabasz and elbow, side by side), cluster profiles and labels, bootstrap stability, and
-    Moran's I / LISA of the composite index (regions placed at their capitals; see docs/typology.md)."""
+    Moran's I / LISA / contiguous clusters of the composite index on queen contiguity of the region or
+    district polygons of the year's map (settlements: nearest neighbours; see docs/typology.md)."""
     from territoria.assess.pipeline import Assessment
     from territoria.assess.spec import AssessmentSpec
-    from territoria.ingest.bundled import geonames_places
+    from territoria.ingest.boundaries import unit_polygons
     from territoria.interfaces.cli.assess import default_spec_path
     from territoria.store import Store
-    from territoria.typology import region_points, typology_of_result
+    from territoria.typology import typology_of_result, units_as_points
 
     if assessment is not None and (spec is not None or year is not None):
         raise typer.BadParameter("--assessment uses a stored assessment: drop --spec and --year",
@@ -59,12 +64,17 @@ def typology(
             if year is not None:
                 parsed = AssessmentSpec.from_mapping({**parsed.to_mapping(), "year": year, "years": None})
             panel = store.panel(level=parsed.units.level, years=parsed.year_list)
-        settlements = store.units(level="settlement")[["lat", "lon"]]
-        names = store.units()["name_en"]
+        units = store.units()
+    names = units["name_en"]
     if assessment is None:
         result = Assessment(parsed).run(panel)
-    points = region_points(result.scores.index, settlements, names=names, places=geonames_places())
-    typ = typology_of_result(result, points=points, method=method, k=k, criterion=criterion,
+    level = result.spec.units.level or "region"
+    the_year = max(result.spec.year_list) if result.spec.year_list else None
+    if level in ("region", "district"):
+        geometry = unit_polygons(level, the_year)
+    else:
+        geometry = units_as_points(units.reindex(result.scores.index)[["lat", "lon"]])
+    typ = typology_of_result(result, units=geometry, islands=islands, method=method, k=k, criterion=criterion,
                              k_range=(2, k_max), seed=seed, n_resamples=resamples, neighbours=neighbours,
                              band_km=band_km, permutations=permutations)
     fitted = typ.typology
@@ -80,12 +90,13 @@ def typology(
     table.insert(0, "name", names.reindex(table.index).to_numpy())
     table = table.sort_values(["cluster", result.root], ascending=[True, False]).reset_index(names="unit")
     shown = table.drop(columns=[c for c in ("lat", "lon", "label") if c in table])
-    print_table(shown, title=f"{parsed.name} {parsed.year_list}: clusters, stability and LISA", console=console)
+    print_table(shown, title=f"{result.spec.name} {result.spec.year_list}: clusters, stability and LISA",
+                console=console)
     if typ.moran is not None:
         m = typ.moran
         console.print(f"Global Moran's I of {result.root}: I = {m.I:.3f} (E[I] = {m.expected:.3f}), "
                       f"p_sim = {m.p_sim:.3f} ({m.permutations} permutations, seed {m.seed}), p_norm = "
-                      f"{m.p_norm:.3f}; weights: {f'{band_km:g} km band' if band_km else f'{neighbours} nearest'}")
+                      f"{m.p_norm:.3f}; weights: {typ.weights}")
     if typ.hot_spots is not None and len(typ.hot_spots):
         print_table(typ.hot_spots, title="Hot spots of depression (significant Low-Low) and members", console=console)
     elif typ.hot_spots is not None:
@@ -96,12 +107,21 @@ def typology(
         write_table(table, output)
         console.print(f"[green]Wrote[/] {output}")
     if maps is not None:
-        _figures(typ, table.set_index("unit"), result.root, maps, fmt)
+        background = unit_polygons("region", the_year) if level not in ("region", "district") else None
+        _figures(typ, table.set_index("unit"), result.root, maps, fmt,
+                 geometry=geometry, background=background, lang=lang, level=level, year=the_year)
 
 
-def _figures(typ, table: pd.DataFrame, root: str, folder: Path, fmt: str) -> None:
+def _figures(typ, table: pd.DataFrame, root: str, folder: Path, fmt: str, *, geometry, background, lang: str,
+             level: str, year: int | None) -> None:
     from territoria.errors import DataError
-    from territoria.report.maps import plot_dendrogram, plot_k_selection, plot_point_map, plot_profile_heatmap
+    from territoria.report.maps import (
+        map_word,
+        plot_choropleth,
+        plot_dendrogram,
+        plot_k_selection,
+        plot_profile_heatmap,
+    )
 
     if fmt not in ("png", "svg", "pdf"):
         raise DataError(f"--format {fmt!r}: expected png, svg or pdf")
@@ -113,13 +133,73 @@ def _figures(typ, table: pd.DataFrame, root: str, folder: Path, fmt: str) -> Non
         plot_profile_heatmap(typ.profiles["relative_sd"], folder / f"profiles.{fmt}", labels=typ.labels),
         plot_k_selection(fitted.k_selection_, folder / f"k_selection.{fmt}"),
     ]
-    if "lat" in table:
-        frame = table.assign(cluster=table["cluster"].map(lambda c: f"cluster {c}"))
-        written.append(plot_point_map(frame, folder / f"map_index.{fmt}", column=root, size=120))
-        if "level" in frame:
-            written.append(plot_point_map(frame, folder / f"map_level.{fmt}", column="level", size=120))
-        written.append(plot_point_map(frame, folder / f"map_cluster.{fmt}", column="cluster", size=120))
-        if "lisa_class" in frame:
-            written.append(plot_point_map(frame, folder / f"map_lisa.{fmt}", column="lisa_class", size=120))
+    columns = {"map_index": root, "map_level": "level", "map_cluster": "cluster", "map_lisa": "lisa_class",
+               "map_contiguous": "contiguous_cluster"}
+    data = table[[c for c in columns.values() if c in table]].copy()
+    for name, column in columns.items():
+        if column not in data:
+            continue
+        heading = f"{map_word(column if column != root else 'index', lang)} — {map_word(level, lang)} {year or ''}"
+        if background is None:  # polygons of the units themselves
+            shown = geometry.join(data, how="left")
+            written.append(plot_choropleth(shown, folder / f"{name}.{fmt}", column=column, lang=lang,
+                                           title=heading.strip(), attribution=geometry.attrs.get("attribution")))
+        else:  # settlements as points over their regions
+            points = geometry.join(data, how="inner")
+            written.append(plot_choropleth(background.assign(**{column: None}), folder / f"{name}.{fmt}",
+                                           column=column, lang=lang, title=heading.strip(), points=points,
+                                           categorical=column != root,
+                                           attribution=background.attrs.get("attribution")))
     for path in written:
         console.print(f"[green]Wrote[/] {path}")
+
+
+@app.command("map", rich_help_panel="Analysis")
+def unit_map(
+    output: Path = typer.Option(..., "-o", "--output", help="Figure to write: .png, .svg or .pdf."),
+    spec: Path | None = typer.Option(None, "--spec", help="Assessment spec; default: the bundled regional spec."),
+    year: int | None = typer.Option(None, "--year", help="Year to assess (overrides the spec)."),
+    column: str = typer.Option("level", "--column", help="level (the grade) or index (the composite)."),
+    lang: str = typer.Option("ru", "--lang", help="Language of the title and legend: ru, kk or en."),
+) -> None:
+    """Choropleth of an assessment: regions or districts coloured by their grade (or index) within their
+    boundaries on the map of the year, settlements as points over their regions; the boundaries' credit
+    in the corner."""
+    from territoria.assess.pipeline import Assessment
+    from territoria.assess.spec import AssessmentSpec
+    from territoria.errors import DataError
+    from territoria.ingest.boundaries import unit_polygons
+    from territoria.interfaces.cli.assess import default_spec_path
+    from territoria.report.maps import map_word, plot_choropleth
+    from territoria.store import Store
+    from territoria.typology import units_as_points
+
+    if column not in ("level", "index"):
+        raise DataError(f"--column {column!r}: expected level or index")
+    parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
+    if year is not None:
+        parsed = AssessmentSpec.from_mapping({**parsed.to_mapping(), "year": year, "years": None})
+    with Store(state.db, read_only=True) as store:
+        panel = store.panel(level=parsed.units.level, years=parsed.year_list)
+        units = store.units()
+    result = Assessment(parsed).run(panel)
+    frame = result.to_frame()
+    values = frame[["level"]] if column == "level" else frame[[result.root]].rename(columns={result.root: "index"})
+    level = parsed.units.level or "region"
+    the_year = max(parsed.year_list) if parsed.year_list else None
+    title = f"{map_word('level' if column == 'level' else 'index', lang)} — {map_word(level, lang)} {the_year or ''}"
+    if level in ("region", "district"):
+        polygons = unit_polygons(level, the_year)
+        path = plot_choropleth(polygons.join(values), output, column=column, lang=lang, title=title.strip(),
+                               attribution=polygons.attrs["attribution"])
+        unmapped = sorted(set(values.index.astype(str)) - set(polygons.index))
+    else:
+        regions = unit_polygons("region", the_year)
+        points = units_as_points(units.reindex(values.index)[["lat", "lon"]]).join(values)
+        path = plot_choropleth(regions.assign(**{column: None}), output, column=column, lang=lang,
+                               title=title.strip(), points=points, categorical=column == "level",
+                               attribution=regions.attrs["attribution"])
+        unmapped = sorted(set(values.index.astype(str)) - set(points.index.astype(str)))
+    if unmapped:
+        console.print(f"[yellow]note:[/] {len(unmapped)} unit(s) without a polygon or point not drawn: {unmapped[:20]}")
+    console.print(f"[green]Wrote[/] {path}")
