@@ -106,6 +106,12 @@ def test_typology_of_the_bundled_regional_assessment(regional):
     # cluster 1 (canonical) has the highest mean composite z; its label says so or "about average"
     comp = a.profiles["relative_sd"][result.root]
     assert comp.idxmax() == 1 or a.labels[1].startswith("less vulnerable")
+    from territoria.ingest.boundaries import unit_polygons
+
+    polygons = unit_polygons("region", 2021)
+    queen = typology_of_result(result, units=polygons, seed=8, n_resamples=10, permutations=99)
+    assert "queen" in queen.weights and queen.table["contiguous_cluster"].notna().all()
+    assert queen.table["lisa_class"].notna().all() and not queen.notes        # 17 regions of 2021, no island
     fixed = typology_of_result(result, points=None, k=3, method="kmeans", seed=8, n_resamples=10)
     assert fixed.typology.k_ == 3 and fixed.moran is None and "skipped" in fixed.notes[0]
     with pytest.raises(DataError, match="k must"):

@@ -49,6 +49,7 @@ MAP_WORDS: dict[str, tuple[str, str, str]] = {
     "island": ("no neighbour", "нет соседей", "көршісі жоқ"),
 }
 _GRADES = ("crisis", "depressive", "vulnerable", "stable", "developing")
+_NO_DATA = "#f7f7f7"
 
 _SUFFIXES = {".png", ".svg", ".pdf"}
 _LISA_COLOURS = {"High-High": "#d7191c", "Low-Low": "#2c7bb6", "High-Low": "#fdae61", "Low-High": "#abd9e9",
@@ -258,7 +259,7 @@ def plot_choropleth(units: Any, path: str | Path, *, column: str, title: str | N
     if categorical is None:
         categorical = not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values) or (
             column.endswith("cluster"))
-    polys.plot(ax=ax, color="#d9d9d9", edgecolor="white", linewidth=0.3)  # "no data" underneath
+    polys.plot(ax=ax, color=_NO_DATA, edgecolor="#bdbdbd", linewidth=0.3)  # "no data" underneath
     handles = []
     layers = [polys] + ([points.to_crs(KZ_CONIC)] if points is not None and len(points) else [])
     if categorical:
@@ -285,7 +286,7 @@ def plot_choropleth(units: Any, path: str | Path, *, column: str, title: str | N
                            zorder=3)
     missing = int(values.isna().sum())
     if missing:
-        handles.append(Patch(facecolor="#d9d9d9", edgecolor="#555", label=f"{map_word('no_data', lang)} ({missing})"))
+        handles.append(Patch(facecolor=_NO_DATA, edgecolor="#555", label=f"{map_word('no_data', lang)} ({missing})"))
     if handles:
         ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, frameon=False,
                   title=map_word(column, lang) if column in MAP_WORDS else column, title_fontsize=8)

@@ -161,7 +161,7 @@ def typology_of_result(result: Any, *, units: gpd.GeoDataFrame | None = None,
         if polygons:
             contiguous = contiguous_clusters(fitted.zscores_.loc[kept], w, min(fitted.k_, len(kept)))
             out["contiguous_cluster"] = contiguous.reindex(out.index)
-        return TypologyResult(table=out, typology=fitted, profiles=prof, labels=labels, stability=stab,
+    return TypologyResult(table=out, typology=fitted, profiles=prof, labels=labels, stability=stab,
                           moran=mor, hot_spots=spots, notes=notes, label_codes=label_codes, weights=described)
 
 

@@ -118,7 +118,7 @@ def shared_locations(units: gpd.GeoSeries | gpd.GeoDataFrame, *, decimals: int =
 def _refuse_shared(units: gpd.GeoDataFrame, what: str) -> None:
     groups = shared_locations(units)
     if groups:
-        shown = "; ".join(", ".join(g[:8]) + (f" (+{len(g) - 8} more)" if len(g) > 8 else "") for g in groups[:3])
+        shown = "; ".join(", ".join(g[:30]) + (f" (+{len(g) - 30} more)" if len(g) > 30 else "") for g in groups[:5])
         raise DataError(
             f"{what}: {sum(map(len, groups))} unit(s) in {len(groups)} group(s) share one location, so their "
             f"neighbours cannot be told apart: {shown}. Give each unit its own polygon or point (districts and "
