@@ -1,0 +1,45 @@
+"""Choropleth maps of regions and districts render with their legend words and real pixels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+
+from territoria.errors import DataError
+from territoria.ingest.boundaries import unit_polygons
+from territoria.report.maps import map_word, plot_choropleth
+
+
+def test_district_choropleth_has_coloured_polygons(tmp_path):
+    districts = unit_polygons("district")
+    grades = ["crisis", "depressive", "vulnerable", "stable", "developing"]
+    districts["level"] = [grades[i % 5] for i in range(len(districts))]              # SYNTHETIC grades
+    districts.loc[districts.index[:5], "level"] = None
+    path = plot_choropleth(districts, tmp_path / "districts.png", column="level", lang="ru")
+    pixels = imread(path)[..., :3]
+    assert pixels.shape[0] > 400
+    crisis_red = np.array([0xB2, 0x18, 0x2B]) / 255                                  # LEVEL_COLOURS["crisis"]
+    share_red = np.all(np.abs(pixels - crisis_red) < 0.02, axis=-1).mean()
+    share_white = np.all(pixels > 0.99, axis=-1).mean()
+    assert share_red > 0.01 and share_white < 0.8
+    assert len(np.unique((pixels * 255).astype(int).reshape(-1, 3), axis=0)) > 20
+
+
+def test_region_index_map_and_settlement_points(tmp_path):
+    regions = unit_polygons("region", 2021)
+    regions["index"] = np.linspace(20, 80, len(regions))                             # SYNTHETIC scores
+    svg = plot_choropleth(regions, tmp_path / "regions.svg", column="index", lang="kk").read_text(encoding="utf-8")
+    assert "<svg" in svg and svg.count("<path") > 20
+    towns = regions.iloc[:3].representative_point().to_frame("geometry").set_geometry("geometry")
+    towns["level"] = ["crisis", "stable", "developing"]                               # SYNTHETIC points
+    png = plot_choropleth(regions.assign(level=None), tmp_path / "towns.png", column="level", points=towns)
+    assert png.stat().st_size > 20_000
+    with pytest.raises(DataError, match="missing"):
+        plot_choropleth(regions, tmp_path / "x.png", column="nope")
+
+
+def test_map_words_in_three_languages():
+    assert (map_word("district", "ru"), map_word("district", "kk"), map_word("district", "en")) == (
+        "Районы", "Аудандар", "Districts")
+    assert map_word("crisis", "ru") == "кризисный"
