@@ -3,10 +3,13 @@
 The background is the Natural Earth 1:10m outline of Kazakhstan and its neighbours bundled with the
 package (:func:`territoria.ingest.bundled.neighbour_polygons`, clipped to the window around
 Kazakhstan), or the geoBoundaries ADM1 polygons of Kazakhstan when ``territoria data fetch
-geoboundaries`` has put them in the cache. Units are points: settlements at their own coordinates, a
-region at its capital city's point (or the mean of its settlements' points; see
-:func:`territoria.report.service.regions_ranking`). Coordinates are degrees; the y axis is stretched
-by 1/cos(48°) so that shapes at Kazakhstan's mid-latitude keep their proportions.
+geoboundaries`` has put them in the cache. Regions and districts are drawn as a choropleth of their
+polygons (:func:`choropleth`, polygons from :func:`territoria.ingest.boundaries.unit_polygons`): one
+filled trace per grade, so the legend is the grade scale, and an invisible marker per unit carries its
+hover text and code (a click opens the unit). :func:`point_map` draws a region that has a polygon the
+same way and everything else (settlements) as points at their own coordinates over the region
+polygons. Coordinates are degrees; the y axis is stretched by 1/cos(48°) so that shapes at
+Kazakhstan's mid-latitude keep their proportions. Nothing is fetched from a tile server or CDN.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-__all__ = ["LEVEL_COLOURS", "outline_traces", "point_map"]
+__all__ = ["LEVEL_COLOURS", "choropleth", "outline_traces", "point_map"]
 
 #: Colours of the grades of the bundled spec (worst red, best green).
 LEVEL_COLOURS = {"crisis": "#b2182b", "depressive": "#ef8a62", "vulnerable": "#fddbc7", "stable": "#67a9cf",
@@ -81,10 +84,103 @@ def outline_traces(source: str | None = None) -> list[go.Scatter]:
     return traces
 
 
+def _polygon_xy(geometry: Any) -> tuple[list[float | None], list[float | None]]:
+    """Exterior and interior rings of a (multi)polygon as one None-separated x / y list for a filled trace."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for poly in getattr(geometry, "geoms", [geometry]):
+        if poly.is_empty or poly.geom_type != "Polygon":
+            continue
+        for ring in (poly.exterior, *poly.interiors):
+            x, y = ring.xy
+            xs += [round(v, 3) for v in x] + [None]
+            ys += [round(v, 3) for v in y] + [None]
+    return xs, ys
+
+
+def _layout(fig: go.Figure, title: str, note: str, height: int = 460) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "font": {"size": 14}}, height=height, margin={"l": 10, "r": 10, "t": 40, "b": 30},
+        plot_bgcolor="#dfe9f2", legend={"orientation": "h", "y": -0.02}, hovermode="closest",
+        xaxis={"range": [_WINDOW[0] + 3, _WINDOW[2] - 2], "visible": False},
+        yaxis={"range": [_WINDOW[1] + 2, _WINDOW[3] - 1.5], "visible": False, "scaleanchor": "x",
+               "scaleratio": 1 / math.cos(math.radians(_MID_LAT))},
+        annotations=[{"text": note, "xref": "paper", "yref": "paper", "x": 1, "y": 0, "xanchor": "right",
+                      "showarrow": False, "font": {"size": 9, "color": "#555"}}] if note else [])
+    return fig
+
+
+def choropleth(units: Any, *, color: str = "level", text: str = "name", title: str = "", note: str = "",
+               names: dict[str, str] | None = None, points: pd.DataFrame | None = None,
+               no_data: str = "no data") -> go.Figure:
+    """Polygons filled by the grade (or any category) in ``color``, optionally points on top.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        Polygons (EPSG:4326) indexed by unit code with ``color`` and ``text``; units without a value are
+        drawn light grey under ``no_data``.
+    names : dict, optional
+        Display name of each value of ``color`` (the legend in the reader's language).
+    points : DataFrame, optional
+        ``lat``, ``lon``, ``color``, ``text`` and ``unit``: settlements drawn over the polygons.
+    note : str
+        Printed in the lower right corner (the boundaries' attribution).
+    """
+    names = names or {}
+    fig = go.Figure(outline_traces("bundled"))
+    values = units[color].astype("string").fillna("")
+    order = [v for v in LEVEL_COLOURS if v in set(values)] + sorted(set(values) - set(LEVEL_COLOURS) - {""})
+    palette = ["#8c510a", "#01665e", "#762a83", "#b35806", "#2166ac", "#4d9221", "#c51b7d", "#5ab4ac"]
+    for i, value in enumerate([*order, ""] if (values == "").any() else order):
+        part = units[values == value]
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for geom in part.geometry:
+            x, y = _polygon_xy(geom)
+            xs += x
+            ys += y
+        colour = LEVEL_COLOURS.get(value) or ("#eeeeee" if value == "" else palette[i % len(palette)])
+        label = names.get(value, value) if value else no_data
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour, hoverinfo="skip",
+                                 line={"color": "#ffffff", "width": 0.6}, name=f"{label} ({len(part)})",
+                                 legendgroup=value or "none"))
+        centres = part.geometry.representative_point()
+        fig.add_trace(go.Scatter(
+            x=centres.x.round(3), y=centres.y.round(3), mode="markers", showlegend=False, legendgroup=value or "none",
+            marker={"size": 6, "opacity": 0}, text=part[text].astype(str), customdata=part.index.astype(str),
+            hovertemplate="%{text}<br>" + label + "<extra></extra>"))
+    if points is not None and len(points):
+        shown = points.dropna(subset=["lat", "lon"])
+        fig.add_trace(go.Scatter(
+            x=shown["lon"], y=shown["lat"], mode="markers", name=f"{len(shown)}", showlegend=False,
+            text=shown[text].astype(str), customdata=shown["unit"].astype(str),
+            marker={"size": 8, "color": [LEVEL_COLOURS.get(str(v), "#555") for v in shown[color]],
+                    "line": {"color": "#222", "width": 0.8}},
+            hovertemplate="%{text}<extra></extra>"))
+    return _layout(fig, title, note)
+
+
+def _polygons_for(codes: pd.Series) -> Any:
+    """Region polygons of the map that holds every code with the fewest extra polygons, or None."""
+    from territoria.ingest.boundaries import unit_polygons
+
+    wanted = set(codes)
+    best = None
+    for year in (2024, 2021, 2017):
+        polys = unit_polygons("region", year)
+        if wanted <= set(polys.index) and (best is None or len(polys) < len(best)):
+            best = polys
+    return best
+
+
 def point_map(frame: pd.DataFrame, *, color: str = "level", text: str = "name", title: str = "",
               link: str = "unit", size: float = 13.0, note: str = "",
               names: dict[str, str] | None = None) -> go.Figure:
     """Points over the outline, one trace per value of ``color`` (grades get their own colours).
+
+    When every unit of ``frame`` is a region with a polygon, the map is a :func:`choropleth` instead, on
+    the map (2024, pre-2022, pre-2018) that holds all of them with the fewest polygons to spare.
 
     Parameters
     ----------
@@ -97,6 +193,11 @@ def point_map(frame: pd.DataFrame, *, color: str = "level", text: str = "name", 
         by the values.
     """
     names = names or {}
+    polygons = _polygons_for(frame[link].astype(str)) if link in frame else None
+    if polygons is not None:
+        shown = polygons.join(frame.assign(**{link: frame[link].astype(str)}).set_index(link)[[color, text]])
+        return choropleth(shown, color=color, text=text, title=title, names=names,
+                          note="; ".join(x for x in (note, polygons.attrs.get("attribution", "")) if x))
     fig = go.Figure(outline_traces())
     has_point = frame[["lat", "lon"]].notna().all(axis=1)
     data = frame[has_point]

@@ -21,6 +21,7 @@ from territoria.web.api import Lang, UnitCode, router
 from territoria.web.assessments import AssessmentName, known_assessment
 from territoria.web.assessments import router as assessments_router
 from territoria.web.context import WebContext
+from territoria.web.maps import router as maps_router
 
 __all__ = ["create_app"]
 
@@ -60,6 +61,7 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None) -> FastAP
     app.state.ctx = WebContext(db, max_upload_bytes=max_upload_bytes)
     app.include_router(router)
     app.include_router(assessments_router)
+    app.include_router(maps_router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_upload_bytes + ENVELOPE_BYTES)
 
     @app.exception_handler(UnknownNameError)

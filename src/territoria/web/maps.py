@@ -1,0 +1,226 @@
+"""Map, level rankings and name search of the dashboard: ``/api/map``, ``/api/search``, ``/api/map/words``.
+
+``/api/map?level=region|district|settlement`` answers the units of the level joined with the scores of
+the assessment of that level (composite, grade, rank nationally and within the region): GeoJSON
+polygons for regions and districts (the map of the assessment's year, see
+:func:`territoria.ingest.boundaries.unit_polygons`), points for settlements (drawn over their region),
+a Plotly figure of the same (no tile server, no CDN) and the ranking table the page filters by region.
+Without an assessment of the level in the Store the polygons come without scores and ``note`` says so.
+
+``/api/search?q=`` finds units by name in Russian, Kazakh or English (substring, case-insensitive), then
+by spelling (transliteration, :class:`territoria.ingest.matching.NameMatcher`), for the search box and
+the compare page's picker.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from fastapi import APIRouter, Query, Request
+
+__all__ = ["WEB_WORDS", "router", "web_words"]
+
+router = APIRouter(prefix="/api", tags=["maps"])
+Lang = Literal["ru", "kk", "en"]
+Level = Literal["region", "district", "settlement"]
+
+#: Words of the map, level switch, search and picker: key -> (en, ru, kk).
+WEB_WORDS: dict[str, tuple[str, str, str]] = {
+    "region": ("Regions", "Регионы", "Өңірлер"),
+    "district": ("Districts", "Районы", "Аудандар"),
+    "settlement": ("Settlements", "Населённые пункты", "Елді мекендер"),
+    "level_switch": ("Level", "Уровень", "Деңгей"),
+    "all_country": ("All Kazakhstan", "Весь Казахстан", "Бүкіл Қазақстан"),
+    "within": ("Ranking within", "Рейтинг внутри", "Ішіндегі рейтинг"),
+    "search": ("Search by name", "Поиск по названию", "Атауы бойынша іздеу"),
+    "search_hint": ("a name in Russian, Kazakh or English", "название на русском, казахском или английском",
+                    "орыс, қазақ немесе ағылшын тіліндегі атауы"),
+    "nothing_found": ("Nothing found", "Ничего не найдено", "Ештеңе табылмады"),
+    "name": ("Name", "Название", "Атауы"),
+    "region_name": ("Region", "Регион", "Өңір"),
+    "score": ("Index", "Индекс", "Индекс"),
+    "grade": ("Grade", "Уровень", "Деңгей"),
+    "rank": ("Rank in Kazakhstan", "Место в Казахстане", "Қазақстандағы орны"),
+    "rank_in_region": ("Rank in the region", "Место в регионе", "Өңірдегі орны"),
+    "no_data": ("no data", "нет данных", "деректер жоқ"),
+    "boundaries": ("Boundaries", "Границы", "Шекаралар"),
+    "no_assessment": ("No assessment of this level in the Store yet: the units are shown without scores. "
+                      "Run an assessment of this level (territoria assess --spec …).",
+                      "В хранилище пока нет оценки этого уровня: единицы показаны без баллов. "
+                      "Запустите оценку этого уровня (territoria assess --spec …).",
+                      "Қоймада бұл деңгейдің бағасы әлі жоқ: бірліктер баллсыз көрсетілген. "
+                      "Осы деңгейді бағалауды іске қосыңыз (territoria assess --spec …)."),
+    "settlements_over_regions": ("Settlements as points over their region's grade.",
+                                 "Населённые пункты — точки на фоне уровня их региона.",
+                                 "Елді мекендер — өз өңірінің деңгейі аясындағы нүктелер."),
+    "pick": ("Add a unit", "Добавить единицу", "Бірлік қосу"),
+    "picked": ("Chosen", "Выбрано", "Таңдалды"),
+    "remove": ("remove", "убрать", "алып тастау"),
+    "need_two": ("Choose at least two units", "Выберите не меньше двух единиц", "Кемінде екі бірлік таңдаңыз"),
+    "map_of": ("Map", "Карта", "Карта"),
+}
+
+
+def web_words(lang: str = "en") -> dict[str, str]:
+    """The words of :data:`WEB_WORDS` in ``lang``."""
+    i = ("en", "ru", "kk").index(lang) if lang in ("en", "ru", "kk") else 0
+    return {key: value[i] for key, value in WEB_WORDS.items()}
+
+
+def _name_col(lang: str) -> str:
+    return f"name_{lang}"
+
+
+def _level_result(ctx: Any, store: Any, level: str) -> Any:
+    """The assessment of ``level``: the Store's current result when it rates that level, else None."""
+    result = ctx.result(store)
+    spec_level = getattr(getattr(result.spec, "units", None), "level", None) or "region"
+    return result if spec_level == level else None
+
+
+def _scores(result: Any, units: pd.DataFrame, region_of: pd.Series) -> pd.DataFrame:
+    """Composite, grade, rank and rank within the region per assessed unit."""
+    frame = result.to_frame()
+    if isinstance(frame.index, pd.MultiIndex):
+        year = max(frame.index.get_level_values(-1))
+        frame = frame.xs(year, level=-1)
+    out = pd.DataFrame({"score": frame[result.root], "grade": frame.get("level"), "rank": frame["rank"]})
+    out.index = out.index.astype(str)
+    out["region"] = region_of.reindex(out.index).fillna(pd.Series(out.index.str[:2] + "0000000", index=out.index))
+    out["rank_in_region"] = out.groupby("region")["rank"].rank(method="min").astype("Int64")
+    return out
+
+
+def _year(result: Any) -> int | None:
+    years = getattr(result.spec, "year_list", None) or []
+    return int(max(years)) if years else None
+
+
+@router.get("/map/words")
+def map_words(lang: Lang = "en") -> dict[str, str]:
+    """The words of the map, level switch, search box and compare picker in ``lang``."""
+    return web_words(lang)
+
+
+@router.get("/map")
+def unit_map(request: Request, level: Level = "region", lang: Lang = "en",
+             region: Annotated[str | None, Query(max_length=20, description="Region code: rank within it")] = None,
+             ) -> dict[str, Any]:
+    """Units of a level with their scores: GeoJSON, a Plotly map and the ranking (nationally or in ``region``)."""
+    from territoria.ingest.boundaries import unit_polygons
+    from territoria.report.geomap import choropleth
+    from territoria.report.messages import term
+
+    ctx = request.app.state.ctx
+    words = web_words(lang)
+    with ctx.store() as store:
+        result = _level_result(ctx, store, level)
+        context = ctx.result(store)
+        units = store.units()
+
+    def build() -> dict[str, Any]:
+        year = _year(result) if result is not None else (_year(context) if level == "settlement" else None)
+        regions = unit_polygons("region", year)
+        name = _name_col(lang)
+        grade_names = {g: term("level", g, lang) for g in ("crisis", "depressive", "vulnerable", "stable",
+                                                            "developing")}
+        notes = [] if result is not None else [words["no_assessment"]]
+        if level == "settlement":
+            shapes = regions
+            background = _scores(context, units, regions["region"]).reindex(regions.index)
+            codes = list(result.to_frame().index.astype(str)) if result is not None else list(
+                units.index[(units["level"] == "settlement") & units["is_district_centre"].fillna(False).astype(bool)])
+            scores = (_scores(result, units, pd.Series(dtype=str)) if result is not None
+                      else pd.DataFrame(index=pd.Index(codes, dtype=str)))
+            notes.append(words["settlements_over_regions"])
+        else:
+            shapes = unit_polygons(level, year)
+            scores = (_scores(result, units, shapes["region"]) if result is not None
+                      else pd.DataFrame(index=shapes.index))
+            background = scores
+        table = scores.reindex(columns=["score", "grade", "rank", "rank_in_region", "region"])
+        table["name"] = units[name].reindex(table.index).fillna(
+            shapes[name].reindex(table.index) if level != "settlement" else None)
+        table["region"] = table["region"].fillna(pd.Series(table.index.str[:2] + "0000000", index=table.index))
+        table["region_name"] = regions[name].reindex(table["region"]).to_numpy()
+        shown = shapes.join(background.reindex(columns=["score", "grade", "rank", "rank_in_region"]))
+        shown["name"] = shown[name].fillna(shown["name_en"])
+        shown["grade"] = shown["grade"].where(shown["grade"].notna(), None)
+        points = None
+        if level == "settlement":
+            pts = units.reindex(table.index)[["lat", "lon"]]
+            points = table.join(pts).reset_index(names="unit").assign(grade=lambda f: f["grade"].fillna(""))
+        credit = f"{words['boundaries']}: {shapes.attrs.get('attribution', '')}"
+        fig = choropleth(shown, color="grade", text="name", names=grade_names, points=points, note=credit,
+                         title=f"{words['map_of']}: {words[level].lower()} {year or ''}".strip(),
+                         no_data=words["no_data"])
+        features = json.loads(shown.drop(columns=[c for c in shown.columns if c.startswith("name_")])
+                              .reset_index().to_json(na="null", drop_id=True)) if level != "settlement" else None
+        ranking = table.dropna(subset=["rank"]).sort_values("rank", ascending=False) if "rank" in table else table
+        return {"level": level, "year": year, "map": shapes.attrs.get("map"), "attribution": credit,
+                "notes": notes, "figure": json.loads(fig.to_json()), "geojson": features,
+                "regions": [{"code": c, "name": n} for c, n in regions[name].fillna(regions["name_en"]).items()],
+                "ranking": _rows(ranking, words)}
+
+    data = ctx.cached(("map", level, lang), build)
+    if region:
+        data = {**data, "ranking": {**data["ranking"], "rows": [
+            r for r in data["ranking"]["rows"] if r[data["ranking"]["columns"].index("region")] == region]}}
+    return data
+
+
+def _rows(table: pd.DataFrame, words: dict[str, str]) -> dict[str, Any]:
+    columns = ["unit", "name", "region", "region_name", "score", "grade", "rank", "rank_in_region"]
+    frame = table.reset_index(names="unit").reindex(columns=columns)
+    frame = frame.astype(object).where(frame.notna(), None)
+    return {"columns": columns, "headers": [words.get(c, c) if c != "unit" else "KATO" for c in columns],
+            "rows": [[v.item() if hasattr(v, "item") else v for v in row] for row in frame.itertuples(index=False)]}
+
+
+def _key(text: object) -> str:
+    from territoria.ingest.transliterate import fold_latin, to_latin
+
+    return fold_latin(to_latin(str(text))) if isinstance(text, str) else ""
+
+
+def _by_spelling(units: pd.DataFrame, q: str) -> pd.DataFrame:
+    """Units whose folded name contains the folded query, else the closest folded names (difflib)."""
+    import difflib
+
+    keys = pd.concat([units[col].map(_key) for col in ("name_ru", "name_kk", "name_en")], axis=1)
+    needle = _key(q.strip())
+    hit = keys.apply(lambda col: col.str.contains(needle, regex=False)).any(axis=1)
+    if hit.any():
+        return units[hit]
+    words = {w: code for code, row in keys.iterrows() for name in row for w in name.split() if len(w) > 2}
+    close = difflib.get_close_matches(needle, list(words), n=10, cutoff=0.8)
+    return units.loc[list(dict.fromkeys(words[w] for w in close))]
+
+
+@router.get("/search")
+def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=100)], lang: Lang = "en",
+           level: Level | None = None, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+    """Units whose name (ru, kk or en) or code contains ``q``; if none, those whose spelling folded to Latin
+    (:mod:`territoria.ingest.transliterate`) contains it or comes close (``matched_by`` says which)."""
+    ctx = request.app.state.ctx
+    with ctx.store() as store:
+        units = store.units()
+    units = units[units["level"].isin([level] if level else ["region", "district", "settlement"])]
+    needle = q.strip().casefold()
+    hit = pd.Series(units.index.astype(str).str.startswith(needle), index=units.index)
+    for col in ("name_ru", "name_kk", "name_en"):
+        hit |= units[col].astype(str).str.casefold().str.contains(needle, regex=False, na=False)
+    found, how = units[hit], "name"
+    if found.empty:  # the same letters folded to one Latin key: Мамлютка, Mamlyutka, Mamljutka
+        found, how = _by_spelling(units, q), "spelling"
+    order = {"region": 0, "district": 1, "settlement": 2}
+    found = found.assign(_o=found["level"].map(order), _p=pd.to_numeric(found["population"], errors="coerce"))
+    found = found.sort_values(["_o", "_p"], ascending=[True, False]).head(limit)
+    regions = units[units["level"] == "region"][_name_col(lang)]
+    rows = [{"code": str(code), "name": row[_name_col(lang)] if pd.notna(row[_name_col(lang)]) else row["name_ru"],
+             "name_ru": row["name_ru"], "name_kk": row["name_kk"] if pd.notna(row["name_kk"]) else None,
+             "name_en": row["name_en"], "level": row["level"],
+             "region": regions.get(str(code)[:2] + "0000000")} for code, row in found.iterrows()]
+    return {"query": q, "matched_by": how, "units": rows}
