@@ -20,7 +20,8 @@ from territoria.report.messages import PLACEHOLDER, Translator, catalogue_string
 MAMLYUTKA, BULAEVO, AKZHAR, NKO = "595220100", "593620100", "593400000", "590000000"
 #: Proper names, references and codes a Russian or Kazakh page may show in Latin letters.
 ALLOWED = {"Turkeeva", "Omarov", "Abilkaiyr", "Orynbet", "Imangali", "Natural", "Earth", "Territoria", "territoria",
-           "sources", "monitor", "Mann", "Kendall", "Plotly", "XLSX", "YAML"}  # names, CLI commands, formats
+           "sources", "monitor", "Mann", "Kendall", "Plotly", "XLSX", "YAML",  # names, CLI commands, formats
+           "geokz", "Rodionov", "geoBoundaries", "Runfola"}  # credits of the boundaries on the maps
 
 
 def _english() -> list[re.Pattern[str]]:

@@ -112,7 +112,7 @@ def _layout(fig: go.Figure, title: str, note: str, height: int = 460) -> go.Figu
 
 def choropleth(units: Any, *, color: str = "level", text: str = "name", title: str = "", note: str = "",
                names: dict[str, str] | None = None, points: pd.DataFrame | None = None,
-               no_data: str = "no data") -> go.Figure:
+               no_data: str = "–") -> go.Figure:
     """Polygons filled by the grade (or any category) in ``color``, optionally points on top.
 
     Parameters

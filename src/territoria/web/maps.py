@@ -88,9 +88,15 @@ def _scores(result: Any, units: pd.DataFrame, region_of: pd.Series) -> pd.DataFr
         frame = frame.xs(year, level=-1)
     out = pd.DataFrame({"score": frame[result.root], "grade": frame.get("level"), "rank": frame["rank"]})
     out.index = out.index.astype(str)
-    out["region"] = region_of.reindex(out.index).fillna(pd.Series(out.index.str[:2] + "0000000", index=out.index))
+    out["region"] = _with_region(region_of.reindex(out.index))
     out["rank_in_region"] = out.groupby("region")["rank"].rank(method="min").astype("Int64")
     return out
+
+
+def _with_region(region: pd.Series) -> pd.Series:
+    """The region codes given, else the region of the code's first two digits."""
+    fallback = pd.Series(region.index.astype(str).str[:2] + "0000000", index=region.index, dtype=object)
+    return region.astype(object).where(region.notna(), fallback)
 
 
 def _year(result: Any) -> int | None:
@@ -143,7 +149,7 @@ def unit_map(request: Request, level: Level = "region", lang: Lang = "en",
         table = scores.reindex(columns=["score", "grade", "rank", "rank_in_region", "region"])
         table["name"] = units[name].reindex(table.index).fillna(
             shapes[name].reindex(table.index) if level != "settlement" else None)
-        table["region"] = table["region"].fillna(pd.Series(table.index.str[:2] + "0000000", index=table.index))
+        table["region"] = _with_region(table["region"])
         table["region_name"] = regions[name].reindex(table["region"]).to_numpy()
         shown = shapes.join(background.reindex(columns=["score", "grade", "rank", "rank_in_region"]))
         shown["name"] = shown[name].fillna(shown["name_en"])
@@ -151,7 +157,8 @@ def unit_map(request: Request, level: Level = "region", lang: Lang = "en",
         points = None
         if level == "settlement":
             pts = units.reindex(table.index)[["lat", "lon"]]
-            points = table.join(pts).reset_index(names="unit").assign(grade=lambda f: f["grade"].fillna(""))
+            points = table.join(pts).reset_index(names="unit").assign(
+                grade=lambda f: f["grade"].astype(object).where(f["grade"].notna(), ""))
         credit = f"{words['boundaries']}: {shapes.attrs.get('attribution', '')}"
         fig = choropleth(shown, color="grade", text="name", names=grade_names, points=points, note=credit,
                          title=f"{words['map_of']}: {words[level].lower()} {year or ''}".strip(),

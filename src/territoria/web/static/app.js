@@ -142,25 +142,120 @@ if (assessForm) assessForm.addEventListener("submit", async ev => {
   } catch (err) { errBox.textContent = err.message; errBox.className = "result error"; }
 });
 
-const compareForm = document.getElementById("compare-form");
-async function runCompare(codes) {
-  const out = document.getElementById("compare-result");
-  const q = codes.map(c => `units=${encodeURIComponent(c)}`).join("&");
+// Words of the map, level switch, search and picker (GET /api/map/words), filled into [data-w] elements.
+let MW = {};
+async function loadMapWords() {
+  try { MW = await getJSON(`/api/map/words?lang=${LANG}`); } catch (err) { MW = {}; }
+  for (const node of document.querySelectorAll("[data-w]")) node.textContent = MW[node.dataset.w] || node.dataset.w;
+  const box = document.getElementById("search-box");
+  if (box) box.placeholder = MW.search_hint || "";
+}
+
+// A search box that lists units by name (GET /api/search) and calls onPick(unit) on a click or Enter.
+function suggestBox(input, list, onPick, level) {
+  let timer = null, items = [];
+  const draw = units => {
+    list.innerHTML = ""; items = units;
+    if (!units.length && input.value.trim()) list.append(el("li", {class: "none"}, MW.nothing_found || "—"));
+    units.forEach((u, i) => {
+      const li = el("li", {"data-unit": u.code, class: i === 0 ? "active" : ""}, u.name,
+        el("span", {class: "meta"}, `${MW[u.level] || u.level}${u.region && u.level !== "region" ? " · " + u.region : ""} · ${u.code}`));
+      li.addEventListener("mousedown", ev => { ev.preventDefault(); list.innerHTML = ""; onPick(u); });
+      list.append(li);
+    });
+  };
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (!q) { draw([]); return; }
+    timer = setTimeout(async () => {
+      try { draw((await getJSON(`/api/search?q=${encodeURIComponent(q)}&lang=${LANG}&limit=12${level ? "&level=" + level : ""}`)).units); }
+      catch (err) { draw([]); }
+    }, 200);
+  });
+  input.addEventListener("keydown", ev => {
+    if (ev.key === "Enter" && items.length) { ev.preventDefault(); list.innerHTML = ""; onPick(items[0]); }
+    if (ev.key === "Escape") list.innerHTML = "";
+  });
+  input.addEventListener("blur", () => setTimeout(() => { list.innerHTML = ""; }, 150));
+}
+
+// Overview: level switch, map, ranking nationally or within a region, search by name.
+async function drawExplorer() {
+  const figBox = document.getElementById("map-figure");
+  if (!figBox) return;
+  const level = (document.querySelector("input[name=level]:checked") || {}).value || "region";
+  const region = document.getElementById("region-select").value;
+  const notes = document.getElementById("map-notes"), rank = document.getElementById("map-ranking");
   try {
+    const data = await getJSON(`/api/map?level=${level}&lang=${LANG}${region ? "&region=" + region : ""}`);
+    notes.innerHTML = "";
+    for (const n of data.notes) notes.append(el("p", {}, n));
+    figBox.innerHTML = "";
+    figure(data.figure, figBox);
+    const select = document.getElementById("region-select");
+    if (select.options.length <= 1) for (const r of data.regions) select.append(el("option", {value: r.code}, r.name));
+    rank.innerHTML = "";
+    if (data.ranking.rows.length) rank.append(table(data.ranking, "unit", "table-map-ranking"));
+  } catch (err) { showError(figBox, err); }
+}
+
+function setupExplorer() {
+  if (!document.getElementById("explorer")) return;
+  for (const radio of document.querySelectorAll("input[name=level]")) radio.addEventListener("change", drawExplorer);
+  document.getElementById("region-select").addEventListener("change", drawExplorer);
+  suggestBox(document.getElementById("search-box"), document.getElementById("search-results"),
+    u => { window.location = `/unit/${u.code}?lang=${LANG}`; });
+  drawExplorer();
+}
+
+// Compare: units chosen by name with the picker (or typed: codes or names), resolved through /api/search.
+const compareForm = document.getElementById("compare-form");
+const chosen = new Map();
+function drawChips() {
+  const box = document.getElementById("compare-chosen");
+  box.innerHTML = "";
+  if (chosen.size) box.append(el("span", {}, `${MW.picked || ""}: `));
+  for (const [code, name] of chosen) {
+    const rm = el("button", {type: "button", title: MW.remove || "x", "data-unit": code}, "×");
+    rm.addEventListener("click", () => { chosen.delete(code); drawChips(); });
+    box.append(el("span", {class: "chip", "data-unit": code}, `${name} (${code})`, rm));
+  }
+}
+async function resolveUnit(text) {
+  if (/^(\d{9}|X_[A-Z_]+)$/.test(text)) return text;
+  const found = (await getJSON(`/api/search?q=${encodeURIComponent(text)}&lang=${LANG}&limit=1`)).units;
+  if (!found.length) throw new Error(`${MW.nothing_found || "not found"}: ${text}`);
+  chosen.set(found[0].code, found[0].name);
+  return found[0].code;
+}
+async function runCompare(texts) {
+  const out = document.getElementById("compare-result");
+  try {
+    const codes = [...new Set([...chosen.keys(), ...(await Promise.all(texts.map(resolveUnit)))])];
+    drawChips();
+    if (codes.length < 2) throw new Error(MW.need_two || "2+");
+    const q = codes.map(c => `units=${encodeURIComponent(c)}`).join("&");
     const res = await getJSON(`/api/compare?${q}&lang=${LANG}`);
     out.innerHTML = "";
     if (res.figure) figure(res.figure, out);
     out.append(table(res.table, null, "table-compare"));
   } catch (err) { showError(out, err); }
 }
-if (compareForm) {
+function setupCompare() {
+  if (!compareForm) return;
   const input = document.getElementById("compare-units");
+  suggestBox(document.getElementById("compare-search"), document.getElementById("compare-suggest"), u => {
+    chosen.set(u.code, u.name); drawChips(); document.getElementById("compare-search").value = "";
+  });
   const pre = new URL(window.location).searchParams.getAll("units");
   if (pre.length) { input.value = pre.join(", "); runCompare(pre); }
   compareForm.addEventListener("submit", ev => {
     ev.preventDefault();
-    runCompare(input.value.split(/[\s,;]+/).filter(Boolean));
+    const texts = input.value.split(/[,;]+/).map(t => t.trim()).filter(Boolean);
+    runCompare(texts.flatMap(t => /^[\d\s]+$/.test(t) ? t.split(/\s+/) : [t]));
   });
 }
 
+loadMapWords().then(() => { setupExplorer(); setupCompare(); });
 main();
