@@ -143,7 +143,8 @@ def choropleth(units: Any, *, color: str = "level", text: str = "name", title: s
         colour = LEVEL_COLOURS.get(value) or ("#eeeeee" if value == "" else palette[i % len(palette)])
         label = names.get(value, value) if value else no_data
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour, hoverinfo="skip",
-                                 line={"color": "#ffffff", "width": 0.6}, name=f"{label} ({len(part)})",
+                                 line={"color": "#b0b0b0" if value == "" else "#ffffff", "width": 0.6},
+                                 name=f"{label} ({len(part)})",
                                  legendgroup=value or "none"))
         centres = part.geometry.representative_point()
         fig.add_trace(go.Scatter(

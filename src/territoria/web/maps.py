@@ -165,17 +165,21 @@ def unit_map(request: Request, level: Level = "region", lang: Lang = "en",
                          no_data=words["no_data"])
         features = json.loads(shown.drop(columns=[c for c in shown.columns if c.startswith("name_")])
                               .reset_index().to_json(na="null", drop_id=True)) if level != "settlement" else None
-        ranking = table.dropna(subset=["rank"]).sort_values("rank", ascending=False) if "rank" in table else table
+        ranking = table.dropna(subset=["rank"]).sort_values("rank", ascending=False)
+        ranking["grade"] = ranking["grade"].map(lambda g: grade_names.get(g, g))
         return {"level": level, "year": year, "map": shapes.attrs.get("map"), "attribution": credit,
                 "notes": notes, "figure": json.loads(fig.to_json()), "geojson": features,
                 "regions": [{"code": c, "name": n} for c, n in regions[name].fillna(regions["name_en"]).items()],
                 "ranking": _rows(ranking, words)}
 
     data = ctx.cached(("map", level, lang), build)
-    if region:
-        data = {**data, "ranking": {**data["ranking"], "rows": [
-            r for r in data["ranking"]["rows"] if r[data["ranking"]["columns"].index("region")] == region]}}
-    return data
+    ranking = data["ranking"]
+    at = ranking["columns"].index("region")
+    rows = [r for r in ranking["rows"] if not region or r[at] == region]
+    keep = [i for i in range(len(ranking["columns"])) if i != at]   # the region's code is for the filter only
+    return {**data, "ranking": {"columns": [ranking["columns"][i] for i in keep],
+                                "headers": [ranking["headers"][i] for i in keep],
+                                "rows": [[r[i] for i in keep] for r in rows]}}
 
 
 def _rows(table: pd.DataFrame, words: dict[str, str]) -> dict[str, Any]:
