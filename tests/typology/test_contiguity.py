@@ -56,6 +56,10 @@ def test_polygons_follow_the_map_of_the_year():
     assert set(old["region"]) <= set(older.index)
     with pytest.raises(DataError, match="points"):
         unit_polygons("settlement")
+    from territoria.ingest.bundled import bundled_sources
+
+    cited = set(now["source_id"]) | set(old["source_id"])
+    assert cited == {"S_GEOKZ_ADM2", "S_GEOBOUNDARIES"} and cited <= set(bundled_sources()["source_id"])
 
 
 def test_units_at_one_location_are_refused_by_name(districts):
