@@ -116,11 +116,12 @@ _W: dict[str, tuple[str, str, str]] = {  # key: (en, ru, kk)
                       "Новых оценок: {evaluations}, новых предупреждений: {warnings}.",
                       "Жаңа бағалаулар: {evaluations}, жаңа ескертулер: {warnings}."),
     "cluster_type": ("Type (cluster of the regions)", "Тип (кластер регионов)", "Түрі (өңірлер кластері)"),
-    "map_note": ("Natural Earth 1:10m outline of Kazakhstan and its neighbours; a region is drawn at its capital "
-                 "city's point (region polygons are not bundled).",
-                 "Контур Казахстана и соседей Natural Earth 1:10m; регион показан точкой его центра "
-                 "(полигоны регионов не поставляются).",
-                 "Natural Earth 1:10m Қазақстан мен көршілерінің контуры; өңір орталығының нүктесімен көрсетілген."),
+    "map_note": ("Regions are coloured by their grade within their boundaries (geokz, CC BY 4.0; the regions of "
+                 "the year's map); settlements and districts of the watch list are points; outline: Natural Earth.",
+                 "Регионы окрашены по уровню в своих границах (geokz, CC BY 4.0; регионы на карте своего года); "
+                 "населённые пункты и районы списка наблюдения — точки; контур: Natural Earth.",
+                 "Өңірлер өз шекараларында деңгейі бойынша боялған (geokz, CC BY 4.0; өз жылының картасындағы "
+                 "өңірлер); бақылау тізіміндегі елді мекендер мен аудандар — нүктелер; контур: Natural Earth."),
 }
 _POS = {"en": 0, "ru": 1, "kk": 2}
 

@@ -159,6 +159,9 @@ def typology_of_result(result: Any, *, units: gpd.GeoDataFrame | None = None,
         out.loc[isolated, "lisa_class"] = "island"
         spots = _hot_spots(local, w, higher_is)
         if polygons:
+            if w.n_components > 1:
+                notes.append(f"spatial: the units fall into {w.n_components} separate pieces of contiguous "
+                             "territory; a contiguous cluster may join pieces (scikit-learn links them by scores)")
             contiguous = contiguous_clusters(fitted.zscores_.loc[kept], w, min(fitted.k_, len(kept)))
             out["contiguous_cluster"] = contiguous.reindex(out.index)
     return TypologyResult(table=out, typology=fitted, profiles=prof, labels=labels, stability=stab,
