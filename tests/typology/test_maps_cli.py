@@ -50,3 +50,42 @@ def test_typology_cli_on_the_bundled_assessment(bundled_store_path, tmp_path):
             "map_lisa.png", "map_level.png"} <= names
     res = CliRunner().invoke(app, ["--db", str(bundled_store_path), "typology", "--k", "40", "--resamples", "5"])
     assert isinstance(res.exception, DataError) and "k must" in str(res.exception)
+
+
+DISTRICT_SPEC = """
+name: districts_two_blocks
+description: SYNTHETIC two-block spec on the bundled district rows of 2023, to exercise the spatial part
+seed: 1
+units: {level: district}
+year: 2023
+impute: {method: mean}
+normalise: {method: minmax, low: 1, high: 100}
+weight: {method: equal_within_blocks}
+aggregate: {method: arithmetic}
+rank: {descending: true, ties: min}
+grade: {method: quantiles, k: 5, labels: [crisis, depressive, vulnerable, stable, developing]}
+tree:
+  index:
+    method: arithmetic
+    children:
+      migration: {children: {net_migration_per_1000: null}}
+      size: {children: {population_1jan: null}}
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_district_typology_uses_district_polygons(bundled_store_path, tmp_path):
+    spec, out, figs = tmp_path / "districts.yaml", tmp_path / "districts.csv", tmp_path / "figs"
+    spec.write_text(DISTRICT_SPEC, encoding="utf-8")
+    args = ["--db", str(bundled_store_path), "typology", "--spec", str(spec), "--resamples", "5",
+            "--permutations", "99", "-o", str(out), "--maps", str(figs), "--lang", "ru"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "queen contiguity of 2024 polygons" in " ".join(res.output.split())
+    table = pd.read_csv(out, dtype={"unit": str}).set_index("unit")
+    north = table[table.index.str.startswith("59")]
+    assert len(north) >= 13 and north["lisa_class"].notna().all()
+    assert table.at["101000000", "lisa_class"] == "island"     # Semey without its surrounding district's row
+    assert "island" in res.output and table["contiguous_cluster"].notna().sum() > 200
+    assert {"map_index.png", "map_lisa.png", "map_contiguous.png"} <= {p.name for p in figs.iterdir()}
