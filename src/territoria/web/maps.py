@@ -74,10 +74,20 @@ def _name_col(lang: str) -> str:
 
 
 def _level_result(ctx: Any, store: Any, level: str) -> Any:
-    """The assessment of ``level``: the Store's current result when it rates that level, else None."""
+    """The assessment of ``level``: the Store's current result when it rates that level, else the bundled
+    spec of that level (``assess/specs/vulnerability_<level>s.yaml``) when the package ships one, else None."""
+    from importlib import resources
+
+    from territoria.report import service
+
     result = ctx.result(store)
     spec_level = getattr(getattr(result.spec, "units", None), "level", None) or "region"
-    return result if spec_level == level else None
+    if spec_level == level:
+        return result
+    spec = resources.files("territoria.assess").joinpath(f"specs/vulnerability_{level}s.yaml")
+    if not spec.is_file():
+        return None
+    return ctx.cached(("level-assessment", level), lambda: service.assessment(store, spec=str(spec)))
 
 
 def _scores(result: Any, units: pd.DataFrame, region_of: pd.Series) -> pd.DataFrame:
