@@ -43,3 +43,19 @@ def test_map_words_in_three_languages():
     assert (map_word("district", "ru"), map_word("district", "kk"), map_word("district", "en")) == (
         "Районы", "Аудандар", "Districts")
     assert map_word("crisis", "ru") == "кризисный"
+
+
+def test_report_point_map_becomes_a_choropleth_for_regions_and_districts():
+    import pandas as pd
+
+    from territoria.report.geomap import point_map
+
+    north = unit_polygons("district").query("region == '590000000'")
+    frame = pd.DataFrame({"unit": north.index, "name": north["name_ru"], "lat": 54.0, "lon": 69.0,  # SYNTHETIC
+                          "level": ["crisis", "stable"] * 7})
+    fig = point_map(frame, color="level", names={"crisis": "кризисный", "stable": "стабильный"})
+    filled = [t for t in fig.data if t.fill == "toself" and t.name]
+    assert {t.name for t in filled} >= {"кризисный (7)", "стабильный (7)"}
+    assert any("geokz" in a.text for a in fig.layout.annotations)
+    towns = frame.assign(unit=["595220100"] * 14)                       # not a polygon: points as before
+    assert not [t for t in point_map(towns, color="level").data if t.fill == "toself" and t.name]

@@ -163,16 +163,19 @@ def choropleth(units: Any, *, color: str = "level", text: str = "name", title: s
 
 
 def _polygons_for(codes: pd.Series) -> Any:
-    """Region polygons of the map that holds every code with the fewest extra polygons, or None."""
+    """Region or district polygons of the map that holds every code with the fewest extra polygons, or None."""
     from territoria.ingest.boundaries import unit_polygons
 
     wanted = set(codes)
     best = None
-    for year in (2024, 2021, 2017):
-        polys = unit_polygons("region", year)
-        if wanted <= set(polys.index) and (best is None or len(polys) < len(best)):
-            best = polys
-    return best
+    for level in ("region", "district"):
+        for year in (2024, 2021, 2017):
+            polys = unit_polygons(level, year)
+            if wanted <= set(polys.index) and (best is None or len(polys) < len(best)):
+                best = polys
+        if best is not None:
+            return best
+    return None
 
 
 def point_map(frame: pd.DataFrame, *, color: str = "level", text: str = "name", title: str = "",
@@ -180,8 +183,9 @@ def point_map(frame: pd.DataFrame, *, color: str = "level", text: str = "name", 
               names: dict[str, str] | None = None) -> go.Figure:
     """Points over the outline, one trace per value of ``color`` (grades get their own colours).
 
-    When every unit of ``frame`` is a region with a polygon, the map is a :func:`choropleth` instead, on
-    the map (2024, pre-2022, pre-2018) that holds all of them with the fewest polygons to spare.
+    When every unit of ``frame`` is a region (or every one a district) with a polygon, the map is a
+    :func:`choropleth` instead, on the map (2024, pre-2022, pre-2018) that holds all of them with the
+    fewest polygons to spare.
 
     Parameters
     ----------
