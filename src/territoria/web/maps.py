@@ -206,18 +206,32 @@ def _key(text: object) -> str:
     return fold_latin(to_latin(str(text))) if isinstance(text, str) else ""
 
 
-def _by_spelling(units: pd.DataFrame, q: str) -> pd.DataFrame:
-    """Units whose folded name contains the folded query, else the closest folded names (difflib)."""
+def _search_index(units: pd.DataFrame) -> dict[str, Any]:
+    """Case-folded names, folded Latin keys and the words of those keys (built once per Store version)."""
+    units = units[units["level"].isin(["region", "district", "settlement"])]
+    names = pd.DataFrame({col: units[col].astype("string").str.casefold().fillna("")
+                          for col in ("name_ru", "name_kk", "name_en")})
+    keys = pd.DataFrame({col: units[col].map(_key) for col in ("name_ru", "name_kk", "name_en")})
+    words: dict[str, list[str]] = {}
+    for code, *row in keys.itertuples():
+        for word in {w for name in row for w in name.split() if len(w) > 2}:
+            words.setdefault(word, []).append(str(code))
+    return {"units": units, "names": names, "keys": keys, "words": words}
+
+
+def _by_spelling(index: dict[str, Any], q: str) -> pd.Index:
+    """Units whose folded name contains the folded query, else those with the closest folded words (difflib)."""
     import difflib
 
-    keys = pd.concat([units[col].map(_key) for col in ("name_ru", "name_kk", "name_en")], axis=1)
+    keys = index["keys"]
     needle = _key(q.strip())
+    if not needle:
+        return keys.index[:0]
     hit = keys.apply(lambda col: col.str.contains(needle, regex=False)).any(axis=1)
     if hit.any():
-        return units[hit]
-    words = {w: code for code, row in keys.iterrows() for name in row for w in name.split() if len(w) > 2}
-    close = difflib.get_close_matches(needle, list(words), n=10, cutoff=0.8)
-    return units.loc[list(dict.fromkeys(words[w] for w in close))]
+        return keys.index[hit]
+    close = difflib.get_close_matches(needle, list(index["words"]), n=10, cutoff=0.8)
+    return pd.Index(list(dict.fromkeys(code for w in close for code in index["words"][w])))
 
 
 @router.get("/search")
@@ -227,15 +241,19 @@ def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=10
     (:mod:`territoria.ingest.transliterate`) contains it or comes close (``matched_by`` says which)."""
     ctx = request.app.state.ctx
     with ctx.store() as store:
-        units = store.units()
-    units = units[units["level"].isin([level] if level else ["region", "district", "settlement"])]
+        index = ctx.cached(("search-index",), lambda: _search_index(store.units()))
+    units, names = index["units"], index["names"]
     needle = q.strip().casefold()
-    hit = pd.Series(units.index.astype(str).str.startswith(needle), index=units.index)
-    for col in ("name_ru", "name_kk", "name_en"):
-        hit |= units[col].astype(str).str.casefold().str.contains(needle, regex=False, na=False)
-    found, how = units[hit], "name"
-    if found.empty:  # the same letters folded to one Latin key: Мамлютка, Mamlyutka, Mamljutka
-        found, how = _by_spelling(units, q), "spelling"
+    hit = pd.Series(units.index.astype(str).str.startswith(needle) if needle else False, index=units.index)
+    if needle:
+        for col in names.columns:
+            hit |= names[col].str.contains(needle, regex=False)
+    codes, how = units.index[hit], "name"
+    if codes.empty:  # the same letters folded to one Latin key: Мамлютка, Mamlyutka, Mamljutka
+        codes, how = _by_spelling(index, q), "spelling"
+    found = units.loc[codes]
+    if level:
+        found = found[found["level"] == level]
     order = {"region": 0, "district": 1, "settlement": 2}
     found = found.assign(_o=found["level"].map(order), _p=pd.to_numeric(found["population"], errors="coerce"))
     found = found.sort_values(["_o", "_p"], ascending=[True, False]).head(limit)
