@@ -30,6 +30,8 @@ def test_ranking_within_a_region(client):
     rows = data["ranking"]["rows"]
     assert [r[0] for r in rows] == [NKO]
     assert {r["code"] for r in data["regions"]} >= {NKO, "630000000"}
+    west, south, east, north = data["bounds"]                         # the region's extent, to zoom on it
+    assert 65 < west < east < 77 and 52 < south < north < 56
 
 
 def test_district_level_draws_todays_districts_and_says_when_unscored(client):

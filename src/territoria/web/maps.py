@@ -124,7 +124,8 @@ def map_words(lang: Lang = "en") -> dict[str, str]:
 def unit_map(request: Request, level: Level = "region", lang: Lang = "en",
              region: Annotated[str | None, Query(max_length=20, description="Region code: rank within it")] = None,
              ) -> dict[str, Any]:
-    """Units of a level with their scores: GeoJSON, a Plotly map and the ranking (nationally or in ``region``)."""
+    """Units of a level with their scores: GeoJSON, a Plotly map and the ranking (nationally or in ``region``;
+    then ``bounds`` gives the region's extent, lon/lat, for zooming)."""
     from territoria.ingest.boundaries import unit_polygons
     from territoria.report.geomap import choropleth
     from territoria.report.messages import term
@@ -180,6 +181,8 @@ def unit_map(request: Request, level: Level = "region", lang: Lang = "en",
         return {"level": level, "year": year, "map": shapes.attrs.get("map"), "attribution": credit,
                 "notes": notes, "figure": json.loads(fig.to_json()), "geojson": features,
                 "regions": [{"code": c, "name": n} for c, n in regions[name].fillna(regions["name_en"]).items()],
+                "region_bounds": {c: [round(float(v), 3) for v in b] for c, b in zip(
+                    regions.index, regions.geometry.bounds.to_numpy(), strict=True)},
                 "ranking": _rows(ranking, words)}
 
     data = ctx.cached(("map", level, lang), build)
@@ -187,7 +190,9 @@ def unit_map(request: Request, level: Level = "region", lang: Lang = "en",
     at = ranking["columns"].index("region")
     rows = [r for r in ranking["rows"] if not region or r[at] == region]
     keep = [i for i in range(len(ranking["columns"])) if i != at]   # the region's code is for the filter only
-    return {**data, "ranking": {"columns": [ranking["columns"][i] for i in keep],
+    bounds = data["region_bounds"].get(region) if region else None
+    return {**{k: v for k, v in data.items() if k != "region_bounds"}, "bounds": bounds,
+            "ranking": {"columns": [ranking["columns"][i] for i in keep],
                                 "headers": [ranking["headers"][i] for i in keep],
                                 "rows": [[r[i] for i in keep] for r in rows]}}
 

@@ -181,7 +181,9 @@ function suggestBox(input, list, onPick, level) {
 }
 
 // Overview: level switch, map, ranking nationally or within a region, search by name.
+let explorerTicket = 0;  // only the latest request draws (a slow earlier answer must not overwrite it)
 async function drawExplorer() {
+  const ticket = ++explorerTicket;
   const figBox = document.getElementById("map-figure");
   if (!figBox) return;
   const level = (document.querySelector("input[name=level]:checked") || {}).value || "region";
@@ -189,12 +191,25 @@ async function drawExplorer() {
   const notes = document.getElementById("map-notes"), rank = document.getElementById("map-ranking");
   try {
     const data = await getJSON(`/api/map?level=${level}&lang=${LANG}${region ? "&region=" + region : ""}`);
+    if (ticket !== explorerTicket) return;
     notes.innerHTML = "";
     for (const n of data.notes) notes.append(el("p", {}, n));
     figBox.innerHTML = "";
     figure(data.figure, figBox);
-    const select = document.getElementById("region-select");
-    if (select.options.length <= 1) for (const r of data.regions) select.append(el("option", {value: r.code}, r.name));
+    if (data.bounds) {  // zoom to the chosen region, keeping a margin around it
+      const [x0, y0, x1, y1] = data.bounds, dx = (x1 - x0) * 0.08, dy = (y1 - y0) * 0.08;
+      Plotly.relayout(figBox.querySelector(".fig"), {"xaxis.range": [x0 - dx, x1 + dx], "yaxis.range": [y0 - dy, y1 + dy]});
+    }
+    const select = document.getElementById("region-select");  // the regions of the map drawn (its year)
+    const codes = data.regions.map(r => r.code).join();
+    if (select.dataset.codes !== codes) {
+      const keep = select.value;
+      while (select.options.length > 1) select.remove(1);
+      for (const r of data.regions) select.append(el("option", {value: r.code}, r.name));
+      select.value = data.regions.some(r => r.code === keep) ? keep : "";
+      select.dataset.codes = codes;
+      if (keep && select.value !== keep) { drawExplorer(); return; }  // that region is not on this map
+    }
     rank.innerHTML = "";
     if (data.ranking.rows.length) rank.append(table(data.ranking, "unit", "table-map-ranking"));
   } catch (err) { showError(figBox, err); }
