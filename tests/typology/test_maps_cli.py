@@ -89,3 +89,16 @@ def test_district_typology_uses_district_polygons(bundled_store_path, tmp_path):
     assert table.at["101000000", "lisa_class"] == "island"     # Semey without its surrounding district's row
     assert "island" in res.output and table["contiguous_cluster"].notna().sum() > 200
     assert {"map_index.png", "map_lisa.png", "map_contiguous.png"} <= {p.name for p in figs.iterdir()}
+
+
+def test_map_command_draws_the_regions_choropleth(bundled_store_path, tmp_path):
+    from matplotlib.image import imread
+
+    out = tmp_path / "regions.png"
+    res = CliRunner().invoke(app, ["--db", str(bundled_store_path), "map", "-o", str(out), "--lang", "kk"])
+    assert res.exit_code == 0, res.output
+    pixels = imread(out)[..., :3]
+    crisis = np.all(np.abs(pixels - np.array([0xB2, 0x18, 0x2B]) / 255) < 0.02, axis=-1).mean()
+    assert crisis > 0.02                                 # four regions in the worst grade fill part of the map
+    bad = CliRunner().invoke(app, ["--db", str(bundled_store_path), "map", "-o", str(out), "--column", "rank"])
+    assert isinstance(bad.exception, DataError)

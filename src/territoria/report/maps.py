@@ -288,7 +288,9 @@ def plot_choropleth(units: Any, path: str | Path, *, column: str, title: str | N
     if missing:
         handles.append(Patch(facecolor=_NO_DATA, edgecolor="#555", label=f"{map_word('no_data', lang)} ({missing})"))
     if handles:
-        ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, frameon=False,
+        place = ({"loc": "center left", "bbox_to_anchor": (1.0, 0.5)} if categorical  # beside the map
+                 else {"loc": "lower left"})                                          # the colour bar is beside it
+        ax.legend(handles=handles, **place, fontsize=7, frameon=False,
                   title=map_word(column, lang) if column in MAP_WORDS else column, title_fontsize=8)
     ax.set_title(title or map_word(column, lang), fontsize=11)
     credit = attribution if attribution is not None else units.attrs.get("attribution", "")
