@@ -73,17 +73,28 @@ def _name_col(lang: str) -> str:
     return f"name_{lang}"
 
 
-def _level_result(ctx: Any, store: Any, level: str) -> Any:
-    """The assessment of ``level``: the Store's current result when it rates that level, else the bundled
-    spec of that level (``assess/specs/vulnerability_<level>s.yaml``) when the package ships one, else None."""
+def _level_result(ctx: Any, store: Any, level: str, name: str | None = None) -> Any:
+    """The assessment of ``level`` to show: the stored one called ``name``, else the latest stored of that
+    level (when the Store keeps named assessments), else the Store's current result when it rates that
+    level, else the package's spec of that level (``assess/specs/vulnerability_<level>s.yaml``) when one is
+    shipped, else None."""
+    import inspect
     from importlib import resources
 
+    from territoria.errors import DataError
     from territoria.report import service
 
-    result = ctx.result(store)
-    spec_level = getattr(getattr(result.spec, "units", None), "level", None) or "region"
-    if spec_level == level:
-        return result
+    if "level" in inspect.signature(ctx.result).parameters:  # named, stored assessments per level
+        try:
+            return ctx.result(store, name=name, level=level)
+        except DataError:
+            if name is not None:
+                raise
+    else:
+        result = ctx.result(store)
+        spec_level = getattr(getattr(result.spec, "units", None), "level", None) or "region"
+        if spec_level == level:
+            return result
     spec = resources.files("territoria.assess").joinpath(f"specs/vulnerability_{level}s.yaml")
     if not spec.is_file():
         return None
@@ -123,6 +134,7 @@ def map_words(lang: Lang = "en") -> dict[str, str]:
 @router.get("/map")
 def unit_map(request: Request, level: Level = "region", lang: Lang = "en",
              region: Annotated[str | None, Query(max_length=20, description="Region code: rank within it")] = None,
+             assessment: Annotated[str | None, Query(max_length=100, description="A stored assessment's name")] = None,
              ) -> dict[str, Any]:
     """Units of a level with their scores: GeoJSON, a Plotly map and the ranking (nationally or in ``region``;
     then ``bounds`` gives the region's extent, lon/lat, for zooming)."""
@@ -133,12 +145,13 @@ def unit_map(request: Request, level: Level = "region", lang: Lang = "en",
     ctx = request.app.state.ctx
     words = web_words(lang)
     with ctx.store() as store:
-        result = _level_result(ctx, store, level)
-        context = ctx.result(store)
+        result = _level_result(ctx, store, level, assessment)
+        context = result if level != "settlement" else _level_result(ctx, store, "region")
         units = store.units()
 
     def build() -> dict[str, Any]:
-        year = _year(result) if result is not None else (_year(context) if level == "settlement" else None)
+        year = _year(result) if result is not None else (
+            _year(context) if level == "settlement" and context is not None else None)
         regions = unit_polygons("region", year)
         name = _name_col(lang)
         grade_names = {g: term("level", g, lang) for g in ("crisis", "depressive", "vulnerable", "stable",
@@ -146,7 +159,8 @@ def unit_map(request: Request, level: Level = "region", lang: Lang = "en",
         notes = [] if result is not None else [words["no_assessment"]]
         if level == "settlement":
             shapes = regions
-            background = _scores(context, units, regions["region"]).reindex(regions.index)
+            background = (_scores(context, units, regions["region"]).reindex(regions.index) if context is not None
+                          else pd.DataFrame(index=regions.index))
             codes = list(result.to_frame().index.astype(str)) if result is not None else list(
                 units.index[(units["level"] == "settlement") & units["is_district_centre"].fillna(False).astype(bool)])
             scores = (_scores(result, units, pd.Series(dtype=str)) if result is not None
@@ -185,7 +199,7 @@ def unit_map(request: Request, level: Level = "region", lang: Lang = "en",
                     regions.index, regions.geometry.bounds.to_numpy(), strict=True)},
                 "ranking": _rows(ranking, words)}
 
-    data = ctx.cached(("map", level, lang), build)
+    data = ctx.cached(("map", level, lang, assessment), build)
     ranking = data["ranking"]
     at = ranking["columns"].index("region")
     rows = [r for r in ranking["rows"] if not region or r[at] == region]
