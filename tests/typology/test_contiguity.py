@@ -145,3 +145,18 @@ def test_simplified_districts_keep_the_contiguity_of_the_original(districts):
     original.index = original.index.astype(str)
     for unit in districts.index[districts["region"].isin([NORTH, "390000000"])]:
         assert set(unit_weights(districts).neighbors[unit]) == touching(original, unit), unit
+
+
+def test_typology_with_too_few_connected_units_skips_moran_with_a_note(districts):
+    from territoria.typology.run import typology_of_result
+
+    apart = pd.concat([districts[districts["region"] == r].iloc[:1] for r in (NORTH, "470000000", "750000000",
+                                                                               "610000000")])
+    rng = np.random.default_rng(2)                                        # SYNTHETIC block scores
+    blocks = pd.DataFrame(rng.uniform(0, 100, (4, 2)), index=apart.index, columns=["a", "b"])
+    blocks["idx"] = blocks.mean(axis=1)
+    fake = SimpleNamespace(tables={"aggregated": blocks}, root="idx",
+                           tree=pd.DataFrame({"code": ["idx", "a", "b"], "parent": [None, "idx", "idx"]}))
+    typ = typology_of_result(fake, units=apart, k=2, n_resamples=5, permutations=99)
+    assert typ.moran is None and (typ.table["lisa_class"] == "island").all()
+    assert any("need 3 or more" in n for n in typ.notes)

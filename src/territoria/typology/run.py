@@ -152,6 +152,12 @@ def typology_of_result(result: Any, *, units: gpd.GeoDataFrame | None = None,
 
             w = w_subset(w, [str(u) for u in kept])
             w.transform = "r"
+        if len(kept) < 3:
+            notes.append(f"spatial: {len(kept)} unit(s) with a neighbour; Moran's I and LISA need 3 or more, "
+                         "skipped")
+            out["lisa_class"] = pd.Series("island", index=pd.Index(isolated), dtype=object).reindex(out.index)
+            return TypologyResult(table=out, typology=fitted, profiles=prof, labels=labels, stability=stab,
+                                  notes=notes, label_codes=label_codes, weights=described)
         values = out.loc[kept, root]
         mor = moran(values, w, permutations=permutations, seed=seed)
         local = lisa(values, w, permutations=permutations, seed=seed, alpha=alpha, higher_is=higher_is)
