@@ -70,3 +70,55 @@ def test_pages_carry_the_switch_search_and_picker(client):
     assert words["ru"].keys() == words["kk"].keys() == words["en"].keys()
     assert (words["ru"]["district"], words["kk"]["district"], words["en"]["district"]) == (
         "Районы", "Аудандар", "Districts")
+
+
+DISTRICT_SPEC = """
+name: districts_two_blocks
+description: SYNTHETIC two-block spec on the bundled district rows of 2023 (for the map test)
+seed: 1
+units: {level: district}
+year: 2023
+impute: {method: mean}
+normalise: {method: minmax, low: 1, high: 100}
+weight: {method: equal_within_blocks}
+aggregate: {method: arithmetic}
+rank: {descending: true, ties: min}
+grade: {method: quantiles, k: 5, labels: [crisis, depressive, vulnerable, stable, developing]}
+tree:
+  index:
+    method: arithmetic
+    children:
+      migration: {children: {net_migration_per_1000: null}}
+      size: {children: {population_1jan: null}}
+"""
+
+
+@pytest.mark.slow
+def test_stored_district_assessment_colours_the_district_map(bundled_store_path, tmp_path):
+    import shutil
+    import warnings
+
+    from typer.testing import CliRunner
+
+    from territoria.interfaces.cli import app as cli
+    from territoria.web import create_app
+
+    db, spec = tmp_path / "d.duckdb", tmp_path / "districts.yaml"
+    shutil.copy(bundled_store_path, db)
+    spec.write_text(DISTRICT_SPEC, encoding="utf-8")
+    res = CliRunner().invoke(cli, ["--db", str(db), "assess", "--spec", str(spec), "--name", "toy_districts",
+                                   "--no-uncertainty"])
+    assert res.exit_code == 0, res.output
+    with warnings.catch_warnings():  # Starlette's note about httpx vs httpx2
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    with TestClient(create_app(db)) as client:
+        data = client.get("/api/map", params={"level": "district", "region": NKO, "lang": "en"}).json()
+        named = client.get("/api/map", params={"level": "district", "assessment": "toy_districts"}).json()
+    assert data["year"] == 2023 and data["map"] == "2024" and not data["notes"]
+    rows = data["ranking"]["rows"]
+    at = data["ranking"]["columns"].index
+    assert len(rows) == 14 and sorted(r[at("rank_in_region")] for r in rows) == list(range(1, 15))
+    assert all(r[at("rank")] >= r[at("rank_in_region")] for r in rows)
+    graded = [f for f in data["geojson"]["features"] if f["properties"]["grade"]]
+    assert len(graded) > 200 and len(named["ranking"]["rows"]) > 200
