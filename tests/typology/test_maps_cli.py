@@ -102,3 +102,23 @@ def test_map_command_draws_the_regions_choropleth(bundled_store_path, tmp_path):
     assert crisis > 0.02                                 # four regions in the worst grade fill part of the map
     bad = CliRunner().invoke(app, ["--db", str(bundled_store_path), "map", "-o", str(out), "--column", "rank"])
     assert isinstance(bad.exception, DataError)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_map_and_typology_of_a_stored_district_assessment(bundled_store_path, tmp_path):
+    import shutil
+
+    db, spec, out = tmp_path / "d.duckdb", tmp_path / "districts.yaml", tmp_path / "districts.png"
+    shutil.copy(bundled_store_path, db)
+    spec.write_text(DISTRICT_SPEC, encoding="utf-8")
+    runner = CliRunner()
+    stored = runner.invoke(app, ["--db", str(db), "assess", "--spec", str(spec), "--name", "toy", "--no-uncertainty"])
+    assert stored.exit_code == 0, stored.output
+    res = runner.invoke(app, ["--db", str(db), "map", "--assessment", "toy", "-o", str(out), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert out.stat().st_size > 50_000 and "615500000" in res.output      # the units without a polygon are named
+    typ = runner.invoke(app, ["--db", str(db), "typology", "--assessment", "toy", "--resamples", "3",
+                              "--permutations", "19"])
+    assert typ.exit_code == 0, typ.output
+    assert "queen contiguity of 2024 polygons" in " ".join(typ.output.split())

@@ -161,6 +161,8 @@ def unit_map(
     year: int | None = typer.Option(None, "--year", help="Year to assess (overrides the spec)."),
     column: str = typer.Option("level", "--column", help="level (the grade) or index (the composite)."),
     lang: str = typer.Option("ru", "--lang", help="Language of the title and legend: ru, kk or en."),
+    assessment: str | None = typer.Option(None, "--assessment", help="A stored assessment (`territoria "
+                                          "assessments`) instead of running --spec."),
 ) -> None:
     """Choropleth of an assessment: regions or districts coloured by their grade (or index) within their
     boundaries on the map of the year, settlements as points over their regions; the boundaries' credit
@@ -176,17 +178,26 @@ def unit_map(
 
     if column not in ("level", "index"):
         raise DataError(f"--column {column!r}: expected level or index")
-    parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
-    if year is not None:
-        parsed = AssessmentSpec.from_mapping({**parsed.to_mapping(), "year": year, "years": None})
+    if assessment is not None and (spec is not None or year is not None):
+        raise typer.BadParameter("--assessment uses a stored assessment: drop --spec and --year",
+                                 param_hint="--assessment")
     with Store(state.db, read_only=True) as store:
-        panel = store.panel(level=parsed.units.level, years=parsed.year_list)
+        if assessment is not None:
+            from territoria.report.service import assessment as find_assessment
+
+            result = find_assessment(store, name=assessment)
+        else:
+            parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
+            if year is not None:
+                parsed = AssessmentSpec.from_mapping({**parsed.to_mapping(), "year": year, "years": None})
+            panel = store.panel(level=parsed.units.level, years=parsed.year_list)
         units = store.units()
-    result = Assessment(parsed).run(panel)
+    if assessment is None:
+        result = Assessment(parsed).run(panel)
     frame = result.to_frame()
     values = frame[["level"]] if column == "level" else frame[[result.root]].rename(columns={result.root: "index"})
-    level = parsed.units.level or "region"
-    the_year = max(parsed.year_list) if parsed.year_list else None
+    level = result.spec.units.level or "region"
+    the_year = max(result.spec.year_list) if result.spec.year_list else None
     title = f"{map_word('level' if column == 'level' else 'index', lang)} — {map_word(level, lang)} {the_year or ''}"
     if level in ("region", "district"):
         polygons = unit_polygons(level, the_year)
