@@ -24,6 +24,9 @@ from importlib import resources
 import geopandas as gpd
 import shapely
 
+from territoria.errors import DataError
+from territoria.ingest.bundled import bundled_crosswalk, bundled_units
+
 __all__ = ["ATTRIBUTION", "MAPS", "map_of_year", "unit_polygons"]
 
 #: Attribution to print on every map drawn from these polygons, per map.
@@ -62,8 +65,6 @@ def _read(name: str) -> gpd.GeoDataFrame:
 def _splits(year_map: str) -> dict[str, str]:
     """New region code -> the old region it was part of on ``year_map`` (crosswalk ``split_part`` rows:
     those of June 2022 for ``"pre-2022"``, also those of 2018 for ``"pre-2018"``)."""
-    from territoria.ingest.bundled import bundled_crosswalk
-
     cross = bundled_crosswalk()
     parts = cross[(cross["change_type"] == "split_part") & (cross["old_code"] != cross["new_code"])]
     if year_map == "pre-2022":
@@ -74,8 +75,6 @@ def _splits(year_map: str) -> dict[str, str]:
 
 
 def _old_regions(year_map: str) -> gpd.GeoDataFrame:
-    from territoria.ingest.bundled import bundled_units
-
     current = _read(_FILES[("region", "2024")])
     mapping = _splits(year_map)
     target = current.index.to_series().map(lambda c: mapping.get(c, c))
@@ -100,8 +99,6 @@ def unit_polygons(level: str = "region", year: int | None = None) -> gpd.GeoData
         ``geometry`` (EPSG:4326); ``attrs["map"]`` and ``attrs["attribution"]`` say which map and whom to
         credit. Settlements have no polygons: use their points.
     """
-    from territoria.errors import DataError
-
     if level not in ("region", "district"):
         raise DataError(f"boundaries: level {level!r} has no polygons; expected 'region' or 'district' "
                         "(settlements are drawn as points)")
