@@ -42,7 +42,7 @@ def main(argv: list[str]) -> int:
         bench_dask.main(quick)
         return 0
     if quick:
-        a = bench_pipeline.run(n_units=2_000)
+        a = bench_pipeline.run(n_units=2_000, repeats=1, pandas_repeats=1)
         b = bench_uncertainty.run(n_units=2_000, n_replications=70, pandas_replications=3)
     else:
         a = bench_pipeline.run()

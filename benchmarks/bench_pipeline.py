@@ -1,14 +1,21 @@
-"""Benchmark (a): the full recorded pipeline on 100,000 units × 34 indicators (SYNTHETIC data).
+"""Benchmark (a): the full recorded pipeline on a panel of 100,000 units × 34 indicators × 12 years
+(SYNTHETIC data), side by side with a plain pandas script and the floor, in one run.
 
-Territoria's ``Assessment(spec).run(table)`` (impute mean → winsorise → min-max → given weights →
-arithmetic means → ranks → quantile grades, every step recorded), against a plain pandas version of the
-same steps written the obvious way (a loop over indicators for the winsorisation, nothing recorded)
-and against the floor: one column min/max pass, one weighted sum and one ``np.argsort``.
+The job: median imputation within each year, skewness/kurtosis winsorisation (COINr's rule, pooled over
+years, log fallback), min-max with goalposts pooled across years, four blocks of arithmetic means, ranks
+within each year. Territoria runs ``Assessment(spec).run(panel)`` with every step recorded (digests of
+every input and output, masks of filled and treated cells, every stage table kept); the plain pandas
+script does the same steps the obvious pandas way, nothing recorded; the floor is one pass over the panel
+(column minima and maxima, one weighted sum) and one ``np.argsort`` a year. Times are the best of
+``repeats`` runs (as ``timeit`` reports); the same data for all three.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,12 +23,30 @@ import pandas as pd
 from benchmarks.synthetic import synthetic_table, synthetic_tree
 
 
-def _spec(tree: pd.DataFrame) -> dict:
+def synthetic_panel(n_units: int, n_indicators: int, n_years: int, *, seed: int = 1) -> pd.DataFrame:
+    """SYNTHETIC panel indexed by (unit, year), years as row blocks: each year the table of
+    :func:`benchmarks.synthetic.synthetic_table` times a 5 % lognormal year-to-year drift (2 % NaN kept)."""
+    base = synthetic_table(n_units, n_indicators, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    frames = []
+    for y in range(2013, 2013 + n_years):
+        frame = base * np.exp(0.05 * rng.normal(size=base.shape))
+        frame.index = pd.MultiIndex.from_arrays([base.index, np.full(n_units, y)], names=["unit", "year"])
+        frames.append(frame)
+    return pd.concat(frames)
+
+
+def spec_mapping(tree: pd.DataFrame, years: list[int]) -> dict[str, Any]:
+    """The benchmark's spec (median, winsorise, pooled min-max, the tree's blocks); one year when
+    ``years`` has fewer than two."""
     rows = [{"code": r.code, "parent": None if pd.isna(r.parent) else r.parent, "weight": r.weight}
             for r in tree.itertuples()]
-    return {"name": "synthetic benchmark", "tree": rows, "impute": {"method": "mean"},
-            "treat": {"method": "winsorise"}, "normalise": {"method": "minmax"},
-            "grade": {"method": "quantiles", "k": 5}}
+    spec: dict[str, Any] = {"name": "synthetic panel benchmark", "tree": rows, "impute": {"method": "median"},
+                            "treat": {"method": "winsorise"},
+                            "normalise": {"method": "minmax", "reference": "pooled"}}
+    if len(years) > 1:
+        spec["years"] = years
+    return spec
 
 
 def _winsorise_pandas(col: pd.Series, winmax: int = 5) -> pd.Series:
@@ -42,50 +67,83 @@ def _winsorise_pandas(col: pd.Series, winmax: int = 5) -> pd.Series:
     return y
 
 
-def _pandas(data: pd.DataFrame, tree: pd.DataFrame) -> pd.Series:
-    x = data.fillna(data.mean())
+def plain_pandas(data: pd.DataFrame, tree: pd.DataFrame) -> pd.Series:
+    """The same steps in plain pandas: groupby-median fill, winsorise, pooled min-max, block means, ranks."""
+    years = (data.index.get_level_values("year") if "year" in (data.index.names or [])
+             else np.zeros(len(data), dtype=int))
+    x = data.fillna(data.groupby(years).transform("median"))
     x = x.apply(_winsorise_pandas)
     z = 100 * (x - x.min()) / (x.max() - x.min())
     leaves = tree[tree["level"] == 1]
     blocks = pd.DataFrame({b: z[list(k)].mean(axis=1) for b, k in leaves.groupby("parent")["code"]})
     score = blocks.mean(axis=1)
-    pd.qcut(score, 5, labels=False)
-    return score.rank(ascending=False, method="min")
+    return score.groupby(years).rank(ascending=False, method="min")
 
 
-def run(*, n_units: int = 100_000, n_indicators: int = 34, seed: int = 1) -> dict[str, float]:
+def floor(data: pd.DataFrame) -> np.ndarray:
+    """One pass over the panel (column minima and maxima, one weighted sum) and one argsort a year."""
+    x = data.to_numpy()
+    lo, hi = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
+    w = 1.0 / (hi - lo) / x.shape[1]
+    score = np.nan_to_num(x) @ w
+    years = data.index.get_level_values("year").to_numpy()
+    starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
+    bounds = [*starts.tolist(), len(years)]
+    return np.concatenate([np.argsort(score[a:b]) for a, b in itertools.pairwise(bounds)])
+
+
+def _best(fn: Callable[[], Any], repeats: int) -> tuple[float, Any, float]:
+    """Best wall-clock time, the last result, best CPU time of this process (on a shared machine the
+    wall clock also counts the time other jobs hold the cores)."""
+    best, cpu, out = np.inf, np.inf, None
+    for _ in range(repeats):
+        out = None
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = fn()
+        best, cpu = min(best, time.perf_counter() - t0), min(cpu, time.process_time() - c0)
+    return best, out, cpu
+
+
+def run(*, n_units: int = 100_000, n_indicators: int = 34, n_years: int = 12, repeats: int = 3,
+        pandas_repeats: int = 2, seed: int = 1) -> dict[str, Any]:
     from territoria.assess.pipeline import Assessment
     from territoria.assess.spec import AssessmentSpec
 
-    data = synthetic_table(n_units, n_indicators, seed=seed)
+    data = synthetic_panel(n_units, n_indicators, n_years, seed=seed)
+    years = list(range(2013, 2013 + n_years))
     tree = synthetic_tree(n_indicators)
-    assessment = Assessment(AssessmentSpec.from_mapping(_spec(tree)))
-    assessment.run(data.iloc[:500])                                     # warm-up
-    t0 = time.perf_counter()
-    result = assessment.run(data)
-    ours = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    _pandas(data, tree)
-    plain = time.perf_counter() - t0
-    x = data.to_numpy()
-    w = np.full(n_indicators, 1.0 / n_indicators)
-    t0 = time.perf_counter()
-    lo, hi = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
-    np.argsort(np.nan_to_num(x) @ w + lo[0] + hi[0])
-    floor = time.perf_counter() - t0
-    assert len(result.ranks) == n_units
-    return {"n_units": n_units, "n_indicators": n_indicators, "seconds": ours, "pandas_seconds": plain,
-            "floor_seconds": floor, "ratio_to_pandas": ours / plain, "ratio_to_floor": ours / floor}
+    panel = Assessment(AssessmentSpec.from_mapping(spec_mapping(tree, years)))
+    one = Assessment(AssessmentSpec.from_mapping(spec_mapping(tree, [years[-1]])))
+    single = data.xs(years[-1], level="year")
+    panel.run(data.iloc[: 12 * 500])                                      # warm-up
+    ours, result, ours_cpu = _best(lambda: panel.run(data), repeats)
+    ours_one, _, one_cpu = _best(lambda: one.run(single), repeats)
+    plain, ranks, plain_cpu = _best(lambda: plain_pandas(data, tree), pandas_repeats)
+    bottom, _, bottom_cpu = _best(lambda: floor(data), repeats)
+    same = bool((result.ranks.to_numpy() == ranks.to_numpy()).mean() > 0.99)
+    return {"n_units": n_units, "n_indicators": n_indicators, "n_years": n_years, "seconds": ours,
+            "one_year_seconds": ours_one, "pandas_seconds": plain, "floor_seconds": bottom,
+            "speedup_vs_pandas": plain / ours, "ratio_to_floor": ours / bottom, "ranks_agree": same,
+            "cpu": {"ours": ours_cpu, "one_year": one_cpu, "pandas": plain_cpu, "floor": bottom_cpu},
+            "steps": {r.address: r.seconds for r in result.log}}
 
 
-def describe(rep: dict[str, float]) -> str:
+def describe(rep: dict[str, Any]) -> str:
+    steps = ", ".join(f"{k} {v:.2f}" for k, v in rep["steps"].items())
+    cpu = rep["cpu"]
     return "\n".join([
-        f"(a) full pipeline, SYNTHETIC data: {rep['n_units']:,} units x {rep['n_indicators']} indicators, 4 blocks",
-        f"    territoria Assessment  {rep['seconds']:8.2f} s   (target < 5 s)",
+        f"(a) full pipeline, SYNTHETIC panel: {rep['n_units']:,} units x {rep['n_indicators']} indicators x "
+        f"{rep['n_years']} years, 4 blocks",
+        f"    territoria Assessment  {rep['seconds']:8.2f} s   (target <= 1 s; every step recorded)",
+        f"      per step: {steps}",
+        f"    one year               {rep['one_year_seconds']:8.2f} s   (target <= 0.2 s)",
         f"    plain pandas           {rep['pandas_seconds']:8.2f} s   (same steps the obvious pandas way; "
         "nothing recorded)",
-        f"    floor                  {rep['floor_seconds']:8.3f} s   (column min/max, one weighted sum, "
-        "one np.argsort)",
-        f"    ratio to pandas        {rep['ratio_to_pandas']:8.2f}",
-        f"    ratio to floor         {rep['ratio_to_floor']:8.1f}",
+        f"    floor                  {rep['floor_seconds']:8.3f} s   (one pass over the panel, one argsort a year)",
+        f"    speed-up vs pandas     {rep['speedup_vs_pandas']:8.1f} x (target >= 9 x)",
+        f"    ratio to floor         {rep['ratio_to_floor']:8.1f}   (target <= 10)",
+        f"    ranks as pandas's      {'yes' if rep['ranks_agree'] else 'NO'} (same ranks for > 99 % of rows)",
+        f"    CPU time (this process): territoria {cpu['ours']:.2f} s, one year {cpu['one_year']:.2f} s, "
+        f"pandas {cpu['pandas']:.2f} s, floor {cpu['floor']:.3f} s; speed-up vs pandas "
+        f"{cpu['pandas'] / cpu['ours']:.1f} x, ratio to floor {cpu['ours'] / cpu['floor']:.1f}",
     ])

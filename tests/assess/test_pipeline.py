@@ -71,8 +71,19 @@ def test_rerun_identity_and_one_change(table):
     assert heavy.tables["aggregated"].loc["B", "index"] == pytest.approx((50 + 3 * 100) / 4)
     shifts = compare(res, heavy)
     assert shifts.loc["C", "shift"] == 1 and shifts.loc["B", "shift"] == 0
-    with pytest.raises(SpecError, match="unknown step"):
+    with pytest.raises(SpecError, match="unknown section 'normalize'; valid: denominate, impute"):
         res.rerun("normalize", method="rank")
+    mapped = res.rerun({"normalise.method": "rank"})
+    pd.testing.assert_frame_equal(mapped.tables["aggregated"], z.tables["aggregated"])
+    with pytest.raises(SpecError, match="unknown parameter 'methd' of normalise; valid: method, ") as err:
+        res.rerun(normalise__methd="rank")
+    assert err.value.args and "normalise.methd" in str(err.value)
+    with pytest.raises(SpecError, match="unknown tree option 'wieght'"):
+        res.rerun({"tree.economy.wieght": 2})
+    with pytest.raises(SpecError, match="is not an address"):
+        res.rerun(method="rank")
+    u = res.rerun({"uncertainty.n": 7})                   # no step reads it: tables and record kept
+    assert u.spec.uncertainty.n == 7 and u.log == res.log and u.tables["ranks"].equals(res.tables["ranks"])
 
 
 def test_save_load_bit_identical(table, tmp_path):

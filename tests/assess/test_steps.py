@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from territoria.assess.aggregate import Aggregate, aggregate_array
 from territoria.assess.denominate import Denominate
 from territoria.assess.grade import Grade
 from territoria.assess.impute import Impute
-from territoria.assess.normalise import Normalise
+from territoria.assess.normalise import Extremes, Normalise
 from territoria.assess.rank import Rank
+from territoria.assess.record import digest
 from territoria.assess.spec import AssessmentSpec
-from territoria.assess.treat import Treat, passes
+from territoria.assess.treat import Treat, column_moments, passes
 from territoria.assess.tree import CompiledTree
 from territoria.assess.weight import Weight
 from territoria.errors import DegenerateIndicatorError, NotFittedError, SpecError
@@ -32,7 +37,10 @@ def test_denominate_per_1000_and_zero_denominator():
     out = step.fit_transform(t, aux=aux)
     assert out["births"].tolist()[:2] == [5.0, 10.0]
     assert np.isnan(out.loc["u3", "births"]) and np.isnan(out.loc["u4", "births"])
-    assert step.zero_denominators_ == 1
+    report = step.report(t, step.apply(t))
+    assert step.missing_denominators(t, out) == 1
+    assert report.warnings == ("1 cell(s) had a zero or missing denominator",)
+    assert not [a for a in vars(step) if a.endswith("_") and a not in ("scales_", "is_fitted_")]   # transform is pure
     assert list(out.index) == list(t.index)
 
 
@@ -42,7 +50,9 @@ def test_impute_mean_within_group_records_cells():
     step = Impute(method="mean", by="g")
     out = step.fit_transform(t, groups=groups)
     assert out.loc["u2", "a"] == 1.0             # mean of group x (only u1)
-    assert step.n_imputed_ == 1 and bool(step.mask_.loc["u2", "a"])
+    written = step.apply(t)
+    assert step.report(t, written).cells_changed == 1 and bool(written["imputed_mask"].loc["u2", "a"])
+    assert written["imputed"].equals(out)
     assert Impute(method="median").fit_transform(t).loc["u2", "a"] == 5.0
 
 
@@ -65,7 +75,8 @@ def test_treat_winsorises_one_outlier_and_records():
     # one pass: 100 capped to the next largest value, 9; then skewness < 2 passes
     assert out["a"].max() == 9.0 and out.loc["u9", "a"] == 9.0
     assert step.summary_["a"] == {"action": "winsorised", "low": 0, "high": 1, "floor": 1.0, "cap": 9.0}
-    assert step.n_treated_ == 1
+    written = step.apply(x.to_frame("a"))
+    assert step.report(x.to_frame("a"), written).cells_changed == 1 and written["treated_mask"]["a"].sum() == 1
 
 
 def test_treat_log_fallback_when_too_many_points():
@@ -179,3 +190,74 @@ def test_score_array_matches_pipeline_steps():
     np.testing.assert_allclose(arr, step_out.to_numpy())
     stacked = score_array(np.stack([t.to_numpy()] * 3), TREE, aggregate="geometric", low=1)
     assert stacked.shape == (3, 4, 6)
+
+
+# -- the loop's contract: declared stages, pure transforms, mergeable statistics ------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), st.floats(-1e6, 1e6)), min_size=1, max_size=40),
+       cuts=st.lists(st.integers(0, 40), max_size=5))
+def test_extremes_merged_over_any_split_equal_the_whole(values, cuts):
+    col = np.array([np.nan if v is None else v for v in values])
+    table = pd.DataFrame({"a": col, "b": -col})
+    edges = sorted({0, len(col), *[min(c, len(col)) for c in cuts]})
+    parts = [Extremes.of(table.iloc[a:b]) for a, b in itertools.pairwise(edges)]
+    whole, merged = Extremes.of(table), Extremes.merge(parts)
+    np.testing.assert_array_equal(merged.low, whole.low)
+    np.testing.assert_array_equal(merged.high, whole.high)
+    # the step fitted from merged statistics transforms exactly as the step fitted on the whole
+    step = Normalise(method="minmax")
+    one = step.replace().fit(table).transform(table)
+    two = step.replace().fit_stats(merged, table.columns).transform(table)
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+
+
+@pytest.mark.parametrize("step, stage", [
+    (Denominate(rules={}), "raw"), (Impute(method="median"), "denominated"),
+    (Treat(method="winsorise"), "imputed"), (Normalise(method="minmax"), "treated"),
+])
+def test_steps_write_their_declared_stages_and_transform_is_pure(step, stage):
+    table = pd.DataFrame({"a": [1.0, NAN, 3.0, 4.0, 50.0], "b": [2.0, 2.5, NAN, 1.0, 0.5]},
+                         index=[f"u{i}" for i in range(5)])
+    assert step.reads == (stage,)
+    step.fit(table)
+    before = dict(vars(step))
+    written = step.apply(table)
+    assert set(written) == set(step.writes) and written[step.writes[0]].index.equals(table.index)
+    assert vars(step).keys() == before.keys()                    # nothing learned or kept by transform
+
+
+def test_digest_same_content_same_value_and_any_cell_counts():
+    idx = pd.MultiIndex.from_product([["u1", "u2", "u3"], [2020, 2021]], names=["unit", "year"])
+    t = pd.DataFrame({"a": np.arange(6.0), "b": [1.0, NAN, 3, 4, 5, 6]}, index=idx)
+    rebuilt = pd.DataFrame({"a": list(t["a"]), "b": list(t["b"])},
+                           index=pd.MultiIndex.from_tuples(list(idx), names=["unit", "year"]))
+    assert digest(t) == digest(rebuilt) == digest(t.copy())
+    changed = t.copy()
+    changed.iloc[3, 0] = 3.0000000000000004
+    swapped = t.copy()
+    swapped.iloc[[0, 1], 0] = [1.0, 0.0]
+    assert len({digest(t), digest(changed), digest(swapped), digest(t.iloc[::-1])}) == 4
+
+
+def test_blocked_moments_equal_the_direct_formula():
+    rng = np.random.default_rng(3)
+    x = np.asfortranarray(np.exp(rng.normal(size=(20_000, 3))))
+    x[::5, 1] = np.nan
+    got = column_moments(x, block=4096)
+    for j in range(3):
+        v = pd.Series(x[:, j])
+        assert got[j] == pytest.approx((v.skew(), v.kurt()), rel=1e-9)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 10, 301])
+def test_median_imputation_fills_with_pandas_medians_per_year(n):
+    rng = np.random.default_rng(n)
+    idx = pd.MultiIndex.from_product([[2020, 2021], [f"u{i}" for i in range(n)]], names=["year", "unit"])
+    t = pd.DataFrame(rng.random((2 * n, 3)), index=idx.reorder_levels(["unit", "year"]), columns=list("abc"))
+    t.iloc[::3, 1] = NAN
+    t.iloc[1::4, 2] = NAN
+    out = Impute(method="median").fit_transform(t)
+    expected = t.fillna(t.groupby(level="year").transform("median"))
+    pd.testing.assert_frame_equal(out, expected, check_exact=True)

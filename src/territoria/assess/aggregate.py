@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from territoria.assess import kernels
-from territoria.assess.base import OneOf, Step
+from territoria.assess.base import OneOf, Step, as_frame
 from territoria.assess.spec import AGGREGATE_METHODS, MISSING_RULES
 from territoria.assess.tree import CompiledTree
 from territoria.errors import DegenerateIndicatorError
@@ -38,6 +38,13 @@ __all__ = ["Aggregate", "aggregate_array", "combine"]
 def combine(x: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
     """Aggregate the last axis of ``x`` with weights ``w`` by ``method`` (see the module docstring)."""
     if method == "arithmetic":
+        w = np.asarray(w, dtype=float)
+        if x.ndim == 2 and w.ndim == 1 and not (w < 0).any() and not np.isnan(x).any():
+            # every child present: the kernel's renormalised weights are w / sum(w) on every row, so
+            # the same products summed in the same order (the same bits) without the masks
+            total = w.sum()
+            if total > 0:
+                return (x * (w / total)).sum(axis=-1)
         return kernels.aggregate_arithmetic(x, w)
     if method == "geometric":
         return kernels.aggregate_geometric(x, w)
@@ -57,7 +64,7 @@ def combine(x: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
 
 def aggregate_array(x: np.ndarray, tree: CompiledTree, *, weights: list[np.ndarray] | None = None,
                     method: str | None = None, missing: str = "skip",
-                    options: Mapping[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                    options: Mapping[str, Any] | None = None, order: str = "C") -> tuple[np.ndarray, np.ndarray]:
     """Scores of every code of the tree from a ``(..., n_units, n_leaves)`` array of normalised values.
 
     Parameters
@@ -71,20 +78,24 @@ def aggregate_array(x: np.ndarray, tree: CompiledTree, *, weights: list[np.ndarr
         Overrides every node's method (an uncertainty alternative).
     options : mapping, optional
         Per-node options with attributes ``round``, ``post``, ``parent_uses`` (spec ``NodeSpec``).
+    order : {"C", "F"}, default="C"
+        Memory order of the returned arrays (``F``: each code's column contiguous, as the stage
+        tables hold them); the results are the same numbers either way.
 
     Returns
     -------
     reported, raw : ndarray
         ``(..., n_units, n_leaves + n_nodes)`` in ``tree.codes`` order: the value reported per node
-        (after ``post``) and the raw aggregate.
+        (after ``post``) and the raw aggregate (the same array when no node has a ``post``).
     """
     x = np.asarray(x, dtype=float)
     n_all = len(tree.leaves) + len(tree.nodes)
-    reported = np.full((*x.shape[:-1], n_all), np.nan)
+    reported = np.full((*x.shape[:-1], n_all), np.nan, order=order)
     reported[..., : len(tree.leaves)] = x
-    raw = reported.copy()
     options = options or {}
-    feed = reported.copy()
+    posts = any(getattr(options.get(node), "post", None) is not None for node in tree.nodes)
+    raw = reported.copy() if posts else reported
+    feed = reported.copy() if posts else reported
     for i, node in enumerate(tree.nodes):
         kids = tree.children[i]
         w = tree.weights[i] if weights is None else weights[i]
@@ -98,11 +109,10 @@ def aggregate_array(x: np.ndarray, tree: CompiledTree, *, weights: list[np.ndarr
             value = np.round(value, opt.round)
         col = len(tree.leaves) + i
         raw[..., col] = value
-        shown = value
-        if opt is not None and opt.post is not None:
-            shown = _post(value, opt.post)
-        reported[..., col] = shown
-        feed[..., col] = value if (opt is not None and opt.parent_uses == "raw") else shown
+        if posts:
+            shown = _post(value, opt.post) if opt is not None and opt.post is not None else value
+            reported[..., col] = shown
+            feed[..., col] = value if (opt is not None and opt.parent_uses == "raw") else shown
     return reported, raw
 
 
@@ -130,15 +140,15 @@ class Aggregate(Step):
     Attributes
     ----------
     tree_ : CompiledTree
-    raw_ : pandas.DataFrame
-        Node values before ``post`` re-expression (theme sums of the SVI).
 
     Notes
     -----
     A geometric or harmonic node over a child with a value <= 0 raises
     :class:`~territoria.errors.DegenerateIndicatorError` naming the node, the child and a unit. With
     several years the units of all years are aggregated together row by row (aggregation is row-wise
-    except ``copeland`` and ``post``, which work within each year).
+    except ``copeland`` and ``post``, which work within each year). :meth:`apply` writes
+    ``aggregated`` and ``aggregated_raw`` (node values before ``post`` re-expression, the theme sums
+    of the SVI).
     """
 
     family = "aggregate"
@@ -147,6 +157,9 @@ class Aggregate(Step):
         "method": [OneOf(*AGGREGATE_METHODS)],
         "missing": [OneOf(*MISSING_RULES)],
     }
+
+    reads = ("normalised",)
+    writes = ("aggregated", "aggregated_raw")
 
     def __init__(self, *, method: str = "arithmetic", missing: str = "skip") -> None:
         self.method = method
@@ -161,18 +174,74 @@ class Aggregate(Step):
         self.tree_ = CompiledTree.from_frame(frame, leaves=list(table.columns), default_method=self.method)
         self._options = dict(options or {})
 
-    def _transform(self, table: pd.DataFrame) -> pd.DataFrame:
+    def fit_scope(self) -> str:
+        return "none"
+
+    def transform_scope(self) -> str:
+        return "table" if self._within_years() else "rows"
+
+    def _within_years(self) -> bool:
+        """True when a node ranks across units (``copeland``, a ``post``): aggregated year by year."""
+        t = self.tree_ if hasattr(self, "tree_") else None
+        methods = t.methods if t is not None else [self.method]
+        return "copeland" in methods or any(getattr(o, "post", None) is not None
+                                            for o in getattr(self, "_options", {}).values())
+
+    def aggregate(self, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(reported, raw) scores of every tree code; pure."""
         t = self.tree_
-        parts_rep, parts_raw = [], []
-        for rows in _groups_by_year(table):
-            sub = table.iloc[rows]
-            self._check_positive(sub)
-            rep, raw = aggregate_array(sub.to_numpy(dtype=float), t, missing=self.missing, options=self._options)
-            parts_rep.append(pd.DataFrame(rep, index=sub.index, columns=t.codes))
-            parts_raw.append(pd.DataFrame(raw, index=sub.index, columns=t.codes))
-        rep_all = pd.concat(parts_rep).reindex(table.index)
-        self.raw_ = pd.concat(parts_raw).reindex(table.index)
-        return rep_all
+        self._check_positive(table)
+        x = table.to_numpy(dtype=float)
+        if not self._within_years():
+            # the indicators' columns are the input's own (no copy); only the aggregates are new
+            nodes = as_frame(self._node_values(x), table.index, t.nodes)
+            reported = pd.concat([table[t.leaves], nodes], axis=1)
+            return reported, reported
+        else:
+            rep = np.full((len(table), len(t.codes)), np.nan, order="F")
+            raw = rep.copy()
+            for rows in _groups_by_year(table):
+                rep[rows], raw[rows] = aggregate_array(x[rows], t, missing=self.missing, options=self._options)
+        reported = as_frame(rep, table.index, t.codes)
+        return reported, (reported if raw is rep else as_frame(raw, table.index, t.codes))
+
+    def _node_values(self, x: np.ndarray) -> np.ndarray:
+        """Every aggregate, bottom-up, row by row (no node ranks across units): an ``(n, n_nodes)``
+        column-major array. The same operations in the same order as :func:`aggregate_array`; a weighted
+        mean of children without gaps is accumulated child by child (as NumPy sums a column-major block)."""
+        t, n_leaves = self.tree_, len(self.tree_.leaves)
+        nodes = np.empty((x.shape[0], len(t.nodes)), order="F")
+        for i, node in enumerate(t.nodes):
+            cols = [x[:, k] if k < n_leaves else nodes[:, k - n_leaves] for k in t.children[i]]
+            w, method = np.asarray(t.weights[i], dtype=float), t.methods[i]
+            gaps = any(np.isnan(c).any() for c in cols)
+            total = w.sum()
+            if method == "arithmetic" and not gaps and not (w < 0).any() and total > 0:
+                wn = w / total
+                value = cols[0] * wn[0]
+                for c, wj in zip(cols[1:], wn[1:], strict=True):
+                    value += c * wj
+            else:
+                vals = np.empty((x.shape[0], len(cols)), order="F")
+                for j, c in enumerate(cols):
+                    vals[:, j] = c
+                value = combine(vals, w, method)
+                if self.missing == "propagate":
+                    value = np.where(np.isnan(vals).any(axis=-1), np.nan, value)
+            opt = self._options.get(node)
+            if opt is not None and opt.round is not None:
+                value = np.round(value, opt.round)
+            nodes[:, i] = value
+        return nodes
+
+    def _transform(self, table: pd.DataFrame) -> pd.DataFrame:
+        return self.aggregate(table)[0]
+
+    def apply(self, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        if not getattr(self, "is_fitted_", False):
+            self.transform(table)                       # raises the not-fitted error
+        rep, raw = self.aggregate(table)
+        return {"aggregated": rep, "aggregated_raw": raw}
 
     def _check_positive(self, table: pd.DataFrame) -> None:
         t = self.tree_

@@ -20,7 +20,16 @@ import pandas as pd
 
 from territoria.errors import NotFittedError, SpecError
 
-__all__ = ["Interval", "OneOf", "Step", "plain"]
+__all__ = ["FIT_SCOPES", "TRANSFORM_SCOPES", "Interval", "OneOf", "Step", "StepReport", "as_frame", "plain"]
+
+#: How much of the data a step's ``fit`` must see (what a distributed backend has to provide):
+#: ``none`` — no cell value, only the columns and the context; ``stats`` — per-partition statistics
+#: merged exactly (:meth:`Step.partial_stats` / :meth:`Step.merge_stats` / :meth:`Step.fit_stats`);
+#: ``columns`` — every column whole, each column on its own; ``table`` — the whole table.
+FIT_SCOPES: tuple[str, ...] = ("none", "stats", "columns", "table")
+#: How much of the data ``transform`` needs at once: ``rows`` (any row partition that keeps a unit's
+#: years together) or ``columns`` (a whole column, e.g. a rank).
+TRANSFORM_SCOPES: tuple[str, ...] = ("rows", "columns")
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,13 @@ def _describe(rule: Any) -> str:
     return rule.describe()
 
 
+def as_frame(values: np.ndarray, index: pd.Index, columns: Any) -> pd.DataFrame:
+    """A DataFrame over a freshly computed ``(n_rows, n_columns)`` array, without a copy when the array
+    is column-major. Every stage table is built this way, so each column is contiguous in memory (and
+    column reductions sum in the same order, to the same bits, whatever step built the table)."""
+    return pd.DataFrame(np.asfortranarray(values), index=index, columns=columns, copy=False)
+
+
 def plain(value: Any) -> Any:
     """Turn fitted parameters (Series, arrays, NumPy scalars) into JSON-friendly plain data."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -110,17 +126,46 @@ def plain(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class StepReport:
+    """What a step did to the cells, for its :class:`~territoria.assess.record.StepRecord`."""
+
+    cells_changed: int = 0
+    warnings: tuple[str, ...] = ()
+
+    @staticmethod
+    def merge(parts: list[StepReport]) -> StepReport:
+        """The report of a whole table from the reports of its row partitions: cells summed, warnings
+        of the form ``"<count> <text>"`` summed by text (others kept once, in order)."""
+        counts: dict[str, int] = {}
+        for part in parts:
+            for w in part.warnings:
+                head, _, text = w.partition(" ")
+                key, add = (text, int(head)) if head.isdigit() else (w, 0)
+                counts[key] = counts.get(key, 0) + add
+        warnings = tuple(f"{n} {k}" if n else k for k, n in counts.items())
+        return StepReport(cells_changed=sum(p.cells_changed for p in parts), warnings=warnings)
+
+
 class Step:
     """Base class of the assessment steps.
 
-    Subclasses set ``family`` (the spec section, e.g. ``"normalise"``), ``method`` (the spec name,
-    e.g. ``"minmax"``) and ``constraints`` (parameter name → list of accepted forms), and implement
-    ``_fit`` and ``_transform``.
+    Subclasses set ``family`` (the spec section and the step's address, e.g. ``"normalise"``),
+    ``method`` (the spec name, e.g. ``"minmax"``), ``constraints`` (parameter name → list of accepted
+    forms), the stages they ``reads`` and ``writes`` (names of ``Result.tables``), and implement
+    ``_fit`` and ``_transform``. ``transform`` is pure: it sets no attribute; what a step did to the
+    cells is computed from its input and output by :meth:`report`.
+
+    The loop over steps (:func:`territoria.assess.loop.run_steps`) calls, per step and backend,
+    :meth:`select` → ``fit`` → :meth:`apply` → :meth:`report`; :meth:`fit_scope` and
+    :meth:`transform_scope` tell a distributed backend how much data each needs at once.
     """
 
     family: ClassVar[str] = "step"
     method: ClassVar[str] = "step"
     constraints: ClassVar[dict[str, list[Any]]] = {}
+    reads: ClassVar[tuple[str, ...]] = ()
+    writes: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def param_names(cls) -> list[str]:
@@ -160,12 +205,16 @@ class Step:
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, table: pd.DataFrame, **context: Any) -> Step:
         """Validate parameters, forget earlier fitted state and learn from ``table``."""
-        self.validate_params()
-        for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("_")]:
-            delattr(self, attr)
+        self.begin_fit()
         self._fit(table, **context)
         self.is_fitted_ = True
         return self
+
+    def begin_fit(self) -> None:
+        """Validate the parameters and forget earlier fitted state (the start of every fit)."""
+        self.validate_params()
+        for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("_")]:
+            delattr(self, attr)
 
     def transform(self, table: pd.DataFrame) -> pd.DataFrame:
         """Apply the fitted step; the index and columns of ``table`` are kept."""
@@ -181,6 +230,44 @@ class Step:
         return {k: plain(v) for k, v in sorted(vars(self).items())
                 if k.endswith("_") and not k.startswith("_") and k != "is_fitted_"
                 and not isinstance(v, pd.DataFrame)}
+
+    # -- the loop's contract ------------------------------------------------------------------
+    def fit_scope(self) -> str:
+        """One of :data:`FIT_SCOPES` for the configured method (default ``columns``)."""
+        return "columns"
+
+    def transform_scope(self) -> str:
+        """One of :data:`TRANSFORM_SCOPES` for the configured method (default ``rows``)."""
+        return "rows"
+
+    def select(self, stages: Mapping[str, pd.DataFrame], context: Mapping[str, Any]) -> pd.DataFrame:
+        """The step's input, taken from the stages it ``reads`` (default: the first, whole)."""
+        return stages[self.reads[0]]
+
+    def apply(self, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        """Transform ``table``; returns every stage the step ``writes`` (the first is its output)."""
+        return {self.writes[0]: self.transform(table)}
+
+    def report(self, before: pd.DataFrame, written: Mapping[str, pd.DataFrame]) -> StepReport:
+        """Cells changed and warnings, from the input and what :meth:`apply` wrote (pure)."""
+        return StepReport()
+
+    def provides(self) -> dict[str, Any]:
+        """Fitted values later steps receive in their context (e.g. the weights)."""
+        return {}
+
+    def partial_stats(self, table: pd.DataFrame, **context: Any) -> Any:
+        """Statistics of one row partition that :meth:`merge_stats` combines exactly (``stats`` scope)."""
+        raise NotImplementedError(f"{type(self).__name__}({self.method!r}) has no mergeable statistics")
+
+    @staticmethod
+    def merge_stats(parts: list[Any]) -> Any:
+        """Combine :meth:`partial_stats` of several partitions; any split gives the one-shot value."""
+        raise NotImplementedError("no mergeable statistics")
+
+    def fit_stats(self, stats: Any, columns: pd.Index, **context: Any) -> Step:
+        """Fit from merged statistics (``stats`` scope); the same fitted state as ``fit`` on the whole."""
+        raise NotImplementedError(f"{type(self).__name__}({self.method!r}) has no mergeable statistics")
 
     def _fit(self, table: pd.DataFrame, **context: Any) -> None:  # pragma: no cover - default
         return None

@@ -11,12 +11,13 @@ denominator is the whole the indicator is a part of).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from territoria.assess.base import Step
+from territoria.assess.base import Step, StepReport
 from territoria.errors import DataError
 
 __all__ = ["SCALES", "Denominate"]
@@ -37,13 +38,11 @@ class Denominate(Step):
     ----------
     scales_ : dict
         Scale factor applied per denominated indicator.
-    zero_denominators_ : int
-        Cells whose denominator was zero or missing (the result is missing there).
 
     Notes
     -----
-    Missing numerators stay missing; a zero or missing denominator gives a missing value (counted in
-    ``zero_denominators_`` and reported as a warning by the pipeline). Denominator columns come from
+    Missing numerators stay missing; a zero or missing denominator gives a missing value (counted by
+    :meth:`report` and recorded as a warning). Denominator columns come from
     ``aux`` (the columns of the input beside the indicators) at fit time.
     """
 
@@ -52,6 +51,9 @@ class Denominate(Step):
     constraints: ClassVar[dict[str, list[Any]]] = {
         "rules": [dict, None],
     }
+
+    reads = ("raw",)
+    writes = ("denominated",)
 
     def __init__(self, *, rules: dict[str, dict[str, str]] | None = None) -> None:
         self.rules = rules
@@ -71,14 +73,30 @@ class Denominate(Step):
         self._aux = aux
         self.scales_ = {c: SCALES[r.get("kind", "ratio")] for c, r in rules.items()}
 
+    def fit_scope(self) -> str:
+        return "none"
+
     def _transform(self, table: pd.DataFrame) -> pd.DataFrame:
+        if not self.rules:
+            return table
         out = table.copy()
-        bad = 0
-        for code, rule in (self.rules or {}).items():
+        for code, rule in self.rules.items():
             src = self._aux if rule["by"] in self._aux.columns else table
             den = pd.to_numeric(src[rule["by"]], errors="coerce").reindex(table.index).astype(float)
             ok = den.notna() & (den != 0)
-            bad += int((~ok & table[code].notna()).sum())
             out[code] = np.where(ok, self.scales_[code] * table[code] / den.where(ok, 1.0), np.nan)
-        self.zero_denominators_ = bad
         return out
+
+    def missing_denominators(self, before: pd.DataFrame, out: pd.DataFrame) -> int:
+        """Cells with a numerator whose zero or missing denominator left them missing."""
+        codes = list(self.rules or {})
+        return int((before[codes].notna() & out[codes].isna()).to_numpy().sum()) if codes else 0
+
+    def report(self, before: pd.DataFrame, written: Mapping[str, pd.DataFrame]) -> StepReport:
+        out = written["denominated"]
+        if out is before or not self.rules:
+            return StepReport()
+        changed = int(((out != before) & out.notna()).sum().sum())
+        bad = self.missing_denominators(before, out)
+        warn = (f"{bad} cell(s) had a zero or missing denominator",) if bad else ()
+        return StepReport(cells_changed=changed, warnings=warn)

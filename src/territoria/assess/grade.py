@@ -9,6 +9,7 @@ learn the upper bounds of the classes from the scores (pooled over years).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -52,12 +53,25 @@ class Grade(Step):
         "labels": [list, tuple],
     }
 
+    reads = ("aggregated",)
+    writes = ("grades",)
+
     def __init__(self, *, method: str = "none", thresholds: list[float] | tuple[float, ...] = (),
                  k: int | None = None, labels: list[str] | tuple[str, ...] = ()) -> None:
         self.method = method
         self.thresholds = thresholds
         self.k = k
         self.labels = labels
+
+    def fit_scope(self) -> str:
+        return "columns" if self.method in ("quantiles", "jenks") else "none"
+
+    def select(self, stages: Mapping[str, pd.DataFrame], context: Mapping[str, Any]) -> pd.DataFrame:
+        """The graded score: column ``context["grade_on"]`` of ``aggregated`` (the root by default)."""
+        return stages["aggregated"][[context["grade_on"]]]
+
+    def apply(self, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        return {"grades": self.transform(table).to_frame("level")}
 
     def _fit(self, table: pd.Series | pd.DataFrame, **_: Any) -> None:
         s = table.iloc[:, 0] if isinstance(table, pd.DataFrame) else table
@@ -85,7 +99,7 @@ class Grade(Step):
     def _transform(self, table: pd.Series | pd.DataFrame) -> pd.Series:
         s = table.iloc[:, 0] if isinstance(table, pd.DataFrame) else table
         if self.method == "none":
-            return pd.Series(None, index=s.index, dtype=object, name="level").astype("string")
+            return pd.Series(pd.NA, index=s.index, dtype="string", name="level")
         v = s.to_numpy(dtype=float)
         if self.method == "thresholds":
             idx = np.searchsorted(np.asarray(self.bins_), v, side="right")

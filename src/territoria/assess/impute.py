@@ -12,12 +12,14 @@ Methods (``method``):
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from territoria.assess.base import OneOf, Step
+from territoria.assess.base import OneOf, Step, StepReport, as_frame
 from territoria.assess.spec import IMPUTE_METHODS
 from territoria.errors import SpecError
 
@@ -37,16 +39,15 @@ class Impute(Step):
     ----------
     fill_values_ : dict
         For mean/median: the statistic per indicator (keyed by group and year when used).
-    n_imputed_ : int
-        Number of cells filled.
-    mask_ : pandas.DataFrame
-        True where a cell was filled (kept by the pipeline as the ``imputed_mask`` table).
 
     Notes
     -----
     Missing values are ignored when a statistic is computed. Cells that no rule can fill (a group
     with no value; no earlier year for ``locf``; ends of the series for ``linear``) stay missing.
-    ``locf`` and ``linear`` need a table indexed by (unit, year).
+    ``locf`` and ``linear`` need a table indexed by (unit, year). :meth:`apply` also writes the
+    ``imputed_mask`` stage (True where a cell was filled); :meth:`report` counts the filled cells.
+    A distributed backend fits mean / median on whole columns (``fit_scope() == "columns"``): a
+    median is not exactly mergeable from partition summaries, so each column is gathered once.
     """
 
     family = "impute"
@@ -55,6 +56,9 @@ class Impute(Step):
         "method": [OneOf(*IMPUTE_METHODS)],
         "by": [str, None],
     }
+
+    reads = ("denominated",)
+    writes = ("imputed", "imputed_mask")
 
     def __init__(self, *, method: str = "none", by: str | None = None) -> None:
         self.method = method
@@ -78,31 +82,112 @@ class Impute(Step):
         self._groups = groups if groups is not None else pd.Series(dtype=object)
         if self.method in ("mean", "median"):
             keys = self._keys(table)
-            stats = table.groupby(keys, dropna=False).agg(self.method) if keys else table.agg(self.method)
+            stats = _year_medians(table) if self.method == "median" and self.by is None else None
+            if stats is None:
+                stats = table.groupby(keys, dropna=False).agg(self.method) if keys else table.agg(self.method)
             self._stats = stats
             self.fill_values_ = {str(k): v for k, v in (stats.to_dict("index").items() if keys
                                                         else {"all": stats.to_dict()}.items())}
 
+    def fit_scope(self) -> str:
+        return "columns" if self.method in ("mean", "median") else "none"
+
+    def _fill(self, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """The statistics (one row per key) and each row's position among them (``mean`` / ``median``)."""
+        keys = self._keys(table)
+        stats = self._stats
+        if not keys:
+            return stats.reindex(table.columns).to_numpy(dtype=float)[None, :], np.zeros(len(table), dtype=np.intp)
+        idx = table.index
+        if len(keys) == 1 and isinstance(idx, pd.MultiIndex) and keys[0].name == "year":
+            pos = idx.names.index("year")
+            known = stats.index.get_level_values(0) if isinstance(stats.index, pd.MultiIndex) else stats.index
+            where = known.get_indexer(idx.levels[pos])
+            codes = np.asarray(idx.codes[pos])
+            rows = np.where(codes >= 0, where[codes], -1)
+        else:
+            keyed = pd.MultiIndex.from_arrays(keys) if len(keys) > 1 else pd.Index(keys[0])
+            return stats.reindex(keyed)[table.columns].to_numpy(dtype=float), np.arange(len(table))
+        values = stats.reindex(columns=table.columns).to_numpy(dtype=float)
+        return np.vstack([values, np.full((1, values.shape[1]), np.nan)]), rows
+
     def _transform(self, table: pd.DataFrame) -> pd.DataFrame:
         if self.method == "none":
-            out = table.copy()
-        elif self.method in ("mean", "median"):
-            keys = self._keys(table)
-            if keys:
-                idx = pd.MultiIndex.from_arrays(keys) if len(keys) > 1 else pd.Index(keys[0])
-                fill = self._stats.reindex(idx).set_axis(table.index)
+            return table
+        if self.method in ("mean", "median"):
+            return as_frame(self._filled(table)[0], table.index, table.columns)
+        ordered = table.sort_index(level=["unit", "year"])
+        grouped = ordered.groupby(level="unit", group_keys=False)
+        filled = grouped.ffill() if self.method == "locf" else grouped.apply(_interpolate_years)
+        return filled.reindex(table.index)
+
+    def _filled(self, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """(filled values, where the input was missing, the columns with a gap) for mean / median."""
+        out = np.array(table.to_numpy(dtype=float), order="F")
+        gaps = np.isnan(out)
+        columns = np.flatnonzero(gaps.any(axis=0)).tolist()
+        if columns:
+            values, at = self._fill(table)
+            for j in columns:
+                rows = np.flatnonzero(gaps[:, j])
+                out[rows, j] = values[at[rows], j]
+        return out, gaps, columns
+
+    def apply(self, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        """The imputed table and the ``imputed_mask`` (True where a cell was filled)."""
+        if self.method not in ("mean", "median"):
+            out = self.transform(table)
+            mask = np.isnan(table.to_numpy(dtype=float)) & ~np.isnan(out.to_numpy(dtype=float))
+            return {"imputed": out, "imputed_mask": as_frame(mask, table.index, table.columns)}
+        if not getattr(self, "is_fitted_", False):
+            self.transform(table)                       # raises the not-fitted error
+        filled, gaps, columns = self._filled(table)
+        mask = np.zeros(filled.shape, dtype=bool, order="F")
+        for j in columns:
+            mask[:, j] = gaps[:, j] & ~np.isnan(filled[:, j])
+        return {"imputed": as_frame(filled, table.index, table.columns),
+                "imputed_mask": as_frame(mask, table.index, table.columns)}
+
+    def report(self, before: pd.DataFrame, written: Mapping[str, pd.DataFrame]) -> StepReport:
+        changed = int(written["imputed_mask"].to_numpy().sum())
+        left = int(np.isnan(written["imputed"].to_numpy(dtype=float)).sum())
+        warn = (f"{left} cell(s) could not be imputed and stay missing",) if left and self.method != "none" else ()
+        return StepReport(cells_changed=changed, warnings=warn)
+
+
+def _year_medians(table: pd.DataFrame) -> pd.DataFrame | pd.Series | None:
+    """Medians per column (per year with several years), as pandas' ``median`` gives them, from one
+    ``np.partition`` per column and year; None when the rows of a year are not one contiguous block."""
+    x = table.to_numpy(dtype=float)
+    if not (isinstance(table.index, pd.MultiIndex) and "year" in table.index.names):
+        return pd.Series(_medians(x), index=table.columns)
+    years = table.index.get_level_values("year")
+    order = pd.unique(years)
+    starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
+    if len(starts) != len(order):
+        return None
+    bounds = [*starts.tolist(), len(years)]
+    rows = [_medians(x[a:b]) for a, b in itertools.pairwise(bounds)]
+    frame = pd.DataFrame(rows, index=pd.Index(order, name="year"), columns=table.columns)
+    return frame.sort_index()
+
+
+def _medians(x: np.ndarray) -> np.ndarray:
+    r"""Median of the finite values of each column; :math:`(x_{(k)} + x_{(k+1)})/2` for an even count."""
+    out = np.full(x.shape[1], np.nan)
+    for j in range(x.shape[1]):
+        v = x[:, j]
+        gaps = np.isnan(v)
+        v = v[~gaps] if gaps.any() else v.copy()        # a copy, partitioned in place
+        if v.size:
+            h = v.size // 2
+            if v.size % 2:
+                v.partition(h)
+                out[j] = v[h]
             else:
-                fill = pd.DataFrame(np.broadcast_to(self._stats.reindex(table.columns).to_numpy(dtype=float),
-                                                    table.shape), index=table.index, columns=table.columns)
-            out = table.fillna(fill[table.columns])
-        else:
-            ordered = table.sort_index(level=["unit", "year"])
-            grouped = ordered.groupby(level="unit", group_keys=False)
-            filled = grouped.ffill() if self.method == "locf" else grouped.apply(_interpolate_years)
-            out = filled.reindex(table.index)
-        self.mask_ = table.isna() & out.notna()
-        self.n_imputed_ = int(self.mask_.to_numpy().sum())
-        return out
+                v.partition((h - 1, h))
+                out[j] = (v[h - 1] + v[h]) / 2
+    return out
 
 
 def _interpolate_years(frame: pd.DataFrame) -> pd.DataFrame:

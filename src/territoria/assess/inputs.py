@@ -10,11 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from territoria.assess.base import as_frame
 from territoria.assess.record import digest
 from territoria.assess.spec import AssessmentSpec
 from territoria.errors import DataError, SpecError
 
-__all__ = ["Prepared", "missing_columns_message", "prepare"]
+__all__ = ["Prepared", "leaf_codes", "missing_columns_message", "prepare", "side_columns", "within_regions"]
 
 
 @dataclass
@@ -36,13 +37,13 @@ class Prepared:
         return None
 
 
-def _leaves(spec: AssessmentSpec) -> list[str]:
+def leaf_codes(spec: AssessmentSpec) -> list[str]:
     tree = spec.tree_frame()
     parents = set(tree["parent"].dropna())
     return [c for c in tree["code"] if c not in parents]
 
 
-def _side_columns(spec: AssessmentSpec) -> list[str]:
+def side_columns(spec: AssessmentSpec) -> list[str]:
     cols = [r.by for r in spec.denominate.indicators.values()]
     cols += [c for c in (spec.impute.by, spec.normalise.by) if c]
     return list(dict.fromkeys(cols))
@@ -139,14 +140,14 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
     """
     from territoria.panel import Panel
 
-    leaves = _leaves(spec)
-    side = _side_columns(spec)
+    leaves = leaf_codes(spec)
+    side = side_columns(spec)
     catalogue = None
     if isinstance(data, Panel):
         frame, catalogue = _from_panel(spec, data, leaves, side)
         units = data.units if units is None else units
     elif isinstance(data, pd.DataFrame):
-        frame = data.copy()
+        frame = data.copy(deep=False)      # copy-on-write: the caller's table is never written
         frame.columns = [str(c) for c in frame.columns]
         if frame.index.name is None and not isinstance(frame.index, pd.MultiIndex):
             frame.index.name = "unit"
@@ -164,7 +165,7 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
         else:
             where = "denominate" if c in [r.by for r in spec.denominate.indicators.values()] else "impute.by"
             raise SpecError(where, f"column {c!r} is not in the data nor in the units table")
-    table = frame[leaves].copy()
+    table = frame[leaves]
     text_codes = [str(v) for v in spec.missing_codes if isinstance(v, str)]
     for c in leaves:
         col = table[c]
@@ -179,13 +180,17 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
                 raise DataError(f"indicator column {c!r} is not numeric: unit {unit!r} has {col[unit]!r} "
                                 f"({int(bad.sum())} such cell(s)); expected a number or an empty cell")
             table[c] = conv
-        table[c] = table[c].astype(float)
+        if table[c].dtype != np.float64:
+            table[c] = table[c].astype(float)
     codes = [float(v) for v in spec.missing_codes if not isinstance(v, str)]
     if codes:
         table = table.mask(table.isin(codes))
         for c in aux.columns:
             if pd.api.types.is_numeric_dtype(aux[c]):
                 aux[c] = aux[c].mask(aux[c].isin(codes))
+    values = table.to_numpy(dtype=float)
+    if not values.flags.f_contiguous:           # every stage table is column-major (see base.as_frame)
+        table = as_frame(np.array(values, order="F"), table.index, table.columns)
     empty = table.isna().all(axis=1)
     if empty.any():
         who = ", ".join(map(str, empty[empty].index[:5]))

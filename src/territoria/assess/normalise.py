@@ -17,17 +17,19 @@ Directions :math:`d_j \in \{+1, -1\}` (+1: higher is better) are applied here. M
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from territoria.assess import kernels
-from territoria.assess.base import OneOf, Step
+from territoria.assess.base import OneOf, Step, as_frame
 from territoria.assess.spec import NORMALISE_METHODS
 from territoria.errors import DataError, SpecError
 
-__all__ = ["NORMALISE_METHODS", "Normalise", "normalise_array"]
+__all__ = ["NORMALISE_METHODS", "Extremes", "Normalise", "minmax_columns", "normalise_array"]
 
 
 def normalise_array(x: np.ndarray, method: str = "minmax", *, direction: np.ndarray | None = None,
@@ -59,6 +61,64 @@ def normalise_array(x: np.ndarray, method: str = "minmax", *, direction: np.ndar
             ratio = x / np.nanmean(x, axis=-2, keepdims=True)
         return np.where(d > 0, ratio, 2.0 - ratio)
     raise ValueError(f"unknown normalisation method {method!r}; expected one of {NORMALISE_METHODS}")
+
+
+@dataclass(frozen=True)
+class Extremes:
+    """Per-column minimum and maximum of the finite values of some rows: exactly mergeable.
+
+    ``merge`` of the extremes of any row partition equals the extremes of the whole (as
+    scikit-learn's ``MinMaxScaler.partial_fit`` merges ``data_min_`` / ``data_max_``); NaN when a
+    column has no value.
+    """
+
+    columns: tuple[str, ...]
+    low: np.ndarray
+    high: np.ndarray
+
+    @classmethod
+    def of(cls, table: pd.DataFrame) -> Extremes:
+        x = table.to_numpy(dtype=float)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            low = np.nanmin(x, axis=0) if len(x) else np.full(x.shape[1], np.nan)
+            high = np.nanmax(x, axis=0) if len(x) else np.full(x.shape[1], np.nan)
+        return cls(tuple(map(str, table.columns)), low, high)
+
+    @staticmethod
+    def merge(parts: list[Extremes]) -> Extremes:
+        low, high = parts[0].low, parts[0].high
+        for p in parts[1:]:
+            low, high = np.fmin(low, p.low), np.fmax(high, p.high)
+        return Extremes(parts[0].columns, low, high)
+
+
+def minmax_columns(x: np.ndarray, direction: np.ndarray, ref_min: np.ndarray, ref_max: np.ndarray, *,
+                   low: float = 0.0, high: float = 100.0) -> np.ndarray:
+    r"""Min-max of ``d x`` onto ``[low, high]`` with bounds fixed per column, in place on one new array.
+
+    .. math:: y = low + (high - low)\,(d x - m)/(M - m),\quad m, M = \min, \max \text{ of } d x
+
+    (for :math:`d = -1`, :math:`m = -\max x`, :math:`M = -\min x`); a zero range scores the
+    midpoint. The same operations in the same order as ``kernels.minmax``, so the same bits.
+    """
+    d = np.asarray(direction, dtype=float)
+    lo = np.where(d > 0, ref_min, -np.asarray(ref_max, dtype=float))
+    hi = np.where(d > 0, ref_max, -np.asarray(ref_min, dtype=float))
+    span = hi - lo
+    flat = span == 0
+    y = np.empty(x.shape, order="F")
+    with np.errstate(all="ignore"):
+        for j in range(x.shape[1]):         # column by column: each stays in cache for its five passes
+            col = y[:, j]
+            np.multiply(x[:, j], d[j], out=col)
+            col -= lo[j]
+            col /= 1.0 if flat[j] else span[j]
+            if flat[j]:
+                col[:] = np.where(np.isnan(x[:, j]), np.nan, 0.5)
+            col *= high - low
+            col += low
+    return y
 
 
 class Normalise(Step):
@@ -110,6 +170,9 @@ class Normalise(Step):
         "clip": [bool],
     }
 
+    reads = ("treated",)
+    writes = ("normalised",)
+
     def __init__(self, *, method: str = "minmax", low: float = 0.0, high: float = 100.0,
                  decimals: int | None = None, reference: str | int = "pooled", by: str | None = None,
                  goalposts: dict[str, tuple[float, float]] | None = None, clip: bool = False) -> None:
@@ -122,12 +185,54 @@ class Normalise(Step):
         self.goalposts = goalposts
         self.clip = clip
 
-    def _fit(self, table: pd.DataFrame, *, direction: pd.Series | None = None,
-             groups: pd.Series | None = None, **_: Any) -> None:
+    def fit_scope(self) -> str:
+        if self.method == "minmax":
+            return "stats"
+        return "columns" if self.method in ("zscore", "distance") else "none"
+
+    def transform_scope(self) -> str:
+        if self.method in ("rank", "percentile_rank") or (self.method == "distance" and self.by is not None):
+            return "columns"
+        return "rows"
+
+    def _reference(self, table: pd.DataFrame) -> pd.DataFrame:
+        if self.reference == "pooled" or not (isinstance(table.index, pd.MultiIndex)
+                                              and "year" in table.index.names):
+            return table
+        return table[table.index.get_level_values("year") == self.reference]
+
+    def _directions(self, columns: pd.Index, direction: pd.Series | None) -> None:
         if not self.low < self.high:
             raise self.parameter_error("low", f"must be smaller than high={self.high!r}, got {self.low!r}")
-        d = (direction if direction is not None else pd.Series(1.0, index=table.columns))
-        self.direction_ = d.reindex(table.columns).fillna(1.0).astype(float)
+        d = (direction if direction is not None else pd.Series(1.0, index=columns))
+        self.direction_ = d.reindex(columns).fillna(1.0).astype(float)
+
+    def partial_stats(self, table: pd.DataFrame, **context: Any) -> Extremes:
+        """``minmax``: the :class:`Extremes` of the reference rows of one partition."""
+        if self.method != "minmax":
+            return super().partial_stats(table, **context)
+        return Extremes.of(self._reference(table))
+
+    @staticmethod
+    def merge_stats(parts: list[Any]) -> Extremes:
+        return Extremes.merge(parts)
+
+    def fit_stats(self, stats: Any, columns: pd.Index, *, direction: pd.Series | None = None,
+                  groups: pd.Series | None = None, **_: Any) -> Normalise:
+        """Fit ``minmax`` from merged :class:`Extremes` (the reference rows of every partition)."""
+        if self.method != "minmax":
+            return super().fit_stats(stats, columns)
+        self.begin_fit()
+        self._directions(columns, direction)
+        self.ref_min_ = pd.Series(stats.low, index=columns)
+        self.ref_max_ = pd.Series(stats.high, index=columns)
+        self._groups = groups
+        self.is_fitted_ = True
+        return self
+
+    def _fit(self, table: pd.DataFrame, *, direction: pd.Series | None = None,
+             groups: pd.Series | None = None, **_: Any) -> None:
+        self._directions(table.columns, direction)
         ref = table
         if self.reference != "pooled":
             if not (isinstance(table.index, pd.MultiIndex) and "year" in table.index.names):
@@ -146,7 +251,9 @@ class Normalise(Step):
                 self.ref_min_ = pd.Series({c: float(gp[c][0]) for c in table.columns})
                 self.ref_max_ = pd.Series({c: float(gp[c][1]) for c in table.columns})
             else:
-                self.ref_min_, self.ref_max_ = ref.min(), ref.max()
+                ext = Extremes.of(ref)
+                self.ref_min_ = pd.Series(ext.low, index=table.columns)
+                self.ref_max_ = pd.Series(ext.high, index=table.columns)
         if self.method in ("zscore", "distance"):
             self.ref_mean_, self.ref_std_ = ref.mean(), ref.std(ddof=1)
             if self.method == "distance":
@@ -161,8 +268,8 @@ class Normalise(Step):
         d = self.direction_.to_numpy()
         m = self.method
         if m in ("minmax", "goalposts"):
-            y = normalise_array(x, "minmax", direction=d, low=self.low, high=self.high,
-                                ref_min=self.ref_min_.to_numpy(), ref_max=self.ref_max_.to_numpy())
+            y = minmax_columns(x, d, self.ref_min_.to_numpy(dtype=float), self.ref_max_.to_numpy(dtype=float),
+                               low=float(self.low), high=float(self.high))
             if self.clip:
                 y = np.clip(y, self.low, self.high)
         elif m == "zscore":
@@ -182,7 +289,7 @@ class Normalise(Step):
                 y[rows] = normalise_array(x[rows], m, direction=d, decimals=self.decimals)
         else:
             y = x * d
-        return pd.DataFrame(y, index=table.index, columns=table.columns)
+        return as_frame(y, table.index, table.columns)
 
 
 def _year_rows(table: pd.DataFrame) -> list[np.ndarray]:

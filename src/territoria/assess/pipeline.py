@@ -8,7 +8,8 @@ stated) happens before any step runs.
 
 from __future__ import annotations
 
-import time
+import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,26 +17,25 @@ import numpy as np
 import pandas as pd
 
 from territoria.assess.aggregate import Aggregate
+from territoria.assess.base import Step
 from territoria.assess.denominate import Denominate
 from territoria.assess.grade import Grade
 from territoria.assess.impute import Impute
 from territoria.assess.inputs import Prepared, prepare
 from territoria.assess.io import read_weights
+from territoria.assess.loop import LocalBackend, run_steps
 from territoria.assess.normalise import Normalise
 from territoria.assess.rank import Rank
-from territoria.assess.record import StepRecord, digest, library_versions
+from territoria.assess.record import StepRecord, library_versions
+from territoria.assess.result import Result
 from territoria.assess.spec import AssessmentSpec
 from territoria.assess.treat import Treat
 from territoria.assess.weight import Weight
 from territoria.errors import SpecError
 
-__all__ = ["STEPS", "Assessment"]
+__all__ = ["STEPS", "Assessment", "flags_table", "replay", "root_code"]
 
 STEPS: tuple[str, ...] = ("denominate", "impute", "treat", "normalise", "weight", "aggregate", "rank", "grade")
-_STAGE = {"denominate": "denominated", "impute": "imputed", "treat": "treated", "normalise": "normalised",
-          "aggregate": "aggregated", "rank": "ranks"}
-_INPUT = {"denominate": "raw", "impute": "denominated", "treat": "imputed", "normalise": "treated",
-          "weight": "normalised", "aggregate": "normalised"}
 
 
 class Assessment:
@@ -55,7 +55,7 @@ class Assessment:
     def __init__(self, spec: AssessmentSpec | str | Path) -> None:
         self.spec = spec if isinstance(spec, AssessmentSpec) else AssessmentSpec.from_yaml(spec)
 
-    def build_steps(self) -> dict[str, Any]:
+    def build_steps(self) -> dict[str, Step]:
         """The unfitted steps of the spec, keyed by address."""
         s = self.spec
         values = read_weights(s.weight.file) if s.weight.method == "file" and s.weight.file else None
@@ -77,7 +77,7 @@ class Assessment:
         }
 
     def run(self, data: Any, *, units: pd.DataFrame | None = None, engine: str = "local",
-            cluster: Any = None, **engine_options: Any) -> Any:
+            cluster: Any = None, **engine_options: Any) -> Result:
         """Validate the input against the spec, then run every step; returns a :class:`Result`.
 
         ``engine="dask"`` runs the same steps on a Dask cluster (``cluster``: scheduler address or
@@ -96,99 +96,56 @@ class Assessment:
         prepared = prepare(self.spec, data, units=units)
         return self.execute(prepared)
 
-    def execute(self, prepared: Prepared, *, start: str | None = None, previous: Any = None) -> Any:
-        """Run from ``start`` (an address), reusing ``previous``'s tables before it."""
-        from territoria.assess.result import Result
+    def context(self, prepared: Prepared) -> dict[str, Any]:
+        """What every step's fit may read besides its input: the tree and its options, the leaves,
+        the graded code."""
+        spec = self.spec
+        tree = spec.tree_frame()
+        options = spec.node_options()
+        return {"tree": tree, "options": options, "leaves": list(prepared.table.columns),
+                "paths": {row.code: spec.node_path(row.code) for row in options.values()},
+                "grade_on": spec.grade.on or root_code(tree), "weights": None}
 
+    def execute(self, prepared: Prepared, *, start: str | None = None, previous: Result | None = None) -> Result:
+        """Run from ``start`` (an address), reusing ``previous``'s tables before it."""
         spec = self.spec
         steps = self.build_steps()
         first = STEPS.index(start) if start else 0
-        tables: dict[str, pd.DataFrame] = {"raw": prepared.table}
+        stages: dict[str, pd.DataFrame] = {"raw": prepared.table}
         log: list[StepRecord] = []
+        context = self.context(prepared)
         if previous is not None and first > 0:
-            tables = dict(previous.tables)
+            stages = dict(previous.tables)
             log = [r for r in previous.log if r.position < first]
-        tree = spec.tree_frame()
-        options = spec.node_options()
-        paths = {row.code: spec.node_path(row.code) for row in options.values()}
-        weights = previous.weights if (previous is not None and first > STEPS.index("weight")) else None
-        current = tables[_INPUT[STEPS[first]]] if STEPS[first] in _INPUT else tables["normalised"]
-        for position, address in enumerate(STEPS):
-            if position < first:
-                continue
-            step = steps[address]
-            t0 = time.perf_counter()
-            warnings: list[str] = []
-            context: dict[str, Any] = {"aux": prepared.aux, "groups": prepared.groups(getattr(step, "by", None)),
-                                       "direction": prepared.direction, "tree": tree, "paths": paths,
-                                       "options": options, "weights": weights}
-            if address in ("rank",):
-                source = tables["aggregated"][[c for c in tables["aggregated"].columns if c in set(tree["code"])
-                                               and c not in set(prepared.table.columns)]]
-                out = step.fit_transform(source)
-                tables["ranks"] = out
-                changed, in_d, out_d = 0, digest(source), digest(out)
-            elif address == "grade":
-                on = spec.grade.on or _root(tree)
-                source = tables["aggregated"][on]
-                out = step.fit_transform(source)
-                tables["grades"] = out.to_frame("level")
-                changed, in_d, out_d = 0, digest(source), digest(out.astype(str))
-            elif address == "weight":
-                current = tables["normalised"]
-                step.fit(current, **context)
-                weights = step.weights_
-                tables["weights"] = pd.DataFrame({"weight": step.weights_,
-                                                  "effective": step.effective_.reindex(step.weights_.index)})
-                changed, in_d, out_d = 0, digest(current), digest(tables["weights"])
-            else:
-                in_d = digest(current)
-                out = step.fit_transform(current, **context)
-                tables[_STAGE[address]] = out
-                changed = int(getattr(step, f"n_{'imputed' if address == 'impute' else 'treated'}_", 0)) \
-                    if address in ("impute", "treat") else int(((out != current) & out.notna()).sum().sum()) \
-                    if address == "denominate" else 0
-                if address == "impute":
-                    tables["imputed_mask"] = step.mask_
-                    left = int(out.isna().sum().sum())
-                    if left and spec.impute.method != "none":
-                        warnings.append(f"{left} cell(s) could not be imputed and stay missing")
-                if address == "treat":
-                    tables["treated_mask"] = step.mask_
-                if address == "denominate" and getattr(step, "zero_denominators_", 0):
-                    warnings.append(f"{step.zero_denominators_} cell(s) had a zero or missing denominator")
-                if address == "aggregate":
-                    tables["aggregated_raw"] = step.raw_
-                out_d = digest(out)
-                current = out
-            log.append(StepRecord(position=position, address=address, method=_method_name(step),
-                                  params=_plain_params(step), fitted=step.fitted(), input_digest=in_d,
-                                  output_digest=out_d, seed=None, cells_changed=int(changed),
-                                  warnings=tuple(warnings), seconds=time.perf_counter() - t0))
+            if first > STEPS.index("weight"):
+                context["weights"] = previous.weights
+        log = run_steps([steps[a] for a in STEPS], LocalBackend(prepared), stages, context, start=first, log=log)
         if spec.flags is not None:
-            tables["flags"] = _flags(spec, tables, tree)
-        return Result(spec=spec, tables=tables, log=log, weights=weights,
-                      prepared=prepared, data_sha256=prepared.sha256, versions=library_versions())
+            stages["flags"] = flags_table(spec, stages, context["tree"])
+        return Result(spec=spec, tables=stages, log=log, weights=context["weights"],
+                      prepared=prepared, data_sha256=prepared.sha256, versions=library_versions(), replay=replay)
 
 
-def _root(tree: pd.DataFrame) -> str:
+def replay(spec: AssessmentSpec, prepared: Prepared, sections: set[str], previous: Result) -> Result:
+    """``Result.rerun``'s engine: replay from the first step of ``sections`` (all steps when empty).
+
+    A change of ``uncertainty`` or ``output`` affects no step: the tables and the record are kept and
+    the Result carries the new spec.
+    """
+    steps = [s for s in STEPS if s in sections]
+    if sections and not steps and not sections & {"flags"}:
+        return dataclasses.replace(previous, spec=spec)
+    start = steps[0] if steps else ("grade" if sections else None)
+    return Assessment(spec).execute(prepared, start=start, previous=previous)
+
+
+def root_code(tree: pd.DataFrame) -> str:
+    """The code of the tree's root (the composite)."""
     return str(tree.loc[tree["parent"].isna(), "code"].iloc[0])
 
 
-def _method_name(step: Any) -> str:
-    return f"{type(step).__name__}({getattr(step, 'method', '')})" if hasattr(step, "method") else type(step).__name__
-
-
-def _plain_params(step: Any) -> dict[str, Any]:
-    from territoria.assess.base import plain
-
-    params = step.get_params()
-    if "values" in params and params["values"] is not None:
-        params["values"] = dict(params["values"])
-    return plain(params)
-
-
-def _flags(spec: AssessmentSpec, tables: dict[str, pd.DataFrame], tree: pd.DataFrame) -> pd.DataFrame:
+def flags_table(spec: AssessmentSpec, tables: Mapping[str, pd.DataFrame], tree: pd.DataFrame) -> pd.DataFrame:
+    """Deprivation flags (the spec's ``flags`` section) per indicator, summed up the tree."""
     f = spec.flags
     base = tables["normalised"] if f.stage == "normalised" else tables["raw"]
     leaves = base[[c for c in base.columns]]

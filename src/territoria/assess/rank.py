@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from territoria.assess import kernels
-from territoria.assess.base import OneOf, Step
+from territoria.assess.base import OneOf, Step, as_frame
 from territoria.assess.spec import TIES_RULES
 
 __all__ = ["Rank"]
@@ -39,16 +40,31 @@ class Rank(Step):
         "decimals": [int, None],
     }
 
+    reads = ("aggregated",)
+    writes = ("ranks",)
+
     def __init__(self, *, descending: bool = True, ties: str = "min", decimals: int | None = None) -> None:
         self.descending = descending
         self.ties = ties
         self.decimals = decimals
 
+    def fit_scope(self) -> str:
+        return "none"
+
+    def transform_scope(self) -> str:
+        return "columns"
+
+    def select(self, stages: Mapping[str, pd.DataFrame], context: Mapping[str, Any]) -> pd.DataFrame:
+        """The aggregates of ``aggregated`` (tree codes that are not indicators)."""
+        table = stages["aggregated"]
+        codes, leaves = set(context["tree"]["code"]), set(context["leaves"])
+        return table[[c for c in table.columns if c in codes and c not in leaves]]
+
     def _fit(self, table: pd.DataFrame, **_: Any) -> None:
         self.n_units_ = len(table)
 
     def _transform(self, table: pd.DataFrame) -> pd.DataFrame:
-        out = np.full(table.shape, np.nan)
+        out = np.full(table.shape, np.nan, order="F")
         x = table.to_numpy(dtype=float)
         if self.decimals is not None:
             x = np.round(x, self.decimals)
@@ -59,4 +75,4 @@ class Rank(Step):
             groups = [np.arange(len(table))]
         for rows in groups:
             out[rows] = kernels.rank_scores(x[rows].T, descending=self.descending, ties=self.ties).T
-        return pd.DataFrame(out, index=table.index, columns=table.columns)
+        return as_frame(out, table.index, table.columns)

@@ -39,18 +39,98 @@ class StepRecord:
         return cls(**{**raw, "warnings": tuple(raw.get("warnings", ()))})
 
 
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_KEYS: dict[int, np.ndarray] = {}
+_INDEX_CACHE: list[tuple[pd.Index, bytes]] = []
+
+
+def _keys(n: int) -> np.ndarray:
+    """A fixed pseudo-random odd 64-bit key per row position (SplitMix64 of the position)."""
+    if n not in _KEYS:
+        if len(_KEYS) > 8:
+            _KEYS.clear()
+        with np.errstate(over="ignore"):
+            z = np.arange(1, n + 1, dtype=np.uint64) * _MIX
+            z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            z ^= z >> np.uint64(31)
+        _KEYS[n] = z | np.uint64(1)
+    return _KEYS[n]
+
+
+def _fold(bits: np.ndarray) -> bytes:
+    r"""Position-keyed fold of a column's 64-bit patterns: :math:`\sum_i b_i k_i \bmod 2^{64}`, with
+    :math:`k_i` odd and fixed per row position (one integer dot product, one pass).
+
+    A change of any one cell changes the fold (multiplication by an odd key is a bijection mod
+    :math:`2^{64}`); the length is hashed too. Not cryptographic: a record of what each step did.
+    """
+    with np.errstate(over="ignore"):
+        value = int(np.dot(bits, _keys(bits.size))) if bits.size else 0
+    return bits.size.to_bytes(8, "little") + value.to_bytes(8, "little")
+
+
+def _text(values: Any) -> bytes:
+    items = values.to_numpy(dtype=object).tolist() if hasattr(values, "to_numpy") else list(values)
+    return "\x1f".join(map(str, items)).encode()
+
+
+def _level(h: Any, values: pd.Index, codes: np.ndarray | None) -> None:
+    if codes is not None:                       # a MultiIndex level: used values in sorted order + codes
+        used = np.bincount(codes[codes >= 0], minlength=len(values)) > 0
+        order = np.flatnonzero(used)
+        if not values.is_monotonic_increasing:
+            order = order[np.argsort(values[used], kind="stable")]
+        remap = np.full(len(values), -1, dtype=np.int64)
+        remap[order] = np.arange(len(order))
+        values = values[order]
+        h.update(_fold(np.where(codes >= 0, remap[codes], -1).astype(np.int64).view(np.uint64)))
+    if values.dtype.kind in "iuf":
+        h.update(_fold(np.ascontiguousarray(values.to_numpy(dtype=float)).view(np.uint64)))
+    else:
+        h.update(_text(values))
+
+
+def _labels(index: pd.Index) -> bytes:
+    """Digest of an index's labels, cached for the index object in use (indexes are immutable)."""
+    for known, value in _INDEX_CACHE:
+        if known is index:
+            return value
+    h = hashlib.blake2b(digest_size=32)
+    if isinstance(index, pd.MultiIndex):
+        for name, values, codes in zip(index.names, index.levels, index.codes, strict=True):
+            h.update(str(name).encode())
+            _level(h, values, np.asarray(codes))
+    else:
+        h.update(str(index.name).encode())
+        _level(h, index, None)
+    value = h.digest()
+    _INDEX_CACHE.insert(0, (index, value))
+    del _INDEX_CACHE[4:]
+    return value
+
+
 def digest(obj: pd.DataFrame | pd.Series) -> str:
-    """SHA-256 of a table's labels and exact values (float bytes), independent of file formats."""
-    h = hashlib.sha256()
+    """Digest of a table's labels and exact values (float bits), independent of file formats.
+
+    BLAKE2b over the column names, the index labels and, per numeric column, a position-keyed fold of
+    the IEEE-754 bits of its values (:func:`_fold`; one vectorised pass); text columns are hashed as
+    text. The same content gives the same digest in every run and process.
+    """
+    h = hashlib.blake2b(digest_size=32)
     frame = obj.to_frame() if isinstance(obj, pd.Series) else obj
-    h.update("\x1f".join(map(str, frame.columns)).encode())
-    h.update("\x1f".join(map(str, frame.index.tolist())).encode())
-    for col in frame.columns:
-        values = frame[col]
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            h.update(np.ascontiguousarray(values.to_numpy(dtype=float)).tobytes())
-        else:
-            h.update("\x1f".join(map(str, values.tolist())).encode())
+    h.update(_text(frame.columns))
+    h.update(_labels(frame.index))
+    for j in range(frame.shape[1]):
+        values = frame.iloc[:, j]
+        kind = values.dtype.kind
+        if kind in "iuf":
+            h.update(_fold(np.ascontiguousarray(values.to_numpy(dtype=float)).view(np.uint64)))
+        elif kind == "b":
+            h.update(b"bool" + _fold(values.to_numpy(dtype=np.uint64)))
+        else:                       # text: the distinct values in order of appearance, and each row's code
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            h.update(b"text" + _text(pd.Index(uniques)) + _fold(codes.astype(np.int64).view(np.uint64)))
     return h.hexdigest()
 
 

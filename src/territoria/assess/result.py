@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +25,30 @@ if TYPE_CHECKING:
 __all__ = ["Result", "compare"]
 
 _STAGES = ("raw", "denominated", "imputed", "treated", "normalised", "aggregated")
+#: Spec sections ``Result.rerun`` may change (the steps, then what only reads their output).
+REPLAYABLE: tuple[str, ...] = ("denominate", "impute", "treat", "normalise", "weight", "aggregate", "rank", "grade",
+                               "flags", "output", "uncertainty")
+
+
+def _addresses(changes: Mapping[str, Any] | str | None, keywords: Mapping[str, Any]) -> dict[str, Any]:
+    """Every change as ``{dotted address: value}``."""
+    if isinstance(changes, str):
+        return {f"{changes}.{k.replace('__', '.')}": v for k, v in keywords.items()}
+    out = {str(k): v for k, v in (changes or {}).items()}
+    out.update({k.replace("__", "."): v for k, v in keywords.items()})
+    bare = [k for k in out if "." not in k]
+    if bare:
+        raise SpecError("rerun", f"{bare[0]!r} is not an address; give <section>.<parameter>, e.g. "
+                                 "rerun({'normalise.method': 'zscore'}) or rerun(normalise__method='zscore')")
+    return out
+
+
+def _section_fields(section: str) -> dict[str, Any]:
+    from typing import get_args
+
+    annotation = AssessmentSpec.model_fields[section].annotation
+    model = next(a for a in get_args(annotation) if isinstance(a, type))
+    return model.model_fields
 
 
 @dataclass
@@ -57,6 +82,8 @@ class Result:
     data_sha256: str
     versions: dict[str, str]
     prepared: Prepared | None = field(default=None, repr=False)
+    replay: Callable[[AssessmentSpec, Prepared, set[str], Result], Result] | None = field(
+        default=None, repr=False, compare=False)
 
     # -- views -------------------------------------------------------------------------------
     @cached_property
@@ -171,44 +198,60 @@ class Result:
         return analysis.run(self)
 
     # -- rerun ---------------------------------------------------------------------------------
-    def rerun(self, address: str | None = None, **change: Any) -> Result:
-        """Rebuild with one change, replaying from the changed step.
+    def rerun(self, changes: Mapping[str, Any] | str | None = None, /, **keywords: Any) -> Result:
+        """Rebuild with some parameters changed, replaying from the first step they affect.
 
-        ``rerun("normalise", method="zscore")``, ``rerun(normalise__method="zscore")`` or
-        ``rerun("tree.social", weight=2)``; ``rerun()`` replays everything (bit-identical).
+        One address scheme, the spec's own: ``<section>.<parameter>`` (``normalise.method``,
+        ``impute.by``, ``uncertainty.n``) and ``tree.<code>.<option>`` (``tree.economy.weight``).
+        Give them as a mapping, ``rerun({"normalise.method": "zscore"})``, or as keywords with ``__``
+        for the dots, ``rerun(normalise__method="zscore")``; ``rerun("normalise", method="zscore")``
+        prefixes the keywords with one address. ``rerun()`` replays everything, bit-identical.
+
+        Raises
+        ------
+        SpecError
+            An unknown section or parameter (named, with the valid ones), or a change of the input
+            (``units``, ``years``): run the assessment again for those.
         """
-        from territoria.assess.pipeline import STEPS, Assessment
-
         if self.prepared is None:
             raise SpecError("rerun", "this Result was loaded without its input; run the assessment again")
-        if address is None and change:
-            keys = {k.split("__", 1)[0] for k in change}
-            if len(keys) != 1 or any("__" not in k for k in change):
-                raise SpecError("rerun", "give one address: rerun('normalise', method=...) or step__param=...")
-            address = keys.pop()
-            change = {k.split("__", 1)[1]: v for k, v in change.items()}
+        flat = _addresses(changes, keywords)
         raw = self.spec.to_mapping()
-        start: str | None = None
-        if address is not None and address.startswith("tree"):
-            code = address.split(".", 1)[1] if "." in address else ""
-            rows = [{"code": r.code, "parent": r.parent, **r.model_dump(exclude={"code", "parent"})}
-                    for r in self.spec.node_options().values()]
-            if code not in {r["code"] for r in rows}:
-                raise SpecError(address, f"{code!r} is not a node of the tree")
-            for r in rows:
-                if r["code"] == code:
-                    r.update(change)
-            raw["tree"] = rows
-            start = "weight"
-        elif address is not None:
-            if address not in STEPS and address != "uncertainty":
-                raise SpecError(address, f"unknown step; valid addresses: {', '.join(STEPS)}, tree.<code>")
-            section = dict(raw.get(address) or {})
-            section.update(change)
-            raw[address] = section
-            start = address
-        spec = AssessmentSpec.from_mapping(raw)
-        return Assessment(spec).execute(self.prepared, start=start if change else None, previous=self)
+        rows = [{"code": r.code, "parent": r.parent, **r.model_dump(exclude={"code", "parent"})}
+                for r in self.spec.node_options().values()]
+        sections: set[str] = set()
+        for address, value in flat.items():
+            section, _, rest = address.partition(".")
+            if section == "tree":
+                code, _, option = rest.rpartition(".")
+                by_code = {r["code"]: r for r in rows}
+                if code not in by_code:
+                    raise SpecError(address, f"{code!r} is not a node of the tree")
+                valid = [k for k in by_code[code] if k not in ("code", "parent")]
+                if option not in valid:
+                    raise SpecError(address, f"unknown tree option {option!r}; valid: {', '.join(valid)}")
+                by_code[code][option] = value
+                raw["tree"] = rows
+                sections.add("normalise" if option == "direction" else "weight")
+                continue
+            model = AssessmentSpec.model_fields.get(section)
+            if section not in REPLAYABLE or model is None:
+                raise SpecError(address, f"unknown section {section!r}; valid: {', '.join(REPLAYABLE)}, "
+                                         "tree.<code>.<option>")
+            current = getattr(self.spec, section)
+            valid = list(type(current).model_fields) if current is not None else list(_section_fields(section))
+            if rest not in valid:
+                raise SpecError(address, f"unknown parameter {rest!r} of {section}; valid: {', '.join(valid)}")
+            part = dict(raw.get(section) or {})
+            part[rest] = value
+            raw[section] = part
+            sections.add(section)
+        spec = AssessmentSpec.from_mapping(raw) if flat else self.spec
+        if self.replay is not None:
+            return self.replay(spec, self.prepared, sections, self)
+        from territoria.assess.pipeline import replay  # a Result rebuilt elsewhere (the Store)
+
+        return replay(spec, self.prepared, sections, self)
 
     # -- persistence ---------------------------------------------------------------------------------
     def save(self, directory: str | Path) -> Path:

@@ -13,12 +13,13 @@ abandoned and the fallback applies: ``log`` gives
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from territoria.assess.base import Interval, OneOf, Step
+from territoria.assess.base import Interval, OneOf, Step, StepReport, as_frame
 from territoria.assess.spec import TREAT_METHODS
 
 __all__ = ["Treat", "passes", "winsorise_column"]
@@ -106,13 +107,15 @@ class Treat(Step):
     ----------
     summary_ : dict
         Per indicator: ``{"action": "none"|"winsorised"|"log"|"failed", "low": n, "high": n}``.
-    n_treated_ : int
-        Number of cells changed.
 
     Notes
     -----
     Missing values are ignored by the test and stay missing. The test is run on all rows (pooled over
-    years when several). References: OECD & JRC (2008) Handbook, step 3; Becker et al. (2022) COINr.
+    years when several). :meth:`apply` also writes the ``treated_mask`` stage; :meth:`report`
+    counts the changed cells. The test statistics come from power sums accumulated in one blocked
+    pass (:func:`column_moments`); winsorisation needs only the ``winmax + 2`` most extreme values
+    of a failing indicator. A distributed backend fits on whole columns (``fit_scope``).
+    References: OECD & JRC (2008) Handbook, step 3; Becker et al. (2022) COINr.
     """
 
     family = "treat"
@@ -126,6 +129,9 @@ class Treat(Step):
         "exclude": [list, tuple],
     }
 
+    reads = ("imputed",)
+    writes = ("treated", "treated_mask")
+
     def __init__(self, *, method: str = "none", skew: float = 2.0, kurt: float = 3.5, winmax: int = 5,
                  fallback: str = "log", exclude: list[str] | tuple[str, ...] = ()) -> None:
         self.method = method
@@ -135,30 +141,196 @@ class Treat(Step):
         self.fallback = fallback
         self.exclude = exclude
 
+    def fit_scope(self) -> str:
+        return "none" if self.method == "none" else "columns"
+
     def _fit(self, table: pd.DataFrame, **_: Any) -> None:
         self.summary_ = {}
-        for code in table.columns:
-            col = table[code].astype(float)
+        x = table.to_numpy(dtype=float)
+        todo = [j for j, c in enumerate(table.columns) if self.method != "none" and c not in self.exclude]
+        sums = (column_sums(x if len(todo) == x.shape[1] else x[:, todo]) if todo else None)
+        tests = _g1_g2(*sums) if sums is not None else np.empty((0, 2))
+        for j, code in enumerate(table.columns):
             entry: dict[str, Any] = {"action": "none", "low": 0, "high": 0}
-            if self.method != "none" and code not in self.exclude and not passes(col, skew=self.skew,
-                                                                                  kurt=self.kurt):
-                if self.method == "winsorise":
-                    new, lo, hi, ok = winsorise_column(col, skew=self.skew, kurt=self.kurt, winmax=self.winmax)
-                    entry = {"action": "winsorised" if ok else "failed", "low": lo, "high": hi,
-                             "floor": float(new.min()), "cap": float(new.max())}
-                if self.method == "log" or (entry["action"] == "failed" and self.fallback == "log"):
-                    entry = {"action": "log", "low": 0, "high": 0, "min": float(col.min()),
-                             "range": float(col.max() - col.min())}
+            if j in todo:
+                g1, g2 = tests[todo.index(j)]
+                if not (np.isnan(g1) or np.isnan(g2) or abs(g1) < self.skew or g2 < self.kurt):
+                    col = x[:, j]
+                    if self.method == "winsorise":
+                        i = todo.index(j)
+                        lo_v, hi_v, lo, hi, ok = _winsorise_bounds(
+                            col, (sums[0][i], sums[1][:, i], sums[2][i], sums[3][i]),
+                            skew=self.skew, kurt=self.kurt, winmax=self.winmax)
+                        entry = {"action": "winsorised" if ok else "failed", "low": lo, "high": hi,
+                                 "floor": lo_v, "cap": hi_v}
+                    if self.method == "log" or (entry["action"] == "failed" and self.fallback == "log"):
+                        lo_c, hi_c = ((entry["floor"], entry["cap"]) if entry["action"] == "failed"
+                                      else (float(np.nanmin(col)), float(np.nanmax(col))))
+                        entry = {"action": "log", "low": 0, "high": 0, "min": lo_c, "range": float(hi_c - lo_c)}
             self.summary_[str(code)] = entry
 
+    def _changed(self, table: pd.DataFrame) -> list[int]:
+        return [j for j, code in enumerate(table.columns)
+                if self.summary_.get(str(code), {"action": "none"})["action"] in ("winsorised", "log")]
+
     def _transform(self, table: pd.DataFrame) -> pd.DataFrame:
-        out = table.astype(float).copy()
-        for code in table.columns:
-            entry = self.summary_.get(str(code), {"action": "none"})
-            if entry["action"] == "winsorised":
-                out[code] = out[code].clip(entry["floor"], entry["cap"])
-            elif entry["action"] == "log":
-                out[code] = np.log(out[code] - entry["min"] + 0.01 * entry["range"])
-        self.mask_ = ~((out == table) | (out.isna() & table.isna()))
-        self.n_treated_ = int(self.mask_.to_numpy().sum())
-        return out
+        changed = self._changed(table)
+        if not changed:
+            return table
+        x = table.to_numpy(dtype=float)
+        out = np.empty(x.shape, order="F")
+        for j, code in enumerate(table.columns):
+            entry, col = self.summary_.get(str(code), {"action": "none"}), out[:, j]
+            if j not in changed:
+                col[:] = x[:, j]
+            elif entry["action"] == "winsorised":
+                np.clip(x[:, j], entry["floor"], entry["cap"], out=col)
+            else:           # log(x - min + 0.01 range), the operations in that order
+                np.subtract(x[:, j], entry["min"], out=col)
+                col += 0.01 * entry["range"]
+                np.log(col, out=col)
+        return as_frame(out, table.index, table.columns)
+
+    def apply(self, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        """The treated table and the ``treated_mask`` (True where a cell changed)."""
+        out = self.transform(table)
+        a, b = table.to_numpy(dtype=float), out.to_numpy(dtype=float)
+        mask = np.zeros(a.shape, dtype=bool, order="F")
+        for j in self._changed(table):
+            mask[:, j] = ~((a[:, j] == b[:, j]) | (np.isnan(a[:, j]) & np.isnan(b[:, j])))
+        return {"treated": out, "treated_mask": as_frame(mask, table.index, table.columns)}
+
+    def report(self, before: pd.DataFrame, written: Mapping[str, pd.DataFrame]) -> StepReport:
+        return StepReport(cells_changed=int(written["treated_mask"].to_numpy().sum()))
+
+
+def column_moments(x: np.ndarray, *, block: int = 8192) -> np.ndarray:
+    r"""Bias-adjusted skewness and excess kurtosis of every column of ``x`` (finite values only):
+    an ``(n_columns, 2)`` array from :func:`column_sums`, :math:`G_1, G_2` as in :func:`passes`."""
+    return _g1_g2(*column_sums(x, block=block))
+
+
+def column_sums(x: np.ndarray, *,
+                block: int = 8192) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""Count :math:`n`, mean :math:`c`, power sums :math:`A_k = \sum (x - c)^k` (:math:`k = 1..4`,
+    rows of a ``(5, n_columns)`` array) and largest magnitude of the finite values of each column, in
+    one pass over blocks of rows that stay in cache."""
+    xt = x.T                                    # column-major tables: each column a contiguous row
+    n = np.zeros(xt.shape[0])
+    total = np.zeros(xt.shape[0])
+    big = np.zeros(xt.shape[0])
+    for start in range(0, xt.shape[1], block):
+        part = xt[:, start:start + block]
+        finite = np.isfinite(part)
+        n += finite.sum(axis=1)
+        clean = np.where(finite, part, 0.0)
+        total += clean.sum(axis=1)
+        big = np.maximum(big, np.abs(clean).max(axis=1, initial=0.0))
+    with np.errstate(all="ignore"):
+        c = np.where(n > 0, total / n, 0.0)
+        acc = np.zeros((5, xt.shape[0]))
+        for start in range(0, xt.shape[1], block):
+            part = xt[:, start:start + block]
+            d = part - c[:, None]
+            d[~np.isfinite(part)] = 0.0
+            d2 = d * d
+            acc[1] += d.sum(axis=1)
+            acc[2] += d2.sum(axis=1)
+            d2 *= d
+            acc[3] += d2.sum(axis=1)
+            d2 *= d
+            acc[4] += d2.sum(axis=1)
+        return n, acc, c, big
+
+
+def _g1_g2(n: np.ndarray, acc: np.ndarray, c: np.ndarray, big: np.ndarray) -> np.ndarray:
+    out = np.full((n.size, 2), np.nan)
+    with np.errstate(all="ignore"):
+        e = acc[1] / n
+        m2 = acc[2] / n - e * e
+        m3 = acc[3] / n - 3 * e * acc[2] / n + 2 * e**3
+        m4 = acc[4] / n - 4 * e * acc[3] / n + 6 * e * e * acc[2] / n - 3 * e**4
+        g1 = np.sqrt(n * (n - 1.0)) / (n - 2.0) * m3 / m2**1.5
+        g2 = (n - 1.0) / ((n - 2.0) * (n - 3.0)) * ((n + 1.0) * (m4 / m2**2 - 3.0) + 6.0)
+    flat = m2 <= 1e-14 * np.maximum(1.0, big) ** 2
+    out[:, 0] = np.where(n < 3, np.nan, np.where(flat, 0.0, g1))
+    out[:, 1] = np.where(n < 4, np.nan, np.where(flat, 0.0, g2))
+    return out
+
+
+def _extremes(col: np.ndarray, k: int, *, top: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` largest (``top``) or smallest finite values, most extreme first, and every value at
+    least as extreme as the k-th (the candidates): a threshold from a strided sample keeps the
+    partition to a few candidates. NaN never passes a comparison."""
+    step = max(1, col.size // 4096)
+    sample = col[::step]
+    sample = sample[np.isfinite(sample)]
+    m = min(sample.size, 8)
+    cand = np.empty(0)
+    if m:
+        cut = np.partition(sample, sample.size - m)[sample.size - m] if top else np.partition(sample, m - 1)[m - 1]
+        cand = col[col >= cut] if top else col[col <= cut]
+    if cand.size < k:
+        cand = col[np.isfinite(col)]
+    if top:
+        best = np.sort(np.partition(cand, cand.size - k)[cand.size - k:])[::-1]
+        return best, cand[cand >= best[-1]]
+    best = np.sort(np.partition(cand, k - 1)[:k])
+    return best, cand[cand <= best[-1]]
+
+
+def _winsorise_bounds(col: np.ndarray, sums: tuple[float, np.ndarray, float, float], *, skew: float,
+                      kurt: float, winmax: int) -> tuple[float, float, int, int, bool]:
+    """(floor, cap, n_low, n_high, passed) of :func:`winsorise_column` from the extreme values only.
+
+    The power sums about the mean are updated for the few capped points instead of recomputed; a
+    column too short or with too few distinct values goes to :func:`winsorise_column` itself.
+    A failed column gives its minimum and maximum as floor and cap (the bounds of the log fallback).
+    """
+    k = winmax + 2
+    n = int(sums[0])
+    if n <= 4 * k + 4:
+        return _exact_bounds(col, skew=skew, kurt=kurt, winmax=winmax)
+    (bottom, below), (top, above) = _extremes(col, k, top=False), _extremes(col, k, top=True)
+    if not (np.isfinite(bottom[0]) and np.isfinite(top[0])) or bottom[-1] >= top[-1] \
+            or n - below.size - above.size <= 0:          # no value strictly between the two tails
+        return _exact_bounds(col, skew=skew, kurt=kurt, winmax=winmax)
+    _, base, c, big = sums
+    hi_vals, hi_counts = np.unique(top, return_counts=True)
+    hi_vals, hi_counts = hi_vals[::-1], hi_counts[::-1]
+    lo_vals, lo_counts = np.unique(bottom, return_counts=True)
+    hi_at = lo_at = 0            # positions among the distinct extreme values (0 = the extreme itself)
+
+    def stats() -> np.ndarray:
+        acc = base.copy()
+        for vals, counts, at in ((hi_vals, hi_counts, hi_at), (lo_vals, lo_counts, lo_at)):
+            if at:
+                moved = vals[:at] - c
+                to = vals[at] - c
+                m = counts[:at]
+                for p in (1, 2, 3, 4):
+                    acc[p] += float(m.sum()) * to**p - float((m * moved**p).sum())
+        return _g1_g2(np.array([float(n)]), acc[:, None], np.array([c]), np.array([big]))[0]
+
+    def ok(g: np.ndarray) -> bool:
+        return bool(np.isnan(g[0]) or np.isnan(g[1]) or abs(g[0]) < skew or g[1] < kurt)
+
+    g = stats()
+    while not ok(g):
+        if g[0] >= 0:
+            hi_at += 1
+        else:
+            lo_at += 1
+        if hi_at >= hi_vals.size or lo_at >= lo_vals.size:
+            return float(lo_vals[0]), float(hi_vals[0]), 0, 0, False
+        n_low, n_high = int(lo_counts[:lo_at].sum()), int(hi_counts[:hi_at].sum())
+        if n_low + n_high > winmax:
+            return float(lo_vals[0]), float(hi_vals[0]), 0, 0, False
+        g = stats()
+    return (float(lo_vals[lo_at]), float(hi_vals[hi_at]), int(lo_counts[:lo_at].sum()),
+            int(hi_counts[:hi_at].sum()), True)
+
+
+def _exact_bounds(col: np.ndarray, *, skew: float, kurt: float, winmax: int) -> tuple[float, float, int, int, bool]:
+    new, lo, hi, ok = winsorise_column(pd.Series(col), skew=skew, kurt=kurt, winmax=winmax)
+    return float(new.min()), float(new.max()), lo, hi, ok

@@ -15,12 +15,13 @@ Methods:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from territoria.assess.base import OneOf, Step
+from territoria.assess.base import OneOf, Step, StepReport
 from territoria.assess.spec import WEIGHT_METHODS
 from territoria.errors import SpecError
 
@@ -81,6 +82,9 @@ class Weight(Step):
         "sum_to": [float, None],
     }
 
+    reads = ("normalised",)
+    writes = ("weights",)
+
     def __init__(self, *, method: str = "given", values: dict[str, float] | None = None,
                  sum_to: float | None = None) -> None:
         self.method = method
@@ -116,6 +120,25 @@ class Weight(Step):
             raise SpecError("weight", f"negative weight for {w[w < 0].index[0]!r}")
         self.weights_ = w
         self.effective_ = _effective(tree, w)
+
+
+    def fit_scope(self) -> str:
+        return "table" if self.method == "pca" else "none"
+
+    def transform_scope(self) -> str:
+        return "none"
+
+    def apply(self, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        """The ``weights`` stage: ``weight`` and ``effective`` per tree code (no cell is transformed)."""
+        self.transform(table.iloc[:0])
+        return {"weights": pd.DataFrame({"weight": self.weights_,
+                                         "effective": self.effective_.reindex(self.weights_.index)})}
+
+    def provides(self) -> dict[str, Any]:
+        return {"weights": self.weights_}
+
+    def report(self, before: pd.DataFrame, written: Mapping[str, pd.DataFrame]) -> StepReport:
+        return StepReport()
 
 
 def _effective(tree: pd.DataFrame, w: pd.Series) -> pd.Series:

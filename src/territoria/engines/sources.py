@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from territoria.assess.inputs import _leaves, _side_columns, prepare, within_regions
+from territoria.assess.inputs import leaf_codes, prepare, side_columns, within_regions
 from territoria.assess.record import digest
 from territoria.engines.cluster import EngineError
 from territoria.errors import DataError, SpecError
@@ -77,8 +77,8 @@ def prepare_part(spec: Any, part: pd.DataFrame, source: PartitionedInput) -> tup
             if c not in frame.columns or frame[c].isna().all():
                 frame[c] = source.side[c].reindex(index.get_level_values(0)).to_numpy()
     if frame.empty:
-        side = _side_columns(spec)
-        table = pd.DataFrame({c: pd.Series(dtype=float) for c in _leaves(spec)}, index=frame.index[:0])
+        side = side_columns(spec)
+        table = pd.DataFrame({c: pd.Series(dtype=float) for c in leaf_codes(spec)}, index=frame.index[:0])
         aux = pd.DataFrame({c: frame[c] if c in frame else pd.Series(dtype=float) for c in side},
                            index=frame.index[:0])
         return table, aux, ""
@@ -87,7 +87,7 @@ def prepare_part(spec: Any, part: pd.DataFrame, source: PartitionedInput) -> tup
 
 
 def _side(spec: Any) -> set[str]:
-    return {c for c in _side_columns(spec)}
+    return {c for c in side_columns(spec)}
 
 
 def combine(digests: list[str]) -> str:
@@ -97,7 +97,7 @@ def combine(digests: list[str]) -> str:
 
 def from_dask_frame(spec: Any, frame: Any, *, units: pd.DataFrame | None = None) -> PartitionedInput:
     """Wrap a ``dask.dataframe`` wide table (column or index ``unit``; ``year`` if several years)."""
-    leaves, side = _leaves(spec), _side_columns(spec)
+    leaves, side = leaf_codes(spec), side_columns(spec)
     cols = set(frame.columns)
     missing = [c for c in leaves if c not in cols]
     if missing:
@@ -133,7 +133,7 @@ def from_parquet(spec: Any, path: str | Path) -> PartitionedInput:
     absent = [y for y in years if y not in manifest["years"]]
     if absent:
         raise DataError(f"{path}: year(s) {absent} are not in the export (it has {manifest['years']})")
-    leaves, side = _leaves(spec), _side_columns(spec)
+    leaves, side = leaf_codes(spec), side_columns(spec)
     known = set(manifest["indicators"]) | set(manifest["catalogue_ids"])
     missing = [c for c in leaves if c not in known]
     if missing:

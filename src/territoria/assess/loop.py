@@ -1,0 +1,140 @@
+"""The one loop over the assessment steps, and the backend protocol it runs on.
+
+:func:`run_steps` walks the steps in order. For each step it asks the backend to take the step's
+input from the stages the step ``reads`` (:meth:`Step.select`), to fit it, to apply it (writing the
+stages the step ``writes``) and to account for it (digests of the input and of the first stage
+written, :meth:`Step.report`), then appends one :class:`~territoria.assess.record.StepRecord`. The
+loop never looks at a step's name: what differs between steps is declared by the steps (``reads``,
+``writes``, :meth:`Step.fit_scope`, :meth:`Step.transform_scope`, :meth:`Step.provides`).
+
+Backends: :class:`LocalBackend` (pandas / NumPy in this process) and
+:class:`territoria.engines.dask_backend.DaskBackend` (row partitions on a Dask cluster).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Any, Protocol
+
+import pandas as pd
+
+from territoria.assess.base import Step, StepReport, plain
+from territoria.assess.inputs import Prepared
+from territoria.assess.record import StepRecord, digest
+
+__all__ = ["Backend", "LocalBackend", "method_name", "plain_params", "run_steps"]
+
+
+class Backend(Protocol):
+    """Where the steps run. A stage is whatever the backend holds a table as (a DataFrame locally,
+    a list of partition futures on Dask)."""
+
+    def context(self, step: Step, shared: Mapping[str, Any]) -> dict[str, Any]:
+        """The keyword context of ``step.fit`` (``shared`` plus the input's side columns)."""
+        ...
+
+    def select(self, step: Step, stages: Mapping[str, Any], context: Mapping[str, Any]) -> Any:
+        """The step's input, from the stages it reads."""
+        ...
+
+    def fit(self, step: Step, data: Any, context: Mapping[str, Any]) -> None:
+        """Fit ``step`` on ``data`` (one pass; how depends on ``step.fit_scope()``)."""
+        ...
+
+    def apply(self, step: Step, data: Any) -> dict[str, Any]:
+        """The stages the step writes, from ``data`` (how depends on ``step.transform_scope()``)."""
+        ...
+
+    def account(self, step: Step, data: Any, written: Mapping[str, Any]) -> tuple[str, str, StepReport]:
+        """Input digest, output digest and the step's report."""
+        ...
+
+    def fitted(self, step: Step) -> dict[str, Any]:
+        """The step's learned attributes as plain data, for the record."""
+        ...
+
+    def done(self, position: int, stages: MutableMapping[str, Any]) -> None:
+        """Called after each step: a backend may release stages no later step reads."""
+        ...
+
+
+def method_name(step: Step) -> str:
+    """``Class(method)`` as the record writes it."""
+    return f"{type(step).__name__}({step.method})"
+
+
+def plain_params(step: Step) -> dict[str, Any]:
+    """The step's parameters as plain data, for the record."""
+    params = step.get_params()
+    if params.get("values") is not None:
+        params["values"] = dict(params["values"])
+    return plain(params)
+
+
+def run_steps(steps: Sequence[Step], backend: Backend, stages: MutableMapping[str, Any],
+              context: MutableMapping[str, Any], *, start: int = 0,
+              log: list[StepRecord] | None = None) -> list[StepRecord]:
+    """Run ``steps[start:]`` on ``backend``; ``stages`` and ``context`` are updated in place.
+
+    Returns the record: ``log`` (the records of the steps before ``start``) plus one
+    :class:`StepRecord` per step run.
+    """
+    log = list(log or [])
+    for position, step in enumerate(steps):
+        if position < start:
+            continue
+        t0 = time.perf_counter()
+        ctx = backend.context(step, context)
+        data = backend.select(step, stages, ctx)
+        backend.fit(step, data, ctx)
+        written = backend.apply(step, data)
+        in_d, out_d, report = backend.account(step, data, written)
+        stages.update(written)
+        context.update(step.provides())
+        backend.done(position, stages)
+        log.append(StepRecord(position=position, address=step.family, method=method_name(step),
+                              params=plain_params(step), fitted=backend.fitted(step), input_digest=in_d,
+                              output_digest=out_d, seed=None, cells_changed=int(report.cells_changed),
+                              warnings=tuple(report.warnings), seconds=time.perf_counter() - t0))
+    return log
+
+
+class LocalBackend:
+    """The steps on pandas / NumPy in this process; digests cached per table object (stages are
+    never modified once written)."""
+
+    def __init__(self, prepared: Prepared) -> None:
+        self.prepared = prepared
+        self._digests: list[tuple[pd.DataFrame, str]] = []
+
+    def digest(self, table: pd.DataFrame) -> str:
+        for known, value in self._digests:
+            if known is table:
+                return value
+        value = digest(table)
+        self._digests = [(table, value), *self._digests[:3]]
+        return value
+
+    def context(self, step: Step, shared: Mapping[str, Any]) -> dict[str, Any]:
+        p = self.prepared
+        return {**shared, "aux": p.aux, "groups": p.groups(getattr(step, "by", None)), "direction": p.direction}
+
+    def select(self, step: Step, stages: Mapping[str, pd.DataFrame], context: Mapping[str, Any]) -> pd.DataFrame:
+        return step.select(stages, context)
+
+    def fit(self, step: Step, data: pd.DataFrame, context: Mapping[str, Any]) -> None:
+        step.fit(data, **context)
+
+    def apply(self, step: Step, data: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        return step.apply(data)
+
+    def account(self, step: Step, data: pd.DataFrame,
+                written: Mapping[str, pd.DataFrame]) -> tuple[str, str, StepReport]:
+        return self.digest(data), self.digest(written[step.writes[0]]), step.report(data, written)
+
+    def fitted(self, step: Step) -> dict[str, Any]:
+        return step.fitted()
+
+    def done(self, position: int, stages: MutableMapping[str, Any]) -> None:
+        return None

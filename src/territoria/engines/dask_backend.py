@@ -1,0 +1,221 @@
+"""The Dask backend of the one step loop (:func:`territoria.assess.loop.run_steps`).
+
+A stage is a list of row partitions on the workers (futures; partitions never split a unit's years),
+or, for a small stage (the weights), a DataFrame on the client. What each step needs is declared by
+the step, never looked up by name:
+
+* ``fit_scope() == "none"``: the fit reads no cell, so every partition task fits the step on its own
+  rows (with its own side columns) and applies it: one task per partition;
+* ``"stats"``: one task per partition computes :meth:`Step.partial_stats`, the client merges them
+  (:meth:`Step.merge_stats`, exact: min / max) and fits with :meth:`Step.fit_stats`; then one task per
+  partition applies the fitted step;
+* ``"columns"``: statistics that are not exactly mergeable (a median, the winsorisation bounds, a
+  mean summed in one order, quantile breaks) are fitted on each whole column, gathered on one worker
+  (8 bytes per row) by the single-machine code — exact, never a sketch; then one task per partition
+  applies the per-column steps;
+* ``transform_scope() == "columns"``: a rank needs each whole column: the column task fits *and*
+  transforms, and the column is cut back into the partitions; ``"table"``: the whole table on one
+  worker (an aggregation that ranks within years).
+
+With ``keep="all"`` every stage is gathered once into the Result and digested whole, so the record is
+the local one; with ``keep="scores"`` the indicator stages stay on the workers, the digests combine
+per-partition digests and stages are released as soon as no later step reads them.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from territoria.assess.base import Step, StepReport, plain
+from territoria.assess.record import digest
+
+__all__ = ["DaskBackend", "merge_fitted"]
+
+
+# -- tasks run on the workers (module level so they pickle by reference) --------------------------------
+def _select(step: Step, parts: dict[str, pd.DataFrame], context: dict[str, Any]) -> pd.DataFrame:
+    return step.select(parts, context)
+
+
+def _partial(step: Step, part: pd.DataFrame, context: dict[str, Any]) -> Any:
+    return step.partial_stats(part, **context)
+
+
+def _fit_apply(step: Step, part: pd.DataFrame, context: dict[str, Any], aux: pd.DataFrame | None) -> dict[str, Any]:
+    local = step.replace()
+    local.fit(part, **{**context, "aux": aux})
+    return local.apply(part)
+
+
+def _apply(step: Step, part: pd.DataFrame) -> dict[str, Any]:
+    return step.apply(part)
+
+
+def _apply_by_column(steps: dict[str, Step], part: pd.DataFrame) -> dict[str, Any]:
+    pieces = [steps[c].apply(part[[c]]) for c in part.columns]
+    stages = list(pieces[0]) if pieces else []
+    return {s: pd.concat([p[s] for p in pieces], axis=1) for s in stages}
+
+
+def _whole(step: Step, context: dict[str, Any], bounds: list[tuple[int, int]], *parts: pd.DataFrame) -> Any:
+    """Fit and apply on the concatenated parts; the written stages cut back into ``bounds``."""
+    table = pd.concat(parts)
+    fitted = step.replace().fit(table, **context)
+    written = fitted.apply(table)
+    return fitted, {s: [w.iloc[a:b] for a, b in bounds] for s, w in written.items()}
+
+
+def _take(part: pd.DataFrame, column: str) -> pd.DataFrame:
+    return part[[column]]
+
+
+def _account(step: Step, before: pd.DataFrame, written: dict[str, pd.DataFrame]) -> tuple[str, str, StepReport]:
+    return digest(before), digest(written[step.writes[0]]), step.report(before, written)
+
+
+def _cut(got: Any, stage: str, i: int) -> pd.DataFrame:
+    return got[1][stage][i]
+
+
+def merge_fitted(fitted: list[dict[str, Any]]) -> dict[str, Any]:
+    """One record of per-column fits: nested mappings united, first value kept otherwise."""
+    out: dict[str, Any] = {}
+    for f in fitted:
+        for key, value in f.items():
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = merge_fitted([out[key], value])
+            elif key not in out:
+                out[key] = value
+    return out
+
+
+class DaskBackend:
+    """Run the steps on row partitions held by a Dask client (see the module docstring).
+
+    Parameters
+    ----------
+    runner : territoria.engines.dask_engine.Partitions
+        The partitions and the client.
+    steps : sequence of Step
+        The steps in order (to know when a stage is read for the last time).
+    keep_all : bool
+        Gather every stage into the Result (``keep="all"``); else only the scores.
+    """
+
+    def __init__(self, runner: Any, steps: Sequence[Step], *, keep_all: bool, keep: Sequence[str] = ()) -> None:
+        self.r, self.client, self.keep_all = runner, runner.client, keep_all
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.fits: dict[int, dict[str, Any]] = {}
+        self.last_read: dict[str, int] = {}
+        for position, step in enumerate(steps):
+            for stage in step.reads:
+                self.last_read[stage] = position
+        for stage in keep:
+            self.last_read[stage] = len(steps)
+
+    # -- the Backend protocol ------------------------------------------------------------------------
+    def context(self, step: Step, shared: Mapping[str, Any]) -> dict[str, Any]:
+        return {**shared, "groups": self.r.groups(getattr(step, "by", None)), "direction": self.r.prepared.direction}
+
+    def select(self, step: Step, stages: Mapping[str, Any], context: Mapping[str, Any]) -> list[Any]:
+        if type(step).select is Step.select:
+            return stages[step.reads[0]]
+        small = {k: context[k] for k in ("tree", "leaves", "grade_on") if k in context}
+        c = self.client
+        return [c.submit(_select, step, dict(zip(step.reads, ps, strict=True)), small, pure=False)
+                for ps in zip(*(stages[s] for s in step.reads), strict=True)]
+
+    def fit(self, step: Step, data: list[Any], context: Mapping[str, Any]) -> None:
+        c, scope = self.client, step.fit_scope()
+        self._context = dict(context)
+        self._columns: dict[str, Step] | None = None
+        self._whole: list[Any] | None = None
+        empty = self.r.empty_of(data)
+        if step.transform_scope() == "columns":
+            self._columns, self._whole = self.r.columns(data, step, list(map(str, empty.columns)), self._context,
+                                                       True)
+            self.fits[id(step)] = merge_fitted([s.fitted() for s in self._columns.values()])
+            step.fit(empty, **{**self._context, "aux": self.r.empty_aux})
+        elif step.transform_scope() == "table":
+            return
+        elif scope == "stats":
+            parts = c.gather([c.submit(_partial, step, p, self._context, pure=False) for p in data])
+            step.fit_stats(step.merge_stats(parts), empty.columns, **self._context)
+        elif scope == "columns":
+            self._columns, _ = self.r.columns(data, step, list(map(str, empty.columns)), self._context, False)
+        elif scope == "table":
+            from territoria.engines.cluster import EngineError
+
+            raise EngineError(f"{type(step).__name__}({step.method!r}) needs the whole table; it has no "
+                              "distributed form (run with engine='local')")
+        else:
+            step.fit(empty, **{**self._context, "aux": self.r.empty_aux})
+
+    def apply(self, step: Step, data: list[Any]) -> dict[str, Any]:
+        c, scope = self.client, step.transform_scope()
+        if scope == "none":
+            return step.apply(self.r.empty_of(data))
+        if scope == "columns":
+            assert self._whole is not None
+            return {step.writes[0]: self._whole}
+        if scope == "table":
+            got = c.submit(_whole, step, self._context, self.r.bounds, *data, pure=False)
+            fitted = c.gather(c.submit(operator.itemgetter(0), got, pure=False))
+            self.fits[id(step)] = fitted.fitted()
+            return {s: [c.submit(_cut, got, s, i, pure=False) for i in range(len(data))] for s in step.writes}
+        if self._columns is not None:
+            shared = c.scatter([self._columns], broadcast=True, hash=False)[0]
+            out = [c.submit(_apply_by_column, shared, p, pure=False) for p in data]
+            self.fits[id(step)] = merge_fitted([s.fitted() for s in self._columns.values()])
+        elif step.fit_scope() == "none":
+            ctx = {k: v for k, v in self._context.items() if k != "aux"}
+            out = [c.submit(_fit_apply, step, p, ctx, a, pure=False)
+                   for p, a in zip(data, self.r.aux_parts, strict=True)]
+        else:
+            out = [c.submit(_apply, step, p, pure=False) for p in data]
+        return {s: [c.submit(operator.itemgetter(s), o, pure=False) for o in out] for s in step.writes}
+
+    def account(self, step: Step, data: Any, written: Mapping[str, Any]) -> tuple[str, str, StepReport]:
+        c = self.client
+        if isinstance(written[step.writes[0]], pd.DataFrame):           # a small stage, on the client
+            before = self.r.empty_of(data) if not self.keep_all else self.gathered(data)
+            out = written[step.writes[0]]
+            for s, table in written.items():
+                self.tables[s] = table
+            return digest(before), digest(out), step.report(before, written)
+        if self.keep_all:
+            before = self.gathered(data)
+            done = {s: self.gathered(w) for s, w in written.items()}
+            self.tables.update(done)
+            return digest(before), digest(done[step.writes[0]]), step.report(before, done)
+        from territoria.engines.sources import combine
+
+        got = c.gather([c.submit(_account, step, b, {s: w[i] for s, w in written.items()}, pure=False)
+                        for i, b in enumerate(data)])
+        return combine([g[0] for g in got]), combine([g[1] for g in got]), StepReport.merge([g[2] for g in got])
+
+    def fitted(self, step: Step) -> dict[str, Any]:
+        return plain(self.fits.pop(id(step), None) or step.fitted())
+
+    def done(self, position: int, stages: MutableMapping[str, Any]) -> None:
+        for stage in [s for s in stages if self.last_read.get(s, -1) <= position and not isinstance(stages[s],
+                                                                                                     pd.DataFrame)]:
+            if self.keep_all and stage not in self.tables:
+                self.tables[stage] = self.gathered(stages[stage])
+            del stages[stage]
+
+    # -- helpers ---------------------------------------------------------------------------------------
+    def gathered(self, parts: Any) -> pd.DataFrame:
+        if isinstance(parts, pd.DataFrame):
+            return parts
+        key = tuple(p.key for p in parts)
+        cache = getattr(self, "_gathered", None)
+        if cache is not None and cache[0] == key:
+            return cache[1]
+        table = pd.concat(self.client.gather(list(parts)))
+        self._gathered = (key, table)
+        return table
