@@ -185,16 +185,15 @@ def _evaluate(table: pd.DataFrame, formula: Formula, kind: str, crosswalk: pd.Da
 
 def _inputs_note(tags: pd.DataFrame | None, series: list[str], index: pd.MultiIndex) -> pd.Series:
     """``"; inputs: s1 (SRC, import #n), s2 (...)"`` per cell, from the input cells' provenance."""
+    joined = pd.Series("", index=index, dtype=object)
     if tags is None:
-        return pd.Series("", index=index, dtype=object)
-    parts = []
+        return joined
     for name in series:
-        if name in tags.columns:
-            tag = tags[name].reindex(index)
-            parts.append((name + " (" + tag + ")").where(tag.notna(), ""))
-    if not parts:
-        return pd.Series("", index=index, dtype=object)
-    joined = pd.concat(parts, axis=1).apply(lambda r: ", ".join(p for p in r if p), axis=1)
+        if name not in tags.columns:
+            continue
+        tag = tags[name].reindex(index)
+        piece = (name + " (" + tag + ")").where(tag.notna(), "")
+        joined = joined.where(piece == "", (joined + ", ").where(joined != "", "") + piece)
     return ("; inputs: " + joined).where(joined != "", "")
 
 
