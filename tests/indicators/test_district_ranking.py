@@ -66,6 +66,7 @@ def test_validation_counts_match_a_hand_count(units: pd.DataFrame) -> None:
     assert table.set_index("code").loc["595220100", "seed"] == "000+002"
     why = table.set_index("code").loc["474200000", "why"]                 # Karakiya, ranked high: says why
     assert why.startswith("at or above the median on x")
+    assert table.set_index("code").loc["593400000", "why"].startswith("below the median on x")   # Akzhar
 
 
 def test_validation_by_year_counts_each_year(units: pd.DataFrame) -> None:

@@ -11,7 +11,8 @@ Pure pandas on an assessment Result (no I/O):
 * :func:`seed_validation` — every territory the seeds name (Orynbet & Imangali 2022; Turkeeva, Omarov &
   Abilkaiyr 2022) against the ranking of one year: a town is read through the district-level unit
   that contains it; *worst quintile* means a rank above ``0.8 n`` of the ``n`` ranked units; a unit
-  outside it gets the indicators on which it scores better than the year's median.
+  outside it gets the indicators on which it scores at or above the year's median, a unit inside it
+  those below the median.
 """
 
 from __future__ import annotations
@@ -188,12 +189,16 @@ def seed_validation(seeds: pd.DataFrame, ranks: pd.Series, *, units: pd.DataFram
             why.append(f"town read through {units.at[assessed, 'name_en'] if assessed in units.index else assessed}")
         if not np.isfinite(rank):
             why.append("no indicator value in this year")
-        elif not worst and assessed in scores.index:
-            better = [c for c in scores.columns if np.isfinite(scores.at[assessed, c])
-                      and scores.at[assessed, c] >= medians[c]]
-            why.append("at or above the median on " + ", ".join(
-                f"{_label(c, labels)} ({_fmt(float(raw.at[assessed, c]))})" for c in better) if better
-                else "below the median on every indicator but not among the lowest fifth of scores")
+        elif assessed in scores.index:
+            above = [c for c in scores.columns if np.isfinite(scores.at[assessed, c])
+                     and scores.at[assessed, c] >= medians[c]]
+            below = [c for c in scores.columns if c not in above and np.isfinite(scores.at[assessed, c])]
+            listed = below if worst else above
+            if listed:
+                why.append(("below" if worst else "at or above") + " the median on " + ", ".join(
+                    f"{_label(c, labels)} ({_fmt(float(raw.at[assessed, c]))})" for c in listed))
+            elif not worst:
+                why.append("below the median on every indicator but not among the lowest fifth of scores")
         rows.append({"code": row["code"], "name_in_seed": row["name_in_seed"], "seed": row["seed"],
                      "level": row["level"], "assessed_unit": assessed,
                      "assessed_name": units.at[assessed, "name_en"] if assessed in units.index else "",
