@@ -67,6 +67,11 @@ def run_command(
         system = coverage[coverage["block"].fillna("") != ""]
         print_table(system, title="Coverage of the method's indicators at region level", console=console)
         write_table(coverage, output_dir / "coverage_regions.csv")
+        districts = store.coverage(level="district")
+        slots = sum(1 for i in districts["indicator"] if i in store.catalogue and store.catalogue[i].slot)
+        print_table(districts[districts["block"].fillna("") != ""], console=console,
+                    title=f"Coverage of the method's indicators at district level ({slots} of 34 slots)")
+        write_table(districts, output_dir / "coverage_districts.csv")
         for code, name in SEED_TOWNS.items():
             profile = _seed_profile(store, code)
             if not profile.empty:
