@@ -82,12 +82,13 @@ def _national(x: pd.Series, d: pd.Series | None, formula: Formula, crosswalk: pd
         nat = q[q.index.get_level_values("unit") == "KZ"]
         return pd.Series(nat.to_numpy(), index=nat.index.get_level_values("year"))
     out = {}
+    known = splits(crosswalk)
     frame = pd.DataFrame({"x": x, "d": d if d is not None else 1.0}).dropna()
     units = frame.index.get_level_values("unit")
     frame = frame[units.str.fullmatch(_REGION_CODE)]
     for year, group in frame.groupby(level="year"):
         codes = group.index.get_level_values("unit")
-        drop = overlapping_parts(codes, int(year), crosswalk)
+        drop = overlapping_parts(codes, int(year), known=known)
         group = group[~codes.isin(drop)]
         if d is None:
             out[year] = formula.scale * group["x"].sum() / len(group)
@@ -183,42 +184,51 @@ def _evaluate(table: pd.DataFrame, formula: Formula, kind: str, crosswalk: pd.Da
     return values.where(_in_levels(values.index, levels, formula.levels))
 
 
-def _inputs_note(tags: pd.DataFrame | None, series: list[str], index: pd.MultiIndex) -> pd.Series:
-    """``"; inputs: s1 (SRC, import #n), s2 (...)"`` per cell, from the input cells' provenance."""
-    joined = pd.Series("", index=index, dtype=object)
-    if tags is None:
-        return joined
+def _own_series(formula: Formula) -> list[str]:
+    """The series one formula reads itself (not its by-year or fallback variants)."""
+    names = _parts(formula.numerator) + _parts(formula.denominator)
+    names += [m for members in formula.groups.values() for m in members]
+    return list(dict.fromkeys(names))
+
+
+def _inputs_note(pieces: dict[str, np.ndarray], series: list[str], n: int) -> np.ndarray:
+    """``"; inputs: s1 (SRC, import #n), s2 (...)"`` per cell (``pieces``: per series, aligned cells)."""
+    joined = np.full(n, "", dtype=object)
     for name in series:
-        if name not in tags.columns:
+        piece = pieces.get(name)
+        if piece is None:
             continue
-        tag = tags[name].reindex(index)
-        piece = (name + " (" + tag + ")").where(tag.notna(), "")
-        joined = joined.where(piece == "", (joined + ", ").where(joined != "", "") + piece)
-    return ("; inputs: " + joined).where(joined != "", "")
+        joined = np.where(piece == "", joined, np.where(joined == "", piece, joined + ", " + piece))
+    return np.where(joined == "", "", "; inputs: " + joined)
 
 
 def _derive_one(ind: Indicator, table: pd.DataFrame, crosswalk: pd.DataFrame | None, cities: set[str],
-                levels: pd.Series, changes: pd.DataFrame, tags: pd.DataFrame | None = None) -> pd.DataFrame:
+                levels: pd.Series, changes: pd.DataFrame, pieces: dict[str, np.ndarray] | None = None
+                ) -> pd.DataFrame:
     formula = ind.formula
     assert formula is not None  # guarded by the caller
     values = _evaluate(table, formula, ind.kind, crosswalk, levels)
     notes = pd.Series(formula.text(ind.kind), index=values.index, dtype=object)
+    n = len(values)
+    inputs = _inputs_note(pieces or {}, _own_series(formula), n)
     years = values.index.get_level_values("year")
     for year, variant in formula.by_year.items():
-        mask = years == year
+        mask = np.asarray(years == year)
         if mask.any():
             values[mask] = _evaluate(table, variant, ind.kind, crosswalk, levels)[mask]
             notes[mask] = variant.text(ind.kind) + (f" ({variant.note})" if variant.note else f" (rule for {year})")
+            inputs[mask] = _inputs_note(pieces or {}, _own_series(variant), n)[mask]
     if formula.fallback is not None:
         alt = _evaluate(table, formula.fallback, ind.kind, crosswalk, levels)
         fill = values.isna() & alt.notna()
         values[fill] = alt[fill]
         notes[fill] = "fallback: " + formula.fallback.text(ind.kind) + (
             f" ({formula.fallback.note})" if formula.fallback.note else "")
+        inputs[fill.to_numpy()] = _inputs_note(pieces or {}, _own_series(formula.fallback), n)[fill.to_numpy()]
     growth = ind.kind == "growth" and formula.method == "auto"
     if growth or formula.denominator is not None:
         values[break_mask(values.index, changes, growth=growth).to_numpy()] = np.nan
-    notes = notes + _inputs_note(tags, formula.series(), values.index)
+    notes = notes + inputs
     out = pd.DataFrame({"value": values, "note": notes}).reset_index()
     out = out[np.isfinite(out["value"].to_numpy(dtype=float))]
     if ind.masked_years:
@@ -232,16 +242,22 @@ def _derive_one(ind: Indicator, table: pd.DataFrame, crosswalk: pd.DataFrame | N
     return out[DERIVED_COLUMNS]
 
 
-def _provenance(obs: pd.DataFrame) -> pd.DataFrame | None:
-    """(unit, year) × series table of ``"SOURCE, import #n"`` tags, or None without ``source_id``."""
-    if "source_id" not in obs.columns:
-        return None
+def _provenance(obs: pd.DataFrame, index: pd.MultiIndex) -> dict[str, np.ndarray]:
+    """Per series, ``"series (SOURCE, import #n)"`` for every cell of ``index`` ("" where absent);
+    empty without a ``source_id`` column."""
+    if "source_id" not in obs.columns or not len(index):
+        return {}
     tag = obs["source_id"].fillna("?").astype(str)
     if "import_id" in obs.columns:
         ids = pd.to_numeric(obs["import_id"], errors="coerce")
         tag = tag + np.where(ids.notna(), ", import #" + ids.fillna(0).astype(int).astype(str), "")
-    frame = obs.assign(_tag=tag)
-    return frame.pivot(index=["unit", "year"], columns="indicator", values="_tag")
+    tags = obs.assign(_tag=tag).pivot(index=["unit", "year"], columns="indicator", values="_tag").reindex(index)
+    out = {}
+    for name in tags.columns:
+        col = tags[name].to_numpy(dtype=object)
+        has = pd.notna(col)
+        out[str(name)] = np.where(has, str(name) + " (" + np.where(has, col, "").astype(object) + ")", "")
+    return out
 
 
 def formula_series(indicators: Iterable[Indicator]) -> list[str]:
@@ -299,8 +315,8 @@ def derive(observations: pd.DataFrame, catalogue: Catalogue, *, indicators: Iter
         cities = set(REPUBLICAN_CITIES)
     levels = unit_levels(table.index.get_level_values("unit"), units) if len(table) else pd.Series(dtype=str)
     changes = territory_changes(crosswalk)
-    tags = _provenance(obs)
-    frames = [_derive_one(ind, table, crosswalk, cities, levels, changes, tags) for ind in wanted] \
+    pieces = _provenance(obs, table.index)
+    frames = [_derive_one(ind, table, crosswalk, cities, levels, changes, pieces) for ind in wanted] \
         if len(table) else []
     if not frames:
         return pd.DataFrame(columns=DERIVED_COLUMNS)
