@@ -57,3 +57,27 @@ def test_goalposts_are_shared_by_the_years(assessed) -> None:
     assert pooled.tolist() == pytest.approx([1.0, 100.0])
     assert (per_year["max"] < 100.0).any() and (per_year["min"] > 1.0).any()   # not re-scaled each year
     assert isinstance(result.tables["aggregated"].index, pd.MultiIndex)
+
+
+def test_make_run_stores_both_levels(bundled_store_path, tmp_path) -> None:
+    import shutil
+
+    from territoria.interfaces.cli.main_job import assess_levels, store_levels
+    from territoria.store.assessments import list_assessments, load_assessment
+
+    path = tmp_path / "run.duckdb"
+    shutil.copy(bundled_store_path, path)
+    with Store(path) as store:
+        levels = assess_levels(store, tmp_path / "out", None)
+        store_levels(store, levels)
+        listed = list_assessments(store).set_index("name")
+        districts = load_assessment(store, name="vulnerability_districts")
+        again = store_levels(store, levels)                       # unchanged: no new version
+        assert list_assessments(store).shape == (len(listed), listed.shape[1] + 1)
+    assert listed.loc["vulnerability_districts", "level"] == "district"
+    assert listed.loc["vulnerability_regions", "level"] == "region"
+    assert listed.loc["vulnerability_districts", "years"] == ",".join(str(y) for y in range(2016, 2025))
+    assert "v1" in again[1]
+    pd.testing.assert_series_equal(districts.ranks, levels.districts.ranks, check_names=False)
+    intervals = levels.district_intervals.xs(2024, level="year")
+    assert intervals["rank_p95"].max() <= 220 and intervals["rank_p05"].min() >= 1   # ranks within 2024

@@ -3,10 +3,11 @@ seeds' depressed and vulnerable territories checked against the ranking.
 
 Pure pandas on an assessment Result (no I/O):
 
-* :func:`within_year_intervals` — the spec's Monte-Carlo on a multi-year panel. The runs rank every
-  unit-year together (goalposts fixed across years); a unit's rank within its year in a run is the
-  rank of its pooled rank among the pooled ranks of that year's units (ties at the lowest rank), which
-  preserves the order of the run exactly. Quantiles 5 / 50 / 95 % of those ranks are the interval.
+* :func:`within_year_intervals` — the spec's Monte-Carlo on a multi-year panel (the engine's table
+  form: the Result form ranks one period only). The runs rank every unit-year together (goalposts
+  fixed across years); a unit's rank within its year in a run is the rank of its pooled rank among the
+  pooled ranks of that year's units (ties at the lowest rank), which preserves the order of the run
+  exactly. Quantiles 5 / 50 / 95 % of those ranks are the interval.
 * :func:`most_vulnerable` — the ``n`` lowest-scored units of a year with their weakest indicators.
 * :func:`seed_validation` — every territory the seeds name (Orynbet & Imangali 2022; Turkeeva, Omarov &
   Abilkaiyr 2022) against the ranking of one year: a town is read through the district-level unit
@@ -57,23 +58,15 @@ def within_year_intervals(result: Any, *, n_replications: int | None = None, pro
     from territoria.assess.uncertainty import UncertaintyAnalysis
 
     spec = result.spec
-    u = spec.uncertainty
-    if u is None:
+    if spec.uncertainty is None:
         raise ValueError(f"spec {spec.name!r} has no uncertainty section")
-
-    def first(nominal: Any, alternatives: list[Any]) -> list[Any]:
-        out = [nominal]
-        out.extend(a for a in alternatives if a not in out)
-        return out
-
-    analysis = UncertaintyAnalysis(
-        n_replications=n_replications or u.n, seed=u.seed if u.seed is not None else spec.seed,
-        weight_perturbation=u.weights, normalise=first(spec.normalise, list(u.normalise)),
-        aggregate=first(spec.aggregate.method, list(u.aggregate)), impute=first(spec.impute.method, list(u.impute)),
-        exclude_one=u.exclude_one, descending=spec.rank.descending, progress=progress, keep_ranks=True)
+    analysis = UncertaintyAnalysis.from_spec(spec, n_replications=n_replications, progress=progress)
+    analysis.keep_ranks = True
     data = result.tables["denominated"]
+    # the table form: the Result form refuses several periods (the engine ranks one period)
     run = analysis.run(data, result.tree, directions=result.prepared.direction)
     samples = np.asarray(run.rank_samples, dtype=float)
+    samples[samples == 0] = np.nan                      # 0 = no score in that run
     if isinstance(data.index, pd.MultiIndex) and "year" in data.index.names:
         years = data.index.get_level_values("year").to_numpy()
     else:
@@ -81,8 +74,8 @@ def within_year_intervals(result: Any, *, n_replications: int | None = None, pro
     quantiles = np.full((len(data), 3), np.nan)
     for year in np.unique(years):
         rows = np.flatnonzero(years == year)
-        within = rankdata(samples[rows], method="min", axis=0)
-        quantiles[rows] = np.quantile(within, [0.5, 0.05, 0.95], axis=1).T
+        within = rankdata(samples[rows], method="min", axis=0, nan_policy="omit")
+        quantiles[rows] = np.nanquantile(within, [0.5, 0.05, 0.95], axis=1).T
     frame = pd.DataFrame(quantiles, index=data.index, columns=["rank_median", "rank_p05", "rank_p95"])
     return frame, run
 

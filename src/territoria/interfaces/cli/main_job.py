@@ -1,8 +1,9 @@
 """``territoria run``: the main job on the bundled data (what ``make run`` does).
 
 It assesses the regions (``vulnerability_regions.yaml``) and the districts (``vulnerability_districts.yaml``)
-with :func:`assess_levels`, prints the 20 most vulnerable districts with their status and reasons, and
-checks the districts and towns the seeds name as depressed or vulnerable against the district ranking.
+with :func:`assess_levels`, stores both as named assessments (:func:`store_levels`), prints the 20 most
+vulnerable districts with their status and reasons, and checks the districts and towns the seeds name as
+depressed or vulnerable against the district ranking.
 """
 
 from __future__ import annotations
@@ -79,8 +80,7 @@ def run_command(
                 write_table(profile, output_dir / f"profile_{name.lower()}.csv")
         seed_list = pd.concat([store.unit_list(name) for name in SEED_LISTS.values()], ignore_index=True)
         levels = assess_levels(store, output_dir, year)
-        # Issue 17 §1: both Results are to be stored as named assessments ("regions", "districts") through
-        # the Store's assessment API; that call is added where this function's Results are used, at the merge.
+        store_levels(store, levels)
         result = levels.regions
         if not seed_list.empty:
             _show_seed_list(seed_list, result, store.crosswalk(), output_dir)
@@ -104,7 +104,7 @@ class LevelAssessments:
     districts: Any
     district_year: int
     district_intervals: pd.DataFrame
-    district_runs: int
+    district_run: Any
 
 
 def assess_levels(store, output_dir: Path, year: int | None = None) -> LevelAssessments:
@@ -128,7 +128,29 @@ def assess_levels(store, output_dir: Path, year: int | None = None) -> LevelAsse
     frame.insert(0, "name", names.reindex(frame.index.get_level_values("unit")).to_numpy())
     write_table(frame.reset_index(), output_dir / f"{spec.name}.csv")
     districts.save(output_dir / f"{spec.name}_result")
-    return LevelAssessments(regions, districts, max(years), intervals, int(run.n_runs))
+    return LevelAssessments(regions, districts, max(years), intervals, run)
+
+
+def store_levels(store, levels: LevelAssessments) -> list[str]:
+    """Store both Results as named assessments (their specs' names); a no-op for an unchanged one.
+
+    The districts' uncertainty summary holds the within-year rank intervals. Returns the labels stored.
+    """
+    from dataclasses import replace
+
+    from territoria.store.assessments import save_assessment
+
+    districts = levels.districts
+    frame = districts.to_frame()
+    ranks = frame[[districts.root, "rank"]].rename(columns={districts.root: "score"}).join(levels.district_intervals)
+    summary = replace(levels.district_run, ranks=ranks)
+    labels = []
+    for result, uncertainty in ((levels.regions, None), (districts, summary)):
+        stored = save_assessment(store, result, name=result.spec.name, uncertainty=uncertainty)
+        labels.append(stored.label)
+        state_word = "stored" if stored.created else "already stored (same spec and data)"
+        console.print(f"Assessment {stored.label}: {state_word}")
+    return labels
 
 
 def _show_district_ranking(store, levels: LevelAssessments, output_dir: Path) -> None:
@@ -155,7 +177,7 @@ def _show_district_ranking(store, levels: LevelAssessments, output_dir: Path) ->
     raw_year = result.tables["denominated"].xs(year, level="year")
     used = ", ".join(c for c in raw_year.columns if raw_year[c].notna().any())
     print_table(top, title=f"The 20 most vulnerable of {n} districts and city administrations in {year} "
-                f"(rank {n} = most vulnerable; 5–95 % interval of {levels.district_runs} Monte-Carlo runs; "
+                f"(rank {n} = most vulnerable; 5–95 % interval of {levels.district_run.n_runs} Monte-Carlo runs; "
                 f"indicators with values in {year}: {used})", console=console)
     write_table(top, output_dir / f"districts_most_vulnerable_{year}.csv")
     frame = result.to_frame().xs(year, level="year")
