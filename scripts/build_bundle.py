@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from bundle_districts import PANEL_SOURCES, district_changes, district_panel_rows, new_unit_id
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "territoria" / "data"
@@ -80,7 +81,8 @@ SEED_SERIES = {
     "local_budget_financing_per_capita": "local_budget_financing_per_capita",
 }
 #: Which source wins when two give one (unit, indicator, year): earlier wins.
-PRIORITY = ["BNS_5927_GRP_BY_REGION_ACTIVITY", "S03", "R2_BNS_POP2023", "R2_BNS_POP6584", "R2_BNS_MIG",
+PRIORITY = ["BNS_5927_GRP_BY_REGION_ACTIVITY", "S03", "DST_BNS_POP6584", "R2_BNS_POP2023", "R2_BNS_POP6584",
+            "R2_BNS_MIG",
             "R2_DATATHON", "kazstat_sdg_1_2_1", "S11", "S12", "S09", "S10", "S01"]
 CANONICAL = ["unit", "indicator", "year", "value", "source_id", "note"]
 
@@ -125,11 +127,6 @@ def regions2_rows(units: pd.DataFrame) -> pd.DataFrame:
     # the 1 January 2023 bulletin's country and region rows are a slightly different vintage of S03
     # (kept there); its districts, city administrations and towns are used.
     return _frame(d, code, d["indicator"].map(REGIONS2_SERIES))
-
-
-def new_unit_id(name_en: str) -> str:
-    base = re.sub(r"\s*\(.*\)$", "", name_en)
-    return "X_" + re.sub(r"[^A-Z0-9]+", "_", base.upper()).strip("_")
 
 
 PARENT_CHILD_2022 = {"630000000": "100000000", "190000000": "330000000", "350000000": "620000000"}
@@ -291,7 +288,7 @@ def build_crosswalk() -> pd.DataFrame:
         "change_type": "split_part", "source_id": "S_EURASIAGULF" if oc == SOUTH_KAZ else "S_QAZMONITOR_2022",
         "note": "new_code is a part of old_code's territory before the date; the old unit = sum of its parts "
                 "(territoria.catalog.units.to_old_map)"} for oc, ou, nc, nu, dt in splits])
-    return pd.concat([rows, cw], ignore_index=True)[
+    return pd.concat([rows, district_changes(), cw], ignore_index=True)[
         ["old_unit", "old_code", "new_unit", "new_code", "date", "legal_act", "change_type", "source_id", "note"]]
 
 
@@ -334,7 +331,7 @@ SEED_SOURCES = [
 
 def build_sources(used: set[str]) -> pd.DataFrame:
     frames = []
-    for folder in ("regions", "regions2", "sdg", "economy", "units", "districts"):
+    for folder in ("regions", "regions2", "sdg", "economy", "units", "districts", "district_panels"):
         s = pd.read_csv(SHARED / folder / "sources.csv", dtype=str)
         s["family"] = folder
         frames.append(s)
@@ -423,13 +420,17 @@ def annotate_overlaps(obs: pd.DataFrame) -> pd.DataFrame:
     overlap = parts & pd.Series([(i, y) in old for i, y in zip(obs["indicator"], obs["year"], strict=True)],
                                 index=obs.index)
     flag = "on post-2018 borders; overlaps the X_SOUTH_KAZAKHSTAN row of the same year (never add both)"
-    obs.loc[overlap, "note"] = (obs.loc[overlap, "note"] + "; " + flag).str.strip("; ")
+    inside = overlap & obs["source_id"].isin(PANEL_SOURCES)
+    flag_inside = "part of the X_SOUTH_KAZAKHSTAN row of the same year (never add both)"
+    obs.loc[overlap & ~inside, "note"] = (obs.loc[overlap & ~inside, "note"] + "; " + flag).str.strip("; ")
+    obs.loc[inside, "note"] = (obs.loc[inside, "note"] + "; " + flag_inside).str.strip("; ")
     return obs
 
 
 def main() -> None:
     units = build_units()
-    frames = [economy_rows(), regions_rows(), regions2_rows(units), sdg_rows(), seed_rows()]
+    frames = [economy_rows(), regions_rows(), regions2_rows(units), sdg_rows(), seed_rows(),
+              district_panel_rows(SHARED)]
     obs, lost = resolve(frames)
     obs = annotate_overlaps(obs)
     unknown = set(obs["unit"]) - set(units["code"])

@@ -59,7 +59,7 @@ def test_load_bundled_command_fills_an_empty_store(tmp_path):
     assert res.exit_code == 0, res.output
     with Store(tmp_path / "new.duckdb") as store:
         counts = store.counts()
-    assert counts["units"] > 16000 and counts["observations"] > 20000 and counts["imports"] == 2
+    assert counts["units"] > 16000 and counts["observations"] > 20000 and counts["imports"] == 1
 
 
 def test_loading_the_bundle_twice_changes_nothing(db):

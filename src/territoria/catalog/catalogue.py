@@ -73,7 +73,9 @@ class Formula(BaseModel):
       in ``numerator``; ``groups`` merges parts into one group (their sum) and negative parts count as 0.
 
     ``by_year`` replaces the formula in the years it names (e.g. a denominator on other borders);
-    ``fallback`` is used for a (unit, year) where this formula yields no value.
+    ``fallback`` is used for a (unit, year) where this formula yields no value; ``levels`` limits a formula
+    (typically a fallback) to units of those levels (e.g. population change of districts from the
+    1 January stock, which has no published annual average).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -85,6 +87,7 @@ class Formula(BaseModel):
     groups: dict[str, list[str]] = Field(default_factory=dict)
     by_year: dict[int, Formula] = Field(default_factory=dict)
     fallback: Formula | None = None
+    levels: list[Literal["country", "region", "district", "settlement"]] | None = None
     note: str = ""
 
     def series(self) -> list[str]:

@@ -62,16 +62,18 @@ def splits(crosswalk: pd.DataFrame | None = None) -> list[Split]:
     return out
 
 
-def overlapping_parts(codes: Iterable[str], year: int, crosswalk: pd.DataFrame | None = None) -> set[str]:
+def overlapping_parts(codes: Iterable[str], year: int, crosswalk: pd.DataFrame | None = None, *,
+                      known: Iterable[Split] | None = None) -> set[str]:
     """Parts that a sum over ``codes`` in ``year`` must leave out because their old unit is present.
 
     Before a split, statistics offices sometimes publish back-calculated rows for the new units beside
     the old unit (e.g. Turkistan and Shymkent GRP for 2011-2017 beside South Kazakhstan); adding both
-    would count the territory twice.
+    would count the territory twice. ``known`` (the crosswalk's :func:`splits`, read once) saves reading
+    the crosswalk again when this is asked for many years.
     """
     present = set(codes)
     drop: set[str] = set()
-    for split in splits(crosswalk):
+    for split in (splits(crosswalk) if known is None else known):
         if not split.keeps_code and split.old in present and year < split.year + 1:
             drop |= set(split.parts) & present
     return drop

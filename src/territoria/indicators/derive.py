@@ -14,8 +14,12 @@ Pure pandas: long observations in, long derived rows out; no I/O. Formulas (``Fo
 
 A numerator or denominator made of several series needs every one of them for the unit-year.
 ``by_year`` variants replace the formula in their years; a ``fallback`` fills unit-years the formula
-leaves empty. ``masked_years`` are dropped; ``applies_to: regions_only`` drops the cities of republican
-significance. References: INDICATORS.md of the project's data folder; Turkeeva, Omarov & Abilkaiyr (2022).
+leaves empty; a formula with ``levels`` is used only for units of those levels. ``masked_years`` are
+dropped; ``applies_to: regions_only`` drops the cities of republican significance. District-level breaks
+of territory (:mod:`territoria.indicators.breaks`) drop the per-capita value of the year of the change and
+the growth across it. When the observations carry ``source_id`` (and ``import_id``), every derived cell's
+note names the series, sources and imports it was computed from. References: INDICATORS.md of the
+project's data folder; Turkeeva, Omarov & Abilkaiyr (2022).
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ import pandas as pd
 from territoria.catalog.catalogue import Catalogue, Formula, Indicator
 from territoria.catalog.units import REPUBLICAN_CITIES, overlapping_parts, splits
 from territoria.errors import DataError
+from territoria.indicators.breaks import REGION_CODE, break_mask, territory_changes
 
-__all__ = ["DERIVED_COLUMNS", "compute_formula", "derive"]
+__all__ = ["DERIVED_COLUMNS", "compute_formula", "derive", "formula_series", "unit_levels"]
 
 DERIVED_COLUMNS = ["unit", "indicator", "year", "value", "source_id", "note"]
 _REGION_CODE = r"^(\d{2}0000000|X_[A-Z_]+)$"
@@ -77,12 +82,13 @@ def _national(x: pd.Series, d: pd.Series | None, formula: Formula, crosswalk: pd
         nat = q[q.index.get_level_values("unit") == "KZ"]
         return pd.Series(nat.to_numpy(), index=nat.index.get_level_values("year"))
     out = {}
+    known = splits(crosswalk)
     frame = pd.DataFrame({"x": x, "d": d if d is not None else 1.0}).dropna()
     units = frame.index.get_level_values("unit")
     frame = frame[units.str.fullmatch(_REGION_CODE)]
     for year, group in frame.groupby(level="year"):
         codes = group.index.get_level_values("unit")
-        drop = overlapping_parts(codes, int(year), crosswalk)
+        drop = overlapping_parts(codes, int(year), known=known)
         group = group[~codes.isin(drop)]
         if d is None:
             out[year] = formula.scale * group["x"].sum() / len(group)
@@ -150,23 +156,79 @@ def _complete_old_units(table: pd.DataFrame, catalogue: Catalogue, crosswalk: pd
     return table.sort_index()
 
 
-def _derive_one(ind: Indicator, table: pd.DataFrame, crosswalk: pd.DataFrame | None,
-                cities: set[str]) -> pd.DataFrame:
+def unit_levels(codes: Iterable[str], units: pd.DataFrame | None = None) -> pd.Series:
+    """Level of each code: from the units table when given, else ``KZ`` country, region codes region,
+    anything else district (settlements cannot be told from districts by the code alone)."""
+    codes = pd.Index(list(dict.fromkeys(str(c) for c in codes)))
+    guess = pd.Series(np.where(codes == "KZ", "country",
+                               np.where(codes.str.fullmatch(REGION_CODE), "region", "district")), index=codes)
+    if units is None:
+        return guess
+    frame = units.reset_index() if "code" not in units.columns else units
+    if "level" not in frame.columns:
+        return guess
+    known = frame.set_index(frame["code"].astype(str))["level"]
+    known = known[~known.index.duplicated()]
+    return known.reindex(codes).fillna(guess)
+
+
+def _in_levels(index: pd.MultiIndex, levels: pd.Series, wanted: list[str] | None) -> pd.Series:
+    if not wanted:
+        return pd.Series(True, index=index)
+    return pd.Series(levels.reindex(index.get_level_values("unit")).isin(wanted).to_numpy(), index=index)
+
+
+def _evaluate(table: pd.DataFrame, formula: Formula, kind: str, crosswalk: pd.DataFrame | None,
+              levels: pd.Series) -> pd.Series:
+    values = compute_formula(table, formula, kind, crosswalk=crosswalk)
+    return values.where(_in_levels(values.index, levels, formula.levels))
+
+
+def _own_series(formula: Formula) -> list[str]:
+    """The series one formula reads itself (not its by-year or fallback variants)."""
+    names = _parts(formula.numerator) + _parts(formula.denominator)
+    names += [m for members in formula.groups.values() for m in members]
+    return list(dict.fromkeys(names))
+
+
+def _inputs_note(pieces: dict[str, np.ndarray], series: list[str], n: int) -> np.ndarray:
+    """``"; inputs: s1 (SRC, import #n), s2 (...)"`` per cell (``pieces``: per series, aligned cells)."""
+    joined = np.full(n, "", dtype=object)
+    for name in series:
+        piece = pieces.get(name)
+        if piece is None:
+            continue
+        joined = np.where(piece == "", joined, np.where(joined == "", piece, joined + ", " + piece))
+    return np.where(joined == "", "", "; inputs: " + joined)
+
+
+def _derive_one(ind: Indicator, table: pd.DataFrame, crosswalk: pd.DataFrame | None, cities: set[str],
+                levels: pd.Series, changes: pd.DataFrame, pieces: dict[str, np.ndarray] | None = None
+                ) -> pd.DataFrame:
     formula = ind.formula
     assert formula is not None  # guarded by the caller
-    values = compute_formula(table, formula, ind.kind, crosswalk=crosswalk)
+    values = _evaluate(table, formula, ind.kind, crosswalk, levels)
     notes = pd.Series(formula.text(ind.kind), index=values.index, dtype=object)
+    n = len(values)
+    inputs = _inputs_note(pieces or {}, _own_series(formula), n)
     years = values.index.get_level_values("year")
     for year, variant in formula.by_year.items():
-        mask = years == year
+        mask = np.asarray(years == year)
         if mask.any():
-            values[mask] = compute_formula(table, variant, ind.kind, crosswalk=crosswalk)[mask]
+            values[mask] = _evaluate(table, variant, ind.kind, crosswalk, levels)[mask]
             notes[mask] = variant.text(ind.kind) + (f" ({variant.note})" if variant.note else f" (rule for {year})")
+            inputs[mask] = _inputs_note(pieces or {}, _own_series(variant), n)[mask]
     if formula.fallback is not None:
-        alt = compute_formula(table, formula.fallback, ind.kind, crosswalk=crosswalk)
+        alt = _evaluate(table, formula.fallback, ind.kind, crosswalk, levels)
         fill = values.isna() & alt.notna()
         values[fill] = alt[fill]
-        notes[fill] = "fallback: " + formula.fallback.text(ind.kind)
+        notes[fill] = "fallback: " + formula.fallback.text(ind.kind) + (
+            f" ({formula.fallback.note})" if formula.fallback.note else "")
+        inputs[fill.to_numpy()] = _inputs_note(pieces or {}, _own_series(formula.fallback), n)[fill.to_numpy()]
+    growth = ind.kind == "growth" and formula.method == "auto"
+    if growth or formula.denominator is not None:
+        values[break_mask(values.index, changes, growth=growth).to_numpy()] = np.nan
+    notes = notes + inputs
     out = pd.DataFrame({"value": values, "note": notes}).reset_index()
     out = out[np.isfinite(out["value"].to_numpy(dtype=float))]
     if ind.masked_years:
@@ -178,6 +240,29 @@ def _derive_one(ind: Indicator, table: pd.DataFrame, crosswalk: pd.DataFrame | N
     out.insert(1, "indicator", ind.id)
     out["source_id"] = "derived"
     return out[DERIVED_COLUMNS]
+
+
+def _provenance(obs: pd.DataFrame, index: pd.MultiIndex) -> dict[str, np.ndarray]:
+    """Per series, ``"series (SOURCE, import #n)"`` for every cell of ``index`` ("" where absent);
+    empty without a ``source_id`` column."""
+    if "source_id" not in obs.columns or not len(index):
+        return {}
+    tag = obs["source_id"].fillna("?").astype(str)
+    if "import_id" in obs.columns:
+        ids = pd.to_numeric(obs["import_id"], errors="coerce")
+        tag = tag + np.where(ids.notna(), ", import #" + ids.fillna(0).astype(int).astype(str), "")
+    tags = obs.assign(_tag=tag).pivot(index=["unit", "year"], columns="indicator", values="_tag").reindex(index)
+    out = {}
+    for name in tags.columns:
+        col = tags[name].to_numpy(dtype=object)
+        has = pd.notna(col)
+        out[str(name)] = np.where(has, str(name) + " (" + np.where(has, col, "").astype(object) + ")", "")
+    return out
+
+
+def formula_series(indicators: Iterable[Indicator]) -> list[str]:
+    """Every series the formulas of ``indicators`` read, sorted."""
+    return sorted({s for ind in indicators if ind.formula is not None for s in ind.formula.series()})
 
 
 def derive(observations: pd.DataFrame, catalogue: Catalogue, *, indicators: Iterable[str] | None = None,
@@ -197,12 +282,14 @@ def derive(observations: pd.DataFrame, catalogue: Catalogue, *, indicators: Iter
     crosswalk : DataFrame, optional
         With ``split_part`` rows. When given, an old unit without its own row of an additive series gets
         the sum of its parts up to the year of its split (e.g. South Kazakhstan's 1 January 2017
-        population = Turkistan + Shymkent) and ``sum_of_units`` references use its splits.
+        population = Turkistan + Shymkent), ``sum_of_units`` references use its splits, and district-level
+        changes of territory drop the values that straddle them (:mod:`territoria.indicators.breaks`).
 
     Returns
     -------
     DataFrame
-        ``unit, indicator, year, value, source_id ("derived"), note (the formula used)``.
+        ``unit, indicator, year, value, source_id ("derived"), note`` (the formula used and, when the
+        observations carry ``source_id``/``import_id``, the inputs it read).
     """
     for col in ("unit", "indicator", "year", "value"):
         if col not in observations.columns:
@@ -215,7 +302,7 @@ def derive(observations: pd.DataFrame, catalogue: Catalogue, *, indicators: Iter
         [i for i in catalogue if i.formula is not None]
     wanted = [i for i in wanted if i.formula is not None]
     obs = observations.assign(unit=observations["unit"].astype(str), year=observations["year"].astype(int))
-    needed = sorted({s for ind in wanted for s in ind.formula.series()})  # type: ignore[union-attr]
+    needed = formula_series(wanted)
     obs = obs[obs["indicator"].isin(needed)]
     table = obs.pivot(index=["unit", "year"], columns="indicator", values="value").astype(float)
     table = table.reindex(columns=needed)
@@ -226,7 +313,11 @@ def derive(observations: pd.DataFrame, catalogue: Catalogue, *, indicators: Iter
         cities = set(frame.loc[frame["kind"] == "city_republican", "code"].astype(str))
     else:
         cities = set(REPUBLICAN_CITIES)
-    frames = [_derive_one(ind, table, crosswalk, cities) for ind in wanted] if len(table) else []
+    levels = unit_levels(table.index.get_level_values("unit"), units) if len(table) else pd.Series(dtype=str)
+    changes = territory_changes(crosswalk)
+    pieces = _provenance(obs, table.index)
+    frames = [_derive_one(ind, table, crosswalk, cities, levels, changes, pieces) for ind in wanted] \
+        if len(table) else []
     if not frames:
         return pd.DataFrame(columns=DERIVED_COLUMNS)
     out = pd.concat(frames, ignore_index=True)

@@ -43,11 +43,11 @@ def with_geonames_points(units: pd.DataFrame, places: pd.DataFrame) -> pd.DataFr
 def load_bundled(store: Store, *, step: Progress | None = None) -> list[ImportReport]:
     """Fill ``store`` with the package's bundled data; idempotent (a second call changes nothing).
 
-    Published series are imported first, then the relative indicators derived from them by the
-    catalogue's formulas, as a second import whose source is the derivation; last, the bundled
+    The published series are one import; the relative indicators derived from them by the catalogue's
+    formulas are computed in the same transaction (:mod:`territoria.store.recompute`), each cell with a
+    note naming its formula and the series, sources and import it was computed from; last, the bundled
     regional assessment is run and stored (see :mod:`territoria.store.assessments`).
     """
-    from territoria.indicators.derive import derive
     from territoria.ingest import bundled
 
     tick = step or (lambda label: None)
@@ -66,14 +66,10 @@ def load_bundled(store: Store, *, step: Progress | None = None) -> list[ImportRe
         "source_id": "derived", "title": "Derived by Territoria from the stored series",
         "publisher": "Territoria", "how_obtained": "computed with the catalogue's formula (see the note column)",
         "citation": "Territoria indicator catalogue (docs/indicators.md)"}])], ignore_index=True))
-    tick("published observations")
+    tick("published observations and the indicators derived from them")
     observed = bundled.bundled_observations()
     reports = [import_observations(store, observed, file="bundled:observations", file_sha256=_digest(observed),
                                    options={"bundled": True})]
-    tick("derived indicators")
-    derived = derive(observed, store.catalogue, units=units, crosswalk=crosswalk)
-    reports.append(import_observations(store, derived, file="bundled:derived", file_sha256=_digest(derived),
-                                       source_id="derived", options={"derived": True}))
     tick("bundled assessment")
     from territoria.store.assessments import store_spec_assessment
 

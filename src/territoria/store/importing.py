@@ -7,7 +7,10 @@ The rules (issue "Data foundation"):
 * a value that differs from a stored value for the same (unit, indicator, year) is a *conflict*:
   the import is refused with the list of conflicts unless ``revise=True``, in which case the old
   value moves to ``observation_history`` with the import that replaced it — published statistics
-  are never silently overwritten.
+  are never silently overwritten;
+* the derived indicators that read a written series are recomputed for the affected years in the same
+  transaction (:func:`territoria.store.recompute.recompute_derived`), each cell credited to this import
+  with a note naming its formula and inputs.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import pandas as pd
 
 from territoria import __version__
 from territoria.errors import CellProblem, ConflictError, ImportRefusedError, InputFileError
+from territoria.store.recompute import recompute_derived
 from territoria.store.store import Store
 
 __all__ = ["BATCH_ROWS", "ImportReport", "import_observations"]
@@ -46,6 +50,7 @@ class ImportReport:
     rows_same: int = 0
     rows_revised: int = 0
     rows_rejected: int = 0
+    rows_derived: int = 0
     already_imported: bool = False
     revised: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
@@ -54,7 +59,8 @@ class ImportReport:
             return (f"{self.file}: already imported as import #{self.import_id} (same SHA-256); "
                     "nothing changed")
         return (f"{self.file}: import #{self.import_id}: {self.rows_read} rows read, {self.rows_new} new, "
-                f"{self.rows_same} already stored, {self.rows_revised} revised, {self.rows_rejected} rejected")
+                f"{self.rows_same} already stored, {self.rows_revised} revised, {self.rows_rejected} rejected"
+                + (f"; {self.rows_derived} derived cells recomputed" if self.rows_derived else ""))
 
 
 def _validate(store: Store, rows: pd.DataFrame, file: str) -> pd.DataFrame:
@@ -206,10 +212,11 @@ def import_observations(
                         "FROM _batch")
             con.unregister("_batch")
             hook(f"batch:{start // BATCH_ROWS}")
+        derived = recompute_derived(store, to_write, import_id=import_id, when=now, hook=hook)
         report = ImportReport(
             file, file_sha256, import_id, rows_read=len(frame), rows_new=int((~exists).sum()),
             rows_same=int(same.sum()), rows_revised=len(conflicts), rows_rejected=rows_rejected,
-            revised=conflicts)
+            rows_derived=derived, revised=conflicts)
         con.execute("""UPDATE imports SET finished_at = ?, rows_read = ?, rows_new = ?, rows_same = ?,
                        rows_revised = ?, rows_rejected = ? WHERE import_id = ?""",
                     [datetime.now(UTC).replace(tzinfo=None), report.rows_read, report.rows_new,

@@ -57,7 +57,7 @@ def _progress() -> Progress:
 def load_bundled_with_progress(store) -> None:
     from territoria.store.bundle import load_bundled
 
-    stages = ["units", "catalogue and sources", "published observations", "derived indicators",
+    stages = ["units", "catalogue and sources", "published observations and the indicators derived from them",
               "bundled assessment"]
     with _progress() as progress:
         task = progress.add_task("loading bundled data", total=len(stages))

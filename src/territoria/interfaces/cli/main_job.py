@@ -1,8 +1,17 @@
-"""``territoria run``: the main job on the bundled data (what ``make run`` does)."""
+"""``territoria run``: the main job on the bundled data (what ``make run`` does).
+
+It assesses the regions (``vulnerability_regions.yaml``) and the districts (``vulnerability_districts.yaml``)
+with :func:`assess_levels`, stores both as named assessments (:func:`store_levels`), prints the 20 most
+vulnerable districts with their status and reasons, and checks the districts and towns the seeds name as
+depressed or vulnerable against the district ranking.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import typer
@@ -44,7 +53,7 @@ def run_command(
     fresh: bool = typer.Option(True, "--fresh/--keep", help="Start from an empty Store (default) or keep it."),
     year: int | None = typer.Option(None, "--year", help="Assessment year (default: the spec's)."),
 ) -> None:
-    """Load the bundled data into a fresh Store, show what it holds, and assess the regions."""
+    """Load the bundled data into a fresh Store, show what it holds, assess the regions and the districts."""
     from territoria.store import Store
 
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -59,30 +68,144 @@ def run_command(
         system = coverage[coverage["block"].fillna("") != ""]
         print_table(system, title="Coverage of the method's indicators at region level", console=console)
         write_table(coverage, output_dir / "coverage_regions.csv")
+        districts = store.coverage(level="district")
+        slots = sum(1 for i in districts["indicator"] if i in store.catalogue and store.catalogue[i].slot)
+        print_table(districts[districts["block"].fillna("") != ""], console=console,
+                    title=f"Coverage of the method's indicators at district level ({slots} of 34 slots)")
+        write_table(districts, output_dir / "coverage_districts.csv")
         for code, name in SEED_TOWNS.items():
             profile = _seed_profile(store, code)
             if not profile.empty:
                 print_table(profile, title=f"{name} ({code}) — the seed's settlement table", console=console)
                 write_table(profile, output_dir / f"profile_{name.lower()}.csv")
-        panel = store.panel(level="region")
         seed_list = pd.concat([store.unit_list(name) for name in SEED_LISTS.values()], ignore_index=True)
-        result = _assess(panel, output_dir, year)
+        levels = assess_levels(store, output_dir, year)
+        store_levels(store, levels)
+        result = levels.regions
         if not seed_list.empty:
             _show_seed_list(seed_list, result, store.crosswalk(), output_dir)
-        _show_districts(store, output_dir)
+        _write_districts_view(store, output_dir)
         _show_seed_town_status(store, output_dir)
         _show_package_for_last(store, result, output_dir)
+        _show_district_ranking(store, levels, output_dir)
     console.print(f"[green]Results in[/] {output_dir}/")
 
 
-def _show_districts(store, output_dir: Path) -> None:
-    """District view of the six regions the seeds studied: population and net migration per 1,000."""
+def district_spec_path() -> Path:
+    """The bundled district spec (``examples/vulnerability_districts.yaml`` links to it)."""
+    return Path(str(resources.files("territoria.assess").joinpath("specs/vulnerability_districts.yaml")))
+
+
+@dataclass
+class LevelAssessments:
+    """The two bundled assessments of ``make run`` and the district rank intervals."""
+
+    regions: Any
+    districts: Any
+    district_year: int
+    district_intervals: pd.DataFrame
+    district_run: Any
+
+
+def assess_levels(store, output_dir: Path, year: int | None = None) -> LevelAssessments:
+    """Assess the regions and the districts of ``store`` with the bundled specs; write their tables.
+
+    The regions: the bundled regional spec (its year, or ``year``), with Monte-Carlo rank intervals.
+    The districts: the district spec's panel of years, goalposts fixed across years, and rank intervals
+    within each year from the same Monte-Carlo runs; the headline year is the spec's latest.
+    """
+    from territoria.assess.pipeline import Assessment
+    from territoria.assess.spec import AssessmentSpec
+    from territoria.indicators.district_ranking import within_year_intervals
+
+    regions = _assess(store.panel(level="region"), output_dir, year)
+    spec = AssessmentSpec.from_yaml(district_spec_path())
+    years = spec.year_list or []
+    districts = Assessment(spec).run(store.panel(level="district", years=years))
+    intervals, run = within_year_intervals(districts)
+    frame = districts.to_frame().join(intervals)
+    names = store.units(level="district")["name_en"]
+    frame.insert(0, "name", names.reindex(frame.index.get_level_values("unit")).to_numpy())
+    write_table(frame.reset_index(), output_dir / f"{spec.name}.csv")
+    districts.save(output_dir / f"{spec.name}_result")
+    return LevelAssessments(regions, districts, max(years), intervals, run)
+
+
+def store_levels(store, levels: LevelAssessments) -> list[str]:
+    """Store both Results as named assessments (their specs' names); a no-op for an unchanged one.
+
+    The districts' uncertainty summary holds the within-year rank intervals. Returns the labels stored.
+    """
+    from dataclasses import replace
+
+    from territoria.store.assessments import save_assessment
+
+    districts = levels.districts
+    frame = districts.to_frame()
+    ranks = frame[[districts.root, "rank"]].rename(columns={districts.root: "score"}).join(levels.district_intervals)
+    summary = replace(levels.district_run, ranks=ranks)
+    labels = []
+    for result, uncertainty in ((levels.regions, None), (districts, summary)):
+        stored = save_assessment(store, result, name=result.spec.name, uncertainty=uncertainty)
+        labels.append(stored.label)
+        state_word = "stored" if stored.created else "already stored (same spec and data)"
+        console.print(f"Assessment {stored.label}: {state_word}")
+    return labels
+
+
+def _show_district_ranking(store, levels: LevelAssessments, output_dir: Path) -> None:
+    """The 20 most vulnerable districts of the latest year, and the seeds' territories against the ranking."""
+    from territoria.diagnosis import reference_gaps, weakest
+    from territoria.dynamics.status import classify
+    from territoria.indicators.district_ranking import (
+        most_vulnerable,
+        seed_validation,
+        validation_by_year,
+        validation_summary,
+    )
+    from territoria.ingest.bundled import seed_depressed_units
+
+    result, year = levels.districts, levels.district_year
+    units = store.units()
+    names = units["name_en"]
+    labels = {i.id: i.name.en for i in store.catalogue}
+    gaps = reference_gaps(result, year=year)
+    status = classify(store.observations(level="district"))
+    top = most_vulnerable(result, year, names=names, labels=labels, weakest=weakest(gaps, n=2),
+                          intervals=levels.district_intervals, status=status)
+    n = int((result.to_frame().index.get_level_values("year") == year).sum())
+    raw_year = result.tables["denominated"].xs(year, level="year")
+    used = ", ".join(c for c in raw_year.columns if raw_year[c].notna().any())
+    print_table(top, title=f"The 20 most vulnerable of {n} districts and city administrations in {year} "
+                f"(rank {n} = most vulnerable; 5–95 % interval of {levels.district_run.n_runs} Monte-Carlo runs; "
+                f"indicators with values in {year}: {used})", console=console)
+    write_table(top, output_dir / f"districts_most_vulnerable_{year}.csv")
+    frame = result.to_frame().xs(year, level="year")
+    leaves = list(result.tables["denominated"].columns)
+    table = seed_validation(seed_depressed_units(), frame["rank"], units=units,
+                            scores=result.tables["aggregated"].xs(year, level="year")[leaves],
+                            raw=result.tables["denominated"].xs(year, level="year"), labels=labels)
+    shown = table[["name_in_seed", "seed", "assessed_name", "rank", "of", "worst_quintile", "why"]]
+    print_table(shown, title=f"Validation: the territories the seeds name as depressed or vulnerable against "
+                f"the district ranking of {year} (worst quintile = rank above {0.8 * n:.0f} of {n})",
+                console=console, max_rows=len(shown))
+    summary = validation_summary(table)
+    print_table(summary, title="Validation summary", console=console)
+    by_year = validation_by_year(seed_depressed_units(), result.ranks, units=units,
+                                 indicators=result.tables["denominated"])
+    print_table(by_year, title="The seeds' district-level units in the worst quintile, year by year",
+                console=console)
+    write_table(by_year, output_dir / "districts_seed_validation_by_year.csv")
+    write_table(table, output_dir / f"districts_seed_validation_{year}.csv")
+    write_table(summary, output_dir / f"districts_seed_validation_summary_{year}.csv")
+
+
+def _write_districts_view(store, output_dir: Path) -> None:
+    """District view of the six regions the seeds studied: population and net migration per 1,000 (file)."""
     from territoria.indicators.districts import district_view
 
     view = district_view(store.panel(level="district"))
     view = view[["code", "name", *[c for c in view.columns if c not in ("code", "name")]]]
-    print_table(view, title="Districts of the six regions the seeds studied (population on 1 January, net "
-                "migration)", console=console, max_rows=25)
     write_table(view, output_dir / "districts_seed_regions.csv")
 
 
