@@ -19,12 +19,6 @@ PACKAGE = SRC / "territoria"
 
 # (importing module, imported module, private name): being refactored in issue 18, do not add to this list.
 KNOWN_PRIVATE_IMPORTS = {
-    ("territoria.engines.sources", "territoria.assess.inputs", "_leaves"),
-    ("territoria.engines.sources", "territoria.assess.inputs", "_side_columns"),
-    ("territoria.engines.dask_engine", "territoria.assess.pipeline", "_flags"),
-    ("territoria.engines.dask_engine", "territoria.assess.pipeline", "_method_name"),
-    ("territoria.engines.dask_engine", "territoria.assess.pipeline", "_plain_params"),
-    ("territoria.engines.dask_engine", "territoria.assess.pipeline", "_root"),
     ("territoria.interfaces.cli.data", "territoria.interfaces.cli.dynamics", "_evaluate"),
 }
 

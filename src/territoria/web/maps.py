@@ -22,7 +22,12 @@ from fastapi import APIRouter, Query, Request
 
 __all__ = ["WEB_WORDS", "router", "web_words"]
 
-router = APIRouter(prefix="/api", tags=["maps"])
+_ERROR = {"content": {"application/json": {"schema": {"type": "object", "properties": {"detail": {}}}}}}
+router = APIRouter(prefix="/api", tags=["maps"], responses={
+    404: {"description": "Unknown assessment (the message lists the stored ones)", **_ERROR},
+    422: {"description": "Invalid request, or an assessment of another level", **_ERROR},
+    503: {"description": "The Store stayed locked by another process (an import); retry after Retry-After s",
+          **_ERROR}})
 Lang = Literal["ru", "kk", "en"]
 Level = Literal["region", "district", "settlement"]
 

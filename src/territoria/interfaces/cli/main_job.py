@@ -116,7 +116,7 @@ def assess_levels(store, output_dir: Path, year: int | None = None) -> LevelAsse
     """
     from territoria.assess.pipeline import Assessment
     from territoria.assess.spec import AssessmentSpec
-    from territoria.indicators.district_ranking import within_year_intervals
+    from territoria.diagnosis.district_ranking import within_year_intervals
 
     regions = _assess(store.panel(level="region"), output_dir, year)
     spec = AssessmentSpec.from_yaml(district_spec_path())
@@ -156,13 +156,13 @@ def store_levels(store, levels: LevelAssessments) -> list[str]:
 def _show_district_ranking(store, levels: LevelAssessments, output_dir: Path) -> None:
     """The 20 most vulnerable districts of the latest year, and the seeds' territories against the ranking."""
     from territoria.diagnosis import reference_gaps, weakest
-    from territoria.dynamics.status import classify
-    from territoria.indicators.district_ranking import (
+    from territoria.diagnosis.district_ranking import (
         most_vulnerable,
         seed_validation,
         validation_by_year,
         validation_summary,
     )
+    from territoria.dynamics.status import classify
     from territoria.ingest.bundled import seed_depressed_units
 
     result, year = levels.districts, levels.district_year

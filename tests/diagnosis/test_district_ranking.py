@@ -10,9 +10,7 @@ import pytest
 from territoria.assess.pipeline import Assessment
 from territoria.assess.spec import AssessmentSpec
 from territoria.catalog.catalogue import Catalogue
-from territoria.indicators.breaks import territory_changes
-from territoria.indicators.derive import derive
-from territoria.indicators.district_ranking import (
+from territoria.diagnosis.district_ranking import (
     district_of,
     most_vulnerable,
     seed_validation,
@@ -20,6 +18,8 @@ from territoria.indicators.district_ranking import (
     validation_summary,
     within_year_intervals,
 )
+from territoria.indicators.breaks import territory_changes
+from territoria.indicators.derive import derive
 from territoria.ingest.bundled import bundled_units, seed_depressed_units
 
 #: North Kazakhstan's district-level units that hold the seeds' territories there.
