@@ -9,6 +9,7 @@ the kill lands between 0 and 1.3 times the measured length of an uninterrupted i
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from kill_worker import synthetic_rows  # noqa: E402
 
-TRIALS = 52
+#: 24 trials in `make test`; TERRITORIA_KILL_TRIALS raises it (docs/reliability.md reports longer runs)
+TRIALS = int(os.environ.get("TERRITORIA_KILL_TRIALS", "24"))
 INDICATORS = ["population_1jan", "population_avg"]
 
 
@@ -99,4 +101,4 @@ def test_sigkill_leaves_old_or_new_never_a_mix(base, tmp_path):
     print(f"import {duration:.2f}s; {TRIALS} SIGKILL trials: {kinds.count('old')} old, {kinds.count('new')} new, "
           f"{kinds.count('MIXED')} mixed; {sum(h == 'killed' for h, _ in outcomes)} killed mid-run")
     assert "MIXED" not in kinds
-    assert kinds.count("old") >= 5  # the kills did land during the import
+    assert kinds.count("old") >= 3  # the kills did land during the import
