@@ -173,21 +173,59 @@ def _year_medians(table: pd.DataFrame) -> pd.DataFrame | pd.Series | None:
 
 
 def _medians(x: np.ndarray) -> np.ndarray:
-    r"""Median of the finite values of each column; :math:`(x_{(k)} + x_{(k+1)})/2` for an even count."""
+    r"""Median of the finite values of each column; :math:`(x_{(k)} + x_{(k+1)})/2` for an even count.
+
+    Exact order statistics, found cheaply: a strided sample of each column brackets its median
+    (:func:`_bracket`), one comparison pass counts the values below the bracket and keeps those inside
+    it, and only those are partitioned. A column whose bracket misses falls back to partitioning all
+    its values; the result is the same either way.
+    """
     out = np.full(x.shape[1], np.nan)
+    present = x.shape[0] - np.isnan(x).sum(axis=0)
+    lo, hi = _bracket(x)
     for j in range(x.shape[1]):
+        n = int(present[j])
+        if not n:
+            continue
+        h = n // 2
+        wanted = (h,) if n % 2 else (h - 1, h)
         v = x[:, j]
+        if lo is not None and lo[j] <= hi[j]:
+            below = int(np.count_nonzero(v < lo[j]))
+            inside = v[(v >= lo[j]) & (v <= hi[j])]
+            if below <= wanted[0] and wanted[-1] < below + inside.size:
+                inside.partition(tuple(k - below for k in wanted))
+                out[j] = _middle(inside, [k - below for k in wanted])
+                continue
         gaps = np.isnan(v)
         v = v[~gaps] if gaps.any() else v.copy()        # a copy, partitioned in place
-        if v.size:
-            h = v.size // 2
-            if v.size % 2:
-                v.partition(h)
-                out[j] = v[h]
-            else:
-                v.partition((h - 1, h))
-                out[j] = (v[h - 1] + v[h]) / 2
+        v.partition(wanted)
+        out[j] = _middle(v, list(wanted))
     return out
+
+
+def _middle(v: np.ndarray, at: list[int]) -> float:
+    """The order statistic at ``at[0]``, or the mean of the two at ``at`` (partitioned ``v``)."""
+    return float(v[at[0]]) if len(at) == 1 else float((v[at[0]] + v[at[1]]) / 2)
+
+
+def _bracket(x: np.ndarray, *, stride: int = 32,
+             spread: float = 3.5) -> tuple[np.ndarray | None, np.ndarray | None]:
+    r"""Per column, two values of a strided sample that bracket the median with high probability:
+    the sample's order statistics :math:`\pm` ``spread`` standard errors of the sample median's rank
+    around its middle. None for short columns (they are partitioned whole)."""
+    if x.shape[0] < 16 * stride:
+        return None, None
+    sample = np.sort(x[::stride], axis=0)                      # NaN sorts last
+    m = sample.shape[0] - np.isnan(sample).sum(axis=0)
+    half = spread * np.sqrt(np.maximum(m, 1)) / 2 + 1
+    k_lo = np.clip(np.floor(m / 2 - half), 0, None).astype(np.intp)
+    k_hi = np.clip(np.ceil(m / 2 + half), 0, np.maximum(m - 1, 0)).astype(np.intp)
+    cols = np.arange(x.shape[1])
+    lo, hi = sample[k_lo, cols], sample[k_hi, cols]
+    empty = m == 0
+    lo[empty], hi[empty] = np.inf, -np.inf                     # no bracket: partition whole
+    return lo, hi
 
 
 def _interpolate_years(frame: pd.DataFrame) -> pd.DataFrame:
