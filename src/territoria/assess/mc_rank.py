@@ -75,18 +75,19 @@ def rank_rows(s: np.ndarray, *, descending: bool = True, out: np.ndarray | None 
     # Work buffers are reused across rows: fresh arrays of this size are page-faulted on every call.
     packed, order, high = (np.empty(n, dtype=np.int64) for _ in range(3))
     clash = np.empty(n - 1, dtype=bool)
-    # Positive floats already order as their bit patterns (no -0.0 among them): no key pass needed.
-    plain = n_rows > 0 and bool(np.min(s) > 0.0)
+    # Non-negative floats order as their bit patterns once -0.0 is made 0.0 (``+ 0.0``): no key pass.
+    plain = n_rows > 0 and bool(np.min(s) >= 0.0)
+    as_float = packed.view(np.float64)
 
     def full_key(i: int) -> np.ndarray:
-        key = s[i].view(np.int64) if plain else order_keys(s[i])
+        key = (s[i] + 0.0).view(np.int64) if plain else order_keys(s[i])
         return ~key if descending else key
 
     for i, target in enumerate(targets):
-        if plain and descending:
-            np.bitwise_not(s[i].view(np.int64), out=packed)
-        elif plain:
-            np.copyto(packed, s[i].view(np.int64))
+        if plain:
+            np.add(s[i], 0.0, out=as_float)
+            if descending:
+                np.bitwise_not(packed, out=packed)
         else:
             packed[:] = full_key(i)
         np.bitwise_and(packed, ~low, out=packed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -68,11 +69,19 @@ class Rank(Step):
         x = table.to_numpy(dtype=float)
         if self.decimals is not None:
             x = np.round(x, self.decimals)
-        if isinstance(table.index, pd.MultiIndex) and "year" in table.index.names:
-            years = table.index.get_level_values("year")
-            groups = [np.flatnonzero(years == y) for y in pd.unique(years)]
-        else:
-            groups = [np.arange(len(table))]
-        for rows in groups:
+        for rows in _year_rows(table.index):
             out[rows] = kernels.rank_scores(x[rows].T, descending=self.descending, ties=self.ties).T
         return as_frame(out, table.index, table.columns)
+
+
+def _year_rows(index: pd.Index) -> list[slice] | list[np.ndarray]:
+    """The rows of each year: slices when every year is one contiguous block, else positions."""
+    if not (isinstance(index, pd.MultiIndex) and "year" in index.names):
+        return [slice(0, len(index))]
+    years = index.get_level_values("year")
+    order = pd.unique(years)
+    starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
+    if len(starts) == len(order):
+        bounds = [*starts.tolist(), len(years)]
+        return [slice(a, b) for a, b in itertools.pairwise(bounds)]
+    return [np.flatnonzero(years == y) for y in order]
