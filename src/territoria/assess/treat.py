@@ -197,7 +197,10 @@ class Treat(Step):
         a, b = table.to_numpy(dtype=float), out.to_numpy(dtype=float)
         mask = np.zeros(a.shape, dtype=bool, order="F")
         for j in self._changed(table):
-            mask[:, j] = ~((a[:, j] == b[:, j]) | (np.isnan(a[:, j]) & np.isnan(b[:, j])))
+            np.not_equal(a[:, j], b[:, j], out=mask[:, j])
+            gaps = np.isnan(b[:, j])
+            if gaps.any():                  # NaN in and NaN out is no change
+                mask[:, j] &= ~(gaps & np.isnan(a[:, j]))
         return {"treated": out, "treated_mask": as_frame(mask, table.index, table.columns)}
 
     def report(self, before: pd.DataFrame, written: Mapping[str, pd.DataFrame]) -> StepReport:
@@ -219,20 +222,24 @@ def column_sums(x: np.ndarray, *,
     n = np.zeros(xt.shape[0])
     total = np.zeros(xt.shape[0])
     big = np.zeros(xt.shape[0])
+    whole = []                                  # per block: no NaN or infinity (no masking needed)
     for start in range(0, xt.shape[1], block):
         part = xt[:, start:start + block]
         finite = np.isfinite(part)
-        n += finite.sum(axis=1)
-        clean = np.where(finite, part, 0.0)
+        whole.append(bool(finite.all()))
+        clean = part if whole[-1] else np.where(finite, part, 0.0)
+        n += part.shape[1] if whole[-1] else finite.sum(axis=1)
         total += clean.sum(axis=1)
-        big = np.maximum(big, np.abs(clean).max(axis=1, initial=0.0))
+        top = np.maximum(clean.max(axis=1, initial=0.0), -clean.min(axis=1, initial=0.0))
+        big = np.maximum(big, top)
     with np.errstate(all="ignore"):
         c = np.where(n > 0, total / n, 0.0)
         acc = np.zeros((5, xt.shape[0]))
-        for start in range(0, xt.shape[1], block):
+        for b, start in enumerate(range(0, xt.shape[1], block)):
             part = xt[:, start:start + block]
             d = part - c[:, None]
-            d[~np.isfinite(part)] = 0.0
+            if not whole[b]:
+                d[~np.isfinite(part)] = 0.0
             d2 = d * d
             acc[1] += d.sum(axis=1)
             acc[2] += d2.sum(axis=1)
