@@ -92,9 +92,12 @@ def _level(h: Any, values: pd.Index, codes: np.ndarray | None) -> None:
 
 
 def _labels(index: pd.Index) -> bytes:
-    """Digest of an index's labels, cached for the index object in use (indexes are immutable)."""
+    """Digest of an index's labels, cached for the index object in use and its views (indexes are
+    immutable; ``Index.is_`` is pandas' identity test that also holds through views, so the tables
+    pandas derives from a stage, e.g. by selecting columns, share the entry; the names are compared
+    besides, as renaming makes a view)."""
     for known, value in _INDEX_CACHE:
-        if known is index:
+        if known.is_(index) and list(known.names) == list(index.names):
             return value
     h = hashlib.blake2b(digest_size=32)
     if isinstance(index, pd.MultiIndex):
