@@ -149,8 +149,8 @@ class Impute(Step):
                 "imputed_mask": as_frame(mask, table.index, table.columns)}
 
     def report(self, before: pd.DataFrame, written: Mapping[str, pd.DataFrame]) -> StepReport:
-        changed = int(written["imputed_mask"].to_numpy().sum())
-        left = int(np.isnan(written["imputed"].to_numpy(dtype=float)).sum())
+        changed = int(np.count_nonzero(written["imputed_mask"].to_numpy()))
+        left = int(np.count_nonzero(np.isnan(written["imputed"].to_numpy(dtype=float))))
         warn = (f"{left} cell(s) could not be imputed and stay missing",) if left and self.method != "none" else ()
         return StepReport(cells_changed=changed, warnings=warn)
 

@@ -191,7 +191,10 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
     values = table.to_numpy(dtype=float)
     if not values.flags.f_contiguous:           # every stage table is column-major (see base.as_frame)
         table = as_frame(np.array(values, order="F"), table.index, table.columns)
-    empty = table.isna().all(axis=1)
+    values = table.to_numpy(dtype=float)
+    maybe = np.flatnonzero(np.isnan(values[:, 0])) if values.shape[1] else np.arange(len(table))
+    empty = pd.Series(False, index=table.index)
+    empty.iloc[maybe] = np.isnan(values[maybe]).all(axis=1)     # only rows missing their first value
     if empty.any():
         who = ", ".join(map(str, empty[empty].index[:5]))
         raise DataError(f"{int(empty.sum())} unit(s) have every indicator missing: {who}; "

@@ -204,7 +204,7 @@ class Treat(Step):
         return {"treated": out, "treated_mask": as_frame(mask, table.index, table.columns)}
 
     def report(self, before: pd.DataFrame, written: Mapping[str, pd.DataFrame]) -> StepReport:
-        return StepReport(cells_changed=int(written["treated_mask"].to_numpy().sum()))
+        return StepReport(cells_changed=int(np.count_nonzero(written["treated_mask"].to_numpy())))
 
 
 def column_moments(x: np.ndarray, *, block: int = 8192) -> np.ndarray:
