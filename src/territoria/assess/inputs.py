@@ -28,6 +28,7 @@ class Prepared:
     sha256: str
     units: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    known_digests: tuple[tuple[pd.DataFrame, str], ...] = ()   # (table object, its digest), for reuse
 
     def groups(self, by: str | None) -> pd.Series | None:
         if by is None:
@@ -210,5 +211,7 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
         elif catalogue is not None and c in catalogue:
             cd = catalogue[c].direction
             direction[c] = float(cd) if cd in (1, -1) else 1.0
-    sha = hashlib.sha256((digest(table) + digest(aux)).encode()).hexdigest()
-    return Prepared(table=table, aux=aux, direction=direction, sha256=sha, units=units)
+    table_digest = digest(table)
+    sha = hashlib.sha256((table_digest + digest(aux)).encode()).hexdigest()
+    return Prepared(table=table, aux=aux, direction=direction, sha256=sha, units=units,
+                    known_digests=((table, table_digest),))

@@ -21,7 +21,7 @@ import pandas as pd
 
 from territoria.assess.base import Step, StepReport, plain
 from territoria.assess.inputs import Prepared
-from territoria.assess.record import StepRecord, digest
+from territoria.assess.record import FoldCache, StepRecord, digest
 
 __all__ = ["Backend", "LocalBackend", "method_name", "plain_params", "run_steps"]
 
@@ -101,18 +101,20 @@ def run_steps(steps: Sequence[Step], backend: Backend, stages: MutableMapping[st
 
 
 class LocalBackend:
-    """The steps on pandas / NumPy in this process; digests cached per table object (stages are
-    never modified once written)."""
+    """The steps on pandas / NumPy in this process; digests cached per table object and column folds
+    per column array, for the one run the backend serves (stages are never modified once written)."""
 
     def __init__(self, prepared: Prepared) -> None:
         self.prepared = prepared
-        self._digests: list[tuple[pd.DataFrame, str]] = []
+        # digests computed by prepare, matched by table identity (a replaced table is not matched)
+        self._digests: list[tuple[pd.DataFrame, str]] = list(prepared.known_digests)
+        self._folds: FoldCache = {}
 
     def digest(self, table: pd.DataFrame) -> str:
         for known, value in self._digests:
             if known is table:
                 return value
-        value = digest(table)
+        value = digest(table, folds=self._folds)
         self._digests = [(table, value), *self._digests[:3]]
         return value
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["StepRecord", "digest", "library_versions"]
+__all__ = ["FoldCache", "StepRecord", "digest", "library_versions"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,9 @@ class StepRecord:
     def from_dict(cls, raw: Mapping[str, Any]) -> StepRecord:
         return cls(**{**raw, "warnings": tuple(raw.get("warnings", ()))})
 
+
+FoldCache = dict[tuple[int, int, int], tuple[np.ndarray, bytes]]
+"""Column folds by (memory address, length, stride), each with its array (see :func:`digest`)."""
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _KEYS: dict[int, np.ndarray] = {}
@@ -113,12 +116,16 @@ def _labels(index: pd.Index) -> bytes:
     return value
 
 
-def digest(obj: pd.DataFrame | pd.Series) -> str:
+def digest(obj: pd.DataFrame | pd.Series, *, folds: FoldCache | None = None) -> str:
     """Digest of a table's labels and exact values (float bits), independent of file formats.
 
     BLAKE2b over the column names, the index labels and, per numeric column, a position-keyed fold of
     the IEEE-754 bits of its values (:func:`_fold`; one vectorised pass); text columns are hashed as
     text. The same content gives the same digest in every run and process.
+
+    ``folds``: a cache of column folds by memory address, for tables that share columns (a stage
+    table built on another's columns without a copy); its owner must not write to those columns
+    while it keeps the cache (the cache holds the arrays, so their memory is not reused).
     """
     h = hashlib.blake2b(digest_size=32)
     frame = obj.to_frame() if isinstance(obj, pd.Series) else obj
@@ -128,13 +135,22 @@ def digest(obj: pd.DataFrame | pd.Series) -> str:
         values = frame.iloc[:, j]
         kind = values.dtype.kind
         if kind in "iuf":
-            h.update(_fold(np.ascontiguousarray(values.to_numpy(dtype=float)).view(np.uint64)))
+            h.update(_column_fold(values.to_numpy(dtype=float), folds))
         elif kind == "b":
             h.update(b"bool" + _fold(values.to_numpy(dtype=np.uint64)))
         else:                       # text: the distinct values in order of appearance, and each row's code
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
             h.update(b"text" + _text(pd.Index(uniques)) + _fold(codes.astype(np.int64).view(np.uint64)))
     return h.hexdigest()
+
+
+def _column_fold(values: np.ndarray, folds: FoldCache | None) -> bytes:
+    if folds is None:
+        return _fold(np.ascontiguousarray(values).view(np.uint64))
+    key = (values.__array_interface__["data"][0], values.size, values.strides[0] if values.ndim else 0)
+    if key not in folds:
+        folds[key] = (values, _fold(np.ascontiguousarray(values).view(np.uint64)))
+    return folds[key][1]
 
 
 def library_versions() -> dict[str, str]:
