@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from territoria.assess import kernels as k
@@ -126,3 +127,16 @@ def test_rank_without_missing_values_equals_scipy_min_ranks_on_awkward_values() 
     assert np.array_equal(k.rank(x)[~np.isnan(x[:, 2]), 2], want.astype(float))
     assert np.array_equal(k.rank(x)[:, :2], got[:, :2])
     assert np.array_equal(k.percentile_rank(x[:, :2]), (got[:, :2] - 1) / 2_999)
+
+
+@pytest.mark.parametrize("descending", [True, False])
+def test_rank_scores_with_zeros_and_signed_zeros_ties_at_the_lowest_rank(descending):
+    # non-negative scores take the bit-pattern keys of the integer sort; -0.0 and 0.0 are one value
+    rng = np.random.default_rng(5)
+    s = np.round(rng.random((3, 2_000)) * 20) / 2
+    s[:, ::7] = 0.0
+    s[:, ::11] = -0.0
+    got = k.rank_scores(s, descending=descending)
+    for row, ranks in zip(s, got, strict=True):
+        expected = pd.Series(row).rank(ascending=not descending, method="min").to_numpy()
+        np.testing.assert_array_equal(ranks, expected)
