@@ -122,16 +122,20 @@ class Impute(Step):
         return filled.reindex(table.index)
 
     def _filled(self, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[int]]:
-        """(filled values, where the input was missing, the columns with a gap) for mean / median."""
+        """(filled values, where the input was missing, the columns where a gap stays) for mean / median."""
         out = np.array(table.to_numpy(dtype=float), order="F")
         gaps = np.isnan(out)
         columns = np.flatnonzero(gaps.any(axis=0)).tolist()
+        left = []
         if columns:
             values, at = self._fill(table)
             for j in columns:
                 rows = np.flatnonzero(gaps[:, j])
-                out[rows, j] = values[at[rows], j]
-        return out, gaps, columns
+                fill = values[at[rows], j]
+                out[rows, j] = fill
+                if np.isnan(fill).any():
+                    left.append(j)
+        return out, gaps, left
 
     def apply(self, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
         """The imputed table and the ``imputed_mask`` (True where a cell was filled)."""
@@ -141,10 +145,9 @@ class Impute(Step):
             return {"imputed": out, "imputed_mask": as_frame(mask, table.index, table.columns)}
         if not getattr(self, "is_fitted_", False):
             self.transform(table)                       # raises the not-fitted error
-        filled, gaps, columns = self._filled(table)
-        mask = np.zeros(filled.shape, dtype=bool, order="F")
-        for j in columns:
-            mask[:, j] = gaps[:, j] & ~np.isnan(filled[:, j])
+        filled, mask, left = self._filled(table)          # every gap is filled but in the columns ``left``
+        for j in left:
+            mask[:, j] &= ~np.isnan(filled[:, j])
         return {"imputed": as_frame(filled, table.index, table.columns),
                 "imputed_mask": as_frame(mask, table.index, table.columns)}
 
