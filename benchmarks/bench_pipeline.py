@@ -93,14 +93,18 @@ def floor(data: pd.DataFrame) -> np.ndarray:
 
 
 def _best(fn: Callable[[], Any], repeats: int) -> tuple[float, Any, float]:
-    """Best wall-clock time, the last result, best CPU time of this process (on a shared machine the
-    wall clock also counts the time other jobs hold the cores)."""
+    """Best wall-clock time, the result of that fastest run (its step times are the ones shown), best
+    CPU time of this process (on a shared machine the wall clock also counts the time other jobs hold
+    the cores)."""
     best, cpu, out = np.inf, np.inf, None
     for _ in range(repeats):
-        out = None
         t0, c0 = time.perf_counter(), time.process_time()
-        out = fn()
-        best, cpu = min(best, time.perf_counter() - t0), min(cpu, time.process_time() - c0)
+        value = fn()
+        wall = time.perf_counter() - t0
+        if wall < best:
+            best, out = wall, value
+        cpu = min(cpu, time.process_time() - c0)
+        del value
     return best, out, cpu
 
 
