@@ -55,7 +55,24 @@ def _analysis(spec: AssessmentSpec, **extra) -> UncertaintyAnalysis:
 
 def test_every_example_spec_is_covered() -> None:
     names = {p.stem for p in EXAMPLES.glob("*.yaml")} - {"reproductions"}
-    assert names == {*DATA, "vulnerability_regions"}
+    assert names == {*DATA, "vulnerability_regions", "vulnerability_districts"}
+
+
+def test_district_panel_nominal_run_is_the_result_exactly(bundled_store_path: Path) -> None:
+    """The district spec is a panel over years (goalposts fixed across years): the analysis runs on its
+    unit-year table, and its nominal run gives the Result's scores bit for bit and, ranked within each
+    year, the Result's ranks."""
+    from territoria.diagnosis.district_ranking import within_year_intervals
+    from territoria.store import Store
+
+    with Store(bundled_store_path, read_only=True) as store:
+        data = store.panel(level="district")
+    result = Assessment(EXAMPLES / "vulnerability_districts.yaml").run(data)
+    _, run = within_year_intervals(result, n_replications=60)
+    nominal = run.ranks["score"].reindex(result.scores.index)
+    assert np.array_equal(nominal.to_numpy(dtype=float), result.scores.to_numpy(dtype=float), equal_nan=True)
+    within = nominal.groupby(level="year").rank(method="min", ascending=not result.spec.rank.descending)
+    assert np.array_equal(within.to_numpy(dtype=float), result.ranks.to_numpy(dtype=float), equal_nan=True)
 
 
 @pytest.mark.parametrize("name", [*DATA, "vulnerability_regions"])
