@@ -24,7 +24,7 @@ run: $(STAMP_RUN)
 	$(BIN)/territoria --db $(OUT)/territoria.duckdb run --output-dir $(OUT)
 
 test: $(STAMP_TEST)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check src tests benchmarks scripts

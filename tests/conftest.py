@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 
 from territoria.catalog.catalogue import Catalogue
+
+# The CLI sizes its tables once, at import, from COLUMNS (160 when not on a terminal). pytest-xdist's workers
+# inherit COLUMNS=80, which would wrap every table the CLI tests read; give them the width of a plain run.
+os.environ["COLUMNS"] = "160"
 
 
 @pytest.fixture
