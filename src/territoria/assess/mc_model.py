@@ -85,12 +85,17 @@ class Model:
         Per-node options (``round``, ``post``, ``parent_uses``).
     missing : {"skip", "propagate"}
     rank_rule : (descending, ties, decimals)
+    periods : list of ndarray, optional
+        Unit positions of each year of a (unit, year) panel: a run ranks within each year, as the rank
+        step does (None: one ranking of every unit).
     """
 
     def __init__(self, *, tree: CompiledTree, tables: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]],
                  norms: list[str], aggs: list[str], imps: list[str], options: Mapping[str, Any],
-                 missing: str, rank_rule: tuple[bool, str, int | None]) -> None:
+                 missing: str, rank_rule: tuple[bool, str, int | None],
+                 periods: list[np.ndarray] | None = None) -> None:
         self.tree, self.tables, self.norms, self.aggs, self.imps = tree, tables, norms, aggs, imps
+        self.periods = periods
         self.options, self.missing = dict(options), missing
         self.descending, self.ties, self.decimals = rank_rule
         self.codes = list(tree.codes)
@@ -249,11 +254,21 @@ class Model:
             s = self._scores(key, runs.factor[sel], runs.excl[sel], monotone=mono)
             if mono and np.isnan(s).any():                            # a unit left without any value
                 mono, s = False, self._scores(key, runs.factor[sel], runs.excl[sel])
-            if mono:
-                rank_rows(s, descending=self.descending, out=out, rows=target[sel])
-            else:
-                if self.decimals is not None:
-                    s = np.round(s, self.decimals)
-                r = kernels.rank_scores(s, descending=self.descending, ties=self.ties)
-                out[target[sel]] = np.nan_to_num(r, nan=0.0).astype(np.int32)
+            if not mono and self.decimals is not None:
+                s = np.round(s, self.decimals)
+            if self.periods is None:
+                self._rank(s, mono, out, target[sel])
+            else:                                                     # within each year
+                for cols in self.periods:
+                    part = np.empty((len(sel), len(cols)), dtype=np.int32)
+                    self._rank(s[:, cols], mono, part, None)
+                    out[np.ix_(target[sel], cols)] = part
         return out
+
+    def _rank(self, s: np.ndarray, mono: bool, out: np.ndarray, rows: np.ndarray | None) -> None:
+        """Rank the rows of ``s`` into rows ``rows`` of ``out`` (all rows in order when None)."""
+        if mono:
+            rank_rows(s, descending=self.descending, out=out, rows=rows)
+        else:
+            r = kernels.rank_scores(s, descending=self.descending, ties=self.ties)
+            out[slice(None) if rows is None else rows] = np.nan_to_num(r, nan=0.0).astype(np.int32)

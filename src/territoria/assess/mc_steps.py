@@ -30,7 +30,8 @@ from territoria.assess.treat import Treat
 from territoria.assess.weight import Weight
 from territoria.errors import DataError, SpecError
 
-__all__ = ["Fitted", "StepSource", "as_normalise_spec", "normalise_label", "normalise_params"]
+__all__ = ["Fitted", "StepSource", "as_normalise_spec", "normalise_label", "normalise_params",
+           "year_positions"]
 
 
 def normalise_params(ns: NormaliseSpec) -> dict[str, Any]:
@@ -61,6 +62,14 @@ def normalise_label(ns: NormaliseSpec) -> str:
     if ns.method == "percentile_rank" and ns.decimals is not None:
         return f"percentile_rank[{ns.decimals}dp]"
     return ns.method
+
+
+def year_positions(index: pd.Index) -> list[np.ndarray] | None:
+    """Row positions of each year (in order of appearance) of a ``year``-level index; None without one."""
+    if not (isinstance(index, pd.MultiIndex) and "year" in index.names):
+        return None
+    years = index.get_level_values("year")
+    return [np.flatnonzero(years == y) for y in pd.unique(years)]
 
 
 @dataclass(frozen=True)
@@ -104,13 +113,14 @@ class StepSource:
     # -- construction ------------------------------------------------------------------------
     @classmethod
     def from_result(cls, result: Any) -> StepSource:
-        """The steps of ``result.spec``, on ``result.prepared`` (one period only)."""
+        """The steps of ``result.spec``, on ``result.prepared`` (one period or a (unit, year) panel)."""
         prepared = result.prepared
         if prepared is None:
             raise SpecError("uncertainty", "this Result was loaded without its input; run the assessment again")
-        if isinstance(prepared.table.index, pd.MultiIndex):
-            raise DataError("uncertainty: the Monte-Carlo ranks one period; the Result covers several "
-                            f"({prepared.table.index.nlevels}-level index); assess one year (year: ...)")
+        index = prepared.table.index
+        if isinstance(index, pd.MultiIndex) and "year" not in index.names:
+            raise DataError("uncertainty: a Result with several index levels must be a (unit, year) panel, "
+                            f"got levels {list(index.names)}")
         if len(prepared.table) != len(result.scores):
             raise DataError(f"uncertainty: the Result's input has {len(prepared.table)} row(s) for "
                             f"{len(result.scores)} scored unit(s) (a Dask run with keep='scores' leaves its input "
@@ -179,6 +189,11 @@ class StepSource:
         ranks = self.steps["rank"].replace().fit_transform(source)
         root = str(self.tree.loc[self.tree["parent"].isna(), "code"].iloc[0])
         return aggregated[root].to_numpy(dtype=float), ranks[root].to_numpy(dtype=float)
+
+    @property
+    def periods(self) -> list[np.ndarray] | None:
+        """Row positions of each year of a (unit, year) panel (ranks are taken within them); None for one period."""
+        return year_positions(self.table.index)
 
     @property
     def missing(self) -> str:

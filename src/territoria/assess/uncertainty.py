@@ -286,7 +286,7 @@ class UncertaintyAnalysis:
                         f.weights.reindex(compiled.codes).to_numpy(dtype=float)) for key, f in fitted.items()}
         model = Model(tree=compiled, tables=tables, norms=[normalise_label(n) for n in norms], aggs=aggs,
                       imps=imps, options=source.options, missing=source.missing,
-                      rank_rule=(descending, ties, decimals))
+                      rank_rule=(descending, ties, decimals), periods=source.periods)
         score, rank = source.nominal(nominal)
         if isinstance(data, Result) and not (
                 np.array_equal(rank, data.ranks.to_numpy(dtype=float), equal_nan=True)
@@ -295,7 +295,9 @@ class UncertaintyAnalysis:
             raise DataError("uncertainty: the nominal Monte-Carlo run does not reproduce the Result's scores and "
                             "ranks (was the Result edited or built by other steps?); no interval is returned")
         inputs = self._inputs(len(compiled.codes), norms, aggs, imps)
-        return self._design(model, inputs, pd.Index(source.table.index, name="unit"), descending, score, rank)
+        index = source.table.index
+        index = index.copy() if isinstance(index, pd.MultiIndex) else pd.Index(index, name="unit")
+        return self._design(model, inputs, index, descending, score, rank)
 
     def _design(self, model: Model, inputs: list[tuple[str, int]], index: pd.Index, descending: bool,
                 score: np.ndarray, rank: np.ndarray) -> MonteCarloPlan:
