@@ -3,11 +3,10 @@ seeds' depressed and vulnerable territories checked against the ranking.
 
 Pure pandas on an assessment Result (no I/O):
 
-* :func:`within_year_intervals` — the spec's Monte-Carlo on a multi-year panel (the engine's table
-  form: the Result form ranks one period only). The runs rank every unit-year together (goalposts
-  fixed across years); a unit's rank within its year in a run is the rank of its pooled rank among the
-  pooled ranks of that year's units (ties at the lowest rank), which preserves the order of the run
-  exactly. Quantiles 5 / 50 / 95 % of those ranks are the interval.
+* :func:`within_year_intervals` — the spec's Monte-Carlo on the Result (one year or a panel): every
+  alternative refits the spec's own steps on the whole panel (goalposts as the spec says, e.g. fixed
+  across years), each run ranks within each year as the rank step does, and the nominal run is the
+  Result itself. Quantiles 5 / 50 / 95 % of a unit-year's ranks over the runs are the interval.
 * :func:`most_vulnerable` — the ``n`` lowest-scored units of a year with their weakest indicators.
 * :func:`seed_validation` — every territory the seeds name (Orynbet & Imangali 2022; Turkeeva, Omarov &
   Abilkaiyr 2022) against the ranking of one year: a town is read through the district-level unit
@@ -23,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 __all__ = ["WORST_SHARE", "district_of", "most_vulnerable", "seed_validation", "validation_by_year",
            "validation_summary", "within_year_intervals"]
@@ -61,22 +59,8 @@ def within_year_intervals(result: Any, *, n_replications: int | None = None, pro
     if spec.uncertainty is None:
         raise ValueError(f"spec {spec.name!r} has no uncertainty section")
     analysis = UncertaintyAnalysis.from_spec(spec, n_replications=n_replications, progress=progress)
-    analysis.keep_ranks = True
-    data = result.tables["denominated"]
-    # the table form: the Result form refuses several periods (the engine ranks one period)
-    run = analysis.run(data, result.tree, directions=result.prepared.direction)
-    samples = np.asarray(run.rank_samples, dtype=float)
-    samples[samples == 0] = np.nan                      # 0 = no score in that run
-    if isinstance(data.index, pd.MultiIndex) and "year" in data.index.names:
-        years = data.index.get_level_values("year").to_numpy()
-    else:
-        years = np.zeros(len(data), dtype=int)
-    quantiles = np.full((len(data), 3), np.nan)
-    for year in np.unique(years):
-        rows = np.flatnonzero(years == year)
-        within = rankdata(samples[rows], method="min", axis=0, nan_policy="omit")
-        quantiles[rows] = np.nanquantile(within, [0.5, 0.05, 0.95], axis=1).T
-    frame = pd.DataFrame(quantiles, index=data.index, columns=["rank_median", "rank_p05", "rank_p95"])
+    run = analysis.run(result)                          # the spec's own steps; ranks within each year
+    frame = run.ranks[["rank_median", "rank_p05", "rank_p95"]].copy()
     return frame, run
 
 
