@@ -69,7 +69,8 @@ class UncertaintyResult:
     Attributes
     ----------
     ranks : DataFrame
-        Indexed by unit: ``score`` and ``rank`` (nominal index, equal to the assessment's),
+        Indexed by unit (or by unit and year for a panel Result, ranks within each year): ``score`` and
+        ``rank`` (nominal index, equal to the assessment's),
         ``rank_median``, ``rank_p05``, ``rank_p95`` (over all runs; linear interpolation between order
         statistics).
     sensitivity : DataFrame
@@ -131,7 +132,8 @@ class UncertaintyAnalysis:
     -----
     :meth:`run` takes either a :class:`~territoria.assess.result.Result` — then the spec's own steps
     (denominate, impute, treat, normalise, weight, aggregate, rank) are refitted per alternative on
-    the Result's input, and the nominal run equals the Result — or a table (units × indicators, one
+    the Result's input (a (unit, year) panel as a whole, each run ranked within each year), and the
+    nominal run equals the Result — or a table (units × indicators, one
     row per unit) and a contract tree, with default steps: no denomination or treatment, the tree's
     weights, directions (+1/-1) applied by the normalisation, ``ties="min"``. Geometric and harmonic
     means need positive normalised values: pair them with ``{"method": "minmax", "low": 1, "high": 100}``
