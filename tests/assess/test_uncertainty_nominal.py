@@ -228,6 +228,8 @@ def test_district_panel_nominal_run_is_the_result_exactly(bundled_store_path: Pa
     assert np.array_equal(ranks["score"].to_numpy(), result.scores.to_numpy(dtype=float), equal_nan=True)
     assert np.array_equal(ranks["rank"].to_numpy(), result.ranks.to_numpy(dtype=float), equal_nan=True)
     assert ranks.index.equals(result.scores.index) and intervals.index.equals(result.scores.index)
+    within = ranks["score"].groupby(level="year").rank(method="min", ascending=not result.spec.rank.descending)
+    assert np.array_equal(within.to_numpy(dtype=float), result.ranks.to_numpy(dtype=float), equal_nan=True)
     assert list(intervals.columns) == ["rank_median", "rank_p05", "rank_p95"]
     per_year = result.scores.notna().groupby(level="year").sum()
     top = intervals.groupby(level="year").max()
