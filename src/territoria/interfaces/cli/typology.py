@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import typer
@@ -42,32 +43,11 @@ def typology(
     Calinski-Harabasz and elbow, side by side), cluster profiles and labels, bootstrap stability, and
     Moran's I / LISA / contiguous clusters of the composite index on queen contiguity of the region or
     district polygons of the year's map (settlements: nearest neighbours; see docs/typology.md)."""
-    from territoria.assess.pipeline import Assessment
-    from territoria.assess.spec import AssessmentSpec
     from territoria.ingest.boundaries import unit_polygons
-    from territoria.interfaces.cli.assess import default_spec_path
-    from territoria.store import Store
     from territoria.typology import typology_of_result, units_as_points
 
-    if assessment is not None and (spec is not None or year is not None):
-        raise typer.BadParameter("--assessment uses a stored assessment: drop --spec and --year",
-                                 param_hint="--assessment")
-    with Store(state.db, read_only=True) as store:
-        if assessment is not None:
-            from territoria.report.service import assessment as find_assessment
-            from territoria.report.service import assessment_label
-
-            result = find_assessment(store, name=assessment)
-            console.print(f"[dim]Assessment used: {assessment_label(result)}[/]")
-        else:
-            parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
-            if year is not None:
-                parsed = AssessmentSpec.from_mapping({**parsed.to_mapping(), "year": year, "years": None})
-            panel = store.panel(level=parsed.units.level, years=parsed.year_list)
-        units = store.units()
+    result, units = _stored_or_assessed(assessment=assessment, spec=spec, year=year)
     names = units["name_en"]
-    if assessment is None:
-        result = Assessment(parsed).run(panel)
     level = result.spec.units.level or "region"
     the_year = max(result.spec.year_list) if result.spec.year_list else None
     if level in ("region", "district"):
@@ -167,33 +147,14 @@ def unit_map(
     """Choropleth of an assessment: regions or districts coloured by their grade (or index) within their
     boundaries on the map of the year, settlements as points over their regions; the boundaries' credit
     in the corner."""
-    from territoria.assess.pipeline import Assessment
-    from territoria.assess.spec import AssessmentSpec
     from territoria.errors import DataError
     from territoria.ingest.boundaries import unit_polygons
-    from territoria.interfaces.cli.assess import default_spec_path
     from territoria.report.maps import map_word, plot_choropleth
-    from territoria.store import Store
     from territoria.typology import units_as_points
 
     if column not in ("level", "index"):
         raise DataError(f"--column {column!r}: expected level or index")
-    if assessment is not None and (spec is not None or year is not None):
-        raise typer.BadParameter("--assessment uses a stored assessment: drop --spec and --year",
-                                 param_hint="--assessment")
-    with Store(state.db, read_only=True) as store:
-        if assessment is not None:
-            from territoria.report.service import assessment as find_assessment
-
-            result = find_assessment(store, name=assessment)
-        else:
-            parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
-            if year is not None:
-                parsed = AssessmentSpec.from_mapping({**parsed.to_mapping(), "year": year, "years": None})
-            panel = store.panel(level=parsed.units.level, years=parsed.year_list)
-        units = store.units()
-    if assessment is None:
-        result = Assessment(parsed).run(panel)
+    result, units = _stored_or_assessed(assessment=assessment, spec=spec, year=year)
     frame = result.to_frame()
     values = frame[["level"]] if column == "level" else frame[[result.root]].rename(columns={result.root: "index"})
     level = result.spec.units.level or "region"
@@ -214,3 +175,29 @@ def unit_map(
     if unmapped:
         console.print(f"[yellow]note:[/] {len(unmapped)} unit(s) without a polygon or point not drawn: {unmapped[:20]}")
     console.print(f"[green]Wrote[/] {path}")
+
+
+def _stored_or_assessed(*, assessment: str | None, spec: Path | None, year: int | None) -> tuple[Any, pd.DataFrame]:
+    """The stored assessment named by ``--assessment`` (saying which one was used), or ``--spec`` run on the
+    Store's panel; with the Store's units."""
+    from territoria.assess.pipeline import Assessment
+    from territoria.assess.spec import AssessmentSpec
+    from territoria.interfaces.cli.assess import default_spec_path
+    from territoria.report.service import assessment as find_assessment
+    from territoria.report.service import assessment_label
+    from territoria.store import Store
+
+    if assessment is not None and (spec is not None or year is not None):
+        raise typer.BadParameter("--assessment uses a stored assessment: drop --spec and --year",
+                                 param_hint="--assessment")
+    with Store(state.db, read_only=True) as store:
+        units = store.units()
+        if assessment is not None:
+            result = find_assessment(store, name=assessment)
+            console.print(f"[dim]Assessment used: {assessment_label(result)}[/]")
+            return result, units
+        parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
+        if year is not None:
+            parsed = AssessmentSpec.from_mapping({**parsed.to_mapping(), "year": year, "years": None})
+        panel = store.panel(level=parsed.units.level, years=parsed.year_list)
+    return Assessment(parsed).run(panel), units
