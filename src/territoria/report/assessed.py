@@ -48,6 +48,19 @@ def assessment_label(result: Any) -> str:
     return f"{result.spec.name!r} (not stored; {result.spec.units.level or 'any level'}, {years})"
 
 
+def latest_year(frame: pd.DataFrame, intervals: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int | None]:
+    """The latest year of a panel assessment (ranks are within each year): its rows of ``frame`` and of
+    ``intervals``, and the year; a one-period table is returned as it is, with ``None``."""
+    if not (isinstance(frame.index, pd.MultiIndex) and "year" in frame.index.names):
+        return frame, intervals, None
+    year = int(frame.index.get_level_values("year").max())
+    if not isinstance(intervals.index, pd.MultiIndex) and len(intervals) and isinstance(intervals.index[0], tuple):
+        intervals = intervals.set_axis(pd.MultiIndex.from_tuples(intervals.index, names=frame.index.names))
+    if isinstance(intervals.index, pd.MultiIndex) and "year" in intervals.index.names:
+        intervals = intervals.xs(year, level="year")
+    return frame.xs(year, level="year"), intervals, year
+
+
 def rank_intervals(result: Any) -> pd.DataFrame:
     """Rank intervals per unit: the stored uncertainty summary, or the Monte-Carlo run now (missing when
     the spec has no ``uncertainty`` section)."""
@@ -133,15 +146,13 @@ def ranking_table(store: Any, result: Any, *, region: str | None = None, lang: s
     rank_p05, rank_p95``; sorted by rank. ``region`` keeps the units of that region (a region code).
     """
     name_col = f"name_{lang}" if lang in ("en", "ru", "kk") else "name_en"
-    frame = result.to_frame()
-    if isinstance(frame.index, pd.MultiIndex):
-        raise DataError(f"ranking: assessment {assessment_label(result)} has several years; choose one year")
+    frame, intervals, _ = latest_year(result.to_frame(), rank_intervals(result))
     frame.index = frame.index.astype(str)
+    intervals.index = intervals.index.astype(str)
     units = store.units(codes=list(frame.index))
     regions = pd.Series({u: _region_from(units, u) or (u if units.at[u, "level"] == "region" else None)
                          if u in units.index else None for u in frame.index}, dtype=object)
     region_names = store.units(level="region")[name_col]
-    intervals = rank_intervals(result)
     table = pd.DataFrame({
         "unit": frame.index, "name": units[name_col].reindex(frame.index).to_numpy(),
         "region": regions.to_numpy(), "region_name": regions.map(region_names).to_numpy(),

@@ -24,6 +24,7 @@ from territoria.report.assessed import (
     assessment,
     assessment_label,
     diagnosis,
+    latest_year,
     rank_intervals,
     ranking_table,
     unit_region,
@@ -75,13 +76,11 @@ def regions_ranking(store: Any, result: Any, *, lang: str = "en") -> pd.DataFram
 
     Sorted from the most vulnerable (highest rank number) to the least.
     """
-    frame = result.to_frame()
-    if isinstance(frame.index, pd.MultiIndex):
-        raise DataError("ranking: the assessment has several years; choose one year")
-    intervals = rank_intervals(result)
+    # a panel assessment ranks within each year: the ranking is that of its latest year
+    frame, intervals, _ = latest_year(result.to_frame(), rank_intervals(result))
     # the intervals must come from the model of these ranks: its nominal run is the result itself
-    nominal = intervals["rank"].reindex(frame.index).astype(float)
-    if not nominal.equals(frame["rank"].astype(float)):
+    nominal = intervals["rank"].reindex(frame.index).astype(float) if "rank" in intervals else None
+    if nominal is not None and not nominal.equals(frame["rank"].astype(float)):
         raise DataError("ranking: the Monte-Carlo nominal ranks differ from the assessment's ranks; the rank "
                         "intervals would belong to another model")
     frame = frame.join(intervals[["rank_median", "rank_p05", "rank_p95"]])

@@ -81,7 +81,7 @@ def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None
     result = Assessment(spec).run(panel, engine=engine, cluster=cluster)
     frame = result.to_frame()
     sensitivity = analysis = None
-    if uncertainty and spec.uncertainty is not None and not isinstance(frame.index, pd.MultiIndex):
+    if uncertainty and spec.uncertainty is not None:  # a panel: intervals of ranks within each year
         analysis = result.uncertainty(progress=engine == "local", engine=engine, cluster=cluster)
         intervals = analysis.ranks[["rank_median", "rank_p05", "rank_p95"]]
         frame = frame.join(intervals)

@@ -176,7 +176,11 @@ def _show_district_ranking(store, levels: LevelAssessments, output_dir: Path) ->
     n = int((result.to_frame().index.get_level_values("year") == year).sum())
     raw_year = result.tables["denominated"].xs(year, level="year")
     used = ", ".join(c for c in raw_year.columns if raw_year[c].notna().any())
-    print_table(top, title=f"The 20 most vulnerable of {n} districts and city administrations in {year} "
+    # the terminal gets the columns a reader needs, the interval as one cell; the CSV keeps every column
+    shown = top[["rank", "name", "region", "grade", "status", "reasons"]].copy()
+    shown.insert(4, "rank_5_95", [f"{lo:.0f}–{hi:.0f}" if pd.notna(lo) else "—"
+                                  for lo, hi in zip(top["rank_p05"], top["rank_p95"], strict=True)])
+    print_table(shown, title=f"The 20 most vulnerable of {n} districts and city administrations in {year} "
                 f"(rank {n} = most vulnerable; 5–95 % interval of {levels.district_run.n_runs} Monte-Carlo runs; "
                 f"indicators with values in {year}: {used})", console=console)
     write_table(top, output_dir / f"districts_most_vulnerable_{year}.csv")
