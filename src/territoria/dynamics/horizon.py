@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["DEFAULT_HORIZON", "IMPLIED_MIGRATION", "HorizonChange", "change_over_horizon", "implied_net_migration",
-           "window_bounds"]
+           "last_break", "one_year_outliers", "window_bounds"]
 
 #: Years of change over which the status of every unit is judged (CLI, reports and dashboard alike).
 DEFAULT_HORIZON = 10
@@ -89,6 +89,52 @@ def implied_net_migration(population_1jan: pd.Series, natural_increase: pd.Serie
     nxt.index = nxt.index - 1
     frame = pd.concat({"p": pop, "p_next": nxt, "n": nat}, axis=1).dropna()
     return (frame["p_next"] - frame["p"] - frame["n"]).rename(IMPLIED_MIGRATION).sort_index()
+
+
+def last_break(series: pd.Series, limit: float) -> tuple[int, float] | None:
+    """``(year, pct)`` of the last consecutive-year change larger than ``limit`` % in absolute value, if any.
+
+    Examples
+    --------
+    >>> last_break(pd.Series([100.0, 99, 49.5, 49], index=[2019, 2020, 2021, 2022]), 10)
+    (2021, -50.0)
+    """
+    s = series.dropna()
+    years, x = s.index.to_numpy(dtype=int), s.to_numpy(dtype=float)
+    found = None
+    for k in range(1, len(x)):
+        if years[k] - years[k - 1] == 1 and x[k - 1] > 0:
+            pct = 100 * (x[k] / x[k - 1] - 1)
+            if abs(pct) > limit:
+                found = (int(years[k]), float(pct))
+    return found
+
+
+def one_year_outliers(series: pd.Series, limit: float) -> list[tuple[int, float, float]]:
+    """``(year, pct_in, pct_out)`` of every one-year spike: a value that differs by more than ``limit`` % from
+    both its neighbouring years, in opposite directions, while the neighbours are within ``limit`` % of each other.
+
+    Such a value is a revised or misreported figure (the bundled district panel has 1 January 2022 figures
+    set apart from the years either side), not a boundary change: a split or merger moves the level for
+    good. It is left out, and the series is read across it.
+
+    Examples
+    --------
+    >>> s = pd.Series([13358.0, 14935, 12829, 12383], index=[2021, 2022, 2023, 2024])   # Zharkayyn district
+    >>> [(y, round(a, 1), round(b, 1)) for y, a, b in one_year_outliers(s, 10)]
+    [(2022, 11.8, -14.1)]
+    """
+    s = series.dropna()
+    years, x = s.index.to_numpy(dtype=int), s.to_numpy(dtype=float)
+    found = []
+    for k in range(1, len(x) - 1):
+        if years[k] - years[k - 1] != 1 or years[k + 1] - years[k] != 1 or x[k - 1] <= 0 or x[k] <= 0:
+            continue
+        pct_in, pct_out = 100 * (x[k] / x[k - 1] - 1), 100 * (x[k + 1] / x[k] - 1)
+        across = 100 * (x[k + 1] / x[k - 1] - 1)
+        if abs(pct_in) > limit and abs(pct_out) > limit and pct_in * pct_out < 0 and abs(across) <= limit:
+            found.append((int(years[k]), float(pct_in), float(pct_out)))
+    return found
 
 
 def window_bounds(series: dict[str, pd.Series], horizon: int, indicators: Iterable[str] | None = None

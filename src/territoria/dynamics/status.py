@@ -50,6 +50,8 @@ from territoria.dynamics.horizon import (
     IMPLIED_MIGRATION,
     change_over_horizon,
     implied_net_migration,
+    last_break,
+    one_year_outliers,
     window_bounds,
 )
 from territoria.dynamics.rules import SYMBOL, Op, Text, compare, read_rule_file
@@ -147,6 +149,11 @@ class StatusRules(BaseModel):
         names = [n for r in self.statuses for c in (*r.all, *r.any) for n in c.candidates]
         return list(dict.fromkeys(names))
 
+    @property
+    def break_pct(self) -> float | None:
+        """The boundary-change limit of the conditions (the first one set), if any."""
+        return next((c.break_pct for r in self.statuses for c in (*r.all, *r.any) if c.break_pct), None)
+
     def check_indicators(self, catalogue: Catalogue, *, file: str | None = None) -> None:
         known = set(catalogue.ids) | {COMPOSITE, IMPLIED_MIGRATION}
         for i, rule in enumerate(self.statuses):
@@ -175,7 +182,11 @@ def load_status_rules(path: str | Path | None = None, *, catalogue: Catalogue | 
 
 
 def fmt(value: float) -> str:
-    """A number as a reader wants it: 7,738 · −0.17 · 5.8 · 0.0633."""
+    """A number as a reader wants it.
+
+    >>> [fmt(v) for v in (7738.0, -0.17, 5.8, 0.0633)]
+    ['7,738', '−0.17', '5.8', '0.0633']
+    """
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "n/a"
     v = float(value)
@@ -210,14 +221,24 @@ def _evaluate(cond: Condition, series: dict[str, pd.Series], horizon: int = DEFA
     if name is None:
         return None, f"no series for {' / '.join(cond.candidates)}", _code("no_series", indicators=cond.candidates)
     s = series[name].dropna()
-    cut = last_break(s, cond.break_pct) if cond.break_pct is not None else None
-    if cut is not None:
-        held, fact, code = _evaluate(cond.model_copy(update={"break_pct": None}), {name: s[s.index >= cut[0]]},
-                                     horizon)
-        note = (f" (read from {cut[0]}: {name} changed {fmt(round(cut[1], 1))} % from {cut[0] - 1} to {cut[0]}, "
-                f"more than ±{fmt(cond.break_pct)} % in one year, taken for a boundary change)")
-        code["params"].update(break_year=cut[0], break_pct=round(cut[1], 1), break_limit=float(cond.break_pct))
-        return held, fact + note, code
+    if cond.break_pct is not None:
+        limit = float(cond.break_pct)
+        spikes = one_year_outliers(s, limit)
+        s = s.drop([y for y, _, _ in spikes])
+        cut = last_break(s, limit)
+        spikes = [sp for sp in spikes if cut is None or sp[0] > cut[0]]
+        held, fact, code = _evaluate(cond.model_copy(update={"break_pct": None}),
+                                     {name: s if cut is None else s[s.index >= cut[0]]}, horizon)
+        for year, pct_in, pct_out in spikes:
+            fact += (f" (without {year}: {name} changed {fmt(round(pct_in, 1))} % from {year - 1} and "
+                     f"{fmt(round(pct_out, 1))} % to {year + 1}, a one-year outlier, not a boundary change)")
+        if spikes:
+            code["params"].update(outliers=[[y, round(a, 1), round(b, 1)] for y, a, b in spikes], break_limit=limit)
+        if cut is not None:
+            fact += (f" (read from {cut[0]}: {name} changed {fmt(round(cut[1], 1))} % from {cut[0] - 1} to "
+                     f"{cut[0]}, more than ±{fmt(limit)} % in one year, taken for a boundary change)")
+            code["params"].update(break_year=cut[0], break_pct=round(cut[1], 1), break_limit=limit)
+        return held, fact, code
     years, x = s.index.to_numpy(dtype=int), s.to_numpy(dtype=float)
     if len(x) < cond.min_years:
         return (None, f"{name}: {len(x)} year(s) with a value, the test needs {cond.min_years}",
@@ -290,31 +311,14 @@ def _evaluate(cond: Condition, series: dict[str, pd.Series], horizon: int = DEFA
 
 
 def _with_break(code: dict[str, Any]) -> list[dict[str, Any]]:
-    """A coded fact, followed by the coded note of the break its series was cut at (if it was)."""
+    """A coded fact, followed by the coded notes of the outliers left out and the break its series was cut at."""
     params = code["params"]
-    if "break_year" not in params:
-        return [code]
-    return [code, _code("break", indicator=params.get("indicator"), year=params["break_year"],
-                        pct=params["break_pct"], limit=params["break_limit"])]
-
-
-def last_break(series: pd.Series, limit: float) -> tuple[int, float] | None:
-    """``(year, pct)`` of the last consecutive-year change larger than ``limit`` % in absolute value, if any.
-
-    Examples
-    --------
-    >>> last_break(pd.Series([100.0, 99, 49.5, 49], index=[2019, 2020, 2021, 2022]), 10)
-    (2021, -50.0)
-    """
-    s = series.dropna()
-    years, x = s.index.to_numpy(dtype=int), s.to_numpy(dtype=float)
-    found = None
-    for k in range(1, len(x)):
-        if years[k] - years[k - 1] == 1 and x[k - 1] > 0:
-            pct = 100 * (x[k] / x[k - 1] - 1)
-            if abs(pct) > limit:
-                found = (int(years[k]), float(pct))
-    return found
+    notes = [_code("outlier", indicator=params.get("indicator"), year=y, pct_in=a, pct_out=b,
+                   limit=params["break_limit"]) for y, a, b in params.get("outliers", [])]
+    if "break_year" in params:
+        notes.append(_code("break", indicator=params.get("indicator"), year=params["break_year"],
+                           pct=params["break_pct"], limit=params["break_limit"]))
+    return [code, *notes]
 
 
 def _thr(value: float | list[float] | None) -> str:
@@ -326,11 +330,15 @@ def _thr(value: float | list[float] | None) -> str:
 def unit_series(part: pd.DataFrame, rules: StatusRules, horizon: int) -> dict[str, pd.Series]:
     """The series of one unit (long rows ``indicator, year, value``) cut to its horizon window.
 
-    Adds ``net_migration_implied`` when the unit has population on 1 January and natural increase.
+    Adds ``net_migration_implied`` when the unit has population on 1 January and natural increase, read
+    across the one-year outliers of population (the two balances next to one would carry it).
     """
     series = {str(ind): s.set_index("year")["value"].sort_index() for ind, s in part.groupby("indicator")}
     if "population_1jan" in series and "natural_increase" in series:
-        implied = implied_net_migration(series["population_1jan"], series["natural_increase"])
+        pop = series["population_1jan"].dropna()
+        if rules.break_pct is not None:
+            pop = pop.drop([y for y, _, _ in one_year_outliers(pop, rules.break_pct)])
+        implied = implied_net_migration(pop, series["natural_increase"])
         if len(implied):
             series[IMPLIED_MIGRATION] = implied
     bounds = window_bounds(series, horizon, rules.indicators)
