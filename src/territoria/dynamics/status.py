@@ -23,7 +23,8 @@ latest year ``T`` and the years from ``T - horizon`` on. Condition tests:
 
 A condition with ``break_pct`` reads its series only from the last year-on-year change larger than that
 (in %, either way): a district that lost a third of its people from one 1 January to the next was split,
-it did not empty (:func:`last_break`); the fact says where the series was cut.
+it did not empty (:func:`last_break`); the fact says where the series was cut. A one-year outlier (out by
+more than that and back, :func:`~territoria.dynamics.horizon.one_year_outliers`) is left out instead.
 
 ``indicator`` may list alternatives (the first one with at least ``min_years`` values is used), e.g. population on
 1 January for regions and the seeds' "population size" for towns; ``composite`` is the composite
