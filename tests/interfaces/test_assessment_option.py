@@ -248,3 +248,56 @@ def test_ranking_report_of_districts_keeps_the_regions_ranks_in_the_watch_list(d
     assert len(ranking) == len(stored.ranks)
     watch = {row[0]: row for row in book["watch"].iter_rows(min_row=2, values_only=True)}
     assert watch[MAMLYUTKA][4] == 17  # its region's rank, from the regions' assessment
+
+
+@pytest.fixture(scope="module")
+def versioned_db(bundled_store_path, tmp_path_factory, spec_path):
+    """A Store with two versions of 'districts' (the second's spec differs in its description only)."""
+    path = tmp_path_factory.mktemp("versioned") / "store.duckdb"
+    shutil.copy(bundled_store_path, path)
+    second = spec_path.parent / "districts_v2.yaml"
+    second.write_text(DISTRICT_SPEC.replace("(not a method spec)", "(not a method spec), version 2"), encoding="utf-8")
+    for spec in (spec_path, second):
+        r = _run(str(path), "assess", "--spec", str(spec), "--name", "districts")
+        assert r.exit_code == 0, r.output
+    assert "Stored assessment 'districts' v2 (district, 2023)" in r.output
+    return str(path)
+
+
+def test_cli_name_at_version_chooses_an_older_version(versioned_db, tmp_path):
+    r = _run(versioned_db, "diagnose", AKKAYYN)
+    assert r.exit_code == 0 and "Assessment used: 'districts' v2 (district, 2023)" in r.output, r.output
+    r = _run(versioned_db, "diagnose", AKKAYYN, "--assessment", "districts@1")
+    assert r.exit_code == 0 and "Assessment used: 'districts' v1 (district, 2023)" in r.output, r.output
+    r = _run(versioned_db, "whatif", AKKAYYN, "net_migration_per_1000:+5", "--assessment", "districts@1")
+    assert r.exit_code == 0 and "Assessment used: 'districts' v1 (district, 2023)" in r.output, r.output
+    r = _run(versioned_db, "report", "ranking", "--assessment", "districts@1", "--lang", "en",
+             "-o", str(tmp_path / "r.html"))
+    assert r.exit_code == 0, r.output
+    assert " v1 · 2023 · " in (tmp_path / "r.html").read_text(encoding="utf-8")
+    r = _run(versioned_db, "diagnose", AKKAYYN, "--assessment", "districts@7")
+    assert r.exit_code != 0
+    assert "unknown assessment 'districts' version 7; the versions of 'districts' are 1, 2" in str(r.exception)
+    r = _run(versioned_db, "diagnose", AKKAYYN, "--assessment", "districts@latest")
+    assert r.exit_code != 0 and "expected NAME or NAME@VERSION" in str(r.exception)
+
+
+def test_web_name_at_version_chooses_an_older_version(versioned_db):
+    from fastapi.testclient import TestClient
+
+    from territoria.web import create_app
+
+    with TestClient(create_app(versioned_db)) as c:
+        r = c.get("/api/rankings", params={"assessment": "districts@1"})
+        assert r.status_code == 200, r.text
+        assert (r.json()["assessment"]["name"], r.json()["assessment"]["version"]) == ("districts", 1)
+        assert c.get("/api/rankings", params={"assessment": "districts"}).json()["assessment"]["version"] == 2
+        r = c.get(f"/api/units/{AKKAYYN}/diagnosis", params={"assessment": "districts@1"})
+        assert r.status_code == 200 and r.json()["diagnosis"]["version"] == 1, r.text
+        r = c.get("/api/ranking", params={"assessment": "districts@9"})
+        assert r.status_code == 404 and "the versions of 'districts' are 1, 2" in r.json()["detail"]
+        assert c.get("/", params={"assessment": "districts@1"}).status_code == 200
+        assert c.get("/", params={"assessment": "districts@9"}).status_code == 404
+        assert c.get("/api/rankings", params={"assessment": "districts@x"}).status_code == 422
+        stored_at = c.post("/api/assess", json={"spec": DISTRICT_SPEC, "name": "districts@3"})
+        assert stored_at.status_code == 422  # a name to store under takes no version

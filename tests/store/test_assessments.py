@@ -116,6 +116,24 @@ def test_a_failure_mid_store_leaves_the_store_unchanged(store, monkeypatch) -> N
     assert sa.load_assessment(store, name="d").version == 1
 
 
+def test_an_older_version_is_chosen_as_name_at_version(store) -> None:
+    first = sa.save_assessment(store, run(synthetic_table()), name="d")
+    sa.save_assessment(store, run(synthetic_table(shift=3.0)), name="d")
+    assert sa.parse_assessment_ref("d@1") == ("d", 1) and sa.parse_assessment_ref("d") == ("d", None)
+    older = sa.resolve_assessment(store, "592000000", name="d@1")
+    assert (older.name, older.version, older.data_sha256) == ("d", 1, first.data_sha256)
+    assert sa.resolve_assessment(store, name="d@2", level="district").version == 2
+    assert sa.load_assessment(store, name="d").version == 2
+    with pytest.raises(UnknownNameError, match=r"'d' version 7; the versions of 'd' are 1, 2 \(choose one as d@2\)"):
+        sa.resolve_assessment(store, "592000000", name="d@7")
+    with pytest.raises(UnknownNameError, match="stored assessments: d v2"):
+        sa.load_assessment(store, name="nope@1")
+    with pytest.raises(DataError, match=r"assessment 'd@x': expected NAME or NAME@VERSION"):
+        sa.load_assessment(store, name="d@x")
+    with pytest.raises(DataError, match="give one version"):
+        sa.load_assessment(store, name="d@1", version=2)
+
+
 def test_resolver_uses_the_units_own_level_and_names_what_exists(store) -> None:
     sa.save_assessment(store, run(synthetic_table()), name="d")
     assert sa.resolve_assessment(store, "592000000").name == "d"

@@ -267,6 +267,8 @@ def ranking_document(store: Any, *, lang: str = "en", scope: str | None = None, 
             axis_title=t("units_count", lang))),
         Section("watch", t("watch_list", lang), [t("watch_note", lang)], table=shown_watch, link="unit"),
     ]
-    subtitle = (f"{tr.term('spec', result.spec.name)} · {max(result.spec.year_list)} · {len(ranking)} "
+    version = getattr(result, "version", None)  # a stored assessment: which version is shown
+    subtitle = (f"{tr.term('spec', result.spec.name)}{f' v{version}' if version else ''} · "
+                f"{max(result.spec.year_list)} · {len(ranking)} "
                 f"{t('units_count', lang)}")
     return Document(title, subtitle, lang, sections, meta={"scope": scope})

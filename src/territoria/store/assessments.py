@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,8 +31,13 @@ from territoria.assess.inputs import Prepared
 from territoria.assess.result import Result
 from territoria.errors import DataError, UnknownNameError
 
-__all__ = ["StoredAssessment", "UnknownAssessmentError", "assessment_parts", "describe_changes", "list_assessments",
-           "load_assessment", "resolve_assessment", "save_assessment", "store_spec_assessment"]
+__all__ = ["NAME_PATTERN", "REF_PATTERN", "StoredAssessment", "UnknownAssessmentError", "assessment_parts",
+           "describe_changes", "list_assessments", "load_assessment", "parse_assessment_ref", "resolve_assessment",
+           "save_assessment", "store_spec_assessment"]
+
+#: A stored assessment's name; ``REF_PATTERN`` adds an optional ``@VERSION`` (``regions@2``) to choose a version.
+NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}"
+REF_PATTERN = NAME_PATTERN + r"(?:@[0-9]{1,9})?"
 
 _INPUT = "input/"
 _UNCERTAINTY = "uncertainty/"
@@ -216,9 +222,7 @@ def save_assessment(store: Any, result: Result, *, name: str, uncertainty: Any =
     StoredAssessment
         The stored version as loaded back; ``created`` says whether a new version was written.
     """
-    import re
-
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}", name or ""):
+    if not re.fullmatch(NAME_PATTERN, name or ""):
         raise DataError(f"assessment name {name!r}: expected letters, digits, '_', '-' or '.' (at most 100)")
     mapping = result.spec.to_mapping()
     spec_sha = _spec_digest(mapping)
@@ -290,12 +294,34 @@ def _existing(store: Any) -> str:
     return f"stored assessments: {listed}"
 
 
+def parse_assessment_ref(ref: str) -> tuple[str, int | None]:
+    """``NAME`` or ``NAME@VERSION`` (what ``--assessment`` and ``?assessment=`` take) as (name, version)."""
+    if not re.fullmatch(REF_PATTERN, ref or ""):
+        raise DataError(f"assessment {ref!r}: expected NAME or NAME@VERSION (a name of letters, digits, '_', '-' "
+                        "or '.', at most 100; a version number such as regions@2)")
+    name, _, version = ref.partition("@")
+    return name, int(version) if version else None
+
+
+def _unknown_version(store: Any, name: str, version: int) -> UnknownAssessmentError | None:
+    versions = store.query("SELECT version FROM assessments WHERE name = ? ORDER BY version", [name])["version"]
+    if versions.empty or version in set(versions):
+        return None
+    return UnknownAssessmentError(f"{name!r} version {version}", f"the versions of {name!r} are "
+                                  f"{', '.join(map(str, versions))} (choose one as {name}@{int(versions.iloc[-1])})")
+
+
 def load_assessment(store: Any, *, name: str | None = None, level: str | None = None,
                     version: int | None = None) -> StoredAssessment:
-    """A stored assessment rebuilt bit for bit: by name (latest version unless ``version``), or the
-    latest assessment of ``level``."""
+    """A stored assessment rebuilt bit for bit: by name (latest version unless ``version``, or ``name`` given
+    as ``NAME@VERSION``, see :func:`parse_assessment_ref`), or the latest assessment of ``level``."""
     if name is None and level is None:
         raise DataError("load_assessment: give a name or a level")
+    if name is not None:
+        name, pinned = parse_assessment_ref(name)
+        if pinned is not None and version is not None and int(version) != pinned:
+            raise DataError(f"assessment {name}@{pinned}: version {version} given as well; give one version")
+        version = pinned if pinned is not None else version
     clauses, params = [], []
     if name is not None:
         clauses.append("name = ?")
@@ -309,6 +335,8 @@ def load_assessment(store: Any, *, name: str | None = None, level: str | None = 
     rows = store.query(f"SELECT * FROM assessments WHERE {' AND '.join(clauses)} "
                        "ORDER BY created_at DESC, version DESC LIMIT 1", params)
     if rows.empty:
+        if name is not None and version is not None and (error := _unknown_version(store, name, int(version))):
+            raise error
         what = " ".join(filter(None, [f"{name!r}" if name else None, f"of level {level}" if level else None,
                                       f"version {version}" if version is not None else None]))
         raise UnknownAssessmentError(what, _existing(store))

@@ -17,7 +17,7 @@ from territoria.errors import DataError, TerritoriaError
 from territoria.report import service
 from territoria.report.document import Document, frame_to_json, profile_document, ranking_document
 from territoria.report.i18n import words
-from territoria.web.assessments import ASSESSMENT_PATTERN, AssessmentName, about, store_result
+from territoria.web.assessments import ASSESSMENT_PATTERN, ASSESSMENT_REF_PATTERN, AssessmentName, about, store_result
 
 __all__ = ["router"]
 
@@ -254,8 +254,9 @@ def _last_evaluation(ctx: Any, lang: str, recorded: str | None) -> dict[str, Any
 def monitoring_evaluate(request: Request, lang: Lang = "en",
                         as_of: Annotated[int | None, Query(ge=1990, le=2100, description="Evaluation year")] = None,
                         assessment: Annotated[str | None, Query(
-                            pattern=ASSESSMENT_PATTERN, description="A stored multi-year assessment with grades "
-                            "whose levels raise the level warnings (default: the regions' composite)")] = None,
+                            pattern=ASSESSMENT_REF_PATTERN, description="A stored multi-year assessment with grades "
+                            "whose levels raise the level warnings, NAME or NAME@VERSION (default: the regions' "
+                            "composite)")] = None,
                         ) -> dict[str, Any]:
     """Re-evaluate the monitoring rules now (the steps of ``territoria monitor``): every active measure
     against the latest data, and the early warnings. Returns the board with ``last_evaluation``: when,

@@ -11,8 +11,10 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from territoria.errors import TerritoriaError
 from territoria.report import service
 from territoria.report.document import frame_to_json
+from territoria.store.assessments import NAME_PATTERN, REF_PATTERN
 
-__all__ = ["ASSESSMENT_PATTERN", "AssessmentName", "about", "describe", "known_assessment", "router", "store_result"]
+__all__ = ["ASSESSMENT_PATTERN", "ASSESSMENT_REF_PATTERN", "AssessmentName",
+           "about", "describe", "known_assessment", "router", "store_result"]
 
 _ERROR = {"content": {"application/json": {"schema": {"type": "object", "properties": {"detail": {}}}}}}
 router = APIRouter(prefix="/api", tags=["api"], responses={
@@ -21,10 +23,12 @@ router = APIRouter(prefix="/api", tags=["api"], responses={
     503: {"description": "The Store stayed locked by another process (an import); retry after Retry-After s",
           **_ERROR}})
 UNIT_PATTERN = r"^[0-9A-Za-z_]{1,20}$"
-ASSESSMENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$"
+ASSESSMENT_PATTERN = f"^{NAME_PATTERN}$"  # a name to store under
+ASSESSMENT_REF_PATTERN = f"^{REF_PATTERN}$"  # a stored assessment to use: NAME or NAME@VERSION
 AssessmentName = Annotated[str | None, Query(
-    pattern=ASSESSMENT_PATTERN, description="A stored assessment (`/api/assessments`); default: the latest "
-    "assessment of the unit's own level (of the regions where no unit is given).")]
+    pattern=ASSESSMENT_REF_PATTERN, description="A stored assessment (`/api/assessments`), its latest version "
+    "(`NAME`) or an older one (`NAME@VERSION`); default: the latest assessment of the unit's own level (of the "
+    "regions where no unit is given).")]
 Lang = Annotated[Literal["ru", "kk", "en"], Query(description="Language of names and texts.")]
 UnitLevel = Literal["country", "region", "district", "rural_district", "settlement"]
 
@@ -97,16 +101,13 @@ def describe(result: Any) -> dict[str, Any]:
 
 
 def known_assessment(request: Request, assessment: str | None) -> str | None:
-    """``assessment`` when it is stored (a page passes it on to its script); 404 naming those that are."""
+    """``assessment`` (``NAME`` or ``NAME@VERSION``) when it is stored (a page passes it on to its script);
+    404 naming the stored ones, or the versions of ``NAME`` when that version is not stored."""
     if assessment is None:
         return None
-    from territoria.errors import UnknownNameError
-    from territoria.store.assessments import list_assessments
-
-    with request.app.state.ctx.store() as store:
-        names = sorted(set(list_assessments(store)["name"]))
-    if assessment not in names:
-        raise UnknownNameError("assessment", assessment, names)
+    ctx = request.app.state.ctx
+    with ctx.store() as store:
+        ctx.result(store, name=assessment)  # raises UnknownAssessmentError (404) naming what exists
     return assessment
 
 

@@ -20,6 +20,8 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from fastapi import APIRouter, Query, Request
 
+from territoria.web.assessments import ASSESSMENT_REF_PATTERN
+
 __all__ = ["WEB_WORDS", "router", "web_words"]
 
 _ERROR = {"content": {"application/json": {"schema": {"type": "object", "properties": {"detail": {}}}}}}
@@ -139,7 +141,9 @@ def map_words(lang: Lang = "en") -> dict[str, str]:
 @router.get("/map")
 def unit_map(request: Request, level: Level = "region", lang: Lang = "en",
              region: Annotated[str | None, Query(max_length=20, description="Region code: rank within it")] = None,
-             assessment: Annotated[str | None, Query(max_length=100, description="A stored assessment's name")] = None,
+             assessment: Annotated[str | None, Query(
+                 pattern=ASSESSMENT_REF_PATTERN, description="A stored assessment of ``level``: NAME or "
+                 "NAME@VERSION (default: the latest of the level)")] = None,
              ) -> dict[str, Any]:
     """Units of a level with their scores: GeoJSON, a Plotly map and the ranking (nationally or in ``region``;
     then ``bounds`` gives the region's extent, lon/lat, for zooming)."""

@@ -47,7 +47,8 @@ def _groups(path: Path | None) -> pd.DataFrame | None:
 
 
 _ASSESSMENT = typer.Option(None, "--assessment", help="Stored assessment to use (`territoria assessments`); "
-                           "default: the latest one of the unit's own level.")
+                           "NAME or NAME@VERSION for an older version; default: the latest one of the "
+                           "unit's own level.")
 
 
 def _used(result: Any, year: int | None = None) -> None:
@@ -88,7 +89,8 @@ def trends(
     composite: bool = typer.Option(True, "--composite/--no-composite",
                                    help="Regions: add the composite index over years (pooled goalposts)."),
     assessment: str | None = typer.Option(None, "--assessment", help="With --status: the composite of this "
-                                          "stored assessment (of --level units) feeds the status rules."),
+                                          "stored assessment (of --level units; NAME or NAME@VERSION) feeds "
+                                          "the status rules."),
     output: Path | None = _OUT,
 ) -> None:
     """Trends per unit and indicator (growth, CAGR, Theil–Sen, Mann–Kendall, break), or --status.
@@ -318,7 +320,8 @@ def monitor(ctx: typer.Context) -> None:
 def monitor_list(
     as_of: int | None = typer.Option(None, "--as-of", help="Evaluation year (default: latest data)."),
     assessment: str | None = typer.Option(None, "--assessment", help="Stored multi-year assessment whose graded "
-                                          "levels raise the level warnings (default: the regions' composite)."),
+                                          "levels raise the level warnings, NAME or NAME@VERSION (default: "
+                                          "the regions' composite)."),
     output: Path | None = _OUT,
 ) -> None:
     """Evaluate, then list measures (on_track / off_track / achieved / overdue / no_data) and warnings."""

@@ -21,9 +21,11 @@ _OUT = typer.Option(None, "-o", "--output",
 
 
 _ASSESSMENT = typer.Option(None, "--assessment", help="Stored assessment to use (`territoria assessments`); "
-                           "default: the latest one of the unit's own level.")
+                           "NAME or NAME@VERSION for an older version; default: the latest one of the "
+                           "unit's own level.")
 _ASSESSMENT_RANKING = typer.Option(None, "--assessment", help="Stored assessment to rank (`territoria "
-                                   "assessments`); default: the latest assessment of the regions.")
+                                   "assessments`), NAME or NAME@VERSION; default: the latest assessment "
+                                   "of the regions.")
 
 
 def _check_lang(lang: str) -> str:

@@ -37,7 +37,8 @@ def typology(
     fmt: str = typer.Option("png", "--format", help="Figure format: png, svg or pdf."),
     lang: str = typer.Option("en", "--lang", help="Language of the maps' titles and legends: ru, kk or en."),
     assessment: str | None = typer.Option(None, "--assessment", help="A stored assessment (`territoria "
-                                          "assessments`) instead of running --spec."),
+                                          "assessments`), NAME or NAME@VERSION, instead of "
+                                          "running --spec."),
 ) -> None:
     """Typology of the assessed units: Ward / k-means clusters of the block scores (k by silhouette,
     Calinski-Harabasz and elbow, side by side), cluster profiles and labels, bootstrap stability, and
@@ -142,7 +143,8 @@ def unit_map(
     column: str = typer.Option("level", "--column", help="level (the grade) or index (the composite)."),
     lang: str = typer.Option("ru", "--lang", help="Language of the title and legend: ru, kk or en."),
     assessment: str | None = typer.Option(None, "--assessment", help="A stored assessment (`territoria "
-                                          "assessments`) instead of running --spec."),
+                                          "assessments`), NAME or NAME@VERSION, instead of "
+                                          "running --spec."),
 ) -> None:
     """Choropleth of an assessment: regions or districts coloured by their grade (or index) within their
     boundaries on the map of the year, settlements as points over their regions; the boundaries' credit
