@@ -91,6 +91,27 @@ def test_assess_refuses_bad_specs(client, spec, needle):
     assert res.status_code == 422 and needle in res.json()["detail"]
 
 
+@pytest.mark.parametrize(("lang", "label"), [("en", "Store as (optional name)"),
+                                             ("ru", "Сохранить под именем (необязательно)"),
+                                             ("kk", "Атауымен сақтау (міндетті емес)")])
+def test_assess_page_names_the_assessment_with_the_apis_pattern(client, lang, label):
+    import re
+
+    from territoria.web.assessments import ASSESSMENT_PATTERN
+
+    html = client.get("/assess", params={"lang": lang}).text
+    field = re.search(r'<input id="assess-name"[^>]*>', html)
+    assert field and label in html
+    assert f'data-pattern="{ASSESSMENT_PATTERN.strip("^$")}"' in field[0].replace("&#34;", '"')
+    assert client.get("/api/words", params={"lang": lang}).json()["stored_as"].count("{name}") == 1
+
+
+@pytest.mark.parametrize("name", ["bad name", "regions@2", "-x", "x" * 101])
+def test_assess_refuses_a_name_the_store_would_refuse(client, name):
+    res = client.post("/api/assess", json={"spec": "name: x", "name": name})
+    assert res.status_code == 422 and "name" in str(res.json()["detail"])
+
+
 def test_assess_bundled_spec(client):
     from territoria.interfaces.cli.assess import default_spec_path
 

@@ -84,3 +84,58 @@ def test_overview_click_settlement_profile_language(server, page):
     assert page.locator("#section-status h2").inner_text() == "Статус"
     page.screenshot(path=str(ARTEFACTS / "profile_ru.png"), full_page=True)
     assert not errors, errors
+
+
+E2E_SPEC = """\
+name: e2e_districts
+description: "Test fixture on the bundled district data of 2023 (not a method spec)."
+units: {level: district}
+year: 2023
+normalise: {method: minmax, low: 0, high: 100}
+aggregate: {method: arithmetic}
+weight: {method: equal_within_blocks}
+tree:
+  - {code: index, parent: null}
+  - {code: social, parent: index}
+  - {code: demographic, parent: index}
+  - {code: net_migration_per_1000, parent: social}
+  - {code: population_1jan, parent: demographic, direction: 1}
+"""
+
+
+def test_assess_page_stores_a_named_assessment_and_links_its_ranking(server, page):
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server}/assess?lang=en")
+    page.fill("#assess-spec", E2E_SPEC)
+    page.fill("#assess-name", "bad name")  # refused on the page, with the API's pattern, before any request
+    page.click("#assess-form button[type=submit]")
+    assert page.locator("#assess-error").inner_text().startswith("Name 'bad name': expected Latin letters")
+    assert page.locator("#table-assess").count() == 0
+
+    page.fill("#assess-name", "e2e_districts")
+    page.click("#assess-form button[type=submit]")
+    page.wait_for_selector("#table-assess", timeout=60_000)
+    assert page.locator("#assess-stored-text").inner_text() == "Stored as 'e2e_districts' v1"
+    assert page.locator("#assess-error").inner_text() == ""
+    page.click("#assess-form button[type=submit]")  # the same spec on the same data: nothing new
+    page.wait_for_function("document.getElementById('assess-stored-text') && document.getElementById("
+                           "'assess-stored-text').textContent.startsWith('Unchanged')", timeout=60_000)
+    assert page.locator("#assess-stored-text").inner_text() == "Unchanged, already stored as 'e2e_districts' v1"
+
+    page.select_option("#lang-select", "kk")  # the words of the page in Kazakh
+    page.wait_for_url("**/assess?lang=kk")
+    page.fill("#assess-spec", E2E_SPEC)
+    page.fill("#assess-name", "e2e_districts")
+    page.click("#assess-form button[type=submit]")
+    page.wait_for_selector("#assess-stored-link", timeout=60_000)
+    assert page.locator("#assess-stored-text").inner_text() == "Өзгеріс жоқ, «e2e_districts» v1 ретінде сақталған"
+
+    page.click("#assess-stored-link")  # the stored assessment's ranking, that version
+    page.wait_for_url("**/?lang=kk&assessment=e2e_districts%401")  # NAME@VERSION, encoded
+    page.wait_for_selector("#doc-title", timeout=60_000)
+    assert "v1 · 2023" in page.locator(".subtitle").inner_text()
+    assert page.locator("#level-district").is_checked()
+    page.wait_for_selector("#table-map-ranking tbody tr", timeout=60_000)
+    page.screenshot(path=str(ARTEFACTS / "assess_stored_kk.png"), full_page=True)
+    assert not errors, errors

@@ -98,6 +98,23 @@ _W: dict[str, tuple[str, str, str]] = {  # key: (en, ru, kk)
                     "Вставьте спецификацию оценки (YAML); она выполняется на панели хранилища.",
                     "Бағалау спецификациясын (YAML) қойыңыз; ол қойманың панелінде орындалады."),
     "run": ("Run", "Запустить", "Іске қосу"),
+    "assess_name": ("Store as (optional name)", "Сохранить под именем (необязательно)",
+                    "Атауымен сақтау (міндетті емес)"),
+    "assess_name_hint": ("letters, digits, _ - .", "латинские буквы, цифры, _ - .", "латын әріптері, цифрлар, _ - ."),
+    "assess_name_invalid": ("Name '{name}': expected Latin letters, digits, '_', '-' or '.' (at most 100), "
+                            "beginning with a letter or a digit",
+                            "Имя «{name}»: ожидаются латинские буквы, цифры, «_», «-» или «.» (не больше 100), "
+                            "в начале буква или цифра",
+                            "«{name}» атауы: латын әріптері, цифрлар, «_», «-» немесе «.» күтіледі (100-ден "
+                            "аспайды), басында әріп немесе цифр"),
+    "stored_as": ("Stored as '{name}' v{version}", "Сохранено как «{name}» v{version}",
+                  "«{name}» v{version} ретінде сақталды"),
+    "already_stored": ("Unchanged, already stored as '{name}' v{version}",
+                       "Без изменений, уже сохранено как «{name}» v{version}",
+                       "Өзгеріс жоқ, «{name}» v{version} ретінде сақталған"),
+    "not_stored": ("Not stored: give a name to keep it", "Не сохранено: укажите имя, чтобы сохранить",
+                   "Сақталмады: сақтау үшін атау беріңіз"),
+    "view_ranking": ("View its ranking", "Открыть её рейтинг", "Оның рейтингін ашу"),
     "send": ("Send", "Отправить", "Жіберу"),
     "choose_units": ("Choose two or more units", "Выберите две или более единиц",
                      "Екі немесе одан көп бірлік таңдаңыз"),

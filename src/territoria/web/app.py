@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 from fastapi import FastAPI, Request
@@ -17,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from territoria.errors import TerritoriaError, UnknownNameError
 from territoria.report.i18n import LANGS, words
+from territoria.store.assessments import NAME_PATTERN
 from territoria.web.api import Lang, UnitCode, router
 from territoria.web.assessments import AssessmentName, known_assessment
 from territoria.web.assessments import router as assessments_router
@@ -37,7 +39,7 @@ def _env() -> jinja2.Environment:
 
 def _page(page: str, lang: str, **extra: object) -> HTMLResponse:
     html = _env().get_template("page.html").render(page=page, lang=lang, langs=LANGS, w=words(lang),
-                                                   pages=PAGES, **extra)
+                                                   pages=PAGES, name_pattern=NAME_PATTERN, **extra)
     return HTMLResponse(html)
 
 
@@ -97,7 +99,7 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None) -> FastAP
         ctx = app.state.ctx
         with ctx.store(write=True) as store:
             ctx.last_evaluation = mon.evaluate(store, assessment=assessment)
-        tail = f"&assessment={assessment}" if assessment is not None else ""
+        tail = f"&assessment={quote(assessment)}" if assessment is not None else ""
         return RedirectResponse(f"{PAGES['monitor']}?lang={lang}{tail}", status_code=303)
 
     for name in ("compare", "upload", "assess", "monitor"):

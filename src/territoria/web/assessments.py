@@ -100,15 +100,16 @@ def describe(result: Any) -> dict[str, Any]:
             "label": service.assessment_label(result)}
 
 
-def known_assessment(request: Request, assessment: str | None) -> str | None:
-    """``assessment`` (``NAME`` or ``NAME@VERSION``) when it is stored (a page passes it on to its script);
-    404 naming the stored ones, or the versions of ``NAME`` when that version is not stored."""
+def known_assessment(request: Request, assessment: str | None) -> dict[str, Any] | None:
+    """``describe`` of ``assessment`` (``NAME`` or ``NAME@VERSION``) with ``ref`` (as given) when it is
+    stored (a page passes it on to its script); 404 naming the stored ones, or the versions of ``NAME``
+    when that version is not stored."""
     if assessment is None:
         return None
     ctx = request.app.state.ctx
     with ctx.store() as store:
-        ctx.result(store, name=assessment)  # raises UnknownAssessmentError (404) naming what exists
-    return assessment
+        found = ctx.result(store, name=assessment)  # raises UnknownAssessmentError (404) naming what exists
+    return {"ref": assessment, **describe(found)}
 
 
 def about(request: Request, assessment: str | None) -> dict[str, Any]:

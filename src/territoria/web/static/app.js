@@ -3,6 +3,9 @@
 const body = document.body;
 const LANG = body.dataset.lang || "ru";
 const PAGE = body.dataset.page;
+// The page's ?assessment= (NAME or NAME@VERSION), passed on to the API calls; its level picks the map's level.
+const ASSESSMENT = body.dataset.assessment || "", ASSESSMENT_LEVEL = body.dataset.assessmentLevel || "";
+const AQ = ASSESSMENT ? `&assessment=${encodeURIComponent(ASSESSMENT)}` : "";
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -58,7 +61,7 @@ function drawDoc(doc, target, downloads) {
   target.append(el("h1", {id: "doc-title"}, doc.title), el("div", {class: "subtitle"}, doc.subtitle));
   if (downloads) {
     const d = el("div", {class: "downloads"}, "⬇ ");
-    for (const f of ["html", "pdf", "xlsx"]) d.append(el("a", {href: `${downloads}.${f}?lang=${LANG}`}, f.toUpperCase()), " ");
+    for (const f of ["html", "pdf", "xlsx"]) d.append(el("a", {href: `${downloads}.${f}?lang=${LANG}${AQ}`}, f.toUpperCase()), " ");
     target.append(d);
   }
   for (const s of doc.sections) {
@@ -110,10 +113,10 @@ async function main() {
   const doc = document.getElementById("doc");
   try {
     if (PAGE === "overview") {
-      drawDoc(await getJSON(`/api/ranking?lang=${LANG}`), doc, "/api/ranking/report");
+      drawDoc(await getJSON(`/api/ranking?lang=${LANG}${AQ}`), doc, "/api/ranking/report");
     } else if (PAGE === "unit") {
       const code = body.dataset.unit;
-      drawDoc(await getJSON(`/api/units/${code}/profile?lang=${LANG}`), doc, `/api/units/${code}/report`);
+      drawDoc(await getJSON(`/api/units/${code}/profile?lang=${LANG}${AQ}`), doc, `/api/units/${code}/report`);
     } else if (PAGE === "monitor") {
       drawMonitor(await getJSON(`/api/monitoring?lang=${LANG}`), doc);
     }
@@ -134,10 +137,23 @@ const assessForm = document.getElementById("assess-form");
 if (assessForm) assessForm.addEventListener("submit", async ev => {
   ev.preventDefault();
   const out = document.getElementById("assess-result"), errBox = document.getElementById("assess-error");
-  out.innerHTML = ""; errBox.textContent = "";
+  const storedBox = document.getElementById("assess-stored"), nameBox = document.getElementById("assess-name");
+  out.innerHTML = ""; errBox.textContent = ""; errBox.className = "result"; storedBox.innerHTML = "";
+  const name = nameBox.value.trim();  // checked with the API's own pattern (ASSESSMENT_PATTERN) before posting
+  if (name && !new RegExp(`^(?:${nameBox.dataset.pattern})$`).test(name)) {
+    errBox.textContent = W.assess_name_invalid.replace("{name}", name); errBox.className = "result error"; return;
+  }
   try {
     const res = await getJSON(`/api/assess?lang=${LANG}`, {method: "POST", headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({spec: document.getElementById("assess-spec").value})});
+      body: JSON.stringify({spec: document.getElementById("assess-spec").value, name: name || null})});
+    const s = res.stored;
+    if (s) {
+      const ref = `${s.name}@${s.version}`;
+      storedBox.append(el("span", {id: "assess-stored-text"},
+        (s.created ? W.stored_as : W.already_stored).replace("{name}", s.name).replace("{version}", s.version)), " · ",
+        el("a", {id: "assess-stored-link", href: `/?lang=${LANG}&assessment=${encodeURIComponent(ref)}`}, W.view_ranking));
+      storedBox.className = "result ok";
+    } else { storedBox.append(W.not_stored); storedBox.className = "result"; }
     out.append(el("h2", {}, res.name), table(res.table, "unit", "table-assess"));
   } catch (err) { errBox.textContent = err.message; errBox.className = "result error"; }
 });
@@ -190,7 +206,7 @@ async function drawExplorer() {
   const region = document.getElementById("region-select").value;
   const notes = document.getElementById("map-notes"), rank = document.getElementById("map-ranking");
   try {
-    const data = await getJSON(`/api/map?level=${level}&lang=${LANG}${region ? "&region=" + region : ""}`);
+    const data = await getJSON(`/api/map?level=${level}&lang=${LANG}${region ? "&region=" + region : ""}${level === ASSESSMENT_LEVEL ? AQ : ""}`);
     if (ticket !== explorerTicket) return;
     notes.innerHTML = "";
     for (const n of data.notes) notes.append(el("p", {}, n));
@@ -217,6 +233,8 @@ async function drawExplorer() {
 
 function setupExplorer() {
   if (!document.getElementById("explorer")) return;
+  const own = document.getElementById(`level-${ASSESSMENT_LEVEL}`);  // the map starts at the assessment's level
+  if (own) own.checked = true;
   for (const radio of document.querySelectorAll("input[name=level]")) radio.addEventListener("change", drawExplorer);
   document.getElementById("region-select").addEventListener("change", drawExplorer);
   suggestBox(document.getElementById("search-box"), document.getElementById("search-results"),
@@ -251,7 +269,7 @@ async function runCompare(texts) {
     drawChips();
     if (codes.length < 2) throw new Error(MW.need_two || "2+");
     const q = codes.map(c => `units=${encodeURIComponent(c)}`).join("&");
-    const res = await getJSON(`/api/compare?${q}&lang=${LANG}`);
+    const res = await getJSON(`/api/compare?${q}&lang=${LANG}${AQ}`);
     out.innerHTML = "";
     if (res.figure) figure(res.figure, out);
     out.append(table(res.table, null, "table-compare"));
