@@ -280,6 +280,14 @@ def test_cli_name_at_version_chooses_an_older_version(versioned_db, tmp_path):
     assert "unknown assessment 'districts' version 7; the versions of 'districts' are 1, 2" in str(r.exception)
     r = _run(versioned_db, "diagnose", AKKAYYN, "--assessment", "districts@latest")
     assert r.exit_code != 0 and "expected NAME or NAME@VERSION" in str(r.exception)
+    r = _run(versioned_db, "map", "--assessment", "districts@1", "-o", str(tmp_path / "m.svg"))
+    assert r.exit_code == 0 and "Assessment used: 'districts' v1 (district, 2023)" in r.output, r.output
+    r = _run(versioned_db, "recommend", AKKAYYN, "--assessment", "districts@1")
+    assert r.exit_code == 0 and "weaknesses from 'districts' v1 (2023)" in r.output, r.output
+    for args in (("trends", "--level", "district", "--status"), ("monitor", "list")):
+        r = _run(versioned_db, *args, "--assessment", "districts@3")
+        assert r.exit_code != 0, (args, r.output)
+        assert "the versions of 'districts' are 1, 2" in str(r.exception), (args, r.exception)
 
 
 def test_web_name_at_version_chooses_an_older_version(versioned_db):
