@@ -23,8 +23,9 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 run: $(STAMP_RUN)
 	$(BIN)/territoria --db $(OUT)/territoria.duckdb run --output-dir $(OUT)
 
+# every core; a file's tests stay on one worker (module fixtures and the order of a file's tests)
 test: $(STAMP_TEST)
-	$(BIN)/pytest -q -n auto
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check src tests benchmarks scripts
