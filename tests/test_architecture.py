@@ -18,9 +18,7 @@ SRC = ROOT / "src"
 PACKAGE = SRC / "territoria"
 
 # (importing module, imported module, private name): being refactored in issue 18, do not add to this list.
-KNOWN_PRIVATE_IMPORTS = {
-    ("territoria.interfaces.cli.data", "territoria.interfaces.cli.dynamics", "_evaluate"),
-}
+KNOWN_PRIVATE_IMPORTS: set[tuple[str, str, str]] = set()
 
 
 # Modules being refactored in issue 18 (or landed during it, their authors still at work): their function-local

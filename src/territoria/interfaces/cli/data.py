@@ -152,9 +152,9 @@ def import_command(
 
         watched = len(measures.measures(store, active_only=True))
     if watched and (report.rows_new or report.rows_revised):
-        from territoria.interfaces.cli.dynamics import _evaluate
+        from territoria.interfaces.cli.dynamics import evaluate_measures
 
-        evaluations, warnings = _evaluate(None)
+        evaluations, warnings = evaluate_measures(None)
         console.print(f"Monitoring: {watched} adopted measure(s) evaluated on the new data "
                       f"({evaluations} new evaluation(s), {warnings} new early warning(s)); see `territoria monitor`.")
 

@@ -299,7 +299,7 @@ def whatif(
 
 
 # -- monitor ---------------------------------------------------------------------------------------
-def _evaluate(as_of: int | None, assessment: str | None = None) -> tuple[int, int]:
+def evaluate_measures(as_of: int | None, assessment: str | None = None) -> tuple[int, int]:
     """Evaluate every active measure and raise early warnings (the same service as the web board)."""
     from territoria.report.monitoring import evaluate
     from territoria.store import Store
@@ -328,7 +328,7 @@ def monitor_list(
     from territoria.store import Store
     from territoria.store import measures as ms
 
-    added, warned = _evaluate(as_of, assessment)
+    added, warned = evaluate_measures(as_of, assessment)
     if assessment is not None:
         console.print(f"[dim]Level warnings from assessment {assessment!r}[/]")
     with Store(state.db, read_only=True) as store:
