@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -20,21 +21,8 @@ from territoria.store.assessments import load_assessment
 
 runner = CliRunner()
 AKKAYYN, NKO, MAMLYUTKA = "595800000", "590000000", "595220100"
-DISTRICT_SPEC = """\
-name: test_districts
-description: "Test fixture on the bundled district data of 2023 (not a method spec)."
-units: {level: district}
-year: 2023
-normalise: {method: minmax, low: 0, high: 100}
-aggregate: {method: arithmetic}
-weight: {method: equal_within_blocks}
-tree:
-  - {code: index, parent: null}
-  - {code: social, parent: index}
-  - {code: demographic, parent: index}
-  - {code: net_migration_per_1000, parent: social}
-  - {code: population_1jan, parent: demographic, direction: 1}
-"""
+DISTRICT_SPEC = (Path(__file__).resolve().parents[1] / "fixtures" / "district_test_spec_2023.yaml").read_text(
+    encoding="utf-8")
 
 
 def _run(db: str, *args: str):

@@ -86,21 +86,8 @@ def test_overview_click_settlement_profile_language(server, page):
     assert not errors, errors
 
 
-E2E_SPEC = """\
-name: e2e_districts
-description: "Test fixture on the bundled district data of 2023 (not a method spec)."
-units: {level: district}
-year: 2023
-normalise: {method: minmax, low: 0, high: 100}
-aggregate: {method: arithmetic}
-weight: {method: equal_within_blocks}
-tree:
-  - {code: index, parent: null}
-  - {code: social, parent: index}
-  - {code: demographic, parent: index}
-  - {code: net_migration_per_1000, parent: social}
-  - {code: population_1jan, parent: demographic, direction: 1}
-"""
+E2E_SPEC = (Path(__file__).resolve().parents[1] / "fixtures" / "district_test_spec_2023.yaml").read_text(
+    encoding="utf-8").replace("name: test_districts", "name: e2e_districts")
 
 
 def test_assess_page_stores_a_named_assessment_and_links_its_ranking(server, page):

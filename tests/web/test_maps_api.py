@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 NKO, AKKAYIN, MAMLYUTKA = "590000000", "595800000", "595220100"
@@ -72,25 +74,8 @@ def test_pages_carry_the_switch_search_and_picker(client):
         "Районы", "Аудандар", "Districts")
 
 
-DISTRICT_SPEC = """
-name: districts_two_blocks
-description: SYNTHETIC two-block spec on the bundled district rows of 2023 (for the map test)
-seed: 1
-units: {level: district}
-year: 2023
-impute: {method: mean}
-normalise: {method: minmax, low: 1, high: 100}
-weight: {method: equal_within_blocks}
-aggregate: {method: arithmetic}
-rank: {descending: true, ties: min}
-grade: {method: quantiles, k: 5, labels: [crisis, depressive, vulnerable, stable, developing]}
-tree:
-  index:
-    method: arithmetic
-    children:
-      migration: {children: {net_migration_per_1000: null}}
-      size: {children: {population_1jan: null}}
-"""
+DISTRICT_SPEC = (Path(__file__).resolve().parents[1] / "fixtures" / "district_two_blocks_2023.yaml").read_text(
+    encoding="utf-8")
 
 
 @pytest.mark.slow

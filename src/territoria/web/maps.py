@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from fastapi import APIRouter, Query, Request
 
+from territoria.report.maps import MAP_WORDS
 from territoria.web.assessments import ASSESSMENT_REF_PATTERN
 
 __all__ = ["WEB_WORDS", "router", "web_words"]
@@ -35,9 +36,7 @@ Level = Literal["region", "district", "settlement"]
 
 #: Words of the map, level switch, search and picker: key -> (en, ru, kk).
 WEB_WORDS: dict[str, tuple[str, str, str]] = {
-    "region": ("Regions", "Регионы", "Өңірлер"),
-    "district": ("Districts", "Районы", "Аудандар"),
-    "settlement": ("Settlements", "Населённые пункты", "Елді мекендер"),
+    **{level: MAP_WORDS[level] for level in ("region", "district", "settlement")},  # the maps' own words
     "level_switch": ("Level", "Уровень", "Деңгей"),
     "all_country": ("All Kazakhstan", "Весь Казахстан", "Бүкіл Қазақстан"),
     "within": ("Ranking within", "Рейтинг внутри", "Ішіндегі рейтинг"),
