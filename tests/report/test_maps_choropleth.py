@@ -59,3 +59,18 @@ def test_report_point_map_becomes_a_choropleth_for_regions_and_districts():
     assert any("geokz" in a.text for a in fig.layout.annotations)
     towns = frame.assign(unit=["595220100"] * 14)                       # not a polygon: points as before
     assert not [t for t in point_map(towns, color="level").data if t.fill == "toself" and t.name]
+
+
+def test_points_over_background_regions_count_only_the_points(tmp_path):
+    import matplotlib
+
+    regions = unit_polygons("region", 2021)
+    towns = regions.iloc[:3].representative_point().to_frame("geometry").set_geometry("geometry")
+    towns["level"] = ["crisis", None, "stable"]                                        # SYNTHETIC points
+    towns["name"] = ["Town A", "Town B", "Town C"]
+    with matplotlib.rc_context({"svg.fonttype": "none"}):                                # text stays text
+        svg = plot_choropleth(regions.assign(level=None), tmp_path / "towns.svg", column="level", lang="en",
+                              points=towns, categorical=True).read_text(encoding="utf-8")
+    # The 20 regions are the background, not "no data": only the town without a grade is counted.
+    assert "no data (1)" in svg and f"no data ({len(regions)})" not in svg
+    assert all(name in svg for name in ("Town A", "Town B", "Town C"))

@@ -227,8 +227,8 @@ def _legend_entries(values: pd.Series, lang: str) -> list[str]:
 
 def plot_choropleth(units: Any, path: str | Path, *, column: str, title: str | None = None, lang: str = "en",
                     attribution: str | None = None, points: Any = None, categorical: bool | None = None,
-                    cmap: str = "RdYlGn") -> Path:
-    """Polygons coloured by ``column`` (grades, LISA classes, clusters or a number), optional points on top.
+                    cmap: str = "RdYlGn", label_points: int = 25) -> Path:
+    """Polygons coloured by ``column`` (grades, LISA classes, clusters or a number), or points on them.
 
     Parameters
     ----------
@@ -242,7 +242,11 @@ def plot_choropleth(units: Any, path: str | Path, *, column: str, title: str | N
     attribution : str, optional
         Printed in the lower right corner; default ``units.attrs["attribution"]``.
     points : GeoDataFrame, optional
-        Points drawn over the polygons with their own ``column`` values (settlements over their regions).
+        Settlements drawn over their regions with their own ``column`` values. The polygons are then the
+        background: they are drawn grey, not counted as "no data", and the map is framed on the polygons
+        that hold a point. Points without a value are drawn grey and counted as "no data".
+    label_points : int, default=25
+        With at most this many points, each carries its ``name`` (when the points have that column).
     """
     from matplotlib.patches import Patch
 
@@ -253,40 +257,45 @@ def plot_choropleth(units: Any, path: str | Path, *, column: str, title: str | N
     if column not in units.columns:
         raise DataError(f"map: column {column!r} missing; have {list(units.columns)}")
     polys = units.to_crs(KZ_CONIC)
+    dots = points.to_crs(KZ_CONIC) if points is not None and len(points) else None
+    if dots is not None and column not in dots.columns:
+        raise DataError(f"map: column {column!r} missing from the points; have {list(dots.columns)}")
     fig = Figure(figsize=(10, 6.5))
     ax = fig.add_subplot()
-    values = polys[column]
+    shown = dots if dots is not None else polys        # the layer whose values the map shows
+    values = shown[column]
     if categorical is None:
         categorical = not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values) or (
             column.endswith("cluster"))
-    polys.plot(ax=ax, color=_NO_DATA, edgecolor="#bdbdbd", linewidth=0.3)  # "no data" underneath
+    polys.plot(ax=ax, color=_NO_DATA, edgecolor="#bdbdbd", linewidth=0.3)  # "no data" (or background) underneath
+    marker = {"markersize": 36, "edgecolor": "black", "linewidth": 0.4, "zorder": 3}
     handles = []
-    layers = [polys] + ([points.to_crs(KZ_CONIC)] if points is not None and len(points) else [])
     if categorical:
-        entries = _legend_entries(pd.concat([layer[column] for layer in layers]), lang)
         palette = matplotlib.colormaps["tab10"]
-        for i, value in enumerate(entries):
+        for i, value in enumerate(_legend_entries(values, lang)):
             colour = LEVEL_COLOURS.get(value) or _LISA_COLOURS.get(value) or palette(i % 10)
-            for layer in layers:
-                part = layer[layer[column].astype(str) == value]
-                if len(part) and part.geom_type.isin(["Point", "MultiPoint"]).all():
-                    part.plot(ax=ax, color=colour, markersize=30, edgecolor="black", linewidth=0.4, zorder=3)
-                elif len(part):
-                    part.plot(ax=ax, color=colour, edgecolor="white", linewidth=0.3)
-            count = sum(int((layer[column].astype(str) == value).sum()) for layer in layers)
-            handles.append(Patch(facecolor=colour, edgecolor="#555", label=f"{map_word(value, lang)} ({count})"))
+            part = shown[values.astype(str) == value]
+            part.plot(ax=ax, color=colour, **(marker if dots is not None else {"edgecolor": "white",
+                                                                                  "linewidth": 0.3}))
+            handles.append(Patch(facecolor=colour, edgecolor="#555", label=f"{map_word(value, lang)} ({len(part)})"))
     else:
-        known = polys[values.notna()]
+        known = shown[values.notna()]
         if len(known):
-            known.plot(ax=ax, column=column, cmap=cmap, edgecolor="white", linewidth=0.3, legend=True,
+            style = marker if dots is not None else {"edgecolor": "white", "linewidth": 0.3}
+            known.plot(ax=ax, column=column, cmap=cmap, legend=True, **style,
                        legend_kwds={"shrink": 0.6, "label": map_word("index" if column not in MAP_WORDS else column,
                                                                        lang)})
-        if len(layers) > 1:
-            layers[1].plot(ax=ax, column=column, cmap=cmap, markersize=30, edgecolor="black", linewidth=0.4,
-                           zorder=3)
     missing = int(values.isna().sum())
+    if dots is not None and missing:
+        dots[values.isna()].plot(ax=ax, color=_NO_DATA, **marker)
     if missing:
         handles.append(Patch(facecolor=_NO_DATA, edgecolor="#555", label=f"{map_word('no_data', lang)} ({missing})"))
+    if dots is not None:
+        _frame_on_points(ax, polys, dots)
+        if len(dots) <= label_points and "name" in dots.columns:
+            for point, name in zip(dots.geometry, dots["name"].astype(str), strict=True):
+                ax.annotate(name, (point.x, point.y), xytext=(4, 4), textcoords="offset points", fontsize=6,
+                            zorder=4)
     if handles:
         place = ({"loc": "center left", "bbox_to_anchor": (1.0, 0.5)} if categorical  # beside the map
                  else {"loc": "lower left"})                                          # the colour bar is beside it
@@ -300,3 +309,12 @@ def plot_choropleth(units: Any, path: str | Path, *, column: str, title: str | N
     ax.set_aspect("equal")
     ax.set_axis_off()
     return _save(fig, path)
+
+
+def _frame_on_points(ax: Any, polygons: Any, points: Any) -> None:
+    """Frame the axes on the polygons that hold a point (the settlements' regions), with a margin."""
+    holding = polygons[polygons.intersects(points.geometry.union_all())]
+    x0, y0, x1, y1 = (holding if len(holding) else points).total_bounds
+    pad = 0.05 * max(x1 - x0, y1 - y0, 1.0)
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)

@@ -169,7 +169,10 @@ def unit_map(
         unmapped = sorted(set(values.index.astype(str)) - set(polygons.index))
     else:
         regions = unit_polygons("region", the_year)
-        points = units_as_points(units.reindex(values.index)[["lat", "lon"]]).join(values)
+        located = units.reindex(values.index)
+        names = located.get(f"name_{lang}", located.get("name_en", pd.Series(index=located.index, dtype=object)))
+        points = units_as_points(located[["lat", "lon"]].assign(name=names.fillna(pd.Series(
+            located.index.astype(str), index=located.index)))).join(values)
         path = plot_choropleth(regions.assign(**{column: None}), output, column=column, lang=lang,
                                title=title.strip(), points=points, categorical=column == "level",
                                attribution=regions.attrs["attribution"])
