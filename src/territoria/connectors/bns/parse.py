@@ -183,8 +183,9 @@ def select_breakdown(export: Export, *, entry: TableEntry, total_labels: tuple[s
         else:
             frame = frame[frame[col] == policy]
         if frame.empty:
-            raise _fail(where, f"no row has {'a total label ' + str(list(total_labels)) if policy == 'total' else repr(policy)} "
-                               f"in dimension {dim!r}; set its breakdown in the registry (total, sum or a label)")
+            wanted = f"a total label {list(total_labels)}" if policy == "total" else repr(policy)
+            raise _fail(where, f"no row has {wanted} in dimension {dim!r}; set its breakdown in the registry "
+                               "(total, sum or a label)")
     if sums:
         keys = ["block", "name", "year"] + [c for c in frame.columns if c.startswith("dim_") and c not in sums]
         frame = (frame.groupby(keys, sort=False, as_index=False)
