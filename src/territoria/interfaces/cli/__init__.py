@@ -11,6 +11,7 @@ import sys
 from territoria.errors import TerritoriaError
 from territoria.interfaces.cli import assess as _assess  # noqa: F401  (registers commands)
 from territoria.interfaces.cli import assessments as _assessments  # noqa: F401
+from territoria.interfaces.cli import bns as _bns  # noqa: F401
 from territoria.interfaces.cli import data as _data  # noqa: F401
 from territoria.interfaces.cli import dynamics as _dynamics  # noqa: F401
 from territoria.interfaces.cli import economy as _economy  # noqa: F401

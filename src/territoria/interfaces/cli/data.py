@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from territoria.interfaces.cli.app import app, console, resolve_unit, state
 from territoria.interfaces.output import print_table, write_table
 
-__all__ = ["data_app"]
+__all__ = ["FETCHERS", "data_app"]
 
 data_app = typer.Typer(help="Optional data sources for users with internet (cached, checksum-pinned).",
                        no_args_is_help=True)
@@ -254,13 +255,23 @@ def history_command(output: Path | None = OutputOption) -> None:
     _emit(table, output, "revision history")
 
 
-@data_app.command("fetch")
-def fetch_command(name: str = typer.Argument(..., help="What to download: geoboundaries.")) -> None:
-    """Download an optional data set (pinned SHA-256) into the cache."""
+#: Sources reachable as ``data fetch NAME ARGS...``; each module registers its own (cli/bns.py: "bns").
+FETCHERS: dict[str, Callable[[list[str]], None]] = {}
+
+
+@data_app.command("fetch", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def fetch_command(ctx: typer.Context, name: str = typer.Argument(
+        ..., help="What to download: geoboundaries, or `bns TABLE...` (options: `data bns fetch --help`).")) -> None:
+    """Download an optional data set (pinned SHA-256) into the cache, or BNS dynamic tables into the Store."""
     from territoria.ingest.remote import GROUPS, fetch
 
+    if name in FETCHERS:
+        FETCHERS[name](list(ctx.args))
+        return
+    if ctx.args:
+        raise typer.BadParameter(f"`data fetch {name}` takes no further arguments; got {' '.join(ctx.args)}")
     if name not in GROUPS:
-        raise typer.BadParameter(f"unknown data set {name!r}; known: {', '.join(GROUPS)}")
+        raise typer.BadParameter(f"unknown data set {name!r}; known: {', '.join([*GROUPS, *FETCHERS])}")
     for key in GROUPS[name]:
         path = fetch(key)
         console.print(f"[green]{key}[/] → {path}")
