@@ -38,14 +38,14 @@ def assign_regions(matched: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=matched.index, dtype=object)
 
 
-def _tolerance(values: pd.Series) -> float:
+def _tolerance(values: pd.Series, n_parts: int) -> float:
     d = decimals(values)
-    return 0.0 if d == 0 else len(values) * 0.5 * 10.0 ** -d
+    return 0.0 if d == 0 else n_parts * 0.5 * 10.0 ** -d
 
 
 def _compare(check: str, code: str, name: str, year: int, printed: float, parts: pd.DataFrame) -> dict[str, object]:
     total = math.fsum(parts["value"])
-    tol = _tolerance(pd.concat([parts["value"], pd.Series([printed])]))
+    tol = _tolerance(pd.concat([parts["value"], pd.Series([printed])]), len(parts))
     diff = total - printed
     ok = abs(diff) <= tol + 1e-9 * abs(printed)
     detail = "" if ok else "parts: " + "; ".join(f"{n} {v:,.10g}" for n, v in
