@@ -9,9 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from territoria.connectors.bns.rebuild import bundled_panel  # noqa: E402
-from territoria.connectors.bns.registry import load_registry  # noqa: E402
-from territoria.ingest.bundled import (  # noqa: E402
+from territoria.connectors.bns.rebuild import bundled_panel
+from territoria.connectors.bns.registry import load_registry
+from territoria.ingest.bundled import (
     bundled_alternates,
     bundled_crosswalk,
     bundled_observations,

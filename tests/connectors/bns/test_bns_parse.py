@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from conftest import DATA
 
+from conftest import DATA
 from territoria.connectors.bns.errors import LayoutError
 from territoria.connectors.bns.parse import parse_export, select_breakdown
 
@@ -85,7 +85,7 @@ def test_not_an_export_is_refused_naming_the_table(registry, body, needle):
 
 def test_changed_breakdown_columns_are_refused(registry):
     body = housing_bytes().replace('"ГКОФ"\t"LГКОФ"'.encode(), '"ОКЭД"\t"LОКЭД"'.encode(), 1)
-    with pytest.raises(LayoutError, match="breakdown columns .* differ from the registry"):
+    with pytest.raises(LayoutError, match=r"breakdown columns .* differ from the registry"):
         parse_export(body, entry=registry["4289"])
 
 

@@ -63,7 +63,7 @@ def download_export(entry: TableEntry, *, cache: RawCache, validate: Callable[[b
         validate(cached.body)
         return cached
     address = url or entry.url
-    logging.getLogger("pooch").setLevel(logging.WARNING)
+    pooch.get_logger().setLevel(logging.ERROR)  # its "Downloading ..." and "known_hash" hints are not for users
     agent = f"territoria/{__version__} (regional statistics research)"
     downloader = pooch.HTTPDownloader(progressbar=False, timeout=timeout, headers={"User-Agent": agent})
     with tempfile.TemporaryDirectory(prefix="territoria-bns-") as scratch:

@@ -39,8 +39,12 @@ CacheOption = typer.Option(None, "--cache", help="Raw cache folder (default $TER
                                                  "cache).")
 
 
+def _say(text: str) -> None:
+    console.print(text, soft_wrap=True)
+
+
 def _emit(table: pd.DataFrame, output: Path | None, title: str) -> None:
-    print_table(table, title=title, console=console)
+    print_table(table, title=title, console=console, float_format="{:,.10g}")
     if output is not None:
         write_table(table, output)
         console.print(f"[green]wrote[/] {output}")
@@ -56,7 +60,11 @@ def list_command(registry: Path | None = RegistryOption, lang: Lang = typer.Opti
     table = reg.table()
     table.insert(2, "catalogue_name", [catalogue[e.indicator].name.get(lang.value) if e.indicator in catalogue
                                        else "" for e in reg.tables.values()])
-    _emit(table, output, f"BNS dynamic tables (registry version {reg.version})")
+    print_table(table.drop(columns=["url"]), title=f"BNS dynamic tables (registry version {reg.version})",
+                console=console)
+    if output is not None:
+        write_table(table, output)
+        console.print(f"[green]wrote[/] {output}")
 
 
 @bns_app.command("fetch")
@@ -94,13 +102,13 @@ def fetch_command(
                               "seen in a stored export); NAM, header, unit and sums are checked on this file.[/]")
             outcome = fetch_table(entry, registry=reg, cache=raw, store=store, file=file, url=url, offline=offline,
                                   revise=revise, accept_check_failures=accept_check_failures, dry_run=dry_run)
-            console.print(outcome.read.summary())
-            console.print(f"export: {outcome.source.url}, retrieved {outcome.source.fetched_at}, sha256 "
+            _say(outcome.read.summary())
+            _say(f"export: {outcome.source.url}, retrieved {outcome.source.fetched_at}, sha256 "
                           f"{outcome.source.body_sha256} ({outcome.source.size:,} bytes; cached in {raw.root})")
             for note in outcome.notes:
-                console.print(f"[yellow]{note}[/]")
+                _say(f"[yellow]{note}[/]")
             if outcome.report is not None:
-                console.print(outcome.report.summary())
+                _say(outcome.report.summary())
             elif dry_run:
                 console.print("dry run: nothing stored")
             stored.append(outcome.rows.drop(columns=["note"]))
@@ -132,9 +140,9 @@ def rebuild_command(
     rows, reads = rebuild_panel(exports, registry=reg, units=bundled_units(), crosswalk=bundled_crosswalk(),
                                 catalogue=load_catalogue())
     for read in reads.values():
-        console.print(read.summary())
+        _say(read.summary())
         if len(read.failures):
-            console.print(failure_text(read))
+            _say(failure_text(read))
     bundle = bundled_panel(bundled_observations(), bundled_alternates(), reg)
     sources = {reg[t].bundle_source for t in exports}
     differences = compare_panel(rows, bundle[bundle["source_id"].isin(sources)])
