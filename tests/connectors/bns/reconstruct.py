@@ -33,11 +33,13 @@ def fmt(value: float) -> str:
 
 
 def reconstruct(panel: pd.DataFrame, *, entry: TableEntry, units: pd.DataFrame, regions: list[str] | None = None,
-                extra_lines: list[list[str]] | None = None) -> bytes:
+                regions_first: bool = False, extra_lines: list[list[str]] | None = None) -> bytes:
     """The export of ``entry`` holding ``panel``'s rows of its indicator (columns unit, indicator, year, value).
 
     ``regions`` limits the district blocks to these region codes (all region rows are kept, so the
-    Republic still adds up). ``extra_lines`` are appended as they are (for damaged-file tests).
+    Republic still adds up). ``regions_first`` prints every region row first and then the districts region
+    by region without a region row before them (the layout of the stored 6584 and 6547 exports, see
+    district_panels/unit_map.csv). ``extra_lines`` are appended as they are (for damaged-file tests).
     """
     rows = panel[panel["indicator"] == entry.indicator].copy()
     rows["value"] = rows["value"] * TO_PRINTED.get(entry.indicator, 1.0) * entry.val_scale
@@ -69,13 +71,22 @@ def reconstruct(panel: pd.DataFrame, *, entry: TableEntry, units: pd.DataFrame, 
         block("KZ", "РЕСПУБЛИКА КАЗАХСТАН", by_unit["KZ"], n)
     region_codes = [c for c in info.index if info.at[c, "level"] == "region"]
     names = dict(zip(info.index, info["name_ru"].str.upper(), strict=True))
-    for region in region_codes:
-        n += 1
+
+    def region_row(region: str) -> None:
         own = by_unit.get(region, rows.iloc[:0])
         if region == "790000000":
             own = own[~own["year"].isin(south)]
         if len(own):
             block(region, names[region], own, n)
+
+    if regions_first:
+        for region in region_codes:
+            n += 1
+            region_row(region)
+    for region in region_codes:
+        n += 1
+        if not regions_first:
+            region_row(region)
         if regions is not None and region not in regions:
             continue
         for child in children_of.get(region, []):
