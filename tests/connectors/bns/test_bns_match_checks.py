@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 from reconstruct import entry_for, reconstruct
 
+from territoria.catalog.catalogue import load_catalogue
 from territoria.connectors.bns.checks import check_sums
 from territoria.connectors.bns.match import match_units
-from territoria.connectors.bns.read import read_table
+from territoria.connectors.bns.read import TableRead, read_table
 
 # three "Абайский район" (Abai, Karaganda, Shymkent) with the regions their units belonged to before 2022 / 2018
 REGIONS = ["100000000", "630000000", "350000000", "620000000", "790000000", "610000000"]
@@ -117,3 +118,17 @@ def test_shared_name_between_two_regions_goes_where_the_sums_hold(units, crosswa
     checks = check_sums(matched, blocks)
     assert checks.set_index("code").loc["110000000", "ok"]
     assert not checks.set_index("code").loc["590000000", "ok"]  # 7 printed against 57: reported, not hidden
+
+
+def test_unit_without_a_code_counts_in_its_region_sum_and_is_not_stored(units, crosswalk, registry):
+    # SYNTHETIC figures: the Ayagoz city administration (code retired in 2014) inside East Kazakhstan, 2010
+    rows = pd.DataFrame({"line": [2, 3, 4], "block": [1, 2, 3], "year": [2010] * 3, "value": [60.0, 40.0, 20.0],
+                         "name": ["ВОСТОЧНО-КАЗАХСТАНСКАЯ ОБЛАСТЬ", "АЯГОЗСКИЙ РАЙОН", "АЯГОЗ Г.А."]})
+    matched, blocks = match_units(rows, units=units, crosswalk=crosswalk, variants=registry.names)
+    ayagoz = blocks[blocks["name"] == "АЯГОЗ Г.А."].iloc[0]
+    assert pd.isna(ayagoz["code"]) and ayagoz["match"] == "name variant" and "retired" in ayagoz["evidence"]
+    assert check_sums(matched, blocks)["ok"].tolist() == [True]  # 40 + 20 = 60
+    read = TableRead(registry["6547"], "test", "Человек", matched, blocks, check_sums(matched, blocks),
+                     matched.iloc[:0], "persons")
+    stored = read.observations(catalogue=load_catalogue(), source_id="test")
+    assert sorted(stored["unit"]) == ["103600000", "630000000"]

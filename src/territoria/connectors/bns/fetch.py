@@ -89,6 +89,11 @@ def fetch_table(entry: TableEntry, *, registry: Registry, cache: RawCache, store
     if len(read.unnamed):
         notes.append(f"{len(read.unnamed)} row(s) print no unit name; not stored, not guessed (lines "
                      + ", ".join(str(v) for v in read.unnamed["line"].head(10)) + ")")
+    codeless = read.blocks[read.blocks["code"].isna() & read.blocks["kind"].notna()]
+    if len(codeless):
+        notes.append(f"{int(codeless['n_rows'].sum())} row(s) of {len(codeless)} unit(s) without a code today, "
+                     "counted in the sums, not stored: " + "; ".join(
+                         f"{n} ({e})" for n, e in zip(codeless["name"], codeless["evidence"], strict=True)))
     if len(read.failures) and not accept_check_failures:
         raise CheckFailedError(f"{read.where}: {len(read.failures)} check failure(s); nothing of table {entry.table} "
                                "was stored:\n" + failure_text(read) + "\nIf the printed figures are what the "

@@ -25,6 +25,7 @@ class TableEntry:
     indicator: str | None
     name_ru: str
     unit: str | None
+    measure: str
     val_scale: float
     levels: tuple[str, ...]
     years: dict[str, str]
@@ -74,7 +75,8 @@ class Registry:
 
     def table(self) -> pd.DataFrame:
         """One row per table: id, indicator, unit of measure, levels, years, catalogue id, status."""
-        rows = [{"table": e.table, "indicator_ru": e.name_ru, "unit": e.unit or "(read from the file)",
+        rows = [{"table": e.table, "indicator_ru": e.name_ru, "unit": e.measure,
+                 "unit_printed": e.unit or "(read from the file)",
                  "catalogue_id": e.indicator or "(none: not stored)", "levels": ", ".join(e.levels),
                  "years": "; ".join(f"{k} {v}" for k, v in e.years.items()) or "(not seen yet)",
                  "breakdown": ", ".join(f"{k}: {v}" for k, v in e.breakdown.items()) or "totals",
@@ -101,6 +103,7 @@ def _entry(key: str, raw: dict, url: str, where: str) -> TableEntry:
     breakdown = {str(k): str(v) for k, v in (raw.get("breakdown") or {}).items()}
     dims = raw.get("dimensions")
     return TableEntry(table=key, indicator=raw.get("indicator"), name_ru=str(need("name_ru")), unit=raw.get("unit"),
+                      measure=str(need("measure")),
                       val_scale=scale, levels=levels, years=dict(raw.get("years") or {}),
                       dimensions=None if dims is None else tuple(str(d) for d in dims), breakdown=breakdown,
                       status=status, bundle_source=raw.get("bundle_source"), evidence=str(raw.get("evidence", "")),
