@@ -54,6 +54,7 @@ def _count(db) -> tuple[int, int, int]:
 
 
 def _fetch(db, fake, entry, registry, cache, **kw):
+    kw.setdefault("sleep", lambda seconds: None)
     with Store(db) as store:
         return fetch_table(entry, registry=registry, cache=cache, store=store, url=fake.url + PATH, **kw)
 
@@ -120,19 +121,35 @@ def test_failed_sum_stores_nothing_unless_accepted(db, fake_taldau, entry, regis
 def test_damaged_answers_leave_cache_and_store_unchanged(db, fake_taldau, entry, registry, cache, answer, error,
                                                          needle):
     fake_taldau.script[PATH] = [answer]
+    fake_taldau.hits.clear()
     before, cached = _count(db), len(cache.entries(export_request(entry)))
     with pytest.raises(error) as err:
         _fetch(db, fake_taldau, entry, registry, cache)
     assert "BNS table 4289" in str(err.value) and needle in str(err.value)
     assert _count(db) == before and len(cache.entries(export_request(entry))) == cached
+    # 5xx is retried (2 retries by default), 404 and a 200 answer are not
+    assert fake_taldau.hits[PATH] == (3 if answer[0] == 500 else 1)
+
+
+def test_a_server_error_then_the_export(db, fake_taldau, entry, registry, units, panel, cache):
+    fake_taldau.hits.clear()
+    fake_taldau.script[PATH] = [(503, "text/plain", b"busy"), (200, "text/csv", _export(panel, entry, units))]
+    waits: list[float] = []
+    outcome = _fetch(db, fake_taldau, entry, registry, cache, sleep=waits.append)
+    assert fake_taldau.hits[PATH] == 2 and waits == [2.0]
+    assert outcome.report.already_imported  # the same bytes as the first step
 
 
 def test_offline_without_cache_and_unreachable_site(db, entry, registry, tmp_path):
     with Store(db) as store, pytest.raises(DownloadError, match="no cached export"):
         fetch_table(entry, registry=registry, cache=RawCache(tmp_path / "empty"), store=store, offline=True)
-    with Store(db) as store, pytest.raises(DownloadError, match=r"could not download http://127\.0\.0\.1:9/"):
+    waits: list[float] = []
+    with Store(db) as store, pytest.raises(DownloadError, match=r"could not download http://127\.0\.0\.1:9/x \(.*; "
+                                                                 r"3 attempt\(s\)\)"):
         fetch_table(entry, registry=registry, cache=RawCache(tmp_path / "c"), store=store, url="http://127.0.0.1:9/x",
-                    timeout=5)
+                    timeout=5, sleep=waits.append)
+    assert waits == [2.0, 4.0]  # a refused connection is retried with backoff
+    assert not (tmp_path / "c").exists()  # nothing cached
 
 
 def test_cli_fetch_file_and_list(db, entry, units, panel, tmp_path):

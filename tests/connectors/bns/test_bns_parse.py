@@ -116,3 +116,9 @@ def test_decimal_comma_and_scale(registry):
     body = housing_bytes().decode("utf-8").replace('"10 512 659"', '"10 512 659,5"').encode()
     export = parse_export(body, entry=registry["4289"])
     assert 10512659.5 in set(export.rows["value"])
+
+
+def test_crlf_and_byte_order_mark(registry):
+    body = b"\xef\xbb\xbf" + housing_bytes().replace(b"\n", b"\r\n")
+    export = parse_export(body, entry=registry["4289"])
+    assert len(export.rows) == 9 and len(export.unnamed) == 1

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,10 +43,19 @@ def export_request(entry: TableEntry) -> Request:
     return Request.make(f"bns/iblock/element/{entry.table}/csv")
 
 
+def _transient(status: int | None) -> bool:
+    """Worth another try: no answer at all (a network error), a server error or "too many requests"."""
+    return status is None or status >= 500 or status == 429
+
+
 def download_export(entry: TableEntry, *, cache: RawCache, validate: Callable[[bytes], object],
                     url: str | None = None, timeout: float = 60.0, max_bytes: int = MAX_BYTES,
-                    offline: bool = False) -> CachedResponse:
+                    offline: bool = False, retries: int = 2, backoff: float = 2.0,
+                    sleep: Callable[[float], None] = time.sleep) -> CachedResponse:
     """The newest export of ``entry``: downloaded (then validated and cached), or from the cache if ``offline``.
+
+    A network error, HTTP 5xx or 429 is retried ``retries`` times after ``backoff * 2**k`` seconds; another
+    HTTP error (404: a wrong table id) is not.
 
     Raises
     ------
@@ -67,16 +77,21 @@ def download_export(entry: TableEntry, *, cache: RawCache, validate: Callable[[b
     agent = f"territoria/{__version__} (regional statistics research)"
     downloader = pooch.HTTPDownloader(progressbar=False, timeout=timeout, headers={"User-Agent": agent})
     with tempfile.TemporaryDirectory(prefix="territoria-bns-") as scratch:
-        try:
-            path = Path(pooch.retrieve(address, known_hash=None, fname=f"{entry.table}.csv", path=scratch,
-                                       downloader=downloader, progressbar=False))
-        except Exception as exc:  # requests' errors come in many types; one message naming table and address
-            response = getattr(exc, "response", None)
-            status = getattr(response, "status_code", None)
-            what = f"HTTP {status}" if status else f"{type(exc).__name__}: {exc}"
-            raise DownloadError(f"{entry.describe()}: could not download {address} ({what}); expected the "
-                                "tab-separated CSV export. Nothing stored; the cache and the Store are unchanged. "
-                                "If the site is down, download the export by hand and pass --file.") from None
+        for attempt in range(retries + 1):
+            try:
+                path = Path(pooch.retrieve(address, known_hash=None, fname=f"{entry.table}-{attempt}.csv",
+                                           path=scratch, downloader=downloader, progressbar=False))
+                break
+            except Exception as exc:  # requests' errors come in many types; one message naming table and address
+                status = getattr(getattr(exc, "response", None), "status_code", None)
+                if attempt < retries and _transient(status):
+                    sleep(backoff * 2**attempt)
+                    continue
+                what = f"HTTP {status}" if status else f"{type(exc).__name__}: {exc}"
+                raise DownloadError(f"{entry.describe()}: could not download {address} ({what}; {attempt + 1} "
+                                    "attempt(s)); expected the tab-separated CSV export. Nothing stored; the cache "
+                                    "and the Store are unchanged. If the site is down, download the export by hand "
+                                    "and pass --file.") from None
         size = path.stat().st_size
         if size > max_bytes:
             raise DownloadError(f"{entry.describe()}: {address} sent {size:,} bytes, more than the cap of "

@@ -9,6 +9,8 @@ the same bytes is a no-op, a changed value is refused unless ``revise`` (the old
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,10 +58,11 @@ def failure_text(read: TableRead, limit: int = MAX_LISTED) -> str:
 def fetch_table(entry: TableEntry, *, registry: Registry, cache: RawCache, store: Store,
                 file: str | Path | None = None, url: str | None = None, offline: bool = False,
                 revise: bool = False, accept_check_failures: bool = False, dry_run: bool = False,
-                timeout: float = 60.0) -> FetchOutcome:
+                timeout: float = 60.0, retries: int = 2, sleep: Callable[[float], None] = time.sleep) -> FetchOutcome:
     """Download (or take ``file``), check and import one table into ``store`` (units and crosswalk read there).
 
-    ``dry_run`` reads and checks without writing to the Store (the raw export is still cached).
+    ``dry_run`` reads and checks without writing to the Store (the raw export is still cached); ``retries`` and
+    ``sleep`` govern the retries of a failed download (:func:`~territoria.connectors.bns.download.download_export`).
 
     Raises
     ------
@@ -81,7 +84,8 @@ def fetch_table(entry: TableEntry, *, registry: Registry, cache: RawCache, store
     if file is not None:
         source = from_file(entry, file, cache=cache, validate=validate)
     else:
-        source = download_export(entry, cache=cache, validate=validate, url=url, timeout=timeout, offline=offline)
+        source = download_export(entry, cache=cache, validate=validate, url=url, timeout=timeout, offline=offline,
+                                 retries=retries, sleep=sleep)
     units = store.units().reset_index()
     read = read_table(source.body, entry=entry, registry=registry, units=units, crosswalk=store.crosswalk(),
                       where=f"{entry.describe()} ({where}, sha256 {source.body_sha256[:16]})")
