@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from rich.console import Console
-from rich.table import Table
 
 from territoria.errors import TerritoriaError
+from territoria.interfaces.console import TableLayout, print_frame
 
 __all__ = ["SUPPORTED_SUFFIXES", "print_table", "write_table"]
 
@@ -46,24 +47,7 @@ def write_table(table: pd.DataFrame, path: str | Path, *, index: bool = False) -
 
 
 def print_table(table: pd.DataFrame, *, title: str | None = None, console: Console | None = None,
-                max_rows: int = 60, float_format: str = "{:,.4g}", index: bool = False) -> None:
-    """Print a DataFrame as a Rich table (first ``max_rows`` rows, numbers right-aligned)."""
-    console = console or Console()
-    frame = table.reset_index() if index else table
-    out = Table(title=title, show_lines=False, header_style="bold")
-    for col in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[col])
-        out.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
-    for row in frame.head(max_rows).itertuples(index=False):
-        cells = []
-        for value in row:
-            if value is None or (isinstance(value, float) and pd.isna(value)):
-                cells.append("—")
-            elif isinstance(value, float):
-                cells.append(float_format.format(value))
-            else:
-                cells.append(str(value))
-        out.add_row(*cells)
-    console.print(out)
-    if len(frame) > max_rows:
-        console.print(f"[dim]… {len(frame) - max_rows} more rows; use -o FILE to write them all[/]")
+                max_rows: int = 60, index: bool = False, **fit: Any) -> TableLayout:
+    """Print a DataFrame as a Rich table fitted to the console: see :func:`territoria.interfaces.console.print_frame`
+    (``fit`` takes its options: columns, keys, decimals, catalogue, indicator_column, prefer, hint)."""
+    return print_frame(table, console=console or Console(), title=title, max_rows=max_rows, index=index, **fit)

@@ -29,11 +29,16 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-# Tables written to a log or a pipe would be folded at 80 columns; give them room instead.
-_COLUMNS = os.environ.get("COLUMNS", "")
-_WIDTH = int(_COLUMNS) if _COLUMNS.isdigit() else (None if sys.stdout.isatty() else 160)
-console = Console(width=_WIDTH)
-err_console = Console(stderr=True, width=_WIDTH)
+
+
+def console_width() -> int | None:
+    """COLUMNS when set; else the terminal's width; else 160 (tables written to a log or a pipe)."""
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() else (None if sys.stdout.isatty() else 160)
+
+
+console = Console(width=console_width())
+err_console = Console(stderr=True, width=console_width())
 
 
 @dataclass
@@ -50,6 +55,8 @@ def _global_options(
                             envvar="TERRITORIA_DB"),
 ) -> None:
     state.db = db
+    # the width is read again for every invocation (COLUMNS may change between calls in one process)
+    console.width = err_console.width = console_width()  # type: ignore[assignment]
 
 
 def resolve_unit(store, text: str) -> str:

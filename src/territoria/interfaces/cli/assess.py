@@ -13,16 +13,30 @@ from territoria.assess.spec import default_spec_path
 from territoria.errors import DataError, SpecError
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.data import data_app
+from territoria.interfaces.console import parse_columns
 from territoria.interfaces.output import print_table, write_table
 
 __all__ = ["assess", "assess_panel", "compute", "default_spec_path", "export_parquet", "read_wide_table"]
 
 
-def _show(result: Any, title: str, id_name: str) -> pd.DataFrame:
+_COLUMNS = typer.Option(None, "--columns", help="Columns to show, comma-separated or repeated (the unit, the "
+                        "composite, rank and level are always shown); a table wider than the terminal says what "
+                        "it left out.")
+_HINT = "pick them with --columns or write every column with -o FILE"
+
+
+def _keys(frame: pd.DataFrame, result: Any, first: list[str]) -> list[str]:
+    """The columns every print of a ranking keeps: the unit, its name, the composite, rank, level, interval."""
+    wanted = [*first, result.root, "rank", "level", "rank_p05", "rank_p95"]
+    return [c for c in dict.fromkeys(wanted) if c in frame.columns]
+
+
+def _show(result: Any, title: str, id_name: str, columns: list[str] | None = None) -> pd.DataFrame:
     frame = result.output_table()
     frame.index.name = id_name
     frame = frame.reset_index()
-    print_table(frame, title=title, console=console, max_rows=30)
+    print_table(frame, title=title, console=console, max_rows=30, keys=_keys(frame, result, [id_name]),
+                columns=parse_columns(columns), hint=_HINT)
     return frame
 
 
@@ -35,6 +49,7 @@ def compute(
     save: Path | None = typer.Option(None, "--save", help="Folder to save the full Result (parquet + JSON)."),
     engine: str = typer.Option("local", "--engine", help="local (default) or dask (same results)."),
     cluster: str | None = typer.Option(None, "--cluster", help="Dask scheduler address; default: a LocalCluster."),
+    columns: list[str] | None = _COLUMNS,
 ) -> None:
     """Compute a composite index from a spec on any wide table (reproduce published indices)."""
     from territoria.assess.pipeline import Assessment
@@ -52,7 +67,7 @@ def compute(
         unit = next((u for u in rows if f"unit {u!r}" in str(exc)), None)
         where = f"{data}, row {rows[unit]} ({id_column} {unit!r})" if unit is not None else str(data)
         raise DataError(f"{where}: {exc}") from None
-    frame = _show(result, f"{assessment.spec.name} — {len(result.tables['aggregated'])} units", id_column)
+    frame = _show(result, f"{assessment.spec.name} — {len(result.tables['aggregated'])} units", id_column, columns)
     if output is not None:
         write_table(frame, output)
         console.print(f"[green]Wrote[/] {output}")
@@ -64,7 +79,7 @@ def compute(
 def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None = None,
                  spec_path: Path | None = None, output: Path | None = None, uncertainty: bool = True,
                  audit: Path | None = None, engine: str = "local", cluster: str | None = None,
-                 store_as: str | None = None, db: Path | None = None) -> Any:
+                 store_as: str | None = None, db: Path | None = None, columns: list[str] | None = None) -> Any:
     """Run a spec (default: the bundled vulnerability spec) on a Panel, print and write the ranking.
 
     With ``uncertainty`` the ranking carries each unit's median rank and 5–95 % rank interval from
@@ -91,7 +106,8 @@ def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None
         frame.insert(0, "name", names.reindex(frame.index.get_level_values(0)).to_numpy())
     frame.index.name = frame.index.name or "unit"
     frame = frame.reset_index()
-    print_table(frame, title=f"{spec.name} — {spec.year_list}", console=console, max_rows=30)
+    print_table(frame, title=f"{spec.name} — {spec.year_list}", console=console, max_rows=30,
+                keys=_keys(frame, result, [frame.columns[0], "year", "name"]), columns=parse_columns(columns), hint=_HINT)
     if sensitivity is not None:
         print_table(sensitivity, title="Sensitivity of the ranks: Sobol first-order (S1) and total (ST) indices",
                     console=console)
@@ -161,6 +177,7 @@ def assess(
                                         "folder (`territoria data export-parquet`), partition by partition."),
     name: str | None = typer.Option(None, "--name", help="Store the Result in the Store under this name (a new "
                                     "version when the spec or the data changed; see `territoria assessments`)."),
+    columns: list[str] | None = _COLUMNS,
 ) -> None:
     """Run the vulnerability assessment on the Store's panel and print the ranking.
 
@@ -176,14 +193,14 @@ def assess(
             raise typer.BadParameter("--parquet reads the panel in partitions on a Dask cluster: add --engine dask",
                                      param_hint="--parquet")
         assess_panel(str(parquet), year=year, spec_path=spec, output=output, uncertainty=uncertainty,
-                     audit=audit, engine=engine, cluster=cluster, store_as=name)
+                     audit=audit, engine=engine, cluster=cluster, store_as=name, columns=columns)
         return
     parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
     with_years = [year] if year is not None else parsed.year_list
     with Store(state.db, read_only=True) as store:
         panel = store.panel(level=parsed.units.level, years=with_years)
     assess_panel(panel, year=year, spec_path=spec, output=output, uncertainty=uncertainty, audit=audit,
-                 engine=engine, cluster=cluster, store_as=name)
+                 engine=engine, cluster=cluster, store_as=name, columns=columns)
 
 
 @data_app.command("export-parquet")

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from territoria.interfaces.cli.app import app, console, resolve_unit, state
+from territoria.interfaces.console import parse_columns
 from territoria.interfaces.output import print_table, write_table
 
 __all__ = ["FETCHERS", "data_app"]
@@ -35,6 +37,8 @@ class Layout(StrEnum):
 
 OutputOption = typer.Option(None, "-o", "--output", help="Write the table to PATH (.csv, .xlsx, .json, .parquet).")
 LangOption = typer.Option(Lang.en, "--lang", help="Language of names: en, ru or kk.")
+ColumnsOption = typer.Option(None, "--columns", help="Columns to show, comma-separated or repeated (the key "
+                             "columns are always shown); a table wider than the terminal says what it left out.")
 
 
 def _store(read_only: bool = False):
@@ -43,8 +47,10 @@ def _store(read_only: bool = False):
     return Store(state.db, read_only=read_only)
 
 
-def _emit(table: pd.DataFrame, output: Path | None, title: str) -> None:
-    print_table(table, title=title, console=console)
+def _emit(table: pd.DataFrame, output: Path | None, title: str, columns: list[str] | None = None,
+          **fit: Any) -> None:
+    print_table(table, title=title, console=console, columns=parse_columns(columns),
+                hint="pick them with --columns or write every column with -o FILE", **fit)
     if output is not None:
         write_table(table, output)
         console.print(f"[green]wrote[/] {output}")
@@ -167,6 +173,7 @@ def units_command(
     search: str | None = typer.Option(None, "--search", help="Only names containing this text (any language)."),
     lang: Lang = LangOption,
     output: Path | None = OutputOption,
+    columns: list[str] | None = ColumnsOption,
 ) -> None:
     """List units: code, name, level, kind, parent, population, coordinates and status flags."""
     with _store(read_only=True) as store:
@@ -181,11 +188,11 @@ def units_command(
         units = units[hit]
     name = units[f"name_{lang.value}"].where(units[f"name_{lang.value}"].fillna("") != "", units["name_ru"])
     table = pd.DataFrame({
-        "code": units["code"], "name": name, "level": units["level"], "kind": units["kind"],
-        "parent": units["parent"], "population": units["population"], "lat": units["lat"], "lon": units["lon"],
+        "code": units["code"], "name": name, "level": units["level"], "population": units["population"],
+        "kind": units["kind"], "parent": units["parent"], "lat": units["lat"], "lon": units["lon"],
         "district_centre": units["is_district_centre"], "single_industry": units["is_single_industry"],
     })
-    _emit(table, output, f"{len(table)} units")
+    _emit(table, output, f"{len(table)} units", columns, decimals={"lat": 4, "lon": 4})
 
 
 @app.command("show", rich_help_panel="Data")
@@ -195,10 +202,12 @@ def show_command(
     borders: str = typer.Option("own", "--borders",
                                 help="own: each year on its own borders; old: on the map before the splits."),
     output: Path | None = OutputOption,
+    columns: list[str] | None = ColumnsOption,
 ) -> None:
     """Indicator × year table of one unit, in the layout of the seeds' town tables.
 
-    Columns: indicator, name, unit_of_measure, then one column per year.
+    Columns: indicator, name, unit_of_measure, then one column per year. A terminal too narrow for every
+    year shows the latest years that fit and says which it left out (--columns 2010,2015 picks years).
     """
     with _store(read_only=True) as store:
         units = store.units()
@@ -217,18 +226,20 @@ def show_command(
     table = table.reset_index()
     row = units.loc[code]
     title = f"{code} {row[f'name_{lang.value}'] or row['name_ru']} ({row['level']})"
-    _emit(table, output, title)
+    _emit(table, output, title, columns, keys=["name", "unit_of_measure"], prefer="last",
+          indicator_column="indicator", catalogue=catalogue)
 
 
 @app.command("coverage", rich_help_panel="Data")
 def coverage_command(
     level: str | None = typer.Option(None, "--level", help="Only this level."),
     output: Path | None = OutputOption,
+    columns: list[str] | None = ColumnsOption,
 ) -> None:
     """Which indicators and years each level has: units, first and last year, cells."""
     with _store(read_only=True) as store:
         table = store.coverage(level=level)
-    _emit(table, output, "coverage of the panel")
+    _emit(table, output, "coverage of the panel", columns)
 
 
 @app.command("sources", rich_help_panel="Data")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import typer
@@ -12,6 +13,8 @@ from territoria.interfaces.output import print_table, write_table
 from territoria.store import Store
 
 __all__ = ["groups", "read_border_file"]
+
+logger = logging.getLogger(__name__)
 
 
 def read_border_file(path: Path, name_column: str):
@@ -51,7 +54,7 @@ def groups(
     settlements (geodesic distance <= 50 km to the land border, with the neighbour), villages and rural
     support settlements. Every membership carries its reason; units the rules cannot decide (no
     population, no coordinates, no official list) are counted as undecided, never dropped."""
-    from territoria.groups import GROUPS, assign_groups, load_rules  # lazy: heavy optional dependency (shapely, pyproj)
+    from territoria.groups import GROUPS, BorderIndex, assign_groups, load_rules  # lazy: heavy optional dependency (shapely, pyproj)
 
     parsed = load_rules(rules)
     if max_km is not None:
@@ -66,8 +69,13 @@ def groups(
     result = assign_groups(units, rules=parsed, border=index, rural_support=support)
     names = units["name_en"]
     print_table(result.summary(), title=f"Groups of {len(units):,} units (level {level})", console=console)
+    # the bundled border polygons' repairs are facts of the shipped data no user can act on: log them only
+    repairs = set((index or BorderIndex.bundled()).notes)
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        if note in repairs:
+            logger.info("border geometry: %s", note)
+        else:
+            console.print(f"[yellow]note:[/] {note}", highlight=False)
     table = result.memberships.join(result.distances[["distance_km", "neighbour"]], on="unit")
     table.insert(1, "name", table["unit"].map(names).to_numpy())
     if code is not None:
