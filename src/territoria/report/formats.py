@@ -29,8 +29,8 @@ __all__ = ["column_decimals", "format_number", "indicator_decimals", "is_plain_i
 _WHOLE_UNITS = {"persons", "units", "tenge", "tenge per month"}
 _KIND_DECIMALS = {"as_published": 1, "per_capita": 1, "per_1000": 1, "per_10000": 1, "per_100": 1, "share": 1,
                   "growth": 1, "ratio_to_national": 2, "index": 2}
-#: Result columns that are ranks (whole numbers) or scores on a 0–100 scale.
-_RANK_COLUMNS = {"rank", "rank_median", "rank_p05", "rank_p95", "rank_in_region", "region_rank", "n_units"}
+#: Result columns that are whole ranks or counts (Monte-Carlo rank percentiles may be fractional).
+_RANK_COLUMNS = {"rank", "rank_in_region", "region_rank", "n_units", "n_in_region"}
 
 
 def indicator_decimals(indicator: Indicator) -> int:
@@ -54,7 +54,8 @@ def is_plain_integer_column(name: object) -> bool:
 
 
 def value_decimals(values: pd.Series) -> int:
-    """Decimals from the values themselves: whole numbers 0; below 1 three, below 10 two, below 1 000 one, else 0."""
+    """Decimals from the values themselves: whole numbers 0; below 1 four (or three significant digits), below 10
+    two, below 1 000 one, else 0."""
     finite = pd.to_numeric(values, errors="coerce").astype(float)
     finite = finite[np.isfinite(finite)]
     if finite.empty:
@@ -68,7 +69,9 @@ def value_decimals(values: pd.Series) -> int:
         return 1
     if top >= 1:
         return 2
-    return 3
+    if top == 0:
+        return 0
+    return min(8, max(4, 2 - math.floor(math.log10(top))))  # three significant digits at least
 
 
 def column_decimals(frame: pd.DataFrame, *, catalogue: Catalogue | None = None,
@@ -76,8 +79,7 @@ def column_decimals(frame: pd.DataFrame, *, catalogue: Catalogue | None = None,
     """Decimals for every numeric column of ``frame``.
 
     In order: ``decimals`` given by the caller; the catalogue's entry when the column is an indicator id;
-    0 for ranks; otherwise from the values (whole numbers 0; below 1 three decimals, below 10 two, below
-    1 000 one, from 1 000 none).
+    0 for ranks; otherwise from the values (:func:`value_decimals`).
     """
     out: dict[str, int] = {}
     for col in frame.columns:

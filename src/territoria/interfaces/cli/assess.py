@@ -79,11 +79,14 @@ def compute(
 def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None = None,
                  spec_path: Path | None = None, output: Path | None = None, uncertainty: bool = True,
                  audit: Path | None = None, engine: str = "local", cluster: str | None = None,
-                 store_as: str | None = None, db: Path | None = None, columns: list[str] | None = None) -> Any:
+                 store_as: str | None = None, db: Path | None = None, columns: list[str] | None = None,
+                 lang: str = "en", sources: pd.DataFrame | None = None) -> Any:
     """Run a spec (default: the bundled vulnerability spec) on a Panel, print and write the ranking.
 
     With ``uncertainty`` the ranking carries each unit's median rank and 5–95 % rank interval from
     the spec's Monte-Carlo section, and the Sobol indices of the uncertain choices are printed.
+    An ``output`` ending in .xlsx is the assessment's workbook (:mod:`territoria.report.workbook`) with
+    headers and names in ``lang`` and ``sources`` on its last sheet.
     With ``store_as`` the Result (with its uncertainty summary) is stored under that name in the
     Store ``db`` (:func:`territoria.store.assessments.save_assessment`): a no-op when nothing changed.
     """
@@ -112,7 +115,16 @@ def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None
         print_table(sensitivity, title="Sensitivity of the ranks: Sobol first-order (S1) and total (ST) indices",
                     console=console)
     audit_tables = _audit_tables(result) if (audit is not None or output_dir is not None) else None
-    if output is not None:
+    if output is not None and output.suffix.lower() == ".xlsx":
+        # lazy: heavy dependency (scipy, through the diagnosis and the mechanisms)
+        from territoria.report.workbook import assessment_sheets, sheet_title, write_workbook
+
+        sheets = assessment_sheets(result, names=panel.names(lang) if hasattr(panel, "names") else None,
+                                   intervals=None if analysis is None else analysis.ranks,
+                                   sensitivity=sensitivity, sources=sources, lang=lang)
+        write_workbook(sheets, output, lang=lang)
+        console.print(f"[green]Wrote[/] {output} ({', '.join(sheet_title(s.key, lang) for s in sheets)})")
+    elif output is not None:
         write_table(frame, output)
     if audit is not None and audit_tables is not None:
         _write_sheets(audit_tables, audit)
@@ -178,29 +190,39 @@ def assess(
     name: str | None = typer.Option(None, "--name", help="Store the Result in the Store under this name (a new "
                                     "version when the spec or the data changed; see `territoria assessments`)."),
     columns: list[str] | None = _COLUMNS,
+    lang: str = typer.Option("en", "--lang", help="Language of the .xlsx workbook's sheets, headers and names: "
+                             "en, ru or kk."),
 ) -> None:
     """Run the vulnerability assessment on the Store's panel and print the ranking.
 
     Output columns: unit, name, every aggregate of the tree, rank, level (grade), and with
-    --uncertainty rank_median, rank_p05, rank_p95. With --name the Result is stored: diagnose,
+    --uncertainty rank_median, rank_p05, rank_p95. With -o FILE.xlsx: one workbook (ranking, block
+    scores, uncertainty, diagnosis, mechanisms, the data used with imputed/capped flags and sources, the
+    spec), in --lang. With --name the Result is stored: diagnose,
     recommend, whatif, report and the web then use it for the units of its level.
     """
     from territoria.assess.spec import AssessmentSpec
     from territoria.store import Store
 
+    if lang not in ("en", "ru", "kk"):
+        raise typer.BadParameter(f"{lang!r}: expected one of en, ru, kk", param_hint="--lang")
+    if lang != "en" and (output is None or output.suffix.lower() != ".xlsx"):
+        raise typer.BadParameter("--lang sets the language of the .xlsx workbook: add -o FILE.xlsx",
+                                 param_hint="--lang")
     if parquet is not None:
         if engine != "dask":
             raise typer.BadParameter("--parquet reads the panel in partitions on a Dask cluster: add --engine dask",
                                      param_hint="--parquet")
         assess_panel(str(parquet), year=year, spec_path=spec, output=output, uncertainty=uncertainty,
-                     audit=audit, engine=engine, cluster=cluster, store_as=name, columns=columns)
+                     audit=audit, engine=engine, cluster=cluster, store_as=name, columns=columns, lang=lang)
         return
     parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
     with_years = [year] if year is not None else parsed.year_list
     with Store(state.db, read_only=True) as store:
         panel = store.panel(level=parsed.units.level, years=with_years)
+        sources = store.sources()
     assess_panel(panel, year=year, spec_path=spec, output=output, uncertainty=uncertainty, audit=audit,
-                 engine=engine, cluster=cluster, store_as=name, columns=columns)
+                 engine=engine, cluster=cluster, store_as=name, columns=columns, lang=lang, sources=sources)
 
 
 @data_app.command("export-parquet")

@@ -104,6 +104,21 @@ def ranking_cmd(
             scope = resolve_unit(store, scope)
         result = service.assessment(store, name=assessment, year=year)
         doc = ranking_document(store, lang=lang, scope=scope, result=result)
+        books = [p for p in output or [] if p.suffix.lower() == ".xlsx"]
+        if books:
+            # lazy: heavy dependency (scipy, through the diagnosis and the mechanisms)
+            from territoria.report.assessed import rank_intervals
+            from territoria.report.workbook import assessment_sheets, write_workbook
+
+            names = store.units()[f"name_{lang}"]
+            sheets = assessment_sheets(result, names=names.where(names.fillna("") != "", store.units()["name_ru"]),
+                                       intervals=rank_intervals(result), sources=store.sources(), lang=lang,
+                                       catalogue=store.catalogue)
     console.print(f"[dim]Assessment used: {service.assessment_label(result)}[/]")
-    print_table(doc.section("ranking").table, title=f"{doc.title} — {doc.subtitle}", console=console)
-    _write(doc, output or [Path(f"ranking_{scope or 'regions'}_{lang}.html")])
+    print_table(doc.section("ranking").table, title=f"{doc.title} — {doc.subtitle}", console=console,
+                keys=["unit", "name"])
+    for book in books:  # the assessment's workbook: ranking, blocks, uncertainty, diagnosis, mechanisms, data...
+        write_workbook(sheets, book, lang=lang, catalogue=store.catalogue)
+        console.print(f"[green]Wrote[/] {book}")
+    _write(doc, [p for p in output if p.suffix.lower() != ".xlsx"] if output else
+           [Path(f"ranking_{scope or 'regions'}_{lang}.html")])
