@@ -102,7 +102,7 @@ def test_a_one_row_table_is_transposed_when_too_wide():
 def test_columns_pick_what_is_shown_and_unknown_names_are_refused():
     frame = pd.DataFrame({"code": CODES, "name": ["a", "b", "c"], "population": [1.0, 2.0, 3.0],
                           "lat": [51.1, 43.2, 54.9]})
-    console, buffer = _console(80)
+    console, _ = _console(80)
     layout = print_frame(frame, console=console, columns=parse_columns(["lat"]))
     assert layout.shown == ["code", "name", "lat"]
     with pytest.raises(DataError, match=r"--columns: no column 'pop'.*code, name, population, lat"):

@@ -110,7 +110,8 @@ def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None
     frame.index.name = frame.index.name or "unit"
     frame = frame.reset_index()
     print_table(frame, title=f"{spec.name} — {spec.year_list}", console=console, max_rows=30,
-                keys=_keys(frame, result, [frame.columns[0], "year", "name"]), columns=parse_columns(columns), hint=_HINT)
+                keys=_keys(frame, result, [frame.columns[0], "year", "name"]), columns=parse_columns(columns),
+                hint=_HINT)
     if sensitivity is not None:
         print_table(sensitivity, title="Sensitivity of the ranks: Sobol first-order (S1) and total (ST) indices",
                     console=console)

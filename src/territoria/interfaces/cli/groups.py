@@ -54,7 +54,8 @@ def groups(
     settlements (geodesic distance <= 50 km to the land border, with the neighbour), villages and rural
     support settlements. Every membership carries its reason; units the rules cannot decide (no
     population, no coordinates, no official list) are counted as undecided, never dropped."""
-    from territoria.groups import GROUPS, BorderIndex, assign_groups, load_rules  # lazy: heavy optional dependency (shapely, pyproj)
+    # lazy: heavy optional dependency (shapely, pyproj)
+    from territoria.groups import GROUPS, BorderIndex, assign_groups, load_rules
 
     parsed = load_rules(rules)
     if max_km is not None:
