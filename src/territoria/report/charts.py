@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from territoria.report.geomap import LEVEL_COLOURS
 
-__all__ = ["levels_bar", "radar", "rank_intervals", "trend_lines"]
+__all__ = ["index_trends", "levels_bar", "national_reference", "radar", "rank_intervals", "trend_lines"]
 
 _LAYOUT = {"margin": {"l": 40, "r": 20, "t": 40, "b": 40}, "font": {"size": 11}}
 
@@ -91,4 +91,75 @@ def levels_bar(levels: pd.Series, *, order: list[str] | None = None, title: str 
                            text=counts.to_numpy(),
                            marker={"color": [LEVEL_COLOURS.get(k, "#777") for k in counts.index]}))
     fig.update_layout(title=title, height=300, yaxis={"title": axis_title, "dtick": 1}, **_LAYOUT)
+    return fig
+
+
+_PALETTE = ["#b2182b", "#2166ac", "#1b7837", "#762a83", "#e08214", "#35978f", "#8c510a", "#c51b7d"]
+
+
+def national_reference(scores: pd.DataFrame) -> pd.DataFrame:
+    """The national value of every score per year: the unweighted mean over the assessed units.
+
+    ``scores`` is indexed by (unit, year) with one column per code (``Result.tables["aggregated"]`` of a
+    panel assessment); the result is indexed by year with the same columns. Missing scores are skipped.
+    """
+    if not isinstance(scores.index, pd.MultiIndex) or "year" not in scores.index.names:
+        raise ValueError("national_reference: scores must be indexed by (unit, year); "
+                         f"got index levels {list(scores.index.names)}")
+    return scores.groupby(level="year").mean()
+
+
+def index_trends(scores: pd.DataFrame, *, units: list[str], codes: list[str], national: pd.DataFrame | None = None,
+                 names: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None,
+                 national_name: str = "national", title: str = "", columns: int = 3) -> go.Figure:
+    """Small multiples of the composite index and its blocks over the years: one panel per code, one line
+    per unit (one unit, or a group of units), the national value dashed.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Indexed by (unit, year), one column per code (``Result.tables["aggregated"]``).
+    units : list of str
+        The unit, or the members of a group, to draw (at most 8: a larger group is unreadable as lines).
+    codes : list of str
+        The codes to draw, one panel each, e.g. the root then the blocks (``[result.root, *blocks]``).
+    national : DataFrame, optional
+        Indexed by year with the same columns (:func:`national_reference`); drawn dashed grey.
+    names, labels : mapping, optional
+        Display names of the units and of the codes.
+
+    Raises
+    ------
+    ValueError
+        An unknown unit or code, or more than 8 units.
+    """
+    if not isinstance(scores.index, pd.MultiIndex) or list(scores.index.names)[:2] != ["unit", "year"]:
+        raise ValueError(f"index_trends: scores must be indexed by (unit, year); got {list(scores.index.names)}")
+    present = set(scores.index.get_level_values("unit").astype(str))
+    missing_units = [u for u in units if u not in present]
+    missing_codes = [c for c in codes if c not in scores.columns]
+    if missing_units or missing_codes or not units or len(units) > len(_PALETTE):
+        raise ValueError(f"index_trends: units {missing_units} / codes {missing_codes} are not in the scores, or "
+                         f"{len(units)} units given (1 to {len(_PALETTE)} can be drawn)")
+    n = max(len(codes), 1)
+    cols = min(columns, n)
+    rows = -(-n // cols)
+    shown = [(labels or {}).get(c, c) for c in codes]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=shown, vertical_spacing=0.18)
+    for i, code in enumerate(codes):
+        row, col = i // cols + 1, i % cols + 1
+        if national is not None and code in national:
+            ref = national[code].dropna()
+            fig.add_trace(go.Scatter(x=[int(y) for y in ref.index], y=ref.to_numpy(), mode="lines",
+                                     name=national_name, legendgroup="national", showlegend=i == 0,
+                                     line={"color": "#888", "dash": "dash"}), row=row, col=col)
+        for j, unit in enumerate(units):
+            series = scores.xs(unit, level="unit")[code].dropna()
+            fig.add_trace(go.Scatter(x=[int(y) for y in series.index], y=series.to_numpy(), mode="lines+markers",
+                                     name=(names or {}).get(unit, unit), legendgroup=unit, showlegend=i == 0,
+                                     line={"color": _PALETTE[j]}), row=row, col=col)
+    fig.update_annotations(font_size=11)
+    fig.update_xaxes(dtick=1, tickformat="d")
+    fig.update_yaxes(matches="y")  # one scale for every panel: the blocks compare with the index
+    fig.update_layout(title=title, height=260 * rows + 80, legend={"orientation": "h"}, **_LAYOUT)
     return fig
