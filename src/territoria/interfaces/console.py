@@ -41,6 +41,11 @@ __all__ = ["CODE_COLUMNS", "TableLayout", "format_cells", "parse_columns", "prin
 #: Columns that hold unit codes whatever their values look like.
 CODE_COLUMNS = frozenset({"code", "unit", "parent", "kato", "region", "district", "unit_code", "region_code",
                           "indicator"})
+#: Codes up to this length are never wrapped (KATO codes, indicator ids); longer "codes" are text.
+MAX_CODE_WIDTH = 40
+#: Columns that hold a value of the row's indicator: with an ``indicator`` column they take its decimals.
+VALUE_COLUMNS = frozenset({"value", "threshold", "baseline_value", "target_value", "expected", "national", "before",
+                           "after", "reference_mean"})
 #: A text column is never squeezed below this width (it wraps inside it).
 MIN_TEXT_WIDTH = 12
 #: Nor drawn wider than this (longer texts wrap).
@@ -91,36 +96,42 @@ def _cell(value: object, decimals: int | None, plain: bool) -> str:
     return str(value)
 
 
+def _row_valued(name: str) -> bool:
+    return name in VALUE_COLUMNS or (name.isdigit() and len(name) == 4)
+
+
 def format_cells(frame: pd.DataFrame, *, catalogue: Catalogue | None = None,
-                 decimals: dict[str, int] | None = None, indicator_column: str | None = None) -> pd.DataFrame:
+                 decimals: dict[str, int] | None = None, indicator_column: str | None = "indicator") -> pd.DataFrame:
     """Every cell of ``frame`` as the text the terminal shows (same index and columns, all strings).
 
     ``indicator_column`` names a column holding an indicator id per row (``show``'s indicator × year
-    table): that row's numbers take the indicator's decimals from the catalogue.
+    table, risk flags, measures): when the frame has it, that row's values (the year columns and
+    :data:`VALUE_COLUMNS`) take the indicator's decimals from the catalogue.
     """
     catalogue = catalogue if catalogue is not None else load_catalogue()
     by_column = column_decimals(frame, catalogue=catalogue, decimals=decimals)
+    row_cols = [c for c in frame.columns if str(c) in by_column and _row_valued(str(c))]
     by_row: list[int | None] = [None] * len(frame)
-    if indicator_column is not None:
-        numeric = frame.select_dtypes("number")
+    if indicator_column is not None and indicator_column in frame.columns and row_cols:
+        values = frame[row_cols]
         for i, code in enumerate(frame[indicator_column]):
             if str(code) in catalogue:
                 by_row[i] = indicator_decimals(catalogue[str(code)])
-            elif len(numeric.columns):
-                by_row[i] = value_decimals(numeric.iloc[i])
+            elif len(row_cols) > 1:
+                by_row[i] = value_decimals(values.iloc[i])
     out = {}
     for col in frame.columns:
         plain = is_plain_integer_column(col)
         base = by_column.get(str(col))
-        numeric = str(col) in by_column
-        out[col] = [_cell(v, by_row[i] if numeric and by_row[i] is not None else base, plain)
+        per_row = col in row_cols
+        out[col] = [_cell(v, by_row[i] if per_row and by_row[i] is not None else base, plain)
                     for i, v in enumerate(frame[col].tolist())]
     return pd.DataFrame(out, index=frame.index, columns=frame.columns)
 
 
 def _is_code(name: str, cells: pd.Series) -> bool:
     if name.lower() in CODE_COLUMNS:
-        return all(cell_len(v) <= 32 for v in cells)
+        return all(cell_len(v) <= MAX_CODE_WIDTH for v in cells)
     values = [v for v in cells if v != "—"]
     return bool(values) and all(v.isdigit() and len(v) >= 4 for v in values)
 
@@ -209,7 +220,7 @@ def _default_keys(frame: pd.DataFrame) -> list[str]:
 def print_frame(frame: pd.DataFrame, *, console: Console, title: str | None = None, max_rows: int = 60,
                 index: bool = False, columns: Sequence[str] | None = None, keys: Sequence[str] | None = None,
                 decimals: dict[str, int] | None = None, catalogue: Catalogue | None = None,
-                indicator_column: str | None = None, prefer: Literal["first", "last"] = "first",
+                indicator_column: str | None = "indicator", prefer: Literal["first", "last"] = "first",
                 hint: str = "-o FILE writes every column", transpose: bool = True) -> TableLayout:
     """Print ``frame`` as a Rich table that fits ``console`` (see the module's docstring).
 

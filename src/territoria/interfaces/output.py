@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 import pandas as pd
 from rich.console import Console
 
+from territoria.catalog.catalogue import Catalogue
 from territoria.errors import TerritoriaError
 from territoria.interfaces.console import TableLayout, print_frame
 
@@ -47,7 +49,13 @@ def write_table(table: pd.DataFrame, path: str | Path, *, index: bool = False) -
 
 
 def print_table(table: pd.DataFrame, *, title: str | None = None, console: Console | None = None,
-                max_rows: int = 60, index: bool = False, **fit: Any) -> TableLayout:
-    """Print a DataFrame as a Rich table fitted to the console: see :func:`territoria.interfaces.console.print_frame`
-    (``fit`` takes its options: columns, keys, decimals, catalogue, indicator_column, prefer, hint)."""
-    return print_frame(table, console=console or Console(), title=title, max_rows=max_rows, index=index, **fit)
+                max_rows: int = 60, index: bool = False, columns: Sequence[str] | None = None,
+                keys: Sequence[str] | None = None, decimals: dict[str, int] | None = None,
+                catalogue: Catalogue | None = None, indicator_column: str | None = "indicator",
+                prefer: Literal["first", "last"] = "first", hint: str = "-o FILE writes every column") -> TableLayout:
+    """Print a DataFrame as a Rich table fitted to the console (first ``max_rows`` rows): numbers with fixed
+    decimals and grouped thousands, codes whole, left-out columns named. See
+    :func:`territoria.interfaces.console.print_frame` for the options."""
+    return print_frame(table, console=console or Console(), title=title, max_rows=max_rows, index=index,
+                       columns=columns, keys=keys, decimals=decimals, catalogue=catalogue,
+                       indicator_column=indicator_column, prefer=prefer, hint=hint)
