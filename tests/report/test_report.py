@@ -11,6 +11,7 @@ import pytest
 from territoria.report import service
 from territoria.report.document import profile_document, ranking_document
 from territoria.report.render import to_html, write
+from territoria.report.workbook import sheet_title
 from territoria.store import Store
 
 MAMLYUTKA, BULAEVO, NKO = "595220100", "593620100", "590000000"
@@ -136,6 +137,7 @@ def test_cli_report_profile_and_ranking(bundled_store_path, tmp_path):
     assert "Мәртебесі" in html.read_text(encoding="utf-8")
     out = runner.invoke(app, ["--db", str(bundled_store_path), "report", "ranking", "-o", str(xlsx)])
     assert out.exit_code == 0, out.output
-    assert openpyxl.load_workbook(xlsx)["ranking"]["A2"].value == "590000000"
+    # the assessment's workbook, sheets named in the report's language (ru by default), most vulnerable first
+    assert openpyxl.load_workbook(xlsx)[sheet_title("ranking", "ru")]["A2"].value == "590000000"
     bad = runner.invoke(app, ["--db", str(bundled_store_path), "report", "profile", "Mamlyutka", "--lang", "de"])
     assert bad.exit_code != 0

@@ -61,7 +61,9 @@ def test_sheets_are_named_in_the_language(books, lang):
 def test_ranking_holds_the_results_numbers_unrounded(books, stored):
     result = stored[0]
     ranking = _table(books["en"][sheet_title("ranking", "en")]).set_index(header("unit", "en"))
-    assert ranking.index.tolist() == [str(u) for u in result.to_frame().index]    # codes as text, rank order
+    assert sorted(ranking.index) == sorted(map(str, result.to_frame().index))      # codes as text
+    assert ranking.index[0] == "590000000"                                          # the most vulnerable first
+    assert ranking[header("rank", "en")].is_monotonic_decreasing
     scores = result.scores.rename(index=str)
     for unit, row in ranking.iterrows():
         # unrounded: equal to Excel's precision (15 significant digits), not to the 1 decimal shown

@@ -184,7 +184,12 @@ def assessment_sheets(result: Any, *, names: pd.Series | None = None, intervals:
     if lang not in LANGS:
         raise DataError(f"workbook: language {lang!r}; expected one of {', '.join(LANGS)}")
     catalogue = catalogue if catalogue is not None else load_catalogue()
+    # most vulnerable first (the highest rank number), as the ranking report; a panel: year by year
     frame = result.to_frame()
+    order = [c for c in ("year",) if c in frame.index.names]
+    frame = frame.reset_index(order).sort_values([*order, "rank"], ascending=[True] * len(order) + [False],
+                                                 kind="stable").set_index(order, append=True) if order else \
+        frame.sort_values("rank", ascending=False, kind="stable")
     root, aggregates = result.root, [a for a in result.aggregates if a != result.root]
     index_cols = list(frame.index.names)
     levels = {str(v): term("level", v, lang) for v in frame["level"].dropna().unique()}
