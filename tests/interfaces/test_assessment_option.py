@@ -232,9 +232,10 @@ def test_ranking_report_of_districts_keeps_the_regions_ranks_in_the_watch_list(d
     assert r.exit_code == 0, r.output
     assert "Assessment used: 'districts' v1 (district, 2023)" in r.output
     book = openpyxl.load_workbook(out)
-    ranking = [row for row in book["ranking"].iter_rows(min_row=2, values_only=True)]
+    assert book.sheetnames[:2] == ["Ranking", "Settlements and districts to wa"]  # the assessment's workbook
+    ranking = [row for row in book["Ranking"].iter_rows(min_row=2, values_only=True)]
     assert len(ranking) == len(stored.ranks)
-    watch = {row[0]: row for row in book["watch"].iter_rows(min_row=2, values_only=True)}
+    watch = {row[0]: row for row in book["Settlements and districts to wa"].iter_rows(min_row=2, values_only=True)}
     assert watch[MAMLYUTKA][4] == 17  # its region's rank, from the regions' assessment
 
 

@@ -16,8 +16,9 @@ from territoria.errors import DataError
 from territoria.interfaces.cli import app
 from territoria.report import service
 from territoria.report.assessed import rank_intervals
+from territoria.report.document import profile_document
 from territoria.report.messages import header
-from territoria.report.workbook import SHEETS, assessment_sheets, sheet_title, write_workbook
+from territoria.report.workbook import SHEETS, assessment_sheets, document_sheets, sheet_title, write_workbook
 from territoria.store import Store
 
 runner = CliRunner()
@@ -152,3 +153,16 @@ def test_report_ranking_and_assess_write_the_workbook(db, tmp_path):
     assert book.sheetnames[:2] == ["Рейтинг", "Баллы по блокам"] and "Неопределённость" not in book.sheetnames
     bad = runner.invoke(app, ["--db", db, "assess", "--no-uncertainty", "--lang", "ru", "-o", str(tmp_path / "a.csv")])
     assert bad.exit_code != 0 and "--lang" in bad.output
+
+
+def test_a_profile_document_becomes_a_formatted_workbook(bundled_store_path, tmp_path):
+    with Store(bundled_store_path, read_only=True) as store:
+        doc = profile_document(store, "595220100", lang="kk")
+    book = openpyxl.load_workbook(write_workbook(document_sheets(doc), tmp_path / "p.xlsx", lang="kk"))
+    titles = [s.title for s in doc.sections if s.table is not None and len(s.table.columns)]
+    assert book.sheetnames[1:] == [t[:31] for t in titles]
+    ws = book[titles[0][:31]]                                   # indicators by year (the seeds' layout)
+    heads = [c.value for c in ws[1]]
+    assert "2020" in heads and all(c.font.bold for c in ws[1]) and ws.auto_filter.ref.startswith("A1:")
+    wage = next(r for r in ws.iter_rows(min_row=2) if r[2].value == "теңге")
+    assert wage[heads.index("2020")].number_format == "#,##0"   # tenge: grouped, no decimals

@@ -27,11 +27,11 @@ from territoria.diagnosis import reference_gaps, weakest
 from territoria.diagnosis.weakness import result_year
 from territoria.errors import DataError
 from territoria.mechanisms import load_knowledge_base, recommend
-from territoria.report.formats import column_decimals, indicator_decimals
+from territoria.report.formats import column_decimals, indicator_decimals, value_decimals
 from territoria.report.geomap import LEVEL_COLOURS
 from territoria.report.messages import LANGS, Translator, header, indicator_name, messages, term, unit_name
 
-__all__ = ["SHEETS", "Sheet", "assessment_sheets", "sheet_title", "write_workbook"]
+__all__ = ["SHEETS", "Sheet", "assessment_sheets", "document_sheets", "sheet_title", "write_workbook"]
 
 #: Sheet names and the headers the message catalogue does not word: key -> (en, ru, kk).
 WORDS: dict[str, tuple[str, str, str]] = {
@@ -102,6 +102,7 @@ class Sheet:
     row_indicator: str | None = None
     levels: tuple[str, ...] = ()
     freeze: int = 1
+    title: str | None = None  # the sheet's name when not one of :data:`SHEETS`
 
 
 def _head(column: str, lang: str) -> str:
@@ -240,6 +241,23 @@ def assessment_sheets(result: Any, *, names: pd.Series | None = None, intervals:
     return sheets
 
 
+def document_sheets(doc: Any) -> list[Sheet]:
+    """A report document's tables (:class:`~territoria.report.document.Document`) as sheets named by their
+    section titles, the unit codes and names kept in view; the first sheet holds the title and the texts."""
+    lines = [doc.title, doc.subtitle]
+    for section in doc.sections:
+        lines += ["", section.title, *section.text]
+    sheets = [Sheet("summary", pd.DataFrame({doc.title: lines[1:]}), title=doc.title[:31] or "summary", freeze=0)]
+    for section in doc.sections:
+        if section.table is None or not len(section.table.columns):
+            continue
+        table = section.table.reset_index(drop=True)
+        levels = tuple(c for c in ("level", "region_level") if c in table)
+        freeze = 2 if list(table.columns[:2]) == ["unit", "name"] else 1
+        sheets.append(Sheet(section.id, table, levels=levels, freeze=freeze, title=section.title))
+    return sheets
+
+
 def _data_used(result: Any, catalogue: Catalogue, lang: str) -> pd.DataFrame:
     """The raw values the assessment read, one row per unit × indicator, flagged imputed or capped."""
     raw = result.tables["raw"]
@@ -269,7 +287,11 @@ def _number_format(decimals: int) -> str:
 
 
 def _write_sheet(book: Workbook, sheet: Sheet, lang: str, catalogue: Catalogue) -> None:
-    ws = book.create_sheet(sheet_title(sheet.key, lang))
+    name = sheet.title.translate(_BAD_SHEET_CHARS)[:31] if sheet.title else sheet_title(sheet.key, lang)
+    used = set(book.sheetnames)
+    while name in used:
+        name = f"{name[:28]}_{len(used)}"
+    ws = book.create_sheet(name)
     frame = sheet.frame
     columns = [str(c) for c in frame.columns]
     ws.append([_head(c, lang) for c in columns])
@@ -292,6 +314,12 @@ def _write_sheet(book: Workbook, sheet: Sheet, lang: str, catalogue: Catalogue) 
         for i, code in enumerate(frame[sheet.row_indicator], start=2):
             if str(code) in catalogue:
                 ws[f"{letter}{i}"].number_format = _number_format(indicator_decimals(catalogue[str(code)]))
+    years = [c for c in columns if c.isdigit() and len(c) == 4 and c in decimals]
+    if sheet.row_indicator is None and len(years) > 1:  # a table by year: each row is one series
+        for i, (_, values) in enumerate(frame[years].iterrows(), start=2):
+            fmt = _number_format(value_decimals(values))
+            for col in years:
+                ws.cell(i, columns.index(col) + 1).number_format = fmt
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL

@@ -65,7 +65,14 @@ def profile_cmd(
         doc = profile_document(store, code, lang=lang, result=_chosen(store, code, assessment, year))
     console.print(f"[bold]{doc.title}[/] — {doc.subtitle}")
     console.print(f"[dim]{doc.meta['assessment_note'] or 'no assessment rates this unit or its region'}[/]")
-    _write(doc, output or [Path(f"profile_{code}_{lang}.html")])
+    outputs = output or [Path(f"profile_{code}_{lang}.html")]
+    for book in [p for p in outputs if p.suffix.lower() == ".xlsx"]:
+        # lazy: heavy dependency (scipy, through the diagnosis and the mechanisms)
+        from territoria.report.workbook import document_sheets, write_workbook
+
+        write_workbook(document_sheets(doc), book, lang=lang)  # formatted: widths, frozen filtered headers
+        console.print(f"[green]Wrote[/] {book}")
+    _write(doc, [p for p in outputs if p.suffix.lower() != ".xlsx"])
 
 
 def _chosen(store, code: str, assessment: str | None, year: int | None):
@@ -108,12 +115,14 @@ def ranking_cmd(
         if books:
             # lazy: heavy dependency (scipy, through the diagnosis and the mechanisms)
             from territoria.report.assessed import rank_intervals
-            from territoria.report.workbook import assessment_sheets, write_workbook
+            from territoria.report.workbook import assessment_sheets, document_sheets, write_workbook
 
             names = store.units()[f"name_{lang}"]
             sheets = assessment_sheets(result, names=names.where(names.fillna("") != "", store.units()["name_ru"]),
                                        intervals=rank_intervals(result), sources=store.sources(), lang=lang,
                                        catalogue=store.catalogue)
+            # the report's watch list (settlements and districts with their region's rank) after the ranking
+            sheets[1:1] = [sheet for sheet in document_sheets(doc) if sheet.key == "watch"]
     console.print(f"[dim]Assessment used: {service.assessment_label(result)}[/]")
     print_table(doc.section("ranking").table, title=f"{doc.title} — {doc.subtitle}", console=console,
                 keys=["unit", "name"])
