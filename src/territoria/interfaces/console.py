@@ -47,7 +47,7 @@ MAX_CODE_WIDTH = 40
 VALUE_COLUMNS = frozenset({"value", "threshold", "baseline_value", "target_value", "expected", "national", "before",
                            "after", "reference_mean"})
 #: A text column is never squeezed below this width (it wraps inside it).
-MIN_TEXT_WIDTH = 12
+MIN_TEXT_WIDTH = 18
 #: Nor drawn wider than this (longer texts wrap).
 MAX_TEXT_WIDTH = 40
 #: Tables of at most this many rows are transposed (columns become rows) when too wide.

@@ -47,10 +47,12 @@ def _store(read_only: bool = False):
     return Store(state.db, read_only=read_only)
 
 
+_PICK = "pick them with --columns or write every column with -o FILE"
+
+
 def _emit(table: pd.DataFrame, output: Path | None, title: str, columns: list[str] | None = None,
           **fit: Any) -> None:
-    print_table(table, title=title, console=console, columns=parse_columns(columns),
-                hint="pick them with --columns or write every column with -o FILE", **fit)
+    print_table(table, title=title, console=console, columns=parse_columns(columns), **fit)
     if output is not None:
         write_table(table, output)
         console.print(f"[green]wrote[/] {output}")
@@ -192,7 +194,7 @@ def units_command(
         "kind": units["kind"], "parent": units["parent"], "lat": units["lat"], "lon": units["lon"],
         "district_centre": units["is_district_centre"], "single_industry": units["is_single_industry"],
     })
-    _emit(table, output, f"{len(table)} units", columns, decimals={"lat": 4, "lon": 4})
+    _emit(table, output, f"{len(table)} units", columns, hint=_PICK)
 
 
 @app.command("show", rich_help_panel="Data")
@@ -227,7 +229,7 @@ def show_command(
     row = units.loc[code]
     title = f"{code} {row[f'name_{lang.value}'] or row['name_ru']} ({row['level']})"
     _emit(table, output, title, columns, keys=["name", "unit_of_measure"], prefer="last",
-          indicator_column="indicator", catalogue=catalogue)
+          indicator_column="indicator", catalogue=catalogue, hint=_PICK)
 
 
 @app.command("coverage", rich_help_panel="Data")
@@ -239,7 +241,7 @@ def coverage_command(
     """Which indicators and years each level has: units, first and last year, cells."""
     with _store(read_only=True) as store:
         table = store.coverage(level=level)
-    _emit(table, output, "coverage of the panel", columns)
+    _emit(table, output, "coverage of the panel", columns, hint=_PICK)
 
 
 @app.command("sources", rich_help_panel="Data")
