@@ -116,3 +116,15 @@ def test_no_scientific_notation_in_any_cell():
     print_frame(frame, console=console)
     assert not re.search(r"\de[+-]\d", buffer.getvalue())
     assert "1,500,000,000" in buffer.getvalue() and "0.000500" in buffer.getvalue()  # 3 significant digits
+
+
+def test_shown_years_stay_contiguous_when_a_wide_one_does_not_fit():
+    years = [str(y) for y in range(2018, 2026)]
+    values = [1.0] * len(years)
+    values[years.index("2023")] = 123_456_789_012.0              # a wide column among narrow ones
+    frame = pd.DataFrame([["Births", "persons", *values]], columns=["name", "unit_of_measure", *years])
+    console, buffer = _console(50)
+    layout = print_frame(frame, console=console, keys=["name", "unit_of_measure"], prefer="last", transpose=False)
+    shown = [c for c in layout.shown if c.isdigit()]
+    assert shown == ["2024", "2025"]                              # not 2018-2022 squeezed in after the gap
+    assert "2018–2023" in buffer.getvalue()

@@ -181,14 +181,12 @@ def _fit(columns: list[_Column], keys: list[int], width: int,
     others = [p for p in range(len(columns)) if p not in keys]
     if prefer == "last":
         others.reverse()
-    hidden = []
-    for pos in others:
+    for n, pos in enumerate(others):
         trial = sorted([*chosen, pos])
-        if _table_width([columns[p].least for p in trial]) <= width:
-            chosen = trial
-        else:
-            hidden.append(pos)
-    return sorted(chosen), sorted(hidden)
+        if _table_width([columns[p].least for p in trial]) > width:  # stop here: what is shown stays contiguous
+            return sorted(chosen), sorted(others[n:])
+        chosen = trial
+    return sorted(chosen), []
 
 
 def _widths(columns: list[_Column], width: int) -> list[int]:
