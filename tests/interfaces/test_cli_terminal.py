@@ -100,6 +100,11 @@ def test_monitor_list_shows_a_dash_not_nat(db):
     _fits(out, 200)
     row = next(line for line in out.splitlines() if "590000000" in line)
     assert "NaT" not in out and row.rstrip(" │").endswith("—")        # withdrawn_at is empty: a dash
+    narrow = _run(db, 80, "monitor", "list")
+    _fits(narrow, 80)
+    # one measure: transposed, its status in the header; never left out
+    assert any(word in narrow for word in ("on_track", "off_track", "achieved", "overdue", "no_data"))
+    assert "withdrawn_at" in narrow and "not shown" not in narrow
 
 
 def test_groups_keeps_the_bundled_border_repairs_out_of_the_output(db, caplog):

@@ -22,8 +22,9 @@ app.add_typer(monitor_app, name="monitor", rich_help_panel=PANEL)
 _OUT = typer.Option(None, "-o", "--output", help="Output table (.csv/.xlsx/.json/.parquet).")
 
 
-def _emit(frame: pd.DataFrame, title: str, output: Path | None, max_rows: int = 40) -> None:
-    print_table(frame, title=title, console=console, max_rows=max_rows)
+def _emit(frame: pd.DataFrame, title: str, output: Path | None, max_rows: int = 40,
+          keys: list[str] | None = None) -> None:
+    print_table(frame, title=title, console=console, max_rows=max_rows, keys=keys)
     if output is not None:
         write_table(frame, output)
         console.print(f"[green]Wrote[/] {output}")
@@ -335,7 +336,8 @@ def monitor_list(
         table, alerts = ms.measures(store), ms.warnings(store)
     show = ["measure_id", "unit", "mechanism", "indicator", "baseline_value", "target_value", "deadline_year",
             "status", "data_year", "value", "expected", "withdrawn_at"]
-    _emit(table[show], f"Adopted measures ({added} new evaluation(s))", output)
+    _emit(table[show], f"Adopted measures ({added} new evaluation(s))", output,
+          keys=["measure_id", "unit", "status"])
     if len(alerts):
         print_table(alerts[["unit", "kind", "year", "detail", "raised_at"]],
                     title=f"Early warnings ({warned} new)", console=console)
