@@ -131,3 +131,51 @@ def ranking_cmd(
         console.print(f"[green]Wrote[/] {book}")
     _write(doc, [p for p in output if p.suffix.lower() != ".xlsx"] if output else
            [Path(f"ranking_{scope or 'regions'}_{lang}.html")])
+
+
+@report_app.command("trends")
+def trends_cmd(
+    units: list[str] = typer.Argument(None, help="Unit codes or names: one unit, or up to 8 to compare."),
+    unit_list: str | None = typer.Option(None, "--list", help="A Store unit list instead of UNITS (up to 8)."),
+    lang: str = _LANG,
+    output: Path = typer.Option(..., "-o", "--output", help="The chart as an .html file (opens offline)."),
+    assessment: str | None = _ASSESSMENT,
+) -> None:
+    """The composite index and each block over the years (one small chart each) for a unit or a group
+    of units, with the national value (the mean of the assessed units) dashed.
+
+    Needs an assessment of several years (a spec with `years: [...]`, stored with `assess --name`)."""
+    # lazy: heavy dependency (plotly; scipy through the diagnosis)
+    from territoria.report import service
+    from territoria.report.charts import index_trends, national_reference
+    from territoria.report.i18n import t
+    from territoria.report.messages import term
+    from territoria.store import Store
+
+    lang = _check_lang(lang)
+    if output.suffix.lower() not in (".html", ".htm"):
+        raise DataError(f"{output}: the trends chart is written as .html, not {output.suffix or 'no suffix'!r}")
+    if bool(units) == bool(unit_list):
+        raise DataError("report trends: give unit codes or names, or --list NAME (not both)")
+    with Store(state.db, read_only=True) as store:
+        codes = ([resolve_unit(store, u) for u in units] if units else
+                 store.unit_list(unit_list)["code"].astype(str).tolist())
+        if not codes:
+            raise DataError(f"report trends: the unit list {unit_list!r} is empty or unknown")
+        result = service.assessment(store, name=assessment, unit=codes[0])
+        names = store.units(codes=codes)
+    scores = result.tables["aggregated"]
+    if "year" not in scores.index.names or scores.index.get_level_values("year").nunique() < 2:
+        raise DataError(f"report trends: assessment {service.assessment_label(result)} rates one year; the trends "
+                        "need an assessment of several years (a spec with `years: [...]`, stored with "
+                        "`territoria assess --spec SPEC --name NAME`)")
+    shown = [result.root, *[c for c in result.aggregates if c != result.root]]
+    label = {c: term("block", c, lang) for c in shown}
+    name_col = f"name_{lang}"
+    fig = index_trends(scores, units=codes, codes=shown, national=national_reference(scores[shown]),
+                       names={c: str(names.loc[c, name_col] or names.loc[c, "name_ru"]) for c in codes},
+                       labels=label, national_name=t("national_mean", lang),
+                       title=f"{t('trends', lang)}: {service.assessment_label(result)}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fig.write_html(output, include_plotlyjs=True, full_html=True)
+    console.print(f"[green]Wrote[/] {output}")
