@@ -18,7 +18,14 @@ from territoria.report import service
 from territoria.report.assessed import rank_intervals
 from territoria.report.document import profile_document
 from territoria.report.messages import header
-from territoria.report.workbook import SHEETS, assessment_sheets, document_sheets, sheet_title, write_workbook
+from territoria.report.workbook import (
+    SHEETS,
+    Sheet,
+    assessment_sheets,
+    document_sheets,
+    sheet_title,
+    write_workbook,
+)
 from territoria.store import Store
 
 runner = CliRunner()
@@ -166,3 +173,10 @@ def test_a_profile_document_becomes_a_formatted_workbook(bundled_store_path, tmp
     assert "2020" in heads and all(c.font.bold for c in ws[1]) and ws.auto_filter.ref.startswith("A1:")
     wage = next(r for r in ws.iter_rows(min_row=2) if r[2].value == "теңге")
     assert wage[heads.index("2020")].number_format == "#,##0"   # tenge: grouped, no decimals
+
+
+def test_a_text_beginning_with_equals_is_written_as_text_not_as_a_formula(tmp_path):
+    frame = pd.DataFrame({"unit": ["590000000"], "name": ["=HYPERLINK(\"http://x\")"], "score": [1.5]})
+    path = write_workbook([Sheet("ranking", frame)], tmp_path / "f.xlsx")
+    cell = openpyxl.load_workbook(path).active["B2"]
+    assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s"

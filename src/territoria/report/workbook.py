@@ -298,6 +298,9 @@ def _write_sheet(book: Workbook, sheet: Sheet, lang: str, catalogue: Catalogue) 
     for row in frame.itertuples(index=False, name=None):
         ws.append([None if (not isinstance(v, str) and pd.isna(v)) else
                    (v.item() if hasattr(v, "item") else v) for v in row])
+        for cell in ws[ws.max_row]:
+            if cell.data_type == "f":  # a text beginning with "=" stays text: never a formula Excel would run
+                cell.data_type = "s"
     decimals = column_decimals(frame, catalogue=catalogue, decimals=dict(sheet.decimals))
     n = len(frame)
     for j, col in enumerate(columns, start=1):
