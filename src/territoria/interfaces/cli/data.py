@@ -190,11 +190,11 @@ def units_command(
         units = units[hit]
     name = units[f"name_{lang.value}"].where(units[f"name_{lang.value}"].fillna("") != "", units["name_ru"])
     table = pd.DataFrame({
-        "code": units["code"], "name": name, "level": units["level"], "population": units["population"],
-        "kind": units["kind"], "parent": units["parent"], "lat": units["lat"], "lon": units["lon"],
+        "code": units["code"], "name": name, "level": units["level"], "kind": units["kind"],
+        "parent": units["parent"], "population": units["population"], "lat": units["lat"], "lon": units["lon"],
         "district_centre": units["is_district_centre"], "single_industry": units["is_single_industry"],
     })
-    _emit(table, output, f"{len(table)} units", columns, hint=_PICK)
+    _emit(table, output, f"{len(table)} units", columns, hint=_PICK, keys=["code", "name", "population"])
 
 
 @app.command("show", rich_help_panel="Data")
