@@ -312,45 +312,66 @@ def _import(ctx: Any, path: Path, label: str) -> dict[str, Any]:
             "already_imported": report.already_imported}
 
 
-@router.post("/assess")
-def assess(request: Request, body: AssessRequest, lang: Lang = "en") -> dict[str, Any]:
-    """Run an assessment spec (YAML text) on the Store's panel; returns the ranking table.
+FILE_REFERENCE_REFUSED = ("the server never reads a file named in a spec; give the weights inline as "
+                          "'weight: {method: file, values: {code: weight, ...}}'")
 
-    With ``name`` the Result (and its uncertainty summary, when the spec has one) is stored under that
-    name, as ``territoria assess --name`` does: ``stored`` says which version and what changed; the
-    pages and endpoints then use it (``?assessment=NAME``, or by default for units of its level)."""
+
+def request_spec(text: str, *, year: int | None = None) -> Any:
+    """A posted spec (YAML text) as an :class:`~territoria.assess.spec.AssessmentSpec`, without opening
+    any file: a spec that names one is refused with 422 (the name is not echoed, nothing is looked up)."""
     import yaml
 
     from territoria.assess.spec import AssessmentSpec
 
     try:
-        mapping = yaml.safe_load(body.spec)
+        mapping = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise HTTPException(422, f"spec: not valid YAML ({exc})") from None
     if not isinstance(mapping, dict):
         raise HTTPException(422, "spec: expected a YAML mapping (name, units, year, tree, ...)")
-    with tempfile.TemporaryDirectory(prefix="territoria-spec-") as tmp:
-        path = Path(tmp) / "spec.yaml"
-        path.write_text(body.spec, encoding="utf-8")
-        try:
-            spec = AssessmentSpec.from_yaml(path)
-            ctx = _ctx(request)
-            with ctx.store() as store:
-                result = service.assessment(store, spec=path, year=body.year)
-                frame = result.to_frame()
-                if isinstance(frame.index, pd.MultiIndex):
-                    frame = frame.reset_index()
-                else:
-                    frame = frame.reset_index(names="unit")
-                    names = store.units(codes=list(frame["unit"]))[f"name_{lang}"]
-                    frame.insert(1, "name", frame["unit"].map(names))
-        except TerritoriaError as exc:
-            raise HTTPException(422, str(exc).replace(str(path), "spec")) from None
-        except (ValueError, TypeError, KeyError) as exc:  # a malformed spec the validators let through
-            raise HTTPException(422, f"spec: {exc}") from None
+    try:
+        spec = AssessmentSpec.from_mapping(mapping, file="spec")
+        refs = spec.file_references()
+        if refs:
+            raise HTTPException(422, f"spec: {', '.join(sorted(refs))}: {FILE_REFERENCE_REFUSED}")
+        if year is not None:
+            spec = AssessmentSpec.from_mapping({**spec.to_mapping(), "year": year, "years": None}, file="spec")
+    except TerritoriaError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return spec
+
+
+@router.post("/assess")
+def assess(request: Request, body: AssessRequest, lang: Lang = "en") -> dict[str, Any]:
+    """Run an assessment spec (YAML text) on the Store's panel; returns the ranking table.
+
+    The spec may not name files (``weight.file``): the server refuses it (422) without opening anything;
+    give expert weights inline as ``weight.values``. With ``name`` the Result (and its uncertainty summary,
+    when the spec has one) is stored under that name, as ``territoria assess --name`` does: ``stored`` says
+    which version and what changed; the pages and endpoints then use it (``?assessment=NAME``, or by
+    default for units of its level)."""
+    from territoria.assess.pipeline import Assessment
+
+    spec = request_spec(body.spec, year=body.year)
+    ctx = _ctx(request)
+    try:
+        with ctx.store() as store:
+            panel = store.panel(level=spec.units.level, years=spec.year_list)
+            units_table = store.units()
+        result = Assessment(spec).run(panel)
+        frame = result.to_frame()
+        if isinstance(frame.index, pd.MultiIndex):
+            frame = frame.reset_index()
+        else:
+            frame = frame.reset_index(names="unit")
+            names = units_table[f"name_{lang}"]
+            frame.insert(1, "name", frame["unit"].map(names))
+    except TerritoriaError as exc:
+        raise HTTPException(422, str(exc)) from None
+    except (ValueError, TypeError, KeyError) as exc:  # a malformed spec the validators let through
+        raise HTTPException(422, f"spec: {exc}") from None
     if frame.empty:
         raise HTTPException(422, str(DataError(f"{spec.name}: no unit was assessed")))
-    stored = store_result(_ctx(request), result, body.name) if body.name is not None else None
+    stored = store_result(ctx, result, body.name) if body.name is not None else None
     return {"name": spec.name, "stored": stored,
             "table": frame_to_json(frame.sort_values("rank") if "rank" in frame else frame)}
-
