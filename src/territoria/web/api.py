@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import threading
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -12,11 +13,13 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from territoria.errors import DataError, TerritoriaError
 from territoria.report import service
 from territoria.report.document import Document, frame_to_json, profile_document, ranking_document
 from territoria.report.i18n import words
+from territoria.web.accounts import audit
 from territoria.web.assessments import ASSESSMENT_PATTERN, ASSESSMENT_REF_PATTERN, AssessmentName, about, store_result
 
 __all__ = ["router"]
@@ -266,6 +269,8 @@ def monitoring_evaluate(request: Request, lang: Lang = "en",
     ctx = _ctx(request)
     with ctx.store(write=True) as store:
         ctx.last_evaluation = mon.evaluate(store, as_of=as_of, assessment=assessment)
+        audit(store, request, action="monitor.evaluate", target=assessment or "",
+              detail=f"as_of={as_of}" if as_of is not None else "")
     return monitoring(request, lang=lang)
 
 
@@ -282,31 +287,51 @@ async def import_file(request: Request) -> dict[str, Any]:
     """Import a table of observations (the checks and messages of ``territoria import``); all or nothing.
 
     The body is a form with one file part named ``file``. The client's file name is only a label (a name
-    with a path is refused): the bytes go to a fresh temporary file named by the server.
+    with a path is refused): the bytes go to a fresh temporary file named by the server. Reading and name
+    matching run in a worker thread, outside the Store's write (reads never wait for them); at most
+    ``IMPORT_SLOTS`` uploads are processed at once, more get 503 with ``Retry-After``.
     """
     from territoria.web.limits import read_upload
 
     ctx = _ctx(request)
     upload = await read_upload(request, field="file", max_bytes=ctx.max_upload_bytes)
+    if not _IMPORTS.acquire(blocking=False):
+        raise HTTPException(503, f"{IMPORT_SLOTS} uploads are being processed; retry shortly",
+                            headers={"Retry-After": "5"})
+    try:
+        return await run_in_threadpool(_import_upload, ctx, request, upload)
+    finally:
+        _IMPORTS.release()
+
+
+IMPORT_SLOTS = 2
+_IMPORTS = threading.BoundedSemaphore(IMPORT_SLOTS)
+
+
+def _import_upload(ctx: Any, request: Request, upload: Any) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="territoria-upload-") as tmp:
         path = Path(tmp) / f"upload{upload.suffix}"
         path.write_bytes(upload.data)
         try:
-            return _import(ctx, path, upload.label)
+            return _import(ctx, request, path, upload.label)
         except TerritoriaError as exc:
             raise HTTPException(422, str(exc).replace(str(path), upload.label)) from None
 
 
-def _import(ctx: Any, path: Path, label: str) -> dict[str, Any]:
+def _import(ctx: Any, request: Request, path: Path, label: str) -> dict[str, Any]:
     from territoria.ingest.matching import NameMatcher
     from territoria.ingest.readers import read_table
     from territoria.store import import_observations
 
+    with ctx.store() as store:  # a read: the units and the catalogue to match names against
+        units, catalogue = store.units().reset_index(), store.catalogue
+    read = read_table(path, catalogue=catalogue, units=NameMatcher.for_units(units))  # no Store open here
     with ctx.store(write=True) as store:
-        matcher = NameMatcher.for_units(store.units().reset_index())
-        read = read_table(path, catalogue=store.catalogue, units=matcher)
         report = import_observations(store, read.observations, file=label, file_sha256=read.file_sha256,
                                      rows_rejected=len(read.rejected))
+        if not report.already_imported:
+            audit(store, request, action="import", target=label,
+                  detail=f"import #{report.import_id}: {report.rows_new} new, {report.rows_revised} revised")
     return {"summary": report.summary(), "import_id": report.import_id, "rows_read": report.rows_read,
             "rows_new": report.rows_new, "rows_same": report.rows_same, "rows_revised": report.rows_revised,
             "already_imported": report.already_imported}
@@ -372,6 +397,6 @@ def assess(request: Request, body: AssessRequest, lang: Lang = "en") -> dict[str
         raise HTTPException(422, f"spec: {exc}") from None
     if frame.empty:
         raise HTTPException(422, str(DataError(f"{spec.name}: no unit was assessed")))
-    stored = store_result(ctx, result, body.name) if body.name is not None else None
+    stored = store_result(ctx, result, body.name, request=request) if body.name is not None else None
     return {"name": spec.name, "stored": stored,
             "table": frame_to_json(frame.sort_values("rank") if "rank" in frame else frame)}
