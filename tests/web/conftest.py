@@ -40,7 +40,29 @@ def make_client(app, *, token: str | None = None, **kwargs):
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
 
-    return TestClient(app, base_url="https://localhost", headers=bearer(token) if token else None, **kwargs)
+    headers = {**(bearer(token) if token else {}), **kwargs.pop("headers", {})}
+    return TestClient(app, base_url="https://localhost", headers=headers, **kwargs)
+
+
+def with_token(app, token: str):
+    """An ASGI wrapper adding ``Authorization: Bearer token`` to every request (for tools such as
+    schemathesis that call the application themselves)."""
+
+    async def wrapped(scope, receive, send):
+        if scope["type"] == "http":
+            scope = {**scope, "headers": [*scope.get("headers", []), (b"authorization", f"Bearer {token}".encode())]}
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+@pytest.fixture(scope="session")
+def web_auth():
+    """The helpers above, for test modules: ``add_accounts``, ``make_client``, ``bearer``, ``with_token``."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(add_accounts=add_accounts, make_client=make_client, bearer=bearer, with_token=with_token,
+                           password=PASSWORD)
 
 
 @pytest.fixture(scope="module")

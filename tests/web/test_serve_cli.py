@@ -26,7 +26,7 @@ def test_serve_applies_head_deadline_and_upload_limit(web_db, tmp_path):
     port = _free_port()
     env = {**os.environ, "TERRITORIA_MAX_UPLOAD_MB": "0.01"}
     cli = str(Path(sys.executable).with_name("territoria"))
-    proc = subprocess.Popen([cli, "--db", str(db), "serve", "--port", str(port),
+    proc = subprocess.Popen([cli, "--db", str(db), "serve", "--port", str(port), "--public-read",
                              "--head-timeout", "1", "--body-timeout", "2"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

@@ -87,9 +87,10 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None, public_re
     app.include_router(assessments_router)
     app.include_router(maps_router)
     app.include_router(accounts_router)
-    # innermost first: body limit, then who may do what, then the Host check, then the headers on everything
-    app.add_middleware(BodyLimitMiddleware, max_bytes=max_upload_bytes + ENVELOPE_BYTES)
+    # innermost first: who may do what, the body limit (an oversized body is refused before anything else
+    # reads it), the Host check, and the headers on every answer
     app.add_middleware(SecurityMiddleware, ctx=app.state.ctx, settings=settings)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_upload_bytes + ENVELOPE_BYTES)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_middleware(HeadersMiddleware)
 
