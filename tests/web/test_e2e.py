@@ -5,6 +5,7 @@ screenshots into ``test-artefacts/``. Real bundled data."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import tempfile
 import threading
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = os.environ.get("TERRITORIA_CHROMIUM", "/usr/bin/chromium")
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts"
@@ -120,8 +122,8 @@ def test_assess_page_stores_a_named_assessment_and_links_its_ranking(server, pag
     assert page.locator("#assess-stored-text").inner_text() == "Stored as 'e2e_districts' v1"
     assert page.locator("#assess-error").inner_text() == ""
     page.click("#assess-form button[type=submit]")  # the same spec on the same data: nothing new
-    page.wait_for_function("document.getElementById('assess-stored-text') && document.getElementById("
-                           "'assess-stored-text').textContent.startsWith('Unchanged')", timeout=60_000)
+    # locator waits, not wait_for_function: the page's CSP forbids evaluating strings (Playwright's predicate)
+    expect(page.locator("#assess-stored-text")).to_have_text(re.compile("^Unchanged"), timeout=60_000)
     assert page.locator("#assess-stored-text").inner_text() == "Unchanged, already stored as 'e2e_districts' v1"
 
     page.select_option("#lang-select", "kk")  # the words of the page in Kazakh
