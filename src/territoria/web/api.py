@@ -27,8 +27,11 @@ __all__ = ["router"]
 _ERROR = {"content": {"application/json": {"schema": {"type": "object", "properties": {"detail": {}}}}}}
 router = APIRouter(prefix="/api", tags=["api"], responses={
     404: {"description": "Unknown unit, region or unit list", **_ERROR},
+    401: {"description": "Login required: `Authorization: Bearer TOKEN` or a session from /login", **_ERROR},
+    403: {"description": "The user's role does not allow this, or the CSRF token is missing", **_ERROR},
     422: {"description": "Invalid request, data or spec (the message says what and where)", **_ERROR},
-    503: {"description": "The Store stayed locked by another process (an import); retry after Retry-After s",
+    503: {"description": "The Store stayed locked by another process (an import), or the PDF printers are "
+                         "busy; retry after Retry-After s",
           **_ERROR}})
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 _FILES = {200: {"description": "The report as a file: HTML, PDF or XLSX (by the format in the path)", "content": {
@@ -82,18 +85,18 @@ def _ranking(request: Request, lang: str, scope: str | None, assessment: str | N
                           lambda: ranking_document(store, lang=lang, scope=scope, result=result))
 
 
-def _file(doc: Document, fmt: Format, stem: str) -> Response:
-    from territoria.report.render import to_html, to_pdf, to_xlsx
+def _file(request: Request, doc: Document, fmt: Format, stem: str) -> Response:
+    from territoria.report import render
 
     if fmt is Format.html:
-        return HTMLResponse(to_html(doc))
+        return HTMLResponse(render.to_html(doc))
     with tempfile.TemporaryDirectory(prefix="territoria-report-") as tmp:
         path = Path(tmp) / f"report.{fmt.value}"
-        if fmt is Format.pdf:
-            to_pdf(to_html(doc, static=True), path)
+        if fmt is Format.pdf:  # Chromium: a bounded pool, a queue, a timeout (territoria.web.render_pool)
+            request.app.state.pdf_pool.render(render.to_pdf, render.to_html(doc, static=True), path)
             media = "application/pdf"
         else:
-            to_xlsx(doc, path)
+            render.to_xlsx(doc, path)
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         content = path.read_bytes()
     return Response(content, media_type=media,
@@ -146,7 +149,7 @@ def ranking_report(request: Request, fmt: Format, lang: Lang = "en",
                    scope: Annotated[str | None, Query(max_length=100)] = None,
                    assessment: AssessmentName = None) -> Response:
     """The ranking report as a file (HTML, PDF or XLSX)."""
-    return _file(_ranking(request, lang, scope, assessment), fmt,
+    return _file(request, _ranking(request, lang, scope, assessment), fmt,
                  f"ranking_{scope or assessment or 'regions'}_{lang}")
 
 
@@ -163,7 +166,7 @@ def profile(request: Request, code: UnitCode, lang: Lang = "en", assessment: Ass
 def profile_report(request: Request, code: UnitCode, fmt: Format,
                    lang: Lang = "en", assessment: AssessmentName = None) -> Response:
     """A unit's profile as a file (HTML, PDF or XLSX)."""
-    return _file(_profile(request, code, lang, assessment), fmt, f"profile_{code}_{lang}")
+    return _file(request, _profile(request, code, lang, assessment), fmt, f"profile_{code}_{lang}")
 
 
 @router.get("/compare")

@@ -28,6 +28,7 @@ from territoria.web.assessments import router as assessments_router
 from territoria.web.context import WebContext
 from territoria.web.limits import ENVELOPE_BYTES, BodyLimitMiddleware, max_upload_from_env
 from territoria.web.maps import router as maps_router
+from territoria.web.render_pool import RenderPool
 from territoria.web.security import (HeadersMiddleware, SecurityMiddleware, SecuritySettings, auth_words,
                                      current_user, session_of)
 
@@ -49,7 +50,8 @@ def _page(request: Request, page: str, lang: str, **extra: object) -> HTMLRespon
 
 def create_app(db: str | Path, *, max_upload_bytes: int | None = None, public_read: bool = False,
                allowed_hosts: Sequence[str] | None = None, secure_cookies: bool = True,
-               secret_key: str | None = None) -> FastAPI:
+               secret_key: str | None = None, pdf_workers: int = 2, pdf_queue: int = 4,
+               pdf_timeout: float = 60.0) -> FastAPI:
     """The web application on the Store ``db``.
 
     Parameters
@@ -68,6 +70,9 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None, public_re
         Session cookies only over HTTPS; False only for a server bound to the loopback (``serve --local``).
     secret_key : str, optional
         Key signing session cookies; default ``TERRITORIA_SECRET_KEY`` or random per start.
+    pdf_workers, pdf_queue, pdf_timeout : int, int, float
+        PDF reports: Chromium processes at once, requests waiting for one (more: 503), seconds allowed for
+        waiting and for printing (:class:`territoria.web.render_pool.RenderPool`).
     """
     max_upload_bytes = max_upload_from_env() if max_upload_bytes is None else int(max_upload_bytes)
     if allowed_hosts is None:
@@ -83,6 +88,7 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None, public_re
                               "cookie from /login.")
     app.state.ctx = WebContext(db, max_upload_bytes=max_upload_bytes)
     app.state.security = settings
+    app.state.pdf_pool = RenderPool(workers=pdf_workers, queue=pdf_queue, timeout=pdf_timeout)
     app.include_router(router)
     app.include_router(assessments_router)
     app.include_router(maps_router)

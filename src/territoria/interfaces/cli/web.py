@@ -55,6 +55,9 @@ def serve(
     allowed_host: list[str] = typer.Option([], "--allowed-host", envvar="TERRITORIA_ALLOWED_HOSTS",
                                            help="A Host name the server answers to (repeatable; default: this "
                                                 "machine's names). Behind a reverse proxy: its public name."),
+    pdf_workers: int = typer.Option(2, "--pdf-workers", min=1, max=64, envvar="TERRITORIA_PDF_WORKERS",
+                                    help="PDF reports printed at once (each runs a Chromium, ~1 GB); twice as "
+                                         "many may wait, more get 503 with Retry-After."),
 ) -> None:
     """Start the web dashboard: overview with map and ranking, unit pages, comparison, upload, assessment,
     monitoring; JSON API under /api/ (OpenAPI at /docs). A missing Store is filled with the bundled data.
@@ -83,7 +86,8 @@ def serve(
             console.print("[yellow]No user in the Store yet: add one with `territoria users add NAME --role admin` "
                           "(or run `territoria serve --local` on a single-user machine).[/]")
     web = create_app(state.db, max_upload_bytes=int(max_upload_mb * 2**20), public_read=public_read,
-                     allowed_hosts=hosts, secure_cookies=not local)
+                     allowed_hosts=hosts, secure_cookies=not local, pdf_workers=pdf_workers,
+                     pdf_queue=2 * pdf_workers)
     console.print(f"Territoria on [bold]http://{host}:{port}/[/] (Store {state.db}); Ctrl+C stops it.")
     if token is not None:
         console.print(f"Local administrator token (API: `Authorization: Bearer TOKEN`), valid until the next "
