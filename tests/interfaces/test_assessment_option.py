@@ -137,7 +137,7 @@ def client(db):
         yield c
 
 
-def _web_client(TestClient, create_app, db):  # noqa: N803 - the classes are passed in (imported lazily)
+def _web_client(TestClient, create_app, db):
     """A client of the web application on ``db`` with an analyst's token (a synthetic test account)."""
     from territoria.store import Store
     from territoria.store.accounts import add_user, create_token, get_user

@@ -22,7 +22,7 @@ def db(bundled_store_path, tmp_path_factory):
     return path
 
 
-def _run(db, *args, input=None):  # noqa: A002
+def _run(db, *args, input=None):
     return runner.invoke(app, ["--db", str(db), "users", *args], input=input)
 
 

@@ -8,7 +8,6 @@ import shutil
 
 import pytest
 
-
 ROLES = ("viewer", "analyst", "admin")
 PASSWORD = "correct horse battery"  # synthetic test password of every test account
 

@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 

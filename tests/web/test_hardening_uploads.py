@@ -206,7 +206,8 @@ def test_declared_oversize_refused_before_the_body_is_sent(live_server):
     """Over a real socket: headers announce 1 GB, no body byte is ever sent, and the 413 arrives (so it was
     decided from the head alone) and the server closes the connection."""
     with socket.create_connection((live_server.host, live_server.port), timeout=120) as sock:
-        sock.sendall(b"POST /api/import HTTP/1.1\r\nHost: localhost\r\n" + _auth(live_server) + b"Content-Type: " + MULTIPART.encode()
+        sock.sendall(b"POST /api/import HTTP/1.1\r\nHost: localhost\r\n" + _auth(live_server)
+                     + b"Content-Type: " + MULTIPART.encode()
                      + b"\r\nContent-Length: 1000000000\r\n\r\n")
         reply = _recv_all(sock, 120)  # returns when the server closes; 120 s only guards against a hang
     assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
@@ -216,7 +217,8 @@ def test_declared_oversize_refused_before_the_body_is_sent(live_server):
 def test_chunked_oversize_refused_over_a_socket(live_server):
     """Over a real socket, chunked: the server answers 413 while the client is still sending."""
     with socket.create_connection((live_server.host, live_server.port), timeout=120) as sock:
-        sock.sendall(b"POST /api/import HTTP/1.1\r\nHost: localhost\r\n" + _auth(live_server) + b"Content-Type: " + MULTIPART.encode()
+        sock.sendall(b"POST /api/import HTTP/1.1\r\nHost: localhost\r\n" + _auth(live_server)
+                     + b"Content-Type: " + MULTIPART.encode()
                      + b"\r\nTransfer-Encoding: chunked\r\n\r\n")
         head = f"--{B}\r\n".encode() + b'Content-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n'
         sock.sendall(b"%x\r\n%s\r\n" % (len(head), head))

@@ -15,6 +15,7 @@ import os
 import pytest
 
 import territoria.assess.io as assess_io
+import territoria.assess.weights_file as weights_file
 
 ATTACKS = ["/etc/hostname", "../../../../etc/hostname", "/proc/self/environ", "/dev/zero", "/no/such/file.csv",
            "weights.csv"]
@@ -48,8 +49,9 @@ def opened(monkeypatch):
         seen.append(f"resolver called with {args}")
         raise AssertionError("the server resolved a file reference of a request")
 
-    monkeypatch.setattr(assess_io, "read_weights", never)
-    monkeypatch.setattr(assess_io, "resolve_file_references", never)
+    for module in (assess_io, weights_file):
+        monkeypatch.setattr(module, "read_weights", never)
+        monkeypatch.setattr(module, "resolve_file_references", never)
     return seen
 
 
@@ -97,7 +99,7 @@ def test_the_method_never_reads_a_weights_file(tmp_path):
     table = pd.DataFrame({"a": [0.0, 10.0], "b": [10.0, 0.0]}, index=pd.Index(["A", "B"], name="unit"))
     spec = AssessmentSpec.from_mapping(raw)
     assert spec.file_references() == {"weight.file": str(weights)}
-    with pytest.raises(SpecError, match="weight.file.*never opens a file"):
+    with pytest.raises(SpecError, match=r"weight\.file.*never opens a file"):
         Assessment(spec).run(table)
     resolved = assess_io.resolve_file_references(spec)
     assert resolved.weight.values == {"a": 3.0, "b": 1.0}

@@ -19,7 +19,7 @@ from typing import Any, Literal, get_args
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from territoria.assess.io import resolve_file_references
+from territoria.assess.weights_file import resolve_file_references
 from territoria.errors import SpecError
 from territoria.yamlfile import load_yaml
 
@@ -154,7 +154,7 @@ class NormaliseSpec(_Model):
 
 class WeightSpec(_Model):
     """``file`` names a weights file; the method never opens it: the interface that loaded the spec reads it
-    into ``values`` (:func:`territoria.assess.io.resolve_file_references`), or ``values`` is given inline."""
+    into ``values`` (:func:`territoria.assess.weights_file.resolve_file_references`), or ``values`` is given inline."""
 
     method: WeightMethod = "given"
     file: str | None = None
@@ -286,7 +286,7 @@ class AssessmentSpec(_Model):
     def from_yaml(cls, path: str | Path) -> AssessmentSpec:
         """Read and validate a spec file named by the caller (an interface: the CLI, a script), then read
         the files the spec names (``weight.file``, relative to the spec's folder) into data, with the size
-        limits and located errors of :func:`territoria.assess.io.resolve_file_references`. Specs from an
+        limits and located errors of :func:`territoria.assess.weights_file.resolve_file_references`. Specs from an
         untrusted source go through :meth:`from_mapping`, which never opens a file."""
         path = Path(path)
         raw = load_yaml(path)
@@ -314,7 +314,7 @@ class AssessmentSpec(_Model):
     def file_references(self) -> dict[str, str]:
         """Every key of the spec that names a file, with the name as written: ``{"weight.file": ...}``.
 
-        The one list of such keys: :func:`territoria.assess.io.resolve_file_references` reads them, and
+        The one list of such keys: :func:`territoria.assess.weights_file.resolve_file_references` reads them, and
         the web server refuses a spec for which this is not empty.
         """
         return {"weight.file": self.weight.file} if self.weight.file else {}

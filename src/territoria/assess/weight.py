@@ -11,7 +11,7 @@ Methods:
   et al. 2000; OECD & JRC 2008, section 6.1); higher nodes weigh 1 each;
 * ``file`` — weights supplied as a mapping code → weight (``values``: the spec's inline
   ``weight.values``, or a CSV/YAML of expert (AHP) weights that the *interface* read with
-  :func:`territoria.assess.io.resolve_file_references`; this step never opens a file); codes not
+  :func:`territoria.assess.weights_file.resolve_file_references`; this step never opens a file); codes not
   listed keep the tree weight.
 """
 

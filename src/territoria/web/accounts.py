@@ -56,7 +56,7 @@ def _login_page(request: Request, lang: str, *, next_: str, error: str | None = 
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, lang: Lang = "ru", next: str | None = None) -> HTMLResponse:  # noqa: A002
+def login_page(request: Request, lang: Lang = "ru", next: str | None = None) -> HTMLResponse:
     """The login form (its session cookie carries the form's CSRF token)."""
     return _login_page(request, lang, next_=safe_next(next))
 

@@ -29,8 +29,14 @@ from territoria.web.context import WebContext
 from territoria.web.limits import ENVELOPE_BYTES, BodyLimitMiddleware, max_upload_from_env
 from territoria.web.maps import router as maps_router
 from territoria.web.render_pool import RenderPool
-from territoria.web.security import (HeadersMiddleware, SecurityMiddleware, SecuritySettings, auth_words,
-                                     current_user, session_of)
+from territoria.web.security import (
+    HeadersMiddleware,
+    SecurityMiddleware,
+    SecuritySettings,
+    auth_words,
+    current_user,
+    session_of,
+)
 
 __all__ = ["LOCAL_HOSTS", "create_app"]
 

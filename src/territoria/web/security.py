@@ -34,8 +34,8 @@ from starlette.concurrency import run_in_threadpool
 
 from territoria.store.accounts import User, get_user, token_digest, user_for_token
 
-__all__ = ["AUTH_WORDS", "CSP", "SECURITY_HEADERS", "HeadersMiddleware", "SecurityMiddleware", "SecuritySettings", "auth_words",
-           "current_user", "session_of"]
+__all__ = ["AUTH_WORDS", "CSP", "SECURITY_HEADERS", "HeadersMiddleware", "SecurityMiddleware", "SecuritySettings",
+           "auth_words", "current_user", "session_of"]
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "

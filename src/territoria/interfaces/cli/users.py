@@ -11,8 +11,7 @@ import typer
 from territoria.errors import DataError
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.output import print_table
-from territoria.store import Store
-from territoria.store import accounts
+from territoria.store import Store, accounts
 
 __all__ = ["cli_actor", "users_app"]
 

@@ -10,8 +10,7 @@ from territoria.errors import DataError
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.data import load_bundled_with_progress
 from territoria.interfaces.cli.users import cli_actor
-from territoria.store import Store
-from territoria.store import accounts
+from territoria.store import Store, accounts
 
 LOCAL_USER = "local"
 """The administrator ``territoria serve --local`` creates (token only, no password)."""
