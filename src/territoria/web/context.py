@@ -71,6 +71,7 @@ class WebContext:
         self._local = threading.local()
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._cache_size = cache_size
+        self._computing: dict[tuple[Any, ...], threading.Event] = {}
         #: The latest re-evaluation of the monitoring board run from the web (``report.monitoring.evaluate``).
         self.last_evaluation: dict[str, Any] | None = None
         self.wait = float(wait)
@@ -225,19 +226,31 @@ class WebContext:
                     shutil.rmtree(folder, ignore_errors=True)
 
     def cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        """``compute()`` once per Store version and ``key`` (computed outside any lock: two threads may
-        compute the same item once each; both get an equal value)."""
+        """``compute()`` once per Store version and ``key``. Different keys compute in parallel; requests
+        for a key being computed wait for that computation instead of repeating it (after an import, many
+        readers asking for the ranking at once compute it once)."""
         full = (getattr(self._local, "version", None) or self.version(), *key)
-        with self._cond:
-            if full in self._cache:
-                self._cache.move_to_end(full)
-                return self._cache[full]
-        value = compute()
-        with self._cond:
-            self._cache[full] = value
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return value
+        while True:
+            with self._cond:
+                if full in self._cache:
+                    self._cache.move_to_end(full)
+                    return self._cache[full]
+                running = self._computing.get(full)
+                if running is None:
+                    running = self._computing[full] = threading.Event()
+                    break
+            running.wait()  # another request computes it; if that failed, this one tries itself
+        try:
+            value = compute()
+            with self._cond:
+                self._cache[full] = value
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+            return value
+        finally:
+            with self._cond:
+                del self._computing[full]
+            running.set()
 
     def result(self, store: Any, *, name: str | None = None, unit: str | None = None,
                level: str | None = None) -> Any:
