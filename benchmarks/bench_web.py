@@ -141,7 +141,8 @@ def run(seconds: float = 10.0, readers: int = 8) -> dict[str, dict[str, float]]:
 
 
 def describe(rep: dict[str, dict[str, float]]) -> str:
-    lines = ["| phase | requests | per second | p50 ms | p95 ms | max ms | not 200 |", "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| phase | requests | per second | p50 ms | p95 ms | max ms | not 200 |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for name in ("reads alone", "reads during imports"):
         r = rep[name]
         lines.append(f"| {name} | {r['requests']} | {r['rps']:.0f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | "
