@@ -209,21 +209,19 @@ class WebContext:
                     shutil.copyfile(source, folder / (self.db.name + suffix))
             with self._cond:
                 self._replica = (version, folder / self.db.name)
+                self._replica_users.setdefault(self._replica[1], 0)
                 self._drop_old_replicas()
         finally:
             self._copying.release()
 
     def _drop_old_replicas(self) -> None:
-        """Delete replicas no reader uses any more (called with ``_cond`` held)."""
+        """Delete the replicas that are neither current nor in use (called with ``_cond`` held). Only
+        replicas already handed out are considered: one being copied is not known here yet."""
         current = self._replica[1] if self._replica is not None else None
         for path, users in list(self._replica_users.items()):
             if users == 0 and path != current:
                 del self._replica_users[path]
                 shutil.rmtree(path.parent, ignore_errors=True)
-        if self._replica_dir is not None and current is not None:
-            for folder in self._replica_dir.iterdir():
-                if folder != current.parent and (folder / self.db.name) not in self._replica_users:
-                    shutil.rmtree(folder, ignore_errors=True)
 
     def cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """``compute()`` once per Store version and ``key``. Different keys compute in parallel; requests
