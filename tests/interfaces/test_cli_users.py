@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from territoria.interfaces.cli import app
 from territoria.store import Store
-from territoria.store.accounts import authenticate, user_for_token
+from territoria.store.accounts import audit_log, authenticate, user_for_token
 
 runner = CliRunner()
 
@@ -81,3 +81,14 @@ def test_local_token_replaces_the_previous_one(db):
 def test_serve_local_refuses_another_host(db):
     res = runner.invoke(app, ["--db", str(db), "serve", "--local", "--host", "0.0.0.0"])
     assert res.exit_code != 0 and "does not apply with --host 0.0.0.0" in str(res.exception)
+
+
+def test_cli_imports_are_audited(db, tmp_path):
+    table = tmp_path / "audited.csv"
+    table.write_text("unit,indicator,year,value\nMamlyutka,unemployment_rate,1997,5.2\n", encoding="utf-8")  # synthetic
+    res = runner.invoke(app, ["--db", str(db), "import", str(table)])
+    assert res.exit_code == 0, res.output
+    with Store(db, read_only=True) as store:
+        last = audit_log(store, limit=1).iloc[0]
+    assert last["action"] == "import" and last["target"] == str(table) and last["user_name"].startswith("cli:")
+    assert "1 new" in last["detail"]

@@ -13,7 +13,7 @@ from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.output import print_table
 from territoria.store import Store, accounts
 
-__all__ = ["cli_actor", "users_app"]
+__all__ = ["audit_cli", "cli_actor", "users_app"]
 
 users_app = typer.Typer(help="Accounts of the web server: users with roles (viewer, analyst, admin), API tokens, "
                              "the audit trail.", no_args_is_help=True)
@@ -26,6 +26,12 @@ def cli_actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return f"cli:uid{os.getuid()}"
+
+
+def audit_cli(store: Store, *, action: str, target: str = "", detail: str = "") -> None:
+    """Record a change made from the command line in the audit trail (who: :func:`cli_actor`)."""
+    with store.transaction():
+        accounts.record(store, user=cli_actor(), action=action, target=target, detail=detail)
 
 
 @users_app.command("add")
