@@ -12,15 +12,14 @@ import pandas as pd
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from territoria.errors import DataError, TerritoriaError
+from territoria.errors import TerritoriaError
 from territoria.report import service
 from territoria.report.document import Document, frame_to_json, profile_document, ranking_document
 from territoria.report.i18n import words
 from territoria.web.accounts import audit
-from territoria.web.assessments import ASSESSMENT_PATTERN, ASSESSMENT_REF_PATTERN, AssessmentName, about, store_result
+from territoria.web.assessments import ASSESSMENT_REF_PATTERN, AssessmentName, about
 
 __all__ = ["router"]
 
@@ -53,16 +52,6 @@ class Format(StrEnum):
     html = "html"
     pdf = "pdf"
     xlsx = "xlsx"
-
-
-class AssessRequest(BaseModel):
-    """An assessment spec (YAML text, the format of docs/assessment.md) and optionally a year."""
-
-    spec: str = Field(min_length=1, max_length=200_000)
-    year: int | None = Field(default=None, ge=1990, le=2100)
-    name: str | None = Field(default=None, pattern=ASSESSMENT_PATTERN,
-                             description="Store the Result under this name (a new version when the spec or the "
-                                         "data changed); without it the result is shown and not kept.")
 
 
 def _ctx(request: Request) -> Any:
@@ -338,68 +327,3 @@ def _import(ctx: Any, request: Request, path: Path, label: str) -> dict[str, Any
     return {"summary": report.summary(), "import_id": report.import_id, "rows_read": report.rows_read,
             "rows_new": report.rows_new, "rows_same": report.rows_same, "rows_revised": report.rows_revised,
             "already_imported": report.already_imported}
-
-
-FILE_REFERENCE_REFUSED = ("the server never reads a file named in a spec; give the weights inline as "
-                          "'weight: {method: file, values: {code: weight, ...}}'")
-
-
-def request_spec(text: str, *, year: int | None = None) -> Any:
-    """A posted spec (YAML text) as an :class:`~territoria.assess.spec.AssessmentSpec`, without opening
-    any file: a spec that names one is refused with 422 (the name is not echoed, nothing is looked up)."""
-    import yaml
-
-    from territoria.assess.spec import AssessmentSpec
-
-    try:
-        mapping = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise HTTPException(422, f"spec: not valid YAML ({exc})") from None
-    if not isinstance(mapping, dict):
-        raise HTTPException(422, "spec: expected a YAML mapping (name, units, year, tree, ...)")
-    try:
-        spec = AssessmentSpec.from_mapping(mapping, file="spec")
-        refs = spec.file_references()
-        if refs:
-            raise HTTPException(422, f"spec: {', '.join(sorted(refs))}: {FILE_REFERENCE_REFUSED}")
-        if year is not None:
-            spec = AssessmentSpec.from_mapping({**spec.to_mapping(), "year": year, "years": None}, file="spec")
-    except TerritoriaError as exc:
-        raise HTTPException(422, str(exc)) from None
-    return spec
-
-
-@router.post("/assess")
-def assess(request: Request, body: AssessRequest, lang: Lang = "en") -> dict[str, Any]:
-    """Run an assessment spec (YAML text) on the Store's panel; returns the ranking table.
-
-    The spec may not name files (``weight.file``): the server refuses it (422) without opening anything;
-    give expert weights inline as ``weight.values``. With ``name`` the Result (and its uncertainty summary,
-    when the spec has one) is stored under that name, as ``territoria assess --name`` does: ``stored`` says
-    which version and what changed; the pages and endpoints then use it (``?assessment=NAME``, or by
-    default for units of its level)."""
-    from territoria.assess.pipeline import Assessment
-
-    spec = request_spec(body.spec, year=body.year)
-    ctx = _ctx(request)
-    try:
-        with ctx.store() as store:
-            panel = store.panel(level=spec.units.level, years=spec.year_list)
-            units_table = store.units()
-        result = Assessment(spec).run(panel)
-        frame = result.to_frame()
-        if isinstance(frame.index, pd.MultiIndex):
-            frame = frame.reset_index()
-        else:
-            frame = frame.reset_index(names="unit")
-            names = units_table[f"name_{lang}"]
-            frame.insert(1, "name", frame["unit"].map(names))
-    except TerritoriaError as exc:
-        raise HTTPException(422, str(exc)) from None
-    except (ValueError, TypeError, KeyError) as exc:  # a malformed spec the validators let through
-        raise HTTPException(422, f"spec: {exc}") from None
-    if frame.empty:
-        raise HTTPException(422, str(DataError(f"{spec.name}: no unit was assessed")))
-    stored = store_result(ctx, result, body.name, request=request) if body.name is not None else None
-    return {"name": spec.name, "stored": stored,
-            "table": frame_to_json(frame.sort_values("rank") if "rank" in frame else frame)}

@@ -23,6 +23,7 @@ from territoria.store.assessments import NAME_PATTERN
 from territoria.web.accounts import audit, template_env
 from territoria.web.accounts import router as accounts_router
 from territoria.web.api import Lang, UnitCode, router
+from territoria.web.assess_api import router as assess_router
 from territoria.web.assessments import AssessmentName, known_assessment
 from territoria.web.assessments import router as assessments_router
 from territoria.web.context import WebContext
@@ -96,6 +97,7 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None, public_re
     app.state.security = settings
     app.state.pdf_pool = RenderPool(workers=pdf_workers, queue=pdf_queue, timeout=pdf_timeout)
     app.include_router(router)
+    app.include_router(assess_router)
     app.include_router(assessments_router)
     app.include_router(maps_router)
     app.include_router(accounts_router)

@@ -34,8 +34,8 @@ from starlette.concurrency import run_in_threadpool
 
 from territoria.store.accounts import User, get_user, token_digest, user_for_token
 
-__all__ = ["AUTH_WORDS", "CSP", "SECURITY_HEADERS", "HeadersMiddleware", "SecurityMiddleware", "SecuritySettings",
-           "auth_words", "current_user", "session_of"]
+__all__ = ["AUTH_WORDS", "CSP", "DOCS_CSP", "SECURITY_HEADERS", "HeadersMiddleware", "SecurityMiddleware",
+           "SecuritySettings", "auth_words", "current_user", "session_of"]
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -43,6 +43,13 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 SECURITY_HEADERS: dict[str, str] = {
     "content-security-policy": CSP, "x-content-type-options": "nosniff", "x-frame-options": "DENY",
     "referrer-policy": "same-origin"}
+#: The interactive API pages (/docs, /redoc) are FastAPI's: an inline script and Swagger UI / ReDoc from
+#: their CDN. They show no data of the Store; only they get this policy.
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' "
+            "'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; font-src 'self' data: "
+            "https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+            "worker-src blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
+DOCS_PATHS = ("/docs", "/redoc")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 OPEN_PATHS = ("/static/", "/login")  # served to anyone: the style, the script, the login page
 ADMIN_PATHS = ("/admin", "/api/admin/")
@@ -175,11 +182,15 @@ class HeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        wanted = dict(SECURITY_HEADERS)
+        if scope["path"].startswith(DOCS_PATHS):
+            wanted["content-security-policy"] = DOCS_CSP
+
         async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = [*message.get("headers", []),
-                                      *[(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()
+                                      *[(k.encode(), v.encode()) for k, v in wanted.items()
                                         if k.encode() not in present]]
             await send(message)
 
