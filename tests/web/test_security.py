@@ -168,3 +168,11 @@ def test_a_removed_user_is_out_at_once(web_db, app, web_auth):
         with Store(web_db) as store:
             remove_user(store, "temp1")
         assert c.get("/api/health").status_code == 401
+
+
+def test_only_the_api_docs_pages_may_load_their_cdn(client):
+    from territoria.web.security import CSP, DOCS_CSP
+
+    assert client.get("/docs").headers["content-security-policy"] == DOCS_CSP
+    assert client.get("/api/health").headers["content-security-policy"] == CSP
+    assert "unsafe-inline" not in CSP.split("script-src", 1)[1].split(";", 1)[0]
