@@ -8,12 +8,15 @@ run before the write starts. No timing: events order the steps.
 
 from __future__ import annotations
 
+import shutil
 import threading
 
 import pytest
 
 import territoria.ingest.readers as readers
 import territoria.store as store_module
+import territoria.web.context as context
+from territoria.store.accounts import record
 
 GOOD = b"unit,indicator,year,value\nMamlyutka,unemployment_rate,1998,5.3\n"  # synthetic value
 HANG = 120  # a hang guard only: every wait below ends on an event long before
@@ -77,3 +80,74 @@ def test_name_matching_runs_outside_the_write(app, client, monkeypatch):
     res = client.post("/api/import", files={"file": ("again.csv", GOOD, "text/csv")})
     assert res.status_code == 200, res.text
     assert seen == [(False, False)]
+
+
+def test_a_replica_being_copied_is_never_deleted(web_db, tmp_path, monkeypatch):
+    """Found by benchmarks/bench_web.py: a reader finishing on an old replica deleted the folder of a replica
+    still being copied, and later reads answered "no Store here". Each step below waits for an event."""
+    db = tmp_path / "race.duckdb"
+    shutil.copy(web_db, db)
+    ctx = context.WebContext(db)
+    with ctx.store() as store:
+        before = store.counts()["observations"]  # replica of version 1
+    writing, write_done, on_replica, leave_replica = (threading.Event() for _ in range(4))
+    copying, finish_copy = threading.Event(), threading.Event()
+
+    def writer():
+        with ctx.store(write=True) as store:
+            writing.set()
+            assert write_done.wait(HANG)
+            with store.transaction():
+                record(store, user="test", action="race")  # a new version of the Store
+
+    def old_reader():
+        with ctx.store() as store:  # served from the replica while the write is under way
+            store.counts()
+            on_replica.set()
+            assert leave_replica.wait(HANG)
+
+    real_copy = shutil.copyfile
+
+    def slow_copy(src, dst, *args, **kwargs):
+        out = real_copy(src, dst, *args, **kwargs)
+        copying.set()
+        assert finish_copy.wait(HANG)
+        return out
+
+    threads = [threading.Thread(target=writer)]
+    threads[0].start()
+    assert writing.wait(HANG)
+    threads.append(threading.Thread(target=old_reader))
+    threads[1].start()
+    assert on_replica.wait(HANG)
+    write_done.set()
+    threads[0].join(HANG)
+    monkeypatch.setattr(context.shutil, "copyfile", slow_copy)
+    def new_reader():
+        with ctx.store() as store:  # reads the file itself and copies version 2
+            store.counts()
+
+    threads.append(threading.Thread(target=new_reader))
+    threads[2].start()
+    assert copying.wait(HANG)
+    leave_replica.set()  # the old reader leaves while version 2 is being copied
+    threads[1].join(HANG)
+    finish_copy.set()
+    threads[2].join(HANG)
+    monkeypatch.setattr(context.shutil, "copyfile", real_copy)
+    held, release = threading.Event(), threading.Event()
+
+    def hold_write():
+        with ctx.store(write=True):
+            held.set()
+            assert release.wait(HANG)
+
+    blocker = threading.Thread(target=hold_write)
+    blocker.start()
+    try:
+        assert held.wait(HANG)
+        with ctx.store() as store:  # the replica of version 2 stands in, and it exists
+            assert store.counts()["observations"] == before
+    finally:
+        release.set()
+        blocker.join(HANG)
