@@ -176,3 +176,18 @@ def test_only_the_api_docs_pages_may_load_their_cdn(client):
     assert client.get("/docs").headers["content-security-policy"] == DOCS_CSP
     assert client.get("/api/health").headers["content-security-policy"] == CSP
     assert "unsafe-inline" not in CSP.split("script-src", 1)[1].split(";", 1)[0]
+
+
+def test_a_cross_site_upload_through_the_session_stores_nothing(app, web_auth, web_db):
+    """The issue's attack: another origin's page posts an import with the user's cookie (no-cors fetch); it
+    cannot read or send the CSRF token, so the server refuses and the Store is unchanged."""
+    c, csrf = _login(app, web_auth)
+    body = b"unit,indicator,year,value\nMamlyutka,unemployment_rate,1996,9.9\n"  # synthetic value
+    with c:
+        before = c.get("/api/health").json()["counts"]
+        forged = c.post("/api/import", files={"file": ("x.csv", body, "text/csv")},
+                        headers={"Origin": "https://evil.example"})
+        assert forged.status_code == 403
+        assert c.get("/api/health").json()["counts"] == before
+        ok = c.post("/api/import", files={"file": ("x.csv", body, "text/csv")}, headers={"X-CSRF-Token": csrf})
+        assert ok.status_code == 200 and ok.json()["rows_new"] == 1
