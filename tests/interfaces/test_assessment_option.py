@@ -133,8 +133,20 @@ def client(db):
 
     from territoria.web import create_app
 
-    with TestClient(create_app(db)) as c:
+    with _web_client(TestClient, create_app, db) as c:
         yield c
+
+
+def _web_client(TestClient, create_app, db):
+    """A client of the web application on ``db`` with an analyst's token (a synthetic test account)."""
+    from territoria.store import Store
+    from territoria.store.accounts import add_user, create_token, get_user
+
+    with Store(db) as store:
+        if get_user(store, "analyst1") is None:
+            add_user(store, "analyst1", role="analyst")
+        token = create_token(store, "analyst1")
+    return TestClient(create_app(db), base_url="https://localhost", headers={"Authorization": f"Bearer {token}"})
 
 
 def test_web_assessment_parameter(client, stored):
@@ -284,7 +296,7 @@ def test_web_name_at_version_chooses_an_older_version(versioned_db):
 
     from territoria.web import create_app
 
-    with TestClient(create_app(versioned_db)) as c:
+    with _web_client(TestClient, create_app, versioned_db) as c:
         r = c.get("/api/rankings", params={"assessment": "districts@1"})
         assert r.status_code == 200, r.text
         assert (r.json()["assessment"]["name"], r.json()["assessment"]["version"]) == ("districts", 1)

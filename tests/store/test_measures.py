@@ -21,7 +21,7 @@ def store(bundled_store_path, tmp_path):
 
 
 def test_schema_has_the_monitoring_tables(store):
-    assert SCHEMA_VERSION == 5
+    assert SCHEMA_VERSION == 6
     tables = set(store.query("SELECT table_name FROM information_schema.tables")["table_name"])
     assert {"measures", "measure_evaluations", "monitor_warnings"} <= tables
 

@@ -45,7 +45,7 @@ BULAEVO = {("593620100", "population", 2015): 8603.0, ("593620100", "population"
 
 def test_new_store_has_current_schema(tmp_path, small_catalogue):
     with Store(tmp_path / "s.duckdb", catalogue=small_catalogue) as s:
-        assert s.schema_version == SCHEMA_VERSION == 5
+        assert s.schema_version == SCHEMA_VERSION == 6
         assert s.counts()["observations"] == 0
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from territoria.assess.io import read_weights
+from territoria.assess.io import read_weights, resolve_file_references
 from territoria.assess.pipeline import Assessment
 from territoria.assess.spec import AssessmentSpec
 from territoria.errors import ConflictError
@@ -115,7 +115,7 @@ def test_experts_weights_file_feeds_an_assessment_spec(tmp_path):
         "social": {"children": {"income": {"direction": 1}}}, "economy": {"children": {"jobs": {"direction": 1}}}}}},
         "normalise": {"method": "minmax", "low": 0, "high": 100}, "weight": {"method": "file", "file": str(out)}}
     table = pd.DataFrame({"income": [0.0, 10.0], "jobs": [10.0, 0.0]}, index=pd.Index(["A", "B"], name="unit"))
-    res = Assessment(AssessmentSpec.from_mapping(spec)).run(table)
+    res = Assessment(resolve_file_references(AssessmentSpec.from_mapping(spec))).run(table)
     assert np.allclose(res.tables["aggregated"]["index"], [100 * w["economy"], 100 * w["social"]])
 
 

@@ -1,10 +1,67 @@
-"""Web fixtures: the application on a copy of the bundled Store (real data)."""
+"""Web fixtures: the application on a copy of the bundled Store (real data), with three test accounts
+(synthetic: ``viewer1``, ``analyst1``, ``admin1``) and an API token for each; ``client`` is signed in as
+the analyst with a token (``Authorization: Bearer``)."""
 
 from __future__ import annotations
 
 import shutil
 
 import pytest
+
+ROLES = ("viewer", "analyst", "admin")
+PASSWORD = "correct horse battery"  # synthetic test password of every test account
+
+
+def add_accounts(db) -> dict[str, str]:
+    """Users ``viewer1``, ``analyst1``, ``admin1`` (password :data:`PASSWORD`) in the Store ``db``; one new
+    API token each, by role."""
+    from territoria.store import Store
+    from territoria.store.accounts import add_user, create_token, get_user
+
+    tokens = {}
+    with Store(db) as store:
+        for role in ROLES:
+            if get_user(store, f"{role}1") is None:
+                add_user(store, f"{role}1", role=role, password=PASSWORD)
+            tokens[role] = create_token(store, f"{role}1", label="tests")
+    return tokens
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def make_client(app, *, token: str | None = None, **kwargs):
+    """A TestClient on ``https://localhost`` (an allowed host; Secure cookies travel), with ``token``."""
+    import warnings
+
+    with warnings.catch_warnings():  # Starlette's note about httpx vs httpx2; nothing we can act on
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    headers = {**(bearer(token) if token else {}), **kwargs.pop("headers", {})}
+    return TestClient(app, base_url="https://localhost", headers=headers, **kwargs)
+
+
+def with_token(app, token: str):
+    """An ASGI wrapper adding ``Authorization: Bearer token`` to every request (for tools such as
+    schemathesis that call the application themselves)."""
+
+    async def wrapped(scope, receive, send):
+        if scope["type"] == "http":
+            scope = {**scope, "headers": [*scope.get("headers", []), (b"authorization", f"Bearer {token}".encode())]}
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+@pytest.fixture(scope="session")
+def web_auth():
+    """The helpers above, for test modules: ``add_accounts``, ``make_client``, ``bearer``, ``with_token``."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(add_accounts=add_accounts, make_client=make_client, bearer=bearer, with_token=with_token,
+                           password=PASSWORD)
 
 
 @pytest.fixture(scope="module")
@@ -15,28 +72,28 @@ def web_db(bundled_store_path, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def app(web_db):
+def tokens(web_db):
+    """API tokens of the test accounts in ``web_db``, by role."""
+    return add_accounts(web_db)
+
+
+@pytest.fixture(scope="module")
+def app(web_db, tokens):
     from territoria.web import create_app
 
     return create_app(web_db, max_upload_bytes=20_000)
 
 
 @pytest.fixture(scope="module")
-def client(app):
-    import warnings
-
-    with warnings.catch_warnings():  # Starlette's note about httpx vs httpx2; nothing we can act on
-        warnings.simplefilter("ignore")
-        from fastapi.testclient import TestClient
-
-    with TestClient(app) as c:
+def client(app, tokens):
+    with make_client(app, token=tokens["analyst"]) as c:
         yield c
 
 
 class LiveServer:
     """A running uvicorn server (thread) on 127.0.0.1: ``url``, ``host``, ``port`` and the uvicorn ``server``."""
 
-    def __init__(self, app, **config):
+    def __init__(self, app, headers=None, **config):
         import socket
         import threading
         import time
@@ -50,6 +107,7 @@ class LiveServer:
             self.port = s.getsockname()[1]
         self.host = "127.0.0.1"
         self.url = f"http://{self.host}:{self.port}"
+        self.headers = headers or {}  # an analyst's token for the live-server tests
         self.server = uvicorn.Server(server_config(app, host=self.host, port=self.port, **config))
         self._thread = threading.Thread(target=self.server.run, daemon=True)
         self._thread.start()
@@ -64,24 +122,25 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live_server(web_db):
+def live_server(web_db, tokens):
     """The real application on a loopback port, served with the request deadlines of
     :func:`territoria.web.limits.server_config`, shortened (head 1 s, body 1.5 s) to keep slow-client tests
     short; upload limit 20 000 bytes as in ``app``."""
     from territoria.web import create_app
 
-    server = LiveServer(create_app(web_db, max_upload_bytes=20_000), head_timeout=1.0, body_timeout=1.5)
+    server = LiveServer(create_app(web_db, max_upload_bytes=20_000), headers=bearer(tokens["analyst"]),
+                        head_timeout=1.0, body_timeout=1.5)
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
-def patient_server(web_db):
+def patient_server(web_db, tokens):
     """The real application with deadlines no test waits for (the slow-client tests use ``live_server``;
     in test_hardening_load 200 connections must be open before the first request, however long that takes)."""
     from territoria.web import create_app
 
-    server = LiveServer(create_app(web_db, max_upload_bytes=20_000), head_timeout=1200.0,
-                        body_timeout=1200.0)
+    server = LiveServer(create_app(web_db, max_upload_bytes=20_000), headers=bearer(tokens["analyst"]),
+                        head_timeout=1200.0, body_timeout=1200.0)
     yield server
     server.stop()

@@ -5,6 +5,7 @@ screenshots into ``test-artefacts/``. Real bundled data."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import tempfile
 import threading
@@ -12,14 +13,18 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = os.environ.get("TERRITORIA_CHROMIUM", "/usr/bin/chromium")
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)")
 
 
+CSP_VIOLATIONS: list[str] = []  # console messages of the browser about the Content-Security-Policy
+
+
 @pytest.fixture(scope="module")
-def server(web_db):
+def server(web_db, tokens):
     import uvicorn
 
     from territoria.web import create_app
@@ -27,7 +32,9 @@ def server(web_db):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(web_db), host="127.0.0.1", port=port, log_level="warning")
+    # plain HTTP on the loopback, as `territoria serve --local` (its session cookie is not marked Secure)
+    config = uvicorn.Config(create_app(web_db, secure_cookies=False), host="127.0.0.1", port=port,
+                            log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -41,7 +48,7 @@ def server(web_db):
 
 
 @pytest.fixture(scope="module")
-def page():
+def page(server, web_auth):
     from playwright.sync_api import sync_playwright
 
     from territoria.report.render import CHROMIUM_FLAGS
@@ -51,7 +58,15 @@ def page():
         context = pw.chromium.launch_persistent_context(
             profile, executable_path=CHROMIUM, headless=True, viewport={"width": 1280, "height": 900},
             args=[f for f in CHROMIUM_FLAGS if f != "--headless"])
-        yield context.pages[0] if context.pages else context.new_page()
+        page = context.pages[0] if context.pages else context.new_page()
+        page.on("console", lambda m: CSP_VIOLATIONS.append(m.text) if "Content Security Policy" in m.text else None)
+        page.goto(f"{server}/")  # not signed in: the login page, then back where we were going
+        page.wait_for_url("**/login?next=%2F")
+        page.fill("#login-name", "analyst1")
+        page.fill("#login-password", web_auth.password)
+        page.click("#login-submit")
+        page.wait_for_selector("#signed-in", timeout=30_000)
+        yield page
         context.close()
 
 
@@ -84,6 +99,7 @@ def test_overview_click_settlement_profile_language(server, page):
     assert page.locator("#section-status h2").inner_text() == "Статус"
     page.screenshot(path=str(ARTEFACTS / "profile_ru.png"), full_page=True)
     assert not errors, errors
+    assert not CSP_VIOLATIONS, CSP_VIOLATIONS
 
 
 E2E_SPEC = (Path(__file__).resolve().parents[1] / "fixtures" / "district_test_spec_2023.yaml").read_text(
@@ -106,8 +122,8 @@ def test_assess_page_stores_a_named_assessment_and_links_its_ranking(server, pag
     assert page.locator("#assess-stored-text").inner_text() == "Stored as 'e2e_districts' v1"
     assert page.locator("#assess-error").inner_text() == ""
     page.click("#assess-form button[type=submit]")  # the same spec on the same data: nothing new
-    page.wait_for_function("document.getElementById('assess-stored-text') && document.getElementById("
-                           "'assess-stored-text').textContent.startsWith('Unchanged')", timeout=60_000)
+    # locator waits, not wait_for_function: the page's CSP forbids evaluating strings (Playwright's predicate)
+    expect(page.locator("#assess-stored-text")).to_have_text(re.compile("^Unchanged"), timeout=60_000)
     assert page.locator("#assess-stored-text").inner_text() == "Unchanged, already stored as 'e2e_districts' v1"
 
     page.select_option("#lang-select", "kk")  # the words of the page in Kazakh
@@ -126,3 +142,4 @@ def test_assess_page_stores_a_named_assessment_and_links_its_ranking(server, pag
     page.wait_for_selector("#table-map-ranking tbody tr", timeout=60_000)
     page.screenshot(path=str(ARTEFACTS / "assess_stored_kk.png"), full_page=True)
     assert not errors, errors
+    assert not CSP_VIOLATIONS, CSP_VIOLATIONS  # the fetch calls carried the CSRF token (else no table)

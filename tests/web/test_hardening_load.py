@@ -57,10 +57,10 @@ async def _trickle(host: str, port: int, head: bytes, body: bool) -> tuple[bytes
     return reply, cut_short
 
 
-async def _get_many(url: str, n: int) -> list[int]:
+async def _get_many(url: str, n: int, headers: dict[str, str]) -> list[int]:
     """``n`` ordinary requests one after another; their status codes."""
     statuses = []
-    async with httpx.AsyncClient(base_url=url, timeout=HANG) as client:
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=HANG) as client:
         for i in range(n):
             res = await client.get(PATHS[i % len(PATHS)])
             statuses.append(res.status_code)
@@ -71,13 +71,14 @@ def test_slow_loris_dropped_while_others_are_served(live_server):
     """20 clients trickle a request head and 5 a request body, never finishing: all get 408 naming the
     deadline and are disconnected by the server, while ordinary requests sent meanwhile are all answered 200."""
     head = b"GET /api/health HTTP/1.1\r\nHost: localhost\r\nUser-Agent: slow-loris-test/1.0\r\nX-Pad: "
-    body_head = (b"POST /api/assess HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+    auth = "".join(f"{k}: {v}\r\n" for k, v in live_server.headers.items()).encode()
+    body_head = (b"POST /api/assess HTTP/1.1\r\nHost: localhost\r\n" + auth + b"Content-Type: application/json\r\n"
                  b"Content-Length: 50000\r\n\r\n")
 
     async def scenario():
         slow = [_trickle(live_server.host, live_server.port, head, False) for _ in range(SLOW_CLIENTS)]
         slow += [_trickle(live_server.host, live_server.port, body_head, True) for _ in range(5)]
-        results = await asyncio.gather(*slow, _get_many(live_server.url, 20))
+        results = await asyncio.gather(*slow, _get_many(live_server.url, 20, live_server.headers))
         return results[:-1], results[-1]
 
     slow, statuses = asyncio.run(scenario())
@@ -99,7 +100,7 @@ def test_idle_connection_closed_after_keep_alive(live_server):
         data = sock.recv(65536)
         assert data.startswith(b"HTTP/1.1 408") and b"request head not received within 1 s" in data
         assert sock.recv(65536) == b""  # closed by the server
-    assert httpx.get(f"{live_server.url}/api/health", timeout=HANG).status_code == 200
+    assert httpx.get(f"{live_server.url}/api/health", headers=live_server.headers, timeout=HANG).status_code == 200
 
 
 def test_two_hundred_concurrent_connections(patient_server, web_db):
@@ -114,7 +115,8 @@ def test_two_hundred_concurrent_connections(patient_server, web_db):
             all_open.set()
         await gate.wait()  # every connection is open before the first request is sent
         path = PATHS[i % len(PATHS)]
-        writer.write(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
+        auth = "".join(f"{k}: {v}\r\n" for k, v in server.headers.items())
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n".encode())
         await writer.drain()
         reply = await asyncio.wait_for(reader.read(), timeout=HANG)
         writer.close()
@@ -130,7 +132,7 @@ def test_two_hundred_concurrent_connections(patient_server, web_db):
     opened, statuses = asyncio.run(scenario())
     assert sorted(opened) == list(range(CONNECTIONS))
     assert len(statuses) == CONNECTIONS and all(200 <= s < 300 for s in statuses), sorted(set(statuses))
-    after = httpx.get(f"{server.url}/api/units", params={"level": "region"}, timeout=HANG)
+    after = httpx.get(f"{server.url}/api/units", params={"level": "region"}, headers=server.headers, timeout=HANG)
     with Store(web_db, read_only=True) as store:
         regions = sorted(store.units(level="region").index)
     assert after.status_code == 200 and sorted(r[0] for r in after.json()["rows"]) == regions

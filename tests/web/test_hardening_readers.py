@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,11 +54,9 @@ READS_PER_PHASE = 3
 HANG = 120
 
 
-def _client(app):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from fastapi.testclient import TestClient
-    return TestClient(app)
+def _client(app, web_auth):
+    """A viewer's client (reads only) on ``app``'s Store."""
+    return web_auth.make_client(app, token=web_auth.add_accounts(app.state.ctx.db)["viewer"])
 
 
 @pytest.fixture
@@ -129,11 +126,11 @@ class Reader(threading.Thread):
         return [r for r in self.reads if r.phase == phase]
 
 
-def test_reads_during_an_import_in_another_process_are_old_or_new(db):
+def test_reads_during_an_import_in_another_process_are_old_or_new(db, web_auth):
     from territoria.web import create_app
 
     app = create_app(db)
-    with _client(app) as client:
+    with _client(app, web_auth) as client:
         old = client.get("/api/health").json()["counts"]["observations"]  # the first read makes the replica
         reader = Reader(client)
         writer = _writer(db)
@@ -164,14 +161,14 @@ def test_reads_during_an_import_in_another_process_are_old_or_new(db):
     assert {r.observations for r in reader.inside("unlocked")} == {new}
 
 
-def test_without_replica_reads_wait_then_503_never_500(db):
+def test_without_replica_reads_wait_then_503_never_500(db, web_auth):
     """Replica switched off: a read waits for a short write lock (then 200, new state) and gets 503 with
     Retry-After when the lock outlasts the wait."""
     from territoria.web import create_app
     from territoria.web.context import WebContext
 
     app = create_app(db)
-    with _client(app) as client:
+    with _client(app, web_auth) as client:
         app.state.ctx = WebContext(db, replica=False, wait=HANG)
         old = client.get("/api/health").json()["counts"]["observations"]
         writer = _writer(db)

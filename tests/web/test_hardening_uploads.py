@@ -198,11 +198,16 @@ def _recv_all(sock: socket.socket, timeout: float) -> bytes:
     return b"".join(chunks)
 
 
+def _auth(server) -> bytes:
+    return b"".join(f"{k}: {v}\r\n".encode() for k, v in server.headers.items())
+
+
 def test_declared_oversize_refused_before_the_body_is_sent(live_server):
     """Over a real socket: headers announce 1 GB, no body byte is ever sent, and the 413 arrives (so it was
     decided from the head alone) and the server closes the connection."""
     with socket.create_connection((live_server.host, live_server.port), timeout=120) as sock:
-        sock.sendall(b"POST /api/import HTTP/1.1\r\nHost: localhost\r\nContent-Type: " + MULTIPART.encode()
+        sock.sendall(b"POST /api/import HTTP/1.1\r\nHost: localhost\r\n" + _auth(live_server)
+                     + b"Content-Type: " + MULTIPART.encode()
                      + b"\r\nContent-Length: 1000000000\r\n\r\n")
         reply = _recv_all(sock, 120)  # returns when the server closes; 120 s only guards against a hang
     assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
@@ -212,7 +217,8 @@ def test_declared_oversize_refused_before_the_body_is_sent(live_server):
 def test_chunked_oversize_refused_over_a_socket(live_server):
     """Over a real socket, chunked: the server answers 413 while the client is still sending."""
     with socket.create_connection((live_server.host, live_server.port), timeout=120) as sock:
-        sock.sendall(b"POST /api/import HTTP/1.1\r\nHost: localhost\r\nContent-Type: " + MULTIPART.encode()
+        sock.sendall(b"POST /api/import HTTP/1.1\r\nHost: localhost\r\n" + _auth(live_server)
+                     + b"Content-Type: " + MULTIPART.encode()
                      + b"\r\nTransfer-Encoding: chunked\r\n\r\n")
         head = f"--{B}\r\n".encode() + b'Content-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n'
         sock.sendall(b"%x\r\n%s\r\n" % (len(head), head))
@@ -236,7 +242,7 @@ def test_chunked_oversize_refused_over_a_socket(live_server):
     assert live_server.server.started  # and it keeps serving
     import httpx
 
-    assert httpx.get(f"{live_server.url}/api/health", timeout=10).status_code == 200
+    assert httpx.get(f"{live_server.url}/api/health", headers=live_server.headers, timeout=10).status_code == 200
 
 
 def test_limits_from_the_environment(web_db, monkeypatch):

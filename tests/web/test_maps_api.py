@@ -79,9 +79,8 @@ DISTRICT_SPEC = (Path(__file__).resolve().parents[1] / "fixtures" / "district_tw
 
 
 @pytest.mark.slow
-def test_stored_district_assessment_colours_the_district_map(bundled_store_path, tmp_path):
+def test_stored_district_assessment_colours_the_district_map(bundled_store_path, tmp_path, web_auth):
     import shutil
-    import warnings
 
     from typer.testing import CliRunner
 
@@ -94,10 +93,7 @@ def test_stored_district_assessment_colours_the_district_map(bundled_store_path,
     res = CliRunner().invoke(cli, ["--db", str(db), "assess", "--spec", str(spec), "--name", "toy_districts",
                                    "--no-uncertainty"])
     assert res.exit_code == 0, res.output
-    with warnings.catch_warnings():  # Starlette's note about httpx vs httpx2
-        warnings.simplefilter("ignore")
-        from fastapi.testclient import TestClient
-    with TestClient(create_app(db)) as client:
+    with web_auth.make_client(create_app(db), token=web_auth.add_accounts(db)["viewer"]) as client:
         data = client.get("/api/map", params={"level": "district", "region": NKO, "lang": "en"}).json()
         named = client.get("/api/map", params={"level": "district", "assessment": "toy_districts"}).json()
     assert data["year"] == 2023 and data["map"] == "2024" and not data["notes"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from test_e2e import CHROMIUM, page, server  # noqa: F401 - the server and browser fixtures of the e2e tests
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)")
@@ -19,10 +20,10 @@ def test_level_switch_region_filter_and_search(server, page):  # noqa: F811
     assert page.locator("#table-map-ranking tbody tr").count() == 17
     assert page.locator("#level-switch span").first.inner_text() == "Регионы"
     page.select_option("#region-select", "590000000")
-    page.wait_for_function("document.querySelectorAll('#table-map-ranking tbody tr').length === 1")
+    expect(page.locator("#table-map-ranking tbody tr")).to_have_count(1)  # no string predicates: the CSP
     page.check("#level-district")
     # the districts of North Kazakhstan drawn and ranked within it (the bundled district assessment scores them)
-    page.wait_for_function("document.querySelectorAll('#table-map-ranking tbody tr').length === 14", timeout=60_000)
+    expect(page.locator("#table-map-ranking tbody tr")).to_have_count(14, timeout=60_000)
     page.fill("#search-box", "Аккайын")
     page.wait_for_selector("#search-results li[data-unit='595800000']", timeout=10_000)
     page.locator("#search-results li[data-unit='595800000']").dispatch_event("mousedown")

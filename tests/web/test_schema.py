@@ -29,8 +29,9 @@ SETTINGS = dict(deadline=None, derandomize=True, database=None, suppress_health_
 
 
 @pytest.fixture(scope="module")
-def api_schema(web_db):
-    return schemathesis.openapi.from_asgi("/openapi.json", create_app(web_db, max_upload_bytes=20_000))
+def api_schema(web_db, tokens, web_auth):
+    app = create_app(web_db, max_upload_bytes=20_000, allowed_hosts=["testserver", "localhost"])
+    return schemathesis.openapi.from_asgi("/openapi.json", web_auth.with_token(app, tokens["analyst"]))
 
 
 @pytest.fixture

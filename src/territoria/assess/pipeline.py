@@ -22,7 +22,6 @@ from territoria.assess.denominate import Denominate
 from territoria.assess.grade import Grade
 from territoria.assess.impute import Impute
 from territoria.assess.inputs import Prepared, prepare
-from territoria.assess.io import read_weights
 from territoria.assess.loop import LocalBackend, run_steps
 from territoria.assess.normalise import Normalise
 from territoria.assess.rank import Rank
@@ -58,7 +57,7 @@ class Assessment:
     def build_steps(self) -> dict[str, Step]:
         """The unfitted steps of the spec, keyed by address."""
         s = self.spec
-        values = read_weights(s.weight.file) if s.weight.method == "file" and s.weight.file else None
+        values = dict(s.weight.values) if s.weight.values is not None else None  # never a file read here
         return {
             "denominate": Denominate(rules={k: v.model_dump() for k, v in s.denominate.indicators.items()}),
             "impute": Impute(method=s.impute.method, by=s.impute.by),

@@ -19,6 +19,7 @@ from typing import Any, Literal, get_args
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from territoria.assess.weights_file import resolve_file_references
 from territoria.errors import SpecError
 from territoria.yamlfile import load_yaml
 
@@ -152,14 +153,21 @@ class NormaliseSpec(_Model):
 
 
 class WeightSpec(_Model):
+    """``file`` names a weights file; the method never opens it: the interface that loaded the spec reads it
+    into ``values`` (:func:`territoria.assess.weights_file.resolve_file_references`), or ``values`` is given inline."""
+
     method: WeightMethod = "given"
     file: str | None = None
+    values: dict[str, float] | None = None
     sum_to: float | None = None
 
     @model_validator(mode="after")
     def _file_needs_path(self) -> WeightSpec:
-        if self.method == "file" and not self.file:
-            raise ValueError("method 'file' needs 'file: path/to/weights.csv' (code,weight) or .yaml")
+        if self.method == "file" and not self.file and self.values is None:
+            raise ValueError("method 'file' needs 'file: path/to/weights.csv' (code,weight) or .yaml, "
+                             "or the weights inline as 'values: {code: weight}'")
+        if self.values is not None and self.method != "file":
+            raise ValueError(f"'values' applies to method 'file' only, not to {self.method!r}")
         return self
 
 
@@ -276,13 +284,14 @@ class AssessmentSpec(_Model):
     # -- construction ---------------------------------------------------------------------------
     @classmethod
     def from_yaml(cls, path: str | Path) -> AssessmentSpec:
-        """Read and validate a spec file; relative ``weight.file`` paths resolve against its folder."""
+        """Read and validate a spec file named by the caller (an interface: the CLI, a script), then read
+        the files the spec names (``weight.file``, relative to the spec's folder) into data, with the size
+        limits and located errors of :func:`territoria.assess.weights_file.resolve_file_references`. Specs from an
+        untrusted source go through :meth:`from_mapping`, which never opens a file."""
         path = Path(path)
         raw = load_yaml(path)
         spec = cls.from_mapping(raw, file=str(path))
-        if spec.weight.file and not Path(spec.weight.file).is_absolute():
-            spec.weight.file = str((path.parent / spec.weight.file).resolve())
-        return spec
+        return resolve_file_references(spec, base=path.parent, file=str(path))
 
     @classmethod
     def from_mapping(cls, raw: Any, *, file: str | None = None) -> AssessmentSpec:
@@ -297,7 +306,18 @@ class AssessmentSpec(_Model):
             raise spec_error_from(exc, file=file) from None
 
     def to_mapping(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_none=False)
+        mapping = self.model_dump(mode="json", exclude_none=False)
+        if mapping["weight"].get("values") is None:  # specs without inline weights keep their stored digest
+            mapping["weight"].pop("values", None)
+        return mapping
+
+    def file_references(self) -> dict[str, str]:
+        """Every key of the spec that names a file, with the name as written: ``{"weight.file": ...}``.
+
+        The one list of such keys: :func:`territoria.assess.weights_file.resolve_file_references` reads them, and
+        the web server refuses a spec for which this is not empty.
+        """
+        return {"weight.file": self.weight.file} if self.weight.file else {}
 
     # -- views -------------------------------------------------------------------------------
     def tree_frame(self) -> pd.DataFrame:

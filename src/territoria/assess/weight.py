@@ -9,8 +9,10 @@ Methods:
 * ``pca`` — for a block of indicators, :math:`w_j \propto \lambda_1 a_{1j}^2`, the squared loading
   of indicator *j* on the first principal component of the block's correlation matrix (Nicoletti
   et al. 2000; OECD & JRC 2008, section 6.1); higher nodes weigh 1 each;
-* ``file`` — weights supplied as a mapping code → weight (read from a CSV/YAML of expert (AHP)
-  weights by :func:`territoria.assess.io.read_weights`); codes not listed keep the tree weight.
+* ``file`` — weights supplied as a mapping code → weight (``values``: the spec's inline
+  ``weight.values``, or a CSV/YAML of expert (AHP) weights that the *interface* read with
+  :func:`territoria.assess.weights_file.resolve_file_references`; this step never opens a file); codes not
+  listed keep the tree weight.
 """
 
 from __future__ import annotations
@@ -111,6 +113,10 @@ class Weight(Step):
                 if all(c not in kids for c in children) and all(c in table.columns for c in children):
                     w[children] = pca_weights(table[children]).to_numpy()
         elif self.method == "file":
+            if self.values is None:
+                raise SpecError("weight.file", "the weights were not read: the method never opens a file named in "
+                                "a spec; load the spec with AssessmentSpec.from_yaml (which reads weight.file) or "
+                                "give the weights inline as weight.values")
             unknown = sorted(set(self.values or {}) - set(w.index))
             if unknown:
                 raise SpecError("weight.file", f"weights file names {unknown[0]!r}, which is not in the tree")

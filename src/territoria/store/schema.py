@@ -190,6 +190,34 @@ CREATE TABLE assessment_parts (
 );
 """
 
+# v6: accounts of the web server (territoria.store.accounts). ``users`` with a role and an argon2 hash of
+# the password; ``api_tokens`` hold only the SHA-256 of each random token (shown once at creation);
+# ``audit_log`` records who did what and when (imports, revisions, assessments, measures, users).
+_V6 = """
+CREATE TABLE users (
+    name VARCHAR PRIMARY KEY,
+    role VARCHAR NOT NULL CHECK (role IN ('viewer', 'analyst', 'admin')),
+    password_hash VARCHAR,
+    created_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE api_tokens (
+    token_sha256 VARCHAR PRIMARY KEY,
+    user_name VARCHAR NOT NULL,
+    label VARCHAR,
+    created_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE audit_log (
+    event_id INTEGER PRIMARY KEY,
+    occurred_at TIMESTAMP NOT NULL,
+    user_name VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,
+    target VARCHAR,
+    detail VARCHAR
+);
+"""
+
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 
 
@@ -201,7 +229,7 @@ def _sql(script: str) -> Migration:
 
 
 #: Migration ``i`` (1-based) brings a Store from version ``i - 1`` to ``i``.
-MIGRATIONS: list[Migration] = [_sql(_V1), _sql(_V2), _sql(_V3), _sql(_V4), _sql(_V5)]
+MIGRATIONS: list[Migration] = [_sql(_V1), _sql(_V2), _sql(_V3), _sql(_V4), _sql(_V5), _sql(_V6)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

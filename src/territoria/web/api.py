@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import threading
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -11,21 +12,25 @@ import pandas as pd
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
-from territoria.errors import DataError, TerritoriaError
+from territoria.errors import TerritoriaError
 from territoria.report import service
 from territoria.report.document import Document, frame_to_json, profile_document, ranking_document
 from territoria.report.i18n import words
-from territoria.web.assessments import ASSESSMENT_PATTERN, ASSESSMENT_REF_PATTERN, AssessmentName, about, store_result
+from territoria.web.accounts import audit
+from territoria.web.assessments import ASSESSMENT_REF_PATTERN, AssessmentName, about
 
 __all__ = ["router"]
 
 _ERROR = {"content": {"application/json": {"schema": {"type": "object", "properties": {"detail": {}}}}}}
 router = APIRouter(prefix="/api", tags=["api"], responses={
     404: {"description": "Unknown unit, region or unit list", **_ERROR},
+    401: {"description": "Login required: `Authorization: Bearer TOKEN` or a session from /login", **_ERROR},
+    403: {"description": "The user's role does not allow this, or the CSRF token is missing", **_ERROR},
     422: {"description": "Invalid request, data or spec (the message says what and where)", **_ERROR},
-    503: {"description": "The Store stayed locked by another process (an import); retry after Retry-After s",
+    503: {"description": "The Store stayed locked by another process (an import), or the PDF printers are "
+                         "busy; retry after Retry-After s",
           **_ERROR}})
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 _FILES = {200: {"description": "The report as a file: HTML, PDF or XLSX (by the format in the path)", "content": {
@@ -49,16 +54,6 @@ class Format(StrEnum):
     xlsx = "xlsx"
 
 
-class AssessRequest(BaseModel):
-    """An assessment spec (YAML text, the format of docs/assessment.md) and optionally a year."""
-
-    spec: str = Field(min_length=1, max_length=200_000)
-    year: int | None = Field(default=None, ge=1990, le=2100)
-    name: str | None = Field(default=None, pattern=ASSESSMENT_PATTERN,
-                             description="Store the Result under this name (a new version when the spec or the "
-                                         "data changed); without it the result is shown and not kept.")
-
-
 def _ctx(request: Request) -> Any:
     return request.app.state.ctx
 
@@ -79,18 +74,18 @@ def _ranking(request: Request, lang: str, scope: str | None, assessment: str | N
                           lambda: ranking_document(store, lang=lang, scope=scope, result=result))
 
 
-def _file(doc: Document, fmt: Format, stem: str) -> Response:
-    from territoria.report.render import to_html, to_pdf, to_xlsx
+def _file(request: Request, doc: Document, fmt: Format, stem: str) -> Response:
+    from territoria.report import render
 
     if fmt is Format.html:
-        return HTMLResponse(to_html(doc))
+        return HTMLResponse(render.to_html(doc))
     with tempfile.TemporaryDirectory(prefix="territoria-report-") as tmp:
         path = Path(tmp) / f"report.{fmt.value}"
-        if fmt is Format.pdf:
-            to_pdf(to_html(doc, static=True), path)
+        if fmt is Format.pdf:  # Chromium: a bounded pool, a queue, a timeout (territoria.web.render_pool)
+            request.app.state.pdf_pool.render(render.to_pdf, render.to_html(doc, static=True), path)
             media = "application/pdf"
         else:
-            to_xlsx(doc, path)
+            render.to_xlsx(doc, path)
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         content = path.read_bytes()
     return Response(content, media_type=media,
@@ -143,7 +138,7 @@ def ranking_report(request: Request, fmt: Format, lang: Lang = "en",
                    scope: Annotated[str | None, Query(max_length=100)] = None,
                    assessment: AssessmentName = None) -> Response:
     """The ranking report as a file (HTML, PDF or XLSX)."""
-    return _file(_ranking(request, lang, scope, assessment), fmt,
+    return _file(request, _ranking(request, lang, scope, assessment), fmt,
                  f"ranking_{scope or assessment or 'regions'}_{lang}")
 
 
@@ -160,7 +155,7 @@ def profile(request: Request, code: UnitCode, lang: Lang = "en", assessment: Ass
 def profile_report(request: Request, code: UnitCode, fmt: Format,
                    lang: Lang = "en", assessment: AssessmentName = None) -> Response:
     """A unit's profile as a file (HTML, PDF or XLSX)."""
-    return _file(_profile(request, code, lang, assessment), fmt, f"profile_{code}_{lang}")
+    return _file(request, _profile(request, code, lang, assessment), fmt, f"profile_{code}_{lang}")
 
 
 @router.get("/compare")
@@ -266,6 +261,8 @@ def monitoring_evaluate(request: Request, lang: Lang = "en",
     ctx = _ctx(request)
     with ctx.store(write=True) as store:
         ctx.last_evaluation = mon.evaluate(store, as_of=as_of, assessment=assessment)
+        audit(store, request, action="monitor.evaluate", target=assessment or "",
+              detail=f"as_of={as_of}" if as_of is not None else "")
     return monitoring(request, lang=lang)
 
 
@@ -282,75 +279,51 @@ async def import_file(request: Request) -> dict[str, Any]:
     """Import a table of observations (the checks and messages of ``territoria import``); all or nothing.
 
     The body is a form with one file part named ``file``. The client's file name is only a label (a name
-    with a path is refused): the bytes go to a fresh temporary file named by the server.
+    with a path is refused): the bytes go to a fresh temporary file named by the server. Reading and name
+    matching run in a worker thread, outside the Store's write (reads never wait for them); at most
+    ``IMPORT_SLOTS`` uploads are processed at once, more get 503 with ``Retry-After``.
     """
     from territoria.web.limits import read_upload
 
     ctx = _ctx(request)
     upload = await read_upload(request, field="file", max_bytes=ctx.max_upload_bytes)
+    if not _IMPORTS.acquire(blocking=False):
+        raise HTTPException(503, f"{IMPORT_SLOTS} uploads are being processed; retry shortly",
+                            headers={"Retry-After": "5"})
+    try:
+        return await run_in_threadpool(_import_upload, ctx, request, upload)
+    finally:
+        _IMPORTS.release()
+
+
+IMPORT_SLOTS = 2
+_IMPORTS = threading.BoundedSemaphore(IMPORT_SLOTS)
+
+
+def _import_upload(ctx: Any, request: Request, upload: Any) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="territoria-upload-") as tmp:
         path = Path(tmp) / f"upload{upload.suffix}"
         path.write_bytes(upload.data)
         try:
-            return _import(ctx, path, upload.label)
+            return _import(ctx, request, path, upload.label)
         except TerritoriaError as exc:
             raise HTTPException(422, str(exc).replace(str(path), upload.label)) from None
 
 
-def _import(ctx: Any, path: Path, label: str) -> dict[str, Any]:
+def _import(ctx: Any, request: Request, path: Path, label: str) -> dict[str, Any]:
     from territoria.ingest.matching import NameMatcher
     from territoria.ingest.readers import read_table
     from territoria.store import import_observations
 
+    with ctx.store() as store:  # a read: the units and the catalogue to match names against
+        units, catalogue = store.units().reset_index(), store.catalogue
+    read = read_table(path, catalogue=catalogue, units=NameMatcher.for_units(units))  # no Store open here
     with ctx.store(write=True) as store:
-        matcher = NameMatcher.for_units(store.units().reset_index())
-        read = read_table(path, catalogue=store.catalogue, units=matcher)
         report = import_observations(store, read.observations, file=label, file_sha256=read.file_sha256,
                                      rows_rejected=len(read.rejected))
+        if not report.already_imported:
+            audit(store, request, action="import", target=label,
+                  detail=f"import #{report.import_id}: {report.rows_new} new, {report.rows_revised} revised")
     return {"summary": report.summary(), "import_id": report.import_id, "rows_read": report.rows_read,
             "rows_new": report.rows_new, "rows_same": report.rows_same, "rows_revised": report.rows_revised,
             "already_imported": report.already_imported}
-
-
-@router.post("/assess")
-def assess(request: Request, body: AssessRequest, lang: Lang = "en") -> dict[str, Any]:
-    """Run an assessment spec (YAML text) on the Store's panel; returns the ranking table.
-
-    With ``name`` the Result (and its uncertainty summary, when the spec has one) is stored under that
-    name, as ``territoria assess --name`` does: ``stored`` says which version and what changed; the
-    pages and endpoints then use it (``?assessment=NAME``, or by default for units of its level)."""
-    import yaml
-
-    from territoria.assess.spec import AssessmentSpec
-
-    try:
-        mapping = yaml.safe_load(body.spec)
-    except yaml.YAMLError as exc:
-        raise HTTPException(422, f"spec: not valid YAML ({exc})") from None
-    if not isinstance(mapping, dict):
-        raise HTTPException(422, "spec: expected a YAML mapping (name, units, year, tree, ...)")
-    with tempfile.TemporaryDirectory(prefix="territoria-spec-") as tmp:
-        path = Path(tmp) / "spec.yaml"
-        path.write_text(body.spec, encoding="utf-8")
-        try:
-            spec = AssessmentSpec.from_yaml(path)
-            ctx = _ctx(request)
-            with ctx.store() as store:
-                result = service.assessment(store, spec=path, year=body.year)
-                frame = result.to_frame()
-                if isinstance(frame.index, pd.MultiIndex):
-                    frame = frame.reset_index()
-                else:
-                    frame = frame.reset_index(names="unit")
-                    names = store.units(codes=list(frame["unit"]))[f"name_{lang}"]
-                    frame.insert(1, "name", frame["unit"].map(names))
-        except TerritoriaError as exc:
-            raise HTTPException(422, str(exc).replace(str(path), "spec")) from None
-        except (ValueError, TypeError, KeyError) as exc:  # a malformed spec the validators let through
-            raise HTTPException(422, f"spec: {exc}") from None
-    if frame.empty:
-        raise HTTPException(422, str(DataError(f"{spec.name}: no unit was assessed")))
-    stored = store_result(_ctx(request), result, body.name) if body.name is not None else None
-    return {"name": spec.name, "stored": stored,
-            "table": frame_to_json(frame.sort_values("rank") if "rank" in frame else frame)}
-

@@ -7,43 +7,58 @@ installed plotly package (``/static/plotly.min.js``), so nothing is fetched from
 
 from __future__ import annotations
 
-from functools import lru_cache
+import os
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from territoria.errors import TerritoriaError, UnknownNameError
 from territoria.report.i18n import LANGS, words
 from territoria.store.assessments import NAME_PATTERN
+from territoria.web.accounts import audit, template_env
+from territoria.web.accounts import router as accounts_router
 from territoria.web.api import Lang, UnitCode, router
+from territoria.web.assess_api import router as assess_router
 from territoria.web.assessments import AssessmentName, known_assessment
 from territoria.web.assessments import router as assessments_router
 from territoria.web.context import WebContext
+from territoria.web.limits import ENVELOPE_BYTES, BodyLimitMiddleware, max_upload_from_env
 from territoria.web.maps import router as maps_router
+from territoria.web.render_pool import RenderPool
+from territoria.web.security import (
+    HeadersMiddleware,
+    SecurityMiddleware,
+    SecuritySettings,
+    auth_words,
+    current_user,
+    session_of,
+)
 
-__all__ = ["create_app"]
+__all__ = ["LOCAL_HOSTS", "create_app"]
 
 _HERE = Path(__file__).parent
 PAGES = {"overview": "/", "compare": "/compare", "upload": "/upload", "assess": "/assess", "monitor": "/monitor"}
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+"""The Host names accepted by default: this machine only (a reverse proxy sets its public name)."""
 
 
-@lru_cache(maxsize=1)
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("territoria.web", "templates"),
-                              autoescape=jinja2.select_autoescape(["html"]))
-
-
-def _page(page: str, lang: str, **extra: object) -> HTMLResponse:
-    html = _env().get_template("page.html").render(page=page, lang=lang, langs=LANGS, w=words(lang),
-                                                   pages=PAGES, name_pattern=NAME_PATTERN, **extra)
+def _page(request: Request, page: str, lang: str, **extra: object) -> HTMLResponse:
+    session = session_of(request)
+    html = template_env().get_template("page.html").render(
+        page=page, lang=lang, langs=LANGS, w=words(lang), aw=auth_words(lang), pages=PAGES,
+        name_pattern=NAME_PATTERN, user=current_user(request), csrf=session["c"] if session else None, **extra)
     return HTMLResponse(html)
 
 
-def create_app(db: str | Path, *, max_upload_bytes: int | None = None) -> FastAPI:
+def create_app(db: str | Path, *, max_upload_bytes: int | None = None, public_read: bool = False,
+               allowed_hosts: Sequence[str] | None = None, secure_cookies: bool = True,
+               secret_key: str | None = None, pdf_workers: int = 2, pdf_queue: int = 4,
+               pdf_timeout: float = 60.0) -> FastAPI:
     """The web application on the Store ``db``.
 
     Parameters
@@ -53,18 +68,45 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None) -> FastAP
     max_upload_bytes : int, optional
         Uploads larger than this are refused (413) before they are read whole (see
         :mod:`territoria.web.limits`); default ``TERRITORIA_MAX_UPLOAD_BYTES`` or 10 MiB.
+    public_read : bool, default=False
+        Serve pages and read endpoints without login; writes always need one (:mod:`territoria.web.security`).
+    allowed_hosts : list of str, optional
+        Host names the server answers to (others: 400, against DNS rebinding); ``*.example.org`` allows
+        subdomains. Default ``TERRITORIA_ALLOWED_HOSTS`` (comma-separated) or :data:`LOCAL_HOSTS`.
+    secure_cookies : bool, default=True
+        Session cookies only over HTTPS; False only for a server bound to the loopback (``serve --local``).
+    secret_key : str, optional
+        Key signing session cookies; default ``TERRITORIA_SECRET_KEY`` or random per start.
+    pdf_workers, pdf_queue, pdf_timeout : int, int, float
+        PDF reports: Chromium processes at once, requests waiting for one (more: 503), seconds allowed for
+        waiting and for printing (:class:`territoria.web.render_pool.RenderPool`).
     """
-    from territoria.web.limits import ENVELOPE_BYTES, BodyLimitMiddleware, max_upload_from_env
-
     max_upload_bytes = max_upload_from_env() if max_upload_bytes is None else int(max_upload_bytes)
+    if allowed_hosts is None:
+        env = os.environ.get("TERRITORIA_ALLOWED_HOSTS", "")
+        allowed_hosts = [h.strip() for h in env.split(",") if h.strip()] or list(LOCAL_HOSTS)
+    secret_key = secret_key or os.environ.get("TERRITORIA_SECRET_KEY") or None
+    settings = SecuritySettings(public_read=public_read, secure_cookies=secure_cookies,
+                                **({"secret_key": secret_key} if secret_key else {}))
     app = FastAPI(title="Territoria", version="0.1.0",
                   description="Vulnerability of Kazakhstan's regions and settlements: rankings, profiles, "
-                              "mechanisms, monitoring. Every page of the site uses this API.")
+                              "mechanisms, monitoring. Every page of the site uses this API. Requests carry "
+                              "`Authorization: Bearer TOKEN` (`territoria users token NAME`) or a session "
+                              "cookie from /login.")
     app.state.ctx = WebContext(db, max_upload_bytes=max_upload_bytes)
+    app.state.security = settings
+    app.state.pdf_pool = RenderPool(workers=pdf_workers, queue=pdf_queue, timeout=pdf_timeout)
     app.include_router(router)
+    app.include_router(assess_router)
     app.include_router(assessments_router)
     app.include_router(maps_router)
+    app.include_router(accounts_router)
+    # innermost first: who may do what, the body limit (an oversized body is refused before anything else
+    # reads it), the Host check, and the headers on every answer
+    app.add_middleware(SecurityMiddleware, ctx=app.state.ctx, settings=settings)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_upload_bytes + ENVELOPE_BYTES)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
+    app.add_middleware(HeadersMiddleware)
 
     @app.exception_handler(UnknownNameError)
     async def _unknown(request: Request, exc: UnknownNameError) -> JSONResponse:
@@ -84,28 +126,29 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None) -> FastAP
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def overview(request: Request, lang: Lang = "ru", assessment: AssessmentName = None) -> HTMLResponse:
-        return _page("overview", lang, assessment=known_assessment(request, assessment))
+        return _page(request, "overview", lang, assessment=known_assessment(request, assessment))
 
     @app.get("/unit/{code}", response_class=HTMLResponse, include_in_schema=False)
     def unit_page(request: Request, code: UnitCode, lang: Lang = "ru",
                   assessment: AssessmentName = None) -> HTMLResponse:
-        return _page("unit", lang, unit=code, assessment=known_assessment(request, assessment))
+        return _page(request, "unit", lang, unit=code, assessment=known_assessment(request, assessment))
 
     @app.post("/monitor/evaluate", include_in_schema=False)
-    def monitor_evaluate(lang: Lang = "ru", assessment: AssessmentName = None) -> RedirectResponse:
+    def monitor_evaluate(request: Request, lang: Lang = "ru", assessment: AssessmentName = None) -> RedirectResponse:
         """The board's "re-evaluate" button without a script: evaluate, then show the board."""
         from territoria.report import monitoring as mon
 
         ctx = app.state.ctx
         with ctx.store(write=True) as store:
             ctx.last_evaluation = mon.evaluate(store, assessment=assessment)
+            audit(store, request, action="monitor.evaluate", target=assessment or "")
         tail = f"&assessment={quote(assessment)}" if assessment is not None else ""
         return RedirectResponse(f"{PAGES['monitor']}?lang={lang}{tail}", status_code=303)
 
     for name in ("compare", "upload", "assess", "monitor"):
         def make(page: str = name):  # bind the loop variable
             def handler(request: Request, lang: Lang = "ru", assessment: AssessmentName = None) -> HTMLResponse:
-                return _page(page, lang, assessment=known_assessment(request, assessment))
+                return _page(request, page, lang, assessment=known_assessment(request, assessment))
             return handler
         app.get(PAGES[name], response_class=HTMLResponse, include_in_schema=False)(make())
     return app

@@ -12,6 +12,7 @@ from territoria.errors import TerritoriaError
 from territoria.report import service
 from territoria.report.document import frame_to_json
 from territoria.store.assessments import NAME_PATTERN, REF_PATTERN
+from territoria.web.accounts import audit
 
 __all__ = ["ASSESSMENT_PATTERN", "ASSESSMENT_REF_PATTERN", "AssessmentName",
            "about", "describe", "known_assessment", "router", "store_result"]
@@ -119,7 +120,8 @@ def about(request: Request, assessment: str | None) -> dict[str, Any]:
         return describe(ctx.result(store, name=assessment))
 
 
-def store_result(ctx: Any, result: Any, name: str) -> dict[str, Any]:
+def store_result(ctx: Any, result: Any, name: str, *, request: Request) -> dict[str, Any]:
+    """Store ``result`` under ``name`` (a new version when the spec or the data changed), audited."""
     from territoria.store.assessments import save_assessment
 
     analysis = None
@@ -128,6 +130,8 @@ def store_result(ctx: Any, result: Any, name: str) -> dict[str, Any]:
     try:
         with ctx.store(write=True) as store:
             saved = save_assessment(store, result, name=name, uncertainty=analysis)
+            if saved.created:
+                audit(store, request, action="assessment.store", target=f"{saved.name}@{saved.version}")
     except TerritoriaError as exc:
         raise HTTPException(422, str(exc)) from None
     return {**describe(saved), "created": saved.created, "changes": saved.changes}

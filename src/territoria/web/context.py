@@ -1,21 +1,24 @@
-"""The web application's access to the Store: one lock, short-lived connections, cached results.
+"""The web application's access to the Store: short-lived connections, readers that never wait for a writer.
 
 DuckDB lets one process hold a file either read-only or writable, so every request opens the Store for
-as long as it needs it, under one lock. Stored assessments (:mod:`territoria.store.assessments`) and
-documents are cached per version of the Store file (its size and modification time, WAL included), so an
-import invalidates them.
+as long as it needs it. Stored assessments (:mod:`territoria.store.assessments`) and documents are
+cached per version of the Store file (its size and modification time, WAL included), so an import
+invalidates them.
 
-Readers while another process writes: a writer (``territoria import``) holds DuckDB's exclusive file lock,
-and a read-only open then fails. Each time the application opens the Store for reading it keeps a
-*replica*: a copy of the file taken while its shared lock guarantees no writer is active (once per
-version). When the lock is held elsewhere, reads are served from the replica, i.e. the state before the
-write; once the writer closes, reads see the new state. Without a replica yet (or for the application's
-own writes) the open is retried with backoff for ``wait`` seconds; then the answer is 503 with
-``Retry-After``, never a 500.
+Readers and writers (issue 19, finding 5). Each time the application opens the Store for reading it
+keeps a *replica*: a copy of the file taken while its shared lock guarantees that no writer is active
+(once per version). Writes from this application run one at a time (``write_lock``); while one is
+pending or under way, new reads are served from the replica, i.e. the last state before the write, so
+a read never waits for an import (the writer only waits for the reads already open on the file, which
+are short). Once the writer closes, reads see the new state. The same holds for a writer in another
+process (``territoria import`` holds DuckDB's exclusive file lock): reads are served from the replica.
+Without a replica yet (or for the application's own writes) the open is retried with backoff for
+``wait`` seconds; then the answer is 503 with ``Retry-After``, never a 500.
 """
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import tempfile
 import threading
@@ -27,11 +30,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from fastapi import HTTPException
+
+from territoria.errors import StoreError
+from territoria.store import Store
+
 __all__ = ["WebContext"]
 
 
+class _LockedElsewhere(Exception):
+    """The Store file is locked by a writer in another process and a replica can stand in."""
+
+
 class WebContext:
-    """Store path, upload limit, lock and a small cache of computed results.
+    """Store path, upload limit, the reader/writer coordination and a small cache of computed results.
 
     Parameters
     ----------
@@ -44,26 +56,39 @@ class WebContext:
     wait : float, default=10
         Seconds to retry opening a Store locked by another process when no replica can stand in.
     replica : bool, default=True
-        Keep a copy of the last version read, served while another process holds the write lock.
+        Keep a copy of the last version read, served while a writer (here or in another process) is active.
     """
 
     def __init__(self, db: str | Path, *, max_upload_bytes: int = 10 * 2**20, cache_size: int = 128,
                  wait: float = 10.0, replica: bool = True) -> None:
         self.db = Path(db)
         self.max_upload_bytes = int(max_upload_bytes)
-        self.lock = threading.RLock()
+        #: Held by the one write under way in this application; writes queue on it, reads never take it.
+        self.write_lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._readers = 0          # read connections open on the Store file itself
+        self._writing = False      # a write is pending or under way: new reads go to the replica
+        self._local = threading.local()
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._cache_size = cache_size
+        self._computing: dict[tuple[Any, ...], threading.Event] = {}
         #: The latest re-evaluation of the monitoring board run from the web (``report.monitoring.evaluate``).
         self.last_evaluation: dict[str, Any] | None = None
         self.wait = float(wait)
         self._replica_dir: Path | None = None
-        self._replica_version: tuple[int, ...] | None = None
-        self._open_version: tuple[int, ...] | None = None
+        self._replica: tuple[tuple[int, ...], Path] | None = None   # (version, file) served to readers
+        self._replica_users: dict[Path, int] = {}
+        self._copying = threading.Lock()
+        self._serial = itertools.count(1)
         self.served_from_replica = 0
         if replica:
             self._replica_dir = Path(tempfile.mkdtemp(prefix="territoria-replica-"))
             weakref.finalize(self, shutil.rmtree, self._replica_dir, ignore_errors=True)
+
+    def close(self) -> None:
+        """Remove the replicas (also done when the context is garbage-collected)."""
+        if self._replica_dir is not None:
+            shutil.rmtree(self._replica_dir, ignore_errors=True)
 
     def version(self) -> tuple[int, ...]:
         parts = []
@@ -72,70 +97,158 @@ class WebContext:
             parts += [st.st_mtime_ns, st.st_size] if st else [0, 0]
         return tuple(parts)
 
+    @property
+    def writing(self) -> bool:
+        """Whether a write of this application is pending or under way."""
+        return self._writing
+
     @contextmanager
     def store(self, *, write: bool = False) -> Iterator[Any]:
-        """The Store, open for one request (see the module docstring for a Store locked elsewhere)."""
-        with self.lock:
-            store = self._open(write=write)
+        """The Store, open for one request (see the module docstring for readers during a write)."""
+        if write:
+            with self._write():
+                store = self._open(write=True)
+                try:
+                    yield store
+                finally:
+                    store.close()
+            return
+        with self._cond:
+            while self._writing and self._replica is None:
+                self._cond.wait()  # no replica to stand in yet: this read waits for the write
+            replica = self._take_replica() if self._writing else None
+            if replica is None:
+                self._readers += 1
+        try:
+            if replica is None:
+                try:
+                    store, version = self._open_file()
+                except _LockedElsewhere:  # another process writes: serve the last state read
+                    with self._cond:
+                        self._readers -= 1
+                        replica = self._take_replica()
+                        self._cond.notify_all()
+            if replica is not None:
+                self.served_from_replica += 1
+                store, version = Store(replica[1], read_only=True), replica[0]
+            self._local.version = version
             try:
                 yield store
             finally:
-                self._open_version = None
                 store.close()
+        finally:
+            self._local.version = None
+            with self._cond:
+                if replica is not None:
+                    self._replica_users[replica[1]] -= 1
+                    self._drop_old_replicas()
+                else:
+                    self._readers -= 1
+                self._cond.notify_all()
+
+    def _take_replica(self) -> tuple[tuple[int, ...], Path]:
+        """The current replica, counted as in use (called with ``_cond`` held, a replica present)."""
+        assert self._replica is not None
+        self._replica_users[self._replica[1]] = self._replica_users.get(self._replica[1], 0) + 1
+        return self._replica
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        with self.write_lock:
+            with self._cond:
+                self._writing = True
+                while self._readers:  # reads already open on the file finish; new ones use the replica
+                    self._cond.wait()
+            try:
+                yield
+            finally:
+                with self._cond:
+                    self._writing = False
+                    self._cond.notify_all()
 
     def _open(self, *, write: bool) -> Any:
-        from fastapi import HTTPException
-
-        from territoria.errors import StoreError
-        from territoria.store import Store
-
+        """The Store file itself, retried with backoff while another process holds its lock (then 503)."""
         deadline, delay = time.monotonic() + self.wait, 0.02
         while True:
             try:
-                store = Store(self.db, read_only=not write)
+                return Store(self.db, read_only=not write)
             except StoreError as exc:
                 if "lock" not in str(exc).lower():
                     raise
-                if not write and self._replica_version is not None:
-                    self.served_from_replica += 1
-                    self._open_version = self._replica_version
-                    return Store(self._replica_dir / self.db.name, read_only=True)
+                if not write and self._replica is not None:
+                    raise _LockedElsewhere from None
                 if time.monotonic() + delay > deadline:
                     raise HTTPException(503, f"the Store is locked by another process (an import?) and stayed "
                                              f"locked for {self.wait:g} s; retry shortly",
                                         headers={"Retry-After": "5"}) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
-                continue
-            if not write:
-                self._open_version = self.version()
-                self._refresh_replica()
-            return store
 
-    def _refresh_replica(self) -> None:
+    def _open_file(self) -> tuple[Any, tuple[int, ...]]:
+        store = self._open(write=False)
+        version = self.version()
+        try:
+            self._refresh_replica(version)
+        except BaseException:
+            store.close()
+            raise
+        return store, version
+
+    def _refresh_replica(self, version: tuple[int, ...]) -> None:
         """Copy the Store (and its WAL) while our shared lock keeps writers out; once per version."""
-        if self._replica_dir is None or self._replica_version == self._open_version:
+        if self._replica_dir is None or (self._replica is not None and self._replica[0] == version):
             return
-        for suffix in ("", ".wal"):
-            source, target = Path(str(self.db) + suffix), self._replica_dir / (self.db.name + suffix)
-            if source.exists():
-                shutil.copyfile(source, target)
-            else:
-                target.unlink(missing_ok=True)
-        self._replica_version = self._open_version
+        if not self._copying.acquire(blocking=False):
+            return  # another reader is copying this version
+        try:
+            folder = self._replica_dir / str(next(self._serial))
+            folder.mkdir()
+            for suffix in ("", ".wal"):
+                source = Path(str(self.db) + suffix)
+                if source.exists():
+                    shutil.copyfile(source, folder / (self.db.name + suffix))
+            with self._cond:
+                self._replica = (version, folder / self.db.name)
+                self._replica_users.setdefault(self._replica[1], 0)
+                self._drop_old_replicas()
+        finally:
+            self._copying.release()
+
+    def _drop_old_replicas(self) -> None:
+        """Delete the replicas that are neither current nor in use (called with ``_cond`` held). Only
+        replicas already handed out are considered: one being copied is not known here yet."""
+        current = self._replica[1] if self._replica is not None else None
+        for path, users in list(self._replica_users.items()):
+            if users == 0 and path != current:
+                del self._replica_users[path]
+                shutil.rmtree(path.parent, ignore_errors=True)
 
     def cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        """``compute()`` once per Store version and ``key``."""
-        with self.lock:
-            full = (self._open_version or self.version(), *key)
-            if full in self._cache:
-                self._cache.move_to_end(full)
-                return self._cache[full]
+        """``compute()`` once per Store version and ``key``. Different keys compute in parallel; requests
+        for a key being computed wait for that computation instead of repeating it (after an import, many
+        readers asking for the ranking at once compute it once)."""
+        full = (getattr(self._local, "version", None) or self.version(), *key)
+        while True:
+            with self._cond:
+                if full in self._cache:
+                    self._cache.move_to_end(full)
+                    return self._cache[full]
+                running = self._computing.get(full)
+                if running is None:
+                    running = self._computing[full] = threading.Event()
+                    break
+            running.wait()  # another request computes it; if that failed, this one tries itself
+        try:
             value = compute()
-            self._cache[full] = value
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            with self._cond:
+                self._cache[full] = value
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
             return value
+        finally:
+            with self._cond:
+                del self._computing[full]
+            running.set()
 
     def result(self, store: Any, *, name: str | None = None, unit: str | None = None,
                level: str | None = None) -> Any:

@@ -22,6 +22,7 @@ from territoria.interfaces.cli import reproduce as _reproduce  # noqa: F401
 from territoria.interfaces.cli import surveys as _surveys  # noqa: F401
 from territoria.interfaces.cli import taldau as _taldau  # noqa: F401
 from territoria.interfaces.cli import typology as _typology  # noqa: F401
+from territoria.interfaces.cli import users as _users  # noqa: F401
 from territoria.interfaces.cli import web as _web  # noqa: F401
 from territoria.interfaces.cli.app import app, err_console
 

@@ -13,6 +13,7 @@ from territoria.assess.spec import default_spec_path
 from territoria.errors import DataError, SpecError
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.data import data_app
+from territoria.interfaces.cli.users import audit_cli
 from territoria.interfaces.console import parse_columns
 from territoria.interfaces.output import print_table, write_table
 
@@ -148,6 +149,8 @@ def _store(result: Any, analysis: Any, *, name: str, db: Path) -> None:
 
     with Store(db) as store:
         stored = save_assessment(store, result, name=name, uncertainty=analysis)
+        if stored.created:
+            audit_cli(store, action="assessment.store", target=stored.label)
     if stored.created:
         changed = f" — changed: {stored.changes}" if stored.changes else ""
         console.print(f"[green]Stored assessment {stored.label}[/]{changed}")

@@ -12,6 +12,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from territoria.interfaces.cli.app import app, console, resolve_unit, state
+from territoria.interfaces.cli.users import audit_cli
 from territoria.interfaces.console import parse_columns
 from territoria.interfaces.output import print_table, write_table
 
@@ -156,6 +157,9 @@ def import_command(
                 revise=revise, rows_rejected=len(result.rejected),
                 options={"unit": unit, "indicator": indicator, "layout": layout.value, "sheets": sheet,
                          "region": scope})
+        if not report.already_imported:
+            audit_cli(store, action="import.revise" if report.rows_revised else "import", target=str(file),
+                      detail=f"import #{report.import_id}: {report.rows_new} new, {report.rows_revised} revised")
         console.print(report.summary())
         from territoria.store import measures
 

@@ -10,6 +10,7 @@ import typer
 
 from territoria.errors import DataError
 from territoria.interfaces.cli.app import app, console, resolve_unit, state
+from territoria.interfaces.cli.users import audit_cli
 from territoria.interfaces.output import print_table, write_table
 
 __all__ = ["diagnose", "recommend_cmd", "trends", "whatif"]
@@ -365,6 +366,7 @@ def monitor_add(
         new_id = add_measure(store, unit=unit, mechanism=mechanism, indicator=indicator, target_value=target,
                              deadline_year=deadline, start_year=start, target_unit=target_unit, note=note,
                              mechanisms=ids)
+        audit_cli(store, action="measure.add", target=str(new_id), detail=f"{unit} {mechanism} {indicator}")
     console.print(f"[green]Recorded measure {new_id}[/]")
 
 
@@ -390,4 +392,5 @@ def monitor_withdraw(measure_id: int = typer.Argument(..., help="Measure id.")) 
 
     with Store(state.db) as store:
         withdraw_measure(store, measure_id)
+        audit_cli(store, action="measure.withdraw", target=str(measure_id))
     console.print(f"[green]Measure {measure_id} withdrawn[/]")

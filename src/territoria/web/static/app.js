@@ -6,6 +6,10 @@ const PAGE = body.dataset.page;
 // The page's ?assessment= (NAME or NAME@VERSION), passed on to the API calls; its level picks the map's level.
 const ASSESSMENT = body.dataset.assessment || "", ASSESSMENT_LEVEL = body.dataset.assessmentLevel || "";
 const AQ = ASSESSMENT ? `&assessment=${encodeURIComponent(ASSESSMENT)}` : "";
+// The interface's words (a JSON block, not an inline script: the Content-Security-Policy allows no inline script).
+const W = JSON.parse(document.getElementById("words").textContent);
+// The session's CSRF token: sent with every state-changing request (the server refuses those without it).
+const CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -74,6 +78,8 @@ function drawDoc(doc, target, downloads) {
 }
 
 async function getJSON(url, opts) {
+  opts = {credentials: "same-origin", ...(opts || {})};
+  if (opts.method && opts.method !== "GET") opts.headers = {...(opts.headers || {}), "X-CSRF-Token": CSRF};
   const r = await fetch(url, opts);
   const data = await r.json().catch(() => ({detail: r.statusText}));
   if (!r.ok) throw new Error(typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail));

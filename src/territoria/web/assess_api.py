@@ -1,0 +1,101 @@
+"""``POST /api/assess``: run a posted assessment spec on the Store's panel (and store it under a name).
+
+A posted spec never makes the server open a file (issue 19, finding 1): it is parsed from the request
+body, and any key naming a file (:meth:`~territoria.assess.spec.AssessmentSpec.file_references`) is
+refused with 422 before anything is looked up.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+import yaml
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from territoria.assess.pipeline import Assessment
+from territoria.assess.spec import AssessmentSpec
+from territoria.errors import DataError, TerritoriaError
+from territoria.report.document import frame_to_json
+from territoria.web.assessments import ASSESSMENT_PATTERN, store_result
+
+__all__ = ["FILE_REFERENCE_REFUSED", "AssessRequest", "assess", "request_spec", "router"]
+
+_ERROR = {"content": {"application/json": {"schema": {"type": "object", "properties": {"detail": {}}}}}}
+router = APIRouter(prefix="/api", tags=["api"], responses={
+    401: {"description": "Login required: `Authorization: Bearer TOKEN` or a session from /login", **_ERROR},
+    403: {"description": "The user's role does not allow this, or the CSRF token is missing", **_ERROR},
+    422: {"description": "Invalid request, data or spec (the message says what and where)", **_ERROR},
+    503: {"description": "The Store stayed locked by another process (an import); retry after Retry-After s",
+          **_ERROR}})
+Lang = Annotated[Literal["ru", "kk", "en"], Query(description="Language of names and texts.")]
+
+
+class AssessRequest(BaseModel):
+    """An assessment spec (YAML text, the format of docs/assessment.md) and optionally a year."""
+
+    spec: str = Field(min_length=1, max_length=200_000)
+    year: int | None = Field(default=None, ge=1990, le=2100)
+    name: str | None = Field(default=None, pattern=ASSESSMENT_PATTERN,
+                             description="Store the Result under this name (a new version when the spec or the "
+                                         "data changed); without it the result is shown and not kept.")
+
+
+FILE_REFERENCE_REFUSED = ("the server never reads a file named in a spec; give the weights inline as "
+                          "'weight: {method: file, values: {code: weight, ...}}'")
+
+
+def request_spec(text: str, *, year: int | None = None) -> Any:
+    """A posted spec (YAML text) as an :class:`~territoria.assess.spec.AssessmentSpec`, without opening
+    any file: a spec that names one is refused with 422 (the name is not echoed, nothing is looked up)."""
+    try:
+        mapping = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise HTTPException(422, f"spec: not valid YAML ({exc})") from None
+    if not isinstance(mapping, dict):
+        raise HTTPException(422, "spec: expected a YAML mapping (name, units, year, tree, ...)")
+    try:
+        spec = AssessmentSpec.from_mapping(mapping, file="spec")
+        refs = spec.file_references()
+        if refs:
+            raise HTTPException(422, f"spec: {', '.join(sorted(refs))}: {FILE_REFERENCE_REFUSED}")
+        if year is not None:
+            spec = AssessmentSpec.from_mapping({**spec.to_mapping(), "year": year, "years": None}, file="spec")
+    except TerritoriaError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return spec
+
+
+@router.post("/assess")
+def assess(request: Request, body: AssessRequest, lang: Lang = "en") -> dict[str, Any]:
+    """Run an assessment spec (YAML text) on the Store's panel; returns the ranking table.
+
+    The spec may not name files (``weight.file``): the server refuses it (422) without opening anything;
+    give expert weights inline as ``weight.values``. With ``name`` the Result (and its uncertainty summary,
+    when the spec has one) is stored under that name, as ``territoria assess --name`` does: ``stored`` says
+    which version and what changed; the pages and endpoints then use it (``?assessment=NAME``, or by
+    default for units of its level)."""
+    spec = request_spec(body.spec, year=body.year)
+    ctx = request.app.state.ctx
+    try:
+        with ctx.store() as store:
+            panel = store.panel(level=spec.units.level, years=spec.year_list)
+            units_table = store.units()
+        result = Assessment(spec).run(panel)
+        frame = result.to_frame()
+        if isinstance(frame.index, pd.MultiIndex):
+            frame = frame.reset_index()
+        else:
+            frame = frame.reset_index(names="unit")
+            names = units_table[f"name_{lang}"]
+            frame.insert(1, "name", frame["unit"].map(names))
+    except TerritoriaError as exc:
+        raise HTTPException(422, str(exc)) from None
+    except (ValueError, TypeError, KeyError) as exc:  # a malformed spec the validators let through
+        raise HTTPException(422, f"spec: {exc}") from None
+    if frame.empty:
+        raise HTTPException(422, str(DataError(f"{spec.name}: no unit was assessed")))
+    stored = store_result(ctx, result, body.name, request=request) if body.name is not None else None
+    return {"name": spec.name, "stored": stored,
+            "table": frame_to_json(frame.sort_values("rank") if "rank" in frame else frame)}
