@@ -380,6 +380,15 @@ def _resolve(frame: pd.DataFrame, labels: list[tuple[str | None, int, str]], fil
                                   value=values[~bad] * factors[~bad],
                                   measure_unit=frame["mu"][~bad])
     good = good.astype({"year": "int64", "row": "int64"})
+    levels = good["unit"].map(units.levels) if units.levels else None
+    implausible = catalogue.implausible(good["indicator"], good["value"], levels)
+    for i in np.flatnonzero(implausible):
+        rec = good.iloc[i]
+        level = None if levels is None else levels.iloc[i]
+        converted = "" if rec["value"] == values[good.index[i]] else f" (= {rec['value']:g} after conversion)"
+        report(CellProblem(file, rec["row"], rec["value_col"], rec["value_raw"],
+                           catalogue[rec["indicator"]].expected_value(level) + converted, sheet=rec["sheet"]))
+    good = good.loc[~implausible]
     keys = ["unit", "indicator", "year"]
     first = good.groupby(keys, sort=False)[["value", "sheet", "row"]].transform("first")
     repeated = good.duplicated(keys, keep="first").to_numpy()

@@ -88,6 +88,16 @@ def _validate(store: Store, rows: pd.DataFrame, file: str) -> pd.DataFrame:
     values = pd.to_numeric(frame["value"], errors="coerce")
     for idx in frame.index[values.isna() & frame["value"].notna()]:
         problems.append(CellProblem(file, int(row_numbers[idx]), "value", frame.at[idx, "value"], "a number"))
+    levels = frame["unit"].map(store.query("SELECT code, level FROM units").set_index("code")["level"])
+    implausible = frame.index[store.catalogue.implausible(frame["indicator"], values, levels)
+                              & frame["indicator"].isin(known_ind).to_numpy()]
+    sheets = frame["sheet"] if "sheet" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    for idx in implausible:
+        level = None if pd.isna(levels[idx]) else str(levels[idx])
+        sheet = None if pd.isna(sheets[idx]) else str(sheets[idx])
+        problems.append(CellProblem(file, int(row_numbers[idx]), "value", frame.at[idx, "value"],
+                                    store.catalogue[frame.at[idx, "indicator"]].expected_value(level),
+                                    sheet=sheet))
     dup = frame.duplicated(["unit", "indicator", "year"], keep=False)
     for idx in frame.index[dup]:
         problems.append(CellProblem(file, int(row_numbers[idx]), "unit/indicator/year",
