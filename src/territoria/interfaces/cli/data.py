@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from territoria.interfaces.cli.app import app, console, resolve_unit, state
@@ -261,8 +262,23 @@ def imports_command(output: Path | None = OutputOption) -> None:
 
 
 @app.command("history", rich_help_panel="Data")
-def history_command(output: Path | None = OutputOption) -> None:
-    """Values replaced by revisions, with the import that replaced them."""
+def history_command(
+    output: Path | None = OutputOption,
+    undo: int | None = typer.Option(None, "--undo", metavar="IMPORT_ID",
+                                    help="Take this import back: its values return to what they replaced, cells "
+                                    "it created are removed; recorded as an import of its own."),
+) -> None:
+    """Values replaced by revisions, with the import that replaced them; --undo takes an import back."""
+    if undo is not None:
+        if output is not None:
+            raise typer.BadParameter("--undo writes to the Store and prints what it did; list the history "
+                                     "without --undo to write it to a file", param_hint="--output")
+        from territoria.store import undo_import
+
+        with _store() as store:
+            report = undo_import(store, undo)
+        console.print(escape(report.summary()))
+        return
     with _store(read_only=True) as store:
         table = store.history()
     _emit(table, output, "revision history")
