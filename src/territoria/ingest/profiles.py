@@ -37,6 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+from rich.markup import escape
 
 from territoria.errors import CellProblem, SpecError
 from territoria.ingest.matching import normalise_name
@@ -344,11 +345,12 @@ def import_with_profile(store, path: str | Path, profile: Profile, *, units: pd.
     units = store.units() if units is None else units
     result = read_with_profile(path, units, profile)
     if console is not None:
-        console.print(f"profile [bold]{profile.name}[/] ({profile.get('title', '')}); reference date "
-                      f"{result.reference_date.isoformat()}; {len(result.observations)} value(s) matched to KATO")
+        console.print(f"profile [bold]{escape(profile.name)}[/] ({escape(profile.get('title', ''))}); reference "
+                      f"date {result.reference_date.isoformat()}; {len(result.observations)} value(s) matched to KATO")
         for _, row in result.unmatched.iterrows():
-            console.print(f"[yellow]not matched ({row['status']}): sheet {row['sheet']} row {row['row']} "
-                          f"{row['name_raw']!r} ({row['kind']} under {row['parent_kato']}); not stored[/]")
+            console.print(escape(f"not matched ({row['status']}): sheet {row['sheet']} row {row['row']} "
+                                 f"{row['name_raw']!r} ({row['kind']} under {row['parent_kato']}); not stored"),
+                          style="yellow")
     sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     return import_observations(store, result.observations, file=str(path), file_sha256=sha, source_id=source_id,
                                revise=revise, options={"profile": profile.name,

@@ -8,18 +8,28 @@ from typing import Literal
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 
 from territoria.catalog.catalogue import Catalogue
 from territoria.errors import TerritoriaError
 from territoria.interfaces.console import TableLayout, print_frame
 
-__all__ = ["SUPPORTED_SUFFIXES", "print_table", "write_table"]
+__all__ = ["SUPPORTED_SUFFIXES", "plain", "print_table", "write_table"]
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".json", ".parquet")
 
 
 class OutputError(TerritoriaError, ValueError):
     """An output path the writer cannot honour."""
+
+
+def plain(value: object) -> str:
+    """``value`` as text Rich prints as it is: square brackets from data (a note ``[/oops]``) are not markup.
+
+    Every string that comes from data, files or the user and goes into a ``console.print`` with markup passes
+    through here; :func:`print_table` does the same for its title, headers and cells.
+    """
+    return escape(str(value))
 
 
 def write_table(table: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:

@@ -338,7 +338,6 @@ def undo_import(store: Store, import_id: int, *, fault_hook: FaultHook | None = 
     if cells.empty:
         raise ImportRefusedError(f"import #{import_id} ({file}) holds no value in the Store any more (it stored "
                                  "none, or other imports replaced them); nothing was changed")
-    key_cols = ["unit", "indicator", "year"]
     with store.transaction():
         undo_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][0])
         now = datetime.now(UTC).replace(tzinfo=None)

@@ -9,12 +9,11 @@ from typing import Any
 
 import pandas as pd
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from territoria.interfaces.cli.app import app, console, resolve_unit, state
 from territoria.interfaces.console import parse_columns
-from territoria.interfaces.output import print_table, write_table
+from territoria.interfaces.output import plain, print_table, write_table
 
 __all__ = ["FETCHERS", "data_app"]
 
@@ -56,7 +55,7 @@ def _emit(table: pd.DataFrame, output: Path | None, title: str, columns: list[st
     print_table(table, title=title, console=console, columns=parse_columns(columns), **fit)
     if output is not None:
         write_table(table, output)
-        console.print(f"[green]wrote[/] {output}")
+        console.print(f"[green]wrote[/] {plain(output)}")
 
 
 def _progress() -> Progress:
@@ -78,7 +77,7 @@ def load_bundled_with_progress(store) -> None:
         reports = load_bundled(store, step=step)
         progress.update(task, description="bundled data loaded", completed=len(stages))
     for report in reports:
-        console.print(report.summary())
+        console.print(plain(report.summary()))
 
 
 @app.command("load-bundled", rich_help_panel="Data")
@@ -145,19 +144,19 @@ def import_command(
                                              param_hint="--region") from None
                 from territoria.ingest.matching import language_of
 
-                console.print(f"Matching units within {matcher.place_of(scope, language_of(region))}.")
+                console.print(f"Matching units within {plain(matcher.place_of(scope, language_of(region)))}.")
             result = read_table(file, catalogue=store.catalogue, units=matcher, unit=unit, indicator=indicator,
                                 layout=layout.value, sheets=sheet or None, skip_invalid=skip_invalid, within=scope)
             if skip_invalid and len(result.rejected):
                 rejected = rejected or file.with_name(file.stem + ".rejected.csv")
                 write_table(result.rejected, rejected)
-                console.print(f"[yellow]{len(result.rejected)} rejected row(s) written to {rejected}[/]")
+                console.print(f"[yellow]{len(result.rejected)} rejected row(s) written to {plain(rejected)}[/]")
             report = import_observations(
                 store, result.observations, file=str(file), file_sha256=result.file_sha256, source_id=source_id,
                 revise=revise, rows_rejected=len(result.rejected),
                 options={"unit": unit, "indicator": indicator, "layout": layout.value, "sheets": sheet,
                          "region": scope})
-        console.print(report.summary())
+        console.print(plain(report.summary()))
         from territoria.store import measures
 
         watched = len(measures.measures(store, active_only=True))
@@ -218,7 +217,7 @@ def show_command(
         obs = store.panel(units=[code], borders=borders).observations
     catalogue = store.catalogue
     if obs.empty:
-        console.print(f"[yellow]No observations for {code}.[/]")
+        console.print(f"[yellow]No observations for {plain(code)}.[/]")
         return
     table = obs.pivot(index="indicator", columns="year", values="value")
     table.columns = [str(c) for c in table.columns]
@@ -277,7 +276,7 @@ def history_command(
 
         with _store() as store:
             report = undo_import(store, undo)
-        console.print(escape(report.summary()))
+        console.print(plain(report.summary()))
         return
     with _store(read_only=True) as store:
         table = store.history()
@@ -303,4 +302,4 @@ def fetch_command(ctx: typer.Context, name: str = typer.Argument(
         raise typer.BadParameter(f"unknown data set {name!r}; known: {', '.join([*GROUPS, *FETCHERS])}")
     for key in GROUPS[name]:
         path = fetch(key)
-        console.print(f"[green]{key}[/] → {path}")
+        console.print(f"[green]{plain(key)}[/] → {plain(path)}")
