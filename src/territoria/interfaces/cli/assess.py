@@ -15,6 +15,7 @@ from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.data import data_app
 from territoria.interfaces.console import parse_columns
 from territoria.interfaces.output import plain, print_table, write_table
+from territoria.store.export import neutralise_formulas
 
 __all__ = ["assess", "assess_panel", "compute", "default_spec_path", "export_parquet", "read_wide_table"]
 
@@ -173,7 +174,7 @@ def _write_sheets(tables: dict[str, pd.DataFrame], path: Path) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as book:
         for name, table in tables.items():
             frame = table.reset_index() if table.index.name or isinstance(table.index, pd.MultiIndex) else table
-            frame.to_excel(book, sheet_name=name[:31], index=False)
+            neutralise_formulas(frame).to_excel(book, sheet_name=name[:31], index=False)
     console.print(f"[green]Wrote[/] {plain(path)}")
 
 
