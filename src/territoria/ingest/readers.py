@@ -40,6 +40,7 @@ from territoria.ingest.matching import EXCEL_SHEET_LIMIT, NameMatcher, name_key
 from territoria.ingest.numbers import EXPECTED_NUMBER, accepted_units, parse_numbers, unit_factor
 from territoria.ingest.tables import (
     HEADER_SCAN,
+    CsvStructureError,
     Grid,
     Layout,
     Plan,
@@ -264,6 +265,11 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
             grids = []
             problems.append(CellProblem(file, None, None, f"byte 0x{data[exc.start]:02x} at offset {exc.start}",
                                         "text in UTF-8 or Windows-1251 (cp1251)"))
+        except CsvStructureError as exc:
+            grids = []
+            problems.append(CellProblem(file, exc.line, None, exc.reason,
+                                        "records whose quotes are paired (a field opened with \" on this line is "
+                                        "never closed; remove the stray quote or double it as \"\")"))
     indicators = indicator_matcher(catalogue)
 
     records: list[dict[str, object]] = []

@@ -21,14 +21,35 @@ import numpy as np
 from territoria.errors import CellProblem, UnknownNameError
 from territoria.ingest.matching import NameMatcher
 
-__all__ = ["HEADER_SCAN", "KATO_CODE", "Grid", "Layout", "Plan", "blank", "cell", "cell_text", "code_column",
-           "column_name", "parent_columns", "plan_layout", "read_csv_grid", "read_xlsx_grids", "year_of"]
+__all__ = [
+    "HEADER_SCAN",
+    "KATO_CODE",
+    "CsvStructureError",
+    "Grid",
+    "Layout",
+    "Plan",
+    "blank",
+    "cell",
+    "cell_text",
+    "check_workbook",
+    "code_column",
+    "column_name",
+    "parent_columns",
+    "plan_layout",
+    "read_csv_grid",
+    "read_xlsx_grids",
+    "year_of",
+]
 
 
 Layout = Literal["auto", "long", "wide_indicators", "wide_units"]
 HEADER_SCAN = 30
 #: Largest total unpacked size of an XLSX workbook (bytes); more is refused as a possible zip bomb.
 XLSX_MAX_UNPACKED = 256 * 2**20
+#: Largest sheet read, in cells of its rectangle (rows × columns up to the last filled one); a statistical
+#: bulletin has some 10^5. One cell in column A and one in XFD per row would otherwise cost 16,384 per row.
+XLSX_MAX_CELLS = 2_000_000
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?\"")
 
 
 def _words(*items: str) -> frozenset[str]:
@@ -83,11 +104,25 @@ def _decode(data: bytes) -> tuple[str, str]:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+class CsvStructureError(ValueError):
+    """A text file the CSV reader cannot cut into records (a quote opened and never closed).
+
+    ``line`` is the 1-based line where the broken record starts.
+    """
+
+    def __init__(self, line: int, reason: str) -> None:
+        self.line, self.reason = line, reason
+        super().__init__(f"line {line}: {reason}")
+
+
 def _sniff_delimiter(text: str) -> str:
     lines = [ln for ln in text.splitlines() if ln.strip()][:30]
     best, best_score = ",", (-1.0, 0)
     for delim in ("\t", ";", ","):
-        rows = list(csv.reader(lines, delimiter=delim))
+        try:
+            rows = list(csv.reader(lines, delimiter=delim))
+        except csv.Error:
+            continue
         if not rows or len(rows[0]) < 2:
             continue
         width = len(rows[0])
@@ -103,28 +138,71 @@ def read_csv_grid(data: bytes) -> tuple[Grid, str, str]:
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows, start = [], 1
-    for record in reader:
-        rows.append((start, list(record)))
-        start = reader.line_num + 1
+    try:
+        for record in reader:
+            rows.append((start, list(record)))
+            start = reader.line_num + 1
+    except csv.Error as exc:  # "field larger than field limit": a quote that is never closed
+        raise CsvStructureError(start, str(exc)) from None
     return Grid(None, rows), encoding, delimiter
 
 
-def read_xlsx_grids(path: Path, sheets: list[str] | None, file: str) -> tuple[list[Grid], list[CellProblem]]:
-    """Every (or each named) sheet of a workbook as a :class:`Grid`, and the problems of the file.
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + (char - 64)
+    return number
 
-    A damaged workbook (not a zip, a corrupt member, broken XML: whatever openpyxl cannot parse) and a zip
-    bomb (more than :data:`XLSX_MAX_UNPACKED` bytes unpacked) are problems of the file, never a crash.
+
+def check_workbook(path: str | Path, file: str) -> list[CellProblem]:
+    """The size guards of an XLSX file, run before anything opens it with openpyxl; problems, or none.
+
+    Refused: a file that is not a zip (or a damaged one), a zip bomb (more than :data:`XLSX_MAX_UNPACKED` bytes
+    unpacked) and a sheet whose stored dimension covers more than :data:`XLSX_MAX_CELLS` cells. (A dimension
+    may be missing or wrong; the reader counts the cells again as it reads.)
     """
     import zipfile
 
     try:
         with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-        return [], [_damaged(file, exc)]
-    if unpacked > XLSX_MAX_UNPACKED:
-        return [], [CellProblem(file, None, None, f"{unpacked:,} bytes unpacked",
-                                f"a workbook that unpacks to at most {XLSX_MAX_UNPACKED:,} bytes")]
+            members = archive.infolist()
+            unpacked = sum(info.file_size for info in members)
+            if unpacked > XLSX_MAX_UNPACKED:
+                return [CellProblem(file, None, None, f"{unpacked:,} bytes unpacked",
+                                    f"a workbook that unpacks to at most {XLSX_MAX_UNPACKED:,} bytes")]
+            problems = []
+            for info in members:
+                if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                    continue
+                with archive.open(info) as member:
+                    head = member.read(4096)
+                found = _DIMENSION.search(head)
+                if found is None or found.group(3) is None:
+                    continue
+                rows = int(found.group(4)) - int(found.group(2)) + 1
+                cols = _column_number(found.group(3)) - _column_number(found.group(1)) + 1
+                if rows * cols > XLSX_MAX_CELLS:
+                    ref = found.group(0).split(b'"')[1].decode()
+                    problems.append(CellProblem(
+                        file, None, None, f"{info.filename}: dimension {ref} ({rows:,} rows × {cols:,} columns)",
+                        f"a sheet of at most {XLSX_MAX_CELLS:,} cells (rows × columns up to the last filled "
+                        "column); delete the empty rows and columns around the table"))
+            return problems
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, RuntimeError) as exc:
+        return [_damaged(file, exc)]
+    except Exception as exc:  # zlib.error and others from a corrupt member
+        return [_damaged(file, exc)]
+
+
+def read_xlsx_grids(path: Path, sheets: list[str] | None, file: str) -> tuple[list[Grid], list[CellProblem]]:
+    """Every (or each named) sheet of a workbook as a :class:`Grid`, and the problems of the file.
+
+    A damaged workbook (not a zip, a corrupt member, broken XML: whatever openpyxl cannot parse), a zip
+    bomb and an oversized sheet (:func:`check_workbook`) are problems of the file, never a crash.
+    """
+    problems = check_workbook(path, file)
+    if problems:
+        return [], problems
     try:
         return _read_workbook(path, sheets, file)
     except Exception as exc:  # openpyxl/zlib/XML raise many types on a damaged file
@@ -148,8 +226,21 @@ def _read_workbook(path: Path, sheets: list[str] | None, file: str) -> tuple[lis
         for name in [s for s in (sheets or names) if s in names]:
             sheet = workbook[name]
             sheet.reset_dimensions()  # some writers store a wrong dimension; read every row there is
-            rows = [(i, list(r)) for i, r in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)]
-            grids.append(Grid(name, rows))
+            rows, cells = [], 0
+            for i, r in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+                cells += len(r)
+                if cells > XLSX_MAX_CELLS:
+                    problems.append(CellProblem(
+                        file, i, None, f"{cells:,} cells in rows 1-{i}",
+                        f"a sheet of at most {XLSX_MAX_CELLS:,} cells (rows × columns up to the last filled "
+                        "column); delete the empty rows and columns around the table", sheet=name))
+                    break
+                row = list(r)
+                while row and row[-1] is None:
+                    row.pop()
+                rows.append((i, row))
+            else:
+                grids.append(Grid(name, rows))
         return grids, problems
     finally:
         workbook.close()
