@@ -33,6 +33,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,11 @@ def profiles() -> list[str]:
     return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
 
 
+@cache
+def _packaged() -> tuple[Profile, ...]:
+    return tuple(load_profile(name) for name in profiles())
+
+
 def recognise(path: str | Path) -> Profile | None:
     """The first packaged profile whose sheets, title and header words are all found in the workbook.
 
@@ -105,8 +111,7 @@ def recognise(path: str | Path) -> Profile | None:
         return None
     book = _open_guarded(path, read_only=True)
     try:
-        for name in profiles():
-            prof = load_profile(name)
+        for prof in _packaged():
             rec = prof["recognise"]
             if not all(s in book.sheetnames for s in rec["sheets"]):
                 continue
