@@ -179,3 +179,22 @@ def test_comparing_a_unit_with_itself_is_a_data_error():
 
     with pytest.raises(DataError, match="two or more different units"):
         comparison(None, ["590000000", "590000000"])
+
+
+def test_a_spec_whose_weights_are_all_zero_is_refused():
+    """Was accepted, and every composite came out NaN (0 / 0)."""
+    import yaml
+
+    from territoria.assess.spec import AssessmentSpec, default_spec_path
+    from territoria.errors import SpecError
+
+    raw = yaml.safe_load(default_spec_path().read_text(encoding="utf-8"))
+    raw["weight"] = {"method": "given"}
+    blocks = raw["tree"]["vulnerability_index"]["children"]
+    for block in blocks.values():
+        block["weight"] = 0
+    with pytest.raises(SpecError, match=r"tree\.vulnerability_index\.children: every child of "
+                                        r"'vulnerability_index' has weight 0"):
+        AssessmentSpec.from_mapping(raw)
+    blocks["social"]["weight"] = 1  # one positive weight is enough
+    assert AssessmentSpec.from_mapping(raw).tree_frame().set_index("code").loc["social", "weight"] == 1
