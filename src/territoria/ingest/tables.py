@@ -24,6 +24,7 @@ from territoria.ingest.matching import NameMatcher
 __all__ = [
     "HEADER_SCAN",
     "KATO_CODE",
+    "YEARISH",
     "CsvStructureError",
     "Grid",
     "Layout",
@@ -82,7 +83,9 @@ ROLES: dict[str, frozenset[str]] = {
 _CODE_HEADER = re.compile(r"(?:^|\s)(?:kato|като)(?:\s|$)")
 #: A KATO code: nine digits.
 KATO_CODE = re.compile(r"^\d{9}$")
-_YEAR_HEADER = re.compile(r"^(\d{4})(?:\s*(?:г|гг|год|года|году|жыл|жылы|ж|y|yr|year))?$")
+_YEAR_HEADER = re.compile(r"^(\d{4})(?:\s*(?:г|гг|год|года|году|жыл|жылы|ж|y|yr|year)\.?)?$")
+#: A cell that looks like a year with something more around it ("-2000", "(1999)", "2001*"): never guessed.
+YEARISH = re.compile(r"^\W*(?:19|20)\d\d\W*$")
 
 
 @dataclass
@@ -93,7 +96,10 @@ class Grid:
 
 # -- loading --------------------------------------------------------------------------------------------
 def _decode(data: bytes) -> tuple[str, str]:
-    """Decode as UTF-8 (with or without BOM), else cp1251; ``UnicodeDecodeError`` when neither fits."""
+    """Decode as UTF-16 when a UTF-16 byte-order mark starts the file (Excel's "Unicode Text"), else as UTF-8
+    (with or without BOM), else cp1251; ``UnicodeDecodeError`` when none fits."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
     encodings = ("utf-8-sig", "cp1251") if data.startswith(b"\xef\xbb\xbf") else ("utf-8", "cp1251")
     for i, encoding in enumerate(encodings):
         try:
@@ -194,19 +200,61 @@ def check_workbook(path: str | Path, file: str) -> list[CellProblem]:
         return [_damaged(file, exc)]
 
 
-def read_xlsx_grids(path: Path, sheets: list[str] | None, file: str) -> tuple[list[Grid], list[CellProblem]]:
-    """Every (or each named) sheet of a workbook as a :class:`Grid`, and the problems of the file.
+def read_xlsx_grids(path: Path, sheets: list[str] | None, file: str
+                    ) -> tuple[list[Grid], list[CellProblem], list[str]]:
+    """Every visible (or each named) sheet of a workbook as a :class:`Grid`, the problems and notes of the file.
 
     A damaged workbook (not a zip, a corrupt member, broken XML: whatever openpyxl cannot parse), a zip
-    bomb and an oversized sheet (:func:`check_workbook`) are problems of the file, never a crash.
+    bomb and an oversized sheet (:func:`check_workbook`) are problems of the file, never a crash; so is a
+    formula whose result the file does not store (written by a program that does not calculate). A hidden
+    sheet is read only when named in ``sheets``; the notes say which were skipped.
     """
     problems = check_workbook(path, file)
     if problems:
-        return [], problems
+        return [], problems, []
     try:
         return _read_workbook(path, sheets, file)
     except Exception as exc:  # openpyxl/zlib/XML raise many types on a damaged file
-        return [], [_damaged(file, exc)]
+        return [], [_damaged(file, exc)], []
+
+
+def _has_formulas(path: Path) -> bool:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                with archive.open(info) as member:
+                    while chunk := member.read(1 << 20):
+                        if b"<f>" in chunk or b"<f " in chunk or b":f>" in chunk or b":f " in chunk:
+                            return True
+    return False
+
+
+def _uncached_formulas(path: Path, grids: list[Grid], file: str) -> list[CellProblem]:
+    """Cells holding a formula with no stored result (openpyxl reads them as empty)."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    problems = []
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        for grid in grids:
+            values = dict(grid.rows)
+            sheet = workbook[grid.sheet]
+            sheet.reset_dimensions()
+            for i, row in enumerate(sheet.iter_rows(min_row=1, max_row=len(grid.rows), values_only=True), start=1):
+                cached = values.get(i, [])
+                for j, formula in enumerate(row):
+                    if isinstance(formula, str) and formula.startswith("=") and cell(cached, j) is None:
+                        problems.append(CellProblem(
+                            file, i, get_column_letter(j + 1), formula,
+                            "a value; this cell holds a formula whose result the file does not store (it was "
+                            "written by a program that does not calculate): open and save the file in Excel or "
+                            "LibreOffice, or paste the values", sheet=grid.sheet))
+    finally:
+        workbook.close()
+    return problems
 
 
 def _damaged(file: str, exc: BaseException) -> CellProblem:
@@ -214,7 +262,8 @@ def _damaged(file: str, exc: BaseException) -> CellProblem:
                        "an .xlsx workbook (this file is not one, or it is damaged)")
 
 
-def _read_workbook(path: Path, sheets: list[str] | None, file: str) -> tuple[list[Grid], list[CellProblem]]:
+def _read_workbook(path: Path, sheets: list[str] | None, file: str
+                   ) -> tuple[list[Grid], list[CellProblem], list[str]]:
     import openpyxl
 
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -222,8 +271,15 @@ def _read_workbook(path: Path, sheets: list[str] | None, file: str) -> tuple[lis
         names = workbook.sheetnames
         problems = [CellProblem(file, None, None, s, f"a sheet of this workbook ({', '.join(names)})", sheet=s)
                     for s in (sheets or []) if s not in names]
+        hidden = [ws.title for ws in workbook.worksheets if ws.sheet_state != "visible"]
+        notes = [] if sheets else [f"sheet {s!r} is hidden and was not read; name it with --sheet to read it"
+                                   for s in hidden]
+        chosen = [s for s in sheets if s in names] if sheets else [s for s in names if s not in hidden]
+        if not sheets and not chosen:
+            problems.append(CellProblem(file, None, None, ", ".join(hidden), "a visible sheet (every sheet of this "
+                                        "workbook is hidden; name the ones to read with --sheet)"))
         grids = []
-        for name in [s for s in (sheets or names) if s in names]:
+        for name in chosen:
             sheet = workbook[name]
             sheet.reset_dimensions()  # some writers store a wrong dimension; read every row there is
             rows, cells = [], 0
@@ -241,9 +297,11 @@ def _read_workbook(path: Path, sheets: list[str] | None, file: str) -> tuple[lis
                 rows.append((i, row))
             else:
                 grids.append(Grid(name, rows))
-        return grids, problems
     finally:
         workbook.close()
+    if grids and _has_formulas(path):
+        problems.extend(_uncached_formulas(path, grids, file))
+    return grids, problems, notes
 
 
 # -- cells ------------------------------------------------------------------------------------------------
@@ -263,7 +321,8 @@ def cell_text(value: object) -> str:
 def year_of(value: object) -> int | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return int(value) if float(value).is_integer() else None
-    match = _YEAR_HEADER.match(_norm_header(value))
+    text = "" if value is None else str(value).strip().casefold().replace("\u00a0", " ")
+    match = _YEAR_HEADER.match(text)
     return int(match.group(1)) if match else None
 
 

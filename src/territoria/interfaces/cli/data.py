@@ -147,6 +147,8 @@ def import_command(
                 console.print(f"Matching units within {plain(matcher.place_of(scope, language_of(region)))}.")
             result = read_table(file, catalogue=store.catalogue, units=matcher, unit=unit, indicator=indicator,
                                 layout=layout.value, sheets=sheet or None, skip_invalid=skip_invalid, within=scope)
+            for note in result.notes:
+                console.print(f"[yellow]{plain(note)}[/]")
             if skip_invalid and len(result.rejected):
                 rejected = rejected or file.with_name(file.stem + ".rejected.csv")
                 write_table(result.rejected, rejected)
