@@ -97,3 +97,31 @@ def test_a_fault_during_undo_changes_nothing(store: Store) -> None:
     with pytest.raises(RuntimeError):
         undo_import(store, second.import_id, fault_hook=boom)
     assert (stored(store), len(store.imports()), len(store.history())) == before
+
+
+def test_cli_undo_restores_the_derived_indicators_too(bundled_store_path, tmp_path) -> None:
+    """On a copy of the bundled real data; the revised population figure is synthetic."""
+    from typer.testing import CliRunner
+
+    from territoria.interfaces.cli import app
+
+    db = tmp_path / "copy.duckdb"
+    db.write_bytes(bundled_store_path.read_bytes())
+    derived = ["natural_increase_per_1000", "population_1jan"]
+    with Store(db) as store:
+        before = store.observations(units=["590000000"], indicators=derived, years=[2021, 2022])
+    path = tmp_path / "pop.csv"
+    path.write_text("unit,indicator,year,value\n590000000,population_1jan,2021,500000\n", encoding="utf-8")
+    runner = CliRunner()
+    done = runner.invoke(app, ["--db", str(db), "import", str(path), "--revise"])
+    assert done.exit_code == 0, done.output
+    with Store(db) as store:
+        changed = store.observations(units=["590000000"], indicators=derived, years=[2021, 2022])
+        import_id = int(store.imports()["import_id"].max())
+    assert not changed["value"].equals(before["value"])
+    undone = runner.invoke(app, ["--db", str(db), "history", "--undo", str(import_id)])
+    assert undone.exit_code == 0, undone.output
+    assert f"undid import #{import_id}: 1 value(s) restored" in undone.output
+    with Store(db) as store:
+        after = store.observations(units=["590000000"], indicators=derived, years=[2021, 2022])
+    pd.testing.assert_series_equal(after["value"], before["value"], rtol=1e-12)
