@@ -43,6 +43,14 @@ def test_same_file_with_another_sheet_is_imported_and_says_so(store: Store) -> N
     assert "with the same options" in again.summary()
 
 
+def test_same_file_and_values_with_other_options_changes_nothing_and_says_how(store: Store) -> None:
+    first = import_observations(store, rows(S1), file="a.csv", file_sha256="h", options={"layout": "auto"})
+    again = import_observations(store, rows(S1), file="a.csv", file_sha256="h", options={"layout": "long"})
+    assert again.already_imported and again.import_id == first.import_id
+    assert "read this file with other options (layout: 'auto' then, 'long' now)" in again.summary()
+    assert len(store.imports()) == 1
+
+
 def test_reimport_after_a_revision_is_a_conflict_naming_the_revision(store: Store) -> None:
     first = import_observations(store, rows(S1), file="a.csv", file_sha256="h1")
     revised = {**S1, ("593620100", "population", 2016): 8450.0}

@@ -3,11 +3,11 @@
 The rules (issue "Data foundation"):
 
 * all rows of a file or none of them: the whole import runs in one DuckDB transaction;
-* re-importing a file already imported (same SHA-256) **with the same options** (sheets, unit, indicator,
-  layout, region, profile, source...) changes nothing when the Store still holds what it stored; read with other
-  options it is a new import, and the report says which options differ from the earlier import; when values it
-  stored have been revised since, the re-import is refused as a conflict naming the revising imports, and
-  ``revise=True`` re-applies the file;
+* re-importing a file already imported (same SHA-256) changes nothing only while the Store holds every value
+  it gives: read with other options (sheets, unit, indicator, layout, region, profile, source...) that give
+  other cells, it is a new import, and the report says how the options differ from the earlier import's; when
+  values it stored have been revised since, the re-import is refused as a conflict naming the revising
+  imports, and ``revise=True`` applies the file again;
 * :func:`undo_import` takes an import back as a revision of its own: every value it set returns to the value it
   replaced (a cell it created is removed), the replaced values go to ``observation_history``, derived cells are
   recomputed — all or nothing;
@@ -77,8 +77,9 @@ class ImportReport:
                     f"to what they were before it, {self.rows_removed} cell(s) it had created removed{derived}; "
                     "the replaced values are kept in history")
         if self.already_imported:
-            return (f"{self.file}: already imported as import #{self.import_id} with the same options (same "
-                    f"SHA-256), and the Store holds all {self.rows_read} of its values; nothing changed")
+            how = f"; {self.same_file}" if self.same_file else " with the same options"
+            return (f"{self.file}: already imported as import #{self.import_id} (same SHA-256{how}), and the Store "
+                    f"holds all {self.rows_read} of its values; nothing changed")
         text = (f"{self.file}: import #{self.import_id}: {self.rows_read} rows read, {self.rows_new} new, "
                 f"{self.rows_same} already stored, {self.rows_revised} revised, {self.rows_rejected} rejected"
                 + derived)
@@ -97,12 +98,14 @@ def _options_diff(old: dict[str, object], new: dict[str, object]) -> str:
     return ", ".join(f"{k}: {old.get(k)!r} then, {new.get(k)!r} now" for k in keys)
 
 
-def _earlier_imports(store: Store, file_sha256: str, key: dict[str, object]) -> tuple[int | None, str]:
-    """The earlier import of this file with the same options (or None) and a sentence on the others."""
+def _earlier_imports(store: Store, file_sha256: str, key: dict[str, object]) -> tuple[int | None, int | None, str]:
+    """The earlier import of this file with the same options (or None), the first import of this file (or None)
+    and a sentence on the imports of it with other options."""
     earlier = store.con.execute(
         "SELECT import_id, options_json FROM imports WHERE file_sha256 = ? AND finished_at IS NOT NULL "
         "ORDER BY import_id", [file_sha256]).fetchall()
     match, others = None, []
+    first = int(earlier[0][0]) if earlier else None
     for import_id, options_json in earlier:
         stored = json.loads(options_json) if options_json else {}
         stored.setdefault("source_id", None)
@@ -110,7 +113,7 @@ def _earlier_imports(store: Store, file_sha256: str, key: dict[str, object]) -> 
             match = int(import_id)
         elif stored != key:
             others.append(f"import #{import_id} read this file with other options ({_options_diff(stored, key)})")
-    return match, "; ".join(others)
+    return match, first, "; ".join(others)
 
 def _validate(store: Store, rows: pd.DataFrame, file: str) -> pd.DataFrame:
     """Backstop checks on rows that a reader produced: known codes, integer years, numeric values."""
@@ -201,7 +204,9 @@ def import_observations(
     """
     hook = fault_hook or (lambda stage: None)
     key = _canonical(options, source_id)
-    previous, same_file = _earlier_imports(store, file_sha256, key)
+    match, first, same_file = _earlier_imports(store, file_sha256, key)
+    previous = match if match is not None else first
+    same_options = " with the same options" if match is not None else ""
     frame = _validate(store, rows, file)
     default_source = source_id or f"file:{file_sha256[:12]}"
     if "source_id" not in frame.columns:
@@ -232,16 +237,16 @@ def import_observations(
         conflicts = compared.loc[conflict, ["unit", "indicator", "year", "stored_value", "new_value",
                                             "stored_source", "stored_import"]].reset_index(drop=True)
         if previous is not None and not conflict.any() and exists.all():
+            # the same file, and the Store holds every value it gives (whatever else the options say)
             return ImportReport(file, file_sha256, previous, len(frame), rows_same=len(frame),
-                                already_imported=True)
-        if previous is not None:
-            same_file = f"this file was imported as import #{previous} with the same options; " + (
-                "it is applied again" if revise or not conflict.any() else "")
+                                already_imported=True, same_file=same_file if match is None else "")
+        if match is not None:
+            same_file = f"this file was imported as import #{match} with the same options; it is applied again"
         if len(conflicts) and not revise:
             table = conflicts.head(20).to_string(index=False)
             if previous is not None:
                 since = ", ".join(f"#{int(i)}" for i in sorted(conflicts["stored_import"].dropna().unique()))
-                table = (f"This file was imported as import #{previous} with the same options; the Store now holds "
+                table = (f"This file was imported as import #{previous}{same_options}; the Store now holds "
                          f"values set since by import(s) {since}. Pass --revise to apply this file's values "
                          f"again.\n{table}")
             raise ConflictError(file, table, len(conflicts))
