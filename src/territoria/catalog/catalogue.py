@@ -301,13 +301,19 @@ class Catalogue:
         ``indicators``, ``values`` and ``levels`` (a unit level per row, optional) are aligned Series;
         unknown indicator ids only get the finiteness check.
         """
-        ids = indicators.astype(str).to_numpy()
-        lev = np.full(len(ids), None, dtype=object) if levels is None else levels.to_numpy(dtype=object)
-        pairs = pd.unique(pd.Series(list(zip(ids, lev, strict=True)), dtype=object))
-        bounds = {pair: self._by_id[pair[0]].plausible_range(pair[1]) if pair[0] in self._by_id
-                  else (-np.inf, np.inf) for pair in pairs}
-        low = np.array([bounds[pair][0] for pair in zip(ids, lev, strict=True)], dtype=float)
-        high = np.array([bounds[pair][1] for pair in zip(ids, lev, strict=True)], dtype=float)
+        id_codes, id_names = pd.factorize(indicators, use_na_sentinel=False)
+        if levels is None:
+            level_codes, level_names = np.zeros(len(id_codes), dtype=np.intp), np.array([None], dtype=object)
+        else:
+            level_codes, level_names = pd.factorize(levels, use_na_sentinel=False)
+        pairs, inverse = np.unique(id_codes * (len(level_names) + 1) + level_codes, return_inverse=True)
+        bounds = np.empty((len(pairs), 2), dtype=float)
+        for k, pair in enumerate(pairs):
+            ind = self._by_id.get(str(id_names[pair // (len(level_names) + 1)]))
+            level = level_names[pair % (len(level_names) + 1)]
+            level = None if level is None or (isinstance(level, float) and np.isnan(level)) else str(level)
+            bounds[k] = (-np.inf, np.inf) if ind is None else ind.plausible_range(level)
+        low, high = bounds[inverse.ravel(), 0], bounds[inverse.ravel(), 1]
         vals = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
             return np.isinf(vals) | (vals < low) | (vals > high)
