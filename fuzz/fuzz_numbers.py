@@ -19,6 +19,10 @@ with atheris.instrument_imports(include=["territoria"]):
     from territoria.ingest.numbers import NumberFormatError, parse_number
 
 
+#: Largest input tried (bytes), unless -max_len is given: long cells (a 10,000-digit number) included.
+MAX_LEN = 64 * 1024
+
+
 def test_one_input(data: bytes) -> None:
     text = atheris.FuzzedDataProvider(data).ConsumeUnicodeNoSurrogates(len(data))
     try:
@@ -34,7 +38,8 @@ def test_one_input(data: bytes) -> None:
 
 
 def main() -> None:
-    atheris.Setup(sys.argv, test_one_input)
+    argv = sys.argv if any(a.startswith("-max_len=") for a in sys.argv) else [*sys.argv, f"-max_len={MAX_LEN}"]
+    atheris.Setup(argv, test_one_input)
     atheris.Fuzz()
 
 

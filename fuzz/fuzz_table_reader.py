@@ -5,6 +5,10 @@ Invariant: a :class:`ReadResult` or an :class:`~territoria.errors.InputFileError
 The first input byte picks the format (odd: XLSX, even: CSV); units are the bundled KATO units and the
 indicators the package catalogue (real names, so fuzzed tables can match them).
 
+Inputs go up to :data:`MAX_LEN` bytes (libFuzzer's default cap follows the corpus, some 4 KB: too short to
+find a CSV field over the csv module's 128 KiB limit); ``-max_len=N`` on the command line overrides it. An
+``.xlsx`` input also goes through profile recognition first, as the CLI's ``territoria import`` does.
+
 Run (CI does a short run through ``tests/hardening/test_fuzz_smoke.py``)::
 
     .venv/bin/python fuzz/fuzz_table_reader.py fuzz/corpus/table_reader -max_total_time=600
@@ -25,12 +29,15 @@ with atheris.instrument_imports(include=["territoria"]):
     from territoria.errors import TerritoriaError
     from territoria.ingest.bundled import bundled_units
     from territoria.ingest.matching import NameMatcher
+    from territoria.ingest.profiles import recognise
     from territoria.ingest.readers import read_table
     from territoria.ingest.tables import plan_layout  # noqa: F401  (instrumented with the reader)
 
 CATALOGUE = load_catalogue()
 UNITS = NameMatcher.for_units(bundled_units())
 WORKDIR = Path(tempfile.mkdtemp(prefix="territoria-fuzz-"))
+#: Largest input tried (bytes), unless -max_len is given.
+MAX_LEN = 256 * 1024
 
 
 def test_one_input(data: bytes) -> None:
@@ -39,6 +46,8 @@ def test_one_input(data: bytes) -> None:
     path = WORKDIR / ("t.xlsx" if data[0] & 1 else "t.csv")
     path.write_bytes(data[1:])
     try:
+        if path.suffix == ".xlsx":
+            recognise(path)
         read_table(path, catalogue=CATALOGUE, units=UNITS)
     except TerritoriaError:
         pass
@@ -47,7 +56,8 @@ def test_one_input(data: bytes) -> None:
 
 
 def main() -> None:
-    atheris.Setup(sys.argv, test_one_input)
+    argv = sys.argv if any(a.startswith("-max_len=") for a in sys.argv) else [*sys.argv, f"-max_len={MAX_LEN}"]
+    atheris.Setup(argv, test_one_input)
     atheris.Fuzz()
 
 

@@ -276,7 +276,16 @@ class AssessmentSpec(_Model):
     def _check_tree(self) -> AssessmentSpec:
         from territoria.assess.tree import build_rows
 
-        build_rows(self)          # raises SpecError on a cycle, duplicate, empty block, several roots
+        rows = build_rows(self)   # raises SpecError on a cycle, duplicate, empty block, several roots
+        if self.weight.method == "given":
+            weights: dict[str, list[float]] = {}
+            for row, _ in rows:
+                if row.parent is not None:
+                    weights.setdefault(row.parent, []).append(row.weight)
+            for row, path in rows:
+                if weights.get(row.code) and not any(w > 0 for w in weights[row.code]):
+                    raise SpecError(f"{path}.children", f"every child of {row.code!r} has weight 0; give at least "
+                                    "one a positive weight (a 0 leaves a child out)")
         if self.year is not None and self.years:
             raise SpecError("years", "give either 'year' or 'years', not both")
         return self

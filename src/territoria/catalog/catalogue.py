@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -28,6 +29,7 @@ from territoria.yamlfile import load_yaml
 __all__ = ["BLOCKS", "BLOCK_SIZES", "Catalogue", "Formula", "Indicator", "Labels", "load_catalogue"]
 
 Block = Literal["social", "economic", "infrastructural", "environmental"]
+Level = Literal["country", "region", "district", "settlement"]
 BLOCKS: tuple[str, ...] = ("social", "economic", "infrastructural", "environmental")
 #: The method's system: 34 relative indicators (Turkeeva, Omarov & Abilkaiyr 2022).
 BLOCK_SIZES: dict[str, int] = {"social": 11, "economic": 11, "infrastructural": 7, "environmental": 5}
@@ -151,6 +153,34 @@ class Indicator(BaseModel):
         default_factory=lambda: ["country", "region", "district", "settlement"])
     rationale: str = ""
     sources: list[str] = Field(default_factory=list)
+    #: Plausible values ``[min, max]`` in the canonical unit; an import outside them is refused.
+    range: tuple[float, float] | None = None
+    #: Narrower plausible values for units of a level (population of a district vs. of a region).
+    range_by_level: dict[Level, tuple[float, float]] = Field(default_factory=dict)
+
+    def plausible_range(self, level: str | None = None) -> tuple[float, float]:
+        """``(min, max)`` a value of this indicator may take for a unit of ``level`` (any finite value if unset)."""
+        if level is not None and level in self.range_by_level:
+            return self.range_by_level[level]  # type: ignore[index]
+        return self.range if self.range is not None else (-np.inf, np.inf)
+
+    def expected_value(self, level: str | None = None) -> str:
+        """The expectation of an error message: "a finite value between 0 and 2e+06 persons (district)"."""
+        low, high = self.plausible_range(level)
+        if not (np.isfinite(low) and np.isfinite(high)):
+            return f"a finite number in {self.unit.en}"
+        where = f" for a {level}" if level in self.range_by_level else ""
+        return (f"a finite value between {low:g} and {high:g} {self.unit.en}{where} "
+                f"(the catalogue's plausible range of {self.id!r})")
+
+    @field_validator("range", "range_by_level")
+    @classmethod
+    def _ordered_ranges(cls, value: object) -> object:
+        pairs = value.values() if isinstance(value, dict) else [] if value is None else [value]
+        for low, high in pairs:  # type: ignore[misc]
+            if not (np.isfinite(low) and np.isfinite(high) and low < high):
+                raise ValueError(f"a range is [min, max] with finite min < max, got [{low}, {high}]")
+        return value
 
     @model_validator(mode="after")
     def _system_entries_are_complete(self) -> Indicator:
@@ -263,6 +293,30 @@ class Catalogue:
         """+1 (higher is better), -1 (higher is worse) or 0 (context) per code."""
         codes = list(codes)
         return pd.Series([self[c].direction for c in codes], index=codes, dtype="int8", name="direction")
+
+    def implausible(self, indicators: pd.Series, values: pd.Series,
+                    levels: pd.Series | None = None) -> np.ndarray:
+        """True where a value is infinite or lies outside its indicator's plausible range (NaN is missing: False).
+
+        ``indicators``, ``values`` and ``levels`` (a unit level per row, optional) are aligned Series;
+        unknown indicator ids only get the finiteness check.
+        """
+        id_codes, id_names = pd.factorize(indicators, use_na_sentinel=False)
+        if levels is None:
+            level_codes, level_names = np.zeros(len(id_codes), dtype=np.intp), np.array([None], dtype=object)
+        else:
+            level_codes, level_names = pd.factorize(levels, use_na_sentinel=False)
+        pairs, inverse = np.unique(id_codes * (len(level_names) + 1) + level_codes, return_inverse=True)
+        bounds = np.empty((len(pairs), 2), dtype=float)
+        for k, pair in enumerate(pairs):
+            ind = self._by_id.get(str(id_names[pair // (len(level_names) + 1)]))
+            level = level_names[pair % (len(level_names) + 1)]
+            level = None if level is None or (isinstance(level, float) and np.isnan(level)) else str(level)
+            bounds[k] = (-np.inf, np.inf) if ind is None else ind.plausible_range(level)
+        low, high = bounds[inverse.ravel(), 0], bounds[inverse.ravel(), 1]
+        vals = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            return np.isinf(vals) | (vals < low) | (vals > high)
 
     def to_frame(self, lang: str = "en") -> pd.DataFrame:
         """One row per indicator: id, name, unit, block, slot, direction, kind, grade."""

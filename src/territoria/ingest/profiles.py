@@ -33,13 +33,17 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
+from rich.markup import escape
 
-from territoria.errors import CellProblem, SpecError
+from territoria.errors import CellProblem, InputFileError, SpecError
 from territoria.ingest.matching import normalise_name
+from territoria.ingest.tables import check_workbook
 from territoria.ingest.workbook import (
     ProfileError,
     Sheet,
@@ -92,16 +96,22 @@ def profiles() -> list[str]:
     return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
 
 
-def recognise(path: str | Path) -> Profile | None:
-    """The first packaged profile whose sheets, title and header words are all found in the workbook."""
-    import openpyxl  # lazy: heavy optional dependency
+@cache
+def _packaged() -> tuple[Profile, ...]:
+    return tuple(load_profile(name) for name in profiles())
 
+
+def recognise(path: str | Path) -> Profile | None:
+    """The first packaged profile whose sheets, title and header words are all found in the workbook.
+
+    The size guards (:func:`territoria.ingest.tables.check_workbook`) run first: a damaged, bomb-like or
+    oversized workbook is an :class:`~territoria.errors.InputFileError` before openpyxl parses anything.
+    """
     if Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
         return None
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    book = _open_guarded(path, read_only=True)
     try:
-        for name in profiles():
-            prof = load_profile(name)
+        for prof in _packaged():
             rec = prof["recognise"]
             if not all(s in book.sheetnames for s in rec["sheets"]):
                 continue
@@ -112,6 +122,21 @@ def recognise(path: str | Path) -> Profile | None:
     finally:
         book.close()
     return None
+
+
+def _open_guarded(path: str | Path, *, read_only: bool) -> Any:
+    """The workbook, opened only after the size guards passed; a damaged or oversized file is an InputFileError."""
+    import openpyxl  # lazy: heavy optional dependency
+
+    file = str(path)
+    problems = check_workbook(path, file)
+    if problems:
+        raise InputFileError(file, problems)
+    try:
+        return openpyxl.load_workbook(path, read_only=read_only, data_only=True)
+    except Exception as exc:  # openpyxl/zlib/XML raise many types on a damaged file
+        raise InputFileError(file, [CellProblem(file, None, None, type(exc).__name__, "an .xlsx workbook (this file "
+                                                "is not one, or it is damaged)")]) from None
 
 
 @dataclass
@@ -145,15 +170,15 @@ def read_with_profile(path: str | Path, units: pd.DataFrame, profile: Profile | 
     ProfileError
         The workbook does not fit the profile, a required name is unmatched or found twice under one parent,
         a row identity or a sum fails. Every problem names the sheet, row and value.
+    InputFileError
+        The file is damaged, a zip bomb or an oversized sheet (checked before it is opened).
     """
-    import openpyxl  # lazy: heavy optional dependency
-
     file = str(path)
     prof = profile if isinstance(profile, Profile) else (load_profile(profile) if profile else recognise(path))
     if prof is None:
         raise SpecError("profile", f"{file}: no table profile recognises this workbook; pass --profile "
                         f"({', '.join(profiles())})")
-    book = openpyxl.load_workbook(path, data_only=True)
+    book = _open_guarded(path, read_only=False)
     try:
         missing = [s for s in prof["sheets"] if s not in book.sheetnames]
         if missing:
@@ -344,11 +369,12 @@ def import_with_profile(store, path: str | Path, profile: Profile, *, units: pd.
     units = store.units() if units is None else units
     result = read_with_profile(path, units, profile)
     if console is not None:
-        console.print(f"profile [bold]{profile.name}[/] ({profile.get('title', '')}); reference date "
-                      f"{result.reference_date.isoformat()}; {len(result.observations)} value(s) matched to KATO")
+        console.print(f"profile [bold]{escape(profile.name)}[/] ({escape(profile.get('title', ''))}); reference "
+                      f"date {result.reference_date.isoformat()}; {len(result.observations)} value(s) matched to KATO")
         for _, row in result.unmatched.iterrows():
-            console.print(f"[yellow]not matched ({row['status']}): sheet {row['sheet']} row {row['row']} "
-                          f"{row['name_raw']!r} ({row['kind']} under {row['parent_kato']}); not stored[/]")
+            console.print(escape(f"not matched ({row['status']}): sheet {row['sheet']} row {row['row']} "
+                                 f"{row['name_raw']!r} ({row['kind']} under {row['parent_kato']}); not stored"),
+                          style="yellow")
     sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     return import_observations(store, result.observations, file=str(path), file_sha256=sha, source_id=source_id,
                                revise=revise, options={"profile": profile.name,

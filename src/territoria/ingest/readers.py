@@ -40,6 +40,8 @@ from territoria.ingest.matching import EXCEL_SHEET_LIMIT, NameMatcher, name_key
 from territoria.ingest.numbers import EXPECTED_NUMBER, accepted_units, parse_numbers, unit_factor
 from territoria.ingest.tables import (
     HEADER_SCAN,
+    YEARISH,
+    CsvStructureError,
     Grid,
     Layout,
     Plan,
@@ -59,6 +61,9 @@ __all__ = ["OBSERVATION_COLUMNS", "REJECTED_COLUMNS", "YEAR_RANGE", "Layout", "R
 
 #: Years accepted in a table (inclusive).
 YEAR_RANGE: tuple[int, int] = (1990, 2100)
+#: How a year must be written (a sign, brackets or a footnote mark such as "2021*" are refused, not guessed).
+YEAR_EXPECTED = ("a year written as 2020, \"2020 г.\" or \"2020 год\" (a sign, brackets or a footnote mark such as "
+                 "\"2021*\" is not read as part of a year: remove it and put the footnote in a note column)")
 OBSERVATION_COLUMNS = ["unit", "indicator", "year", "value", "file", "sheet", "row", "measure_unit",
                        "source", "note"]
 REJECTED_COLUMNS = ["file", "sheet", "row", "column", "value", "expected"]
@@ -100,6 +105,10 @@ class ReadResult:
         What was detected for a CSV file.
     n_missing : int
         Cells that held a missing marker ("–", "x", "…").
+    sheets : list
+        The sheets read (None for a CSV file).
+    notes : list of str
+        What the user should know that is not a problem (hidden sheets skipped).
     """
 
     observations: pd.DataFrame
@@ -112,6 +121,7 @@ class ReadResult:
     delimiter: str | None = None
     n_missing: int = 0
     sheets: list[str | None] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _records(grid: Grid, plan: Plan, file: str, xlsx: bool, fixed_unit: str | None, fixed_indicator: str | None,
@@ -138,6 +148,10 @@ def _records(grid: Grid, plan: Plan, file: str, xlsx: bool, fixed_unit: str | No
     code_j = None if code_j == unit_j else code_j
     mu_j, src_j, note_j = roles.get("measure_unit"), roles.get("source"), roles.get("note")
     low, high = YEAR_RANGE
+    if plan.layout != "long":
+        for j, text in enumerate(plan.header):
+            if j not in plan.year_cols and YEARISH.match(text):
+                problems.append(CellProblem(file, plan.header_row, name(j), text, YEAR_EXPECTED, sheet=grid.sheet))
     for j, year in plan.year_cols.items():
         if not low <= year <= high:
             problems.append(CellProblem(file, plan.header_row, name(j), plan.header[j],
@@ -165,8 +179,7 @@ def _records(grid: Grid, plan: Plan, file: str, xlsx: bool, fixed_unit: str | No
             year = year_of(raw_year)
             if year is None or not low <= year <= high:
                 problems.append(CellProblem(file, rownum, name(year_j), raw_year,
-                                            f"a year between {low} and {high} (e.g. 2020, \"2020 г.\")",
-                                            sheet=grid.sheet))
+                                            f"a year between {low} and {high}; {YEAR_EXPECTED}", sheet=grid.sheet))
                 continue
             records.append({**base, "year": year, "value_raw": cell(cells, value_j), "value_col": name(value_j)})
             if unit_j is not None and not blank(cell(cells, unit_j)):
@@ -207,8 +220,9 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
     Parameters
     ----------
     path : str or Path
-        A ``.csv`` / ``.txt`` / ``.tsv`` file (UTF-8, UTF-8 with BOM or cp1251; delimiter ``,`` ``;`` or tab,
-        detected) or an ``.xlsx`` workbook (every sheet unless ``sheets``).
+        A ``.csv`` / ``.txt`` / ``.tsv`` file (UTF-8, UTF-8 with BOM, UTF-16 with BOM or cp1251; delimiter
+        ``,`` ``;`` or tab, detected) or an ``.xlsx`` workbook (every visible sheet unless ``sheets``; a hidden
+        sheet is read only when named, and ``ReadResult.notes`` says which were skipped).
     catalogue : Catalogue
         Indicators: names are matched through ids, names in three languages and aliases; canonical units and
         accepted units with their factors come from here.
@@ -253,9 +267,10 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
     sha = hashlib.sha256(data).hexdigest()
     xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
     problems: list[CellProblem] = []
+    notes: list[str] = []
     encoding = delimiter = None
     if xlsx:
-        grids, problems = read_xlsx_grids(path, sheets, file)
+        grids, problems, notes = read_xlsx_grids(path, sheets, file)
     else:
         try:
             grid, encoding, delimiter = read_csv_grid(data)
@@ -263,7 +278,13 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
         except UnicodeDecodeError as exc:
             grids = []
             problems.append(CellProblem(file, None, None, f"byte 0x{data[exc.start]:02x} at offset {exc.start}",
-                                        "text in UTF-8 or Windows-1251 (cp1251)"))
+                                        "text in UTF-8, UTF-16 with its byte-order mark (Excel's \"Unicode Text\") "
+                                        "or Windows-1251 (cp1251)"))
+        except CsvStructureError as exc:
+            grids = []
+            problems.append(CellProblem(file, exc.line, None, exc.reason,
+                                        "records whose quotes are paired (a field opened with \" on this line is "
+                                        "never closed; remove the stray quote or double it as \"\")"))
     indicators = indicator_matcher(catalogue)
 
     records: list[dict[str, object]] = []
@@ -302,7 +323,7 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
         raise InputFileError(file, problems)
     observations = frame.assign(file=file)[OBSERVATION_COLUMNS].reset_index(drop=True)
     return ReadResult(observations, rejected, problems, layouts, sha, file=file, encoding=encoding,
-                      delimiter=delimiter, n_missing=n_missing, sheets=[g.sheet for g in grids])
+                      delimiter=delimiter, n_missing=n_missing, sheets=[g.sheet for g in grids], notes=notes)
 
 
 def _resolve(frame: pd.DataFrame, labels: list[tuple[str | None, int, str]], file: str, catalogue: Catalogue,
@@ -380,6 +401,15 @@ def _resolve(frame: pd.DataFrame, labels: list[tuple[str | None, int, str]], fil
                                   value=values[~bad] * factors[~bad],
                                   measure_unit=frame["mu"][~bad])
     good = good.astype({"year": "int64", "row": "int64"})
+    levels = good["unit"].map(units.levels) if units.levels else None
+    implausible = catalogue.implausible(good["indicator"], good["value"], levels)
+    for i in np.flatnonzero(implausible):
+        rec = good.iloc[i]
+        level = None if levels is None else levels.iloc[i]
+        converted = "" if rec["value"] == values[good.index[i]] else f" (= {rec['value']:g} after conversion)"
+        report(CellProblem(file, rec["row"], rec["value_col"], rec["value_raw"],
+                           catalogue[rec["indicator"]].expected_value(level) + converted, sheet=rec["sheet"]))
+    good = good.loc[~implausible]
     keys = ["unit", "indicator", "year"]
     first = good.groupby(keys, sort=False)[["value", "sheet", "row"]].transform("first")
     repeated = good.duplicated(keys, keep="first").to_numpy()

@@ -21,14 +21,36 @@ import numpy as np
 from territoria.errors import CellProblem, UnknownNameError
 from territoria.ingest.matching import NameMatcher
 
-__all__ = ["HEADER_SCAN", "KATO_CODE", "Grid", "Layout", "Plan", "blank", "cell", "cell_text", "code_column",
-           "column_name", "parent_columns", "plan_layout", "read_csv_grid", "read_xlsx_grids", "year_of"]
+__all__ = [
+    "HEADER_SCAN",
+    "KATO_CODE",
+    "YEARISH",
+    "CsvStructureError",
+    "Grid",
+    "Layout",
+    "Plan",
+    "blank",
+    "cell",
+    "cell_text",
+    "check_workbook",
+    "code_column",
+    "column_name",
+    "parent_columns",
+    "plan_layout",
+    "read_csv_grid",
+    "read_xlsx_grids",
+    "year_of",
+]
 
 
 Layout = Literal["auto", "long", "wide_indicators", "wide_units"]
 HEADER_SCAN = 30
 #: Largest total unpacked size of an XLSX workbook (bytes); more is refused as a possible zip bomb.
 XLSX_MAX_UNPACKED = 256 * 2**20
+#: Largest sheet read, in cells of its rectangle (rows × columns up to the last filled one); a statistical
+#: bulletin has some 10^5. One cell in column A and one in XFD per row would otherwise cost 16,384 per row.
+XLSX_MAX_CELLS = 2_000_000
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?\"")
 
 
 def _words(*items: str) -> frozenset[str]:
@@ -61,7 +83,9 @@ ROLES: dict[str, frozenset[str]] = {
 _CODE_HEADER = re.compile(r"(?:^|\s)(?:kato|като)(?:\s|$)")
 #: A KATO code: nine digits.
 KATO_CODE = re.compile(r"^\d{9}$")
-_YEAR_HEADER = re.compile(r"^(\d{4})(?:\s*(?:г|гг|год|года|году|жыл|жылы|ж|y|yr|year))?$")
+_YEAR_HEADER = re.compile(r"^(\d{4})(?:\s*(?:г|гг|год|года|году|жыл|жылы|ж|y|yr|year)\.?)?$")
+#: A cell that looks like a year with something more around it ("-2000", "(1999)", "2001*"): never guessed.
+YEARISH = re.compile(r"^\W*(?:19|20)\d\d\W*$")
 
 
 @dataclass
@@ -72,7 +96,10 @@ class Grid:
 
 # -- loading --------------------------------------------------------------------------------------------
 def _decode(data: bytes) -> tuple[str, str]:
-    """Decode as UTF-8 (with or without BOM), else cp1251; ``UnicodeDecodeError`` when neither fits."""
+    """Decode as UTF-16 when a UTF-16 byte-order mark starts the file (Excel's "Unicode Text"), else as UTF-8
+    (with or without BOM), else cp1251; ``UnicodeDecodeError`` when none fits."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
     encodings = ("utf-8-sig", "cp1251") if data.startswith(b"\xef\xbb\xbf") else ("utf-8", "cp1251")
     for i, encoding in enumerate(encodings):
         try:
@@ -83,11 +110,25 @@ def _decode(data: bytes) -> tuple[str, str]:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+class CsvStructureError(ValueError):
+    """A text file the CSV reader cannot cut into records (a quote opened and never closed).
+
+    ``line`` is the 1-based line where the broken record starts.
+    """
+
+    def __init__(self, line: int, reason: str) -> None:
+        self.line, self.reason = line, reason
+        super().__init__(f"line {line}: {reason}")
+
+
 def _sniff_delimiter(text: str) -> str:
     lines = [ln for ln in text.splitlines() if ln.strip()][:30]
     best, best_score = ",", (-1.0, 0)
     for delim in ("\t", ";", ","):
-        rows = list(csv.reader(lines, delimiter=delim))
+        try:
+            rows = list(csv.reader(lines, delimiter=delim))
+        except csv.Error:
+            continue
         if not rows or len(rows[0]) < 2:
             continue
         width = len(rows[0])
@@ -103,32 +144,117 @@ def read_csv_grid(data: bytes) -> tuple[Grid, str, str]:
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows, start = [], 1
-    for record in reader:
-        rows.append((start, list(record)))
-        start = reader.line_num + 1
+    try:
+        for record in reader:
+            rows.append((start, list(record)))
+            start = reader.line_num + 1
+    except csv.Error as exc:  # "field larger than field limit": a quote that is never closed
+        raise CsvStructureError(start, str(exc)) from None
     return Grid(None, rows), encoding, delimiter
 
 
-def read_xlsx_grids(path: Path, sheets: list[str] | None, file: str) -> tuple[list[Grid], list[CellProblem]]:
-    """Every (or each named) sheet of a workbook as a :class:`Grid`, and the problems of the file.
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + (char - 64)
+    return number
 
-    A damaged workbook (not a zip, a corrupt member, broken XML: whatever openpyxl cannot parse) and a zip
-    bomb (more than :data:`XLSX_MAX_UNPACKED` bytes unpacked) are problems of the file, never a crash.
+
+def check_workbook(path: str | Path, file: str) -> list[CellProblem]:
+    """The size guards of an XLSX file, run before anything opens it with openpyxl; problems, or none.
+
+    Refused: a file that is not a zip (or a damaged one), a zip bomb (more than :data:`XLSX_MAX_UNPACKED` bytes
+    unpacked) and a sheet whose stored dimension covers more than :data:`XLSX_MAX_CELLS` cells. (A dimension
+    may be missing or wrong; the reader counts the cells again as it reads.)
     """
     import zipfile
 
     try:
         with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-        return [], [_damaged(file, exc)]
-    if unpacked > XLSX_MAX_UNPACKED:
-        return [], [CellProblem(file, None, None, f"{unpacked:,} bytes unpacked",
-                                f"a workbook that unpacks to at most {XLSX_MAX_UNPACKED:,} bytes")]
+            members = archive.infolist()
+            unpacked = sum(info.file_size for info in members)
+            if unpacked > XLSX_MAX_UNPACKED:
+                return [CellProblem(file, None, None, f"{unpacked:,} bytes unpacked",
+                                    f"a workbook that unpacks to at most {XLSX_MAX_UNPACKED:,} bytes")]
+            problems = []
+            for info in members:
+                if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                    continue
+                with archive.open(info) as member:
+                    head = member.read(4096)
+                found = _DIMENSION.search(head)
+                if found is None or found.group(3) is None:
+                    continue
+                rows = int(found.group(4)) - int(found.group(2)) + 1
+                cols = _column_number(found.group(3)) - _column_number(found.group(1)) + 1
+                if rows * cols > XLSX_MAX_CELLS:
+                    ref = found.group(0).split(b'"')[1].decode()
+                    problems.append(CellProblem(
+                        file, None, None, f"{info.filename}: dimension {ref} ({rows:,} rows × {cols:,} columns)",
+                        f"a sheet of at most {XLSX_MAX_CELLS:,} cells (rows × columns up to the last filled "
+                        "column); delete the empty rows and columns around the table"))
+            return problems
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, RuntimeError) as exc:
+        return [_damaged(file, exc)]
+    except Exception as exc:  # zlib.error and others from a corrupt member
+        return [_damaged(file, exc)]
+
+
+def read_xlsx_grids(path: Path, sheets: list[str] | None, file: str
+                    ) -> tuple[list[Grid], list[CellProblem], list[str]]:
+    """Every visible (or each named) sheet of a workbook as a :class:`Grid`, the problems and notes of the file.
+
+    A damaged workbook (not a zip, a corrupt member, broken XML: whatever openpyxl cannot parse), a zip
+    bomb and an oversized sheet (:func:`check_workbook`) are problems of the file, never a crash; so is a
+    formula whose result the file does not store (written by a program that does not calculate). A hidden
+    sheet is read only when named in ``sheets``; the notes say which were skipped.
+    """
+    problems = check_workbook(path, file)
+    if problems:
+        return [], problems, []
     try:
         return _read_workbook(path, sheets, file)
     except Exception as exc:  # openpyxl/zlib/XML raise many types on a damaged file
-        return [], [_damaged(file, exc)]
+        return [], [_damaged(file, exc)], []
+
+
+def _has_formulas(path: Path) -> bool:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                with archive.open(info) as member:
+                    while chunk := member.read(1 << 20):
+                        if b"<f>" in chunk or b"<f " in chunk or b":f>" in chunk or b":f " in chunk:
+                            return True
+    return False
+
+
+def _uncached_formulas(path: Path, grids: list[Grid], file: str) -> list[CellProblem]:
+    """Cells holding a formula with no stored result (openpyxl reads them as empty)."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    problems = []
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        for grid in grids:
+            values = dict(grid.rows)
+            sheet = workbook[grid.sheet]
+            sheet.reset_dimensions()
+            for i, row in enumerate(sheet.iter_rows(min_row=1, max_row=len(grid.rows), values_only=True), start=1):
+                cached = values.get(i, [])
+                for j, formula in enumerate(row):
+                    if isinstance(formula, str) and formula.startswith("=") and cell(cached, j) is None:
+                        problems.append(CellProblem(
+                            file, i, get_column_letter(j + 1), formula,
+                            "a value; this cell holds a formula whose result the file does not store (it was "
+                            "written by a program that does not calculate): open and save the file in Excel or "
+                            "LibreOffice, or paste the values", sheet=grid.sheet))
+    finally:
+        workbook.close()
+    return problems
 
 
 def _damaged(file: str, exc: BaseException) -> CellProblem:
@@ -136,7 +262,8 @@ def _damaged(file: str, exc: BaseException) -> CellProblem:
                        "an .xlsx workbook (this file is not one, or it is damaged)")
 
 
-def _read_workbook(path: Path, sheets: list[str] | None, file: str) -> tuple[list[Grid], list[CellProblem]]:
+def _read_workbook(path: Path, sheets: list[str] | None, file: str
+                   ) -> tuple[list[Grid], list[CellProblem], list[str]]:
     import openpyxl
 
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -144,15 +271,37 @@ def _read_workbook(path: Path, sheets: list[str] | None, file: str) -> tuple[lis
         names = workbook.sheetnames
         problems = [CellProblem(file, None, None, s, f"a sheet of this workbook ({', '.join(names)})", sheet=s)
                     for s in (sheets or []) if s not in names]
+        hidden = [ws.title for ws in workbook.worksheets if ws.sheet_state != "visible"]
+        notes = [] if sheets else [f"sheet {s!r} is hidden and was not read; name it with --sheet to read it"
+                                   for s in hidden]
+        chosen = [s for s in sheets if s in names] if sheets else [s for s in names if s not in hidden]
+        if not sheets and not chosen:
+            problems.append(CellProblem(file, None, None, ", ".join(hidden), "a visible sheet (every sheet of this "
+                                        "workbook is hidden; name the ones to read with --sheet)"))
         grids = []
-        for name in [s for s in (sheets or names) if s in names]:
+        for name in chosen:
             sheet = workbook[name]
             sheet.reset_dimensions()  # some writers store a wrong dimension; read every row there is
-            rows = [(i, list(r)) for i, r in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)]
-            grids.append(Grid(name, rows))
-        return grids, problems
+            rows, cells = [], 0
+            for i, r in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+                cells += len(r)
+                if cells > XLSX_MAX_CELLS:
+                    problems.append(CellProblem(
+                        file, i, None, f"{cells:,} cells in rows 1-{i}",
+                        f"a sheet of at most {XLSX_MAX_CELLS:,} cells (rows × columns up to the last filled "
+                        "column); delete the empty rows and columns around the table", sheet=name))
+                    break
+                row = list(r)
+                while row and row[-1] is None:
+                    row.pop()
+                rows.append((i, row))
+            else:
+                grids.append(Grid(name, rows))
     finally:
         workbook.close()
+    if grids and _has_formulas(path):
+        problems.extend(_uncached_formulas(path, grids, file))
+    return grids, problems, notes
 
 
 # -- cells ------------------------------------------------------------------------------------------------
@@ -172,7 +321,8 @@ def cell_text(value: object) -> str:
 def year_of(value: object) -> int | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return int(value) if float(value).is_integer() else None
-    match = _YEAR_HEADER.match(_norm_header(value))
+    text = "" if value is None else str(value).strip().casefold().replace("\u00a0", " ")
+    match = _YEAR_HEADER.match(text)
     return int(match.group(1)) if match else None
 
 

@@ -24,7 +24,9 @@ import numpy as np
 import pandas as pd
 from rich.cells import cell_len
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from territoria.catalog.catalogue import Catalogue, load_catalogue
 from territoria.errors import DataError
@@ -259,20 +261,21 @@ def print_frame(frame: pd.DataFrame, *, console: Console, title: str | None = No
         keys, transposed = ["column"], True
     names = [c.name for c in cols]
     shown, hidden = _fit(cols, [names.index(k) for k in keys], width, prefer)
-    out = Table(title=title, show_lines=False, header_style="bold")
+    out = Table(title=None if title is None else Text(title), show_lines=False, header_style="bold")
     for pos, drawn in zip(shown, _widths([cols[p] for p in shown], width), strict=True):
         col = cols[pos]
         if col.numeric or col.code:
-            out.add_column(col.header, justify="right" if col.numeric else "left", no_wrap=True,
+            out.add_column(Text(col.header), justify="right" if col.numeric else "left", no_wrap=True,
                            min_width=col.need)
         else:
-            out.add_column(col.header, justify="left", overflow="fold", max_width=drawn)
+            out.add_column(Text(col.header), justify="left", overflow="fold", max_width=drawn)
     for i in range(len(cols[0].cells) if cols else 0):
-        out.add_row(*[cols[p].cells[i] for p in shown])
+        out.add_row(*[Text(str(cols[p].cells[i])) for p in shown])  # text from data is not markup
     console.print(out)
     left_out = [cols[p].name for p in hidden]
     if left_out:
-        console.print(f"[dim]{len(left_out)} column(s) not shown: {_span(left_out)}; {hint}[/]", highlight=False)
+        console.print(f"[dim]{len(left_out)} column(s) not shown: {escape(_span(left_out))}; {escape(hint)}[/]",
+                      highlight=False)
     rows_hidden = len(data) - len(head)
     if rows_hidden > 0:
         console.print(f"[dim]… {rows_hidden} more rows; use -o FILE to write them all[/]", highlight=False)

@@ -8,12 +8,14 @@ from typing import Literal
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 
 from territoria.catalog.catalogue import Catalogue
 from territoria.errors import TerritoriaError
 from territoria.interfaces.console import TableLayout, print_frame
+from territoria.store.export import neutralise_formulas
 
-__all__ = ["SUPPORTED_SUFFIXES", "print_table", "write_table"]
+__all__ = ["SUPPORTED_SUFFIXES", "plain", "print_table", "write_table"]
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".json", ".parquet")
 
@@ -22,10 +24,21 @@ class OutputError(TerritoriaError, ValueError):
     """An output path the writer cannot honour."""
 
 
+def plain(value: object) -> str:
+    """``value`` as text Rich prints as it is: square brackets from data (a note ``[/oops]``) are not markup.
+
+    Every string that comes from data, files or the user and goes into a ``console.print`` with markup passes
+    through here; :func:`print_table` does the same for its title, headers and cells.
+    """
+    return escape(str(value))
+
+
 def write_table(table: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
     """Write ``table`` to ``path``; the format follows the suffix (.csv, .xlsx, .json, .parquet).
 
-    CSV is UTF-8 with a header; JSON is a list of records; codes stay text in every format.
+    CSV is UTF-8 with a header; JSON is a list of records; codes stay text in every format. In CSV and XLSX,
+    text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``...) is written with a leading
+    apostrophe (:func:`territoria.store.export.neutralise_formulas`).
     The file is written to a temporary sibling and renamed, so a failed write leaves no half file.
     """
     path = Path(path)
@@ -37,9 +50,10 @@ def write_table(table: pd.DataFrame, path: str | Path, *, index: bool = False) -
     frame = table.reset_index() if index else table
     tmp = path.with_name(f".{path.name}.tmp")
     if suffix == ".csv":
-        frame.to_csv(tmp, index=False)
+        # CRLF (RFC 4180) also makes the writer quote a text holding a bare carriage return
+        neutralise_formulas(frame).to_csv(tmp, index=False, lineterminator="\r\n")
     elif suffix == ".xlsx":
-        frame.to_excel(tmp, index=False, engine="openpyxl")
+        neutralise_formulas(frame).to_excel(tmp, index=False, engine="openpyxl")
     elif suffix == ".json":
         frame.to_json(tmp, orient="records", force_ascii=False, indent=1)
     else:

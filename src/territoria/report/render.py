@@ -25,6 +25,7 @@ from territoria.errors import TerritoriaError
 from territoria.report.document import Document
 from territoria.report.i18n import words
 from territoria.report.messages import headers, number
+from territoria.store.export import neutralise_formulas
 
 __all__ = ["CHROMIUM_FLAGS", "chromium_path", "plotly_js_path", "to_html", "to_pdf", "to_xlsx", "write"]
 
@@ -119,7 +120,7 @@ def to_xlsx(doc: Document, path: str | Path) -> Path:
         lines += [[""], [s.title], *[[line] for line in s.text]]
     used: set[str] = set()
     with pd.ExcelWriter(path, engine="openpyxl") as book:
-        pd.DataFrame(lines).to_excel(book, sheet_name="summary", index=False, header=False)
+        neutralise_formulas(pd.DataFrame(lines)).to_excel(book, sheet_name="summary", index=False, header=False)
         for s in doc.sections:
             if s.table is None:
                 continue
@@ -127,7 +128,8 @@ def to_xlsx(doc: Document, path: str | Path) -> Path:
             while name in used:
                 name = name[:28] + f"_{len(used)}"
             used.add(name)
-            s.table.set_axis(headers(s.table.columns, doc.lang), axis=1).to_excel(book, sheet_name=name, index=False)
+            table = neutralise_formulas(s.table.set_axis(headers(s.table.columns, doc.lang), axis=1))
+            table.to_excel(book, sheet_name=name, index=False)
     return path
 
 

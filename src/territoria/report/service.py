@@ -380,9 +380,11 @@ def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
 
 def comparison(store: Any, codes: list[str], *, lang: str = "en", result: Any = None) -> pd.DataFrame:
     """Units side by side: status, region, region's rank and level, sub-indices, latest value of each
-    indicator they share. One column per unit (the unit's name), one row per item."""
+    indicator they share. One column per unit (the unit's name), one row per item; a unit named twice is
+    shown once."""
+    codes = list(dict.fromkeys(codes))
     if len(codes) < 2:
-        raise DataError(f"comparison: give two or more units (got {len(codes)})")
+        raise DataError(f"comparison: give two or more different units (got {codes})")
     result = result if result is not None else assessment(store)
     frame = result.to_frame()
     watched = watch_list(store, result, lang=lang, codes=codes).set_index("unit").reindex(codes)

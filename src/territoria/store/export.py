@@ -16,6 +16,7 @@ as :meth:`Store.panel` followed by ``Panel.wide(year)`` would give them.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,9 +26,43 @@ import pandas as pd
 
 from territoria.errors import StoreError
 
-__all__ = ["export_parquet", "read_manifest"]
+__all__ = ["FORMULA_STARTS", "export_parquet", "neutralise_formulas", "read_manifest"]
 
 MANIFEST = "territoria.json"
+#: First characters that make a spreadsheet read a text cell as a formula ("CSV injection", OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$")
+
+
+def _neutral(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` safe to open in a spreadsheet: text that would start a formula gets an apostrophe.
+
+    A text cell or column name starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return (a note
+    ``=HYPERLINK(...)`` from an imported file) is written as ``'=HYPERLINK(...)``, which Excel and LibreOffice
+    show as text. Numbers, and text that is just a signed number (``-26``), are left as they are.
+
+    Examples
+    --------
+    >>> neutralise_formulas(pd.DataFrame({"note": ["=1+1", "-26", "ok"], "v": [-1.5, 2.0, 3.0]}))
+        note    v
+    0  '=1+1 -1.5
+    1    -26  2.0
+    2     ok  3.0
+    """
+    out = frame.copy()
+    for j in range(out.shape[1]):
+        column = out.iloc[:, j]
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            out.isetitem(j, column.map(_neutral))
+    if not isinstance(out.columns, pd.MultiIndex):
+        out.columns = [_neutral(c) for c in out.columns]
+    return out
 
 
 def _quote(name: str) -> str:

@@ -3,7 +3,14 @@
 The rules (issue "Data foundation"):
 
 * all rows of a file or none of them: the whole import runs in one DuckDB transaction;
-* re-importing a file already imported (same SHA-256) changes nothing;
+* re-importing a file already imported (same SHA-256) changes nothing only while the Store holds every value
+  it gives: read with other options (sheets, unit, indicator, layout, region, profile, source...) that give
+  other cells, it is a new import, and the report says how the options differ from the earlier import's; when
+  values it stored have been revised since, the re-import is refused as a conflict naming the revising
+  imports, and ``revise=True`` applies the file again;
+* :func:`undo_import` takes an import back as a revision of its own: every value it set returns to the value it
+  replaced (a cell it created is removed), the replaced values go to ``observation_history``, derived cells are
+  recomputed — all or nothing;
 * a value that differs from a stored value for the same (unit, indicator, year) is a *conflict*:
   the import is refused with the list of conflicts unless ``revise=True``, in which case the old
   value moves to ``observation_history`` with the import that replaced it — published statistics
@@ -25,10 +32,10 @@ import pandas as pd
 
 from territoria import __version__
 from territoria.errors import CellProblem, ConflictError, ImportRefusedError, InputFileError
-from territoria.store.recompute import recompute_derived
+from territoria.store.recompute import DERIVED_SOURCE, recompute_derived
 from territoria.store.store import Store
 
-__all__ = ["BATCH_ROWS", "ImportReport", "import_observations"]
+__all__ = ["BATCH_ROWS", "ImportReport", "import_observations", "undo_import"]
 
 #: Rows written per INSERT; the fault-injection hook is called after each batch.
 BATCH_ROWS = 50_000
@@ -40,7 +47,13 @@ FaultHook = Callable[[str], None]
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import did. ``already_imported`` is True when the file's hash was seen before."""
+    """What an import did.
+
+    ``already_imported`` is True when the file was imported before with the same options and the Store still
+    holds every value it gives (``import_id`` is then the earlier import). ``same_file`` says, for a file
+    imported before, which import that was and how its options differ. ``undo_of`` is the import an undo took
+    back (``rows_revised`` values restored, ``rows_removed`` cells removed).
+    """
 
     file: str
     file_sha256: str
@@ -53,15 +66,54 @@ class ImportReport:
     rows_derived: int = 0
     already_imported: bool = False
     revised: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    same_file: str = ""
+    undo_of: int | None = None
+    rows_removed: int = 0
 
     def summary(self) -> str:
+        derived = f"; {self.rows_derived} derived cells recomputed" if self.rows_derived else ""
+        if self.undo_of is not None:
+            return (f"import #{self.import_id} undid import #{self.undo_of}: {self.rows_revised} value(s) restored "
+                    f"to what they were before it, {self.rows_removed} cell(s) it had created removed{derived}; "
+                    "the replaced values are kept in history")
         if self.already_imported:
-            return (f"{self.file}: already imported as import #{self.import_id} (same SHA-256); "
-                    "nothing changed")
-        return (f"{self.file}: import #{self.import_id}: {self.rows_read} rows read, {self.rows_new} new, "
+            how = f"; {self.same_file}" if self.same_file else " with the same options"
+            return (f"{self.file}: already imported as import #{self.import_id} (same SHA-256{how}), and the Store "
+                    f"holds all {self.rows_read} of its values; nothing changed")
+        text = (f"{self.file}: import #{self.import_id}: {self.rows_read} rows read, {self.rows_new} new, "
                 f"{self.rows_same} already stored, {self.rows_revised} revised, {self.rows_rejected} rejected"
-                + (f"; {self.rows_derived} derived cells recomputed" if self.rows_derived else ""))
+                + derived)
+        return text + (f" ({self.same_file})" if self.same_file else "")
 
+
+def _canonical(options: Mapping[str, object] | None, source_id: str | None) -> dict[str, object]:
+    """The options that decide what is read from a file, as JSON would store them (the import's key)."""
+    key = json.loads(json.dumps(dict(options or {}), default=str))
+    key["source_id"] = source_id
+    return key
+
+
+def _options_diff(old: dict[str, object], new: dict[str, object]) -> str:
+    keys = [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
+    return ", ".join(f"{k}: {old.get(k)!r} then, {new.get(k)!r} now" for k in keys)
+
+
+def _earlier_imports(store: Store, file_sha256: str, key: dict[str, object]) -> tuple[int | None, int | None, str]:
+    """The earlier import of this file with the same options (or None), the first import of this file (or None)
+    and a sentence on the imports of it with other options."""
+    earlier = store.con.execute(
+        "SELECT import_id, options_json FROM imports WHERE file_sha256 = ? AND finished_at IS NOT NULL "
+        "ORDER BY import_id", [file_sha256]).fetchall()
+    match, others = None, []
+    first = int(earlier[0][0]) if earlier else None
+    for import_id, options_json in earlier:
+        stored = json.loads(options_json) if options_json else {}
+        stored.setdefault("source_id", None)
+        if stored == key and match is None:
+            match = int(import_id)
+        elif stored != key:
+            others.append(f"import #{import_id} read this file with other options ({_options_diff(stored, key)})")
+    return match, first, "; ".join(others)
 
 def _validate(store: Store, rows: pd.DataFrame, file: str) -> pd.DataFrame:
     """Backstop checks on rows that a reader produced: known codes, integer years, numeric values."""
@@ -88,6 +140,16 @@ def _validate(store: Store, rows: pd.DataFrame, file: str) -> pd.DataFrame:
     values = pd.to_numeric(frame["value"], errors="coerce")
     for idx in frame.index[values.isna() & frame["value"].notna()]:
         problems.append(CellProblem(file, int(row_numbers[idx]), "value", frame.at[idx, "value"], "a number"))
+    levels = frame["unit"].map(store.query("SELECT code, level FROM units").set_index("code")["level"])
+    implausible = frame.index[store.catalogue.implausible(frame["indicator"], values, levels)
+                              & frame["indicator"].isin(known_ind).to_numpy()]
+    sheets = frame["sheet"] if "sheet" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    for idx in implausible:
+        level = None if pd.isna(levels[idx]) else str(levels[idx])
+        sheet = None if pd.isna(sheets[idx]) else str(sheets[idx])
+        problems.append(CellProblem(file, int(row_numbers[idx]), "value", frame.at[idx, "value"],
+                                    store.catalogue[frame.at[idx, "indicator"]].expected_value(level),
+                                    sheet=sheet))
     dup = frame.duplicated(["unit", "indicator", "year"], keep=False)
     for idx in frame.index[dup]:
         problems.append(CellProblem(file, int(row_numbers[idx]), "unit/indicator/year",
@@ -141,12 +203,10 @@ def import_observations(
         Values differ from stored ones and ``revise`` is False (nothing stored).
     """
     hook = fault_hook or (lambda stage: None)
-    previous = store.con.execute(
-        "SELECT min(import_id) FROM imports WHERE file_sha256 = ? AND finished_at IS NOT NULL",
-        [file_sha256]).fetchall()[0][0]
-    if previous is not None:
-        return ImportReport(file, file_sha256, int(previous), len(rows), already_imported=True)
-
+    key = _canonical(options, source_id)
+    match, first, same_file = _earlier_imports(store, file_sha256, key)
+    previous = match if match is not None else first
+    same_options = " with the same options" if match is not None else ""
     frame = _validate(store, rows, file)
     default_source = source_id or f"file:{file_sha256[:12]}"
     if "source_id" not in frame.columns:
@@ -158,19 +218,6 @@ def import_observations(
 
     con = store.con
     with store.transaction():
-        import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][0])
-        now = datetime.now(UTC).replace(tzinfo=None)
-        con.execute(
-            "INSERT INTO imports (import_id, file, file_sha256, started_at, options_json, territoria_version) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [import_id, file, file_sha256, now, json.dumps(dict(options or {}), default=str), __version__])
-        known_sources = set(con.execute("SELECT source_id FROM sources").df()["source_id"])
-        if default_source not in known_sources and (frame["source_id"] == default_source).any():
-            con.execute("INSERT INTO sources (source_id, title, citation, file_sha256, retrieved) "
-                        "VALUES (?, ?, ?, ?, ?)", [default_source, file, f"Imported file {file}", file_sha256,
-                                                   now.date().isoformat()])
-        hook("logged")
-
         con.register("_incoming", frame.assign(_position=np.arange(len(frame))))
         compared = con.execute("""
             SELECT i._position, i.unit, i.indicator, i.year, o.value AS stored_value, i.value AS new_value,
@@ -189,8 +236,33 @@ def import_observations(
         conflict = exists & ~close
         conflicts = compared.loc[conflict, ["unit", "indicator", "year", "stored_value", "new_value",
                                             "stored_source", "stored_import"]].reset_index(drop=True)
+        if previous is not None and not conflict.any() and exists.all():
+            # the same file, and the Store holds every value it gives (whatever else the options say)
+            return ImportReport(file, file_sha256, previous, len(frame), rows_same=len(frame),
+                                already_imported=True, same_file=same_file if match is None else "")
+        if match is not None:
+            same_file = f"this file was imported as import #{match} with the same options; it is applied again"
         if len(conflicts) and not revise:
-            raise ConflictError(file, conflicts.head(20).to_string(index=False), len(conflicts))
+            table = conflicts.head(20).to_string(index=False)
+            if previous is not None:
+                since = ", ".join(f"#{int(i)}" for i in sorted(conflicts["stored_import"].dropna().unique()))
+                table = (f"This file was imported as import #{previous}{same_options}; the Store now holds "
+                         f"values set since by import(s) {since}. Pass --revise to apply this file's values "
+                         f"again.\n{table}")
+            raise ConflictError(file, table, len(conflicts))
+
+        import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][0])
+        now = datetime.now(UTC).replace(tzinfo=None)
+        con.execute(
+            "INSERT INTO imports (import_id, file, file_sha256, started_at, options_json, territoria_version) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [import_id, file, file_sha256, now, json.dumps(key, default=str), __version__])
+        known_sources = set(con.execute("SELECT source_id FROM sources").df()["source_id"])
+        if default_source not in known_sources and (frame["source_id"] == default_source).any():
+            con.execute("INSERT INTO sources (source_id, title, citation, file_sha256, retrieved) "
+                        "VALUES (?, ?, ?, ?, ?)", [default_source, file, f"Imported file {file}", file_sha256,
+                                                   now.date().isoformat()])
+        hook("logged")
 
         key_cols = ["unit", "indicator", "year"]
         if len(conflicts):
@@ -216,10 +288,96 @@ def import_observations(
         report = ImportReport(
             file, file_sha256, import_id, rows_read=len(frame), rows_new=int((~exists).sum()),
             rows_same=int(same.sum()), rows_revised=len(conflicts), rows_rejected=rows_rejected,
-            rows_derived=derived, revised=conflicts)
+            rows_derived=derived, revised=conflicts, same_file=same_file.rstrip("; "))
         con.execute("""UPDATE imports SET finished_at = ?, rows_read = ?, rows_new = ?, rows_same = ?,
                        rows_revised = ?, rows_rejected = ? WHERE import_id = ?""",
                     [datetime.now(UTC).replace(tzinfo=None), report.rows_read, report.rows_new,
                      report.rows_same, report.rows_revised, rows_rejected, import_id])
+        hook("before_commit")
+    return report
+
+
+def undo_import(store: Store, import_id: int, *, fault_hook: FaultHook | None = None) -> ImportReport:
+    """Take import ``import_id`` back, as a revision of its own recorded in the import log; all or nothing.
+
+    Every published value the import set returns to the value it replaced (from ``observation_history``); a
+    cell it created is removed. The values taken out go to ``observation_history``, replaced by the undo;
+    the derived indicators that read them are recomputed (:func:`territoria.store.recompute.recompute_derived`).
+    Re-importing the file afterwards applies it again.
+
+    Raises
+    ------
+    ImportRefusedError
+        No such finished import; an import that is itself an undo (re-import the file instead); an import
+        already undone; or a later import has revised values this one set (undo that one first). Nothing
+        is changed.
+    """
+    hook = fault_hook or (lambda stage: None)
+    con = store.con
+    found = con.execute("SELECT file, finished_at, options_json FROM imports WHERE import_id = ?",
+                        [int(import_id)]).fetchall()
+    if not found or found[0][1] is None:
+        raise ImportRefusedError(f"import #{import_id}: no finished import with this number in the Store "
+                                 "(see `territoria imports`); nothing was changed")
+    file, _, options_json = found[0]
+    if json.loads(options_json or "{}").get("undo") is not None:
+        raise ImportRefusedError(f"import #{import_id} is itself an undo; to apply the undone file again, "
+                                 "import it again; nothing was changed")
+    for other, other_json in con.execute("SELECT import_id, options_json FROM imports WHERE import_id > ? "
+                                         "AND finished_at IS NOT NULL", [int(import_id)]).fetchall():
+        if json.loads(other_json or "{}").get("undo") == int(import_id):
+            raise ImportRefusedError(f"import #{import_id} was already undone by import #{other}; "
+                                     "nothing was changed")
+    later = con.execute("""
+        SELECT unit, indicator, year, replaced_by_import FROM observation_history
+        WHERE import_id = ? AND source_id <> ? AND replaced_by_import <> ? ORDER BY unit, indicator, year""",
+                        [int(import_id), DERIVED_SOURCE, int(import_id)]).df()
+    if len(later):
+        by = ", ".join(f"#{int(i)}" for i in sorted(later["replaced_by_import"].unique()))
+        first = later.iloc[0]
+        raise ImportRefusedError(
+            f"import #{import_id}: {len(later)} value(s) it set have been revised since by import(s) {by} (e.g. "
+            f"({first['unit']}, {first['indicator']}, {first['year']})); undo those first; nothing was changed")
+    cells = con.execute("SELECT unit, indicator, year FROM observations WHERE import_id = ? AND source_id <> ?",
+                        [int(import_id), DERIVED_SOURCE]).df()
+    if cells.empty:
+        raise ImportRefusedError(f"import #{import_id} ({file}) holds no value in the Store any more (it stored "
+                                 "none, or other imports replaced them); nothing was changed")
+    with store.transaction():
+        undo_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][0])
+        now = datetime.now(UTC).replace(tzinfo=None)
+        con.execute(
+            "INSERT INTO imports (import_id, file, file_sha256, started_at, options_json, territoria_version) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [undo_id, f"undo of import #{import_id} ({file})", f"undo:{import_id}", now,
+             json.dumps({"undo": int(import_id)}), __version__])
+        hook("logged")
+        con.register("_undone", cells)
+        before = con.execute("""
+            SELECT h.unit, h.indicator, h.year, arg_max(h.value, h.replaced_at) AS value,
+                   arg_max(h.source_id, h.replaced_at) AS source_id, arg_max(h.note, h.replaced_at) AS note
+            FROM observation_history h JOIN _undone u USING (unit, indicator, year)
+            WHERE h.replaced_by_import = ? GROUP BY 1, 2, 3""", [int(import_id)]).df()
+        con.execute("""
+            INSERT INTO observation_history
+            SELECT o.unit, o.indicator, o.year, o.value, o.source_id, o.import_id, o.note, ?, ?
+            FROM observations o JOIN _undone u USING (unit, indicator, year)""", [undo_id, now])
+        hook("history")
+        con.execute("""DELETE FROM observations o USING _undone u
+                       WHERE o.unit = u.unit AND o.indicator = u.indicator AND o.year = u.year""")
+        con.unregister("_undone")
+        restored = before.assign(import_id=undo_id)
+        con.register("_restored", restored)
+        con.execute("INSERT INTO observations SELECT unit, indicator, year, value, source_id, import_id, note "
+                    "FROM _restored")
+        con.unregister("_restored")
+        hook("batch:0")
+        derived = recompute_derived(store, cells, import_id=undo_id, when=now, hook=hook)
+        report = ImportReport(f"undo of import #{import_id}", f"undo:{import_id}", undo_id, rows_read=len(cells),
+                              rows_revised=len(before), rows_derived=derived, undo_of=int(import_id),
+                              rows_removed=len(cells) - len(before))
+        con.execute("""UPDATE imports SET finished_at = ?, rows_read = ?, rows_new = 0, rows_same = 0,
+                       rows_revised = ?, rows_rejected = 0 WHERE import_id = ?""",
+                    [datetime.now(UTC).replace(tzinfo=None), len(cells), len(before), undo_id])
         hook("before_commit")
     return report

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from territoria.errors import StoreError
 from territoria.panel import Panel
 from territoria.store.schema import SCHEMA_VERSION, current_version, migrate
 
-__all__ = ["UNIT_TABLE_COLUMNS", "Store"]
+__all__ = ["UNIT_TABLE_COLUMNS", "Store", "StoredValueWarning"]
 
 UNIT_TABLE_COLUMNS = [
     "code", "parent", "level", "kind", "name_en", "name_ru", "name_kk", "population", "population_year",
@@ -28,6 +29,14 @@ SOURCE_COLUMNS = ["source_id", "title", "publisher", "url", "retrieved", "licenc
                   "file_sha256"]
 CROSSWALK_COLUMNS = ["old_unit", "old_code", "new_unit", "new_code", "date", "legal_act", "change_type",
                      "source_id", "note"]
+
+
+class StoredValueWarning(UserWarning):
+    """A stored cell is infinite or outside its indicator's plausible range; readers leave it out.
+
+    Only a Store written before the import checked values against the catalogue can hold one;
+    :meth:`Store.bad_cells` lists them for a page to show.
+    """
 
 
 class Store:
@@ -221,10 +230,30 @@ class Store:
             clauses.append("u.level = ?")
             params.append(level)
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        sql = ("SELECT o.unit, o.indicator, o.year, o.value, o.source_id, o.import_id, o.note "
+        sql = ("SELECT o.unit, o.indicator, o.year, o.value, o.source_id, o.import_id, o.note, u.level AS _level "
                "FROM observations o LEFT JOIN units u ON u.code = o.unit" + where +
                " ORDER BY o.unit, o.indicator, o.year")
-        return self.query(sql, params)
+        frame = self.query(sql, params)
+        bad = self.catalogue.implausible(frame["indicator"], frame["value"], frame["_level"])
+        if bad.any():
+            warnings.warn(StoredValueWarning(_bad_cells_message(self.path, frame.loc[bad])), stacklevel=2)
+            frame = frame.loc[~bad].reset_index(drop=True)
+        return frame.drop(columns="_level")
+
+    def bad_cells(self) -> pd.DataFrame:
+        """Stored cells that are infinite or outside the catalogue's plausible range (readers leave them out).
+
+        Columns unit, indicator, year, value, import_id, level, expected. Empty for a Store whose every
+        import went through the catalogue's checks.
+        """
+        frame = self.query("SELECT o.unit, o.indicator, o.year, o.value, o.import_id, u.level "
+                           "FROM observations o LEFT JOIN units u ON u.code = o.unit "
+                           "ORDER BY o.unit, o.indicator, o.year")
+        frame = frame.loc[self.catalogue.implausible(frame["indicator"], frame["value"], frame["level"])]
+        expected = [self.catalogue[i].expected_value(None if pd.isna(lev) else lev) if i in self.catalogue
+                    else "an indicator of the catalogue" for i, lev in zip(frame["indicator"], frame["level"],
+                                                                           strict=True)]
+        return frame.assign(expected=expected).reset_index(drop=True)
 
     def panel(self, *, level: str | None = None, indicators: Iterable[str] | None = None,
               years: Iterable[int] | None = None, units: Iterable[str] | None = None,
@@ -290,6 +319,15 @@ class Store:
         tables = ["units", "indicators", "observations", "observation_history", "sources", "imports",
                   "crosswalk", "unit_aliases", "unit_lists", "assessments"]
         return {t: int(self.con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]) for t in tables}
+
+
+def _bad_cells_message(path: str, cells: pd.DataFrame, limit: int = 5) -> str:
+    listed = "; ".join(f"({r.unit}, {r.indicator}, {r.year}) = {r.value!r} from import #{r.import_id}"
+                       for r in cells.head(limit).itertuples())
+    more = f"; and {len(cells) - limit} more" if len(cells) > limit else ""
+    return (f"{path}: {len(cells)} stored cell(s) left out, infinite or outside the catalogue's plausible range: "
+            f"{listed}{more}. Correct them with `territoria import FILE --revise` or "
+            "`territoria history --undo IMPORT_ID`.")
 
 
 def _lock_timeout(given: float | None, read_only: bool) -> float:

@@ -135,9 +135,11 @@ def test_a_server_error_then_the_export(db, fake_taldau, entry, registry, units,
     fake_taldau.hits.clear()
     fake_taldau.script[PATH] = [(503, "text/plain", b"busy"), (200, "text/csv", _export(panel, entry, units))]
     waits: list[float] = []
-    outcome = _fetch(db, fake_taldau, entry, registry, cache, sleep=waits.append)
+    # the same bytes as the first step, but the step before revised three of its values: re-applying them is a
+    # conflict naming that revision (issue 19, finding 4), not "already imported"
+    with pytest.raises(ConflictError, match=r"imported as import #\d+; the Store now holds values set since"):
+        _fetch(db, fake_taldau, entry, registry, cache, sleep=waits.append)
     assert fake_taldau.hits[PATH] == 2 and waits == [2.0]
-    assert outcome.report.already_imported  # the same bytes as the first step
 
 
 def test_offline_without_cache_and_unreachable_site(db, entry, registry, tmp_path):
@@ -157,11 +159,18 @@ def test_cli_fetch_file_and_list(db, entry, units, panel, tmp_path):
     export.write_bytes(_export(panel, entry, units))
     runner = CliRunner()
     env = {"COLUMNS": "200", "TERRITORIA_BNS_CACHE": str(tmp_path / "cache")}
-    res = runner.invoke(app, ["--db", str(db), "data", "fetch", "bns", "4289", "--file", str(export)], env=env)
+    # the same bytes as the first download, whose values a later step revised: --revise applies them again
+    # (without it, a conflict naming the revision: issue 19, finding 4)
+    res = runner.invoke(app, ["--db", str(db), "data", "fetch", "bns", "4289", "--file", str(export), "--revise"],
+                        env=env)
     assert res.exit_code == 0, res.output
-    # the same bytes as the first download: the import is recognised by its checksum and changes nothing
     assert "18 of 18 sum check(s) exact; 0 failure(s)" in res.output
-    assert "already imported" in res.output
+    with Store(db, read_only=True) as store:
+        back = store.query("SELECT value FROM observations WHERE unit = '111000000' AND year = 2020 "
+                           "AND indicator = 'housing_commissioned'")
+    assert back["value"].tolist() == [220999.0]  # the printed figure again
+    res = runner.invoke(app, ["--db", str(db), "data", "fetch", "bns", "4289", "--file", str(export)], env=env)
+    assert res.exit_code == 0 and "already imported" in res.output, res.output
     res = runner.invoke(app, ["--db", str(db), "data", "fetch", "bns", "4289", "--file", str(export), "--offline"],
                         env=env)
     assert res.exit_code == 2 and "--offline and --url do not apply" in res.output

@@ -25,6 +25,7 @@ from territoria.interfaces.cli import typology as _typology  # noqa: F401
 from territoria.interfaces.cli import users as _users  # noqa: F401
 from territoria.interfaces.cli import web as _web  # noqa: F401
 from territoria.interfaces.cli.app import app, err_console
+from territoria.interfaces.output import plain
 
 __all__ = ["app", "main"]
 
@@ -35,7 +36,7 @@ def main() -> None:
     try:
         app()
     except TerritoriaError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {plain(exc)}", markup=True, highlight=False, soft_wrap=True)
         failed = True
     if failed:
         # The Store is already closed; skipping interpreter finalisation avoids DuckDB's binding

@@ -15,7 +15,8 @@ from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.data import data_app
 from territoria.interfaces.cli.users import audit_cli
 from territoria.interfaces.console import parse_columns
-from territoria.interfaces.output import print_table, write_table
+from territoria.interfaces.output import plain, print_table, write_table
+from territoria.store.export import neutralise_formulas
 
 __all__ = ["assess", "assess_panel", "compute", "default_spec_path", "export_parquet", "read_wide_table"]
 
@@ -71,10 +72,10 @@ def compute(
     frame = _show(result, f"{assessment.spec.name} — {len(result.tables['aggregated'])} units", id_column, columns)
     if output is not None:
         write_table(frame, output)
-        console.print(f"[green]Wrote[/] {output}")
+        console.print(f"[green]Wrote[/] {plain(output)}")
     if save is not None:
         result.save(save)
-        console.print(f"[green]Saved the Result in[/] {save}/")
+        console.print(f"[green]Saved the Result in[/] {plain(save)}/")
 
 
 def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None = None,
@@ -153,9 +154,10 @@ def _store(result: Any, analysis: Any, *, name: str, db: Path) -> None:
             audit_cli(store, action="assessment.store", target=stored.label)
     if stored.created:
         changed = f" — changed: {stored.changes}" if stored.changes else ""
-        console.print(f"[green]Stored assessment {stored.label}[/]{changed}")
+        console.print(f"[green]Stored assessment {plain(stored.label)}[/]{plain(changed)}")
     else:
-        console.print(f"[dim]Assessment {stored.label} is already stored with this spec and data: nothing to do[/]")
+        console.print(f"[dim]Assessment {plain(stored.label)} is already stored with this spec and data: "
+                      "nothing to do[/]")
 
 
 def _audit_tables(result: Any) -> dict[str, pd.DataFrame]:
@@ -175,8 +177,8 @@ def _write_sheets(tables: dict[str, pd.DataFrame], path: Path) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as book:
         for name, table in tables.items():
             frame = table.reset_index() if table.index.name or isinstance(table.index, pd.MultiIndex) else table
-            frame.to_excel(book, sheet_name=name[:31], index=False)
-    console.print(f"[green]Wrote[/] {path}")
+            neutralise_formulas(frame).to_excel(book, sheet_name=name[:31], index=False)
+    console.print(f"[green]Wrote[/] {plain(path)}")
 
 
 @app.command("assess", rich_help_panel="Assessment")
@@ -241,4 +243,4 @@ def export_parquet(
 
     with Store(state.db, read_only=True) as store:
         out = store.export_parquet(directory, level=level, row_group_size=row_group_size, overwrite=overwrite)
-    console.print(f"[green]Wrote[/] {out}/ (year=YYYY/part-0.parquet, _units.parquet, territoria.json)")
+    console.print(f"[green]Wrote[/] {plain(out)}/ (year=YYYY/part-0.parquet, _units.parquet, territoria.json)")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from territoria.interfaces.cli.app import app, console, state
-from territoria.interfaces.output import print_table, write_table
+from territoria.interfaces.output import plain, print_table, write_table
 
 __all__ = ["assessments"]
 
@@ -39,4 +39,4 @@ def assessments(
         print_table(table[shown], title="Stored assessments", console=console)
     if output is not None:
         write_table(table, output)
-        console.print(f"[green]Wrote[/] {output}")
+        console.print(f"[green]Wrote[/] {plain(output)}")

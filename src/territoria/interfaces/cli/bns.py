@@ -17,7 +17,7 @@ from territoria.connectors.taldau.cache import RawCache
 from territoria.ingest.bundled import bundled_alternates, bundled_crosswalk, bundled_observations, bundled_units
 from territoria.interfaces.cli.app import console, state
 from territoria.interfaces.cli.data import FETCHERS, data_app, load_bundled_with_progress
-from territoria.interfaces.output import print_table, write_table
+from territoria.interfaces.output import plain, print_table, write_table
 from territoria.store import Store
 
 __all__ = ["bns_app"]
@@ -44,7 +44,7 @@ def _say(text: str) -> None:
 
 
 def _emit(table: pd.DataFrame, output: Path | None, title: str) -> None:
-    print_table(table, title=title, console=console, float_format="{:,.10g}")
+    print_table(table, title=title, console=console)
     if output is not None:
         write_table(table, output)
         console.print(f"[green]wrote[/] {output}")
@@ -98,17 +98,17 @@ def fetch_command(
             load_bundled_with_progress(store)
         for entry in entries:
             if entry.status == "unverified":
-                console.print(f"[yellow]{entry.describe()}: the registry entry is unverified (its layout was not "
+                console.print(f"[yellow]{plain(entry.describe())}: the registry entry is unverified (its layout was not "
                               "seen in a stored export); NAM, header, unit and sums are checked on this file.[/]")
             outcome = fetch_table(entry, registry=reg, cache=raw, store=store, file=file, url=url, offline=offline,
                                   revise=revise, accept_check_failures=accept_check_failures, dry_run=dry_run)
-            _say(outcome.read.summary())
-            _say(f"export: {outcome.source.url}, retrieved {outcome.source.fetched_at}, sha256 "
+            _say(plain(outcome.read.summary()))
+            _say(f"export: {plain(str(outcome.source.url))}, retrieved {outcome.source.fetched_at}, sha256 "
                           f"{outcome.source.body_sha256} ({outcome.source.size:,} bytes; cached in {raw.root})")
             for note in outcome.notes:
-                _say(f"[yellow]{note}[/]")
+                _say(f"[yellow]{plain(note)}[/]")
             if outcome.report is not None:
-                _say(outcome.report.summary())
+                _say(plain(outcome.report.summary()))
             elif dry_run:
                 console.print("dry run: nothing stored")
             stored.append(outcome.rows.drop(columns=["note"]))
@@ -140,9 +140,9 @@ def rebuild_command(
     rows, reads = rebuild_panel(exports, registry=reg, units=bundled_units(), crosswalk=bundled_crosswalk(),
                                 catalogue=load_catalogue())
     for read in reads.values():
-        _say(read.summary())
+        _say(plain(read.summary()))
         if len(read.failures):
-            _say(failure_text(read))
+            _say(plain(failure_text(read)))
     bundle = bundled_panel(bundled_observations(), bundled_alternates(), reg)
     sources = {reg[t].bundle_source for t in exports}
     differences = compare_panel(rows, bundle[bundle["source_id"].isin(sources)])

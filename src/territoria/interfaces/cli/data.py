@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from territoria.interfaces.cli.app import app, console, resolve_unit, state
 from territoria.interfaces.cli.users import audit_cli
 from territoria.interfaces.console import parse_columns
-from territoria.interfaces.output import print_table, write_table
+from territoria.interfaces.output import plain, print_table, write_table
 
 __all__ = ["FETCHERS", "data_app"]
 
@@ -56,7 +56,7 @@ def _emit(table: pd.DataFrame, output: Path | None, title: str, columns: list[st
     print_table(table, title=title, console=console, columns=parse_columns(columns), **fit)
     if output is not None:
         write_table(table, output)
-        console.print(f"[green]wrote[/] {output}")
+        console.print(f"[green]wrote[/] {plain(output)}")
 
 
 def _progress() -> Progress:
@@ -78,7 +78,7 @@ def load_bundled_with_progress(store) -> None:
         reports = load_bundled(store, step=step)
         progress.update(task, description="bundled data loaded", completed=len(stages))
     for report in reports:
-        console.print(report.summary())
+        console.print(plain(report.summary()))
 
 
 @app.command("load-bundled", rich_help_panel="Data")
@@ -145,13 +145,15 @@ def import_command(
                                              param_hint="--region") from None
                 from territoria.ingest.matching import language_of
 
-                console.print(f"Matching units within {matcher.place_of(scope, language_of(region))}.")
+                console.print(f"Matching units within {plain(matcher.place_of(scope, language_of(region)))}.")
             result = read_table(file, catalogue=store.catalogue, units=matcher, unit=unit, indicator=indicator,
                                 layout=layout.value, sheets=sheet or None, skip_invalid=skip_invalid, within=scope)
+            for note in result.notes:
+                console.print(f"[yellow]{plain(note)}[/]")
             if skip_invalid and len(result.rejected):
                 rejected = rejected or file.with_name(file.stem + ".rejected.csv")
                 write_table(result.rejected, rejected)
-                console.print(f"[yellow]{len(result.rejected)} rejected row(s) written to {rejected}[/]")
+                console.print(f"[yellow]{len(result.rejected)} rejected row(s) written to {plain(rejected)}[/]")
             report = import_observations(
                 store, result.observations, file=str(file), file_sha256=result.file_sha256, source_id=source_id,
                 revise=revise, rows_rejected=len(result.rejected),
@@ -160,7 +162,7 @@ def import_command(
         if not report.already_imported:
             audit_cli(store, action="import.revise" if report.rows_revised else "import", target=str(file),
                       detail=f"import #{report.import_id}: {report.rows_new} new, {report.rows_revised} revised")
-        console.print(report.summary())
+        console.print(plain(report.summary()))
         from territoria.store import measures
 
         watched = len(measures.measures(store, active_only=True))
@@ -221,7 +223,7 @@ def show_command(
         obs = store.panel(units=[code], borders=borders).observations
     catalogue = store.catalogue
     if obs.empty:
-        console.print(f"[yellow]No observations for {code}.[/]")
+        console.print(f"[yellow]No observations for {plain(code)}.[/]")
         return
     table = obs.pivot(index="indicator", columns="year", values="value")
     table.columns = [str(c) for c in table.columns]
@@ -265,8 +267,25 @@ def imports_command(output: Path | None = OutputOption) -> None:
 
 
 @app.command("history", rich_help_panel="Data")
-def history_command(output: Path | None = OutputOption) -> None:
-    """Values replaced by revisions, with the import that replaced them."""
+def history_command(
+    output: Path | None = OutputOption,
+    undo: int | None = typer.Option(None, "--undo", metavar="IMPORT_ID",
+                                    help="Take this import back: its values return to what they replaced, cells "
+                                    "it created are removed; recorded as an import of its own."),
+) -> None:
+    """Values replaced by revisions, with the import that replaced them; --undo takes an import back."""
+    if undo is not None:
+        if output is not None:
+            raise typer.BadParameter("--undo writes to the Store and prints what it did; list the history "
+                                     "without --undo to write it to a file", param_hint="--output")
+        from territoria.store import undo_import
+
+        with _store() as store:
+            report = undo_import(store, undo)
+            audit_cli(store, action="import.undo", target=f"import #{undo}",
+                      detail=f"import #{report.import_id} took back import #{undo}")
+        console.print(plain(report.summary()))
+        return
     with _store(read_only=True) as store:
         table = store.history()
     _emit(table, output, "revision history")
@@ -291,4 +310,4 @@ def fetch_command(ctx: typer.Context, name: str = typer.Argument(
         raise typer.BadParameter(f"unknown data set {name!r}; known: {', '.join([*GROUPS, *FETCHERS])}")
     for key in GROUPS[name]:
         path = fetch(key)
-        console.print(f"[green]{key}[/] → {path}")
+        console.print(f"[green]{plain(key)}[/] → {plain(path)}")

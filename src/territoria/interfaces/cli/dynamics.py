@@ -11,7 +11,7 @@ import typer
 from territoria.errors import DataError
 from territoria.interfaces.cli.app import app, console, resolve_unit, state
 from territoria.interfaces.cli.users import audit_cli
-from territoria.interfaces.output import print_table, write_table
+from territoria.interfaces.output import plain, print_table, write_table
 
 __all__ = ["diagnose", "recommend_cmd", "trends", "whatif"]
 
@@ -28,7 +28,7 @@ def _emit(frame: pd.DataFrame, title: str, output: Path | None, max_rows: int = 
     print_table(frame, title=title, console=console, max_rows=max_rows, keys=keys)
     if output is not None:
         write_table(frame, output)
-        console.print(f"[green]Wrote[/] {output}")
+        console.print(f"[green]Wrote[/] {plain(output)}")
 
 
 def _open() -> Any:
@@ -58,7 +58,7 @@ def _used(result: Any, year: int | None = None) -> None:
     from territoria.report.service import assessment_label
 
     shown = f", year {year}" if year is not None else ""
-    console.print(f"[dim]Assessment used: {assessment_label(result)}{shown}[/]")
+    console.print(f"[dim]Assessment used: {plain(assessment_label(result))}{shown}[/]")
 
 
 def _status_assessment(store: Any, name: str, level: str) -> Any:
@@ -152,7 +152,7 @@ def trends(
         console.print(f"[dim]{len(skipped)} series with fewer than 3 years left out[/]")
     if output is not None:
         write_table(frame, output)
-        console.print(f"[green]Wrote[/] {output}")
+        console.print(f"[green]Wrote[/] {plain(output)}")
 
 
 @app.command("diagnose", rich_help_panel=PANEL)
@@ -173,17 +173,17 @@ def diagnose(
         d = diagnosis(store, unit, name=assessment, year=year, groups=_groups(groups), n=n)
         row = store.units(codes=[unit]).iloc[0]
         region_name = store.units(codes=[d.region])["name_en"].get(d.region) if d.region else None
-    console.print(f"[bold]{row['name_en']}[/] ({unit}, {row['level']})")
-    console.print(f"Assessment used: {d.assessment!r} v{d.version} ({d.level}, {d.year}): rank {d.rank} of "
-                  f"{d.n_units} {d.level} units" + (f", {d.rank_in_region} of {d.n_in_region} in "
-                                                   f"{region_name or d.region}" if d.region else "")
-                  + (f"; level {d.grade}" if d.grade else ""))
+    console.print(f"[bold]{plain(row['name_en'])}[/] ({plain(unit)}, {plain(row['level'])})")
+    console.print(f"Assessment used: {plain(repr(d.assessment))} v{d.version} ({d.level}, {d.year}): rank {d.rank} "
+                  f"of {d.n_units} {d.level} units" + (f", {d.rank_in_region} of {d.n_in_region} in "
+                                                   f"{plain(region_name or d.region)}" if d.region else "")
+                  + (f"; level {plain(d.grade)}" if d.grade else ""))
     if d.context is not None:
         c = d.context
-        console.print(f"[dim]Context: region {c.unit} in {c.assessment!r} v{c.version} ({c.year}): rank {c.rank} "
-                      f"of {c.n_units}" + (f", level {c.grade}" if c.grade else "") + "[/]")
+        console.print(f"[dim]Context: region {plain(c.unit)} in {plain(repr(c.assessment))} v{c.version} ({c.year}): "
+                      f"rank {c.rank} of {c.n_units}" + (f", level {plain(c.grade)}" if c.grade else "") + "[/]")
     if d.status is not None:
-        console.print(f"Status: [bold]{d.status}[/] — {d.status_facts}")
+        console.print(f"Status: [bold]{plain(d.status)}[/] — {plain(d.status_facts)}")
     print_table(d.weak_blocks, title="Blocks (contribution to the composite; gaps in points)", console=console)
     print_table(d.weak_indicators, title=f"{n} weakest indicators", console=console)
     flags = d.flags
@@ -191,13 +191,13 @@ def diagnose(
         print_table(d.risk_flags[["rule", "indicator", "year", "value", "threshold", "text", "citation"]],
                     title="Risk flags", console=console)
     if d.not_evaluable:
-        console.print(f"[dim]{d.not_evaluable} rule(s) not evaluable for lack of data (see -o for the list)[/]")
+        console.print(f"[dim]{plain(d.not_evaluable)} rule(s) not evaluable for lack of data (see -o for the list)[/]")
     if output is not None:
         parts = [d.weak_blocks.assign(part="block"), d.weak_indicators.assign(part="indicator"),
                  flags.assign(part="risk")]
         meta = dict(assessment=d.assessment, assessment_version=d.version, assessment_year=d.year)
         write_table(pd.concat(parts, ignore_index=True).assign(**meta), output)
-        console.print(f"[green]Wrote[/] {output}")
+        console.print(f"[green]Wrote[/] {plain(output)}")
 
 
 @app.command("recommend", rich_help_panel=PANEL)
@@ -232,7 +232,7 @@ def recommend_cmd(
             except DataError as exc:  # no assessment of the unit's level: its own flags and status only, said so
                 if assessment is not None:
                     raise
-                console.print(f"[yellow]{exc}.[/] Mechanisms below follow from the unit's own risk flags and "
+                console.print(f"[yellow]{plain(exc)}.[/] Mechanisms below follow from the unit's own risk flags and "
                               "status only, not from weaknesses in an assessment.")
                 d = None
             if d is not None:
@@ -276,7 +276,7 @@ def recommend_cmd(
     print_table(table[shown], title=title, console=console, max_rows=40)
     if output is not None:
         write_table(table, output)
-        console.print(f"[green]Wrote[/] {output}")
+        console.print(f"[green]Wrote[/] {plain(output)}")
 
 
 @app.command("whatif", rich_help_panel=PANEL)
@@ -332,7 +332,7 @@ def monitor_list(
 
     added, warned = evaluate_measures(as_of, assessment)
     if assessment is not None:
-        console.print(f"[dim]Level warnings from assessment {assessment!r}[/]")
+        console.print(f"[dim]Level warnings from assessment {plain(repr(assessment))}[/]")
     with Store(state.db, read_only=True) as store:
         table, alerts = ms.measures(store), ms.warnings(store)
     show = ["measure_id", "unit", "mechanism", "indicator", "baseline_value", "target_value", "deadline_year",

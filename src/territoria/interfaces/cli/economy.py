@@ -23,7 +23,7 @@ from territoria.economy import (
 )
 from territoria.economy.data import resilience_demo_panel
 from territoria.interfaces.cli.app import app, console, state
-from territoria.interfaces.output import print_table, write_table
+from territoria.interfaces.output import plain, print_table, write_table
 from territoria.store import Store, import_observations
 
 __all__ = ["economy_app"]
@@ -96,11 +96,11 @@ def diversification_command(
     print_table(table, title=f"Diversification, scheme {sch.name}, reference: {ref}, log base {base:g}",
                 console=console)
     if skipped:
-        console.print(f"[yellow]left out (an activity missing):[/] {', '.join(skipped[:10])}"
+        console.print(f"[yellow]left out (an activity missing):[/] {plain(', '.join(skipped[:10]))}"
                       + (" …" if len(skipped) > 10 else ""))
     if output is not None:
         write_table(table, output)
-        console.print(f"[green]wrote[/] {output}")
+        console.print(f"[green]wrote[/] {plain(output)}")
     if store_results:
         note = f"scheme={sch.name}; reference={reference.value}; log base={base:g}; ddof={ddof}"
         rows = measure_rows(table, note=note)
@@ -108,7 +108,7 @@ def diversification_command(
         with Store(state.db) as store:
             report = import_observations(store, rows, file=f"derived:economy.diversification ({note})",
                                          file_sha256=digest, source_id="derived", revise=revise)
-        console.print(report.summary())
+        console.print(plain(report.summary()))
 
 
 @economy_app.command("shiftshare")
@@ -144,7 +144,7 @@ def shiftshare_command(
                 console=console)
     if output is not None:
         write_table(table, output)
-        console.print(f"[green]wrote[/] {output}")
+        console.print(f"[green]wrote[/] {plain(output)}")
 
 
 def _read_panel(path: Path) -> pd.DataFrame:
@@ -194,13 +194,13 @@ def resilience_command(
     fits = [fit_fixed_effects(panel, f, unit=unit, time=time, cluster=None if cluster == "none" else cluster,
                               vcov=vcov) for f in formula]
     table = regression_table(fits)
-    console.print(f"[bold]{what}[/]")
+    console.print(f"[bold]{plain(what)}[/]")
     for k, fit in enumerate(fits, start=1):
-        console.print(f"({k}) {fit.formula}")
+        console.print(f"({k}) {plain(fit.formula)}")
     console.print(table_text(table), markup=False, highlight=False)
     if panel_output is not None:
         write_table(panel, panel_output)
-        console.print(f"[green]wrote[/] {panel_output}")
+        console.print(f"[green]wrote[/] {plain(panel_output)}")
     if output is not None:
         suffix = output.suffix.lower()
         if suffix in (".txt", ".html"):
@@ -211,4 +211,4 @@ def resilience_command(
             footer = pd.DataFrame([[table.attrs.get("footnote", "")] + [""] * (table.shape[1] - 1)],
                                   columns=table.columns)
             write_table(pd.concat([table, footer], ignore_index=True), output)
-        console.print(f"[green]wrote[/] {output}")
+        console.print(f"[green]wrote[/] {plain(output)}")

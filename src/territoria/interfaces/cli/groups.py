@@ -9,7 +9,7 @@ import typer
 
 from territoria.errors import DataError
 from territoria.interfaces.cli.app import app, console, resolve_unit, state
-from territoria.interfaces.output import print_table, write_table
+from territoria.interfaces.output import plain, print_table, write_table
 from territoria.store import Store
 
 __all__ = ["groups", "read_border_file"]
@@ -76,7 +76,7 @@ def groups(
         if note in repairs:
             logger.info("border geometry: %s", note)
         else:
-            console.print(f"[yellow]note:[/] {note}", highlight=False)
+            console.print(f"[yellow]note:[/] {plain(note)}", highlight=False)
     table = result.memberships.join(result.distances[["distance_km", "neighbour"]], on="unit")
     table.insert(1, "name", table["unit"].map(names).to_numpy())
     if code is not None:
@@ -97,7 +97,7 @@ def groups(
                     f"({len(table):,})", console=console, max_rows=40)
     if output is not None:
         write_table(table, output)
-        console.print(f"[green]Wrote[/] {output}")
+        console.print(f"[green]Wrote[/] {plain(output)}")
     if map_path is not None:
         from territoria.report.maps import plot_point_map  # lazy: heavy optional dependency (matplotlib)
 
@@ -108,4 +108,4 @@ def groups(
         frame["group"] = chosen
         plot_point_map(frame, map_path, column=column, cmap="viridis",
                        title=f"{chosen}: {len(frame):,} members")
-        console.print(f"[green]Wrote[/] {map_path}")
+        console.print(f"[green]Wrote[/] {plain(map_path)}")

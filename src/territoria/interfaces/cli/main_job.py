@@ -18,7 +18,7 @@ import typer
 
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.data import load_bundled_with_progress
-from territoria.interfaces.output import print_table, write_table
+from territoria.interfaces.output import plain, print_table, write_table
 from territoria.store.bundle import SEED_LISTS
 
 #: The seeds' two worked towns (Turkeeva, Omarov & Abilkaiyr 2022, tables 1–2).
@@ -88,7 +88,7 @@ def run_command(
         _show_seed_town_status(store, output_dir)
         _show_package_for_last(store, result, output_dir)
         _show_district_ranking(store, levels, output_dir)
-    console.print(f"[green]Results in[/] {output_dir}/")
+    console.print(f"[green]Results in[/] {plain(output_dir)}/")
 
 
 def district_spec_path() -> Path:
@@ -149,7 +149,7 @@ def store_levels(store, levels: LevelAssessments) -> list[str]:
         stored = save_assessment(store, result, name=result.spec.name, uncertainty=uncertainty)
         labels.append(stored.label)
         state_word = "stored" if stored.created else "already stored (same spec and data)"
-        console.print(f"Assessment {stored.label}: {state_word}")
+        console.print(f"Assessment {plain(stored.label)}: {plain(state_word)}")
     return labels
 
 

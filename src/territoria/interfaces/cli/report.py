@@ -8,6 +8,7 @@ import typer
 
 from territoria.errors import DataError
 from territoria.interfaces.cli.app import app, console, resolve_unit, state
+from territoria.interfaces.output import plain
 
 __all__ = ["profile_cmd", "ranking_cmd"]
 
@@ -39,7 +40,7 @@ def _write(doc, outputs: list[Path]) -> None:
 
     for path in outputs:
         write(doc, path)
-        console.print(f"[green]Wrote[/] {path}")
+        console.print(f"[green]Wrote[/] {plain(path)}")
 
 
 @report_app.command("profile")
@@ -63,15 +64,15 @@ def profile_cmd(
     with Store(state.db, read_only=True) as store:
         code = resolve_unit(store, unit)
         doc = profile_document(store, code, lang=lang, result=_chosen(store, code, assessment, year))
-    console.print(f"[bold]{doc.title}[/] — {doc.subtitle}")
-    console.print(f"[dim]{doc.meta['assessment_note'] or 'no assessment rates this unit or its region'}[/]")
+    console.print(f"[bold]{plain(doc.title)}[/] — {plain(doc.subtitle)}")
+    console.print(f"[dim]{plain(doc.meta['assessment_note'] or 'no assessment rates this unit or its region')}[/]")
     outputs = output or [Path(f"profile_{code}_{lang}.html")]
     for book in [p for p in outputs if p.suffix.lower() == ".xlsx"]:
         # lazy: heavy dependency (scipy, through the diagnosis and the mechanisms)
         from territoria.report.workbook import document_sheets, write_workbook
 
         write_workbook(document_sheets(doc), book, lang=lang)  # formatted: widths, frozen filtered headers
-        console.print(f"[green]Wrote[/] {book}")
+        console.print(f"[green]Wrote[/] {plain(book)}")
     _write(doc, [p for p in outputs if p.suffix.lower() != ".xlsx"])
 
 
@@ -123,12 +124,12 @@ def ranking_cmd(
                                        catalogue=store.catalogue)
             # the report's watch list (settlements and districts with their region's rank) after the ranking
             sheets[1:1] = [sheet for sheet in document_sheets(doc) if sheet.key == "watch"]
-    console.print(f"[dim]Assessment used: {service.assessment_label(result)}[/]")
+    console.print(f"[dim]Assessment used: {plain(service.assessment_label(result))}[/]")
     print_table(doc.section("ranking").table, title=f"{doc.title} — {doc.subtitle}", console=console,
                 keys=["unit", "name"])
     for book in books:  # the assessment's workbook: ranking, blocks, uncertainty, diagnosis, mechanisms, data...
         write_workbook(sheets, book, lang=lang, catalogue=store.catalogue)
-        console.print(f"[green]Wrote[/] {book}")
+        console.print(f"[green]Wrote[/] {plain(book)}")
     _write(doc, [p for p in output if p.suffix.lower() != ".xlsx"] if output else
            [Path(f"ranking_{scope or 'regions'}_{lang}.html")])
 

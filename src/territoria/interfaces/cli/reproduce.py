@@ -9,7 +9,7 @@ import typer
 
 from territoria.assess.reproduce import reproduce as run
 from territoria.interfaces.cli.app import app, console
-from territoria.interfaces.output import print_table, write_table
+from territoria.interfaces.output import plain, print_table, write_table
 
 __all__ = ["reproduce"]
 
@@ -43,11 +43,11 @@ def reproduce(
     combined = pd.concat(tables, ignore_index=True)
     failed = combined.loc[combined["verdict"] != "match", "reproduction"].unique().tolist()
     if failed:
-        console.print(f"[bold red]Differs:[/] {', '.join(failed)}")
+        console.print(f"[bold red]Differs:[/] {plain(', '.join(failed))}")
     else:
         console.print(f"[green]All {len(combined)} checks match.[/]")
     if output is not None:
         write_table(combined, output)
-        console.print(f"[green]Wrote[/] {output}")
+        console.print(f"[green]Wrote[/] {plain(output)}")
     if failed:
         raise typer.Exit(1)

@@ -10,7 +10,7 @@ import typer
 
 from territoria.errors import DataError
 from territoria.interfaces.cli.app import app, console, state
-from territoria.interfaces.output import print_table, write_table
+from territoria.interfaces.output import plain, print_table, write_table
 from territoria.store import Store
 from territoria.surveys.ahp import combine_experts
 from territoria.surveys.experts import matrices_from_answers, ratings_from_answers, weights_table
@@ -46,7 +46,7 @@ def _emit(frame: pd.DataFrame, title: str, output: Path | None, max_rows: int = 
     print_table(frame, title=title, console=console, max_rows=max_rows)
     if output is not None:
         write_table(frame, output)
-        console.print(f"[green]Wrote[/] {output}")
+        console.print(f"[green]Wrote[/] {plain(output)}")
 
 
 def _sample(path: Path | None, list_name: str | None) -> pd.DataFrame | None:
@@ -82,12 +82,12 @@ def _checked(responses: Path, questionnaire: str, sample: pd.DataFrame | None, s
     q = read_questionnaire(questionnaire)
     check = check_responses(read_responses(responses), q, sample=sample, file=str(responses))
     n_read = len(check.answers)
-    console.print(f"{responses}: {n_read} responses read ({check.format} export), "
-                  f"{n_read - len(check.rejected)} pass every check, {len(check.rejected)} with problems"
+    console.print(f"{plain(responses)}: {plain(n_read)} responses read ({plain(check.format)} export), "
+                  f"{plain(n_read - len(check.rejected))} pass every check, {len(check.rejected)} with problems"
                   + ("" if sample is not None else "; no sample given, settlements not checked"))
     if rejected is not None and len(check.problems_frame()):
         write_table(check.problems_frame(), rejected)
-        console.print(f"[yellow]Problems written to[/] {rejected}")
+        console.print(f"[yellow]Problems written to[/] {plain(rejected)}")
     check.raise_for_problems(skip_invalid=skip_invalid)
     return q, check
 
@@ -114,7 +114,7 @@ def form(
     """Make a printable form (HTML/PDF) or an XLSForm for KoboToolbox / ODK."""
     q = read_questionnaire(questionnaire)
     path = write_form(q, output, lang=lang, sample=_sample(sample, sample_list))
-    console.print(f"[green]Wrote[/] {path} ({q.id} v{q.version}, {len(q.questions)} questions)")
+    console.print(f"[green]Wrote[/] {plain(path)} ({plain(q.id)} v{q.version}, {len(q.questions)} questions)")
 
 
 @survey_app.command("summary")
@@ -175,7 +175,7 @@ def import_survey(
     small = int(table["small_sample"].sum())
     if small:
         console.print(f"[yellow]{small} estimate(s) rest on fewer than {min_n} answers; flagged in their note.[/]")
-    console.print(report.summary())
+    console.print(plain(report.summary()))
 
 
 @experts_app.command("weights")
@@ -208,10 +208,11 @@ def weights(
                              f"(RI {result.group.ri} from {ri_table})", console=console)
     if result.overridden:
         console.print(f"[yellow]Kept despite CR > {max_cr:g} (--allow-inconsistent): "
-                      f"{', '.join(result.overridden)}[/]")
+                      f"{plain(', '.join(result.overridden))}[/]")
     if output is not None:
         write_table(table, output)
-        console.print(f"[green]Wrote[/] {output} (use it as weight: {{method: file, file: {output.name}}})")
+        console.print(f"[green]Wrote[/] {plain(output)} (use it as weight: "
+                      f"{{method: file, file: {plain(output.name)}}})")
 
 
 @experts_app.command("agreement")

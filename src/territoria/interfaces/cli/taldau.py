@@ -14,7 +14,7 @@ from territoria.connectors.taldau.crosswalk import load_crosswalk, save_user_cro
 from territoria.connectors.taldau.registry import load_registry
 from territoria.interfaces.cli.app import console, state
 from territoria.interfaces.cli.data import data_app, load_bundled_with_progress
-from territoria.interfaces.output import print_table, write_table
+from territoria.interfaces.output import plain, print_table, write_table
 from territoria.store import Store
 
 __all__ = ["taldau_app"]
@@ -42,7 +42,7 @@ def _emit(table: pd.DataFrame, output: Path | None, title: str) -> None:
     print_table(table, title=title, console=console)
     if output is not None:
         write_table(table, output)
-        console.print(f"[green]wrote[/] {output}")
+        console.print(f"[green]wrote[/] {plain(output)}")
 
 
 def _client(cache_dir: Path | None, offline: bool, refresh: bool, base_url: str, name: str):
@@ -57,7 +57,7 @@ def _finish(client) -> None:
     client.close()
     if client.manifest is not None and client.manifest.used:
         path = client.manifest.write(client.cache)
-        console.print(f"manifest of the {len(client.manifest.used)} answer(s) used: {path}")
+        console.print(f"manifest of the {len(client.manifest.used)} answer(s) used: {plain(path)}")
 
 
 def _years(text: str | None) -> tuple[int, int] | None:
@@ -103,8 +103,9 @@ def discover_command(
         found = discover(index_id, client)
     finally:
         _finish(client)
-    console.print(f"[bold]{index_id}[/] {found.attributes['name']} — unit: {found.attributes['unit']}")
-    console.print("period types: " + ", ".join(f"{p} {n}" for p, n in
+    console.print(f"[bold]{plain(index_id)}[/] {plain(found.attributes['name'])} — "
+                  f"unit: {plain(found.attributes['unit'])}")
+    console.print("period types: " + ", ".join(f"{plain(p)} {n}" for p, n in
                                                  zip(found.periods["period_id"], found.periods["name"], strict=True)))
     _emit(found.table(), output, f"segments of {index_id} (territory levels, periods, breakdowns)")
 
@@ -132,7 +133,8 @@ def crosswalk_command(
         _finish(client)
     path = save_user_crosswalk(report, _user_crosswalk(cache))
     counts = report["status"].value_counts().to_dict()
-    console.print(f"district terms: {counts}; matched ones saved to {path} (review before relying on them)")
+    console.print(f"district terms: {plain(counts)}; matched ones saved to {plain(path)} "
+                  "(review before relying on them)")
     problems = report[report["status"] != "matched"]
     _emit(problems if len(problems) else report, output,
           "unmatched or ambiguous terms (not accepted)" if len(problems) else "all terms matched")
@@ -166,11 +168,11 @@ def fetch_command(
     finally:
         _finish(client)
     for note in result.notes:
-        console.print(f"[yellow]{note}[/]")
-    console.print(f"{result.request}: {len(result.rows)} value(s) at {level.value} level; Taldau unit "
-                  f"{result.taldau_unit!r} × {result.factor:g}; response sha256 {result.body_sha256}")
+        console.print(f"[yellow]{plain(note)}[/]")
+    console.print(f"{plain(result.request)}: {len(result.rows)} value(s) at {plain(level.value)} level; Taldau unit "
+                  f"{plain(repr(result.taldau_unit))} × {result.factor:g}; response sha256 {plain(result.body_sha256)}")
     if result.report is not None:
-        console.print(result.report.summary())
+        console.print(plain(result.report.summary()))
     elif dry_run:
         console.print("dry run: nothing stored")
     _emit(result.rows.drop(columns=["note"]), output, f"{indicator} ({result.entry.indicator}) by {level.value}")

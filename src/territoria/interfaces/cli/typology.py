@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 
 from territoria.interfaces.cli.app import app, console, state
-from territoria.interfaces.output import print_table, write_table
+from territoria.interfaces.output import plain, print_table, write_table
 
 __all__ = ["typology"]
 
@@ -61,7 +61,7 @@ def typology(
     fitted = typ.typology
     print_table(typ.k_table(), index=True, title="Choice of k: silhouette and Calinski-Harabasz (higher is better), "
                 "within-cluster SS (elbow)", console=console)
-    console.print(f"k = {fitted.k_} ({method}, {'given' if k is not None else 'by ' + criterion})")
+    console.print(f"k = {plain(fitted.k_)} ({plain(method)}, {plain('given' if k is not None else 'by ' + criterion)})")
     profile = typ.profiles["relative_sd"].round(2).join(typ.stability.clusters[["jaccard"]].round(2))
     profile.insert(0, "units", typ.profiles["mean"]["units"])
     profile["label"] = typ.labels
@@ -75,18 +75,18 @@ def typology(
                 console=console)
     if typ.moran is not None:
         m = typ.moran
-        console.print(f"Global Moran's I of {result.root}: I = {m.I:.3f} (E[I] = {m.expected:.3f}), "
-                      f"p_sim = {m.p_sim:.3f} ({m.permutations} permutations, seed {m.seed}), p_norm = "
-                      f"{m.p_norm:.3f}; weights: {typ.weights}")
+        console.print(f"Global Moran's I of {plain(result.root)}: I = {m.I:.3f} (E[I] = {m.expected:.3f}), "
+                      f"p_sim = {m.p_sim:.3f} ({plain(m.permutations)} permutations, seed {plain(m.seed)}), p_norm = "
+                      f"{m.p_norm:.3f}; weights: {plain(typ.weights)}")
     if typ.hot_spots is not None and len(typ.hot_spots):
         print_table(typ.hot_spots, title="Hot spots of depression (significant Low-Low) and members", console=console)
     elif typ.hot_spots is not None:
         console.print("No significant hot spot of depression (Low-Low) at alpha = 0.05.")
     for note in typ.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(f"[yellow]note:[/] {plain(note)}", highlight=False)
     if output is not None:
         write_table(table, output)
-        console.print(f"[green]Wrote[/] {output}")
+        console.print(f"[green]Wrote[/] {plain(output)}")
     if maps is not None:
         background = unit_polygons("region", the_year) if level not in ("region", "district") else None
         _figures(typ, table.set_index("unit"), result.root, maps, fmt,
@@ -132,7 +132,7 @@ def _figures(typ, table: pd.DataFrame, root: str, folder: Path, fmt: str, *, geo
                                            categorical=column != root,
                                            attribution=background.attrs.get("attribution")))
     for path in written:
-        console.print(f"[green]Wrote[/] {path}")
+        console.print(f"[green]Wrote[/] {plain(path)}")
 
 
 @app.command("map", rich_help_panel="Analysis")
@@ -178,8 +178,9 @@ def unit_map(
                                attribution=regions.attrs["attribution"])
         unmapped = sorted(set(values.index.astype(str)) - set(points.index.astype(str)))
     if unmapped:
-        console.print(f"[yellow]note:[/] {len(unmapped)} unit(s) without a polygon or point not drawn: {unmapped[:20]}")
-    console.print(f"[green]Wrote[/] {path}")
+        console.print(f"[yellow]note:[/] {len(unmapped)} unit(s) without a polygon or point not drawn: "
+                      f"{plain(unmapped[:20])}")
+    console.print(f"[green]Wrote[/] {plain(path)}")
 
 
 def _stored_or_assessed(*, assessment: str | None, spec: Path | None, year: int | None) -> tuple[Any, pd.DataFrame]:
@@ -199,7 +200,7 @@ def _stored_or_assessed(*, assessment: str | None, spec: Path | None, year: int 
         units = store.units()
         if assessment is not None:
             result = find_assessment(store, name=assessment)
-            console.print(f"[dim]Assessment used: {assessment_label(result)}[/]")
+            console.print(f"[dim]Assessment used: {plain(assessment_label(result))}[/]")
             return result, units
         parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
         if year is not None:
