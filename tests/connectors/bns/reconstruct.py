@@ -10,9 +10,14 @@ printed as ``ШЫМКЕНТ Г.А.`` in the years South Kazakhstan is printed, a
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from territoria.connectors.bns.registry import Registry, TableEntry
+
+#: The real excerpts of the BNS export layout, copied from ../shared/data/district_panels/raw_format/.
+DATA = Path(__file__).parent / "data"
 
 GENERIC_DIMENSIONS = ("СПТМ (по отчету)", "Пол", "Возраст")
 TOTALS = {"СПТМ (по отчету)": "Всего", "КФС(по каталогу)": "Всего", "ГСГТПЕ": "Всего", "ГКОФ": "Всего",

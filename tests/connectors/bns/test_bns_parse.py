@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from reconstruct import DATA
 
-from conftest import DATA
 from territoria.connectors.bns.errors import LayoutError
 from territoria.connectors.bns.parse import parse_export, select_breakdown
 

@@ -98,8 +98,9 @@ def fetch_command(
             load_bundled_with_progress(store)
         for entry in entries:
             if entry.status == "unverified":
-                console.print(f"[yellow]{plain(entry.describe())}: the registry entry is unverified (its layout was not "
-                              "seen in a stored export); NAM, header, unit and sums are checked on this file.[/]")
+                console.print(f"[yellow]{plain(entry.describe())}: the registry entry is unverified (its "
+                              "layout was not seen in a stored export); NAM, header, unit and sums are checked on "
+                              "this file.[/]")
             outcome = fetch_table(entry, registry=reg, cache=raw, store=store, file=file, url=url, offline=offline,
                                   revise=revise, accept_check_failures=accept_check_failures, dry_run=dry_run)
             _say(plain(outcome.read.summary()))
