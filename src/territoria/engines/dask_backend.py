@@ -56,7 +56,12 @@ def _apply(step: Step, part: pd.DataFrame) -> dict[str, Any]:
 
 
 def _apply_by_column(steps: dict[str, Step], part: pd.DataFrame) -> dict[str, Any]:
-    pieces = [steps[c].apply(part[[c]]) for c in part.columns]
+    """Apply the steps fitted on batches of whole columns (in column order) to one partition."""
+    if len(steps) == 1:
+        return next(iter(steps.values())).apply(part)
+    names = list(map(str, part.columns))
+    keys = [names.index(k) for k in steps] + [len(names)]
+    pieces = [step.apply(part.iloc[:, a:b]) for step, a, b in zip(steps.values(), keys, keys[1:], strict=False)]
     stages = list(pieces[0]) if pieces else []
     return {s: pd.concat([p[s] for p in pieces], axis=1) for s in stages}
 
@@ -73,8 +78,12 @@ def _take(part: pd.DataFrame, column: str) -> pd.DataFrame:
     return part[[column]]
 
 
-def _account(step: Step, before: pd.DataFrame, written: dict[str, pd.DataFrame]) -> tuple[str, str, StepReport]:
-    return digest(before), digest(written[step.writes[0]]), step.report(before, written)
+def _account(step: Step, before: pd.DataFrame, written: dict[str, pd.DataFrame],
+             known: str | None = None) -> tuple[str, str, StepReport]:
+    """Digests of a partition's input (``known`` when the previous step already digested it) and output,
+    and the step's report on the partition."""
+    before_digest = digest(before) if known is None else known
+    return before_digest, digest(written[step.writes[0]]), step.report(before, written)
 
 
 def _cut(got: Any, stage: str, i: int) -> pd.DataFrame:
@@ -111,6 +120,7 @@ class DaskBackend:
         self.tables: dict[str, pd.DataFrame] = {}
         self.fits: dict[int, dict[str, Any]] = {}
         self.last_read: dict[str, int] = {}
+        self._digests: dict[Any, str] = {}            # partition future key -> digest (last step's output)
         for position, step in enumerate(steps):
             for stage in step.reads:
                 self.last_read[stage] = position
@@ -194,8 +204,10 @@ class DaskBackend:
             return digest(before), digest(done[step.writes[0]]), step.report(before, done)
         from territoria.engines.sources import combine
 
-        got = c.gather([c.submit(_account, step, b, {s: w[i] for s, w in written.items()}, pure=False)
-                        for i, b in enumerate(data)])
+        # a partition written by the previous step was digested then: its digest is not recomputed
+        got = c.gather([c.submit(_account, step, b, {s: w[i] for s, w in written.items()},
+                                 self._digests.get(b.key), pure=False) for i, b in enumerate(data)])
+        self._digests = {w.key: g[1] for w, g in zip(written[step.writes[0]], got, strict=True)}
         return combine([g[0] for g in got]), combine([g[1] for g in got]), StepReport.merge([g[2] for g in got])
 
     def fitted(self, step: Step) -> dict[str, Any]:
