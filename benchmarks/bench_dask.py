@@ -122,7 +122,7 @@ def run_assessment(*, n_units: int = 10_000_000, n_indicators: int = 34, n_parti
     assert len(result.scores) == n_units and result.ranks.notna().all()
     identical = float("nan")
     if check_local if check_local is not None else n_units <= 2_000_000:
-        whole = pd.concat([synthetic_part(i, r, n_indicators, seed) for i, r in enumerate(sizes)])
+        whole = pd.concat([synthetic_part(i, r, n_indicators, seed) for i, r in enumerate(sizes)]).set_index("unit")
         local = assessment.run(whole)
         identical = float(np.array_equal(local.scores.to_numpy(), result.scores.to_numpy())
                           and local.scores.index.equals(result.scores.index)
