@@ -1,6 +1,8 @@
 """``python -m benchmarks`` (or ``make bench``): run both benchmarks and print their figures.
 
-``--quick`` runs tiny sizes (a smoke run, not a measurement). ``--dask`` runs benchmark (d) only (Dask).
+``--quick`` runs tiny sizes (a smoke run, not a measurement). ``--dask`` runs benchmark (d) only (Dask);
+``--units N`` sets the size of its assessment (default 10,000,000) and ``--assessment-only`` leaves out
+its Monte-Carlo part.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ def main(argv: list[str]) -> int:
     if "--dask" in argv:
         from benchmarks import bench_dask
 
-        bench_dask.main(quick)
+        units = int(argv[argv.index("--units") + 1]) if "--units" in argv else None
+        bench_dask.main(quick, n_units=units, assessment_only="--assessment-only" in argv)
         return 0
     if quick:
         a = bench_pipeline.run(n_units=2_000, repeats=1, pandas_repeats=1)

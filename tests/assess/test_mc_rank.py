@@ -45,6 +45,23 @@ def test_rank_rows_equals_the_kernel_ranks(case: str, descending: bool) -> None:
     assert np.array_equal(rank_rows(s, descending=descending), expected)
 
 
+@pytest.mark.parametrize("descending", [True, False])
+def test_rank_rows_clusters_of_ties_among_distinct_scores_any_memory_order(descending: bool) -> None:
+    """Synthetic: mostly distinct scores with a few clusters of exact ties and of neighbouring floats
+    (the clash path re-ranks only those), a -0.0 among zeros; C and Fortran order give the same ranks."""
+    rng = np.random.default_rng(11)
+    s = rng.random((4, 3_000)) * 50 + 1
+    s[:, 100:140] = 7.25                                        # one tie cluster
+    s[:, 200:203] = np.nextafter(9.5, [0.0, 10.0, 10.0])        # neighbours sharing the high bits
+    s[:, 300:310] = 0.0
+    s[:, 305] = -0.0
+    expected = kernels.rank_scores(s, descending=descending)
+    assert np.array_equal(rank_rows(s, descending=descending), expected)
+    assert np.array_equal(rank_rows(np.asfortranarray(s), descending=descending), expected)
+    ranked = rank_rows(s, descending=descending)[0]
+    assert len(set(ranked[100:140].tolist())) == 1 and ranked[305] == ranked[300]
+
+
 def test_rank_rows_writes_into_chosen_rows() -> None:
     s = np.array([[1.0, 3.0, 2.0], [9.0, 9.0, 1.0]])
     store = np.zeros((4, 3), dtype=np.int32)

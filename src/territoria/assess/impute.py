@@ -153,7 +153,10 @@ class Impute(Step):
 
     def report(self, before: pd.DataFrame, written: Mapping[str, pd.DataFrame]) -> StepReport:
         changed = int(np.count_nonzero(written["imputed_mask"].to_numpy()))
-        left = int(np.count_nonzero(np.isnan(written["imputed"].to_numpy(dtype=float))))
+        out = written["imputed"].to_numpy(dtype=float)
+        # only columns whose sum is NaN can hold a NaN: one read pass, no mask, elsewhere
+        maybe = np.flatnonzero(np.isnan(np.add.reduce(out, axis=0))) if out.size else []
+        left = sum(int(np.count_nonzero(np.isnan(out[:, j]))) for j in maybe)
         warn = (f"{left} cell(s) could not be imputed and stay missing",) if left and self.method != "none" else ()
         return StepReport(cells_changed=changed, warnings=warn)
 

@@ -23,6 +23,7 @@ import numpy as np
 __all__ = ["column_quantiles", "order_keys", "rank_rows"]
 
 _FLIP = np.int64(0x7FFF_FFFF_FFFF_FFFF)
+_SIGN = np.int64(-0x8000_0000_0000_0000)
 
 
 def order_keys(s: np.ndarray) -> np.ndarray:
@@ -56,6 +57,15 @@ def rank_rows(s: np.ndarray, *, descending: bool = True, out: np.ndarray | None 
     rows : sequence of int, optional
         Target rows of ``out``.
 
+    Notes
+    -----
+    Per row: the packed keys in two passes (non-negative scores: ``(bits | S | low) ^ ~position``
+    descending, ``(bits & ~(S | low)) | position`` ascending, with ``S`` the sign bit, which also
+    folds ``-0.0`` into ``0.0``), one integer sort, the unit positions in one pass, and one
+    subtraction and minimum to rule out neighbours that agree on the high bits (a difference of at
+    most ``low`` is necessary for such neighbours; when it occurs they are found exactly and only
+    they are re-ordered by their full key and given tied ranks).
+
     Examples
     --------
     >>> rank_rows(np.array([[5.0, 9.0, 5.0, 1.0]])).tolist()
@@ -73,47 +83,66 @@ def rank_rows(s: np.ndarray, *, descending: bool = True, out: np.ndarray | None 
     position = np.arange(n, dtype=np.int64)
     steps = np.arange(1, n + 1, dtype=np.int32)
     # Work buffers are reused across rows: fresh arrays of this size are page-faulted on every call.
-    packed, order, high = (np.empty(n, dtype=np.int64) for _ in range(3))
-    clash = np.empty(n - 1, dtype=bool)
-    # Non-negative floats order as their bit patterns once -0.0 is made 0.0 (``+ 0.0``): no key pass.
+    packed, order = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    gap = np.empty(n - 1, dtype=np.int64)
+    # Non-negative floats order as their bit patterns once the sign bit is cleared (-0.0 is 0.0).
     plain = n_rows > 0 and bool(np.min(s) >= 0.0)
-    as_float = packed.view(np.float64)
-
-    def full_key(i: int) -> np.ndarray:
-        key = (s[i] + 0.0).view(np.int64) if plain else order_keys(s[i])
-        return ~key if descending else key
+    sign_low = _SIGN | low
+    if plain and descending:
+        mix = ~position                                    # (bits | S | low) ^ ~pos = ~(bits | S | low) | pos
+    elif plain:
+        mix, keep = position, ~sign_low                    # (bits & ~(S | low)) | pos
 
     for i, target in enumerate(targets):
         if plain:
-            np.add(s[i], 0.0, out=as_float)
+            b = s[i].view(np.int64)
             if descending:
-                np.bitwise_not(packed, out=packed)
+                np.bitwise_or(b, sign_low, out=packed)
+                np.bitwise_xor(packed, mix, out=packed)
+            else:
+                np.bitwise_and(b, keep, out=packed)
+                np.bitwise_or(packed, mix, out=packed)
         else:
-            packed[:] = full_key(i)
-        np.bitwise_and(packed, ~low, out=packed)
-        np.bitwise_or(packed, position, out=packed)
+            packed[:] = _full_key(s[i], descending)
+            np.bitwise_and(packed, ~low, out=packed)
+            np.bitwise_or(packed, position, out=packed)
         packed.sort()
         np.bitwise_and(packed, low, out=order)
-        np.right_shift(packed, bits, out=high)
-        np.equal(high[1:], high[:-1], out=clash)
         row = out[target]
-        if not clash.any():
-            row[order] = steps
-            continue
-        # Neighbours agreeing on the high bits: order them by the full key; ties only occur among them.
-        member = np.zeros(n, dtype=bool)
-        member[1:] |= clash
-        member[:-1] |= clash
-        at = np.flatnonzero(member)
-        among = order[at]
-        key = full_key(i)
-        order[at] = among[np.argsort(key[among], kind="stable")]
-        full = key[order]
-        start = np.empty(n, dtype=bool)
-        start[0] = True
-        np.not_equal(full[1:], full[:-1], out=start[1:])
-        row[order] = np.maximum.accumulate(np.where(start, steps, 0))
+        row[order] = steps
+        if n > 1:
+            np.subtract(packed[1:], packed[:-1], out=gap)
+            if gap.min() <= low:                            # neighbours may share their high bits
+                _fix_clashes(s[i], packed, order, row, bits, descending)
     return out
+
+
+def _full_key(s: np.ndarray, descending: bool) -> np.ndarray:
+    key = order_keys(s)
+    return ~key if descending else key
+
+
+def _fix_clashes(s: np.ndarray, packed: np.ndarray, order: np.ndarray, row: np.ndarray, bits: int,
+                 descending: bool) -> None:
+    """Re-order the sorted neighbours whose packed keys agree above the low ``bits`` by their full key,
+    and give exact ties the lowest rank (``row`` holds the ranks of the packed order)."""
+    high = packed >> bits
+    clash = high[1:] == high[:-1]
+    if not clash.any():
+        return
+    member = np.zeros(packed.size, dtype=bool)
+    member[1:] |= clash
+    member[:-1] |= clash
+    at = np.flatnonzero(member)                             # sorted positions of the members
+    among = order[at]
+    key = _full_key(s[among], descending)
+    by_key = np.argsort(key, kind="stable")
+    among, key = among[by_key], key[by_key]
+    # Members of different clusters differ in their high bits, so their full keys differ too.
+    start = np.empty(at.size, dtype=bool)
+    start[0] = True
+    np.not_equal(key[1:], key[:-1], out=start[1:])
+    row[among] = np.maximum.accumulate(np.where(start, at + 1, 0)).astype(np.int32)
 
 
 def column_quantiles(store: np.ndarray, qs: Sequence[float], *, block: int = 4096) -> np.ndarray:

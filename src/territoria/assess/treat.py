@@ -198,8 +198,8 @@ class Treat(Step):
         mask = np.zeros(a.shape, dtype=bool, order="F")
         for j in self._changed(table):
             np.not_equal(a[:, j], b[:, j], out=mask[:, j])
-            gaps = np.isnan(b[:, j])
-            if gaps.any():                  # NaN in and NaN out is no change
+            if np.isnan(np.add.reduce(b[:, j])):        # a NaN left (NaN in and NaN out is no change)
+                gaps = np.isnan(b[:, j])
                 mask[:, j] &= ~(gaps & np.isnan(a[:, j]))
         return {"treated": out, "treated_mask": as_frame(mask, table.index, table.columns)}
 
@@ -225,11 +225,17 @@ def column_sums(x: np.ndarray, *,
     whole = []                                  # per block: no NaN or infinity (no masking needed)
     for start in range(0, xt.shape[1], block):
         part = xt[:, start:start + block]
-        finite = np.isfinite(part)
-        whole.append(bool(finite.all()))
-        clean = part if whole[-1] else np.where(finite, part, 0.0)
-        n += part.shape[1] if whole[-1] else finite.sum(axis=1)
-        total += clean.sum(axis=1)
+        sums = part.sum(axis=1)             # finite sums: no NaN or infinity in the block (no mask pass)
+        whole.append(bool(np.isfinite(sums).all()))
+        if whole[-1]:
+            clean = part
+            n += part.shape[1]
+            total += sums
+        else:
+            finite = np.isfinite(part)
+            clean = np.where(finite, part, 0.0)
+            n += finite.sum(axis=1)
+            total += clean.sum(axis=1)
         top = np.maximum(clean.max(axis=1, initial=0.0), -clean.min(axis=1, initial=0.0))
         big = np.maximum(big, top)
     with np.errstate(all="ignore"):

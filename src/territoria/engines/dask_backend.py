@@ -56,7 +56,12 @@ def _apply(step: Step, part: pd.DataFrame) -> dict[str, Any]:
 
 
 def _apply_by_column(steps: dict[str, Step], part: pd.DataFrame) -> dict[str, Any]:
-    pieces = [steps[c].apply(part[[c]]) for c in part.columns]
+    """Apply the steps fitted on batches of whole columns (in column order) to one partition."""
+    if len(steps) == 1:
+        return next(iter(steps.values())).apply(part)
+    names = list(map(str, part.columns))
+    keys = [names.index(k) for k in steps] + [len(names)]
+    pieces = [step.apply(part.iloc[:, a:b]) for step, a, b in zip(steps.values(), keys, keys[1:], strict=False)]
     stages = list(pieces[0]) if pieces else []
     return {s: pd.concat([p[s] for p in pieces], axis=1) for s in stages}
 
@@ -73,8 +78,20 @@ def _take(part: pd.DataFrame, column: str) -> pd.DataFrame:
     return part[[column]]
 
 
-def _account(step: Step, before: pd.DataFrame, written: dict[str, pd.DataFrame]) -> tuple[str, str, StepReport]:
-    return digest(before), digest(written[step.writes[0]]), step.report(before, written)
+def _account(step: Step, before: pd.DataFrame, written: dict[str, pd.DataFrame],
+             known: str | None = None) -> tuple[str, str, StepReport]:
+    """Digests of a partition's input (``known`` when the previous step already digested it) and output,
+    and the step's report on the partition."""
+    before_digest = digest(before) if known is None else known
+    return before_digest, digest(written[step.writes[0]]), step.report(before, written)
+
+
+def _apply_account(apply: Any, args: tuple[Any, ...], step: Step, part: pd.DataFrame,
+                   known: str | None) -> tuple[dict[str, Any], tuple[str, str, StepReport]]:
+    """Apply (``apply(*args)``) and account for one partition in one task, so that the partition can
+    be freed as soon as the task is done (``keep="scores"``)."""
+    written = apply(*args)
+    return written, _account(step, part, written, known)
 
 
 def _cut(got: Any, stage: str, i: int) -> pd.DataFrame:
@@ -111,6 +128,9 @@ class DaskBackend:
         self.tables: dict[str, pd.DataFrame] = {}
         self.fits: dict[int, dict[str, Any]] = {}
         self.last_read: dict[str, int] = {}
+        self._digests: dict[Any, str] = {}            # partition future key -> digest (last step's output)
+        self._position = {id(step): position for position, step in enumerate(steps)}
+        self._accounted: list[Any] | None = None        # per-partition (digests, report) futures of a step
         for position, step in enumerate(steps):
             for stage in step.reads:
                 self.last_read[stage] = position
@@ -169,15 +189,33 @@ class DaskBackend:
             return {s: [c.submit(_cut, got, s, i, pure=False) for i in range(len(data))] for s in step.writes}
         if self._columns is not None:
             shared = c.scatter([self._columns], broadcast=True, hash=False)[0]
-            out = [c.submit(_apply_by_column, shared, p, pure=False) for p in data]
+            calls = [(_apply_by_column, (shared, p)) for p in data]
             self.fits[id(step)] = merge_fitted([s.fitted() for s in self._columns.values()])
         elif step.fit_scope() == "none":
             ctx = {k: v for k, v in self._context.items() if k != "aux"}
-            out = [c.submit(_fit_apply, step, p, ctx, a, pure=False)
-                   for p, a in zip(data, self.r.aux_parts, strict=True)]
+            calls = [(_fit_apply, (step, p, ctx, a)) for p, a in zip(data, self.r.aux_parts, strict=True)]
         else:
-            out = [c.submit(_apply, step, p, pure=False) for p in data]
+            calls = [(_apply, (step, p)) for p in data]
+        self._accounted = None
+        if self.keep_all:
+            out = [c.submit(fn, *args, pure=False) for fn, args in calls]
+        else:
+            # one task applies and accounts for a partition; the input partition is then no longer needed
+            both = [c.submit(_apply_account, fn, args, step, p, self._digests.get(p.key), pure=False)
+                    for (fn, args), p in zip(calls, data, strict=True)]
+            out = [c.submit(operator.itemgetter(0), b, pure=False) for b in both]
+            self._accounted = [c.submit(operator.itemgetter(1), b, pure=False) for b in both]
+            del both
+            self._release(step, data)
         return {s: [c.submit(operator.itemgetter(s), o, pure=False) for o in out] for s in step.writes}
+
+    def _release(self, step: Step, data: list[Any]) -> None:
+        """Drop the client's hold on a stage's partitions that no later step reads (the loop's list is
+        emptied in place): each partition is freed on its worker as soon as the task reading it is done,
+        so a step holds one stage plus the partitions in flight, not its input and output stages whole."""
+        reads_whole = type(step).select is Step.select and bool(step.reads)
+        if reads_whole and self.last_read.get(step.reads[0], -1) == self._position.get(id(step)):
+            data.clear()
 
     def account(self, step: Step, data: Any, written: Mapping[str, Any]) -> tuple[str, str, StepReport]:
         c = self.client
@@ -194,8 +232,13 @@ class DaskBackend:
             return digest(before), digest(done[step.writes[0]]), step.report(before, done)
         from territoria.engines.sources import combine
 
-        got = c.gather([c.submit(_account, step, b, {s: w[i] for s, w in written.items()}, pure=False)
-                        for i, b in enumerate(data)])
+        # a partition written by the previous step was digested then: its digest is not recomputed
+        if self._accounted is not None:
+            got, self._accounted = c.gather(self._accounted), None
+        else:
+            got = c.gather([c.submit(_account, step, b, {s: w[i] for s, w in written.items()},
+                                     self._digests.get(b.key), pure=False) for i, b in enumerate(data)])
+        self._digests = {w.key: g[1] for w, g in zip(written[step.writes[0]], got, strict=True)}
         return combine([g[0] for g in got]), combine([g[1] for g in got]), StepReport.merge([g[2] for g in got])
 
     def fitted(self, step: Step) -> dict[str, Any]:

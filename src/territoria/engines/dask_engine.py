@@ -61,24 +61,24 @@ def _take_columns(part: pd.DataFrame, names: list[str]) -> pd.DataFrame:
 
 def _fit_columns(step: Any, bounds: list[tuple[int, int]], context: dict[str, Any], global_transform: bool,
                  names: list[str], *parts: pd.DataFrame) -> tuple[dict[str, Any], list[pd.DataFrame] | None]:
-    """Fit ``step`` on each whole column of a batch (the rows of every partition, in order); with
-    ``global_transform`` also transform the columns and cut them back into the partitions."""
-    block = pd.concat(parts)
-    fitted: dict[str, Any] = {}
-    outs = []
-    for name in names:
-        col = block[[name]]
-        ctx = dict(context)
-        if ctx.get("direction") is not None:
-            ctx["direction"] = ctx["direction"].reindex([name])
-        fitted[name] = step.replace().fit(col, **ctx)
-        if global_transform:
-            out = fitted[name].transform(col)
-            outs.append(out.to_frame() if isinstance(out, pd.Series) else out)
+    """Fit ``step`` on the whole columns of a batch (the rows of every partition, in order); with
+    ``global_transform`` also transform them and cut them back into the partitions.
+
+    A ``columns``-scope fit treats each column on its own, so one fit on the batch equals a fit per
+    column (the single-machine code on each whole column) and applies with one call per partition.
+    Returns ``{key: fitted step}`` (key: the batch's first column).
+    """
+    block = pd.concat(parts) if len(parts) > 1 else parts[0]
+    block = block[names] if list(block.columns) != names else block
+    ctx = dict(context)
+    if ctx.get("direction") is not None:
+        ctx["direction"] = ctx["direction"].reindex(names)
+    fitted = step.replace().fit(block, **ctx)
     if not global_transform:
-        return fitted, None
-    whole = pd.concat(outs, axis=1)
-    return fitted, [whole.iloc[a:b] for a, b in bounds]
+        return {names[0]: fitted}, None
+    out = fitted.transform(block)
+    whole = out.to_frame() if isinstance(out, pd.Series) else out
+    return {names[0]: fitted}, [whole.iloc[a:b] for a, b in bounds]
 
 
 def _assemble(*pieces: pd.DataFrame) -> pd.DataFrame:
@@ -164,8 +164,10 @@ class Partitions:
         """Fit ``step`` on each whole column; optionally transform it there and cut it back.
 
         Columns go in batches: one task per partition hands over the batch's columns (8 bytes per row
-        and column), one task fits them (the single-machine code on each whole column). A batch holds
-        at most 256 MB of gathered columns, and one wave of batches per worker is in flight at a time.
+        and column), one task fits them (the single-machine code on the batch's whole columns, one
+        fitted step per batch, keyed by the batch's first column; the batches keep the column order).
+        A batch holds at most 256 MB of gathered columns, and one wave of batches per worker is in
+        flight at a time.
         """
         c = self.client
         workers = max(1, len(c.scheduler_info().get("workers", {})))
