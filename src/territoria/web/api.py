@@ -96,7 +96,17 @@ def _file(request: Request, doc: Document, fmt: Format, stem: str) -> Response:
 def health(request: Request) -> dict[str, Any]:
     """Whether the Store opens, and what it holds."""
     with _ctx(request).store() as store:
-        return {"status": "ok", "counts": store.counts()}
+        return {"status": "ok", "counts": store.counts(), "bad_cells": bad_cells(store)}
+
+
+def bad_cells(store: Any, unit: str | None = None) -> list[dict[str, Any]]:
+    """Stored cells no page uses (infinite, or outside the catalogue's plausible range: a Store written
+    before the import checks), so that a page can say which ones it left out."""
+    table = store.bad_cells()
+    if unit is not None:
+        table = table[table["unit"] == unit]
+    table = table.assign(value=table["value"].astype(str))       # inf and 1e300 are not JSON numbers
+    return table[["unit", "indicator", "year", "value", "expected"]].to_dict(orient="records")
 
 
 @router.get("/words")
@@ -130,7 +140,10 @@ def ranking(request: Request, lang: Lang = "en",
             assessment: AssessmentName = None) -> dict[str, Any]:
     """Ranking of the regions (or of the units of ``assessment``) with rank intervals, the map, the
     distribution of levels and the watch list."""
-    return {**_ranking(request, lang, scope, assessment).to_dict(), "assessment": about(request, assessment)}
+    with _ctx(request).store() as store:
+        left_out = bad_cells(store)
+    return {**_ranking(request, lang, scope, assessment).to_dict(), "assessment": about(request, assessment),
+            "bad_cells": left_out}
 
 
 @router.get("/ranking/report.{fmt}", response_class=Response, responses=_FILES)
@@ -148,7 +161,9 @@ def profile(request: Request, code: UnitCode, lang: Lang = "en", assessment: Ass
     """A unit's profile: status, rank with interval (nationally and within its region), sub-indices,
     indicators by year, trends, groups, type, weaknesses, risk flags, mechanisms by horizon; in
     ``assessment`` or the latest assessment of the unit's own level (its region's as context when none)."""
-    return _profile(request, code, lang, assessment).to_dict()
+    with _ctx(request).store() as store:
+        left_out = bad_cells(store, code)
+    return {**_profile(request, code, lang, assessment).to_dict(), "bad_cells": left_out}
 
 
 @router.get("/units/{code}/report.{fmt}", operation_id="getUnitReport", response_class=Response, responses=_FILES)
@@ -324,6 +339,7 @@ def _import(ctx: Any, request: Request, path: Path, label: str) -> dict[str, Any
         if not report.already_imported:
             audit(store, request, action="import", target=label,
                   detail=f"import #{report.import_id}: {report.rows_new} new, {report.rows_revised} revised")
-    return {"summary": report.summary(), "import_id": report.import_id, "rows_read": report.rows_read,
-            "rows_new": report.rows_new, "rows_same": report.rows_same, "rows_revised": report.rows_revised,
+    return {"summary": report.summary(), "notes": list(read.notes), "import_id": report.import_id,
+            "rows_read": report.rows_read, "rows_new": report.rows_new, "rows_same": report.rows_same,
+            "rows_revised": report.rows_revised,
             "already_imported": report.already_imported}

@@ -8,7 +8,8 @@ installed plotly package (``/static/plotly.min.js``), so nothing is fetched from
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -55,6 +56,13 @@ def _page(request: Request, page: str, lang: str, **extra: object) -> HTMLRespon
     return HTMLResponse(html)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """On a clean stop the Store's read replicas are removed (they live in the system's temporary folder)."""
+    yield
+    app.state.ctx.close()
+
+
 def create_app(db: str | Path, *, max_upload_bytes: int | None = None, public_read: bool = False,
                allowed_hosts: Sequence[str] | None = None, secure_cookies: bool = True,
                secret_key: str | None = None, pdf_workers: int = 2, pdf_queue: int = 4,
@@ -88,7 +96,7 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None, public_re
     secret_key = secret_key or os.environ.get("TERRITORIA_SECRET_KEY") or None
     settings = SecuritySettings(public_read=public_read, secure_cookies=secure_cookies,
                                 **({"secret_key": secret_key} if secret_key else {}))
-    app = FastAPI(title="Territoria", version="0.1.0",
+    app = FastAPI(title="Territoria", version="0.1.0", lifespan=_lifespan,
                   description="Vulnerability of Kazakhstan's regions and settlements: rankings, profiles, "
                               "mechanisms, monitoring. Every page of the site uses this API. Requests carry "
                               "`Authorization: Bearer TOKEN` (`territoria users token NAME`) or a session "

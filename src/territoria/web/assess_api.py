@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-import yaml
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
@@ -19,6 +18,7 @@ from territoria.assess.spec import AssessmentSpec
 from territoria.errors import DataError, TerritoriaError
 from territoria.report.document import frame_to_json
 from territoria.web.assessments import ASSESSMENT_PATTERN, store_result
+from territoria.yamlfile import parse_yaml
 
 __all__ = ["FILE_REFERENCE_REFUSED", "AssessRequest", "assess", "request_spec", "router"]
 
@@ -50,9 +50,9 @@ def request_spec(text: str, *, year: int | None = None) -> Any:
     """A posted spec (YAML text) as an :class:`~territoria.assess.spec.AssessmentSpec`, without opening
     any file: a spec that names one is refused with 422 (the name is not echoed, nothing is looked up)."""
     try:
-        mapping = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise HTTPException(422, f"spec: not valid YAML ({exc})") from None
+        mapping = parse_yaml(text, file="spec")
+    except TerritoriaError as exc:
+        raise HTTPException(422, str(exc)) from None
     if not isinstance(mapping, dict):
         raise HTTPException(422, "spec: expected a YAML mapping (name, units, year, tree, ...)")
     try:

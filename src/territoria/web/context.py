@@ -85,6 +85,11 @@ class WebContext:
             self._replica_dir = Path(tempfile.mkdtemp(prefix="territoria-replica-"))
             weakref.finalize(self, shutil.rmtree, self._replica_dir, ignore_errors=True)
 
+    @property
+    def replica_folder(self) -> Path | None:
+        """The temporary folder holding the read replicas (None without replicas)."""
+        return self._replica_dir
+
     def close(self) -> None:
         """Remove the replicas (also done when the context is garbage-collected)."""
         if self._replica_dir is not None:
