@@ -13,7 +13,13 @@ For a node with children :math:`c` and weights :math:`w_c` (renormalised over pr
   :math:`\bar z = \prod_c z_c^{w_c}`, score :math:`10 - (\bar z - 1)/0.9`.
 
 ``missing="skip"`` drops missing children (weights renormalised); ``"propagate"`` makes a node
-missing when any child is missing (the SVI rule). Per node, ``round`` rounds the node value
+missing when any child is missing (the SVI rule). A node's ``coverage`` (``min_children: k`` or
+``min_share: s``) leaves a unit without a score at that node when fewer children are present
+(:func:`withheld_table` lists them). A node with a ``formula`` is that expression of its children's
+values (:mod:`territoria.assess.formula`; weights do not apply). Zeros under a geometric or harmonic
+node follow the node's ``zeros`` rule: ``refuse`` (default: an error), ``zero`` (the node is 0, the
+limit of the mean) or ``epsilon`` (each zero child value is replaced by the stated ``epsilon``).
+Per node, ``round`` rounds the node value
 (half to even) and ``post`` re-expresses it (e.g. percentile rank of the theme sums); the parent uses
 the re-expressed value unless the node says ``parent_uses: raw``.
 """
@@ -27,12 +33,72 @@ import numpy as np
 import pandas as pd
 
 from territoria.assess import kernels
-from territoria.assess.base import OneOf, Step, as_frame
-from territoria.assess.spec import AGGREGATE_METHODS, MISSING_RULES
+from territoria.assess.base import Interval, OneOf, Step, as_frame
+from territoria.assess.formula import parse_formula
+from territoria.assess.spec import AGGREGATE_METHODS, MISSING_RULES, ZEROS_RULES
 from territoria.assess.tree import CompiledTree
 from territoria.errors import DegenerateIndicatorError
 
-__all__ = ["Aggregate", "aggregate_array", "combine"]
+__all__ = ["Aggregate", "aggregate_array", "combine", "node_value", "withheld_table"]
+
+_MEANS = ("geometric", "harmonic")
+
+
+def node_value(vals: np.ndarray, w: np.ndarray, method: str, *, opt: Any = None, names: list[str] | None = None,
+               missing: str = "skip", zeros: str = "refuse", epsilon: float | None = None) -> np.ndarray:
+    """One node's value from its children's values (last axis): formula or weighted mean, then the
+    ``missing`` rule and the node's ``coverage``. ``zeros`` / ``epsilon`` are used when ``opt`` has none."""
+    if method == "formula":
+        formula = parse_formula(opt.formula)
+        value = formula.evaluate({n: vals[..., j] for j, n in enumerate(names or [])})
+    else:
+        rule = getattr(opt, "zeros", None) or zeros
+        if rule == "epsilon" and method in _MEANS:
+            eps = getattr(opt, "epsilon", None) or epsilon
+            vals = np.where(vals == 0, eps, vals)
+        value = combine(vals, w, method)
+    if missing == "propagate":
+        value = np.where(np.isnan(vals).any(axis=-1), np.nan, value)
+    coverage = getattr(opt, "coverage", None)
+    if coverage is not None:
+        present = (~np.isnan(vals)).sum(axis=-1)
+        value = np.where(coverage.withheld(present, vals.shape[-1]), np.nan, value)
+    return value
+
+
+def withheld_table(aggregated: pd.DataFrame, tree: pd.DataFrame, options: Mapping[str, Any]) -> pd.DataFrame:
+    """Units left without a score at a node by the node's ``coverage`` rule, one row per (unit, node) in
+    tree order: the unit (index levels), node, present, children, rule (``min_children`` / ``min_share``),
+    need, the English reason and its message code (``reason.coverage``, params present, children, rule,
+    need) for the Russian and Kazakh wording."""
+    kids = tree.dropna(subset=["parent"]).groupby("parent", sort=False)["code"].apply(list).to_dict()
+    names = list(aggregated.index.names) if aggregated.index.names[0] is not None else ["unit"]
+    parts = []
+    for node in tree.sort_values("level", kind="stable")["code"]:
+        coverage = getattr(options.get(node), "coverage", None)
+        if coverage is None or node not in kids:
+            continue
+        present = aggregated[kids[node]].notna().sum(axis=1)
+        hit = coverage.withheld(present.to_numpy(), len(kids[node]))
+        if hit.any():
+            part = present[hit].rename("present").to_frame()
+            part.index.names = names
+            part = part.reset_index()
+            part.insert(len(names), "node", node)
+            part["children"] = len(kids[node])
+            rule, need = ("min_children", coverage.min_children) if coverage.min_children is not None else \
+                ("min_share", coverage.min_share)
+            part["rule"], part["need"] = rule, need
+            part["reason"] = [f"{p} of {len(kids[node])} children present; coverage needs {coverage.describe()}"
+                              for p in part["present"]]
+            part["code"] = "reason.coverage"          # worded in ru / kk / en by territoria.report.messages
+            parts.append(part)
+    if not parts:
+        empty = {"node": object, "present": int, "children": int, "rule": object, "need": float, "reason": object,
+                 "code": object}
+        return pd.DataFrame({**{n: pd.Series([], dtype=object) for n in names},
+                             **{k: pd.Series([], dtype=t) for k, t in empty.items()}})
+    return pd.concat(parts, ignore_index=True)
 
 
 def combine(x: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
@@ -64,7 +130,8 @@ def combine(x: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
 
 def aggregate_array(x: np.ndarray, tree: CompiledTree, *, weights: list[np.ndarray] | None = None,
                     method: str | None = None, missing: str = "skip",
-                    options: Mapping[str, Any] | None = None, order: str = "C") -> tuple[np.ndarray, np.ndarray]:
+                    options: Mapping[str, Any] | None = None, order: str = "C", zeros: str = "refuse",
+                    epsilon: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Scores of every code of the tree from a ``(..., n_units, n_leaves)`` array of normalised values.
 
     Parameters
@@ -77,7 +144,10 @@ def aggregate_array(x: np.ndarray, tree: CompiledTree, *, weights: list[np.ndarr
     method : str, optional
         Overrides every node's method (an uncertainty alternative).
     options : mapping, optional
-        Per-node options with attributes ``round``, ``post``, ``parent_uses`` (spec ``NodeSpec``).
+        Per-node options with attributes ``round``, ``post``, ``parent_uses``, ``formula``, ``coverage``,
+        ``zeros``, ``epsilon`` (spec ``NodeSpec``, defaults resolved by ``AssessmentSpec.node_options``).
+    zeros, epsilon : optional
+        The rule for zeros under geometric / harmonic nodes whose options give none.
     order : {"C", "F"}, default="C"
         Memory order of the returned arrays (``F``: each code's column contiguous, as the stage
         tables hold them); the results are the same numbers either way.
@@ -96,15 +166,15 @@ def aggregate_array(x: np.ndarray, tree: CompiledTree, *, weights: list[np.ndarr
     posts = any(getattr(options.get(node), "post", None) is not None for node in tree.nodes)
     raw = reported.copy() if posts else reported
     feed = reported.copy() if posts else reported
+    codes = tree.codes
     for i, node in enumerate(tree.nodes):
         kids = tree.children[i]
         w = tree.weights[i] if weights is None else weights[i]
-        m = method or tree.methods[i]
+        m = tree.methods[i] if tree.methods[i] == "formula" else (method or tree.methods[i])
         vals = feed[..., kids]
-        value = combine(vals, w, m)
-        if missing == "propagate":
-            value = np.where(np.isnan(vals).any(axis=-1), np.nan, value)
         opt = options.get(node)
+        value = node_value(vals, w, m, opt=opt, names=[codes[k] for k in kids], missing=missing, zeros=zeros,
+                           epsilon=epsilon)
         if opt is not None and opt.round is not None:
             value = np.round(value, opt.round)
         col = len(tree.leaves) + i
@@ -136,14 +206,20 @@ class Aggregate(Step):
     method : str, default="arithmetic"
         Default method of nodes that declare none.
     missing : {"skip", "propagate"}, default="skip"
+    zeros : {"refuse", "zero", "epsilon"}, default="refuse"
+        Zeros under geometric / harmonic nodes whose options give no rule.
+    epsilon : float or None, default=None
+        The value replacing a zero with ``zeros="epsilon"``.
 
     Attributes
     ----------
     tree_ : CompiledTree
+    zeros_ : dict
+        The rule for zeros used at each geometric / harmonic node (``"epsilon 0.01"`` with its value).
 
     Notes
     -----
-    A geometric or harmonic node over a child with a value <= 0 raises
+    A geometric or harmonic node over a child with a value < 0, or = 0 under the rule ``refuse``, raises
     :class:`~territoria.errors.DegenerateIndicatorError` naming the node, the child and a unit. With
     several years the units of all years are aggregated together row by row (aggregation is row-wise
     except ``copeland`` and ``post``, which work within each year). :meth:`apply` writes
@@ -156,14 +232,19 @@ class Aggregate(Step):
     constraints: ClassVar[dict[str, list[Any]]] = {
         "method": [OneOf(*AGGREGATE_METHODS)],
         "missing": [OneOf(*MISSING_RULES)],
+        "zeros": [OneOf(*ZEROS_RULES)],
+        "epsilon": [Interval(float, 0, None, closed="neither"), None],
     }
 
     reads = ("normalised",)
     writes = ("aggregated", "aggregated_raw")
 
-    def __init__(self, *, method: str = "arithmetic", missing: str = "skip") -> None:
+    def __init__(self, *, method: str = "arithmetic", missing: str = "skip", zeros: str = "refuse",
+                 epsilon: float | None = None) -> None:
         self.method = method
         self.missing = missing
+        self.zeros = zeros
+        self.epsilon = epsilon
 
     def _fit(self, table: pd.DataFrame, *, tree: pd.DataFrame | None = None, weights: pd.Series | None = None,
              options: Mapping[str, Any] | None = None, **_: Any) -> None:
@@ -173,6 +254,19 @@ class Aggregate(Step):
             frame["weight"] = frame["code"].map(weights).to_numpy(dtype=float)
         self.tree_ = CompiledTree.from_frame(frame, leaves=list(table.columns), default_method=self.method)
         self._options = dict(options or {})
+        if self.zeros == "epsilon" and self.epsilon is None:
+            raise self.parameter_error("epsilon", "zeros='epsilon' needs the value that replaces a zero")
+        rules = {}
+        for node, m in zip(self.tree_.nodes, self.tree_.methods, strict=True):
+            if m in _MEANS:
+                rule, eps = self._zeros_of(node)
+                rules[node] = f"epsilon {eps:g}" if rule == "epsilon" else rule
+        self.zeros_ = rules
+
+    def _zeros_of(self, node: str) -> tuple[str, float | None]:
+        opt = self._options.get(node)
+        rule = getattr(opt, "zeros", None) or self.zeros
+        return rule, (getattr(opt, "epsilon", None) or self.epsilon) if rule == "epsilon" else None
 
     def fit_scope(self) -> str:
         return "none"
@@ -201,7 +295,8 @@ class Aggregate(Step):
             rep = np.full((len(table), len(t.codes)), np.nan, order="F")
             raw = rep.copy()
             for rows in _groups_by_year(table):
-                rep[rows], raw[rows] = aggregate_array(x[rows], t, missing=self.missing, options=self._options)
+                rep[rows], raw[rows] = aggregate_array(x[rows], t, missing=self.missing, options=self._options,
+                                                       zeros=self.zeros, epsilon=self.epsilon)
         reported = as_frame(rep, table.index, t.codes)
         return reported, (reported if raw is rep else as_frame(raw, table.index, t.codes))
 
@@ -216,7 +311,9 @@ class Aggregate(Step):
             w, method = np.asarray(t.weights[i], dtype=float), t.methods[i]
             gaps = any(np.isnan(c).any() for c in cols)
             total = w.sum()
-            if method == "arithmetic" and not gaps and not (w < 0).any() and total > 0:
+            opt = self._options.get(node)
+            plain = getattr(opt, "coverage", None) is None
+            if method == "arithmetic" and not gaps and not (w < 0).any() and total > 0 and plain:
                 wn = w / total
                 value = cols[0] * wn[0]
                 for c, wj in zip(cols[1:], wn[1:], strict=True):
@@ -225,10 +322,8 @@ class Aggregate(Step):
                 vals = np.empty((x.shape[0], len(cols)), order="F")
                 for j, c in enumerate(cols):
                     vals[:, j] = c
-                value = combine(vals, w, method)
-                if self.missing == "propagate":
-                    value = np.where(np.isnan(vals).any(axis=-1), np.nan, value)
-            opt = self._options.get(node)
+                value = node_value(vals, w, method, opt=opt, names=[t.codes[k] for k in t.children[i]],
+                                   missing=self.missing, zeros=self.zeros, epsilon=self.epsilon)
             if opt is not None and opt.round is not None:
                 value = np.round(value, opt.round)
             nodes[:, i] = value
@@ -247,18 +342,22 @@ class Aggregate(Step):
         t = self.tree_
         codes = t.codes
         for i, node in enumerate(t.nodes):
-            if t.methods[i] not in ("geometric", "harmonic"):
+            if t.methods[i] not in _MEANS:
                 continue
+            refuse = self._zeros_of(node)[0] == "refuse"
             for k in t.children[i]:
                 child = codes[k]
                 if child in table.columns:
-                    bad = table[child][table[child] <= 0]
+                    bad = table[child][table[child] <= 0] if refuse else table[child][table[child] < 0]
                     if len(bad):
+                        hint = ("normalise onto a positive range (e.g. normalise: {method: minmax, low: 1, "
+                                "high: 100}), choose a rule for zeros (aggregate: {zeros: zero} or {zeros: "
+                                "epsilon, epsilon: 0.01}) or use arithmetic") if refuse else \
+                            "normalise onto a non-negative range or use arithmetic"
                         raise DegenerateIndicatorError(
                             f"aggregate: node {node!r} uses a {t.methods[i]} mean but {child!r} has "
-                            f"{len(bad)} value(s) <= 0 (first: unit {bad.index[0]!r}, value {bad.iloc[0]:g}); "
-                            "normalise onto a positive range (e.g. normalise: {method: minmax, low: 1, "
-                            "high: 100}) or use arithmetic")
+                            f"{len(bad)} value(s) {'<= 0' if refuse else '< 0'} (first: unit {bad.index[0]!r}, "
+                            f"value {bad.iloc[0]:g}); {hint}")
 
 
 def _groups_by_year(table: pd.DataFrame) -> list[np.ndarray]:

@@ -32,7 +32,6 @@ def contributions(scores: pd.DataFrame, tree: pd.DataFrame, weights: pd.Series) 
         if p is not None:
             entries.append((p, code, "parent", float(weights[code]) / wsum[p] if wsum[p] > 0 else 0.0))
     kids = {p for p in parent.values() if p}
-    root = next(c for c, p in parent.items() if p is None)
     for code in parent:
         if code in kids:
             continue
@@ -40,7 +39,7 @@ def contributions(scores: pd.DataFrame, tree: pd.DataFrame, weights: pd.Series) 
         while parent[cur] is not None:
             eff *= float(weights[cur]) / wsum[parent[cur]] if wsum[parent[cur]] > 0 else 0.0
             cur = parent[cur]
-        entries.append((root, code, "root", eff))
+        entries.append((cur, code, "root", eff))            # its own root (a spec may have several)
     n, k = len(scores), len(entries)
     coefficient = np.array([e[3] for e in entries])
     values = dev[[e[1] for e in entries]].to_numpy(dtype=float) * coefficient  # (units, entries)

@@ -15,7 +15,8 @@ from territoria.assess.record import digest
 from territoria.assess.spec import AssessmentSpec
 from territoria.errors import DataError, SpecError
 
-__all__ = ["Prepared", "leaf_codes", "missing_columns_message", "prepare", "side_columns", "within_regions"]
+__all__ = ["Prepared", "leaf_codes", "missing_columns_message", "prepare", "select_years", "side_columns",
+           "within_regions"]
 
 
 @dataclass
@@ -103,6 +104,33 @@ def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[
             units_idx = table.index.get_level_values(0)
             table[c] = meta[c].reindex(units_idx).to_numpy()
     return table, panel.catalogue
+
+
+def select_years(spec: AssessmentSpec, frame: pd.DataFrame, *, strict: bool = False) -> pd.DataFrame:
+    """The rows of the spec's ``year`` / ``years`` of a (unit, year) table; one year drops the year level.
+
+    For a table without a ``year`` index level, ``years`` is an error (the years would otherwise be
+    ignored), and so is ``year`` with ``strict`` (``territoria compute``); without ``strict`` one
+    ``year`` labels the table (the year a stored assessment is filed under). A year the table does not
+    have is an error.
+    """
+    years = spec.year_list
+    if years is None:
+        return frame
+    key = "years" if spec.years else "year"
+    if not (isinstance(frame.index, pd.MultiIndex) and "year" in frame.index.names):
+        if key == "year" and not strict:
+            return frame
+        raise SpecError(key, f"{key} {years if spec.years else years[0]} applies to a table with a year: a (unit, "
+                             "year) index, e.g. territoria compute --year-column COLUMN, or a Panel; this table has "
+                             "one row per unit and no year column. Remove the key or give the year column")
+    values = frame.index.get_level_values("year")
+    present = sorted(set(values))
+    lacking = [y for y in years if y not in set(values)]
+    if lacking:
+        raise SpecError(key, f"year {lacking[0]} is not in the table; its years are {present}")
+    out = frame[values.isin(years)]
+    return out.droplevel("year") if len(years) == 1 else out
 
 
 def missing_columns_message(leaves: list[str], missing: list[str], columns: list[str]) -> str:

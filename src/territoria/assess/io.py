@@ -15,11 +15,12 @@ from territoria.errors import DataError, SpecError
 __all__ = ["WEIGHTS_MAX_BYTES", "read_reproductions", "read_weights", "read_wide_table", "resolve_file_references"]
 
 
-def read_wide_table(path: str | Path, id_column: str) -> pd.DataFrame:
+def read_wide_table(path: str | Path, id_column: str, *, year_column: str | None = None) -> pd.DataFrame:
     """Read a CSV (also ``.csv.gz``), XLSX or Parquet wide table, one row per unit, indexed by ``id_column``.
 
     The id column stays text (leading zeros kept), a byte-order mark is tolerated, the separator is
-    sniffed; other columns are kept as read (the spec picks its indicators).
+    sniffed; other columns are kept as read (the spec picks its indicators). With ``year_column`` the
+    table is a panel: one row per (unit, year), indexed by (``id_column``, ``year``), years integers.
     """
     path = Path(path)
     if not path.is_file():
@@ -35,10 +36,31 @@ def read_wide_table(path: str | Path, id_column: str) -> pd.DataFrame:
     if id_column not in table.columns:
         raise DataError(f"{path}: no column {id_column!r}; columns are {', '.join(table.columns[:20])}")
     ids = table[id_column].astype("string").str.strip()
+    if year_column is not None:
+        return _panel(path, table.assign(**{id_column: ids}), id_column, year_column)
     dup = ids[ids.duplicated()]
     if len(dup):
-        raise DataError(f"{path}: column {id_column!r} has duplicated id {dup.iloc[0]!r}; one row per unit")
+        raise DataError(f"{path}: column {id_column!r} has duplicated id {dup.iloc[0]!r}; one row per unit "
+                        "(a table with several years needs --year-column)")
     return table.assign(**{id_column: ids}).set_index(id_column)
+
+
+def _panel(path: Path, table: pd.DataFrame, id_column: str, year_column: str) -> pd.DataFrame:
+    if year_column not in table.columns:
+        raise DataError(f"{path}: no year column {year_column!r}; columns are {', '.join(table.columns[:20])}")
+    years = pd.to_numeric(table[year_column], errors="coerce")
+    bad = years.isna() | (years != years.round())
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0])
+        raise DataError(f"{path}, row {row + 2}, column {year_column!r}: {table[year_column].iloc[row]!r} is not a "
+                        "year; expected an integer such as 2021")
+    table = table.drop(columns=[year_column]).assign(year=years.astype(int))
+    key = table[[id_column, "year"]]
+    dup = key[key.duplicated()]
+    if len(dup):
+        raise DataError(f"{path}: ({id_column} {dup.iloc[0, 0]!r}, {year_column} {dup.iloc[0, 1]}) appears twice; "
+                        "one row per unit and year")
+    return table.set_index([id_column, "year"])
 
 
 def read_reproductions(path: str | Path) -> dict[str, Any]:

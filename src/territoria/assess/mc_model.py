@@ -102,9 +102,11 @@ class Model:
         self.leaves = list(tree.leaves)
         self.fast_tree = FastTree.from_compiled(tree)
         self.methods = [list(tree.methods), *[[a] * len(tree.nodes) for a in aggs[1:]]]
-        plain = missing == "skip" and not any(
+        plain = missing == "skip" and "formula" not in tree.methods and len(tree.roots) == 1 and not any(
             getattr(self.options.get(n), "round", None) is not None
-            or getattr(self.options.get(n), "post", None) is not None for n in tree.nodes)
+            or getattr(self.options.get(n), "post", None) is not None
+            or getattr(self.options.get(n), "coverage", None) is not None
+            or getattr(self.options.get(n), "zeros", None) not in (None, "refuse") for n in tree.nodes)
         self.fast = [ms[0] if plain and len(set(ms)) == 1 and ms[0] in FAST_METHODS else None
                      for ms in self.methods]
         self._space: dict[tuple[int, int, str], np.ndarray] = {}
@@ -125,9 +127,11 @@ class Model:
         for (_, j), (z, _) in self.tables.items():
             for k, methods in enumerate(self.methods):
                 kids = {int(c) for i, meth in enumerate(methods) if meth in ("geometric", "harmonic")
-                        for c in self.tree.children[i] if c < m}
+                        and self.tree.methods[i] != "formula" for c in self.tree.children[i] if c < m}
                 low = np.nanmin(z[:, sorted(kids)]) if kids else np.inf
-                if low <= 0:
+                zeros_ok = all(getattr(self.options.get(n), "zeros", None) not in (None, "refuse")
+                               for n in self.tree.nodes)
+                if low < 0 or (low == 0 and not zeros_ok):
                     raise SpecError("uncertainty.normalise", f"normalisation {self.norms[j]!r} gives values "
                                     f"<= 0 (min {low:g}) but aggregate alternative {self.aggs[k]!r} takes "
                                     "geometric or harmonic means, which need positive values; use "

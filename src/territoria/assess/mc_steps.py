@@ -38,7 +38,8 @@ def normalise_params(ns: NormaliseSpec) -> dict[str, Any]:
     """The :class:`Normalise` parameters of a spec section (as the pipeline builds the step)."""
     return {"method": ns.method, "low": ns.low, "high": ns.high, "decimals": ns.decimals,
             "reference": ns.reference, "by": ns.by,
-            "goalposts": {k: tuple(v) for k, v in ns.goalposts.items()} or None, "clip": ns.clip}
+            "goalposts": {k: tuple(v) for k, v in ns.goalposts.items()} or None, "clip": ns.clip,
+            "mean": ns.mean, "sd": ns.sd}
 
 
 def as_normalise_spec(item: Any, where: str) -> NormaliseSpec:
@@ -126,7 +127,7 @@ class StepSource:
                             f"{len(result.scores)} scored unit(s) (a Dask run with keep='scores' leaves its input "
                             "on the workers); assess with the local engine or keep the tables")
         spec: AssessmentSpec = result.spec
-        options = spec.node_options()
+        options = spec.node_rules()
         return cls(table=prepared.table, steps=Assessment(spec).build_steps(), tree=spec.tree_frame(),
                    direction=prepared.direction, aux=prepared.aux, groups=prepared.groups,
                    paths={code: spec.node_path(code) for code in options}, options=options)

@@ -6,13 +6,18 @@ Directions :math:`d_j \in \{+1, -1\}` (+1: higher is better) are applied here. M
   :math:`d x` over the reference rows (``reference="pooled"``: every row, i.e. goalposts fixed across
   years; an integer: the rows of that year);
 * ``goalposts``: as ``minmax`` with :math:`m, M` fixed per indicator in the spec (``goalposts``);
-* ``zscore``: :math:`y = d (x - \bar x)/s`;
+* ``zscore``: :math:`y = \mu + \sigma\, d (x - \bar x)/s` with the target ``mean`` :math:`\mu` (0) and
+  ``sd`` :math:`\sigma` (1); COINr's ``n_zscore`` with ``m_sd = c(10, 2)`` is ``mean: 10, sd: 2``;
 * ``rank``: ascending rank of :math:`d x`, ties at the lowest rank;
 * ``percentile_rank``: :math:`p = (r - 1)/(n - 1)` (SVI convention); for :math:`d = -1`,
   :math:`1 - p(x)` as the SVI inverts per-capita income; ``decimals`` rounds half to even;
 * ``distance``: ratio to the reference mean, :math:`y = x / \bar x` (:math:`\bar x` over all reference
   units or over the unit's group ``by``); for :math:`d = -1`, :math:`y = 2 - x/\bar x`;
 * ``none``: values unchanged (directions still applied as :math:`d x`).
+
+Indicator ``transforms`` (:mod:`territoria.assess.transforms`: log, log10, reciprocal, power, cap) are
+applied to the values first; goalposts are carried onto the transformed scale, so the learned
+``ref_min_`` / ``ref_max_`` of a transformed indicator are on that scale.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import pandas as pd
 from territoria.assess import kernels
 from territoria.assess.base import OneOf, Step, as_frame
 from territoria.assess.spec import NORMALISE_METHODS
+from territoria.assess.transforms import transform_bounds, transform_column
 from territoria.errors import DataError, SpecError
 
 __all__ = ["NORMALISE_METHODS", "Extremes", "Normalise", "minmax_columns", "normalise_array"]
@@ -140,6 +146,10 @@ class Normalise(Step):
         ``{indicator: (min, max)}`` for ``goalposts``.
     clip : bool, default=False
         Clip ``minmax`` / ``goalposts`` results into ``[low, high]``.
+    mean, sd : float, default=0.0, 1.0
+        Target mean and standard deviation of ``zscore``.
+    transforms : dict or None, default=None
+        ``{indicator: {"kind": ..., ...}}`` applied before normalising (spec ``transforms``).
 
     Attributes
     ----------
@@ -168,6 +178,9 @@ class Normalise(Step):
         "by": [str, None],
         "goalposts": [dict, None],
         "clip": [bool],
+        "mean": [float],
+        "sd": [float],
+        "transforms": [dict, None],
     }
 
     reads = ("treated",)
@@ -175,7 +188,8 @@ class Normalise(Step):
 
     def __init__(self, *, method: str = "minmax", low: float = 0.0, high: float = 100.0,
                  decimals: int | None = None, reference: str | int = "pooled", by: str | None = None,
-                 goalposts: dict[str, tuple[float, float]] | None = None, clip: bool = False) -> None:
+                 goalposts: dict[str, tuple[float, float]] | None = None, clip: bool = False,
+                 mean: float = 0.0, sd: float = 1.0, transforms: dict[str, dict[str, Any]] | None = None) -> None:
         self.method = method
         self.low = low
         self.high = high
@@ -184,6 +198,20 @@ class Normalise(Step):
         self.by = by
         self.goalposts = goalposts
         self.clip = clip
+        self.mean = mean
+        self.sd = sd
+        self.transforms = transforms
+
+    def transformed(self, table: pd.DataFrame) -> pd.DataFrame:
+        """``table`` with the indicator transforms applied (the same table when there are none)."""
+        rules = {c: r for c, r in (self.transforms or {}).items() if c in table.columns}
+        if not rules:
+            return table
+        x = table.to_numpy(dtype=float, copy=True)
+        for j, c in enumerate(table.columns):
+            if c in rules:
+                x[:, j] = transform_column(table[c], rules[c])
+        return as_frame(x, table.index, table.columns)
 
     def fit_scope(self) -> str:
         if self.method == "minmax":
@@ -211,7 +239,7 @@ class Normalise(Step):
         """``minmax``: the :class:`Extremes` of the reference rows of one partition."""
         if self.method != "minmax":
             return super().partial_stats(table, **context)
-        return Extremes.of(self._reference(table))
+        return Extremes.of(self._reference(self.transformed(table)))
 
     @staticmethod
     def merge_stats(parts: list[Any]) -> Extremes:
@@ -233,6 +261,9 @@ class Normalise(Step):
     def _fit(self, table: pd.DataFrame, *, direction: pd.Series | None = None,
              groups: pd.Series | None = None, **_: Any) -> None:
         self._directions(table.columns, direction)
+        if self.sd <= 0:
+            raise self.parameter_error("sd", f"must be positive, got {self.sd!r}")
+        table = self.transformed(table)
         ref = table
         if self.reference != "pooled":
             if not (isinstance(table.index, pd.MultiIndex) and "year" in table.index.names):
@@ -248,8 +279,10 @@ class Normalise(Step):
                 if missing:
                     raise SpecError(f"normalise.goalposts.{missing[0]}",
                                     f"no goalposts for {missing[0]!r}; give [min, max] for every indicator")
-                self.ref_min_ = pd.Series({c: float(gp[c][0]) for c in table.columns})
-                self.ref_max_ = pd.Series({c: float(gp[c][1]) for c in table.columns})
+                rules = self.transforms or {}
+                bounds = {c: transform_bounds(gp[c][0], gp[c][1], rules.get(c)) for c in table.columns}
+                self.ref_min_ = pd.Series({c: b[0] for c, b in bounds.items()}, dtype=float)
+                self.ref_max_ = pd.Series({c: b[1] for c, b in bounds.items()}, dtype=float)
             else:
                 ext = Extremes.of(ref)
                 self.ref_min_ = pd.Series(ext.low, index=table.columns)
@@ -264,6 +297,7 @@ class Normalise(Step):
         self._groups = groups
 
     def _transform(self, table: pd.DataFrame) -> pd.DataFrame:
+        table = self.transformed(table)
         x = table.to_numpy(dtype=float)
         d = self.direction_.to_numpy()
         m = self.method
@@ -274,6 +308,8 @@ class Normalise(Step):
                 y = np.clip(y, self.low, self.high)
         elif m == "zscore":
             y = kernels.zscore(x, mean=self.ref_mean_.to_numpy(), std=self.ref_std_.to_numpy()) * d
+            if (self.mean, self.sd) != (0.0, 1.0):
+                y = y * float(self.sd) + float(self.mean)
         elif m == "distance" and self.by is not None:
             if self._groups is None:
                 raise SpecError("normalise.by", f"group column {self.by!r} is not in the data")

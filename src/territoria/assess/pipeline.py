@@ -21,7 +21,7 @@ from territoria.assess.base import Step
 from territoria.assess.denominate import Denominate
 from territoria.assess.grade import Grade
 from territoria.assess.impute import Impute
-from territoria.assess.inputs import Prepared, prepare
+from territoria.assess.inputs import Prepared, prepare, select_years
 from territoria.assess.loop import LocalBackend, run_steps
 from territoria.assess.normalise import Normalise
 from territoria.assess.rank import Rank
@@ -67,9 +67,11 @@ class Assessment:
                                    decimals=s.normalise.decimals, reference=s.normalise.reference,
                                    by=s.normalise.by,
                                    goalposts={k: tuple(v) for k, v in s.normalise.goalposts.items()} or None,
-                                   clip=s.normalise.clip),
+                                   clip=s.normalise.clip, mean=s.normalise.mean, sd=s.normalise.sd,
+                                   transforms=s.transform_rules() or None),
             "weight": Weight(method=s.weight.method, values=values, sum_to=s.weight.sum_to),
-            "aggregate": Aggregate(method=s.aggregate.method, missing=s.aggregate.missing),
+            "aggregate": Aggregate(method=s.aggregate.method, missing=s.aggregate.missing, zeros=s.aggregate.zeros,
+                                   epsilon=s.aggregate.epsilon),
             "rank": Rank(descending=s.rank.descending, ties=s.rank.ties, decimals=s.rank.decimals),
             "grade": Grade(method=s.grade.method, thresholds=list(s.grade.thresholds), k=s.grade.k,
                            labels=list(s.grade.labels)),
@@ -84,6 +86,8 @@ class Assessment:
         :func:`territoria.engines.dask_engine.run_dask` (``n_workers``, ``n_partitions``, ``keep``).
         See docs/scaling.md.
         """
+        if isinstance(data, pd.DataFrame):
+            data = select_years(self.spec, data)
         if engine == "dask":
             from territoria.engines.dask_engine import run_dask
 
@@ -100,7 +104,7 @@ class Assessment:
         the graded code."""
         spec = self.spec
         tree = spec.tree_frame()
-        options = spec.node_options()
+        options = spec.node_rules()
         return {"tree": tree, "options": options, "leaves": list(prepared.table.columns),
                 "paths": {row.code: spec.node_path(row.code) for row in options.values()},
                 "grade_on": spec.grade.on or root_code(tree), "weights": None}

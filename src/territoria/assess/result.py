@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from territoria.assess.aggregate import withheld_table
 from territoria.assess.audit import Audit
 from territoria.assess.contrib import contributions
 from territoria.assess.inputs import Prepared
 from territoria.assess.record import StepRecord, library_versions
 from territoria.assess.spec import AssessmentSpec
+from territoria.assess.spec_rules import reset_inapplicable
 from territoria.errors import SpecError
 
 if TYPE_CHECKING:
@@ -93,6 +95,12 @@ class Result:
     @property
     def tree(self) -> pd.DataFrame:
         return self.spec.tree_frame()
+
+    @property
+    def withheld(self) -> pd.DataFrame:
+        """Units left without a score at a node by the node's ``coverage`` rule: the unit (index levels),
+        node, present, children and the reason, one row per (unit, node)."""
+        return withheld_table(self.tables["aggregated"], self.tree, self.spec.node_rules())
 
     @property
     def root(self) -> str:
@@ -206,6 +214,8 @@ class Result:
         Give them as a mapping, ``rerun({"normalise.method": "zscore"})``, or as keywords with ``__``
         for the dots, ``rerun(normalise__method="zscore")``; ``rerun("normalise", method="zscore")``
         prefixes the keywords with one address. ``rerun()`` replays everything, bit-identical.
+        A new ``method`` drops the previous method's own parameters that the new one does not read
+        (``normalise.low`` when going from minmax to zscore); parameters given with it are checked.
 
         Raises
         ------
@@ -220,6 +230,7 @@ class Result:
         rows = [{"code": r.code, "parent": r.parent, **r.model_dump(exclude={"code", "parent"})}
                 for r in self.spec.node_options().values()]
         sections: set[str] = set()
+        given: dict[str, set[str]] = {}
         for address, value in flat.items():
             section, _, rest = address.partition(".")
             if section == "tree":
@@ -246,6 +257,9 @@ class Result:
             part[rest] = value
             raw[section] = part
             sections.add(section)
+            given.setdefault(section, set()).add(rest)
+        for section, keys in given.items():      # a new method: the old method's own parameters are dropped
+            raw[section] = reset_inapplicable(section, raw[section], keys)
         spec = AssessmentSpec.from_mapping(raw) if flat else self.spec
         if self.replay is not None:
             return self.replay(spec, self.prepared, sections, self)

@@ -17,8 +17,27 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
+from territoria.assess.spec_rules import (
+    GRADE_KEYS,
+    IMPUTE_KEYS,
+    NORMALISE_KEYS,
+    TRANSFORM_KINDS,
+    TREAT_KEYS,
+    WEIGHT_KEYS,
+    ZEROS_RULES,
+    CoverageSpec,
+    StrictModel,
+    TransformKind,
+    TransformSpec,
+    ZerosRule,
+    check_applies,
+    check_epsilon,
+    node_rules,
+    only_keys,
+    transform_rules,
+)
 from territoria.assess.weights_file import resolve_file_references
 from territoria.errors import SpecError
 from territoria.yamlfile import load_yaml
@@ -30,10 +49,13 @@ __all__ = [
     "NORMALISE_METHODS",
     "OUTPUT_TABLES",
     "TIES_RULES",
+    "TRANSFORM_KINDS",
     "TREAT_METHODS",
     "WEIGHT_METHODS",
+    "ZEROS_RULES",
     "AggregateSpec",
     "AssessmentSpec",
+    "CoverageSpec",
     "DenominateRule",
     "DenominateSpec",
     "FlagsSpec",
@@ -45,6 +67,7 @@ __all__ = [
     "OutputSpec",
     "PostSpec",
     "RankSpec",
+    "TransformSpec",
     "TreatSpec",
     "TreeRow",
     "UncertaintySpec",
@@ -73,10 +96,8 @@ WEIGHT_METHODS: tuple[str, ...] = get_args(WeightMethod)
 MISSING_RULES: tuple[str, ...] = get_args(MissingRule)
 TIES_RULES: tuple[str, ...] = get_args(TiesRule)
 
-
-class _Model(BaseModel):
-    # NaN and infinity are refused in every number of a spec (a weight or a goalpost of .inf is a typo)
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+class _Model(StrictModel):
+    """A section of the spec (unknown keys, NaN and infinity refused)."""
 
 
 class PostSpec(_Model):
@@ -96,6 +117,11 @@ class _NodeOptions(_Model):
     post: PostSpec | None = None
     parent_uses: Literal["post", "raw"] = "post"
     names: dict[str, str] = Field(default_factory=dict)
+    formula: str | None = None
+    coverage: CoverageSpec | None = None
+    zeros: ZerosRule | None = None
+    epsilon: float | None = Field(None, gt=0)
+    transform: TransformSpec | TransformKind | None = None
 
 
 class NodeSpec(_NodeOptions):
@@ -131,6 +157,11 @@ class ImputeSpec(_Model):
     method: ImputeMethod = "none"
     by: str | None = None
 
+    @model_validator(mode="after")
+    def _keys_apply(self) -> ImputeSpec:
+        only_keys(self, self.method, IMPUTE_KEYS, "impute method")
+        return self
+
 
 class TreatSpec(_Model):
     method: TreatMethod = "none"
@@ -139,6 +170,11 @@ class TreatSpec(_Model):
     winmax: int = Field(5, ge=0)
     fallback: Literal["log", "none"] = "log"
     exclude: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _keys_apply(self) -> TreatSpec:
+        only_keys(self, self.method, TREAT_KEYS, "treat method")
+        return self
 
 
 class NormaliseSpec(_Model):
@@ -150,6 +186,16 @@ class NormaliseSpec(_Model):
     by: str | None = None
     goalposts: dict[str, tuple[float, float]] = Field(default_factory=dict)
     clip: bool = False
+    mean: float = 0.0
+    sd: float = Field(1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _keys_apply(self) -> NormaliseSpec:
+        only_keys(self, self.method, NORMALISE_KEYS, "normalise method")
+        for code, (lo, hi) in self.goalposts.items():
+            if not lo < hi:
+                raise SpecError(f"goalposts.{code}", f"goalposts [min, max] need min < max, got [{lo:g}, {hi:g}]")
+        return self
 
 
 class WeightSpec(_Model):
@@ -168,12 +214,23 @@ class WeightSpec(_Model):
                              "or the weights inline as 'values: {code: weight}'")
         if self.values is not None and self.method != "file":
             raise ValueError(f"'values' applies to method 'file' only, not to {self.method!r}")
+        only_keys(self, self.method, WEIGHT_KEYS, "weight method")
         return self
 
 
 class AggregateSpec(_Model):
+    """Default aggregation of the nodes; ``zeros``, ``epsilon`` and ``coverage`` are defaults a node may override."""
+
     method: AggMethod = "arithmetic"
     missing: MissingRule = "skip"
+    zeros: ZerosRule = "refuse"
+    epsilon: float | None = Field(None, gt=0)
+    coverage: CoverageSpec | None = None
+
+    @model_validator(mode="after")
+    def _epsilon_rule(self) -> AggregateSpec:
+        check_epsilon(self.zeros, self.epsilon)
+        return self
 
 
 class RankSpec(_Model):
@@ -192,6 +249,7 @@ class GradeSpec(_Model):
 
     @model_validator(mode="after")
     def _labels_match(self) -> GradeSpec:
+        only_keys(self, self.method, GRADE_KEYS, "grade method")
         if self.method == "none":
             return self
         n = len(self.thresholds) + 1 if self.method == "thresholds" else (self.k or len(self.labels))
@@ -260,6 +318,7 @@ class AssessmentSpec(_Model):
     years: list[int] | None = None
     missing_codes: list[float | str] = Field(default_factory=list)
     tree: dict[str, NodeSpec] | list[TreeRow]
+    transforms: dict[str, TransformSpec | TransformKind] = Field(default_factory=dict)
     denominate: DenominateSpec = Field(default_factory=DenominateSpec)
     impute: ImputeSpec = Field(default_factory=ImputeSpec)
     treat: TreatSpec = Field(default_factory=TreatSpec)
@@ -274,9 +333,7 @@ class AssessmentSpec(_Model):
 
     @model_validator(mode="after")
     def _check_tree(self) -> AssessmentSpec:
-        from territoria.assess.tree import build_rows
-
-        rows = build_rows(self)   # raises SpecError on a cycle, duplicate, empty block, several roots
+        rows = self.tree_rows()   # raises SpecError on a cycle, duplicate, empty block, several roots
         if self.weight.method == "given":
             weights: dict[str, list[float]] = {}
             for row, _ in rows:
@@ -288,6 +345,10 @@ class AssessmentSpec(_Model):
                                     "one a positive weight (a 0 leaves a child out)")
         if self.year is not None and self.years:
             raise SpecError("years", "give either 'year' or 'years', not both")
+        parents = {row.parent for row, _ in rows if row.parent is not None}
+        leaves = [row.code for row, _ in rows if row.code not in parents]
+        check_applies(self, rows, leaves)
+        self.transform_rules()
         return self
 
     # -- construction ---------------------------------------------------------------------------
@@ -335,20 +396,31 @@ class AssessmentSpec(_Model):
 
         return tree_frame(self)
 
-    def node_options(self) -> dict[str, _NodeOptions]:
-        """Per-node options (round, post, parent_uses, ...) keyed by code."""
+    def tree_rows(self) -> list[tuple[TreeRow, str]]:
+        """The tree as rows (one per code, with its YAML key path), structure checked."""
         from territoria.assess.tree import build_rows
 
-        return {row.code: row for row, _ in build_rows(self)}
+        return build_rows(self)
+
+    def node_options(self) -> dict[str, _NodeOptions]:
+        """Per-node options (round, post, parent_uses, formula, ...) keyed by code, as written."""
+        return {row.code: row for row, _ in self.tree_rows()}
+
+    def node_rules(self) -> dict[str, _NodeOptions]:
+        """:meth:`node_options` with the ``aggregate`` section's ``coverage`` / ``zeros`` / ``epsilon``
+        filled in for the blocks that give none (what the aggregate step and the uncertainty analysis read)."""
+        return node_rules(self.tree_rows(), self.aggregate)
 
     def node_path(self, code: str) -> str:
         """The YAML key path of a node, for messages."""
-        from territoria.assess.tree import build_rows
-
-        for row, path in build_rows(self):
+        for row, path in self.tree_rows():
             if row.code == code:
                 return path
         return f"tree.{code}"
+
+    def transform_rules(self) -> dict[str, dict[str, Any]]:
+        """Indicator code → transform parameters, from the tree's ``transform`` and the ``transforms`` section."""
+        return transform_rules(self.tree_rows(), self.transforms)
 
     @property
     def year_list(self) -> list[int] | None:
@@ -361,11 +433,12 @@ def spec_error_from(exc: ValidationError, *, file: str | None = None) -> SpecErr
     """The first pydantic error as a SpecError with a dotted key path."""
     err = exc.errors()[0]
     inner = (err.get("ctx") or {}).get("error")
-    if isinstance(inner, SpecError):
-        return SpecError(inner.path, inner.message, file=file)
     loc = [str(p) for p in err["loc"] if not str(p).startswith(("function-after", "function-before"))]
     loc = [p for p in loc if p not in ("NodeSpec", "TreeRow", "list[TreeRow]", "dict[str,NodeSpec]",
-                                       "dict[str,nullable[NodeSpec]]")]
+                                       "dict[str,nullable[NodeSpec]]", "TransformSpec")]
+    if isinstance(inner, SpecError):
+        return SpecError(".".join([*loc, inner.path]) if loc and not inner.path.startswith("tree") else inner.path,
+                         inner.message, file=file)
     path = ".".join(loc) or "<root>"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from territoria.assess.formula import FormulaError, parse_formula
 from territoria.errors import SpecError
 
 if TYPE_CHECKING:
@@ -26,9 +27,8 @@ def build_rows(spec: AssessmentSpec) -> list[tuple[TreeRow, str]]:
 
     rows: list[tuple[TreeRow, str]] = []
     if isinstance(spec.tree, dict):
-        if len(spec.tree) != 1:
-            raise SpecError("tree", f"the tree needs exactly one root (the composite), found "
-                                    f"{len(spec.tree)}: {', '.join(spec.tree)}")
+        if not spec.tree:
+            raise SpecError("tree", "the tree is empty; give the composite and its children")
 
         def walk(code: str, node, parent: str | None, path: str) -> None:
             opts = {} if node is None else node.model_dump(exclude={"children"})
@@ -72,12 +72,49 @@ def _check_structure(rows: list[tuple[TreeRow, str]]) -> None:
                 raise SpecError(seen[code], f"the tree has a cycle: {loop}")
             chain.append(cur)
             cur = parent[cur]
-    if len(roots) != 1:
-        raise SpecError("tree", f"the tree needs exactly one root, found {len(roots)}: {roots}")
+    if not roots:
+        raise SpecError("tree", "the tree has no root (a node without parent)")
     children = {c for p in parent.values() if p is not None for c in [p]}
+    kids: dict[str, list[str]] = {}
+    for row, _ in rows:
+        if row.parent is not None:
+            kids.setdefault(row.parent, []).append(row.code)
     for row, path in rows:
         if row.method is not None and row.code not in children:
             raise SpecError(path, f"block {row.code!r} declares method {row.method!r} but has no indicator")
+        if row.code not in children:
+            for key in ("formula", "coverage", "zeros", "epsilon"):
+                if getattr(row, key) is not None:
+                    raise SpecError(f"{path}.{key}", f"{key!r} applies to a block (a node with children); "
+                                                     f"{row.code!r} is an indicator")
+        elif row.transform is not None:
+            raise SpecError(f"{path}.transform", f"'transform' applies to an indicator; {row.code!r} is a block "
+                                                 "(transform its indicators, or give the block a formula)")
+        if row.formula is not None:
+            _check_formula(row, path, kids[row.code], {r.code: (r, p) for r, p in rows})
+
+
+def _check_formula(row: TreeRow, path: str, children: list[str], by_code: dict) -> None:
+    """A formula node: the formula parses, names exactly its children, and no weight or method is given."""
+    try:
+        formula = parse_formula(row.formula)
+    except FormulaError as exc:
+        raise SpecError(f"{path}.formula", str(exc)) from None
+    unknown = [n for n in formula.names if n not in children]
+    if unknown:
+        raise SpecError(f"{path}.formula", f"{unknown[0]!r} is not a child of {row.code!r}; a formula names the "
+                                           f"node's children: {', '.join(children)}")
+    unused = [c for c in children if c not in formula.names]
+    if unused:
+        raise SpecError(f"{path}.formula", f"child {unused[0]!r} of {row.code!r} is not used by the formula "
+                                           f"{row.formula!r}; use every child or remove it")
+    if row.method is not None:
+        raise SpecError(f"{path}.method", f"{row.code!r} has a formula; a method does not apply (give one of them)")
+    for child in children:
+        crow, cpath = by_code[child]
+        if crow.weight != 1.0:
+            raise SpecError(f"{cpath}.weight", f"{child!r} is a term of the formula of {row.code!r}; a weight does "
+                                               "not apply there (write it in the formula)")
 
 
 def tree_frame(spec: AssessmentSpec) -> pd.DataFrame:
@@ -100,7 +137,8 @@ def tree_frame(spec: AssessmentSpec) -> pd.DataFrame:
         "parent": [r.parent for r in rows],
         "weight": [float(r.weight) for r in rows],
         "level": [lev(r.code) for r in rows],
-        "method": [(r.method or default) if r.code in kids else None for r in rows],
+        "method": [("formula" if r.formula is not None else (r.method or default)) if r.code in kids else None
+                   for r in rows],
         "direction": [float(r.direction) if r.direction is not None else np.nan for r in rows],
     })
     frame["parent"] = frame["parent"].astype(object).where(frame["parent"].notna(), None)
@@ -116,7 +154,7 @@ class CompiledTree:
     leaves : list of str
         Indicator codes, the column order of the units × indicators array.
     nodes : list of str
-        Aggregate codes, children always before parents; the root is last.
+        Aggregate codes, children always before parents; the primary root (the spec's first) is last.
     children : list of numpy.ndarray
         For each node, positions of its children in ``leaves + nodes`` (the "all" axis).
     weights : list of numpy.ndarray
@@ -143,6 +181,8 @@ class CompiledTree:
                 raise SpecError("tree", f"leaves {sorted(set(leaves) ^ set(leaf_codes))} differ from the tree")
             leaf_codes = list(leaves)
         order = tree.loc[tree["code"].isin(is_parent)].sort_values("level", kind="stable")["code"].tolist()
+        primary = next(c for c in tree["code"] if parent_of[c] is None)     # the first root: the composite
+        order = [*(c for c in order if c != primary), primary]
         pos = {c: i for i, c in enumerate([*leaf_codes, *order])}
         weight = dict(zip(tree["code"], tree["weight"], strict=True))
         method = dict(zip(tree["code"], tree.get("method", pd.Series([None] * len(tree))), strict=True))
@@ -164,4 +204,12 @@ class CompiledTree:
 
     @property
     def root(self) -> str:
+        """The primary root (the composite; the first root of the spec), always the last node."""
         return self.nodes[-1]
+
+    @property
+    def roots(self) -> list[str]:
+        """Every node without a parent (a spec may give several outputs); the primary root is last."""
+        below = {int(k) for kids in self.children for k in kids}
+        n = len(self.leaves)
+        return [node for i, node in enumerate(self.nodes) if n + i not in below]

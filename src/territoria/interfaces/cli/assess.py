@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import typer
 
+from territoria.assess.inputs import select_years
 from territoria.assess.io import read_wide_table
 from territoria.assess.spec import default_spec_path
 from territoria.errors import DataError, SpecError
@@ -35,7 +36,10 @@ def _keys(frame: pd.DataFrame, result: Any, first: list[str]) -> list[str]:
 
 def _show(result: Any, title: str, id_name: str, columns: list[str] | None = None) -> pd.DataFrame:
     frame = result.output_table()
-    frame.index.name = id_name
+    if isinstance(frame.index, pd.MultiIndex):
+        frame.index.names = [id_name, *frame.index.names[1:]]
+    else:
+        frame.index.name = id_name
     frame = frame.reset_index()
     print_table(frame, title=title, console=console, max_rows=30, keys=_keys(frame, result, [id_name]),
                 columns=parse_columns(columns), hint=_HINT)
@@ -47,18 +51,25 @@ def compute(
     spec: Path = typer.Argument(..., help="Assessment spec (YAML), e.g. examples/svi_2020.yaml."),
     data: Path = typer.Option(..., "--data", help="Wide table: one row per unit, one column per indicator."),
     id_column: str = typer.Option(..., "--id-column", help="Column holding the unit id (kept as text)."),
+    year_column: str | None = typer.Option(None, "--year-column", help="Column holding the year: the table is a "
+                                           "panel (one row per unit and year; ranks and grades within each year)."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Output table (.csv/.xlsx/.json/.parquet)."),
     save: Path | None = typer.Option(None, "--save", help="Folder to save the full Result (parquet + JSON)."),
     engine: str = typer.Option("local", "--engine", help="local (default) or dask (same results)."),
     cluster: str | None = typer.Option(None, "--cluster", help="Dask scheduler address; default: a LocalCluster."),
     columns: list[str] | None = _COLUMNS,
 ) -> None:
-    """Compute a composite index from a spec on any wide table (reproduce published indices)."""
+    """Compute a composite index from a spec on any wide table (reproduce published indices).
+
+    With --year-column the table holds several years: the spec's year/years select among them (without
+    them every year is kept), goalposts follow normalise.reference, ranks are within each year.
+    """
     from territoria.assess.pipeline import Assessment
 
     assessment = Assessment(spec)
-    table = read_wide_table(data, id_column)
+    table = read_wide_table(data, id_column, year_column=year_column)
     try:
+        select_years(assessment.spec, table, strict=True)      # year(s) without a year column: an error
         result = assessment.run(table, engine=engine, cluster=cluster)
     except SpecError as exc:
         if exc.file is not None:
@@ -70,6 +81,10 @@ def compute(
         where = f"{data}, row {rows[unit]} ({id_column} {unit!r})" if unit is not None else str(data)
         raise DataError(f"{where}: {exc}") from None
     frame = _show(result, f"{assessment.spec.name} — {len(result.tables['aggregated'])} units", id_column, columns)
+    withheld = result.withheld
+    if len(withheld):                  # scores left blank by a coverage rule: say which and why
+        print_table(withheld.drop(columns=["present", "children", "rule", "need", "code"]),
+                    title=f"{len(withheld)} score(s) withheld by a coverage rule", console=console, max_rows=30)
     if output is not None:
         write_table(frame, output)
         console.print(f"[green]Wrote[/] {plain(output)}")
