@@ -34,6 +34,7 @@ from territoria.assess.spec_rules import (
     ZerosRule,
     check_applies,
     check_epsilon,
+    drop_unused_options,
     node_rules,
     only_keys,
     transform_rules,
@@ -379,7 +380,7 @@ class AssessmentSpec(_Model):
         mapping = self.model_dump(mode="json", exclude_none=False)
         if mapping["weight"].get("values") is None:  # specs without inline weights keep their stored digest
             mapping["weight"].pop("values", None)
-        return mapping
+        return drop_unused_options(mapping)  # likewise the spec language's options left at their defaults
 
     def file_references(self) -> dict[str, str]:
         """Every key of the spec that names a file, with the name as written: ``{"weight.file": ...}``.

@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from territoria.errors import SpecError
 
-__all__ = ["IMPUTE_KEYS", "NORMALISE_KEYS", "TRANSFORM_KINDS", "TREAT_KEYS", "ZEROS_RULES", "CoverageSpec",
-           "StrictModel", "TransformKind", "TransformSpec", "ZerosRule", "check_applies", "check_epsilon",
-           "check_node_epsilon", "node_rules", "only_keys", "reset_inapplicable", "set_keys", "transform_rule",
-           "transform_rules"]
+__all__ = ["IMPUTE_KEYS", "LATE_KEYS", "NORMALISE_KEYS", "TRANSFORM_KINDS", "TREAT_KEYS", "ZEROS_RULES",
+           "CoverageSpec", "StrictModel", "TransformKind", "TransformSpec", "ZerosRule", "check_applies",
+           "check_epsilon", "check_node_epsilon", "drop_unused_options", "node_rules", "only_keys",
+           "reset_inapplicable", "set_keys", "transform_rule", "transform_rules"]
 
 ZerosRule = Literal["refuse", "zero", "epsilon"]
 TransformKind = Literal["log", "log10", "reciprocal", "power", "cap"]
@@ -32,12 +32,51 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+#: Keys :meth:`AssessmentSpec.to_mapping` leaves out at their defaults (so that the digest of a spec written
+#: before they existed does not change), by section; ``None`` for the options of a tree node.
+LATE_KEYS: dict[str | None, dict[str, Any]] = {
+    "normalise": {"mean": 0.0, "sd": 1.0},
+    "aggregate": {"zeros": "refuse", "epsilon": None, "coverage": None},
+    None: {"formula": None, "coverage": None, "zeros": None, "epsilon": None, "transform": None},
+}
+
+
+def drop_unused_options(mapping: dict[str, Any]) -> dict[str, Any]:
+    """A dumped spec without the :data:`LATE_KEYS` left at their defaults (nor an empty ``transforms``)."""
+    for section, keys in LATE_KEYS.items():
+        if section is not None and isinstance(mapping.get(section), dict):
+            for key, default in keys.items():
+                if key in mapping[section] and mapping[section][key] == default:
+                    del mapping[section][key]
+    if mapping.get("transforms") == {}:
+        del mapping["transforms"]
+    for alternative in (mapping.get("uncertainty") or {}).get("normalise") or []:
+        for key, default in LATE_KEYS["normalise"].items():
+            if alternative.get(key, object()) == default:
+                del alternative[key]
+
+    def node(options: dict[str, Any]) -> None:
+        for key, default in LATE_KEYS[None].items():
+            if key in options and options[key] == default:
+                del options[key]
+        for child in (options.get("children") or {}).values():
+            if isinstance(child, dict):
+                node(child)
+
+    tree = mapping.get("tree")
+    for options in (tree.values() if isinstance(tree, dict) else tree or []):
+        if isinstance(options, dict):
+            node(options)
+    return mapping
+
+
 def set_keys(model: BaseModel) -> set[str]:
     """The keys given in a section; for a section written whole (a spec dumped and read back, e.g. by
-    ``Result.rerun``), the keys whose value differs from the default."""
+    ``Result.rerun``; the :data:`LATE_KEYS` may be absent), the keys whose value differs from the default."""
     fields = type(model).model_fields
     given = model.model_fields_set & set(fields)
-    if given != set(fields):
+    late = {k for keys in LATE_KEYS.values() for k in keys} | {"values"}
+    if not set(fields) - late <= given:
         return given
     return {k for k in given if getattr(model, k) != fields[k].get_default(call_default_factory=True)}
 
