@@ -13,11 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from territoria.assess.io import read_wide_table
 from territoria.assess.pipeline import Assessment
 from territoria.assess.spec import AssessmentSpec
 from territoria.errors import DataError, DegenerateIndicatorError, SpecError
+from territoria.interfaces.cli.app import app
 from territoria.report.messages import Translator
 
 CLI = [sys.executable, "-c", "from territoria.interfaces.cli import main; main()"]
@@ -123,10 +125,9 @@ def test_compute_ranks_within_each_year_of_a_panel(tmp_path) -> None:
     spec_file = tmp_path / "spec.yaml"
     spec_file.write_text("tree:\n  idx:\n    children: {a: , b: , c: }\nnormalise: {method: none}\n")
     out = tmp_path / "out.csv"
-    run = subprocess.run([*CLI, "compute", str(spec_file), "--data",
-                          str(data), "--id-column", "id", "--year-column", "yr", "-o", str(out)],
-                         capture_output=True, text=True, env=_env())
-    assert run.returncode == 0, run.stderr
+    run = CliRunner().invoke(app, ["compute", str(spec_file), "--data", str(data), "--id-column", "id",
+                                   "--year-column", "yr", "-o", str(out)])
+    assert run.exit_code == 0, run.output
     frame = pd.read_csv(out, dtype={"id": str}).set_index(["id", "year"]).sort_index()
     assert frame["rank"].to_dict() == {("P", 2020): 2, ("P", 2021): 1, ("Q", 2020): 1, ("Q", 2021): 2}
 
@@ -141,10 +142,9 @@ def test_compute_refuses_a_year_without_a_year_column(tmp_path) -> None:
     spec_file.write_text("year: 2021\ntree:\n  idx:\n    children: {a: , b: }\n")
     data = tmp_path / "t.csv"
     data.write_text("id,a,b\n1,0.5,0.5\n2,1,2\n")
-    run = subprocess.run([*CLI, "compute", str(spec_file), "--data", str(data), "--id-column", "id"],
-                         capture_output=True, text=True, env=_env())
-    assert run.returncode == 2
-    assert "year: year 2021 applies to a table with a year" in run.stderr and "--year-column" in run.stderr
+    run = CliRunner().invoke(app, ["compute", str(spec_file), "--data", str(data), "--id-column", "id"])
+    assert isinstance(run.exception, SpecError) and run.exception.path == "year"
+    assert "applies to a table with a year" in run.exception.message and "--year-column" in run.exception.message
 
 
 def test_the_console_prints_square_brackets_of_a_message(tmp_path) -> None:
@@ -234,11 +234,11 @@ def test_compute_prints_the_scores_withheld_and_why(tmp_path) -> None:
     spec_file = tmp_path / "spec.yaml"
     spec_file.write_text("tree:\n  idx:\n    children: {a: , b: , c: }\nnormalise: {method: none}\n"
                          "aggregate: {coverage: {min_children: 2}}\n")
-    run = subprocess.run([*CLI, "compute", str(spec_file), "--data", str(data), "--id-column", "id"],
-                         capture_output=True, text=True, env=_env())
-    assert run.returncode == 0, run.stderr
-    assert "1 score(s) withheld by a coverage rule" in run.stdout
-    assert "1 of 3 children present; coverage needs" in run.stdout and "min_children 2" in run.stdout
+    run = CliRunner().invoke(app, ["compute", str(spec_file), "--data", str(data), "--id-column", "id"],
+                             env={"COLUMNS": "200"})
+    assert run.exit_code == 0, run.output
+    assert "1 score(s) withheld by a coverage rule" in run.output
+    assert "1 of 3 children present; coverage needs" in run.output and "min_children 2" in run.output
 
 
 def test_a_spec_without_the_new_options_keeps_its_dumped_mapping(table) -> None:
