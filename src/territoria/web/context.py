@@ -91,8 +91,13 @@ class WebContext:
         return self._replica_dir
 
     def close(self) -> None:
-        """Remove the replicas (also done when the context is garbage-collected)."""
+        """Remove the replicas (also done when the context is garbage-collected). The context stays
+        usable: the next read that needs a replica takes a fresh copy (an application may be started
+        and stopped more than once, as by test clients)."""
         if self._replica_dir is not None:
+            with self._cond:
+                self._replica = None
+                self._replica_users.clear()
             shutil.rmtree(self._replica_dir, ignore_errors=True)
 
     def version(self) -> tuple[int, ...]:
@@ -207,7 +212,7 @@ class WebContext:
             return  # another reader is copying this version
         try:
             folder = self._replica_dir / str(next(self._serial))
-            folder.mkdir()
+            folder.mkdir(parents=True)
             for suffix in ("", ".wal"):
                 source = Path(str(self.db) + suffix)
                 if source.exists():
