@@ -15,7 +15,8 @@ from territoria.assess.record import digest
 from territoria.assess.spec import AssessmentSpec
 from territoria.errors import DataError, SpecError
 
-__all__ = ["Prepared", "leaf_codes", "missing_columns_message", "prepare", "side_columns", "within_regions"]
+__all__ = ["Prepared", "leaf_codes", "missing_columns_message", "prepare", "sample_filter", "side_columns",
+           "within_regions"]
 
 
 @dataclass
@@ -64,6 +65,29 @@ def within_regions(codes: pd.Index, parent: Mapping[str, Any], regions: Iterable
     return codes[[inside(c) for c in codes]]
 
 
+def sample_filter(codes: pd.Index, exclude: list[str], kinds: list[str] | None,
+                  kind: pd.Series | None) -> pd.Index:
+    """``codes`` without the ``exclude`` list (each must be a unit of the data) and, with ``kinds``, only
+    the units of those kinds (``kind``: the units table's column). Errors name ``units.exclude[i]`` /
+    ``units.kinds[i]``; a code that is not among ``codes`` (the units of the spec's level) is an error."""
+    present = set(map(str, codes))
+    for i, code in enumerate(exclude):
+        if str(code) not in present:
+            raise SpecError(f"units.exclude[{i}]", f"unit {code!r} is not a unit of the data; expected one of "
+                            f"the data's unit codes (e.g. {', '.join(sorted(present)[:3])})")
+    keep = codes[~codes.astype(str).isin([str(c) for c in exclude])]
+    if kinds is not None:
+        if kind is None:
+            raise SpecError("units.kinds", "the data has no units table with a 'kind' column to select kinds from")
+        known = set(kind.dropna().astype(str))
+        for i, k in enumerate(kinds):
+            if k not in known:
+                raise SpecError(f"units.kinds[{i}]", f"no unit of kind {k!r}; the kinds of the data are "
+                                f"{', '.join(sorted(known))}")
+        keep = keep[kind.reindex(keep).astype("string").isin(kinds).fillna(False).to_numpy(dtype=bool)]
+    return keep
+
+
 def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[str]) -> tuple[pd.DataFrame, Any]:
     u = spec.units
     meta = panel.units
@@ -74,6 +98,7 @@ def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[
         keep = keep[keep.isin(u.codes)]
     if u.regions:
         keep = within_regions(keep, meta["parent"].to_dict() if "parent" in meta else {}, u.regions)
+    keep = sample_filter(keep, u.exclude, u.kinds, meta.get("kind"))
     undecided = [g for g in u.groups or [] if g not in meta and f"is_{g}" not in meta]
     if undecided:  # the group rules decide membership (territoria.groups) when the units do not carry it
         from territoria.groups import assign_groups
@@ -154,6 +179,14 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
             frame.index.name = "unit"
     else:
         raise DataError(f"Assessment.run: expected a Panel or a DataFrame, got {type(data).__name__}")
+    u = spec.units
+    if not isinstance(data, Panel) and (u.exclude or u.kinds is not None):
+        kind = units["kind"] if units is not None and "kind" in units.columns else None
+        if isinstance(frame.index, pd.MultiIndex):
+            kept = sample_filter(frame.index.get_level_values(0).unique(), u.exclude, u.kinds, kind)
+            frame = frame[frame.index.get_level_values(0).isin(kept)]
+        else:
+            frame = frame.loc[sample_filter(frame.index, u.exclude, u.kinds, kind)]
     missing = [c for c in leaves if c not in frame.columns]
     if missing:
         raise SpecError(spec.node_path(missing[0]), missing_columns_message(leaves, missing, list(frame.columns)))
