@@ -25,6 +25,7 @@ from territoria.yamlfile import load_yaml
 
 __all__ = [
     "AGGREGATE_METHODS",
+    "GRADE_METHODS",
     "IMPUTE_METHODS",
     "MISSING_RULES",
     "NORMALISE_METHODS",
@@ -37,7 +38,6 @@ __all__ = [
     "DenominateRule",
     "DenominateSpec",
     "FlagsSpec",
-    "GRADE_METHODS",
     "GradeSpec",
     "ImputeSpec",
     "NodeSpec",

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from territoria.assess.grade import describe_scale
 from territoria.assess.spec import AssessmentSpec
 
 __all__ = ["SAMPLE_COLUMNS", "compare_samples", "full_sample_spec"]
@@ -51,7 +52,8 @@ def compare_samples(sample: Any, full: Any, *, changed_only: bool = False) -> pd
     DataFrame
         :data:`SAMPLE_COLUMNS`: ``in_sample`` False for a unit the sample leaves out (its ``rank_sample`` and
         ``level_sample`` are missing), ``level_changed`` True where both grades exist and differ; ``scale``
-        names the graded scale of both. Ordered by the rank in the sample, then the left-out units.
+        names the graded scale of both in a few words (``Result.scale`` says it in full).
+        Ordered by the rank in the sample, then the left-out units.
     """
     a, b = _latest(sample), _latest(full)
     out = pd.DataFrame({"unit": [str(u) for u in b.index]})
@@ -64,7 +66,9 @@ def compare_samples(sample: Any, full: Any, *, changed_only: bool = False) -> pd
     out["level_full"] = out["unit"].map(b_idx["level"]).astype("string")
     both = out["level_sample"].notna() & out["level_full"].notna()
     out["level_changed"] = both & (out["level_sample"] != out["level_full"]).fillna(False)
-    out["scale"] = sample.scale
+    g = sample.spec.grade
+    out["scale"] = describe_scale(g.method, thresholds=g.thresholds, k=g.k, labels=g.labels,
+                                  short=True)
     out = out.sort_values(["in_sample", "rank_sample", "rank_full"], ascending=[False, True, True],
                           kind="stable", na_position="last").reset_index(drop=True)
     if changed_only:

@@ -178,6 +178,8 @@ def diagnose(
                   f"of {d.n_units} {d.level} units" + (f", {d.rank_in_region} of {d.n_in_region} in "
                                                    f"{plain(region_name or d.region)}" if d.region else "")
                   + (f"; level {plain(d.grade)}" if d.grade else ""))
+    if d.grade:
+        console.print(f"[dim]Scale of the level: {plain(d.scale)}[/]")
     if d.context is not None:
         c = d.context
         console.print(f"[dim]Context: region {plain(c.unit)} in {plain(repr(c.assessment))} v{c.version} ({c.year}): "

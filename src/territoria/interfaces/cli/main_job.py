@@ -16,6 +16,8 @@ from typing import Any
 import pandas as pd
 import typer
 
+from territoria.assess.pipeline import Assessment
+from territoria.diagnosis.sample import compare_samples, full_sample_spec
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.data import load_bundled_with_progress
 from territoria.interfaces.output import plain, print_table, write_table
@@ -82,6 +84,7 @@ def run_command(
         levels = assess_levels(store, output_dir, year)
         store_levels(store, levels)
         result = levels.regions
+        _show_sample(store, result, output_dir)
         if not seed_list.empty:
             _show_seed_list(seed_list, result, store.crosswalk(), output_dir)
         _write_districts_view(store, output_dir)
@@ -221,6 +224,19 @@ def _show_seed_town_status(store, output_dir: Path) -> None:
     status.insert(1, "name", status["unit"].map(SEED_TOWNS))
     print_table(status[["unit", "name", "status", "facts"]], title="Status of the seeds' towns", console=console)
     write_table(status, output_dir / "status_seed_towns.csv")
+
+
+def _show_sample(store, result, output_dir: Path) -> None:
+    """The regions whose grade changes when the units the spec leaves out (the large cities) are put back."""
+    if not result.excluded:
+        return
+    spec = full_sample_spec(result.spec)
+    full = Assessment(spec.model_copy(update={"uncertainty": None})).run(store.panel(level=spec.units.level))
+    table = compare_samples(result, full, changed_only=True)
+    table.insert(1, "name", table["unit"].map(store.units()["name_en"]).to_numpy())
+    print_table(table, console=console, title=f"Grades without and with the {len(result.excluded)} units left out "
+                f"of the sample ({result.spec.units.exclude_reason or 'units.exclude'})")
+    write_table(compare_samples(result, full), output_dir / f"{result.spec.name}_sample_comparison.csv")
 
 
 def _show_package_for_last(store, result, output_dir: Path) -> None:
