@@ -29,6 +29,7 @@ class Prepared:
     sha256: str
     units: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)   # units the sample filters (units.exclude / kinds) left out
     known_digests: tuple[tuple[pd.DataFrame, str], ...] = ()   # (table object, its digest), for reuse
 
     def groups(self, by: str | None) -> pd.Series | None:
@@ -88,7 +89,8 @@ def sample_filter(codes: pd.Index, exclude: list[str], kinds: list[str] | None,
     return keep
 
 
-def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[str]) -> tuple[pd.DataFrame, Any]:
+def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[str]
+                ) -> tuple[pd.DataFrame, Any, list[str]]:
     u = spec.units
     meta = panel.units
     keep = meta.index
@@ -98,7 +100,9 @@ def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[
         keep = keep[keep.isin(u.codes)]
     if u.regions:
         keep = within_regions(keep, meta["parent"].to_dict() if "parent" in meta else {}, u.regions)
+    before = keep
     keep = sample_filter(keep, u.exclude, u.kinds, meta.get("kind"))
+    excluded = [str(c) for c in before if c not in set(keep)]
     undecided = [g for g in u.groups or [] if g not in meta and f"is_{g}" not in meta]
     if undecided:  # the group rules decide membership (territoria.groups) when the units do not carry it
         from territoria.groups import assign_groups
@@ -127,7 +131,7 @@ def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[
         if c not in table.columns and c in meta:
             units_idx = table.index.get_level_values(0)
             table[c] = meta[c].reindex(units_idx).to_numpy()
-    return table, panel.catalogue
+    return table, panel.catalogue, excluded
 
 
 def missing_columns_message(leaves: list[str], missing: list[str], columns: list[str]) -> str:
@@ -169,8 +173,9 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
     leaves = leaf_codes(spec)
     side = side_columns(spec)
     catalogue = None
+    excluded: list[str] = []
     if isinstance(data, Panel):
-        frame, catalogue = _from_panel(spec, data, leaves, side)
+        frame, catalogue, excluded = _from_panel(spec, data, leaves, side)
         units = data.units if units is None else units
     elif isinstance(data, pd.DataFrame):
         frame = data.copy(deep=False)      # copy-on-write: the caller's table is never written
@@ -182,11 +187,10 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
     u = spec.units
     if not isinstance(data, Panel) and (u.exclude or u.kinds is not None):
         kind = units["kind"] if units is not None and "kind" in units.columns else None
-        if isinstance(frame.index, pd.MultiIndex):
-            kept = sample_filter(frame.index.get_level_values(0).unique(), u.exclude, u.kinds, kind)
-            frame = frame[frame.index.get_level_values(0).isin(kept)]
-        else:
-            frame = frame.loc[sample_filter(frame.index, u.exclude, u.kinds, kind)]
+        codes = frame.index.get_level_values(0).unique()
+        kept = sample_filter(codes, u.exclude, u.kinds, kind)
+        excluded = [str(c) for c in codes if c not in set(kept)]
+        frame = frame[frame.index.get_level_values(0).isin(kept)]
     missing = [c for c in leaves if c not in frame.columns]
     if missing:
         raise SpecError(spec.node_path(missing[0]), missing_columns_message(leaves, missing, list(frame.columns)))
@@ -247,4 +251,4 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
     table_digest = digest(table)
     sha = hashlib.sha256((table_digest + digest(aux)).encode()).hexdigest()
     return Prepared(table=table, aux=aux, direction=direction, sha256=sha, units=units,
-                    known_digests=((table, table_digest),))
+                    known_digests=((table, table_digest),), excluded=excluded)

@@ -126,7 +126,10 @@ class Result:
 
     @property
     def excluded(self) -> list[str]:
-        """Units the spec left out of the sample (``units.exclude``), in the spec's order."""
+        """Units the spec's sample filters (``units.exclude``, ``units.kinds``) left out of the data given;
+        a Result read back from disk knows only ``units.exclude``."""
+        if self.prepared is not None:
+            return list(self.prepared.excluded)
         return list(self.spec.units.exclude)
 
     def to_frame(self) -> pd.DataFrame:

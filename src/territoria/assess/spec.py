@@ -143,8 +143,8 @@ class UnitsSpec(_Model):
                                 f"unit {both[0]!r} is both in units.codes and in units.exclude")
         if self.kinds is not None and not self.kinds:
             raise SpecError("units.kinds", "an empty list keeps no unit; leave 'kinds' out to keep every kind")
-        if self.exclude_reason and not self.exclude:
-            raise SpecError("units.exclude_reason", "a reason without units.exclude applies to nothing")
+        if self.exclude_reason and not self.exclude and self.kinds is None:
+            raise SpecError("units.exclude_reason", "a reason without units.exclude or units.kinds applies to nothing")
         return self
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from territoria.catalog.catalogue import Catalogue, load_catalogue
+from territoria.catalog.citations import SourceRef, render_sources
 from territoria.dynamics.rules import SYMBOL, Op, Text, compare, read_rule_file
 from territoria.dynamics.status import fmt
 from territoria.errors import SpecError
@@ -38,7 +39,7 @@ class RiskRule(BaseModel):
     threshold: float | list[float] | None = None
     reference: Literal["absolute", "national"] = "absolute"
     factor: float = Field(default=1.0, gt=0)
-    citation: str
+    citation: SourceRef | list[SourceRef] | str
     note: str = ""
 
     @model_validator(mode="after")
@@ -52,6 +53,11 @@ class RiskRule(BaseModel):
         if self.op == "between" and self.threshold[0] > self.threshold[1]:  # type: ignore[index]
             raise ValueError(f"op 'between' needs threshold: [low, high] with low <= high, got {self.threshold}")
         return self
+
+    @property
+    def cited(self) -> str:
+        """The citation as outputs print it (authors, year, place: the citation registry)."""
+        return render_sources(self.citation)
 
     @property
     def candidates(self) -> list[str]:
@@ -146,7 +152,7 @@ def risk_flags(observations: pd.DataFrame, rules: RiskRules | None = None, *,
 
 def _one(unit: str, rule: RiskRule, series: dict[str, pd.Series], nat: dict[str, pd.Series] | None,
          year: int | None, catalogue: Catalogue) -> dict[str, Any]:
-    base = {"unit": unit, "rule": rule.id, "label": rule.label.en, "op": rule.op, "citation": rule.citation,
+    base = {"unit": unit, "rule": rule.id, "label": rule.label.en, "op": rule.op, "citation": rule.cited,
             "reference": rule.reference, "threshold": None, "reference_year": None, "reference_value": None,
             "ratio": None, "year": None, "value": None, "indicator": None}
     name = next((c for c in rule.candidates if c in series and _at(series[c], year) is not None), None)

@@ -212,13 +212,19 @@ def recommend_cmd(
     kb: Path | None = typer.Option(None, "--kb", help="Knowledge base (YAML); default: the package's."),
     year: int | None = typer.Option(None, "--year", help="Year of the assessment and of the flags."),
     lang: str = typer.Option("en", "--lang", help="en, ru or kk."),
+    every: bool = typer.Option(False, "--all", help="Every mechanism that fits, not only the package (the "
+                               "best-scored few of each horizon)."),
     assessment: str | None = _ASSESSMENT,
     output: Path | None = _OUT,
 ) -> None:
-    """A package of mechanisms ordered by horizon (2022–2030, 2030–2040, 2040–2050), with reasons.
+    """A short ranked package of mechanisms per horizon (2022–2030, 2030–2040, 2040–2050), each with its
+    reasons and its score spelled out; --all for every mechanism that fits.
 
     For one unit, its weaknesses come from the latest assessment of its own level (or --assessment)."""
     from territoria.mechanisms import load_knowledge_base, recommend, recommend_group
+    from territoria.mechanisms.recommend import PACKAGE_SIZE
+
+    top = None if every else PACKAGE_SIZE
 
     base = load_knowledge_base(kb)
     table_groups = _groups(groups)
@@ -240,7 +246,7 @@ def recommend_cmd(
             if d is not None:
                 table = recommend(unit, base, flags=d.flags if "rule" in d.flags else None, weak=d.weak_indicators,
                                   groups=table_groups, status=d.status, status_facts=d.status_facts,
-                                  region_names=regions, lang=lang, status_fact_codes=d.status_fact_codes)
+                                  region_names=regions, lang=lang, status_fact_codes=d.status_fact_codes, top=top)
                 title = f"Mechanisms for {name} ({unit}), weaknesses from {d.assessment!r} v{d.version} ({d.year})"
             else:
                 from territoria.diagnosis import risk_flags
@@ -252,7 +258,8 @@ def recommend_cmd(
                 st = statuses.loc[unit] if unit in statuses.index else None
                 table = recommend(unit, base, flags=flags, weak=None, groups=table_groups,
                                   status=None if st is None else st["status"],
-                                  status_facts="" if st is None else st["facts"], region_names=regions, lang=lang)
+                                  status_facts="" if st is None else st["facts"], region_names=regions, lang=lang,
+                                  top=top)
                 title = f"Mechanisms for {name} ({unit}), from its risk flags and status"
         else:
             if assessment is not None:
@@ -272,9 +279,12 @@ def recommend_cmd(
             obs = store.observations(units=members)
             flags = risk_flags(obs, national=store.observations(units=["KZ"]), year=year)
             table = recommend_group(members, base, flags=flags, groups=table_groups, statuses=classify(obs),
-                                    region_names=regions, lang=lang)
+                                    region_names=regions, lang=lang, top=top)
             title = f"Mechanisms for {unit_list or group} ({len(members)} units)"
-    shown = [c for c in ("horizon", "years", "mechanism", "name", "members", "score", "reasons") if c in table]
+    shown = [c for c in ("horizon", "years", "priority", "mechanism", "name", "members", "score", "score_detail",
+                         "reasons", "sources") if c in table]
+    if top is not None:
+        title += f" — the package: the {top} best-scored of each horizon (--all for every fitting mechanism)"
     print_table(table[shown], title=title, console=console, max_rows=40)
     if output is not None:
         write_table(table, output)

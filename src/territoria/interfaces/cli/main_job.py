@@ -21,6 +21,7 @@ from territoria.diagnosis.sample import compare_samples, full_sample_spec
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.data import load_bundled_with_progress
 from territoria.interfaces.output import plain, print_table, write_table
+from territoria.mechanisms.recommend import PACKAGE_SIZE
 from territoria.store.bundle import SEED_LISTS
 
 #: The seeds' two worked towns (Turkeeva, Omarov & Abilkaiyr 2022, tables 1–2).
@@ -256,8 +257,11 @@ def _show_package_for_last(store, result, output_dir: Path) -> None:
                         status_facts="" if row is None else row["facts"],
                         region_names=store.units(level="region")["name_en"].to_dict())
     name = store.units(codes=[last]).iloc[0]["name_en"]
-    shown = [c for c in ("horizon", "years", "mechanism", "name", "score", "reasons") if c in package]
-    print_table(package[shown], title=f"Mechanisms for the region ranked last: {name} ({last})", console=console)
+    shown = [c for c in ("horizon", "years", "priority", "mechanism", "name", "score", "score_detail", "sources")
+             if c in package]
+    print_table(package[package["priority"] <= PACKAGE_SIZE][shown], console=console,
+                title=f"Mechanisms for the region ranked last: {name} ({last}) — the {PACKAGE_SIZE} best-scored of "
+                f"each horizon; all {len(package)} that fit are in mechanisms_{last}.csv")
     write_table(package, output_dir / f"mechanisms_{last}.csv")
 
 
