@@ -125,7 +125,8 @@ def _what(code: str, p: dict[str, Any]) -> str:
     if code == "reason.group":
         return f"group {p.get('group')}"
     if code == "reason.proposed":
-        return f"proposed for {p.get('region_name')} ({p.get('source')})"
+        source = p.get("source")
+        return f"proposed for {p.get('region_name')} ({'; '.join(source) if isinstance(source, list) else source})"
     return "baseline direction" if code == "reason.baseline" else code
 
 
@@ -181,7 +182,8 @@ def _reasons(m: Mechanism, flags: pd.DataFrame, status: str | None, status_facts
         name = region_names.get(region, region)
         source = "; ".join(str(s) for s in proposed)
         reasons.append(f"proposed for {name} in {source}")
-        codes.append({"code": "reason.proposed", "params": {"region": region, "region_name": name, "source": source}})
+        codes.append({"code": "reason.proposed", "params": {"region": region, "region_name": name,
+                                                             "source": [str(s) for s in proposed]}})
         score.append(1.0)
     if m.general and distressed and reasons == []:
         reasons.append("baseline direction for any depressed unit (Orynbet & Imangali 2022, Table 1)")
