@@ -172,7 +172,7 @@ def test_web_rankings_by_level_and_region(client, stored):
     assert table["rank_in_region"].tolist() == list(range(1, len(table) + 1))
     assert table["rank"].is_monotonic_increasing
     regions = client.get("/api/rankings").json()
-    assert regions["assessment"]["level"] == "region" and len(regions["table"]["rows"]) == 14  # the seeds' sample: no republican cities
+    assert regions["assessment"]["level"] == "region" and len(regions["table"]["rows"]) == 14  # no republican cities
 
 
 def test_web_assess_stores_a_named_result(client):
