@@ -119,7 +119,7 @@ def diagnose(result: Any, unit: str, *, observations: pd.DataFrame | None = None
              groups: pd.DataFrame | None = None, memberships: pd.DataFrame | None = None,
              regions: Mapping[str, str] | None = None, assessment: str | None = None,
              version: int | None = None, level: str | None = None,
-             context: Diagnosis | None = None) -> Diagnosis:
+             context: Diagnosis | None = None, regional: pd.DataFrame | None = None) -> Diagnosis:
     """Diagnose ``unit`` among the units of ``result``.
 
     Parameters
@@ -146,6 +146,9 @@ def diagnose(result: Any, unit: str, *, observations: pd.DataFrame | None = None
         The assessment's name, stored version and level (default: the spec's name and level).
     context : Diagnosis, optional
         The region's diagnosis in the region assessment.
+    regional : DataFrame, optional
+        Long rows of the regions, to derive national references the country rows lack
+        (:func:`~territoria.diagnosis.references.national_references`).
     """
     from territoria.dynamics.status import classify
 
@@ -180,7 +183,8 @@ def diagnose(result: Any, unit: str, *, observations: pd.DataFrame | None = None
     status = facts = codes = None
     if observations is not None and len(observations):
         own = observations[observations["unit"].astype(str) == unit]
-        flags = risk_flags(own, national=national, year=year) if len(own) else pd.DataFrame(columns=["flag"])
+        flags = (risk_flags(own, national=national, year=year, regional=regional) if len(own)
+                 else pd.DataFrame(columns=["flag"]))
         table = classify(own) if len(own) else pd.DataFrame()
         if unit in table.index:
             row = table.loc[unit]

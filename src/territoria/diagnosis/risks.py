@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from territoria.catalog.catalogue import Catalogue, load_catalogue
 from territoria.catalog.citations import SourceRef, render_sources
+from territoria.diagnosis.references import national_references, unit_indicators
 from territoria.dynamics.rules import SYMBOL, Op, Text, compare, read_rule_file
 from territoria.dynamics.status import fmt
 from territoria.errors import SpecError
@@ -111,7 +112,8 @@ def _at(series: pd.Series, year: int | None) -> tuple[int, float] | None:
 
 def risk_flags(observations: pd.DataFrame, rules: RiskRules | None = None, *,
                national: pd.DataFrame | None = None, year: int | None = None,
-               catalogue: Catalogue | None = None) -> pd.DataFrame:
+               catalogue: Catalogue | None = None, regional: pd.DataFrame | None = None,
+               derive: bool = True) -> pd.DataFrame:
     """Evaluate every rule for every unit of a long table.
 
     Parameters
@@ -126,6 +128,13 @@ def risk_flags(observations: pd.DataFrame, rules: RiskRules | None = None, *,
         has none, the latest earlier national value (its year is reported in ``reference_year``).
     year : int, optional
         Year to evaluate; default: each unit's latest year with a value of the indicator.
+    regional : DataFrame, optional
+        Long rows of the regions (``industrial_output``, ``population_1jan``,
+        ``industrial_output_per_capita_ratio``) to derive the national industrial output per capita from
+        (:func:`~territoria.diagnosis.references.national_references`).
+    derive : bool, default=True
+        Add the indicators a unit's own series imply (population change, its five-year change, the change of
+        the mining share, output per capita to national: :func:`~territoria.diagnosis.references.unit_indicators`).
 
     Returns
     -------
@@ -137,6 +146,10 @@ def risk_flags(observations: pd.DataFrame, rules: RiskRules | None = None, *,
     """
     rules = rules or load_risk_rules()
     catalogue = catalogue or load_catalogue()
+    if regional is not None:
+        national = national_references(national, regional)
+    if derive and len(observations):
+        observations = unit_indicators(observations, national)
     obs = observations.dropna(subset=["value"])
     nat = None
     if national is not None and len(national):

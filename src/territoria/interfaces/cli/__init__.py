@@ -17,6 +17,7 @@ from territoria.interfaces.cli import dynamics as _dynamics  # noqa: F401
 from territoria.interfaces.cli import economy as _economy  # noqa: F401
 from territoria.interfaces.cli import groups as _groups  # noqa: F401
 from territoria.interfaces.cli import main_job as _main_job  # noqa: F401
+from territoria.interfaces.cli import monitor as _monitor  # noqa: F401
 from territoria.interfaces.cli import report as _report  # noqa: F401
 from territoria.interfaces.cli import reproduce as _reproduce  # noqa: F401
 from territoria.interfaces.cli import seeds as _seeds  # noqa: F401

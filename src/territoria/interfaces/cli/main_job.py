@@ -17,6 +17,7 @@ import pandas as pd
 import typer
 
 from territoria.assess.pipeline import Assessment
+from territoria.diagnosis.references import REFERENCE_INDICATORS
 from territoria.diagnosis.sample import compare_samples, full_sample_spec
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.data import load_bundled_with_progress
@@ -248,7 +249,8 @@ def _show_package_for_last(store, result, output_dir: Path) -> None:
 
     last = str(result.ranks.astype(float).idxmax())
     obs = store.observations(units=[last])
-    flags = risk_flags(obs, national=store.observations(units=["KZ"]))
+    flags = risk_flags(obs, national=store.observations(units=["KZ"]),
+                       regional=store.observations(level="region", indicators=list(REFERENCE_INDICATORS)))
     weak = weakest(reference_gaps(result), n=5, units=[last])
     status = classify(obs)
     row = status.loc[last] if last in status.index else None
