@@ -144,6 +144,9 @@ def trends(
     show = ["unit", "name", "indicator", "first_year", "last_year", "first", "last", "growth_pct", "cagr_pct",
             "sen_slope", "mk_p", "trend", "break_year"]
     print_table(frame[show], title=f"Trends of {level} series {first}–{last}", console=console, max_rows=40)
+    doubtful = frame[frame.get("doubt", pd.Series("", index=frame.index)).fillna("") != ""]
+    for row in doubtful.itertuples():
+        console.print(f"[yellow]Doubtful figure in {row.unit} {row.indicator}:[/] {row.doubt}")
     skipped = table.attrs.get("skipped") or []
     if skipped:
         console.print(f"[dim]{len(skipped)} series with fewer than 3 years left out[/]")
