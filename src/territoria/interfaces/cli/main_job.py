@@ -291,5 +291,5 @@ def _show_seed_list(seed_list: pd.DataFrame, result, crosswalk: pd.DataFrame, ou
     })
     table.insert(4, "source", seed_list["citation"].str.extract(r"^(.*?\(\d{4}\))")[0].to_numpy())
     print_table(table, title=f"Depressed and vulnerable units named by the seeds, with their region's rank of "
-                f"{len(ranks)}", console=console)
+                f"{len(ranks)} (region_level: {result.scale})", console=console)
     write_table(table, output_dir / "seed_depressed_units.csv")
