@@ -1,4 +1,4 @@
-"""CLI commands on the seeds' method: ``compare-sample`` (both views of the sample) and ``criteria``."""
+"""CLI command on the seeds' method: ``compare-sample`` (both views of the sample)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,6 @@ from territoria.interfaces.output import print_table, write_table
 from territoria.store import Store
 
 __all__ = ["compare_sample"]
-
-PANEL = "Dynamics, diagnosis and mechanisms"
-
 
 @app.command("compare-sample", rich_help_panel="Assessment")
 def compare_sample(
