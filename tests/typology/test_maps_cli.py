@@ -84,7 +84,7 @@ def test_map_command_draws_the_regions_choropleth(bundled_store_path, tmp_path):
     assert res.exit_code == 0, res.output
     pixels = imread(out)[..., :3]
     crisis = np.all(np.abs(pixels - np.array([0xB2, 0x18, 0x2B]) / 255) < 0.02, axis=-1).mean()
-    assert crisis > 0.005   # North Kazakhstan, the one region graded crisis (relative to national), fills part of the map
+    assert crisis > 0.005   # North Kazakhstan, the one region graded crisis (relative to national)
     bad = CliRunner().invoke(app, ["--db", str(bundled_store_path), "map", "-o", str(out), "--column", "rank"])
     assert isinstance(bad.exception, DataError)
 
