@@ -83,7 +83,9 @@ def prepare_part(spec: Any, part: pd.DataFrame, source: PartitionedInput) -> tup
         aux = pd.DataFrame({c: frame[c] if c in frame else pd.Series(dtype=float) for c in side},
                            index=frame.index[:0])
         return table, aux, ""
-    prepared = prepare(spec, frame)
+    # units.exclude / kinds were applied through source.keep; a partition need not hold every excluded unit
+    sampled = spec.units.model_copy(update={"exclude": [], "kinds": None, "exclude_reason": ""})
+    prepared = prepare(spec.model_copy(update={"units": sampled}), frame)
     return prepared.table, prepared.aux, digest(prepared.table) + digest(prepared.aux)
 
 
