@@ -146,7 +146,7 @@ def trends(
     print_table(frame[show], title=f"Trends of {level} series {first}–{last}", console=console, max_rows=40)
     doubtful = frame[frame.get("doubt", pd.Series("", index=frame.index)).fillna("") != ""]
     for row in doubtful.itertuples():
-        console.print(f"[yellow]Doubtful figure in {row.unit} {row.indicator}:[/] {row.doubt}")
+        console.print(f"[yellow]Doubtful figure in {plain(row.unit)} {plain(row.indicator)}:[/] {plain(row.doubt)}")
     skipped = table.attrs.get("skipped") or []
     if skipped:
         console.print(f"[dim]{len(skipped)} series with fewer than 3 years left out[/]")

@@ -10,7 +10,7 @@ from territoria.assess.pipeline import Assessment
 from territoria.assess.spec import AssessmentSpec, default_spec_path
 from territoria.diagnosis.sample import compare_samples, full_sample_spec
 from territoria.interfaces.cli.app import app, console, state
-from territoria.interfaces.output import print_table, write_table
+from territoria.interfaces.output import plain, print_table, write_table
 from territoria.store import Store
 
 __all__ = ["compare_sample"]
@@ -36,9 +36,9 @@ def compare_sample(
     table = compare_samples(sample, full, changed_only=not every)
     table.insert(1, "name", table["unit"].map(names).to_numpy())
     left = ", ".join(f"{names.get(u, u)} ({u})" for u in sample.excluded) or "none"
-    console.print(f"Left out of the sample: {left}" + (f" — {spec.units.exclude_reason}"
-                                                         if spec.units.exclude_reason else ""))
-    console.print(f"[dim]Scale: {sample.scale}[/]")
+    console.print(f"Left out of the sample: {plain(left)}" + (f" — {plain(spec.units.exclude_reason)}"
+                                                                if spec.units.exclude_reason else ""))
+    console.print(f"[dim]Scale: {plain(sample.scale)}[/]")
     print_table(table, title=f"{spec.name}: grades with the sample and with every unit"
                 + ("" if every else " (units whose grade changes, and the units left out)"), console=console)
     if output is not None:
