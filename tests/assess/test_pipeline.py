@@ -42,7 +42,7 @@ def test_end_to_end_hand_worked(table):
     assert agg["economy"].tolist() == [0.0, 100.0, 50.0]
     assert agg["index"].tolist() == [0.0, 75.0, 75.0]
     frame = res.to_frame()
-    assert list(frame.columns) == ["index", "social", "economy", "rank", "level"]
+    assert list(frame.columns) == ["index", "social", "economy", "rank", "level", "scale"]
     assert frame["rank"].tolist() == [1, 1, 3] and frame.loc["A", "level"] == "weak"
     assert [r.address for r in res.log] == list(STEPS)
     assert res.log[1].cells_changed == 1

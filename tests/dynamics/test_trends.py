@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from territoria.dynamics.doubts import load_doubts
 from territoria.dynamics.trends import mann_kendall, pettitt, series_trend, trend_table
 from territoria.errors import DataError
 
@@ -78,3 +79,17 @@ def test_trend_table_skips_or_raises_short_series():
     assert table.attrs["skipped"] == [("b", "pop", 2)]
     with pytest.raises(DataError, match="unit b, pop"):
         trend_table(obs, short="raise")
+
+
+def test_a_trend_says_when_its_series_holds_a_doubtful_seed_figure() -> None:
+    # Mamlyutka's local budget per person as stored from Turkeeva et al. (2022): 4.7, 7, 24.5 thousand tenge in
+    # 2017-2019, then "63.3 tenge" in 2020 (kept as printed: 0.0633 thousand tenge; a probable unit slip)
+    obs = pd.DataFrame({"unit": "595220100", "indicator": "local_budget_financing_per_capita",
+                        "year": [2017, 2018, 2019, 2020], "value": [4.7, 7.0, 24.5, 0.0633]})
+    row = trend_table(obs).loc[("595220100", "local_budget_financing_per_capita")]
+    assert row["doubt"].startswith("2020: probable unit slip (printed 63.3 tenge; Turkeeva et al. 2022)")
+    assert row["last"] == 0.0633                                   # kept as printed, never corrected
+    # the same series without 2020 holds no doubtful figure
+    assert trend_table(obs[obs["year"] < 2020]).iloc[0]["doubt"] == ""
+    doubts = load_doubts().set_index(["unit", "indicator", "year"])
+    assert doubts.loc[("595220100", "local_budget_financing_per_capita", 2020), "printed"] == "63.3 tenge"

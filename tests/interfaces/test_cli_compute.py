@@ -38,7 +38,7 @@ def test_compute_writes_the_output_table(tmp_path):
                                    "-o", str(out)])
     assert res.exit_code == 0, res.output
     table = pd.read_csv(out, dtype={"code": str})
-    assert list(table.columns) == ["code", "index", "rank", "level"]
+    assert list(table.columns) == ["code", "index", "rank", "level", "scale"]   # scale: which scale "level" is on
     # a: 0, 50, 100; b (direction -1, 002 missing): 100, -, 0 -> index 50, 50, 50
     assert table["code"].tolist() == ["001", "002", "010"]
     assert table["index"].tolist() == [50.0, 50.0, 50.0] and table["rank"].tolist() == [1, 1, 1]

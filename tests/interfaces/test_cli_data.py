@@ -152,18 +152,18 @@ def test_assess_ranks_the_regions_of_the_year(db, tmp_path):
     res = invoke(db, "assess", "-o", str(out), "--audit", str(tmp_path / "audit.xlsx"))
     assert res.exit_code == 0, res.output
     table = pd.read_csv(out, dtype={"unit": str})
-    # 2021: 17 units on that year's borders (Abai, Zhetisu, Ulytau exist from 2022)
-    assert len(table) == 17 and "100000000" not in set(table["unit"])
-    assert sorted(table["rank"]) == list(range(1, 18))
+    # 2021: 14 regions on that year's borders (Abai, Zhetisu, Ulytau from 2022; no republican cities)
+    assert len(table) == 14 and "100000000" not in set(table["unit"])
+    assert sorted(table["rank"]) == list(range(1, 15))
     assert {"social", "economic", "infrastructural", "environmental", "vulnerability_index"} <= set(table.columns)
     # rank intervals from the spec's Monte-Carlo section bracket the median rank
     assert ((table["rank_p05"] <= table["rank_median"]) & (table["rank_median"] <= table["rank_p95"])).all()
-    assert table["rank_p05"].min() >= 1 and table["rank_p95"].max() <= 17
+    assert table["rank_p05"].min() >= 1 and table["rank_p95"].max() <= 14
     assert "Sobol" in res.output
     sheets = pd.read_excel(tmp_path / "audit.xlsx", sheet_name=None)
     assert {"missing_by_indicator", "cronbach", "pca", "flags", "correlations"} <= set(sheets)
     cronbach = sheets["cronbach"].set_index("node")
-    assert cronbach.loc["social", "n_complete"] == 17
+    assert cronbach.loc["social", "n_complete"] == 14
 
 
 def test_entry_point_reports_a_bad_file_with_exit_code_2(db, tmp_path):

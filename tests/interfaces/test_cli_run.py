@@ -13,7 +13,7 @@ def test_run_writes_the_ranking_the_audit_and_the_seed_lists(tmp_path):
     res = CliRunner().invoke(app, ["--db", str(tmp_path / "t.duckdb"), "run", "--output-dir", str(out)])
     assert res.exit_code == 0, res.output
     ranking = pd.read_csv(out / "vulnerability_regions.csv", dtype={"unit": str})
-    assert len(ranking) == 17 and ranking["rank"].min() == 1
+    assert len(ranking) == 14 and ranking["rank"].min() == 1
     assert {"rank_p05", "rank_p95", "level"} <= set(ranking.columns)
     assert (out / "vulnerability_regions_audit.xlsx").exists()
     seeds = pd.read_csv(out / "seed_depressed_units.csv", dtype={"unit": str, "region": str})

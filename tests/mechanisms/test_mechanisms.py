@@ -24,7 +24,7 @@ def test_bundled_kb_is_valid_trilingual_and_cited():
     assert {m.horizon for m in kb.mechanisms} == {"short", "medium", "long"}
     for m in kb.mechanisms:
         assert m.name.ru and m.name.kk and m.description.en and m.sources
-    assert any("002" in s for s in kb.get("special_economic_zone_border").sources)
+    assert [s.seed for s in kb.get("special_economic_zone_border").sources] == ["002"]
     assert (kb.horizons["short"].start, kb.horizons["long"].end) == (2022, 2050)
 
 
@@ -33,7 +33,8 @@ def test_bundled_kb_is_valid_trilingual_and_cited():
     (lambda r: r["mechanisms"][0].update(horizon="soon"), r"mechanisms\[0\]\(support_centres\).horizon"),
     (lambda r: r["mechanisms"][2]["indicators"].__setitem__(0, "unemploymnt_rate"), "did you mean 'unemployment_rate'"),
     (lambda r: r["mechanisms"][2]["problems"].append("floods"), r"problems\[3\]: unknown problem 'floods'"),
-    (lambda r: r["mechanisms"][2]["regions"].append("59"), "9-digit KATO"),
+    (lambda r: r["mechanisms"][2]["sources"][1]["regions"].append("59"), "9-digit KATO"),
+    (lambda r: r["mechanisms"][2]["sources"][1].update(seed="009"), "not in the citation registry"),
     (lambda r: r["mechanisms"].append(copy.deepcopy(r["mechanisms"][0])), "duplicate mechanism id"),
     (lambda r: r["horizons"].pop("long"), "horizons.long: required horizon is missing"),
 ])

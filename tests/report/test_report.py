@@ -41,7 +41,7 @@ def test_seed_table_layout_reproduces_table_2(store):
 
 def test_ranking_rank_interval_and_order(store, result):
     ranking = service.regions_ranking(store, result)
-    assert len(ranking) == 17
+    assert len(ranking) == 14
     assert ranking["rank"].tolist() == sorted(ranking["rank"], reverse=True)  # most vulnerable first
     assert (ranking["rank_p05"] <= ranking["rank_p95"]).all()
     assert ranking.iloc[0]["unit"] == NKO  # North Kazakhstan is ranked last in the bundled 2021 assessment
@@ -52,7 +52,7 @@ def test_watch_list_orders_by_region_rank_then_status(store, result):
     watch = service.watch_list(store, result)
     ranks = watch["region_rank"].astype(float).tolist()
     assert ranks == sorted(ranks, reverse=True)
-    # the seeds' towns and districts of North Kazakhstan (region 17 of 17) come first, most worrying first
+    # the seeds' towns and districts of North Kazakhstan (region 14 of 14) come first, most worrying first
     first = watch[watch["region_rank"] == watch["region_rank"].max()]
     assert {MAMLYUTKA, BULAEVO} <= set(first["unit"]) and set(first["region"]) == {NKO}
     assert watch.index[watch["unit"].isin(first["unit"])].tolist() == list(range(len(first)))
@@ -67,7 +67,7 @@ def test_profile_says_it_shows_the_region(store, result):
     profile = service.unit_profile(store, MAMLYUTKA, lang="ru", result=result)
     assert profile["region"] == NKO and "region" in profile["notes"]
     a = profile["assessment"]
-    assert a["rank"] == 17 and a["n_units"] == 17 and a["rank_p05"] <= a["rank"] <= a["rank_p95"] + 1e-9
+    assert a["rank"] == 14 and a["n_units"] == 14 and a["rank_p05"] <= a["rank"] <= a["rank_p95"] + 1e-9
     assert set(profile["flags"]["rule"]) >= {"negative_migration", "high_unemployment"}
     assert profile["status"]["status_label"] == "Упадок"   # declining: −8.25 % over the 10-year horizon
     assert list(profile["mechanisms"]["horizon"].drop_duplicates()) == ["short", "medium", "long"][

@@ -33,7 +33,7 @@ def db(bundled_store_path, tmp_path_factory) -> str:
 
 def test_trends_of_two_regions_with_the_national_value(db, tmp_path):
     out = tmp_path / "trends.html"
-    res = runner.invoke(app, ["--db", db, "report", "trends", "590000000", "710000000", "--assessment", "regions3",
+    res = runner.invoke(app, ["--db", db, "report", "trends", "590000000", "470000000", "--assessment", "regions3",
                               "--lang", "ru", "-o", str(out)])
     assert res.exit_code == 0, res.output
     html = out.read_text(encoding="utf-8")

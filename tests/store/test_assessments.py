@@ -183,7 +183,7 @@ def test_the_bundled_store_holds_the_regional_assessment_once(bundled_store_path
     with Store(path) as real:
         listed = sa.list_assessments(real)
         assert listed[["name", "version", "level", "years", "n_units"]].values.tolist() == [
-            ["vulnerability_regions", 1, "region", "2021", 17]]
+            ["vulnerability_regions", 1, "region", "2021", 14]]
         again = sa.store_spec_assessment(real)
         assert not again.created and again.version == 1
         assert again.rank_intervals is not None and again.sensitivity is not None

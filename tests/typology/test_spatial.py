@@ -95,11 +95,11 @@ def test_typology_of_the_bundled_regional_assessment(regional):
     from territoria.typology import typology_of_result
 
     result, points = regional
-    assert len(points) == 17 and points[["lat", "lon"]].notna().all().all()
+    assert len(points) == 14 and points[["lat", "lon"]].notna().all().all()
     a = typology_of_result(result, points=points, seed=8, n_resamples=40, permutations=199)
     b = typology_of_result(result, points=points, seed=8, n_resamples=40, permutations=199)
     pd.testing.assert_frame_equal(a.table, b.table)                 # same seed, same types
-    assert len(a.table) == 17 and a.table["cluster"].between(1, a.typology.k_).all()
+    assert len(a.table) == 14 and a.table["cluster"].between(1, a.typology.k_).all()
     assert set(a.labels.index) == set(range(1, a.typology.k_ + 1))
     assert a.table["stability"].between(0, 1).all()
     assert set(a.table["lisa_class"]) <= {"High-High", "Low-Low", "High-Low", "Low-High", "not significant"}
@@ -111,7 +111,7 @@ def test_typology_of_the_bundled_regional_assessment(regional):
     polygons = unit_polygons("region", 2021)
     queen = typology_of_result(result, units=polygons, seed=8, n_resamples=10, permutations=99)
     assert "queen" in queen.weights and queen.table["contiguous_cluster"].notna().all()
-    assert queen.table["lisa_class"].notna().all() and not queen.notes        # 17 regions of 2021, no island
+    assert queen.table["lisa_class"].notna().all() and not queen.notes        # 14 regions of 2021, no island
     fixed = typology_of_result(result, points=None, k=3, method="kmeans", seed=8, n_resamples=10)
     assert fixed.typology.k_ == 3 and fixed.moran is None and "skipped" in fixed.notes[0]
     with pytest.raises(DataError, match="k must"):

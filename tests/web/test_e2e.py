@@ -88,7 +88,7 @@ def test_overview_click_settlement_profile_language(server, page):
     page.wait_for_url(f"**/unit/{code}?lang=en")
     page.wait_for_selector("#section-mechanisms table", timeout=30_000)
     assert page.locator("#doc-title").inner_text() == name
-    assert "17" in page.locator("#section-rank").inner_text()  # rank 17 of 17 (its region)
+    assert "14" in page.locator("#section-rank").inner_text()  # rank 14 of 14 (its region)
     assert page.locator("#section-radar .main-svg").count() > 0
     page.screenshot(path=str(ARTEFACTS / "profile_en.png"), full_page=True)
 

@@ -19,7 +19,7 @@ def test_region_map_is_geojson_joined_with_scores(client):
     assert props[NKO]["grade"] in ("crisis", "depressive", "vulnerable", "stable", "developing")
     assert isinstance(props[NKO]["score"], float) and props[NKO]["rank_in_region"] == 1
     ranks = [r[data["ranking"]["columns"].index("rank")] for r in data["ranking"]["rows"]]
-    assert sorted(ranks) == list(range(1, 18)) and ranks == sorted(ranks, reverse=True)   # most vulnerable first
+    assert sorted(ranks) == list(range(1, 15)) and ranks == sorted(ranks, reverse=True)   # most vulnerable first
     assert "geokz" in data["attribution"] and data["attribution"].startswith("Границы")
     traces = data["figure"]["data"]
     grade_names = {t["name"].rsplit(" (", 1)[0] for t in traces if t.get("fill") == "toself" and t.get("name")}

@@ -15,7 +15,8 @@ from territoria.assess.record import digest
 from territoria.assess.spec import AssessmentSpec
 from territoria.errors import DataError, SpecError
 
-__all__ = ["Prepared", "leaf_codes", "missing_columns_message", "prepare", "select_years", "side_columns",
+__all__ = ["Prepared", "leaf_codes", "missing_columns_message", "prepare", "sample_filter", "select_years",
+           "side_columns",
            "within_regions"]
 
 
@@ -29,6 +30,7 @@ class Prepared:
     sha256: str
     units: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)   # units the sample filters (units.exclude / kinds) left out
     known_digests: tuple[tuple[pd.DataFrame, str], ...] = ()   # (table object, its digest), for reuse
 
     def groups(self, by: str | None) -> pd.Series | None:
@@ -65,7 +67,31 @@ def within_regions(codes: pd.Index, parent: Mapping[str, Any], regions: Iterable
     return codes[[inside(c) for c in codes]]
 
 
-def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[str]) -> tuple[pd.DataFrame, Any]:
+def sample_filter(codes: pd.Index, exclude: list[str], kinds: list[str] | None,
+                  kind: pd.Series | None) -> pd.Index:
+    """``codes`` without the ``exclude`` list (each must be a unit of the data) and, with ``kinds``, only
+    the units of those kinds (``kind``: the units table's column). Errors name ``units.exclude[i]`` /
+    ``units.kinds[i]``; a code that is not among ``codes`` (the units of the spec's level) is an error."""
+    present = set(map(str, codes))
+    for i, code in enumerate(exclude):
+        if str(code) not in present:
+            raise SpecError(f"units.exclude[{i}]", f"unit {code!r} is not a unit of the data; expected one of "
+                            f"the data's unit codes (e.g. {', '.join(sorted(present)[:3])})")
+    keep = codes[~codes.astype(str).isin([str(c) for c in exclude])]
+    if kinds is not None:
+        if kind is None:
+            raise SpecError("units.kinds", "the data has no units table with a 'kind' column to select kinds from")
+        known = set(kind.dropna().astype(str))
+        for i, k in enumerate(kinds):
+            if k not in known:
+                raise SpecError(f"units.kinds[{i}]", f"no unit of kind {k!r}; the kinds of the data are "
+                                f"{', '.join(sorted(known))}")
+        keep = keep[kind.reindex(keep).astype("string").isin(kinds).fillna(False).to_numpy(dtype=bool)]
+    return keep
+
+
+def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[str]
+                ) -> tuple[pd.DataFrame, Any, list[str]]:
     u = spec.units
     meta = panel.units
     keep = meta.index
@@ -75,6 +101,9 @@ def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[
         keep = keep[keep.isin(u.codes)]
     if u.regions:
         keep = within_regions(keep, meta["parent"].to_dict() if "parent" in meta else {}, u.regions)
+    before = keep
+    keep = sample_filter(keep, u.exclude, u.kinds, meta.get("kind"))
+    excluded = [str(c) for c in before if c not in set(keep)]
     undecided = [g for g in u.groups or [] if g not in meta and f"is_{g}" not in meta]
     if undecided:  # the group rules decide membership (territoria.groups) when the units do not carry it
         from territoria.groups import assign_groups
@@ -103,7 +132,7 @@ def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[
         if c not in table.columns and c in meta:
             units_idx = table.index.get_level_values(0)
             table[c] = meta[c].reindex(units_idx).to_numpy()
-    return table, panel.catalogue
+    return table, panel.catalogue, excluded
 
 
 def select_years(spec: AssessmentSpec, frame: pd.DataFrame, *, strict: bool = False) -> pd.DataFrame:
@@ -172,8 +201,9 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
     leaves = leaf_codes(spec)
     side = side_columns(spec)
     catalogue = None
+    excluded: list[str] = []
     if isinstance(data, Panel):
-        frame, catalogue = _from_panel(spec, data, leaves, side)
+        frame, catalogue, excluded = _from_panel(spec, data, leaves, side)
         units = data.units if units is None else units
     elif isinstance(data, pd.DataFrame):
         frame = data.copy(deep=False)      # copy-on-write: the caller's table is never written
@@ -182,6 +212,13 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
             frame.index.name = "unit"
     else:
         raise DataError(f"Assessment.run: expected a Panel or a DataFrame, got {type(data).__name__}")
+    u = spec.units
+    if not isinstance(data, Panel) and (u.exclude or u.kinds is not None):
+        kind = units["kind"] if units is not None and "kind" in units.columns else None
+        codes = frame.index.get_level_values(0).unique()
+        kept = sample_filter(codes, u.exclude, u.kinds, kind)
+        excluded = [str(c) for c in codes if c not in set(kept)]
+        frame = frame[frame.index.get_level_values(0).isin(kept)]
     missing = [c for c in leaves if c not in frame.columns]
     if missing:
         raise SpecError(spec.node_path(missing[0]), missing_columns_message(leaves, missing, list(frame.columns)))
@@ -242,4 +279,4 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
     table_digest = digest(table)
     sha = hashlib.sha256((table_digest + digest(aux)).encode()).hexdigest()
     return Prepared(table=table, aux=aux, direction=direction, sha256=sha, units=units,
-                    known_digests=((table, table_digest),))
+                    known_digests=((table, table_digest),), excluded=excluded)

@@ -15,6 +15,7 @@ import pandas as pd
 from territoria.assess.aggregate import withheld_table
 from territoria.assess.audit import Audit
 from territoria.assess.contrib import contributions
+from territoria.assess.grade import describe_scale
 from territoria.assess.inputs import Prepared
 from territoria.assess.record import StepRecord, library_versions
 from territoria.assess.spec import AssessmentSpec
@@ -125,11 +126,29 @@ class Result:
     def grades(self) -> pd.Series:
         return self.tables["grades"]["level"]
 
+    @property
+    def scale(self) -> str:
+        """Which graded scale ``level`` comes from (one line; ``describe_scale``)."""
+        g = self.spec.grade
+        return describe_scale(g.method, thresholds=g.thresholds, k=g.k, labels=g.labels, source=g.source)
+
+    @property
+    def excluded(self) -> list[str]:
+        """Units the spec's sample filters (``units.exclude``, ``units.kinds``) left out of the data given;
+        a Result read back from disk knows only ``units.exclude``."""
+        if self.prepared is not None:
+            return list(self.prepared.excluded)
+        return list(self.spec.units.exclude)
+
     def to_frame(self) -> pd.DataFrame:
-        """Output table: the unit index, every aggregate by its spec name, ``rank``, ``level``."""
+        """Output table: the unit index, every aggregate by its spec name, ``rank``, ``level`` and, when the
+        spec grades, ``scale`` (which scale the level comes from, in a few words)."""
         out = self.tables["aggregated"][self.aggregates].copy()
         out["rank"] = self.tables["ranks"][self.root].astype("Int64")
         out["level"] = self.tables["grades"]["level"]
+        g = self.spec.grade
+        if g.method != "none":
+            out["scale"] = describe_scale(g.method, thresholds=g.thresholds, k=g.k, labels=g.labels, short=True)
         return out.sort_values(["rank"], kind="stable")
 
     def output_table(self) -> pd.DataFrame:

@@ -45,6 +45,7 @@ from territoria.yamlfile import load_yaml
 
 __all__ = [
     "AGGREGATE_METHODS",
+    "GRADE_METHODS",
     "IMPUTE_METHODS",
     "MISSING_RULES",
     "NORMALISE_METHODS",
@@ -139,10 +140,39 @@ class TreeRow(_NodeOptions):
 
 
 class UnitsSpec(_Model):
+    """Which units are rated: filters applied in this order (every one narrows the sample).
+
+    ``exclude`` leaves out the listed unit codes (each must be a unit of the data: a typo is an error,
+    never a silent no-op); ``kinds`` keeps units whose ``kind`` (the units table's column, e.g. ``region``,
+    ``city_republican``) is listed. The seeds' sample leaves the three cities of republican significance
+    out (Orynbet & Imangali 2022, section 3).
+    """
+
     level: str | None = None
     groups: list[str] | None = None
     regions: list[str] | None = None
     codes: list[str] | None = None
+    exclude: list[str] = Field(default_factory=list)
+    kinds: list[str] | None = None
+    exclude_reason: str = ""
+
+    @model_validator(mode="after")
+    def _exclude_unique(self) -> UnitsSpec:
+        seen: set[str] = set()
+        for i, code in enumerate(self.exclude):
+            if code in seen:
+                raise SpecError(f"units.exclude[{i}]", f"unit {code!r} is listed twice")
+            seen.add(code)
+        if self.codes:
+            both = [c for c in self.exclude if c in set(self.codes)]
+            if both:
+                raise SpecError(f"units.exclude[{self.exclude.index(both[0])}]",
+                                f"unit {both[0]!r} is both in units.codes and in units.exclude")
+        if self.kinds is not None and not self.kinds:
+            raise SpecError("units.kinds", "an empty list keeps no unit; leave 'kinds' out to keep every kind")
+        if self.exclude_reason and not self.exclude and self.kinds is None:
+            raise SpecError("units.exclude_reason", "a reason without units.exclude or units.kinds applies to nothing")
+        return self
 
 
 class DenominateRule(_Model):
@@ -241,20 +271,34 @@ class RankSpec(_Model):
     decimals: int | None = Field(None, ge=0, le=12)
 
 
+GRADE_METHODS: tuple[str, ...] = ("none", "thresholds", "relative", "quantiles", "jenks")
+
+
 class GradeSpec(_Model):
-    method: Literal["none", "thresholds", "quantiles", "jenks"] = "none"
+    """The graded scale. ``relative``: thresholds on the score divided by the national value of the
+    score (the mean of the rated units in the same year, see :mod:`territoria.assess.grade`)."""
+
+    method: Literal["none", "thresholds", "relative", "quantiles", "jenks"] = "none"
     on: str | None = None
     thresholds: list[float] = Field(default_factory=list)
     k: int | None = Field(None, ge=2)
     labels: list[str] = Field(default_factory=list)
+    source: str = ""
 
     @model_validator(mode="after")
     def _labels_match(self) -> GradeSpec:
         only_keys(self, self.method, GRADE_KEYS, "grade method")
         if self.method == "none":
             return self
-        n = len(self.thresholds) + 1 if self.method == "thresholds" else (self.k or len(self.labels))
-        if self.method == "thresholds" and sorted(self.thresholds) != self.thresholds:
+        fixed = self.method in ("thresholds", "relative")
+        if fixed and self.k is not None:
+            raise ValueError(f"method {self.method!r} takes 'thresholds', not 'k' (k is for quantiles / jenks)")
+        if not fixed and self.thresholds:
+            raise ValueError(f"method {self.method!r} learns its bounds; 'thresholds' is for thresholds / relative")
+        if self.method == "relative" and any(t <= 0 for t in self.thresholds):
+            raise ValueError(f"relative thresholds are ratios to the national value (> 0), got {self.thresholds}")
+        n = len(self.thresholds) + 1 if fixed else (self.k or len(self.labels))
+        if fixed and sorted(self.thresholds) != self.thresholds:
             raise ValueError(f"thresholds must be increasing, got {self.thresholds}")
         if self.labels and len(self.labels) != n:
             raise ValueError(f"{len(self.labels)} labels for {n} classes; give one label per class, "

@@ -61,6 +61,8 @@ class Diagnosis:
         Group memberships (group, member, reason) when given.
     context : Diagnosis or None
         The region's diagnosis in the region assessment, shown beside the unit's.
+    scale : str
+        Which graded scale ``grade`` comes from (``Result.scale``).
     """
 
     unit: str
@@ -83,6 +85,7 @@ class Diagnosis:
     status_fact_codes: str | None
     groups: pd.DataFrame | None
     context: Diagnosis | None
+    scale: str = ""
 
     @property
     def risk_flags(self) -> pd.DataFrame:
@@ -100,7 +103,7 @@ class Diagnosis:
         """The scalar fields as a plain dict (for JSON and one-line messages)."""
         out = {k: getattr(self, k) for k in ("unit", "level", "assessment", "version", "year", "score", "rank",
                                              "n_units", "region", "rank_in_region", "n_in_region", "grade",
-                                             "status", "status_facts")}
+                                             "status", "status_facts", "scale")}
         out["context"] = self.context.summary() if self.context is not None else None
         return out
 
@@ -116,7 +119,7 @@ def diagnose(result: Any, unit: str, *, observations: pd.DataFrame | None = None
              groups: pd.DataFrame | None = None, memberships: pd.DataFrame | None = None,
              regions: Mapping[str, str] | None = None, assessment: str | None = None,
              version: int | None = None, level: str | None = None,
-             context: Diagnosis | None = None) -> Diagnosis:
+             context: Diagnosis | None = None, regional: pd.DataFrame | None = None) -> Diagnosis:
     """Diagnose ``unit`` among the units of ``result``.
 
     Parameters
@@ -143,6 +146,9 @@ def diagnose(result: Any, unit: str, *, observations: pd.DataFrame | None = None
         The assessment's name, stored version and level (default: the spec's name and level).
     context : Diagnosis, optional
         The region's diagnosis in the region assessment.
+    regional : DataFrame, optional
+        Long rows of the regions, to derive national references the country rows lack
+        (:func:`~territoria.diagnosis.references.national_references`).
     """
     from territoria.dynamics.status import classify
 
@@ -151,6 +157,10 @@ def diagnose(result: Any, unit: str, *, observations: pd.DataFrame | None = None
     year = result_year(result, year)
     ranks = _one_year(result.ranks, year)
     ranks = ranks.set_axis(ranks.index.astype(str))
+    if unit not in ranks.index and unit in getattr(result, "excluded", []):
+        why = result.spec.units.exclude_reason
+        raise DataError(f"diagnose: unit {unit} is left out of the sample of assessment {name!r} (units.exclude"
+                        + (f": {why}" if why else "") + "); use an assessment that rates it")
     if unit not in ranks.index:
         raise DataError(f"diagnose: unit {unit} is not among the {len(ranks)} units of assessment {name!r}"
                         + (f" ({year})" if year is not None else ""))
@@ -173,7 +183,8 @@ def diagnose(result: Any, unit: str, *, observations: pd.DataFrame | None = None
     status = facts = codes = None
     if observations is not None and len(observations):
         own = observations[observations["unit"].astype(str) == unit]
-        flags = risk_flags(own, national=national, year=year) if len(own) else pd.DataFrame(columns=["flag"])
+        flags = (risk_flags(own, national=national, year=year, regional=regional) if len(own)
+                 else pd.DataFrame(columns=["flag"]))
         table = classify(own) if len(own) else pd.DataFrame()
         if unit in table.index:
             row = table.loc[unit]
@@ -189,4 +200,5 @@ def diagnose(result: Any, unit: str, *, observations: pd.DataFrame | None = None
         rank_in_region=rank_in_region, n_in_region=n_in_region,
         grade=None if grade is None or pd.isna(grade) else str(grade),
         weak_blocks=weak_blocks, weak_indicators=weak_indicators, flags=flags.reset_index(drop=True),
-        status=status, status_facts=facts or "", status_fact_codes=codes, groups=memberships, context=context)
+        status=status, status_facts=facts or "", status_fact_codes=codes, groups=memberships, context=context,
+        scale=getattr(result, "scale", ""))

@@ -19,6 +19,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from territoria.catalog.catalogue import Catalogue, load_catalogue
+from territoria.catalog.citations import SourceRef, render_sources
+from territoria.diagnosis.references import national_references, unit_indicators
 from territoria.dynamics.rules import SYMBOL, Op, Text, compare, read_rule_file
 from territoria.dynamics.status import fmt
 from territoria.errors import SpecError
@@ -38,7 +40,7 @@ class RiskRule(BaseModel):
     threshold: float | list[float] | None = None
     reference: Literal["absolute", "national"] = "absolute"
     factor: float = Field(default=1.0, gt=0)
-    citation: str
+    citation: SourceRef | list[SourceRef] | str
     note: str = ""
 
     @model_validator(mode="after")
@@ -52,6 +54,11 @@ class RiskRule(BaseModel):
         if self.op == "between" and self.threshold[0] > self.threshold[1]:  # type: ignore[index]
             raise ValueError(f"op 'between' needs threshold: [low, high] with low <= high, got {self.threshold}")
         return self
+
+    @property
+    def cited(self) -> str:
+        """The citation as outputs print it (authors, year, place: the citation registry)."""
+        return render_sources(self.citation)
 
     @property
     def candidates(self) -> list[str]:
@@ -105,7 +112,8 @@ def _at(series: pd.Series, year: int | None) -> tuple[int, float] | None:
 
 def risk_flags(observations: pd.DataFrame, rules: RiskRules | None = None, *,
                national: pd.DataFrame | None = None, year: int | None = None,
-               catalogue: Catalogue | None = None) -> pd.DataFrame:
+               catalogue: Catalogue | None = None, regional: pd.DataFrame | None = None,
+               derive: bool = True) -> pd.DataFrame:
     """Evaluate every rule for every unit of a long table.
 
     Parameters
@@ -120,6 +128,13 @@ def risk_flags(observations: pd.DataFrame, rules: RiskRules | None = None, *,
         has none, the latest earlier national value (its year is reported in ``reference_year``).
     year : int, optional
         Year to evaluate; default: each unit's latest year with a value of the indicator.
+    regional : DataFrame, optional
+        Long rows of the regions (``industrial_output``, ``population_1jan``,
+        ``industrial_output_per_capita_ratio``) to derive the national industrial output per capita from
+        (:func:`~territoria.diagnosis.references.national_references`).
+    derive : bool, default=True
+        Add the indicators a unit's own series imply (population change, its five-year change, the change of
+        the mining share, output per capita to national: :func:`~territoria.diagnosis.references.unit_indicators`).
 
     Returns
     -------
@@ -131,6 +146,10 @@ def risk_flags(observations: pd.DataFrame, rules: RiskRules | None = None, *,
     """
     rules = rules or load_risk_rules()
     catalogue = catalogue or load_catalogue()
+    if regional is not None:
+        national = national_references(national, regional)
+    if derive and len(observations):
+        observations = unit_indicators(observations, national)
     obs = observations.dropna(subset=["value"])
     nat = None
     if national is not None and len(national):
@@ -146,7 +165,7 @@ def risk_flags(observations: pd.DataFrame, rules: RiskRules | None = None, *,
 
 def _one(unit: str, rule: RiskRule, series: dict[str, pd.Series], nat: dict[str, pd.Series] | None,
          year: int | None, catalogue: Catalogue) -> dict[str, Any]:
-    base = {"unit": unit, "rule": rule.id, "label": rule.label.en, "op": rule.op, "citation": rule.citation,
+    base = {"unit": unit, "rule": rule.id, "label": rule.label.en, "op": rule.op, "citation": rule.cited,
             "reference": rule.reference, "threshold": None, "reference_year": None, "reference_value": None,
             "ratio": None, "year": None, "value": None, "indicator": None}
     name = next((c for c in rule.candidates if c in series and _at(series[c], year) is not None), None)

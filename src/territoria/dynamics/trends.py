@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from territoria.dynamics.doubts import doubt_notes
 from territoria.errors import DataError
 
 __all__ = ["MIN_YEARS", "MannKendall", "mann_kendall", "pettitt", "series_trend", "trend_table"]
@@ -150,7 +151,8 @@ def trend_table(observations: pd.DataFrame, *, alpha: float = 0.05, short: str =
     Returns
     -------
     DataFrame
-        Index (unit, indicator); columns :data:`TREND_COLUMNS`.
+        Index (unit, indicator); columns :data:`TREND_COLUMNS` and ``doubt``: the doubtful seed figures the
+        series holds (kept as printed, :mod:`territoria.dynamics.doubts`), empty when there is none.
     """
     if short not in ("skip", "raise"):
         raise DataError(f"trend_table: short must be 'skip' or 'raise', got {short!r}")
@@ -168,5 +170,6 @@ def trend_table(observations: pd.DataFrame, *, alpha: float = 0.05, short: str =
         stats_ = series_trend(part["year"], part["value"], alpha=alpha, where=f"unit {unit}, {indicator}")
         rows.append({"unit": str(unit), "indicator": str(indicator), **stats_})
     table = pd.DataFrame(rows, columns=["unit", "indicator", *TREND_COLUMNS]).set_index(["unit", "indicator"])
+    table["doubt"] = doubt_notes(data).reindex(table.index).fillna("").astype(str)
     table.attrs["skipped"] = skipped
     return table

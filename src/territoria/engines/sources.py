@@ -3,7 +3,8 @@
 A partition is read (or generated) on a worker and validated there by the single-machine
 :func:`territoria.assess.inputs.prepare`; the client only learns each partition's length and a
 digest. The spec's unit filter is applied per partition: ``units.level`` and ``units.codes`` from
-the rows, ``units.regions`` and ``units.groups`` from the units table exported alongside
+the rows, ``units.regions``, ``units.groups``, ``units.exclude`` and ``units.kinds`` from the units table
+exported alongside
 (``_units.parquet``). Directions not given in the spec come from the catalogue directions recorded
 in the export's manifest, as :meth:`Assessment.run` on the Store's Panel would take them.
 """
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from territoria.assess.inputs import leaf_codes, prepare, side_columns, within_regions
+from territoria.assess.inputs import leaf_codes, prepare, sample_filter, side_columns, within_regions
 from territoria.assess.record import digest
 from territoria.engines.cluster import EngineError
 from territoria.errors import DataError, SpecError
@@ -82,7 +83,9 @@ def prepare_part(spec: Any, part: pd.DataFrame, source: PartitionedInput) -> tup
         aux = pd.DataFrame({c: frame[c] if c in frame else pd.Series(dtype=float) for c in side},
                            index=frame.index[:0])
         return table, aux, ""
-    prepared = prepare(spec, frame)
+    # units.exclude / kinds were applied through source.keep; a partition need not hold every excluded unit
+    sampled = spec.units.model_copy(update={"exclude": [], "kinds": None, "exclude_reason": ""})
+    prepared = prepare(spec.model_copy(update={"units": sampled}), frame)
     return prepared.table, prepared.aux, digest(prepared.table) + digest(prepared.aux)
 
 
@@ -173,11 +176,11 @@ def _read_row_group(piece: tuple[str | None, int, int], names: list[str]) -> pd.
 def _keep(spec: Any, units: pd.DataFrame | None) -> set[str] | None:
     """The codes the spec's ``units`` filter keeps, from the units table (as ``prepare`` on a Panel)."""
     u = spec.units
-    if not (u.codes or u.regions or u.groups):
+    if not (u.codes or u.regions or u.groups or u.exclude or u.kinds is not None):
         return None
     if units is None:
-        raise EngineError("units: regions / groups / codes need the units table: pass units= (or read an "
-                          "export, whose _units.parquet has it)")
+        raise EngineError("units: regions / groups / codes / exclude / kinds need the units table: pass units= "
+                          "(or read an export, whose _units.parquet has it)")
     keep = units.index.astype(str)
     if u.codes:
         keep = keep[keep.isin([str(c) for c in u.codes])]
@@ -189,6 +192,9 @@ def _keep(spec: Any, units: pd.DataFrame | None) -> set[str] | None:
             raise EngineError(f"units.groups: group {g!r} is not a column of the exported units table; run "
                               "territoria.engines.dask_borders.assign_groups and store the flags first")
         keep = keep[units.loc[keep, col].fillna(False).astype(bool).to_numpy()]
+    if u.exclude or u.kinds is not None:     # the seeds' sample: units.exclude / units.kinds, as prepare applies them
+        kind = units["kind"].set_axis(units.index.astype(str)) if "kind" in units else None
+        keep = sample_filter(pd.Index(keep), list(u.exclude), u.kinds, kind)
     return set(map(str, keep))
 
 

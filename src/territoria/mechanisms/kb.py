@@ -4,7 +4,11 @@ Users add or edit mechanisms in the file (the package's ``mechanisms/mechanisms.
 copy) without touching code. Validation refuses, with the key path: a missing or unknown horizon,
 a level of government other than national / regional / local, an indicator not in the catalogue, a
 problem that is neither a risk rule nor a status, a region code that is not a 9-digit KATO code,
-duplicated ids, and an entry without sources.
+a seed that is not in the citation registry, duplicated ids, and an entry without sources.
+
+Each mechanism carries its own sources (``{seed, at, regions}``, :class:`~territoria.catalog.citations.SourceRef`;
+free text is allowed for a user's own entries): the regions a mechanism is proposed for are the union of
+its sources' ``regions``, so a regional reason always cites the place that proposes it for that region.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from territoria.catalog.catalogue import Catalogue, load_catalogue
+from territoria.catalog.citations import SourceRef, render_sources
 from territoria.dynamics.rules import Text, read_rule_file
 from territoria.errors import SpecError
 
@@ -50,9 +55,23 @@ class Mechanism(BaseModel):
     problems: list[str] = Field(default_factory=list)
     indicators: list[str] = Field(default_factory=list)
     groups: list[str] = Field(default_factory=list)
-    regions: list[str] = Field(default_factory=list)
     general: bool = False
-    sources: list[str] = Field(min_length=1)
+    sources: list[SourceRef | str] = Field(min_length=1)
+    horizon_note: str = ""
+
+    @property
+    def regions(self) -> list[str]:
+        """Regions (KATO) some source proposes the mechanism for, in the order the sources name them."""
+        return list(dict.fromkeys(r for s in self.sources if isinstance(s, SourceRef) for r in s.regions))
+
+    def sources_for(self, region: str) -> list[SourceRef]:
+        """The sources that propose the mechanism for ``region``."""
+        return [s for s in self.sources if isinstance(s, SourceRef) and region in s.regions]
+
+    @property
+    def cited(self) -> str:
+        """The sources as outputs print them (authors, year, place), ``"; "``-joined."""
+        return render_sources(list(self.sources))
 
 
 class KnowledgeBase(BaseModel):
@@ -94,9 +113,6 @@ class KnowledgeBase(BaseModel):
                 if p not in problems:
                     raise SpecError(f"{where}.problems[{j}]", f"unknown problem {p!r}; known: "
                                     f"{', '.join(sorted(problems))}", file=file)
-            for j, r in enumerate(m.regions):
-                if not (len(r) == 9 and r.isdigit()):
-                    raise SpecError(f"{where}.regions[{j}]", f"expected a 9-digit KATO code, got {r!r}", file=file)
 
 
 def default_kb_path() -> Path:

@@ -1,4 +1,4 @@
-"""``recommend``: a package of mechanisms for a unit or a group, ordered by horizon, each with reasons.
+"""``recommend``: a short, ranked package of mechanisms per horizon for a unit or a group, each with reasons.
 
 A mechanism of the knowledge base is chosen for a unit when at least one of these holds, and each
 one that holds becomes a reason (with its weight in the ``score``):
@@ -8,10 +8,14 @@ one that holds becomes a reason (with its weight in the ``score``):
 * one of the unit's weakest indicators is among the indicators it is expected to move (1);
 * the unit belongs to a group the mechanism is meant for (1; a group name matches when it equals the
   mechanism's group or starts with it followed by ``_``, e.g. ``border_50km`` for ``border``);
-* the seed proposes it for the unit's region (Table 2 of Orynbet & Imangali 2022) (1);
+* a source of the mechanism proposes it for the unit's region (1; the reason cites that source, e.g.
+  Orynbet & Imangali 2022, Table 2, row 4, or Turkeeva et al. 2022 for the special economic zone);
 * it is a ``general`` baseline and the unit has at least one flag or a bad status (0.5).
 
-Mechanisms are ordered short → medium → long, then by score.
+The weights are the project's choice (a measured problem counts twice a fit by group or region).
+``score_detail`` spells the sum out. Within each horizon (short 2022–2030, medium 2030–2040, long
+2040–2050, Orynbet & Imangali 2022, Table 1) mechanisms are ranked by score (``priority`` 1, 2, ...;
+ties by id); ``top`` keeps the first ``top`` of each horizon (the package), ``top=None`` returns them all.
 """
 
 from __future__ import annotations
@@ -25,10 +29,13 @@ from territoria.diagnosis.weakness import region_of
 from territoria.dynamics.status import fmt
 from territoria.mechanisms.kb import HORIZONS, KnowledgeBase, Mechanism
 
-__all__ = ["BAD_STATUSES", "recommend", "recommend_group"]
+__all__ = ["BAD_STATUSES", "PACKAGE_SIZE", "recommend", "recommend_group", "score_detail"]
 
 BAD_STATUSES = frozenset({"at_risk_of_dying_out", "declining", "stagnating"})
-COLUMNS = ["horizon", "years", "mechanism", "name", "government", "score", "reasons", "indicators", "sources"]
+COLUMNS = ["horizon", "years", "priority", "mechanism", "name", "government", "score", "score_detail", "reasons",
+           "indicators", "sources"]
+#: Mechanisms per horizon in the default package (the project's choice: a package a council can act on).
+PACKAGE_SIZE = 3
 #: The extra column of :func:`recommend`: the reasons as message codes (JSON list of {"code", "params"}).
 CODES = "reason_codes"
 
@@ -40,7 +47,8 @@ def _group_match(unit_group: str, wanted: str) -> bool:
 def recommend(unit: str, kb: KnowledgeBase, *, flags: pd.DataFrame | None = None, status: str | None = None,
               status_facts: str = "", weak: pd.DataFrame | None = None, groups: pd.DataFrame | None = None,
               region_names: dict[str, str] | None = None, lang: str = "en",
-              status_fact_codes: list[dict[str, Any]] | str | None = None) -> pd.DataFrame:
+              status_fact_codes: list[dict[str, Any]] | str | None = None,
+              top: int | None = None) -> pd.DataFrame:
     """The package of mechanisms for one unit.
 
     Parameters
@@ -64,13 +72,18 @@ def recommend(unit: str, kb: KnowledgeBase, *, flags: pd.DataFrame | None = None
     status_fact_codes : list or JSON str, optional
         The status facts as message codes (``classify(...)["fact_codes"]``); the first one goes into
         the status reason's code.
+    top : int, optional
+        Keep the ``top`` best-scored mechanisms of each horizon (e.g. :data:`PACKAGE_SIZE`); None: all.
 
     Returns
     -------
     DataFrame
-        Columns ``horizon, years, mechanism, name, government, score, reasons, indicators, sources`` and
-        ``reason_codes`` (the reasons as language-neutral message codes, JSON, same order as ``reasons``).
+        Columns ``horizon, years, priority, mechanism, name, government, score, score_detail, reasons,
+        indicators, sources`` and ``reason_codes`` (the reasons as language-neutral message codes, JSON,
+        same order as ``reasons``). ``priority`` is the rank within the horizon.
     """
+    if top is not None and (not isinstance(top, int) or top < 1):
+        raise ValueError(f"recommend: top must be a positive number of mechanisms per horizon or None, got {top!r}")
     unit = str(unit)
     my_flags = pd.DataFrame() if flags is None else flags[(flags["unit"] == unit) & (flags["flag"] == True)]  # noqa: E712
     my_weak = pd.DataFrame() if weak is None else weak[weak["unit"] == unit]
@@ -83,20 +96,46 @@ def recommend(unit: str, kb: KnowledgeBase, *, flags: pd.DataFrame | None = None
     rows = []
     for m in kb.mechanisms:
         codes: list[dict[str, Any]] = []
-        reasons, score = _reasons(m, my_flags, status, status_facts, my_weak, my_groups, region,
-                                  region_names or {}, distressed, codes=codes, first_code=first_code)
-        score = sum(score)
+        reasons, weights = _reasons(m, my_flags, status, status_facts, my_weak, my_groups, region,
+                                    region_names or {}, distressed, codes=codes, first_code=first_code)
         if not reasons:
             continue
         h = kb.horizons[m.horizon]
-        rows.append({"horizon": m.horizon, "years": f"{h.start}–{h.end}", "mechanism": m.id,
-                     "name": m.name.get(lang), "government": ", ".join(m.government), "score": score,
-                     "reasons": "; ".join(reasons), "indicators": ", ".join(m.indicators),
-                     "sources": "; ".join(m.sources), CODES: json.dumps(codes, ensure_ascii=False)})
+        rows.append({"horizon": m.horizon, "years": f"{h.start}–{h.end}", "priority": 0, "mechanism": m.id,
+                     "name": m.name.get(lang), "government": ", ".join(m.government), "score": sum(weights),
+                     "score_detail": score_detail(codes, weights), "reasons": "; ".join(reasons),
+                     "indicators": ", ".join(m.indicators), "sources": m.cited,
+                     CODES: json.dumps(codes, ensure_ascii=False)})
     table = pd.DataFrame(rows, columns=[*COLUMNS, CODES])
     table["_h"] = table["horizon"].map({h: i for i, h in enumerate(HORIZONS)})
     table = table.sort_values(["_h", "score", "mechanism"], ascending=[True, False, True], kind="stable")
+    table["priority"] = table.groupby("_h").cumcount() + 1
+    if top is not None:
+        table = table[table["priority"] <= top]
     return table.drop(columns="_h").reset_index(drop=True)
+
+
+def _what(code: str, p: dict[str, Any]) -> str:
+    if code == "reason.flag":
+        return f"flag {p.get('rule')}"
+    if code == "reason.status":
+        return f"status {p.get('status')}"
+    if code == "reason.weak":
+        return f"weak {p.get('indicator')}"
+    if code == "reason.group":
+        return f"group {p.get('group')}"
+    if code == "reason.proposed":
+        source = p.get("source")
+        return f"proposed for {p.get('region_name')} ({'; '.join(source) if isinstance(source, list) else source})"
+    return "baseline direction" if code == "reason.baseline" else code
+
+
+def score_detail(codes: list[dict[str, Any]], weights: list[float]) -> str:
+    """The score as a sum of its reasons, e.g. ``2 flag low_wages + 1 region (source) = 3``."""
+    parts = []
+    for code, w in zip(codes, weights, strict=True):
+        parts.append(f"{w:g} {_what(code['code'], code.get('params', {}))}")
+    return " + ".join(parts) + f" = {sum(weights):g}"
 
 
 def _reasons(m: Mechanism, flags: pd.DataFrame, status: str | None, status_facts: str, weak: pd.DataFrame,
@@ -138,10 +177,13 @@ def _reasons(m: Mechanism, flags: pd.DataFrame, status: str | None, status_facts
             codes.append({"code": "reason.group", "params": {"group": str(row.group), "target": hit,
                                                               "reason": said}})
             score.append(1.0)
-    if region in m.regions:
+    proposed = m.sources_for(region)
+    if proposed:
         name = region_names.get(region, region)
-        reasons.append(f"proposed for {name} in Orynbet & Imangali (2022), Table 2")
-        codes.append({"code": "reason.table2", "params": {"region": region, "region_name": name}})
+        source = "; ".join(str(s) for s in proposed)
+        reasons.append(f"proposed for {name} in {source}")
+        codes.append({"code": "reason.proposed", "params": {"region": region, "region_name": name,
+                                                             "source": [str(s) for s in proposed]}})
         score.append(1.0)
     if m.general and distressed and reasons == []:
         reasons.append("baseline direction for any depressed unit (Orynbet & Imangali 2022, Table 1)")
@@ -154,9 +196,11 @@ def recommend_group(members: list[str], kb: KnowledgeBase, **inputs: object) -> 
     """The package for a group: every member's package merged; ``members`` counts how many it fits.
 
     ``inputs`` are those of :func:`recommend` except ``status``/``status_facts``, which may be given
-    as ``statuses`` (a DataFrame indexed by unit with ``status`` and ``facts``).
+    as ``statuses`` (a DataFrame indexed by unit with ``status`` and ``facts``), and ``top``, which keeps
+    the first ``top`` of each horizon of the merged package (ranked by members, then summed score).
     """
     statuses = inputs.pop("statuses", None)
+    top = inputs.pop("top", None)
     frames = []
     for unit in members:
         st = facts = None
@@ -164,8 +208,10 @@ def recommend_group(members: list[str], kb: KnowledgeBase, **inputs: object) -> 
             st, facts = statuses.loc[unit, "status"], statuses.loc[unit, "facts"]
         one = recommend(unit, kb, status=st, status_facts=facts or "", **inputs)  # type: ignore[arg-type]
         frames.append(one.assign(unit=unit))
+    group_columns = ["horizon", "years", "priority", "mechanism", "name", "government", "members", "score",
+                     "reasons", "indicators", "sources"]
     if not frames or all(f.empty for f in frames):
-        return pd.DataFrame(columns=[*COLUMNS, "members"])
+        return pd.DataFrame(columns=group_columns)
     every = pd.concat(frames, ignore_index=True)
     agg = every.groupby("mechanism", sort=False).agg(
         horizon=("horizon", "first"), years=("years", "first"), name=("name", "first"),
@@ -175,5 +221,7 @@ def recommend_group(members: list[str], kb: KnowledgeBase, **inputs: object) -> 
         indicators=("indicators", "first"), sources=("sources", "first")).reset_index()
     agg["_h"] = agg["horizon"].map({h: i for i, h in enumerate(HORIZONS)})
     agg = agg.sort_values(["_h", "members", "score"], ascending=[True, False, False], kind="stable")
-    return agg.drop(columns="_h")[[*COLUMNS[:5], "members", "score", "reasons", "indicators", "sources"]
-                                  ].reset_index(drop=True)
+    agg["priority"] = agg.groupby("_h").cumcount() + 1
+    if top is not None:
+        agg = agg[agg["priority"] <= int(top)]  # type: ignore[call-overload]
+    return agg.drop(columns="_h")[group_columns].reset_index(drop=True)

@@ -93,6 +93,7 @@ def diagnosis(store: Any, code: str, *, result: Any = None, name: str | None = N
     with its region's diagnosis in the region assessment as ``context`` when one is stored (``context``).
     ``own_series=False`` leaves out what the unit's own series give (flags, status, group memberships)."""
     from territoria.diagnosis import diagnose
+    from territoria.diagnosis.references import REFERENCE_INDICATORS
     from territoria.errors import TerritoriaError
 
     result = result if result is not None else assessment(store, name=name, unit=code, year=year)
@@ -116,17 +117,18 @@ def diagnosis(store: Any, code: str, *, result: Any = None, name: str | None = N
         if region in rated:
             region_context = diagnose(regional, region, assessment=getattr(regional, "name", None),
                                       version=getattr(regional, "version", None), level="region")
-    obs = memberships = national = None
+    obs = memberships = national = references = None
     if own_series:
         from territoria.report.service import group_memberships
 
         obs, national = store.observations(units=[code]), store.observations(units=["KZ"])
+        references = store.observations(level="region", indicators=list(REFERENCE_INDICATORS))
         memberships = group_memberships(store, code, str(units.iloc[0]["level"]))
     return diagnose(result, code, observations=obs, national=national, year=year,
                     n=n, groups=groups, memberships=memberships,
                     regions=regions, assessment=getattr(result, "name", None) or None,
                     version=getattr(result, "version", None), level=getattr(result, "level", None),
-                    context=region_context)
+                    context=region_context, regional=references)
 
 
 def _region_from(units: pd.DataFrame, code: str) -> str | None:

@@ -213,6 +213,32 @@ def _indicator_name(catalogue: Any, code: str, lang: str) -> str:
     return indicator_name(item, lang)
 
 
+def scale_notes(result: Any, tr: Translator, store: Any = None) -> list[str]:
+    """Which scale the grades are on, and which units the sample leaves out, in the reader's language."""
+    lang = tr.lang
+    g = result.spec.grade
+    notes = []
+    if g.method in ("relative", "thresholds"):
+        names = [tr.term("level", v) for v in g.labels] or [str(i + 1) for i in range(len(g.thresholds) + 1)]
+        b = [tr.number(float(v)) for v in g.thresholds]
+        bands = [f"{names[0]} < {b[0]}"] + [f"{names[i]} {b[i - 1]}–{b[i]}" for i in range(1, len(b))] + [
+            f"{names[-1]} ≥ {b[-1]}"]
+        notes.append(t(f"scale_{g.method}", lang, bands="; ".join(bands)))
+    elif g.method in ("quantiles", "jenks"):
+        notes.append(t("scale_learned", lang, method=g.method, k=g.k or len(g.labels) or 5))
+    left = list(getattr(result, "excluded", []) or [])
+    kinds = result.spec.units.kinds
+    if not left and kinds and store is not None:      # a stored Result: the units its kinds filter leaves out
+        units = store.units(level=result.spec.units.level) if result.spec.units.level else store.units()
+        left = [str(u) for u, k in units["kind"].items() if isinstance(k, str) and k not in kinds]
+    if left:
+        names_of = store.units(codes=left)[f"name_{lang}"].to_dict() if store is not None else {}
+        shown = ", ".join(str(names_of.get(u) or u) for u in left)
+        notes.append(t("sample_left_out", lang, units=shown, reason=tr.citation("Orynbet & Imangali 2022, "
+                                                                                "section 3")))
+    return notes
+
+
 def ranking_document(store: Any, *, lang: str = "en", scope: str | None = None, result: Any = None) -> Document:
     """Ranking report: the regions' ranking (or one region's, or a Store unit list's members) with a
     table, a map and the distribution of levels; plus the watch list of settlements and districts.
@@ -257,7 +283,7 @@ def ranking_document(store: Any, *, lang: str = "en", scope: str | None = None, 
     shown_watch["seed_status"] = [tr.term("seed_status", v) if isinstance(v, str) else v
                                   for v in shown_watch["seed_status"]]
     sections = [
-        Section("ranking", ranking_title, [], table=shown_ranking, link="unit"),
+        Section("ranking", ranking_title, scale_notes(result, tr, store), table=shown_ranking, link="unit"),
         Section("map", t("map", lang), [t("map_note", lang)],
                 figure=point_map(ranking if not scope else
                                  watch.drop(columns="level").rename(columns={"region_level": "level"}),

@@ -29,6 +29,23 @@ _W: dict[str, tuple[str, str, str]] = {  # key: (en, ru, kk)
     "regions_ranking": ("Ranking of the regions", "Рейтинг регионов", "Өңірлер рейтингі"),
     "units_ranking": ("Ranking of the units of level “{level}”", "Рейтинг единиц уровня «{level}»",
                       "«{level}» деңгейіндегі бірліктер рейтингі"),
+    "scale_relative": ("Grades relative to the national value of the index (the mean score of the rated units of "
+                       "the year): {bands}.",
+                       "Уровни относительно общереспубликанского значения индекса (среднего балла оцениваемых "
+                       "единиц за год): {bands}.",
+                       "Деңгейлер индекстің республикалық мәніне қатысты (сол жылы бағаланған бірліктердің орташа "
+                       "балы): {bands}."),
+    "scale_thresholds": ("Grades by fixed thresholds on the score: {bands}.",
+                         "Уровни по фиксированным порогам балла: {bands}.",
+                         "Деңгейлер балдың тұрақты шектері бойынша: {bands}."),
+    "scale_learned": ("Grades learned from the scores ({method}, {k} classes): about as many units in each class "
+                      "whatever their state.",
+                      "Уровни выведены из самих баллов ({method}, {k} классов): в каждом классе примерно поровну "
+                      "единиц независимо от их состояния.",
+                      "Деңгейлер балдардың өзінен алынған ({method}, {k} класс): әр класта жағдайына қарамастан "
+                      "шамамен бірдей бірлік."),
+    "sample_left_out": ("Left out of the sample: {units} ({reason}).", "Не входят в выборку: {units} ({reason}).",
+                        "Іріктемеге кірмейді: {units} ({reason})."),
     "watch_list": ("Settlements and districts to watch", "Населённые пункты и районы под наблюдением",
                    "Бақылаудағы елді мекендер мен аудандар"),
     "watch_note": ("Ordered by their region's rank (most vulnerable first), then by status. Listed: the units the "

@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 
 from territoria.catalog.catalogue import load_catalogue
+from territoria.catalog.citations import citations
 
 __all__ = ["LANGS", "PLACEHOLDER", "Translator", "catalogue_strings", "fill", "group_reason_code", "header", "headers",
            "indicator_name", "measure_unit", "messages", "number", "term", "unit_name"]
@@ -99,6 +100,8 @@ def _lookup(kind: str, key: Any, lang: str) -> str | None:
 
 _T1 = re.compile(r"^000 T1, (?P<horizon>short|medium|long) term, direction (?P<n>\d+)$")
 _T2 = re.compile(r"^000 T2, rows? (?P<rows>[\d, \-–]+)$")
+_TABLE1 = re.compile(r"^Table 1, (?P<horizon>short|medium|long) term, direction (?P<n>\d+)$")
+_TABLE2 = re.compile(r"^Table 2, rows? (?P<rows>[\d, \-–]+)$")
 
 
 def header(column: Any, lang: str = "en") -> str:
@@ -296,8 +299,26 @@ class Translator:
                 own = self.text("source.t1", {"horizon": self.term("horizon", m["horizon"]), "n": int(m["n"])})
             elif own is None and (m := _T2.match(item)):
                 own = self.text("source.t2", {"rows": m["rows"]})
+            elif own is None:
+                own = self._cited(item)
             out.append(own if own is not None else item)
         return "; ".join(out)
+
+    def _cited(self, item: str) -> str | None:
+        """``<authors year>, <place>`` (the citation registry's form) with the place in the reader's words."""
+        work = next((w for w in citations().values() if item == w.short or item.startswith(w.short + ", ")), None)
+        if work is None or self.lang == "en":
+            return None
+        short = _lookup("citation", work.short, self.lang) or work.short
+        at = item[len(work.short) + 2:]
+        if not at:
+            return short
+        own = _lookup("citation", at, self.lang)
+        if own is None and (m := _TABLE1.match(at)):
+            own = self.text("source.table1", {"horizon": self.term("horizon", m["horizon"]), "n": int(m["n"])})
+        elif own is None and (m := _TABLE2.match(at)):
+            own = self.text("source.table2", {"rows": m["rows"]})
+        return f"{short}, {own if own is not None else at}"
 
     def group_reason(self, text: Any) -> str:
         """A group membership's reason: its codes (a list of ``{code, params}``) worded, or its English text
@@ -319,6 +340,8 @@ class Translator:
                 return self(value)
             if "en" in value:
                 return measure_unit(value, self.lang) if name == "unit" else str(value.get(self.lang) or value["en"])
+        if name == "source":
+            return self.citation(None, items=value) if isinstance(value, list) else self.citation(value)
         if name == "indicator":
             return self.indicator(value)
         if name == "indicators":

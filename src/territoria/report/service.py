@@ -388,7 +388,7 @@ def comparison(store: Any, codes: list[str], *, lang: str = "en", result: Any = 
     result = result if result is not None else assessment(store)
     frame = result.to_frame()
     watched = watch_list(store, result, lang=lang, codes=codes).set_index("unit").reindex(codes)
-    blocks = [c for c in frame.columns if c not in ("rank", "level")]
+    blocks = [c for c in frame.columns if c not in ("rank", "level", "scale")]
     rows: dict[str, list[Any]] = {k: [] for k in ("status", "region", "region_rank", "region_level", *blocks)}
     for code in codes:
         w = watched.loc[code]

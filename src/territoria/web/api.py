@@ -193,7 +193,7 @@ def compare(request: Request, units: Annotated[list[str], Query(min_length=2, ma
     if lang != "en":  # English keeps the item codes clients already read
         table = _compare_words(table, tr)
     frame = result.to_frame()
-    blocks = [c for c in frame.columns if c not in ("rank", "level", result.root)]
+    blocks = [c for c in frame.columns if c not in ("rank", "level", "scale", result.root)]
     figs = []
     for code in dict.fromkeys(units):
         region = code if code in frame.index else service.region_of_unit(code, frame.index)

@@ -17,8 +17,10 @@ from territoria.interfaces.cli import dynamics as _dynamics  # noqa: F401
 from territoria.interfaces.cli import economy as _economy  # noqa: F401
 from territoria.interfaces.cli import groups as _groups  # noqa: F401
 from territoria.interfaces.cli import main_job as _main_job  # noqa: F401
+from territoria.interfaces.cli import monitor as _monitor  # noqa: F401
 from territoria.interfaces.cli import report as _report  # noqa: F401
 from territoria.interfaces.cli import reproduce as _reproduce  # noqa: F401
+from territoria.interfaces.cli import seeds as _seeds  # noqa: F401
 from territoria.interfaces.cli import surveys as _surveys  # noqa: F401
 from territoria.interfaces.cli import taldau as _taldau  # noqa: F401
 from territoria.interfaces.cli import typology as _typology  # noqa: F401

@@ -129,6 +129,11 @@ def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None
     print_table(frame, title=f"{spec.name} — {spec.year_list}", console=console, max_rows=30,
                 keys=_keys(frame, result, [frame.columns[0], "year", "name"]), columns=parse_columns(columns),
                 hint=_HINT)
+    if spec.grade.method != "none":
+        console.print(f"[dim]Scale of 'level': {plain(result.scale)}[/]")
+    if result.excluded:
+        console.print(f"[dim]Left out of the sample: {plain(', '.join(result.excluded))}"
+                      + (f" — {plain(spec.units.exclude_reason)}" if spec.units.exclude_reason else "") + "[/]")
     if sensitivity is not None:
         print_table(sensitivity, title="Sensitivity of the ranks: Sobol first-order (S1) and total (ST) indices",
                     console=console)

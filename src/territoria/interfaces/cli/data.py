@@ -167,7 +167,7 @@ def import_command(
 
         watched = len(measures.measures(store, active_only=True))
     if watched and (report.rows_new or report.rows_revised):
-        from territoria.interfaces.cli.dynamics import evaluate_measures
+        from territoria.interfaces.cli.monitor import evaluate_measures
 
         evaluations, warnings = evaluate_measures(None)
         console.print(f"Monitoring: {watched} adopted measure(s) evaluated on the new data "

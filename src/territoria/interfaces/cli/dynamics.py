@@ -1,4 +1,4 @@
-"""CLI commands: trends, diagnose, recommend, whatif and monitor (dynamics, diagnosis, mechanisms)."""
+"""CLI commands: trends, diagnose, recommend and whatif (dynamics, diagnosis, mechanisms); monitor: ``monitor.py``."""
 
 from __future__ import annotations
 
@@ -8,17 +8,14 @@ from typing import Any
 import pandas as pd
 import typer
 
+from territoria.diagnosis.references import REFERENCE_INDICATORS, criteria_summary
 from territoria.errors import DataError
 from territoria.interfaces.cli.app import app, console, resolve_unit, state
-from territoria.interfaces.cli.users import audit_cli
 from territoria.interfaces.output import plain, print_table, write_table
 
 __all__ = ["diagnose", "recommend_cmd", "trends", "whatif"]
 
 PANEL = "Dynamics, diagnosis and mechanisms"
-monitor_app = typer.Typer(help="Adopted measures: record, evaluate, list; early warnings. History is kept.",
-                          invoke_without_command=True, no_args_is_help=False)
-app.add_typer(monitor_app, name="monitor", rich_help_panel=PANEL)
 
 _OUT = typer.Option(None, "-o", "--output", help="Output table (.csv/.xlsx/.json/.parquet).")
 
@@ -147,6 +144,9 @@ def trends(
     show = ["unit", "name", "indicator", "first_year", "last_year", "first", "last", "growth_pct", "cagr_pct",
             "sen_slope", "mk_p", "trend", "break_year"]
     print_table(frame[show], title=f"Trends of {level} series {first}–{last}", console=console, max_rows=40)
+    doubtful = frame[frame.get("doubt", pd.Series("", index=frame.index)).fillna("") != ""]
+    for row in doubtful.itertuples():
+        console.print(f"[yellow]Doubtful figure in {plain(row.unit)} {plain(row.indicator)}:[/] {plain(row.doubt)}")
     skipped = table.attrs.get("skipped") or []
     if skipped:
         console.print(f"[dim]{len(skipped)} series with fewer than 3 years left out[/]")
@@ -178,6 +178,8 @@ def diagnose(
                   f"of {d.n_units} {d.level} units" + (f", {d.rank_in_region} of {d.n_in_region} in "
                                                    f"{plain(region_name or d.region)}" if d.region else "")
                   + (f"; level {plain(d.grade)}" if d.grade else ""))
+    if d.grade:
+        console.print(f"[dim]Scale of the level: {plain(d.scale)}[/]")
     if d.context is not None:
         c = d.context
         console.print(f"[dim]Context: region {plain(c.unit)} in {plain(repr(c.assessment))} v{c.version} ({c.year}): "
@@ -190,8 +192,12 @@ def diagnose(
     if "rule" in flags:
         print_table(d.risk_flags[["rule", "indicator", "year", "value", "threshold", "text", "citation"]],
                     title="Risk flags", console=console)
-    if d.not_evaluable:
-        console.print(f"[dim]{plain(d.not_evaluable)} rule(s) not evaluable for lack of data (see -o for the list)[/]")
+    if "rule" in flags and len(flags):
+        c = criteria_summary(flags.assign(unit=unit)).iloc[0]
+        console.print(f"Criteria of depression (risk rules): {c['n_evaluable']} of {c['n_rules']} evaluable, "
+                      f"{c['n_met']} met" + (f": {plain(c['met'])}" if c["met"] else "")
+                      + (f"; not evaluable for lack of data: {plain(c['not_evaluable'])}" if c["not_evaluable"]
+                         else ""))
     if output is not None:
         parts = [d.weak_blocks.assign(part="block"), d.weak_indicators.assign(part="indicator"),
                  flags.assign(part="risk")]
@@ -210,13 +216,19 @@ def recommend_cmd(
     kb: Path | None = typer.Option(None, "--kb", help="Knowledge base (YAML); default: the package's."),
     year: int | None = typer.Option(None, "--year", help="Year of the assessment and of the flags."),
     lang: str = typer.Option("en", "--lang", help="en, ru or kk."),
+    every: bool = typer.Option(False, "--all", help="Every mechanism that fits, not only the package (the "
+                               "best-scored few of each horizon)."),
     assessment: str | None = _ASSESSMENT,
     output: Path | None = _OUT,
 ) -> None:
-    """A package of mechanisms ordered by horizon (2022–2030, 2030–2040, 2040–2050), with reasons.
+    """A short ranked package of mechanisms per horizon (2022–2030, 2030–2040, 2040–2050), each with its
+    reasons and its score spelled out; --all for every mechanism that fits.
 
     For one unit, its weaknesses come from the latest assessment of its own level (or --assessment)."""
     from territoria.mechanisms import load_knowledge_base, recommend, recommend_group
+    from territoria.mechanisms.recommend import PACKAGE_SIZE
+
+    top = None if every else PACKAGE_SIZE
 
     base = load_knowledge_base(kb)
     table_groups = _groups(groups)
@@ -238,19 +250,22 @@ def recommend_cmd(
             if d is not None:
                 table = recommend(unit, base, flags=d.flags if "rule" in d.flags else None, weak=d.weak_indicators,
                                   groups=table_groups, status=d.status, status_facts=d.status_facts,
-                                  region_names=regions, lang=lang, status_fact_codes=d.status_fact_codes)
+                                  region_names=regions, lang=lang, status_fact_codes=d.status_fact_codes, top=top)
                 title = f"Mechanisms for {name} ({unit}), weaknesses from {d.assessment!r} v{d.version} ({d.year})"
             else:
                 from territoria.diagnosis import risk_flags
                 from territoria.dynamics.status import classify
 
                 obs = store.observations(units=[unit])
-                flags = risk_flags(obs, national=store.observations(units=["KZ"]), year=year) if len(obs) else None
+                flags = risk_flags(obs, national=store.observations(units=["KZ"]), year=year,
+                                   regional=store.observations(level="region", indicators=list(REFERENCE_INDICATORS))
+                                   ) if len(obs) else None
                 statuses = classify(obs) if len(obs) else pd.DataFrame(columns=["status", "facts"])
                 st = statuses.loc[unit] if unit in statuses.index else None
                 table = recommend(unit, base, flags=flags, weak=None, groups=table_groups,
                                   status=None if st is None else st["status"],
-                                  status_facts="" if st is None else st["facts"], region_names=regions, lang=lang)
+                                  status_facts="" if st is None else st["facts"], region_names=regions, lang=lang,
+                                  top=top)
                 title = f"Mechanisms for {name} ({unit}), from its risk flags and status"
         else:
             if assessment is not None:
@@ -268,11 +283,15 @@ def recommend_cmd(
             from territoria.dynamics.status import classify
 
             obs = store.observations(units=members)
-            flags = risk_flags(obs, national=store.observations(units=["KZ"]), year=year)
+            flags = risk_flags(obs, national=store.observations(units=["KZ"]), year=year,
+                               regional=store.observations(level="region", indicators=list(REFERENCE_INDICATORS)))
             table = recommend_group(members, base, flags=flags, groups=table_groups, statuses=classify(obs),
-                                    region_names=regions, lang=lang)
+                                    region_names=regions, lang=lang, top=top)
             title = f"Mechanisms for {unit_list or group} ({len(members)} units)"
-    shown = [c for c in ("horizon", "years", "mechanism", "name", "members", "score", "reasons") if c in table]
+    shown = [c for c in ("horizon", "years", "priority", "mechanism", "name", "members", "score", "score_detail",
+                         "reasons", "sources") if c in table]
+    if top is not None:
+        title += f" — the package: the {top} best-scored of each horizon (--all for every fitting mechanism)"
     print_table(table[shown], title=title, console=console, max_rows=40)
     if output is not None:
         write_table(table, output)
@@ -301,96 +320,3 @@ def whatif(
 
 
 # -- monitor ---------------------------------------------------------------------------------------
-def evaluate_measures(as_of: int | None, assessment: str | None = None) -> tuple[int, int]:
-    """Evaluate every active measure and raise early warnings (the same service as the web board)."""
-    from territoria.report.monitoring import evaluate
-    from territoria.store import Store
-
-    with Store(state.db) as store:
-        done = evaluate(store, as_of=as_of, assessment=assessment)
-    return done["evaluations"], done["warnings"]
-
-
-@monitor_app.callback()
-def monitor(ctx: typer.Context) -> None:
-    """List adopted measures with their latest status and the early warnings (evaluates first)."""
-    if ctx.invoked_subcommand is None:
-        monitor_list(as_of=None, assessment=None, output=None)
-
-
-@monitor_app.command("list")
-def monitor_list(
-    as_of: int | None = typer.Option(None, "--as-of", help="Evaluation year (default: latest data)."),
-    assessment: str | None = typer.Option(None, "--assessment", help="Stored multi-year assessment whose graded "
-                                          "levels raise the level warnings, NAME or NAME@VERSION (default: "
-                                          "the regions' composite)."),
-    output: Path | None = _OUT,
-) -> None:
-    """Evaluate, then list measures (on_track / off_track / achieved / overdue / no_data) and warnings."""
-    from territoria.store import Store
-    from territoria.store import measures as ms
-
-    added, warned = evaluate_measures(as_of, assessment)
-    if assessment is not None:
-        console.print(f"[dim]Level warnings from assessment {plain(repr(assessment))}[/]")
-    with Store(state.db, read_only=True) as store:
-        table, alerts = ms.measures(store), ms.warnings(store)
-    show = ["measure_id", "unit", "mechanism", "indicator", "baseline_value", "target_value", "deadline_year",
-            "status", "data_year", "value", "expected", "withdrawn_at"]
-    _emit(table[show], f"Adopted measures ({added} new evaluation(s))", output,
-          keys=["measure_id", "unit", "status"])
-    if len(alerts):
-        print_table(alerts[["unit", "kind", "year", "detail", "raised_at"]],
-                    title=f"Early warnings ({warned} new)", console=console)
-
-
-@monitor_app.command("add")
-def monitor_add(
-    unit: str = typer.Argument(..., help="Unit code."),
-    mechanism: str = typer.Argument(..., help="Mechanism id of the knowledge base."),
-    indicator: str = typer.Argument(..., help="Target indicator id."),
-    target: float = typer.Argument(..., help="Target value."),
-    deadline: int = typer.Option(..., "--deadline", help="Deadline year."),
-    start: int = typer.Option(..., "--start", help="Start year (baseline: value in or before it)."),
-    target_unit: str | None = typer.Option(None, "--target-unit", help="Unit of the target (checked)."),
-    note: str = typer.Option("", "--note"),
-    kb: Path | None = typer.Option(None, "--kb", help="Knowledge base (YAML); default: the package's."),
-) -> None:
-    """Record an adopted measure (unit, mechanism, start, target indicator and value, deadline)."""
-    from territoria.mechanisms import load_knowledge_base
-    from territoria.store import Store
-    from territoria.store.measures import add_measure
-
-    ids = load_knowledge_base(kb).ids
-    with Store(state.db) as store:
-        new_id = add_measure(store, unit=unit, mechanism=mechanism, indicator=indicator, target_value=target,
-                             deadline_year=deadline, start_year=start, target_unit=target_unit, note=note,
-                             mechanisms=ids)
-        audit_cli(store, action="measure.add", target=str(new_id), detail=f"{unit} {mechanism} {indicator}")
-    console.print(f"[green]Recorded measure {new_id}[/]")
-
-
-@monitor_app.command("history")
-def monitor_history(
-    measure_id: int | None = typer.Argument(None, help="Measure id; default: all."),
-    output: Path | None = _OUT,
-) -> None:
-    """Every evaluation ever recorded (nothing is overwritten)."""
-    from territoria.store import Store
-    from territoria.store.measures import evaluations
-
-    with Store(state.db, read_only=True) as store:
-        table = evaluations(store, measure_id=measure_id)
-    _emit(table, "Evaluation history", output)
-
-
-@monitor_app.command("withdraw")
-def monitor_withdraw(measure_id: int = typer.Argument(..., help="Measure id.")) -> None:
-    """Mark a measure as withdrawn (its history stays)."""
-    from territoria.store import Store
-    from territoria.store.measures import withdraw_measure
-
-    with Store(state.db) as store:
-        withdraw_measure(store, measure_id)
-        audit_cli(store, action="measure.withdraw", target=str(measure_id))
-    console.print(f"[green]Measure {measure_id} withdrawn[/]")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from territoria.catalog.citations import cite
 from territoria.economy import (
     EconomyInputError,
     diversification_panel,
@@ -22,6 +23,7 @@ from territoria.economy import (
     table_text,
 )
 from territoria.economy.data import resilience_demo_panel
+from territoria.economy.seed_design import TABLE1_FORMULAS, table1_design
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.output import plain, print_table, write_table
 from territoria.store import Store, import_observations
@@ -162,9 +164,11 @@ def _read_panel(path: Path) -> pd.DataFrame:
 
 @economy_app.command("resilience")
 def resilience_command(
-    formula: list[str] = typer.Option([DEFAULT_FORMULA], "--formula", "-f",
+    formula: list[str] = typer.Option(list(TABLE1_FORMULAS), "--formula", "-f",
                                       help="pyfixest formula (repeat for several models), e.g. "
-                                           "'ln_rcc ~ entropy * hachman + ln_grp + ln_pop | region + year'."),
+                                           "'ln_rcc ~ entropy * hachman + ln_grp + ln_pop | region + year'; "
+                                           "default: the design of Table 1 of the diversification paper "
+                                           "(seed 004) and its moderation model."),
     data: Path | None = typer.Option(None, "--data", help="Your own panel (.csv/.xlsx/.parquet) instead of the "
                                                           "demonstration panel built from the Store."),
     unit: str = typer.Option("region", "--unit", help="Unit column of the panel."),
@@ -195,6 +199,10 @@ def resilience_command(
                               vcov=vcov) for f in formula]
     table = regression_table(fits)
     console.print(f"[bold]{plain(what)}[/]")
+    if data is None:
+        design = table1_design(panel.columns)
+        print_table(design, console=console, title=f"The variables of {cite('004', 'Table 1')} and their "
+                    f"columns here; missing: {', '.join(design.loc[~design['available'], 'variable'])}")
     for k, fit in enumerate(fits, start=1):
         console.print(f"({k}) {plain(fit.formula)}")
     console.print(table_text(table), markup=False, highlight=False)

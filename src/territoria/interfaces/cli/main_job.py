@@ -16,9 +16,13 @@ from typing import Any
 import pandas as pd
 import typer
 
+from territoria.assess.pipeline import Assessment
+from territoria.diagnosis.references import REFERENCE_INDICATORS
+from territoria.diagnosis.sample import compare_samples, full_sample_spec
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.data import load_bundled_with_progress
 from territoria.interfaces.output import plain, print_table, write_table
+from territoria.mechanisms.recommend import PACKAGE_SIZE
 from territoria.store.bundle import SEED_LISTS
 
 #: The seeds' two worked towns (Turkeeva, Omarov & Abilkaiyr 2022, tables 1–2).
@@ -82,6 +86,7 @@ def run_command(
         levels = assess_levels(store, output_dir, year)
         store_levels(store, levels)
         result = levels.regions
+        _show_sample(store, result, output_dir)
         if not seed_list.empty:
             _show_seed_list(seed_list, result, store.crosswalk(), output_dir)
         _write_districts_view(store, output_dir)
@@ -223,6 +228,19 @@ def _show_seed_town_status(store, output_dir: Path) -> None:
     write_table(status, output_dir / "status_seed_towns.csv")
 
 
+def _show_sample(store, result, output_dir: Path) -> None:
+    """The regions whose grade changes when the units the spec leaves out (the large cities) are put back."""
+    if not result.excluded:
+        return
+    spec = full_sample_spec(result.spec)
+    full = Assessment(spec.model_copy(update={"uncertainty": None})).run(store.panel(level=spec.units.level))
+    table = compare_samples(result, full, changed_only=True)
+    table.insert(1, "name", table["unit"].map(store.units()["name_en"]).to_numpy())
+    print_table(table, console=console, title=f"Grades without and with the {len(result.excluded)} units left out "
+                f"of the sample ({result.spec.units.exclude_reason or 'units.exclude'})")
+    write_table(compare_samples(result, full), output_dir / f"{result.spec.name}_sample_comparison.csv")
+
+
 def _show_package_for_last(store, result, output_dir: Path) -> None:
     """Diagnosis and the package of mechanisms for the region ranked last."""
     from territoria.diagnosis import reference_gaps, risk_flags, weakest
@@ -231,7 +249,8 @@ def _show_package_for_last(store, result, output_dir: Path) -> None:
 
     last = str(result.ranks.astype(float).idxmax())
     obs = store.observations(units=[last])
-    flags = risk_flags(obs, national=store.observations(units=["KZ"]))
+    flags = risk_flags(obs, national=store.observations(units=["KZ"]),
+                       regional=store.observations(level="region", indicators=list(REFERENCE_INDICATORS)))
     weak = weakest(reference_gaps(result), n=5, units=[last])
     status = classify(obs)
     row = status.loc[last] if last in status.index else None
@@ -240,8 +259,11 @@ def _show_package_for_last(store, result, output_dir: Path) -> None:
                         status_facts="" if row is None else row["facts"],
                         region_names=store.units(level="region")["name_en"].to_dict())
     name = store.units(codes=[last]).iloc[0]["name_en"]
-    shown = [c for c in ("horizon", "years", "mechanism", "name", "score", "reasons") if c in package]
-    print_table(package[shown], title=f"Mechanisms for the region ranked last: {name} ({last})", console=console)
+    shown = [c for c in ("horizon", "years", "priority", "mechanism", "name", "score", "score_detail", "sources")
+             if c in package]
+    print_table(package[package["priority"] <= PACKAGE_SIZE][shown], console=console,
+                title=f"Mechanisms for the region ranked last: {name} ({last}) — the {PACKAGE_SIZE} best-scored of "
+                f"each horizon; all {len(package)} that fit are in mechanisms_{last}.csv")
     write_table(package, output_dir / f"mechanisms_{last}.csv")
 
 
@@ -269,5 +291,5 @@ def _show_seed_list(seed_list: pd.DataFrame, result, crosswalk: pd.DataFrame, ou
     })
     table.insert(4, "source", seed_list["citation"].str.extract(r"^(.*?\(\d{4}\))")[0].to_numpy())
     print_table(table, title=f"Depressed and vulnerable units named by the seeds, with their region's rank of "
-                f"{len(ranks)}", console=console)
+                f"{len(ranks)} (region_level: {result.scale})", console=console)
     write_table(table, output_dir / "seed_depressed_units.csv")
