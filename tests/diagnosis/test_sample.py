@@ -120,7 +120,7 @@ def test_an_unknown_kind_and_a_misplaced_option_are_errors() -> None:
     with pytest.raises(SpecError) as info:
         Assessment(_spec(units={"kinds": ["village"]})).run(TABLE, units=units)
     assert info.value.path == "units.kinds[0]" and "town" in info.value.message
-    with pytest.raises(SpecError, match="learns its bounds"):
+    with pytest.raises(SpecError, match="'thresholds' does not apply to grade method 'quantiles'"):
         _spec(grade={"method": "quantiles", "k": 2, "thresholds": [1.0]})
     with pytest.raises(SpecError, match="ratios"):
         _spec(grade={"method": "relative", "thresholds": [0.0, 1.0]})

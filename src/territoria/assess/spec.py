@@ -482,8 +482,9 @@ def spec_error_from(exc: ValidationError, *, file: str | None = None) -> SpecErr
     loc = [p for p in loc if p not in ("NodeSpec", "TreeRow", "list[TreeRow]", "dict[str,NodeSpec]",
                                        "dict[str,nullable[NodeSpec]]", "TransformSpec")]
     if isinstance(inner, SpecError):
-        return SpecError(".".join([*loc, inner.path]) if loc and not inner.path.startswith("tree") else inner.path,
-                         inner.message, file=file)
+        prefix = ".".join(loc)
+        whole = not loc or inner.path.startswith("tree") or inner.path.startswith(prefix + ".")
+        return SpecError(inner.path if whole else f"{prefix}.{inner.path}", inner.message, file=file)
     path = ".".join(loc) or "<root>"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":

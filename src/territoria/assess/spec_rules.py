@@ -162,8 +162,10 @@ NORMALISE_KEYS: dict[str, set[str]] = {
 
 WEIGHT_KEYS: dict[str, set[str]] = {"given": {"sum_to"}, "equal": set(), "equal_within_blocks": set(), "pca": set(),
                                      "file": {"file", "values"}}
-GRADE_KEYS: dict[str, set[str]] = {"none": set(), "thresholds": {"on", "thresholds", "labels"},
-                                   "quantiles": {"on", "k", "labels"}, "jenks": {"on", "k", "labels"}}
+GRADE_KEYS: dict[str, set[str]] = {"none": set(), "thresholds": {"on", "thresholds", "labels", "source"},
+                                   "relative": {"on", "thresholds", "labels", "source"},
+                                   "quantiles": {"on", "k", "labels", "source"},
+                                   "jenks": {"on", "k", "labels", "source"}}
 
 
 def reset_inapplicable(section: str, part: dict[str, Any], given: set[str]) -> dict[str, Any]:
