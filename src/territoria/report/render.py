@@ -19,18 +19,21 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import docx
 import jinja2
 import markupsafe
 import pandas as pd
+import plotly.graph_objects as go
+from docx.shared import Mm, Pt
 
 from territoria.errors import TerritoriaError
-from territoria.report.document import Document
+from territoria.report.document import Document, frame_to_json
 from territoria.report.i18n import words
 from territoria.report.messages import Translator, headers, number
 from territoria.store.export import neutralise_formulas
 
-__all__ = ["CHROMIUM_FLAGS", "PAGE_WIDTH_PX", "chromium_path", "inline_code", "plain_text", "plotly_js_path",
-           "split_years", "to_html", "to_pdf", "to_xlsx", "write"]
+__all__ = ["CHROMIUM_FLAGS", "PAGE_WIDTH_PX", "chromium_path", "figure_png", "inline_code", "plain_text",
+           "plotly_js_path", "split_years", "to_docx", "to_html", "to_pdf", "to_xlsx", "write"]
 
 #: Flags of every headless Chromium run: no sandbox (containers), no network services, no first-run UI.
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -227,8 +230,70 @@ def to_xlsx(doc: Document, path: str | Path) -> Path:
     return path
 
 
+def figure_png(figure: go.Figure, path: str | Path, *, width: int = 900, timeout: float = 60.0) -> Path:
+    """A Plotly figure as a PNG picture: drawn by plotly.js in headless Chromium and captured
+    (``--screenshot``), at the figure's height (or 450 px) and ``width`` CSS pixels."""
+    path = Path(path).resolve()
+    height = int(figure.layout.height or 450)
+    page = ('<!DOCTYPE html><html><head><meta charset="utf-8"><script>' + _plotly_js() +
+            '</script></head><body style="margin:0;background:#fff">' +
+            figure.to_html(full_html=False, include_plotlyjs=False, default_width=f"{width}px",
+                           default_height=f"{height}px", config={"staticPlot": True}) + "</body></html>")
+    with tempfile.TemporaryDirectory(prefix="territoria-png-") as tmp:
+        source = Path(tmp) / "figure.html"
+        source.write_text(page, encoding="utf-8")
+        cmd = [chromium_path(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile", "--hide-scrollbars",
+               f"--window-size={width},{height}", "--virtual-time-budget=10000", f"--screenshot={path}",
+               source.as_uri()]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise TerritoriaError(f"{path}: Chromium did not draw the chart within {timeout:.0f} s") from None
+    if not path.exists() or path.stat().st_size == 0:
+        raise TerritoriaError(f"{path}: Chromium wrote no picture (exit {done.returncode}): {done.stderr[-400:]}")
+    return path
+
+
+def to_docx(doc: Document, path: str | Path) -> Path:
+    """A Word document (python-docx): the title, each section's heading, its lines, its chart as a
+    picture (:func:`figure_png`) and its table (cut into runs of years that fit the page, as in the PDF)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = docx.Document()
+    page = book.sections[0]
+    page.page_width, page.page_height = Mm(210), Mm(297)
+    page.left_margin = page.right_margin = Mm(15)
+    book.styles["Normal"].font.size = Pt(10)
+    book.core_properties.title = doc.title
+    book.core_properties.language = doc.lang
+    book.add_heading(doc.title, level=0)
+    book.add_paragraph(doc.subtitle)
+    with tempfile.TemporaryDirectory(prefix="territoria-docx-") as tmp:
+        for number_, s in enumerate(doc.sections):
+            book.add_heading(s.title, level=1)
+            for line in s.text:
+                book.add_paragraph(plain_text(line))
+            if s.figure is not None:
+                book.add_picture(str(figure_png(s.figure, Path(tmp) / f"figure_{number_}.png")), width=Mm(175))
+            if s.table is None:
+                continue
+            for part in split_years(frame_to_json(s.table, doc.lang), lang=doc.lang, width=PAGE_WIDTH_PX["portrait"]):
+                if part["caption"]:
+                    book.add_paragraph(part["caption"]).runs[0].bold = True
+                table = book.add_table(rows=1, cols=len(part["headers"]))
+                table.style = "Table Grid"
+                for cell, head in zip(table.rows[0].cells, part["headers"], strict=True):
+                    cell.text = str(head)
+                    cell.paragraphs[0].runs[0].bold = True
+                for row in part["rows"]:
+                    for cell, value in zip(table.add_row().cells, row, strict=True):
+                        cell.text = _fmt(value, doc.lang)
+        book.save(str(path))
+    return path
+
+
 def write(doc: Document, path: str | Path) -> Path:
-    """Write by suffix: ``.html``, ``.pdf`` or ``.xlsx``."""
+    """Write by suffix: ``.html``, ``.pdf``, ``.xlsx`` or ``.docx``."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm"):
@@ -239,4 +304,6 @@ def write(doc: Document, path: str | Path) -> Path:
         return to_pdf(to_html(doc, static=True), path)
     if suffix == ".xlsx":
         return to_xlsx(doc, path)
-    raise TerritoriaError(f"{path}: unsupported report format {suffix!r}; use .html, .pdf or .xlsx")
+    if suffix == ".docx":
+        return to_docx(doc, path)
+    raise TerritoriaError(f"{path}: unsupported report format {suffix!r}; use .html, .pdf, .xlsx or .docx")
