@@ -24,7 +24,7 @@ from territoria.report.document import Document, Section, uncertainty_sentence
 from territoria.report.geomap import point_map
 from territoria.report.i18n import t
 from territoria.report.messages import Translator
-from territoria.report.service import region_of_unit, regions_ranking
+from territoria.report.service import region_of_unit
 
 __all__ = ["SECTIONS", "summary_document", "top_units"]
 
@@ -110,6 +110,7 @@ def _groups_table(store: Any, assessed: set[str], top: list[str], names: pd.Seri
     settlements = store.units(level="settlement")
     found = assign_groups(settlements, rural_support=store.unit_list("rural_support"))
     parents = store.units()["parent"].to_dict()
+    then: dict[str, str] = {}  # region prefix -> the assessed region it belonged to
     rows = []
     for group in SUMMARY_GROUPS:
         members = found.memberships.loc[found.memberships["group"] == group, "unit"].astype(str).drop_duplicates()
@@ -117,7 +118,9 @@ def _groups_table(store: Any, assessed: set[str], top: list[str], names: pd.Seri
         for code in members:
             owner = _owner(code, parents, assessed)
             if owner is None and crosswalk is not None:  # a region created after the assessed year
-                owner = region_of_unit(code, assessed, crosswalk)
+                if code[:2] not in then:
+                    then[code[:2]] = region_of_unit(code, assessed, crosswalk)
+                owner = then[code[:2]]
             owners.append(owner)
         inside = [c for c, o in zip(members, owners, strict=True) if o in set(top)]
         rows.append({"group": tr.term("group", group), "settlements": len(members), "in_vulnerable": len(inside),
@@ -215,13 +218,9 @@ def summary_document(store: Any, result: Any, *, lang: str = "en", n_top: int | 
     sections.append(Section("groups", tr.text("summary.groups"),
                             [tr.text("summary.groups_note", {"km": rules.border.max_km, "k": k})], table=groups))
     level_names = {g: tr.term("level", g) for g in grades}
-    shown = table.rename(columns={"grade": "level"})
-    if level == "region":
-        points = regions_ranking(store, result, lang=lang)[["unit", "lat", "lon"]]
-        shown = shown.merge(points, on="unit", how="left")
-    else:
-        units = store.units(codes=list(assessed))[["lat", "lon"]]
-        shown = shown.join(units, on="unit")
+    # regions and districts are drawn as their polygons (point_map); the points are the fallback
+    shown = table.rename(columns={"grade": "level"}).join(store.units(codes=list(assessed))[["lat", "lon"]],
+                                                          on="unit")
     sections.append(Section("map", t("map", lang), [tr.text("summary.map_note")],
                             figure=point_map(shown, color="level", title="", names=level_names)))
     trend_text, trend_figure = [], None
