@@ -17,11 +17,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from territoria.groups import assign_groups
+from territoria.ingest.boundaries import unit_polygons
 from territoria.mechanisms import load_knowledge_base, recommend
 from territoria.report import charts
 from territoria.report.assessed import diagnosis, ranking_table
 from territoria.report.document import Document, Section, uncertainty_sentence
-from territoria.report.geomap import point_map
+from territoria.report.geomap import choropleth, point_map
 from territoria.report.i18n import t
 from territoria.report.messages import Translator
 from territoria.report.service import region_of_unit
@@ -128,6 +129,19 @@ def _groups_table(store: Any, assessed: set[str], top: list[str], names: pd.Seri
     return pd.DataFrame(rows), found.rules
 
 
+def _map(table: pd.DataFrame, level: str, year: int, level_names: dict[str, str], tr: Translator) -> go.Figure:
+    """Regions and districts as their polygons on the map of the assessed year, coloured by grade (units
+    without a polygon counted in the note); other levels as points."""
+    if level not in ("region", "district"):
+        return point_map(table, color="level", title="", names=level_names)
+    polygons = unit_polygons(level, year)
+    shown = polygons.join(table.set_index("unit")[["level", "name"]], how="left")
+    missing = len(set(table["unit"]) - set(polygons.index))
+    note = "; ".join(x for x in (polygons.attrs.get("attribution", ""),
+                                 tr.text("summary.map_missing", {"n": missing}) if missing else "") if x)
+    return choropleth(shown, color="level", text="name", names=level_names, note=note)
+
+
 def _index_lines(result: Any, top: list[str], names: pd.Series, tr: Translator) -> go.Figure | None:
     """The composite index of the top units over the years and the national value (mean of the rated
     units), for an assessment of several years."""
@@ -217,12 +231,10 @@ def summary_document(store: Any, result: Any, *, lang: str = "en", n_top: int | 
     groups, rules = _groups_table(store, assessed, codes, names, tr, store.crosswalk() if level == "region" else None)
     sections.append(Section("groups", tr.text("summary.groups"),
                             [tr.text("summary.groups_note", {"km": rules.border.max_km, "k": k})], table=groups))
-    level_names = {g: tr.term("level", g) for g in grades}
-    # regions and districts are drawn as their polygons (point_map); the points are the fallback
     shown = table.rename(columns={"grade": "level"}).join(store.units(codes=list(assessed))[["lat", "lon"]],
                                                           on="unit")
     sections.append(Section("map", t("map", lang), [tr.text("summary.map_note")],
-                            figure=point_map(shown, color="level", title="", names=level_names)))
+                            figure=_map(shown, level, year, {g: tr.term("level", g) for g in grades}, tr)))
     trend_text, trend_figure = [], None
     index_chart = _index_lines(result, codes, names, tr)
     population = _population_lines(store, codes, names, tr)
