@@ -143,23 +143,17 @@ def _map(table: pd.DataFrame, level: str, year: int, level_names: dict[str, str]
 
 
 def _index_lines(result: Any, top: list[str], names: pd.Series, tr: Translator) -> go.Figure | None:
-    """The composite index of the top units over the years and the national value (mean of the rated
-    units), for an assessment of several years."""
+    """The composite index and each block of the top units over the years, with the national value
+    (:func:`territoria.report.charts.index_trends`), for an assessment of several years."""
     scores = result.tables["aggregated"]
-    if not (isinstance(scores.index, pd.MultiIndex) and "year" in scores.index.names):
+    if not (isinstance(scores.index, pd.MultiIndex) and "year" in scores.index.names) or \
+            scores.index.get_level_values("year").nunique() < 2:
         return None
-    root = scores[result.root]
-    national = root.groupby(level="year").mean()
-    fig = go.Figure(go.Scatter(x=[int(y) for y in national.index], y=national.to_numpy(), mode="lines",
-                               name=tr.text("summary.national"), line={"color": "#888", "dash": "dash"}))
-    units = root.index.get_level_values(0).astype(str)
-    for colour, code in zip(_LINES, top[:6], strict=False):
-        series = root[units == code].droplevel(0).dropna()
-        fig.add_trace(go.Scatter(x=[int(y) for y in series.index], y=series.to_numpy(), mode="lines+markers",
-                                 name=str(names.get(code, code)), line={"color": colour}))
-    fig.update_layout(height=380, legend={"orientation": "h", "y": -0.15}, margin={"l": 50, "r": 20, "t": 20, "b": 40},
-                      yaxis={"title": tr.term("block", result.root)}, xaxis={"dtick": 1, "tickformat": "d"})
-    return fig
+    shown = [result.root, *[c for c in result.aggregates if c != result.root]]
+    return charts.index_trends(scores, units=top[:6], codes=shown, national=charts.national_reference(scores[shown]),
+                               names={c: str(names.get(c, c)) for c in top[:6]},
+                               labels={c: tr.term("block", c) for c in shown},
+                               national_name=tr.text("summary.national"), columns=2)
 
 
 def _population_lines(store: Any, top: list[str], names: pd.Series, tr: Translator) -> tuple[go.Figure, int] | None:
@@ -222,6 +216,8 @@ def summary_document(store: Any, result: Any, *, lang: str = "en", n_top: int | 
     spec_mc = result.spec.uncertainty
     runs = spec_mc.n if spec_mc is not None else None
     interval_chart = charts.rank_intervals(top.assign(name=top["name"].astype(str)), axis_title=tr.header("rank"))
+    if n > 30:  # a label per rank would crowd the axis: let plotly choose the ticks
+        interval_chart.update_xaxes(dtick=None)
     sections = [Section("key", tr.text("summary.key"), key),
                 Section("vulnerable", tr.text("summary.vulnerable"), [tr.text("summary.vulnerable_note")],
                         table=vulnerable),
