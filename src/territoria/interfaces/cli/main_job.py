@@ -53,6 +53,8 @@ def run_command(
     output_dir: Path = typer.Option(Path("out"), "--output-dir", help="Folder for the result files."),
     fresh: bool = typer.Option(True, "--fresh/--keep", help="Start from an empty Store (default) or keep it."),
     year: int | None = typer.Option(None, "--year", help="Assessment year (default: the spec's)."),
+    write_summary: bool = typer.Option(True, "--summary/--no-summary", help="Write the summary report of both "
+                                       "assessments (HTML in Russian; the regions' also as PDF)."),
 ) -> None:
     """Load the bundled data into a fresh Store, show what it holds, assess the regions and the districts."""
     from territoria.store import Store
@@ -89,7 +91,8 @@ def run_command(
         _show_seed_town_status(store, output_dir)
         _show_package_for_last(store, result, output_dir)
         _show_district_ranking(store, levels, output_dir)
-        write_summaries(store, output_dir)
+        if write_summary:
+            write_summaries(store, output_dir)
     console.print(f"[green]Results in[/] {plain(output_dir)}/")
 
 
