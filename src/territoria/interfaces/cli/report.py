@@ -209,6 +209,6 @@ def summary_cmd(
     with Store(state.db, read_only=True) as store:
         result = service.assessment(store, name=assessment)
         doc = summary_document(store, result, lang=lang, n_top=top)
-    console.print(f"[dim]Assessment used: {service.assessment_label(result)}[/]")
-    console.print(f"[bold]{doc.title}[/] — {doc.subtitle}")
+    console.print(f"[dim]Assessment used: {plain(service.assessment_label(result))}[/]")
+    console.print(f"[bold]{plain(doc.title)}[/] — {plain(doc.subtitle)}")
     _write(doc, output or [Path(f"summary_{doc.meta['assessment']}_{lang}.html")])
