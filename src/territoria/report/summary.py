@@ -54,14 +54,14 @@ def _why(diag: Any, tr: Translator) -> str:
     parts = []
     weak = diag.weak_indicators
     if len(weak):
-        parts.append(tr.text("summary.why_weak", {"names": ", ".join(tr.indicator(c) for c in weak["code"].head(3))}))
+        parts.append(tr.text("summary.why_weak", {"names": "; ".join(tr.indicator(c) for c in weak["code"].head(3))}))
     held = diag.risk_flags
     if len(held):
         labels = [tr.word("rule", r, params={"label": lab}) for r, lab in zip(held["rule"], held["label"], strict=True)]
-        parts.append(tr.text("summary.why_flags", {"names": ", ".join(labels)}))
+        parts.append(tr.text("summary.why_flags", {"names": "; ".join(labels)}))
     if diag.status is not None:
         parts.append(tr.text("summary.why_status", {"status": diag.status}))
-    return "; ".join(parts)
+    return "\n".join(parts)  # one line each: the weakest indicators, the risk flags, the status
 
 
 def _packages(store: Any, diagnoses: dict[str, Any], lang: str) -> pd.DataFrame:
