@@ -15,7 +15,7 @@ from territoria.interfaces.cli import app
 from territoria.report import service
 from territoria.report.messages import headers
 from territoria.report.render import to_html, write
-from territoria.report.summary import SECTIONS, summary_document
+from territoria.report.summary import SECTIONS, settlement_groups, summary_document
 from territoria.store import Store
 
 NKO = "590000000"  # North Kazakhstan: rank 17 of 17 in the bundled 2021 assessment
@@ -26,7 +26,8 @@ def built(bundled_store_path):
     with Store(bundled_store_path, read_only=True) as store:
         result = service.assessment(store)
         intervals = service.ranking_table(store, result).set_index("unit")
-        docs = {lang: summary_document(store, result, lang=lang) for lang in ("ru", "kk", "en")}
+        groups = settlement_groups(store)  # computed once for the three languages
+        docs = {lang: summary_document(store, result, lang=lang, groups=groups) for lang in ("ru", "kk", "en")}
     return docs, intervals
 
 

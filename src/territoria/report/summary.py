@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from territoria.groups import assign_groups
+from territoria.groups import GroupAssignment, assign_groups
 from territoria.ingest.boundaries import unit_polygons
 from territoria.mechanisms import load_knowledge_base, recommend
 from territoria.report import charts
@@ -27,7 +27,7 @@ from territoria.report.i18n import t
 from territoria.report.messages import Translator
 from territoria.report.service import region_of_unit
 
-__all__ = ["SECTIONS", "summary_document", "top_units"]
+__all__ = ["SECTIONS", "settlement_groups", "summary_document", "top_units"]
 
 #: The sections of the summary report, in order ("population" beside "trends" when both charts are drawn).
 SECTIONS = ("key", "vulnerable", "uncertainty", "groups", "map", "trends", "population", "mechanisms")
@@ -105,11 +105,16 @@ def _owner(code: str, parents: dict[str, Any], assessed: set[str]) -> str | None
     return None
 
 
-def _groups_table(store: Any, assessed: set[str], top: list[str], names: pd.Series, tr: Translator,
-                  crosswalk: pd.DataFrame | None) -> tuple[pd.DataFrame, Any]:
+def settlement_groups(store: Any) -> GroupAssignment:
+    """The groups of the Store's settlements (:func:`territoria.groups.assign_groups` with the Store's
+    list of rural support settlements): what :func:`summary_document` counts; computed once, it can be
+    given to several summaries."""
+    return assign_groups(store.units(level="settlement"), rural_support=store.unit_list("rural_support"))
+
+
+def _groups_table(store: Any, found: GroupAssignment, assessed: set[str], top: list[str], names: pd.Series,
+                  tr: Translator, crosswalk: pd.DataFrame | None) -> pd.DataFrame:
     """The three groups of settlements: how many, how many inside the top units, examples of those."""
-    settlements = store.units(level="settlement")
-    found = assign_groups(settlements, rural_support=store.unit_list("rural_support"))
     parents = store.units()["parent"].to_dict()
     then: dict[str, str] = {}  # region prefix -> the assessed region it belonged to
     rows = []
@@ -126,7 +131,7 @@ def _groups_table(store: Any, assessed: set[str], top: list[str], names: pd.Seri
         inside = [c for c, o in zip(members, owners, strict=True) if o in set(top)]
         rows.append({"group": tr.term("group", group), "settlements": len(members), "in_vulnerable": len(inside),
                      "examples": ", ".join(str(names.get(c, c)) for c in inside[:6])})
-    return pd.DataFrame(rows), found.rules
+    return pd.DataFrame(rows)
 
 
 def _map(table: pd.DataFrame, level: str, year: int, level_names: dict[str, str], tr: Translator) -> go.Figure:
@@ -178,11 +183,12 @@ def _population_lines(store: Any, top: list[str], names: pd.Series, tr: Translat
     return fig, base
 
 
-def summary_document(store: Any, result: Any, *, lang: str = "en", n_top: int | None = None) -> Document:
+def summary_document(store: Any, result: Any, *, lang: str = "en", n_top: int | None = None,
+                     groups: GroupAssignment | None = None) -> Document:
     """The summary report of ``result`` (a stored assessment, :func:`territoria.report.service.assessment`).
 
     ``n_top``: how many of the most vulnerable units are described (default: a quarter of the units,
-    between 5 and 10).
+    between 5 and 10). ``groups``: :func:`settlement_groups` of the Store, when already computed.
     """
     tr = Translator(lang, catalogue=store.catalogue)
     names = _names(store, lang)
@@ -224,9 +230,12 @@ def summary_document(store: Any, result: Any, *, lang: str = "en", n_top: int | 
                 Section("uncertainty", tr.text("summary.uncertainty"),
                         [tr.text("summary.uncertainty_note", {"runs": runs}), *sentences], figure=interval_chart)]
     assessed = set(table["unit"].astype(str))
-    groups, rules = _groups_table(store, assessed, codes, names, tr, store.crosswalk() if level == "region" else None)
+    found = groups if groups is not None else settlement_groups(store)
+    table_groups = _groups_table(store, found, assessed, codes, names, tr,
+                                 store.crosswalk() if level == "region" else None)
     sections.append(Section("groups", tr.text("summary.groups"),
-                            [tr.text("summary.groups_note", {"km": rules.border.max_km, "k": k})], table=groups))
+                            [tr.text("summary.groups_note", {"km": found.rules.border.max_km, "k": k})],
+                            table=table_groups))
     shown = table.rename(columns={"grade": "level"}).join(store.units(codes=list(assessed))[["lat", "lon"]],
                                                           on="unit")
     sections.append(Section("map", t("map", lang), [tr.text("summary.map_note")],

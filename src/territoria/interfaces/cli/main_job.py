@@ -103,12 +103,13 @@ def write_summaries(store, output_dir: Path, *, lang: str = "ru") -> list[Path]:
     from territoria.errors import TerritoriaError
     from territoria.report import service
     from territoria.report.render import to_html, to_pdf
-    from territoria.report.summary import summary_document
+    from territoria.report.summary import settlement_groups, summary_document
 
     written = []
+    groups = settlement_groups(store)  # the same settlements' groups in both summaries
     for level in ("region", "district"):
         result = service.assessment(store, level=level)
-        doc = summary_document(store, result, lang=lang)
+        doc = summary_document(store, result, lang=lang, groups=groups)
         html = output_dir / f"summary_{doc.meta['assessment']}_{lang}.html"
         html.write_text(to_html(doc), encoding="utf-8")
         written.append(html)
