@@ -30,7 +30,13 @@ def test_run_writes_the_ranking_the_audit_and_the_seed_lists(tmp_path):
     assert horizons == [h for h in ("short", "medium", "long") if h in horizons]
     bulaevo = pd.read_csv(out / "profile_bulaevo.csv").set_index("indicator")
     assert bulaevo.loc["employed_population", "2015"] == 4271           # seed 002, Table 1
+    # the summary report of both assessments (docs/reports.md), the regions' also printed
+    regions = (out / "summary_vulnerability_regions_ru.html").read_text(encoding="utf-8")
+    assert "Северо-Казахстанская область" in regions and "Наиболее уязвимые единицы и почему" in regions
+    assert "Наурзумский район" in (out / "summary_vulnerability_districts_ru.html").read_text(encoding="utf-8")
+    assert (out / "summary_vulnerability_regions_ru.pdf").read_bytes()[:5] == b"%PDF-"
     # a second run on a fresh Store gives the same ranking (bit for bit)
-    again = CliRunner().invoke(app, ["--db", str(tmp_path / "t.duckdb"), "run", "--output-dir", str(out)])
+    again = CliRunner().invoke(app, ["--db", str(tmp_path / "t.duckdb"), "run", "--output-dir", str(out),
+                                     "--no-summary"])
     assert again.exit_code == 0
     pd.testing.assert_frame_equal(ranking, pd.read_csv(out / "vulnerability_regions.csv", dtype={"unit": str}))

@@ -80,7 +80,7 @@ def test_documents_in_three_languages(store, result):
     assert titles["kk"].section("status").title == "Мәртебесі"
     assert titles["en"].title == "Mamlyutka"
     ids = [s.id for s in titles["en"].sections]
-    assert ids[:4] == ["status", "rank", "radar", "table"] and "mechanisms" in ids and "risks" in ids
+    assert ids[:5] == ["overview", "status", "rank", "radar", "table"] and "mechanisms" in ids and "risks" in ids
 
 
 def test_html_is_offline_and_xlsx_has_the_tables(store, result, tmp_path):

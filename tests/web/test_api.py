@@ -35,7 +35,7 @@ def test_profile_in_three_languages_and_unknown_unit(client):
     ru = client.get(f"/api/units/{MAMLYUTKA}/profile", params={"lang": "ru"}).json()
     en = client.get(f"/api/units/{MAMLYUTKA}/profile", params={"lang": "en"}).json()
     assert en["title"] == "Mamlyutka" and ru["title"] == "г.Мамлютка"
-    assert ru["sections"][0]["title"] == "Статус"
+    assert [s["title"] for s in ru["sections"][:2]] == ["Кратко", "Статус"]  # the overview first
     assert client.get("/api/units/123456789/profile").status_code == 404
     assert client.get(f"/api/units/{MAMLYUTKA}/profile", params={"lang": "de"}).status_code == 422
 
@@ -141,4 +141,4 @@ def test_ranking_for_a_region_or_a_list(client, scope):
 def test_region_profile(client):
     doc = client.get("/api/units/590000000/profile", params={"lang": "en"}).json()
     ids = [s["id"] for s in doc["sections"]]
-    assert ids[:3] == ["status", "rank", "radar"] and "weaknesses" in ids
+    assert ids[:4] == ["overview", "status", "rank", "radar"] and "weaknesses" in ids

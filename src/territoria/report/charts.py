@@ -7,6 +7,7 @@ JSON from the API.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 
 import pandas as pd
@@ -52,16 +53,20 @@ def trend_lines(table: pd.DataFrame, *, max_charts: int = 9, title: str = "") ->
     n = max(len(chosen), 1)
     cols = min(3, n)
     rows = -(-n // cols)
-    names = [f"{r['name'][:38]}, {r['unit']}" if r["unit"] else str(r["name"])[:45] for _, r in chosen.iterrows()]
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names or [""], vertical_spacing=0.16)
+    # titles wrapped at word boundaries (two lines at most, never cut mid-word): the panels are narrow
+    names = ["<br>".join(textwrap.wrap(f"{r['name']}, {r['unit']}" if r["unit"] else str(r["name"]), 34,
+                                       max_lines=2, placeholder=" …")) for _, r in chosen.iterrows()]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names or [""], vertical_spacing=0.3 / rows + 0.08)
     for i, (_, r) in enumerate(chosen.iterrows()):
         series = r[years].dropna().astype(float)
         fig.add_trace(go.Scatter(x=[int(y) for y in series.index], y=series.to_numpy(), mode="lines+markers",
                                  name=str(r["name"])[:45], showlegend=False, line={"color": "#2166ac"}),
                       row=i // cols + 1, col=i % cols + 1)
     fig.update_annotations(font_size=10)
-    fig.update_xaxes(dtick=1, tickformat="d")
-    fig.update_layout(title=title, height=230 * rows + 40, **_LAYOUT)
+    span = max((int(y) for y in years), default=0) - min((int(y) for y in years), default=0)
+    fig.update_xaxes(dtick=max(1, -(-span // 5)), tickformat="d")  # at most about six year labels a panel
+    fig.update_layout(title=title, height=250 * rows + 60, **{**_LAYOUT, "margin": {"l": 40, "r": 20, "t": 60,
+                                                                                    "b": 40}})
     return fig
 
 

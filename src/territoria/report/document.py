@@ -21,7 +21,8 @@ from territoria.report.geomap import point_map
 from territoria.report.i18n import t
 from territoria.report.messages import Translator, headers, indicator_name
 
-__all__ = ["Document", "Section", "frame_to_json", "profile_document", "ranking_document"]
+__all__ = ["Document", "Section", "frame_to_json", "grade_scale", "overview_section", "profile_document",
+           "ranking_document", "uncertainty_sentence"]
 
 
 def _cell(value: Any) -> Any:
@@ -89,6 +90,57 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def uncertainty_sentence(tr: Translator, *, name: str, rank: Any, n: int, lo: Any, hi: Any) -> str:
+    """The rank and its 5–95 % Monte-Carlo interval in words a non-statistician reads: "X is ranked 14th
+    of 17; in 90 of 100 plausible variants of the method it is between 12th and 14th"."""
+    known = lo is not None and hi is not None and not (pd.isna(lo) or pd.isna(hi))
+    lo_s, hi_s = (f"{float(lo):.0f}", f"{float(hi):.0f}") if known else ("", "")
+    return tr.text("uncertainty.sentence", {"name": name, "rank": int(rank), "n": int(n), "lo": lo_s, "hi": hi_s,
+                                           "width": "none" if not known else ("one" if lo_s == hi_s else "range")})
+
+
+def grade_scale(result: Any, tr: Translator, level: Any) -> str:
+    """The grade and the scale it comes from: "crisis — level 1 of 5: crisis → depressive → …"."""
+    labels = list(result.spec.grade.labels) if result is not None and result.spec.grade is not None else []
+    if level is None or str(level) not in labels:
+        return tr.term("level", level) if level is not None else "—"
+    return tr.text("overview.grade", {"level": tr.term("level", level), "position": labels.index(str(level)) + 1,
+                                      "k": len(labels), "scale": " → ".join(tr.term("level", v) for v in labels)})
+
+
+def overview_section(p: dict[str, Any], tr: Translator, catalogue: Any) -> Section:
+    """The first page of a profile: rank with its interval, grade and its scale, status, the three weakest
+    points and the package of mechanisms by horizon (``p`` is :func:`territoria.report.service.unit_profile`)."""
+    lang = tr.lang
+    a, status = p["assessment"], p["status"]
+    items: list[tuple[str, str]] = []
+    if a is not None:
+        items.append((tr.text("overview.rank"), uncertainty_sentence(
+            tr, name=p["assessed_name"], rank=a["rank"], n=a["n_units"], lo=a["rank_p05"], hi=a["rank_p95"])))
+        items.append((tr.text("overview.grade_item"), grade_scale(p["result"], tr, a["level"])))
+    items.append((t("status", lang), status["status_label"] if status["status"] != "insufficient_data"
+                  else t("insufficient_data", lang)))
+    weak = p["weak"]
+    if weak is not None and len(weak):
+        lines = [tr.text("overview.weak_point", {"indicator": _indicator_name(catalogue, str(c), lang),
+                                                  "gap": float(g)})
+                 for c, g in zip(weak["code"].head(3), weak["gap_national"].head(3), strict=True)]
+        items.append((tr.text("overview.weakest"), "\n".join(lines)))
+    mech = p["mechanisms"]
+    if len(mech):
+        lines = []
+        for horizon, part in mech.groupby("horizon", sort=False):
+            names = [str(x) for x in part["name"]]
+            lines.append(tr.text("overview.horizon", {"horizon": tr.term("horizon", horizon),
+                                                      "years": str(part["years"].iloc[0]),
+                                                      "names": "; ".join(names[:4]), "more": max(len(names) - 4, 0)}))
+        items.append((tr.text("overview.package"), "\n".join(lines)))
+    notes = [t("region_note", lang, year=a["year"], region=p["region_name"])] if a is not None and \
+        "region" in p["notes"] else []
+    table = pd.DataFrame(items, columns=["item", "value"])
+    return Section("overview", tr.text("overview.title"), notes, table=table)
+
+
 def profile_document(store: Any, code: str, *, lang: str = "en", result: Any = None) -> Document:
     """A unit's profile: seeds' table layout, radar, trends, rank with interval, groups, type, status,
     weaknesses, risk flags and mechanisms by horizon."""
@@ -98,7 +150,7 @@ def profile_document(store: Any, code: str, *, lang: str = "en", result: Any = N
     unit = p["unit"]
     name = unit.get(f"name_{lang}") or unit["name_en"]
     a = p["assessment"]
-    sections: list[Section] = []
+    sections: list[Section] = [overview_section(p, tr, store.catalogue)]
     status = p["status"]
     label = status["status_label"] if status["status"] != "insufficient_data" else t("none", lang)
     coded = status.get("fact_codes")

@@ -2,8 +2,9 @@
 
 It assesses the regions (``vulnerability_regions.yaml``) and the districts (``vulnerability_districts.yaml``)
 with :func:`assess_levels`, stores both as named assessments (:func:`store_levels`), prints the 20 most
-vulnerable districts with their status and reasons, and checks the districts and towns the seeds name as
-depressed or vulnerable against the district ranking.
+vulnerable districts with their status and reasons, checks the districts and towns the seeds name as
+depressed or vulnerable against the district ranking, and writes the summary report of both assessments
+(:func:`write_summaries`).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def run_command(
     output_dir: Path = typer.Option(Path("out"), "--output-dir", help="Folder for the result files."),
     fresh: bool = typer.Option(True, "--fresh/--keep", help="Start from an empty Store (default) or keep it."),
     year: int | None = typer.Option(None, "--year", help="Assessment year (default: the spec's)."),
+    write_summary: bool = typer.Option(True, "--summary/--no-summary", help="Write the summary report of both "
+                                       "assessments (HTML in Russian; the regions' also as PDF)."),
 ) -> None:
     """Load the bundled data into a fresh Store, show what it holds, assess the regions and the districts."""
     from territoria.store import Store
@@ -93,7 +96,36 @@ def run_command(
         _show_seed_town_status(store, output_dir)
         _show_package_for_last(store, result, output_dir)
         _show_district_ranking(store, levels, output_dir)
+        if write_summary:
+            write_summaries(store, output_dir)
     console.print(f"[green]Results in[/] {plain(output_dir)}/")
+
+
+def write_summaries(store, output_dir: Path, *, lang: str = "ru") -> list[Path]:
+    """The summary report of each stored bundled assessment (regions, districts) as HTML, and the regions'
+    also as PDF (one Chromium run: printing costs a browser start). Returns the files written."""
+    # lazy: heavy dependency (scipy, through the diagnosis and the mechanisms); plotly, python-docx
+    from territoria.errors import TerritoriaError
+    from territoria.report import service
+    from territoria.report.render import to_html, to_pdf
+    from territoria.report.summary import settlement_groups, summary_document
+
+    written = []
+    groups = settlement_groups(store)  # the same settlements' groups in both summaries
+    for level in ("region", "district"):
+        result = service.assessment(store, level=level)
+        doc = summary_document(store, result, lang=lang, groups=groups)
+        html = output_dir / f"summary_{doc.meta['assessment']}_{lang}.html"
+        html.write_text(to_html(doc), encoding="utf-8")
+        written.append(html)
+        if level == "region":
+            try:
+                written.append(to_pdf(to_html(doc, static=True), html.with_suffix(".pdf")))
+            except TerritoriaError as exc:  # no Chromium on this machine: the HTML stands, said so
+                console.print(f"[yellow]Summary PDF not written:[/] {plain(str(exc))}")
+    for path in written:
+        console.print(f"[green]Wrote[/] {plain(path)}")
+    return written
 
 
 def district_spec_path() -> Path:

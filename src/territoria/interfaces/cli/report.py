@@ -1,4 +1,5 @@
-"""CLI commands: ``territoria report profile UNIT`` and ``territoria report ranking`` (HTML, PDF, XLSX)."""
+"""CLI commands: ``territoria report profile UNIT``, ``report ranking``, ``report trends`` and ``report
+summary`` (HTML, PDF, XLSX, DOCX)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from territoria.errors import DataError
 from territoria.interfaces.cli.app import app, console, resolve_unit, state
 from territoria.interfaces.output import plain
 
-__all__ = ["profile_cmd", "ranking_cmd"]
+__all__ = ["profile_cmd", "ranking_cmd", "summary_cmd"]
 
-report_app = typer.Typer(help="Reports in ru / kk / en: a unit's profile, a ranking (HTML, PDF, XLSX).",
-                         no_args_is_help=True)
+report_app = typer.Typer(help="Reports in ru / kk / en: a unit's profile, a ranking, a summary (HTML, PDF, XLSX, "
+                         "DOCX).", no_args_is_help=True)
 app.add_typer(report_app, name="report", rich_help_panel="Reports and web")
 
 _LANG = typer.Option("ru", "--lang", help="ru, kk or en.")
@@ -180,3 +181,34 @@ def trends_cmd(
     output.parent.mkdir(parents=True, exist_ok=True)
     fig.write_html(output, include_plotlyjs=True, full_html=True)
     console.print(f"[green]Wrote[/] {output}")
+
+
+_ASSESSMENT_SUMMARY = typer.Option(None, "--assessment", help="Stored assessment to summarise (`territoria "
+                                   "assessments`), NAME or NAME@VERSION; default: the latest assessment of "
+                                   "the regions.")
+_OUT_SUMMARY = typer.Option(None, "-o", "--output", help="File(s) to write, by suffix .html / .pdf / .docx / .xlsx "
+                            "(repeatable). Default: summary_NAME_LANG.html.")
+
+
+@report_app.command("summary")
+def summary_cmd(
+    lang: str = _LANG,
+    output: list[Path] = _OUT_SUMMARY,
+    assessment: str | None = _ASSESSMENT_SUMMARY,
+    top: int | None = typer.Option(None, "--top", min=1, help="How many of the most vulnerable units to describe "
+                                   "(default: a quarter of the units, 5 to 10)."),
+) -> None:
+    """One summary report of an assessment: the most vulnerable units and why, how certain their ranks
+    are (in plain words), the groups of settlements, a map, the trends over the years and the
+    mechanisms by horizon."""
+    from territoria.report import service
+    from territoria.report.summary import summary_document
+    from territoria.store import Store
+
+    lang = _check_lang(lang)
+    with Store(state.db, read_only=True) as store:
+        result = service.assessment(store, name=assessment)
+        doc = summary_document(store, result, lang=lang, n_top=top)
+    console.print(f"[dim]Assessment used: {plain(service.assessment_label(result))}[/]")
+    console.print(f"[bold]{plain(doc.title)}[/] — {plain(doc.subtitle)}")
+    _write(doc, output or [Path(f"summary_{doc.meta['assessment']}_{lang}.html")])
