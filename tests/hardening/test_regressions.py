@@ -198,3 +198,25 @@ def test_a_spec_whose_weights_are_all_zero_is_refused():
         AssessmentSpec.from_mapping(raw)
     blocks["social"]["weight"] = 1  # one positive weight is enough
     assert AssessmentSpec.from_mapping(raw).tree_frame().set_index("code").loc["social", "weight"] == 1
+
+
+def test_a_name_of_a_hundred_thousand_characters_is_refused_without_fuzzy_matching(monkeypatch):
+    """Issue 19, finding 5: one 100,000-character name held an import for 344 s (fuzzy matching grows
+    with the length). Such a text is not a name: no fuzzy tier and no suggestion is computed for it."""
+    import pandas as pd
+    from rapidfuzz import process
+
+    from territoria.errors import UnknownNameError
+    from territoria.ingest.matching import NameMatcher
+    from territoria.ingest.names import suggest
+
+    units = pd.DataFrame({"code": ["590000000", "593620100"], "name_ru": ["Северо-Казахстанская область",
+                                                                           "г.Булаево"],
+                          "level": ["region", "settlement"], "parent": [None, "590000000"]})   # SYNTHETIC
+    matcher = NameMatcher.for_units(units)
+    calls = []
+    monkeypatch.setattr(process, "extract", lambda *a, **k: calls.append(a) or [])
+    with pytest.raises(UnknownNameError, match=r"100,002 characters"):
+        matcher.match("Булаево" * 14_286)              # 100,002 characters
+    assert suggest("x" * 100_000, ["population", "wage"]) == []
+    assert calls == []

@@ -103,6 +103,27 @@ def test_idle_connection_closed_after_keep_alive(live_server):
     assert httpx.get(f"{live_server.url}/api/health", headers=live_server.headers, timeout=HANG).status_code == 200
 
 
+def test_a_head_over_16_kib_sent_whole_gets_431(live_server):
+    """Issue 19 (Low): a 70 KB head sent in one piece was served although the limit is 16 KiB (h11 only
+    limits heads still incomplete). Now it gets 431 and the connection is closed; a head within the limit
+    is served."""
+    auth = "".join(f"{k}: {v}\r\n" for k, v in live_server.headers.items()).encode()
+
+    def send(pad: int) -> bytes:
+        head = (b"GET /api/health HTTP/1.1\r\nHost: localhost\r\n" + auth + b"X-Pad: " + b"a" * pad +
+                b"\r\nConnection: close\r\n\r\n")
+        with socket.create_connection((live_server.host, live_server.port), timeout=HANG) as sock:
+            sock.sendall(head)
+            reply = b""
+            while chunk := sock.recv(65536):
+                reply += chunk
+        return reply
+
+    big = send(70_000)
+    assert big.startswith(b"HTTP/1.1 431") and b"longer than 16,384 bytes" in big
+    assert send(1_000).startswith(b"HTTP/1.1 200")
+
+
 def test_two_hundred_concurrent_connections(patient_server, web_db):
     """200 connections are opened at once, then each sends one request to an /api/ endpoint: every one is
     answered 2xx (no 5xx, none dropped), and the server answers normally afterwards."""

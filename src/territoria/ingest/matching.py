@@ -33,7 +33,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from territoria.errors import UnknownNameError
-from territoria.ingest.names import LEVEL_WORDS, name_key, normalise_name, suggest
+from territoria.ingest.names import LEVEL_WORDS, MAX_NAME_CHARS, name_key, normalise_name, suggest
 from territoria.ingest.transliterate import language_of
 
 __all__ = ["EXCEL_SHEET_LIMIT", "AmbiguousNameError", "NameMatcher", "language_of", "name_key", "normalise_name",
@@ -254,6 +254,8 @@ class NameMatcher:
                 return codes[0]
             if len(codes) > 1:
                 raise self._ambiguous(text, core, codes)
+        if len(core) > MAX_NAME_CHARS:   # not a name: no fuzzy tiers (their cost grows with the length)
+            raise UnknownNameError(self.kind, f"{text[:60]}… ({len(text):,} characters)", [])
         prefixed = allowed(self._prefix_codes(core))
         if len(prefixed) == 1:  # several prefixed codes: let the fuzzy tier decide
             return prefixed[0]

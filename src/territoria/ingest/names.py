@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 
 from territoria.ingest.transliterate import fold_latin, to_latin
 
-__all__ = ["LEVEL_WORDS", "name_key", "normalise_name", "suggest"]
+__all__ = ["LEVEL_WORDS", "MAX_NAME_CHARS", "name_key", "normalise_name", "suggest"]
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -30,6 +30,11 @@ _DESIGNATOR_WORDS = (
     "district", "region", "oblast", "oblys", "city", "town", "village", "settlement", "rural",
     "administration", "akimat", "audany", "raion", "rayon", "selo", "gorod", "of", "the",
 )
+
+
+#: Longer texts are not names of places or indicators: they are matched exactly or not at all (no fuzzy
+#: matching, no suggestions), so that one long cell cannot hold an import for minutes.
+MAX_NAME_CHARS = 200
 
 
 def name_key(text: object) -> str:
@@ -103,6 +108,8 @@ def suggest(name: object, choices: Mapping[str, object] | Iterable[str], limit: 
     >>> suggest("populaton", ["population", "wage", "net_migration"])
     ['population']
     """
+    if len(str(name)) > MAX_NAME_CHARS:   # not a name; WRatio's partial matching grows with the length
+        return []
     originals = [str(c) for c in choices]
     keys = [_name_key(c) for c in originals]
     found = process.extract(_name_key(str(name)), keys, scorer=fuzz.WRatio, limit=limit * 4,

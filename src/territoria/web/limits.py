@@ -37,6 +37,7 @@ __all__ = ["ENVELOPE_BYTES", "BodyLimitMiddleware", "GuardedH11Protocol", "Uploa
            "max_upload_from_env", "read_upload", "server_config"]
 
 DEFAULT_MAX_UPLOAD = 10 * 2**20
+MAX_HEAD_BYTES = 16 * 2**10
 ENVELOPE_BYTES = 64 * 2**10
 """Allowance for the multipart envelope (boundaries, part headers) on top of the file size limit."""
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
@@ -166,16 +167,22 @@ class GuardedH11Protocol(H11Protocol):
 
     head_timeout: float = 10.0
     body_timeout: float = 60.0
+    #: A request head (request line and headers) longer than this gets 431 and the connection is closed.
+    #: h11's own limit only applies to a head still incomplete; one sent whole in one packet passed it.
+    max_head_bytes: int = MAX_HEAD_BYTES
 
     def connection_made(self, transport: Any) -> None:  # type: ignore[override]
         self._deadline: Any = None
         self._phase = "head"
+        self._head = bytearray()
         super().connection_made(transport)
         self._arm("head")
 
     def _arm(self, phase: str) -> None:
         self._disarm()
         self._phase = phase
+        if phase == "head":
+            self._head = bytearray()
         timeout = self.head_timeout if phase == "head" else self.body_timeout
         self._deadline = self.loop.call_later(timeout, self._too_slow)
 
@@ -194,6 +201,10 @@ class GuardedH11Protocol(H11Protocol):
             self._phase = "done"
 
     def data_received(self, data: bytes) -> None:
+        if self._phase == "head" and self._head_too_long(data):
+            self._refuse(431, "Request Header Fields Too Large",
+                         f"request head longer than {self.max_head_bytes:,} bytes; connection closed")
+            return
         super().data_received(data)
         if not self.transport.is_closing():
             self._track()
@@ -210,6 +221,21 @@ class GuardedH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
+
+    def _head_too_long(self, data: bytes) -> bool:
+        """Whether the head being received (up to its blank line) is longer than the limit."""
+        room = self.max_head_bytes + 4 - len(self._head)
+        self._head += data[:max(room, 0)]
+        end = self._head.find(b"\r\n\r\n")
+        return (end + 4 if end >= 0 else len(self._head)) > self.max_head_bytes
+
+    def _refuse(self, status: int, reason: str, detail: str) -> None:
+        self._disarm()
+        self._phase = "done"
+        body = json.dumps({"detail": detail}).encode()
+        self.transport.write(b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\nconnection: close\r\n"
+                             b"content-length: %d\r\n\r\n%s" % (status, reason.encode(), len(body), body))
+        self.transport.close()
 
     def _too_slow(self) -> None:
         self._deadline = None
@@ -243,14 +269,14 @@ def server_config(app: Any, *, host: str = "127.0.0.1", port: int = 8000, head_t
     keep_alive : int, default=5
         Uvicorn's ``timeout_keep_alive``: an idle connection between requests is closed after it.
     options
-        Passed on to ``uvicorn.Config``. The head size limit of h11 stays at 16 KiB (larger heads get 400).
+        Passed on to ``uvicorn.Config``. A request head over 16 KiB gets 431 (:class:`GuardedH11Protocol`).
     """
     import uvicorn
 
     head = float(head_timeout if head_timeout is not None else _env_number("TERRITORIA_HEAD_TIMEOUT", 10.0))
     body = float(body_timeout if body_timeout is not None else _env_number("TERRITORIA_BODY_TIMEOUT", 60.0))
     protocol = type("GuardedH11Protocol", (GuardedH11Protocol,), {"head_timeout": head, "body_timeout": body})
-    options.setdefault("h11_max_incomplete_event_size", 16 * 2**10)
+    options.setdefault("h11_max_incomplete_event_size", MAX_HEAD_BYTES)
     return uvicorn.Config(app, host=host, port=port, http=protocol, timeout_keep_alive=keep_alive,
                           log_level=log_level, **options)
 
