@@ -110,7 +110,7 @@ def test_the_first_page_summarises_the_unit(printed):
     first = " ".join(pages[0].split())  # the words of the page, wrapped lines joined
     overview = doc.section("overview")
     assert doc.sections[0] is overview
-    assert "Кратко" in first and "место 17 из 17" in first
+    assert "Кратко" in first and "место 14 из 14" in first
     assert "в 90 из 100 правдоподобных вариантов метода" in first
     assert "кризисный" in first and "Упадок" in first  # grade on its scale, and the status
     items = overview.table.set_index("item")["value"]
