@@ -15,7 +15,7 @@ from territoria.errors import TerritoriaError
 from territoria.interfaces.console import TableLayout, print_frame
 from territoria.store.export import neutralise_formulas
 
-__all__ = ["SUPPORTED_SUFFIXES", "plain", "print_table", "write_table"]
+__all__ = ["SUPPORTED_SUFFIXES", "emit_table", "plain", "print_table", "write_table"]
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".json", ".parquet")
 
@@ -73,3 +73,13 @@ def print_table(table: pd.DataFrame, *, title: str | None = None, console: Conso
     return print_frame(table, console=console or Console(), title=title, max_rows=max_rows, index=index,
                        columns=columns, keys=keys, decimals=decimals, catalogue=catalogue,
                        indicator_column=indicator_column, prefer=prefer, hint=hint)
+
+
+def emit_table(table: pd.DataFrame, output: str | Path | None, *, title: str, console: Console,
+               **fit: object) -> None:
+    """What every table command does: print ``table`` fitted to the console (``fit``: the options of
+    :func:`print_table`) and, with ``-o/--output``, write it whole and say where."""
+    print_table(table, title=title, console=console, **fit)  # type: ignore[arg-type]
+    if output is not None:
+        write_table(table, output)
+        console.print(f"[green]Wrote[/] {plain(output)}")

@@ -26,6 +26,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ from territoria.errors import CellProblem, ConflictError, ImportRefusedError, In
 from territoria.store.recompute import DERIVED_SOURCE, recompute_derived
 from territoria.store.store import Store
 
-__all__ = ["BATCH_ROWS", "ImportReport", "import_observations", "undo_import"]
+__all__ = ["BATCH_ROWS", "ImportReport", "import_observations", "move_to_history", "undo_import"]
 
 #: Rows written per INSERT; the fault-injection hook is called after each batch.
 BATCH_ROWS = 50_000
@@ -266,15 +267,7 @@ def import_observations(
 
         key_cols = ["unit", "indicator", "year"]
         if len(conflicts):
-            con.register("_revised", conflicts[key_cols])
-            con.execute("""
-                INSERT INTO observation_history
-                SELECT o.unit, o.indicator, o.year, o.value, o.source_id, o.import_id, o.note, ?, ?
-                FROM observations o JOIN _revised r USING (unit, indicator, year)""", [import_id, now])
-            hook("history")
-            con.execute("""DELETE FROM observations o USING _revised r
-                           WHERE o.unit = r.unit AND o.indicator = r.indicator AND o.year = r.year""")
-            con.unregister("_revised")
+            move_to_history(con, conflicts[key_cols], import_id=import_id, now=now, hook=hook)
         to_write = frame.loc[~same].reset_index(drop=True)
         to_write.insert(5, "import_id", import_id)
         for start in range(0, len(to_write), BATCH_ROWS):
@@ -358,14 +351,8 @@ def undo_import(store: Store, import_id: int, *, fault_hook: FaultHook | None = 
                    arg_max(h.source_id, h.replaced_at) AS source_id, arg_max(h.note, h.replaced_at) AS note
             FROM observation_history h JOIN _undone u USING (unit, indicator, year)
             WHERE h.replaced_by_import = ? GROUP BY 1, 2, 3""", [int(import_id)]).df()
-        con.execute("""
-            INSERT INTO observation_history
-            SELECT o.unit, o.indicator, o.year, o.value, o.source_id, o.import_id, o.note, ?, ?
-            FROM observations o JOIN _undone u USING (unit, indicator, year)""", [undo_id, now])
-        hook("history")
-        con.execute("""DELETE FROM observations o USING _undone u
-                       WHERE o.unit = u.unit AND o.indicator = u.indicator AND o.year = u.year""")
         con.unregister("_undone")
+        move_to_history(con, cells, import_id=undo_id, now=now, hook=hook)
         restored = before.assign(import_id=undo_id)
         con.register("_restored", restored)
         con.execute("INSERT INTO observations SELECT unit, indicator, year, value, source_id, import_id, note "
@@ -381,3 +368,17 @@ def undo_import(store: Store, import_id: int, *, fault_hook: FaultHook | None = 
                     [datetime.now(UTC).replace(tzinfo=None), len(cells), len(before), undo_id])
         hook("before_commit")
     return report
+
+
+def move_to_history(con: Any, cells: pd.DataFrame, *, import_id: int, now: Any, hook: Any) -> None:
+    """Move the stored values of ``cells`` (unit, indicator, year) to ``observation_history``, marked as
+    replaced by ``import_id`` at ``now``, inside the caller's transaction."""
+    con.register("_moved", cells[["unit", "indicator", "year"]])
+    con.execute("""
+        INSERT INTO observation_history
+        SELECT o.unit, o.indicator, o.year, o.value, o.source_id, o.import_id, o.note, ?, ?
+        FROM observations o JOIN _moved m USING (unit, indicator, year)""", [import_id, now])
+    hook("history")
+    con.execute("""DELETE FROM observations o USING _moved m
+                   WHERE o.unit = m.unit AND o.indicator = m.indicator AND o.year = m.year""")
+    con.unregister("_moved")

@@ -17,7 +17,7 @@ from territoria.connectors.taldau.cache import RawCache
 from territoria.ingest.bundled import bundled_alternates, bundled_crosswalk, bundled_observations, bundled_units
 from territoria.interfaces.cli.app import console, state
 from territoria.interfaces.cli.data import FETCHERS, data_app, load_bundled_with_progress
-from territoria.interfaces.output import plain, print_table, write_table
+from territoria.interfaces.output import emit_table, plain, print_table, write_table
 from territoria.store import Store
 
 __all__ = ["bns_app"]
@@ -44,10 +44,7 @@ def _say(text: str) -> None:
 
 
 def _emit(table: pd.DataFrame, output: Path | None, title: str) -> None:
-    print_table(table, title=title, console=console)
-    if output is not None:
-        write_table(table, output)
-        console.print(f"[green]wrote[/] {output}")
+    emit_table(table, output, title=title, console=console)
 
 
 @bns_app.command("list")

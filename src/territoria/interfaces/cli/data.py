@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from territoria.interfaces.cli.app import app, console, resolve_unit, state
 from territoria.interfaces.cli.users import audit_cli
 from territoria.interfaces.console import parse_columns
-from territoria.interfaces.output import plain, print_table, write_table
+from territoria.interfaces.output import emit_table, plain, write_table
 
 __all__ = ["FETCHERS", "data_app"]
 
@@ -53,10 +53,7 @@ _PICK = "pick them with --columns or write every column with -o FILE"
 
 def _emit(table: pd.DataFrame, output: Path | None, title: str, columns: list[str] | None = None,
           **fit: Any) -> None:
-    print_table(table, title=title, console=console, columns=parse_columns(columns), **fit)
-    if output is not None:
-        write_table(table, output)
-        console.print(f"[green]wrote[/] {plain(output)}")
+    emit_table(table, output, title=title, console=console, columns=parse_columns(columns), **fit)
 
 
 def _progress() -> Progress:

@@ -11,7 +11,7 @@ import typer
 from territoria.diagnosis.references import REFERENCE_INDICATORS, criteria_summary
 from territoria.errors import DataError
 from territoria.interfaces.cli.app import app, console, resolve_unit, state
-from territoria.interfaces.output import plain, print_table, write_table
+from territoria.interfaces.output import emit_table, plain, print_table, write_table
 
 __all__ = ["diagnose", "recommend_cmd", "trends", "whatif"]
 
@@ -22,10 +22,7 @@ _OUT = typer.Option(None, "-o", "--output", help="Output table (.csv/.xlsx/.json
 
 def _emit(frame: pd.DataFrame, title: str, output: Path | None, max_rows: int = 40,
           keys: list[str] | None = None) -> None:
-    print_table(frame, title=title, console=console, max_rows=max_rows, keys=keys)
-    if output is not None:
-        write_table(frame, output)
-        console.print(f"[green]Wrote[/] {plain(output)}")
+    emit_table(frame, output, title=title, console=console, max_rows=max_rows, keys=keys)
 
 
 def _open() -> Any:

@@ -10,7 +10,7 @@ import typer
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.dynamics import PANEL
 from territoria.interfaces.cli.users import audit_cli
-from territoria.interfaces.output import plain, print_table, write_table
+from territoria.interfaces.output import emit_table, plain, print_table
 from territoria.mechanisms import load_knowledge_base
 from territoria.report.monitoring import evaluate
 from territoria.store import Store
@@ -28,10 +28,7 @@ _OUT = typer.Option(None, "-o", "--output", help="Output table (.csv/.xlsx/.json
 
 def _emit(frame: pd.DataFrame, title: str, output: Path | None, max_rows: int = 40,
           keys: list[str] | None = None) -> None:
-    print_table(frame, title=title, console=console, max_rows=max_rows, keys=keys)
-    if output is not None:
-        write_table(frame, output)
-        console.print(f"[green]Wrote[/] {plain(output)}")
+    emit_table(frame, output, title=title, console=console, max_rows=max_rows, keys=keys)
 
 
 def evaluate_measures(as_of: int | None, assessment: str | None = None) -> tuple[int, int]:

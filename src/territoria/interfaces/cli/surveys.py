@@ -10,7 +10,7 @@ import typer
 
 from territoria.errors import DataError
 from territoria.interfaces.cli.app import app, console, state
-from territoria.interfaces.output import plain, print_table, write_table
+from territoria.interfaces.output import emit_table, plain, print_table, write_table
 from territoria.store import Store
 from territoria.surveys.ahp import combine_experts
 from territoria.surveys.experts import matrices_from_answers, ratings_from_answers, weights_table
@@ -43,10 +43,7 @@ _SAMPLE_LIST = typer.Option(None, "--sample-list", help="Sampled settlements: a 
 
 
 def _emit(frame: pd.DataFrame, title: str, output: Path | None, max_rows: int = 60) -> None:
-    print_table(frame, title=title, console=console, max_rows=max_rows)
-    if output is not None:
-        write_table(frame, output)
-        console.print(f"[green]Wrote[/] {plain(output)}")
+    emit_table(frame, output, title=title, console=console, max_rows=max_rows)
 
 
 def _sample(path: Path | None, list_name: str | None) -> pd.DataFrame | None:
