@@ -141,3 +141,19 @@ def test_cli_report_profile_and_ranking(bundled_store_path, tmp_path):
     assert openpyxl.load_workbook(xlsx)[sheet_title("ranking", "ru")]["A2"].value == "590000000"
     bad = runner.invoke(app, ["--db", str(bundled_store_path), "report", "profile", "Mamlyutka", "--lang", "de"])
     assert bad.exit_code != 0
+
+
+def test_compare_rows_hold_the_year_their_label_says():
+    """Issue 23: "Unemployment rate (2023)" showed one unit's 2020 value. Each row now takes the latest
+    year two or more units share; a unit without that year shows nothing there. SYNTHETIC values."""
+    import pandas as pd
+
+    from territoria.report.service import shared_latest
+
+    obs = pd.DataFrame({"unit": ["A", "A", "B", "B", "C"], "indicator": ["u"] * 5,
+                        "year": [2020, 2023, 2020, 2021, 2023], "value": [5.0, 6.0, 7.0, 8.0, 9.0]})
+    got = shared_latest(obs, ["A", "B", "C"])
+    assert list(got.index) == ["u (2023)"]
+    assert got.loc["u (2023)", "A"] == 6.0 and pd.isna(got.loc["u (2023)", "B"]) and got.loc["u (2023)", "C"] == 9.0
+    only_two = shared_latest(obs[obs["unit"] != "C"], ["A", "B"])
+    assert list(only_two.index) == ["u (2020)"] and list(only_two.iloc[0]) == [5.0, 7.0]

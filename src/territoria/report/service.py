@@ -32,7 +32,7 @@ from territoria.report.assessed import (
 
 __all__ = ["STATUS_ORDER", "SeedTowns", "assessment", "assessment_label", "comparison", "diagnosis",
            "group_memberships", "monitoring", "rank_intervals", "ranking_table", "region_of_unit", "regions_ranking",
-           "unit_profile", "unit_region", "unit_table", "watch_list"]
+           "shared_latest", "unit_profile", "unit_region", "unit_table", "watch_list"]
 
 #: Statuses from the most to the least worrying (the package's status rules).
 STATUS_ORDER = ["at_risk_of_dying_out", "declining", "stagnating", "stable", "developing", "insufficient_data"]
@@ -399,17 +399,30 @@ def comparison(store: Any, codes: list[str], *, lang: str = "en", result: Any = 
         for b in blocks:
             rows[b].append(float(frame.at[w["region"], b]) if w["region"] in frame.index else None)
     table = pd.DataFrame(rows, index=codes).T
-    obs = store.observations(units=codes)
-    if len(obs):
-        latest = obs.sort_values("year").groupby(["indicator", "unit"]).last()
-        shared = latest.reset_index().pivot(index="indicator", columns="unit", values="value").reindex(columns=codes)
-        shared = shared.dropna(thresh=2)
-        years = latest.reset_index().pivot(index="indicator", columns="unit", values="year").reindex(shared.index)
-        shared.index = [f"{i} ({int(years.loc[i].max())})" for i in shared.index]
+    shared = shared_latest(store.observations(units=codes), codes)
+    if len(shared):
         table = pd.concat([table, shared.astype(object)])
     table.columns = [str(watched.at[c, "name"]) for c in codes]
     table.index.name = "item"
     return table.reset_index()
+
+
+def shared_latest(obs: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """Each indicator's values in the latest year that two or more of ``codes`` share, labelled
+    ``"indicator (year)"``: every value of a row is of the year its label says (a unit without that year
+    shows no value there, rather than an older one under a newer label)."""
+    if not len(obs):
+        return pd.DataFrame(columns=codes)
+    counts = obs.groupby(["indicator", "year"])["unit"].nunique()
+    counts = counts[counts >= 2].reset_index()
+    if not len(counts):
+        return pd.DataFrame(columns=codes)
+    year = counts.groupby("indicator")["year"].max()
+    chosen = obs.merge(year.rename("chosen").reset_index(), on="indicator")
+    chosen = chosen[chosen["year"] == chosen["chosen"]]
+    shared = chosen.pivot(index="indicator", columns="unit", values="value").reindex(columns=codes)
+    shared.index = [f"{i} ({int(year[i])})" for i in shared.index]
+    return shared
 
 
 def monitoring(store: Any) -> dict[str, pd.DataFrame]:
