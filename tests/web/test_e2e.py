@@ -90,6 +90,7 @@ def test_overview_click_settlement_profile_language(server, page):
     assert page.locator("#doc-title").inner_text() == name
     assert "14" in page.locator("#section-rank").inner_text()  # rank 14 of 14 (its region)
     assert page.locator("#section-radar .main-svg").count() > 0
+    assert "`" not in page.locator("main").inner_text()   # inline code is set as <code>, not raw backticks
     page.screenshot(path=str(ARTEFACTS / "profile_en.png"), full_page=True)
 
     page.select_option("#lang-select", "ru")

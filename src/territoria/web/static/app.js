@@ -18,6 +18,11 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+// A text line whose `inline code` (between backticks) is set as <code>, built as nodes (no HTML parsing).
+function withCode(line) {
+  return String(line ?? "").split("`").map((part, i) => (i % 2 ? el("code", {}, part) : part)).filter((p) => p !== "");
+}
+
 const LOCALE = {ru: "ru-RU", kk: "kk-KZ", en: "en-GB"}[LANG] || "en-GB";
 function fmt(v) {
   if (v === null || v === undefined) return "";
@@ -70,7 +75,7 @@ function drawDoc(doc, target, downloads) {
   }
   for (const s of doc.sections) {
     const sec = el("section", {id: `section-${s.id}`}, el("h2", {}, s.title));
-    for (const line of s.text) sec.append(el("p", {}, line));
+    for (const line of s.text) sec.append(el("p", {}, ...withCode(line)));
     target.append(sec);
     if (s.figure) figure(s.figure, sec);
     if (s.table) sec.append(table(s.table, s.link, `table-${s.id}`));
