@@ -13,7 +13,7 @@ from territoria.interfaces.output import plain, print_table, write_table
 
 __all__ = ["reproduce"]
 
-TARGETS = ("svi-2018", "svi-2020", "svi-2022", "inform-2025", "coinr-asem")
+TARGETS = ("svi-2018", "svi-2020", "svi-2022", "inform-2025", "coinr-asem", "hdi_2022", "gdi_2022")
 
 
 @app.command("reproduce", rich_help_panel="Assessment")
@@ -24,7 +24,7 @@ def reproduce(
     examples: Path | None = typer.Option(None, "--examples",
                                          help="The repository's examples/ folder (default: found next to src/)."),
 ) -> None:
-    """Reproduce a peer's published results (CDC SVI, INFORM, COINr) from the example specs.
+    """Reproduce a peer's published results (CDC SVI, INFORM, COINr, UNDP HDI and GDI) from the example specs.
 
     Runs the example spec on the published input bundled in examples/reference/ and prints a match
     table: per check the units and columns compared, the largest difference, the tolerance, the
