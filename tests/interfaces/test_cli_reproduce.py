@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pandas as pd
 from typer.testing import CliRunner
 
 from territoria.interfaces.cli.app import app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def test_reproduce_prints_and_writes_the_match_table(tmp_path):
@@ -39,12 +44,8 @@ def test_reproduce_unknown_name_and_missing_examples(tmp_path):
 
 
 def test_reproduce_reports_a_difference_with_exit_code_1(tmp_path):
-    import shutil
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2] / "examples"
     copy = tmp_path / "examples"
-    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("svi", "coinr"))
+    shutil.copytree(EXAMPLES, copy, ignore=shutil.ignore_patterns("svi", "coinr"))
     spec = copy / "inform_2025.yaml"        # a wrong rule: the risk as an arithmetic mean
     spec.write_text(spec.read_text().replace("    method: geometric\n", "    method: arithmetic\n", 1))
     out = tmp_path / "match.csv"
@@ -54,3 +55,29 @@ def test_reproduce_reports_a_difference_with_exit_code_1(tmp_path):
     assert table.loc["nodes over rounded inputs", "verdict"] == "differs"
     assert "INFORM RISK" in table.loc["nodes over rounded inputs", "note"]
     assert table.loc["nodes from published children", "verdict"] == "match"
+
+
+def test_reproduce_hdi_and_gdi_2022_match(tmp_path):
+    out = tmp_path / "match.csv"
+    hdi = CliRunner().invoke(app, ["reproduce", "hdi_2022", "-o", str(out)])
+    assert hdi.exit_code == 0, hdi.output
+    assert "hdi_2022: published vs reproduced" in hdi.output and "All 1 checks match" in hdi.output
+    row = pd.read_csv(out).iloc[0]
+    assert (row["check"], row["units"], row["columns"], row["mismatches"], row["verdict"]) == (
+        "HDI (published to 3 decimals)", 206, 1, 0, "match")
+    assert row["max_diff"] == 0.0 and row["tolerance"] == "0 at 3 dp"
+    gdi = CliRunner().invoke(app, ["reproduce", "gdi_2022", "-o", str(out)])
+    assert gdi.exit_code == 0, gdi.output
+    table = pd.read_csv(out).set_index("check")
+    assert (table["verdict"] == "match").all() and (table["units"] == 206).all()
+    assert table.loc["GDI (published to 3 decimals)", "max_diff"] == 0.0
+    assert table.loc["female and male HDIs (published to 9 decimals)", "columns"] == 2
+
+
+def test_reproduce_hdi_2022_differs_with_income_not_on_the_log_scale(tmp_path):
+    copy = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, copy, ignore=shutil.ignore_patterns("svi", "coinr", "inform"))
+    spec = copy / "hdr" / "hdi_2022.yaml"
+    spec.write_text(spec.read_text().replace("{gnipc_2022: {transform: log}}", "{gnipc_2022: }"))
+    res = CliRunner().invoke(app, ["reproduce", "hdi_2022", "--examples", str(copy)])
+    assert res.exit_code == 1 and "Differs: hdi_2022" in res.output
