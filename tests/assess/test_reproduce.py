@@ -114,7 +114,7 @@ def test_manifest_lists_existing_specs_and_files():
     base = examples_dir()
     assert base is not None
     manifest = read_reproductions(base / "reproductions.yaml")
-    assert set(manifest) == {"svi-2018", "svi-2020", "svi-2022", "inform-2025", "coinr-asem"}
+    assert set(manifest) == {"svi-2018", "svi-2020", "svi-2022", "inform-2025", "coinr-asem", "hdi_2022", "gdi_2022"}
     for rep in manifest.values():
         assert isinstance(rep, Reproduction)
         for path in [rep.spec, rep.data, *(c.spec for c in rep.checks if c.spec),
