@@ -144,7 +144,8 @@ def _map(table: pd.DataFrame, level: str, year: int, level_names: dict[str, str]
     missing = len(set(table["unit"]) - set(polygons.index))
     note = "; ".join(x for x in (polygons.attrs.get("attribution", ""),
                                  tr.text("summary.map_missing", {"n": missing}) if missing else "") if x)
-    return choropleth(shown, color="level", text="name", names=level_names, note=note)
+    return choropleth(shown, color="level", text="name", names=level_names, note=note,
+                      no_data=tr.text("summary.not_rated"))
 
 
 def _index_lines(result: Any, top: list[str], names: pd.Series, tr: Translator) -> go.Figure | None:
