@@ -156,6 +156,58 @@ _W: dict[str, tuple[str, str, str]] = {  # key: (en, ru, kk)
                  "населённые пункты и районы списка наблюдения — точки; контур: Natural Earth.",
                  "Өңірлер өз шекараларында деңгейі бойынша боялған (geokz, CC BY 4.0; өз жылының картасындағы "
                  "өңірлер); бақылау тізіміндегі елді мекендер мен аудандар — нүктелер; контур: Natural Earth."),
+    "tpl_title": ("Template and format", "Шаблон и формат", "Үлгі және пішім"),
+    "tpl_download": ("Download an empty template", "Скачать пустой шаблон", "Бос үлгіні жүктеп алу"),
+    "tpl_region": ("Regions", "Регионы", "Өңірлер"),
+    "tpl_district": ("Districts", "Районы", "Аудандар"),
+    "tpl_sheet_data": ("data", "данные", "деректер"),
+    "tpl_sheet_indicators": ("indicators", "показатели", "көрсеткіштер"),
+    "tpl_col_indicator": ("indicator (id)", "показатель (id)", "көрсеткіш (id)"),
+    "tpl_col_name": ("name", "название", "атауы"),
+    "tpl_col_unit": ("unit of measure", "единица измерения", "өлшем бірлігі"),
+    "tpl_guide_columns": ("Columns: unit, name, indicator, year, value; one value per row.",
+                          "Столбцы: unit (единица), name (название), indicator (показатель), year (год), "
+                          "value (значение); одно значение в строке.",
+                          "Бағандар: unit (бірлік), name (атауы), indicator (көрсеткіш), year (жыл), "
+                          "value (мән); әр жолда бір мән."),
+    "tpl_guide_units": ("Units: a 9-digit KATO code, or the name in Russian, Kazakh or English (a region column "
+                        "left of the district column tells districts of one name apart).",
+                        "Единицы: 9-значный код КАТО или название на русском, казахском или английском (столбец "
+                        "региона слева от столбца района различает одноимённые районы).",
+                        "Бірліктер: 9 таңбалы ҚАТО коды немесе орыс, қазақ не ағылшын тіліндегі атауы (аудан "
+                        "бағанының сол жағындағы өңір бағаны аттас аудандарды ажыратады)."),
+    "tpl_guide_indicators": ("Indicators: the id from the workbook's second sheet, or the indicator's name.",
+                             "Показатели: id со второго листа шаблона XLSX или название показателя.",
+                             "Көрсеткіштер: XLSX үлгісінің екінші парағындағы id немесе көрсеткіштің атауы."),
+    "tpl_guide_years": ("Years: 4-digit numbers (2021, or 2021 г.); no signs, brackets or footnote marks.",
+                        "Годы: 4-значные числа (2021 или 2021 г.); без знаков, скобок и сносок.",
+                        "Жылдар: 4 таңбалы сандар (2021 немесе 2021 ж.); таңбасыз, жақшасыз, сілтемесіз."),
+    "tpl_guide_values": ("Values: numbers in the indicator's unit of measure; the whole file is stored, or "
+                         "nothing and every bad cell is named.",
+                         "Значения: числа в единице измерения показателя; файл сохраняется целиком или не "
+                         "сохраняется, и каждая неверная ячейка названа.",
+                         "Мәндер: көрсеткіштің өлшем бірлігіндегі сандар; файл толығымен сақталады немесе "
+                         "сақталмайды, әр қате ұяшық аталады."),
+    "tpl_guide_wide": ("Wide tables with years as columns are accepted too: one row per unit (the sheet named "
+                       "after the indicator), or one row per indicator (the sheet named after the unit).",
+                       "Принимаются и широкие таблицы с годами по столбцам: строка на единицу (лист назван по "
+                       "показателю) или строка на показатель (лист назван по единице).",
+                       "Жылдары бағандар бойынша берілген кең кестелер де қабылданады: әр бірлікке бір жол (парақ "
+                       "көрсеткіш атымен аталған) немесе әр көрсеткішке бір жол (парақ бірлік атымен аталған)."),
+    "assess_example": ("Start from an example", "Начать с примера", "Мысалдан бастау"),
+    "assess_example_none": ("(an empty editor)", "(пустой редактор)", "(бос редактор)"),
+    "example_vulnerability_regions": ("Four-block vulnerability index of the regions (social, economic, "
+                                      "infrastructural, environmental)",
+                                      "Четырёхблочный индекс уязвимости регионов (социальный, экономический, "
+                                      "инфраструктурный, экологический блоки)",
+                                      "Өңірлердің төрт блокты осалдық индексі (әлеуметтік, экономикалық, "
+                                      "инфрақұрылымдық, экологиялық)"),
+    "example_vulnerability_districts": ("Four-block vulnerability index of the districts (5 of 34 indicators "
+                                        "have district series), 2016–2024",
+                                        "Четырёхблочный индекс уязвимости районов (районные ряды есть у 5 из 34 "
+                                        "показателей), 2016–2024",
+                                        "Аудандардың төрт блокты осалдық индексі (34 көрсеткіштің 5-інде "
+                                        "аудандық қатарлар бар), 2016–2024"),
 }
 _POS = {"en": 0, "ru": 1, "kk": 2}
 

@@ -31,6 +31,7 @@ from territoria.web.context import WebContext
 from territoria.web.limits import ENVELOPE_BYTES, BodyLimitMiddleware, max_upload_from_env
 from territoria.web.maps import router as maps_router
 from territoria.web.render_pool import RenderPool
+from territoria.web.templates_api import router as templates_router
 from territoria.web.security import (
     HeadersMiddleware,
     SecurityMiddleware,
@@ -106,6 +107,7 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None, public_re
     app.state.pdf_pool = RenderPool(workers=pdf_workers, queue=pdf_queue, timeout=pdf_timeout)
     app.include_router(router)
     app.include_router(assess_router)
+    app.include_router(templates_router)
     app.include_router(assessments_router)
     app.include_router(maps_router)
     app.include_router(accounts_router)

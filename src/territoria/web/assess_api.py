@@ -7,20 +7,25 @@ refused with 422 before anything is looked up.
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from territoria.assess.pipeline import Assessment
 from territoria.assess.spec import AssessmentSpec
 from territoria.errors import DataError, TerritoriaError
 from territoria.report.document import frame_to_json
+from territoria.report.i18n import words
 from territoria.web.assessments import ASSESSMENT_PATTERN, store_result
 from territoria.yamlfile import parse_yaml
 
-__all__ = ["FILE_REFERENCE_REFUSED", "AssessRequest", "assess", "request_spec", "router"]
+__all__ = ["FILE_REFERENCE_REFUSED", "AssessRequest", "assess", "example_spec", "example_specs", "request_spec",
+           "router"]
 
 _ERROR = {"content": {"application/json": {"schema": {"type": "object", "properties": {"detail": {}}}}}}
 router = APIRouter(prefix="/api", tags=["api"], responses={
@@ -40,6 +45,39 @@ class AssessRequest(BaseModel):
     name: str | None = Field(default=None, pattern=ASSESSMENT_PATTERN,
                              description="Store the Result under this name (a new version when the spec or the "
                                          "data changed); without it the result is shown and not kept.")
+
+
+EXAMPLE_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+ExampleName = Annotated[str, PathParam(pattern=EXAMPLE_PATTERN, description="Name of a bundled example spec")]
+
+
+def _example_files() -> dict[str, Any]:
+    """The package's own example specs (``territoria/assess/specs/*.yaml``) by name: the only files the
+    examples endpoints read; a requested name is looked up here, never joined to a path."""
+    folder = resources.files("territoria.assess").joinpath("specs")
+    return {f.name.removesuffix(".yaml"): f for f in sorted(folder.iterdir(), key=lambda f: f.name)
+            if f.name.endswith(".yaml")}
+
+
+def example_specs(lang: str = "en") -> list[dict[str, str]]:
+    """The bundled example specs: name, description (the spec's own, in English), title (a short
+    description in ``lang``) and the level of their units."""
+    known, out = words(lang), []
+    for name, file in _example_files().items():
+        mapping = parse_yaml(file.read_text(encoding="utf-8"), file=file.name)
+        description = " ".join(str(mapping.get("description", "")).split())
+        out.append({"name": name, "description": description, "title": known.get(f"example_{name}", description),
+                    "level": str((mapping.get("units") or {}).get("level", ""))})
+    return out
+
+
+def example_spec(name: str) -> str:
+    """The YAML text of the bundled example spec ``name`` (404 when the package has none of that name)."""
+    file = _example_files().get(name)
+    if file is None:
+        raise HTTPException(404, f"no bundled example spec named {name!r}; known: "
+                                 f"{', '.join(_example_files())}")
+    return file.read_text(encoding="utf-8")
 
 
 FILE_REFERENCE_REFUSED = ("the server never reads a file named in a spec; give the weights inline as "
@@ -65,6 +103,20 @@ def request_spec(text: str, *, year: int | None = None) -> Any:
     except TerritoriaError as exc:
         raise HTTPException(422, str(exc)) from None
     return spec
+
+
+@router.get("/assess/examples")
+def assess_examples(lang: Lang = "en") -> dict[str, Any]:
+    """The bundled example specs to start from: name, description, title (in ``lang``) and level."""
+    return {"examples": example_specs(lang)}
+
+
+@router.get("/assess/examples/{name}", response_class=PlainTextResponse,
+            responses={200: {"content": {"application/yaml": {"schema": {"type": "string"}}}},
+                       404: {"description": "No bundled example spec of that name"}})
+def assess_example(name: ExampleName) -> PlainTextResponse:
+    """The YAML text of one bundled example spec (only names from ``GET /api/assess/examples``)."""
+    return PlainTextResponse(example_spec(name), media_type="application/yaml")
 
 
 @router.post("/assess")

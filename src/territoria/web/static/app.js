@@ -169,6 +169,30 @@ if (assessForm) assessForm.addEventListener("submit", async ev => {
   } catch (err) { errBox.textContent = err.message; errBox.className = "result error"; }
 });
 
+// Assess: the bundled example specs (GET /api/assess/examples) load into the editor when chosen.
+async function setupExamples() {
+  const pick = document.getElementById("assess-example");
+  if (!pick) return;
+  const about = document.getElementById("assess-example-about"), errBox = document.getElementById("assess-error");
+  try {
+    for (const ex of (await getJSON(`/api/assess/examples?lang=${LANG}`)).examples) {
+      pick.append(el("option", {value: ex.name, "data-title": ex.title, "data-level": ex.level}, ex.name));
+    }
+  } catch (err) { errBox.textContent = err.message; errBox.className = "result error"; }
+  pick.addEventListener("change", async () => {
+    const opt = pick.selectedOptions[0];
+    about.textContent = "";
+    if (!pick.value) return;
+    try {
+      const r = await fetch(`/api/assess/examples/${encodeURIComponent(pick.value)}`, {credentials: "same-origin"});
+      if (!r.ok) throw new Error((await r.json().catch(() => ({detail: r.statusText}))).detail);
+      document.getElementById("assess-spec").value = await r.text();
+      about.textContent = `${opt.dataset.title} (${W["tpl_" + opt.dataset.level] || opt.dataset.level})`;
+    } catch (err) { errBox.textContent = err.message; errBox.className = "result error"; }
+  });
+}
+setupExamples();
+
 // Words of the map, level switch, search and picker (GET /api/map/words), filled into [data-w] elements.
 let MW = {};
 async function loadMapWords() {
