@@ -12,14 +12,19 @@ import pytest
 from territoria.report.i18n import words
 
 COLUMNS = ["unit", "name", "indicator", "year", "value"]
+HEADERS = {"en": COLUMNS, "ru": ["Код КАТО", "Наименование", "Показатель", "Год", "Значение"],
+           "kk": ["КАТО коды", "Атауы", "Көрсеткіш", "Жыл", "Мән"]}
 
 
 def _csv(client, **params) -> pd.DataFrame:
+    """The CSV template, its headers checked for the language and renamed to :data:`COLUMNS`."""
     r = client.get("/api/import/template.csv", params=params)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert r.content.startswith(b"\xef\xbb\xbf")  # the BOM: Excel opens it as UTF-8
     assert 'filename="territoria_template_' in r.headers["content-disposition"]
-    return pd.read_csv(io.BytesIO(r.content), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame = pd.read_csv(io.BytesIO(r.content), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert list(frame.columns) == HEADERS[params["lang"]]
+    return frame.set_axis(COLUMNS, axis=1)
 
 
 @pytest.mark.parametrize("level", ["region", "district"])
@@ -52,27 +57,28 @@ def test_xlsx_template_has_the_indicator_sheet_in_the_language(client, web_db):
     w = words("kk")
     assert list(sheets) == [w["tpl_sheet_data"], w["tpl_sheet_indicators"]]
     data, indicators = sheets.values()
-    assert list(data.columns) == COLUMNS and data["value"].isna().all()
+    assert list(data.columns) == HEADERS["kk"] and data.iloc[:, 4].isna().all()
     assert list(indicators.columns) == [w["tpl_col_indicator"], w["tpl_col_name"], w["tpl_col_unit"]]
     with Store(web_db, read_only=True) as store:
         catalogue = store.catalogue
     ids = list(indicators.iloc[:, 0])
-    assert set(ids) <= set(catalogue.ids) and set(data["indicator"]) <= set(ids)
+    assert set(ids) <= set(catalogue.ids) and set(data.iloc[:, 2]) <= set(ids)
     assert all("district" in catalogue[i].levels for i in ids)
     first = catalogue[ids[0]]
     assert indicators.iloc[0, 1] == first.name.get("kk") and indicators.iloc[0, 2] == first.unit.get("kk")
 
 
-def test_a_filled_template_is_read_by_the_importer(client, web_db, tmp_path):
-    """Round trip: the template with synthetic values filled in reads as the rows it lists."""
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_a_filled_template_is_read_by_the_importer(client, web_db, tmp_path, lang):
+    """Round trip: the template (headers in ``lang``) with synthetic values filled in reads as the rows it lists."""
     from territoria.ingest.matching import NameMatcher
     from territoria.ingest.readers import read_table
     from territoria.store import Store
 
-    frame = _csv(client, level="region", lang="kk")
+    frame = _csv(client, level="district", lang=lang)
     frame["value"] = [str(0.5 + i) for i in range(len(frame))]  # synthetic
     path = tmp_path / "filled.csv"
-    frame.to_csv(path, index=False)
+    frame.set_axis(HEADERS[lang], axis=1).to_csv(path, index=False)
     with Store(web_db, read_only=True) as store:
         read = read_table(path, catalogue=store.catalogue, units=NameMatcher.for_units(store.units().reset_index()))
     obs = read.observations

@@ -165,11 +165,14 @@ _W: dict[str, tuple[str, str, str]] = {  # key: (en, ru, kk)
     "tpl_col_indicator": ("indicator (id)", "показатель (id)", "көрсеткіш (id)"),
     "tpl_col_name": ("name", "название", "атауы"),
     "tpl_col_unit": ("unit of measure", "единица измерения", "өлшем бірлігі"),
-    "tpl_guide_columns": ("Columns: unit, name, indicator, year, value; one value per row.",
-                          "Столбцы: unit (единица), name (название), indicator (показатель), year (год), "
-                          "value (значение); одно значение в строке.",
-                          "Бағандар: unit (бірлік), name (атауы), indicator (көрсеткіш), year (жыл), "
-                          "value (мән); әр жолда бір мән."),
+    "tpl_h_unit": ("unit", "Код КАТО", "КАТО коды"),
+    "tpl_h_name": ("name", "Наименование", "Атауы"),
+    "tpl_h_indicator": ("indicator", "Показатель", "Көрсеткіш"),
+    "tpl_h_year": ("year", "Год", "Жыл"),
+    "tpl_h_value": ("value", "Значение", "Мән"),
+    "tpl_guide_columns": ("Columns: unit (KATO code), name, indicator, year, value; one value per row.",
+                          "Столбцы: код КАТО, наименование, показатель, год, значение; одно значение в строке.",
+                          "Бағандар: КАТО коды, атауы, көрсеткіш, жыл, мән; әр жолда бір мән."),
     "tpl_guide_units": ("Units: a 9-digit KATO code, or the name in Russian, Kazakh or English (a region column "
                         "left of the district column tells districts of one name apart).",
                         "Единицы: 9-значный код КАТО или название на русском, казахском или английском (столбец "

@@ -31,7 +31,6 @@ from territoria.web.context import WebContext
 from territoria.web.limits import ENVELOPE_BYTES, BodyLimitMiddleware, max_upload_from_env
 from territoria.web.maps import router as maps_router
 from territoria.web.render_pool import RenderPool
-from territoria.web.templates_api import router as templates_router
 from territoria.web.security import (
     HeadersMiddleware,
     SecurityMiddleware,
@@ -40,6 +39,7 @@ from territoria.web.security import (
     current_user,
     session_of,
 )
+from territoria.web.templates_api import router as templates_router
 
 __all__ = ["LOCAL_HOSTS", "create_app"]
 

@@ -1,7 +1,8 @@
 """``GET /api/import/template.{csv|xlsx}``: an empty upload table to fill in, for the upload page.
 
 The template has the long layout ``territoria import`` reads (docs/data.md): columns ``unit`` (KATO code),
-``name`` (the unit's name in the page's language), ``indicator`` (catalogue id), ``year`` and ``value``.
+``name`` (the unit's name in the page's language), ``indicator`` (catalogue id), ``year`` and ``value``,
+headed in the chosen language with header words the reader knows (``Код КАТО``, ``Показатель``, ``Год``...).
 Its rows name real units of the Store (the first current units of the level, by code) and real catalogue
 indicators of that level, with the latest year the Store holds for the level, and the ``value`` cells
 EMPTY: nothing in it looks like data. The workbook has a second sheet listing the catalogue's indicators
@@ -45,14 +46,16 @@ def _applies(indicator: Any, level: str) -> bool:
 
 def template_frame(units: pd.DataFrame, catalogue: Any, *, level: str, year: int, lang: str) -> pd.DataFrame:
     """The template's rows: the first current units of ``level`` (``units`` indexed by code, as
-    ``Store.units``) × the first system indicators of the catalogue that apply to it, ``value`` empty."""
+    ``Store.units``) × the first system indicators of the catalogue that apply to it, ``value`` empty;
+    the headers are :data:`TEMPLATE_COLUMNS` in ``lang``."""
     current_now = units["valid_to"].fillna("").astype(str).str.strip().eq("")  # no end date: still on the map
     kato = units.index.to_series().astype(str).str.fullmatch(r"\d{9}")  # real KATO codes, not X_... stand-ins
     current = units[(units["level"] == level) & current_now & kato].sort_index().head(N_UNITS)
     indicators = [i.id for i in catalogue.system() if _applies(i, level)][:N_INDICATORS]
     rows = [{"unit": code, "name": current.at[code, f"name_{lang}"] or current.at[code, "name_ru"],
              "indicator": ind, "year": year, "value": None} for code in current.index for ind in indicators]
-    return pd.DataFrame(rows, columns=list(TEMPLATE_COLUMNS)).astype({"unit": str, "year": int, "value": object})
+    frame = pd.DataFrame(rows, columns=list(TEMPLATE_COLUMNS)).astype({"unit": str, "year": int, "value": object})
+    return frame.rename(columns={c: t(f"tpl_h_{c}", lang) for c in TEMPLATE_COLUMNS})
 
 
 def indicator_sheet(catalogue: Any, *, level: str, lang: str) -> pd.DataFrame:
