@@ -193,18 +193,23 @@ def to_pdf(html: str, path: str | Path, *, timeout: float = 90.0) -> Path:
     """Print ``html`` to a PDF file with headless Chromium (charts rendered by plotly.js first)."""
     path = Path(path).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="territoria-pdf-") as tmp:
-        page = Path(tmp) / "report.html"
+    return _chromium(html, path, ["--no-pdf-header-footer", "--virtual-time-budget=15000",
+                                  "--run-all-compositor-stages-before-draw", f"--print-to-pdf={path}"],
+                     timeout=timeout, what=("finish printing", "PDF"))
+
+
+def _chromium(html: str, path: Path, flags: list[str], *, timeout: float, what: tuple[str, str]) -> Path:
+    """Open ``html`` in headless Chromium with ``flags`` (which write ``path``); errors name the file."""
+    with tempfile.TemporaryDirectory(prefix="territoria-chromium-") as tmp:
+        page = Path(tmp) / "page.html"
         page.write_text(html, encoding="utf-8")
-        cmd = [chromium_path(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile", "--no-pdf-header-footer",
-               "--virtual-time-budget=15000", "--run-all-compositor-stages-before-draw",
-               f"--print-to-pdf={path}", page.as_uri()]
+        cmd = [chromium_path(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile", *flags, page.as_uri()]
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
-            raise TerritoriaError(f"{path}: Chromium did not finish printing within {timeout:.0f} s") from None
+            raise TerritoriaError(f"{path}: Chromium did not {what[0]} within {timeout:.0f} s") from None
     if not path.exists() or path.stat().st_size == 0:
-        raise TerritoriaError(f"{path}: Chromium wrote no PDF (exit {done.returncode}): {done.stderr[-400:]}")
+        raise TerritoriaError(f"{path}: Chromium wrote no {what[1]} (exit {done.returncode}): {done.stderr[-400:]}")
     return path
 
 
@@ -239,19 +244,9 @@ def figure_png(figure: go.Figure, path: str | Path, *, width: int = 900, timeout
             '</script></head><body style="margin:0;background:#fff">' +
             figure.to_html(full_html=False, include_plotlyjs=False, default_width=f"{width}px",
                            default_height=f"{height}px", config={"staticPlot": True}) + "</body></html>")
-    with tempfile.TemporaryDirectory(prefix="territoria-png-") as tmp:
-        source = Path(tmp) / "figure.html"
-        source.write_text(page, encoding="utf-8")
-        cmd = [chromium_path(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile", "--hide-scrollbars",
-               f"--window-size={width},{height}", "--virtual-time-budget=10000", f"--screenshot={path}",
-               source.as_uri()]
-        try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            raise TerritoriaError(f"{path}: Chromium did not draw the chart within {timeout:.0f} s") from None
-    if not path.exists() or path.stat().st_size == 0:
-        raise TerritoriaError(f"{path}: Chromium wrote no picture (exit {done.returncode}): {done.stderr[-400:]}")
-    return path
+    return _chromium(page, path, ["--hide-scrollbars", f"--window-size={width},{height}",
+                                  "--virtual-time-budget=10000", f"--screenshot={path}"],
+                     timeout=timeout, what=("draw the chart", "picture"))
 
 
 def to_docx(doc: Document, path: str | Path) -> Path:
