@@ -9,7 +9,7 @@ are written for the reader (``{score:.1f}`` gives 36,0 in ru and kk).
 
 from __future__ import annotations
 
-from territoria.report.messages import Translator, fill
+from territoria.report.messages import Translator, fill, in_language
 
 __all__ = ["LANGS", "t", "words"]
 
@@ -212,7 +212,6 @@ _W: dict[str, tuple[str, str, str]] = {  # key: (en, ru, kk)
                                         "Аудандардың төрт блокты осалдық индексі (34 көрсеткіштің 5-інде "
                                         "аудандық қатарлар бар), 2016–2024"),
 }
-_POS = {"en": 0, "ru": 1, "kk": 2}
 
 
 def t(key: str, lang: str = "en", **values: object) -> str:
@@ -220,7 +219,7 @@ def t(key: str, lang: str = "en", **values: object) -> str:
     entry = _W.get(key)
     if entry is None:
         return key
-    text = entry[_POS.get(lang, 0)] or entry[0]
+    text = in_language(entry, lang)
     if not values:
         return text
     tr = Translator(lang)

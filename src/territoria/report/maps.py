@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from pyproj import Transformer
 
 from territoria.errors import DataError
+from territoria.report.messages import in_language, term
 
 __all__ = ["MAP_WORDS", "map_word", "plot_choropleth", "plot_dendrogram", "plot_k_selection", "plot_point_map",
            "plot_profile_heatmap"]
@@ -59,12 +60,10 @@ _LISA_COLOURS = {"High-High": "#d7191c", "Low-Low": "#2c7bb6", "High-Low": "#fda
 def map_word(key: str, lang: str = "en") -> str:
     """A map word in ``lang`` (``ru``, ``kk``, ``en``); grades through the messages' ``level`` terms."""
     if key in _GRADES:
-        from territoria.report.messages import term
-
         return term("level", key, lang)
     if key not in MAP_WORDS:
         return key
-    return MAP_WORDS[key][("en", "ru", "kk").index(lang) if lang in ("en", "ru", "kk") else 0]
+    return in_language(MAP_WORDS[key], lang)
 
 
 def _check_path(path: str | Path) -> Path:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
@@ -34,9 +34,22 @@ from territoria.catalog.catalogue import load_catalogue
 from territoria.catalog.citations import citations
 
 __all__ = ["LANGS", "PLACEHOLDER", "Translator", "catalogue_strings", "fill", "group_reason_code", "header", "headers",
-           "indicator_name", "measure_unit", "messages", "number", "term", "unit_name"]
+           "in_language", "indicator_name", "measure_unit", "messages", "number", "term", "unit_name", "words_in"]
 
 LANGS = ("ru", "kk", "en")
+#: Position of each language in the (en, ru, kk) word tables of the interfaces.
+_WORD_POSITION = {"en": 0, "ru": 1, "kk": 2}
+
+
+def in_language(entry: Sequence[str], lang: str) -> str:
+    """One entry of an (en, ru, kk) word table in ``lang``; English when the language is unknown or the
+    entry has no word in it."""
+    return entry[_WORD_POSITION.get(lang, 0)] or entry[0]
+
+
+def words_in(table: Mapping[str, Sequence[str]], lang: str) -> dict[str, str]:
+    """A whole (en, ru, kk) word table in ``lang`` (see :func:`in_language`)."""
+    return {key: in_language(entry, lang) for key, entry in table.items()}
 NBSP = "\u00a0"
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
 #: A ``{name}`` or ``{name:spec}`` placeholder (groups: name, spec).

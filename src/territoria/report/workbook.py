@@ -29,7 +29,16 @@ from territoria.errors import DataError
 from territoria.mechanisms import load_knowledge_base, recommend
 from territoria.report.formats import column_decimals, indicator_decimals, value_decimals
 from territoria.report.geomap import LEVEL_COLOURS
-from territoria.report.messages import LANGS, Translator, header, indicator_name, messages, term, unit_name
+from territoria.report.messages import (
+    LANGS,
+    Translator,
+    header,
+    in_language,
+    indicator_name,
+    messages,
+    term,
+    unit_name,
+)
 
 __all__ = ["SHEETS", "Sheet", "assessment_sheets", "document_sheets", "sheet_title", "write_workbook"]
 
@@ -73,13 +82,12 @@ WORDS: dict[str, tuple[str, str, str]] = {
 }
 #: The sheets of an assessment workbook, in order.
 SHEETS = ("ranking", "blocks", "uncertainty", "sensitivity", "diagnosis", "mechanisms", "data", "spec", "sources")
-_POS = {"en": 0, "ru": 1, "kk": 2}
 _HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
 _BAD_SHEET_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
 
 
 def _word(key: str, lang: str) -> str:
-    return WORDS[key][_POS[lang]] or WORDS[key][0]
+    return in_language(WORDS[key], lang)
 
 
 def sheet_title(key: str, lang: str) -> str:

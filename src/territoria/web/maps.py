@@ -21,6 +21,7 @@ import pandas as pd
 from fastapi import APIRouter, Query, Request
 
 from territoria.report.maps import MAP_WORDS
+from territoria.report.messages import words_in
 from territoria.web.assessments import ASSESSMENT_REF_PATTERN
 
 __all__ = ["WEB_WORDS", "router", "web_words"]
@@ -71,8 +72,7 @@ WEB_WORDS: dict[str, tuple[str, str, str]] = {
 
 def web_words(lang: str = "en") -> dict[str, str]:
     """The words of :data:`WEB_WORDS` in ``lang``."""
-    i = ("en", "ru", "kk").index(lang) if lang in ("en", "ru", "kk") else 0
-    return {key: value[i] for key, value in WEB_WORDS.items()}
+    return words_in(WEB_WORDS, lang)
 
 
 def _name_col(lang: str) -> str:

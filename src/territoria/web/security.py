@@ -32,6 +32,7 @@ from urllib.parse import parse_qs, quote
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 
+from territoria.report.messages import words_in
 from territoria.store.accounts import User, get_user, token_digest, user_for_token
 
 __all__ = ["AUTH_WORDS", "CSP", "DOCS_CSP", "SECURITY_HEADERS", "HeadersMiddleware", "SecurityMiddleware",
@@ -79,8 +80,7 @@ AUTH_WORDS: dict[str, tuple[str, str, str]] = {
 
 def auth_words(lang: str) -> dict[str, str]:
     """The words of :data:`AUTH_WORDS` in ``lang`` (``ru``, ``kk`` or ``en``)."""
-    pos = {"en": 0, "ru": 1, "kk": 2}[lang]
-    return {key: texts[pos] for key, texts in AUTH_WORDS.items()}
+    return words_in(AUTH_WORDS, lang)
 
 
 @dataclass
