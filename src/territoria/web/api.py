@@ -95,14 +95,16 @@ def _file(request: Request, doc: Document, fmt: Format, stem: str) -> Response:
 @router.get("/health")
 def health(request: Request) -> dict[str, Any]:
     """Whether the Store opens, and what it holds."""
-    with _ctx(request).store() as store:
-        return {"status": "ok", "counts": store.counts(), "bad_cells": bad_cells(store)}
+    ctx = _ctx(request)
+    with ctx.store() as store:
+        return {"status": "ok", "counts": store.counts(), "bad_cells": bad_cells(ctx, store)}
 
 
-def bad_cells(store: Any, unit: str | None = None) -> list[dict[str, Any]]:
+def bad_cells(ctx: Any, store: Any, unit: str | None = None) -> list[dict[str, Any]]:
     """Stored cells no page uses (infinite, or outside the catalogue's plausible range: a Store written
-    before the import checks), so that a page can say which ones it left out."""
-    table = store.bad_cells()
+    before the import checks), so that a page can say which ones it left out; scanned once per Store
+    version, not on every request."""
+    table = ctx.cached(("bad_cells",), store.bad_cells)
     if unit is not None:
         table = table[table["unit"] == unit]
     table = table.assign(value=table["value"].astype(str))       # inf and 1e300 are not JSON numbers
@@ -141,7 +143,7 @@ def ranking(request: Request, lang: Lang = "en",
     """Ranking of the regions (or of the units of ``assessment``) with rank intervals, the map, the
     distribution of levels and the watch list."""
     with _ctx(request).store() as store:
-        left_out = bad_cells(store)
+        left_out = bad_cells(_ctx(request), store)
     return {**_ranking(request, lang, scope, assessment).to_dict(), "assessment": about(request, assessment),
             "bad_cells": left_out}
 
@@ -162,7 +164,7 @@ def profile(request: Request, code: UnitCode, lang: Lang = "en", assessment: Ass
     indicators by year, trends, groups, type, weaknesses, risk flags, mechanisms by horizon; in
     ``assessment`` or the latest assessment of the unit's own level (its region's as context when none)."""
     with _ctx(request).store() as store:
-        left_out = bad_cells(store, code)
+        left_out = bad_cells(_ctx(request), store, code)
     return {**_profile(request, code, lang, assessment).to_dict(), "bad_cells": left_out}
 
 
