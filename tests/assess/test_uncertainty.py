@@ -281,3 +281,13 @@ def test_one_list_of_methods_per_step_read_from_the_spec_model() -> None:
         assert res.ranks["rank_median"].between(1, 40).all(), method
     with pytest.raises(SpecError, match=r"uncertainty\.impute\[0\].*one of \('none', 'mean', 'median', 'locf'"):
         UncertaintyAnalysis(impute=("mode",)).run(data, tree)
+
+
+def test_pipeline_benchmark_runs_on_a_size_smaller_than_its_warm_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warm-up takes 500 units in every year: with fewer units, and with years as row blocks, a
+    slice of rows would hold one year only and the spec's ``years`` would refuse it."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2]))
+    from benchmarks import bench_pipeline
+
+    report = bench_pipeline.run(n_units=900, n_indicators=8, n_years=3, repeats=1, pandas_repeats=1)
+    assert report["ranks_agree"] and report["seconds"] > 0 and report["n_years"] == 3
