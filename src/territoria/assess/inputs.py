@@ -154,10 +154,12 @@ def select_years(spec: AssessmentSpec, frame: pd.DataFrame, *, strict: bool = Fa
                              "year) index, e.g. territoria compute --year-column COLUMN, or a Panel; this table has "
                              "one row per unit and no year column. Remove the key or give the year column")
     values = frame.index.get_level_values("year")
-    present = sorted(set(values))
-    lacking = [y for y in years if y not in set(values)]
+    present = set(values.unique().tolist())
+    lacking = [y for y in years if y not in present]
     if lacking:
-        raise SpecError(key, f"year {lacking[0]} is not in the table; its years are {present}")
+        raise SpecError(key, f"year {lacking[0]} is not in the table; its years are {sorted(present)}")
+    if present <= set(years):
+        return frame.droplevel("year") if len(years) == 1 else frame
     out = frame[values.isin(years)]
     return out.droplevel("year") if len(years) == 1 else out
 
