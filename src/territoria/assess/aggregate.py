@@ -19,7 +19,8 @@ missing when any child is missing (the SVI rule). A node's ``coverage`` (``min_c
 values (:mod:`territoria.assess.formula`; weights do not apply). Zeros under a geometric or harmonic
 node follow the node's ``zeros`` rule: ``refuse`` (default: an error), ``zero`` (the node is 0, the
 limit of the mean) or ``epsilon`` (each zero child value is replaced by the stated ``epsilon``).
-Per node, ``round`` rounds the node value
+A node reused under several parents (``reuse: true``, a DAG) is computed once and
+enters each parent with that edge's weight. Per node, ``round`` rounds the node value
 (half to even) and ``post`` re-expresses it (e.g. percentile rank of the theme sums); the parent uses
 the re-expressed value unless the node says ``parent_uses: raw``.
 """
@@ -36,7 +37,7 @@ from territoria.assess import kernels
 from territoria.assess.base import Interval, OneOf, Step, as_frame
 from territoria.assess.formula import parse_formula
 from territoria.assess.spec import AGGREGATE_METHODS, MISSING_RULES, ZEROS_RULES
-from territoria.assess.tree import CompiledTree
+from territoria.assess.tree import CompiledTree, with_edges
 from territoria.errors import DegenerateIndicatorError
 
 __all__ = ["Aggregate", "aggregate_array", "combine", "node_value", "withheld_table"]
@@ -74,7 +75,7 @@ def withheld_table(aggregated: pd.DataFrame, tree: pd.DataFrame, options: Mappin
     kids = tree.dropna(subset=["parent"]).groupby("parent", sort=False)["code"].apply(list).to_dict()
     names = list(aggregated.index.names) if aggregated.index.names[0] is not None else ["unit"]
     parts = []
-    for node in tree.sort_values("level", kind="stable")["code"]:
+    for node in tree.drop_duplicates("code").sort_values("level", kind="stable")["code"]:
         coverage = getattr(options.get(node), "coverage", None)
         if coverage is None or node not in kids:
             continue
@@ -248,10 +249,10 @@ class Aggregate(Step):
 
     def _fit(self, table: pd.DataFrame, *, tree: pd.DataFrame | None = None, weights: pd.Series | None = None,
              options: Mapping[str, Any] | None = None, **_: Any) -> None:
-        frame = tree.copy()
+        frame = with_edges(tree).copy()
         frame["method"] = frame["method"].where(frame["method"].notna(), None)
-        if weights is not None:
-            frame["weight"] = frame["code"].map(weights).to_numpy(dtype=float)
+        if weights is not None:               # keyed by edge: a reused node weighs differently per parent
+            frame["weight"] = frame["edge"].map(weights).to_numpy(dtype=float)
         self.tree_ = CompiledTree.from_frame(frame, leaves=list(table.columns), default_method=self.method)
         self._options = dict(options or {})
         if self.zeros == "epsilon" and self.epsilon is None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
@@ -65,7 +65,9 @@ class TreeIndex:
     """The contract tree read once: parents, children, weights, levels, leaves below each node.
 
     Build it with :meth:`from_frame`; ``aggregates`` lists aggregate codes bottom-up (by level, then
-    in tree order), so scores can be computed in that order.
+    in tree order), so scores can be computed in that order. The tree may have several roots (``root``
+    is the first) and reused nodes (a code with one row per parent: a DAG); ``parent`` is a code's first
+    parent, ``parents`` all of them, ``edge_weight`` the weight of each (code, parent) edge.
     """
 
     parent: dict[str, str | None]
@@ -76,6 +78,9 @@ class TreeIndex:
     leaves: tuple[str, ...]
     aggregates: tuple[str, ...]
     root: str
+    parents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    roots: tuple[str, ...] = ()
+    edge_weight: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @classmethod
     def from_frame(cls, tree: pd.DataFrame, *, columns: Iterable[str] | None = None) -> TreeIndex:
@@ -85,39 +90,54 @@ class TreeIndex:
         if lacking:
             raise SpecError("tree", f"the tree frame lacks column(s) {lacking}; expected {need} "
                             f"(+ optional 'method'), got {list(tree.columns)}")
-        codes = [str(c) for c in tree["code"]]
-        dup = sorted({c for c in codes if codes.count(c) > 1})
+        rows = [(str(c), None if p is None or pd.isna(p) else str(p)) for c, p in
+                zip(tree["code"], tree["parent"], strict=True)]
+        dup = sorted({f"{c} (parent {p})" for c, p in rows if rows.count((c, p)) > 1})
         if dup:
             raise SpecError("tree.code", f"duplicated node code(s) {dup}")
-        parent = {str(c): (None if p is None or pd.isna(p) else str(p))
-                  for c, p in zip(tree["code"], tree["parent"], strict=True)}
-        roots = [c for c, p in parent.items() if p is None]
-        if len(roots) != 1:
-            raise SpecError("tree.parent", f"the tree needs exactly one root (parent empty), found {roots}")
-        for p in parent.values():
-            if p is not None and p not in parent:
-                raise UnknownNameError("tree node", p, difflib.get_close_matches(p, list(parent), n=3))
+        codes = list(dict.fromkeys(c for c, _ in rows))
+        parents: dict[str, list[str]] = {c: [] for c in codes}
+        for c, p in rows:
+            if p is not None:
+                parents[c].append(p)
+        roots = [c for c in codes if not parents[c]]
+        rooted = [c for c, p in rows if p is None]
+        if not roots or len(rooted) != len(roots):
+            raise SpecError("tree.parent", "every node needs a parent except the roots, and the tree needs a root "
+                            f"(parent empty); found roots {rooted}")
+        for ps in parents.values():
+            for p in ps:
+                if p not in parents:
+                    raise UnknownNameError("tree node", p, difflib.get_close_matches(p, codes, n=3))
         children: dict[str, list[str]] = {c: [] for c in codes}
-        for c in codes:
-            if parent[c] is not None:
-                children[parent[c]].append(c)
-        seen, todo = set(), [roots[0]]
+        for c, p in rows:
+            if p is not None:
+                children[p].append(c)
+        seen, todo = set(), list(roots)
         while todo:
             node = todo.pop()
-            seen.add(node)
-            todo.extend(children[node])
+            if node not in seen:
+                seen.add(node)
+                todo.extend(children[node])
         cut_off = [c for c in codes if c not in seen]
         if cut_off:
-            raise SpecError("tree.parent", f"node(s) {cut_off} are not below the root {roots[0]!r} (a cycle?)")
-        weight = {str(c): float(w) for c, w in zip(tree["code"], tree["weight"], strict=True)}
-        bad_w = {c: w for c, w in weight.items() if not (w >= 0)}
+            raise SpecError("tree.parent", f"node(s) {cut_off} are not below the root(s) {roots} (a cycle?)")
+        edge_weight = {(c, p): float(w) for (c, p), w in zip(rows, tree["weight"], strict=True) if p is not None}
+        weight = {}
+        for (c, _), w in zip(rows, tree["weight"], strict=True):
+            weight.setdefault(c, float(w))
+        bad_w = {f"{c}@{p}": w for (c, p), w in edge_weight.items() if not (w >= 0)}
+        bad_w |= {c: w for c, w in weight.items() if not (w >= 0)}
         if bad_w:
             raise SpecError("tree.weight", f"weights must be non-negative numbers, got {bad_w}")
-        level = {str(c): int(v) for c, v in zip(tree["code"], tree["level"], strict=True)}
+        level = {}
+        for c, v in zip(tree["code"], tree["level"], strict=True):
+            level.setdefault(str(c), int(v))
         method = {}
         if "method" in tree.columns:
-            method = {str(c): str(m) for c, m in zip(tree["code"], tree["method"], strict=True)
-                      if m is not None and not pd.isna(m)}
+            for c, m in zip(tree["code"], tree["method"], strict=True):
+                if m is not None and not pd.isna(m):
+                    method.setdefault(str(c), str(m))
         leaves = tuple(c for c in codes if not children[c])
         leaf_levels = {c: level[c] for c in leaves if level[c] != 1}
         if leaf_levels:
@@ -129,15 +149,28 @@ class TreeIndex:
             for leaf in leaves:
                 if leaf not in cols:
                     raise UnknownNameError("indicator", leaf, difflib.get_close_matches(leaf, cols, n=3))
-        return cls(parent=parent, children={c: tuple(v) for c, v in children.items()}, weight=weight,
-                   level=level, method=method, leaves=leaves, aggregates=aggregates, root=roots[0])
+        return cls(parent={c: (ps[0] if ps else None) for c, ps in parents.items()},
+                   children={c: tuple(v) for c, v in children.items()}, weight=weight,
+                   level=level, method=method, leaves=leaves, aggregates=aggregates, root=roots[0],
+                   parents={c: tuple(ps) for c, ps in parents.items()}, roots=tuple(roots), edge_weight=edge_weight)
 
     def leaves_under(self, code: str) -> tuple[str, ...]:
-        """Leaves below ``code`` in tree order (``(code,)`` for a leaf)."""
+        """Leaves below ``code`` in tree order, each once (``(code,)`` for a leaf)."""
         kids = self.children[code]
         if not kids:
             return (code,)
-        return tuple(leaf for k in kids for leaf in self.leaves_under(k))
+        return tuple(dict.fromkeys(leaf for k in kids for leaf in self.leaves_under(k)))
+
+    def ancestors(self, code: str) -> set[str]:
+        """Every node above ``code``, through all its parents."""
+        out: set[str] = set()
+        todo = list(self.parents.get(code, ()))
+        while todo:
+            p = todo.pop()
+            if p not in out:
+                out.add(p)
+                todo.extend(self.parents.get(p, ()))
+        return out
 
     def block_of(self, leaf: str) -> str | None:
         return self.parent[leaf]
@@ -234,7 +267,7 @@ def node_scores(data: pd.DataFrame, tree: pd.DataFrame | None = None) -> pd.Data
     for node in t.aggregates:
         kids = t.children[node]
         mat = np.column_stack([values[k] for k in kids])
-        values[node] = kernels.aggregate_arithmetic(mat, np.array([t.weight[k] for k in kids]))
+        values[node] = kernels.aggregate_arithmetic(mat, np.array([t.edge_weight[(k, node)] for k in kids]))
     return pd.DataFrame({n: values[n] for n in t.aggregates}, index=x.index)
 
 
@@ -249,7 +282,8 @@ def correlations(data: pd.DataFrame, tree: pd.DataFrame | None = None, *,
     """Correlations between every pair of indicators, marked within or across blocks.
 
     Pairwise complete observations. Long form, one row per pair (``x`` before ``y`` in tree order)
-    and method: ``x``, ``y``, ``block_x``, ``block_y``, ``within`` (same parent), ``method``, ``r``,
+    and method: ``x``, ``y``, ``block_x``, ``block_y`` (first parents), ``within`` (a parent in common),
+    ``method``, ``r``,
     ``n`` (units with both values). Pivot on ``x``/``y`` for the matrix.
     """
     x, t = _prepare(data, tree)
@@ -259,7 +293,7 @@ def correlations(data: pd.DataFrame, tree: pd.DataFrame | None = None, *,
     for method in methods:
         r = _corr(x, method)
         for a, b in combinations(x.columns, 2):
-            rows.append((a, b, t.parent[a], t.parent[b], t.parent[a] == t.parent[b], method,
+            rows.append((a, b, t.parent[a], t.parent[b], bool(set(t.parents[a]) & set(t.parents[b])), method,
                          float(r.at[a, b]), int(n_pair.at[a, b])))
     return pd.DataFrame(rows, columns=["x", "y", "block_x", "block_y", "within", "method", "r", "n"])
 
@@ -285,13 +319,10 @@ def indicator_node_correlations(data: pd.DataFrame, tree: pd.DataFrame | None = 
     for method in methods:
         both = _corr(pd.concat([x, s.add_prefix("\0")], axis=1), method)
         for ind in x.columns:
-            anc, p = set(), t.parent[ind]
-            while p is not None:
-                anc.add(p)
-                p = t.parent[p]
+            anc = t.ancestors(ind)
             for node in t.aggregates:
                 n = int((x[ind].notna() & s[node].notna()).sum())
-                rows.append((ind, node, t.level[node], node in anc, node == t.parent[ind], method,
+                rows.append((ind, node, t.level[node], node in anc, node in t.parents[ind], method,
                              float(both.at[ind, "\0" + node]), n))
     return pd.DataFrame(rows, columns=["indicator", "node", "level", "own", "parent", "method", "r", "n"])
 

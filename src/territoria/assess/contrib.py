@@ -5,13 +5,17 @@ For a node *P* with children *c* (normalised weights :math:`\tilde w_c`), the co
 the mean over units (within the year). For an arithmetic node without missing values
 :math:`\sum_c C_{ic} = y_{iP} - \bar y_P` exactly. An indicator's contribution to the composite uses its
 effective weight (product of normalised weights along the path): :math:`C_{ij} = W_j (y_{ij} - \bar y_j)`.
-For other aggregation methods the same linear decomposition is reported as an approximation.
+For other aggregation methods the same linear decomposition is reported as an approximation. A node
+reused under several parents (a DAG) has a row under each parent, and an indicator's effective weight in a
+root is summed over its paths to that root.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from territoria.assess.tree import path_weights, with_edges
 
 __all__ = ["contributions"]
 
@@ -21,25 +25,21 @@ def contributions(scores: pd.DataFrame, tree: pd.DataFrame, weights: pd.Series) 
 
     ``scores`` holds every code of the tree (leaves normalised, nodes aggregated).
     Rows with ``to == "parent"`` decompose each node into its children; rows with ``to == "root"``
-    decompose the composite into indicators (effective weights).
+    decompose each root into the indicators below it (effective weights); ``weights`` is keyed by edge
+    (the tree's ``edge`` column).
     """
     groups = _year_groups(scores)
     dev = scores - scores.groupby(groups).transform("mean") if groups is not None else scores - scores.mean()
-    parent = dict(zip(tree["code"], tree["parent"], strict=True))
-    wsum = {p: float(weights[[c for c, q in parent.items() if q == p]].sum()) for p in set(parent.values()) if p}
+    t = with_edges(tree)
+    edges = t.dropna(subset=["parent"])
+    w = edges["edge"].map(weights).to_numpy(dtype=float)
+    parents = edges["parent"].to_numpy()
+    wsum = {p: float(pd.Series(w[parents == p]).sum()) for p in dict.fromkeys(parents)}
     entries: list[tuple[str, str, str, float]] = []  # (parent or root, code, to, coefficient)
-    for code, p in parent.items():
-        if p is not None:
-            entries.append((p, code, "parent", float(weights[code]) / wsum[p] if wsum[p] > 0 else 0.0))
-    kids = {p for p in parent.values() if p}
-    for code in parent:
-        if code in kids:
-            continue
-        eff, cur = 1.0, code
-        while parent[cur] is not None:
-            eff *= float(weights[cur]) / wsum[parent[cur]] if wsum[parent[cur]] > 0 else 0.0
-            cur = parent[cur]
-        entries.append((cur, code, "root", eff))            # its own root (a spec may have several)
+    for code, p, wi in zip(edges["code"], edges["parent"], w, strict=True):   # a reused node: one per parent
+        entries.append((p, code, "parent", float(wi) / wsum[p] if wsum[p] > 0 else 0.0))
+    for root, code, eff in path_weights(t, weights):       # every root above the indicator (a spec may have several)
+        entries.append((root, code, "root", eff))
     n, k = len(scores), len(entries)
     coefficient = np.array([e[3] for e in entries])
     values = dev[[e[1] for e in entries]].to_numpy(dtype=float) * coefficient  # (units, entries)

@@ -13,6 +13,7 @@ import pandas as pd
 from territoria.assess.base import as_frame
 from territoria.assess.record import digest
 from territoria.assess.spec import AssessmentSpec
+from territoria.assess.tree import node_table
 from territoria.errors import DataError, SpecError
 
 __all__ = ["Prepared", "leaf_codes", "missing_columns_message", "prepare", "sample_filter", "select_years",
@@ -44,7 +45,7 @@ class Prepared:
 def leaf_codes(spec: AssessmentSpec) -> list[str]:
     tree = spec.tree_frame()
     parents = set(tree["parent"].dropna())
-    return [c for c in tree["code"] if c not in parents]
+    return list(dict.fromkeys(c for c in tree["code"] if c not in parents))     # a reused indicator once
 
 
 def side_columns(spec: AssessmentSpec) -> list[str]:
@@ -270,7 +271,7 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
     if table.empty:
         raise DataError("no unit left after the units filter / year selection of the spec")
     direction = pd.Series(1.0, index=leaves)
-    tree = spec.tree_frame().set_index("code")
+    tree = node_table(spec.tree_frame())
     for c in leaves:
         d = tree.at[c, "direction"]
         if not np.isnan(d):

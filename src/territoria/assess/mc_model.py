@@ -42,7 +42,7 @@ _GENERAL_BYTES = 64 * 2**20          # working arrays of one slice of runs on th
 class Runs:
     """Decoded choices of a set of runs (indices into the model's lists of alternatives).
 
-    ``factor`` multiplies the fitted node weights, in ``Model.codes`` order (1 = unchanged).
+    ``factor`` multiplies the fitted edge weights, in ``Model.codes`` order (1 = unchanged).
     """
 
     norm: np.ndarray        # (R,)
@@ -76,8 +76,8 @@ class Model:
     tree : CompiledTree
         The aggregate step's fitted tree (leaves in the normalised table's order, per-node methods).
     tables : dict
-        ``(imputation, normalisation) -> (normalised leaves (n_units, m), fitted node weights (n_codes,))``,
-        weights in ``tree.codes`` order.
+        ``(imputation, normalisation) -> (normalised leaves (n_units, m), fitted edge weights (n_slots,))``,
+        weights in ``tree.slots`` order (every code, then the reuse edges of a DAG).
     norms, aggs, imps : list of str
         Labels of the alternatives; ``aggs[0]`` keeps the tree's own methods, ``aggs[k]`` (k > 0) applies
         one method at every node.
@@ -98,11 +98,20 @@ class Model:
         self.periods = periods
         self.options, self.missing = dict(options), missing
         self.descending, self.ties, self.decimals = rank_rule
-        self.codes = list(tree.codes)
+        self.codes = list(tree.slots)                  # the weight of every edge: codes, then reuse edges
         self.leaves = list(tree.leaves)
+        self._root_slot = len(tree.codes) - 1          # the primary root's weight is not a weight of anything
+        # every edge of each leaf: an excluded indicator gets weight 0 under each of its parents
+        self._leaf_edges = np.zeros((len(self.leaves), len(self.codes)), dtype=bool)
+        for slots, kids in zip(tree.edges, tree.children, strict=True):
+            for slot, kid in zip(slots, kids, strict=True):
+                if kid < len(self.leaves):
+                    self._leaf_edges[kid, slot] = True
         self.fast_tree = FastTree.from_compiled(tree)
         self.methods = [list(tree.methods), *[[a] * len(tree.nodes) for a in aggs[1:]]]
-        plain = missing == "skip" and "formula" not in tree.methods and len(tree.roots) == 1 and not any(
+        # the fast path walks a tree with one root; a DAG (a reused node) takes the general path
+        plain = missing == "skip" and "formula" not in tree.methods and len(tree.roots) == 1 and not tree.reused \
+            and not any(
             getattr(self.options.get(n), "round", None) is not None
             or getattr(self.options.get(n), "post", None) is not None
             or getattr(self.options.get(n), "coverage", None) is not None
@@ -138,7 +147,8 @@ class Model:
                                     "{'method': 'minmax', 'low': 1, 'high': 100} or 'rank'")
 
     def alternatives(self) -> dict[str, str]:
-        return {"weights": f"node weights x U(1-x, 1+x), {len(self.codes) - 1} nodes",
+        return {"weights": f"node weights x U(1-x, 1+x), {len(self.codes) - 1} "
+                           f"{'edges' if self.tree.reused else 'nodes'}",
                 "normalise": ", ".join(self.norms), "aggregate": ", ".join(self.aggs),
                 "impute": ", ".join(self.imps), "exclude": f"none or one of {len(self.leaves)} indicators"}
 
@@ -157,12 +167,13 @@ class Model:
 
         factor = np.ones((r, len(self.codes)))
         if "weights" in cols:
-            factor[:, :-1] = 1.0 + x * (2.0 * u[:, cols["weights"]] - 1.0)     # the root is last
+            keep = np.delete(np.arange(len(self.codes)), self._root_slot)
+            factor[:, keep] = 1.0 + x * (2.0 * u[:, cols["weights"]] - 1.0)
         return Runs(pick("normalise", len(self.norms)), pick("aggregate", len(self.aggs)),
                     pick("impute", len(self.imps)), pick("exclude", len(self.leaves) + 1) - 1, factor)
 
     def weights(self, runs: Runs) -> np.ndarray:
-        """Node weights of every run, ``(R, n_codes)``: the alternative's fitted weights × the factors."""
+        """Edge weights of every run, ``(R, n_slots)``: the alternative's fitted weights × the factors."""
         out = np.empty_like(runs.factor)
         for (i, j), (_, w0) in self.tables.items():
             sel = (runs.imp == i) & (runs.norm == j)
@@ -214,7 +225,10 @@ class Model:
         t = self.tree
         w = w.copy()
         hit = np.flatnonzero(excl >= 0)
-        w[hit, excl[hit]] = 0.0                                       # leaves come first in codes
+        if t.reused:
+            w[hit] = np.where(self._leaf_edges[excl[hit]], 0.0, w[hit])
+        else:
+            w[hit, excl[hit]] = 0.0                                   # leaves come first in codes
         root = len(t.leaves) + len(t.nodes) - 1
         methods = self.methods[0] if method is None else [method]
         n, m = z.shape
@@ -225,7 +239,7 @@ class Model:
             x = np.repeat(z[None], len(ws), axis=0)
             rows = np.flatnonzero(ex >= 0)
             x[rows, :, ex[rows]] = 1.0                                # neutral value, weight 0
-            kids = [ws[:, c][:, None, :] for c in t.children]
+            kids = [ws[:, e][:, None, :] for e in t.edges]
             if "copeland" in methods:                                 # pairwise: one run at a time
                 for i in range(len(ws)):
                     rep, _ = aggregate_array(x[i], t, weights=[k[i, 0] for k in kids], method=method,

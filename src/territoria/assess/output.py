@@ -39,7 +39,7 @@ _INTEGER_TABLES = ("flags", "ranks", "rank")
 
 def _codes(result: Result, nodes: Any, where: str) -> list[str]:
     tree = result.tree
-    order = list(tree["code"])
+    order = list(dict.fromkeys(tree["code"]))          # a reused node once
     parents = set(tree["parent"].dropna())
     if nodes == "all":
         return order

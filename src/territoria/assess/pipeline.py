@@ -155,7 +155,7 @@ def flags_table(spec: AssessmentSpec, tables: Mapping[str, pd.DataFrame], tree: 
     flags = (leaves >= f.threshold) if f.above else (leaves <= f.threshold)
     flags = flags.astype(float).where(leaves.notna())
     kids = tree.dropna(subset=["parent"]).groupby("parent", sort=False)["code"].apply(list).to_dict()
-    order = tree.sort_values("level", kind="stable")["code"]
+    order = tree.drop_duplicates("code").sort_values("level", kind="stable")["code"]
     for code in order:
         if code in kids:
             part = flags[kids[code]]

@@ -20,6 +20,7 @@ from territoria.assess.inputs import Prepared
 from territoria.assess.record import StepRecord, library_versions
 from territoria.assess.spec import AssessmentSpec
 from territoria.assess.spec_rules import reset_inapplicable
+from territoria.assess.tree import edge_key
 from territoria.errors import SpecError
 
 if TYPE_CHECKING:
@@ -112,7 +113,8 @@ class Result:
     def aggregates(self) -> list[str]:
         t = self.tree
         parents = set(t["parent"].dropna())
-        return [c for c in t.sort_values("level", ascending=False, kind="stable")["code"] if c in parents]
+        return list(dict.fromkeys(c for c in t.sort_values("level", ascending=False, kind="stable")["code"]
+                                  if c in parents))
 
     @property
     def scores(self) -> pd.Series:
@@ -229,7 +231,8 @@ class Result:
         """Rebuild with some parameters changed, replaying from the first step they affect.
 
         One address scheme, the spec's own: ``<section>.<parameter>`` (``normalise.method``,
-        ``impute.by``, ``uncertainty.n``) and ``tree.<code>.<option>`` (``tree.economy.weight``).
+        ``impute.by``, ``uncertainty.n``) and ``tree.<code>.<option>`` (``tree.economy.weight``; the weight
+        of a reused node under a further parent: ``tree.<code>@<parent>.weight``).
         Give them as a mapping, ``rerun({"normalise.method": "zscore"})``, or as keywords with ``__``
         for the dots, ``rerun(normalise__method="zscore")``; ``rerun("normalise", method="zscore")``
         prefixes the keywords with one address. ``rerun()`` replays everything, bit-identical.
@@ -247,17 +250,19 @@ class Result:
         flat = _addresses(changes, keywords)
         raw = self.spec.to_mapping()
         rows = [{"code": r.code, "parent": r.parent, **r.model_dump(exclude={"code", "parent"})}
-                for r in self.spec.node_options().values()]
+                for r, _ in self.spec.tree_rows()]
+        # a node by its code; a reuse edge by code@parent (its only option is its weight)
+        by_code = {edge_key(r["code"], r["parent"], reuse=r["reuse"]): r for r in rows}
         sections: set[str] = set()
         given: dict[str, set[str]] = {}
         for address, value in flat.items():
             section, _, rest = address.partition(".")
             if section == "tree":
                 code, _, option = rest.rpartition(".")
-                by_code = {r["code"]: r for r in rows}
                 if code not in by_code:
                     raise SpecError(address, f"{code!r} is not a node of the tree")
-                valid = [k for k in by_code[code] if k not in ("code", "parent")]
+                valid = [k for k in by_code[code] if k not in ("code", "parent")] if not by_code[code]["reuse"] \
+                    else ["weight"]
                 if option not in valid:
                     raise SpecError(address, f"unknown tree option {option!r}; valid: {', '.join(valid)}")
                 by_code[code][option] = value

@@ -124,16 +124,21 @@ class _NodeOptions(_Model):
     zeros: ZerosRule | None = None
     epsilon: float | None = Field(None, gt=0)
     transform: TransformSpec | TransformKind | None = None
+    reuse: bool = False
 
 
 class NodeSpec(_NodeOptions):
-    """One node of the nested tree; a node without ``children`` is an indicator (leaf)."""
+    """One node of the nested tree; a node without ``children`` is an indicator (leaf).
+
+    ``reuse: true`` makes the entry one more edge to a node defined elsewhere in the tree (by its code,
+    the entry's key), with the entry's own ``weight`` under this parent; it gives no other key."""
 
     children: dict[str, NodeSpec | None] | None = None
 
 
 class TreeRow(_NodeOptions):
-    """One row of the flat tree form (``parent: null`` for the root)."""
+    """One row of the flat tree form (``parent: null`` for the root; ``reuse: true``: one more parent of a
+    code defined in another row, with this row's weight)."""
 
     code: str
     parent: str | None = None
@@ -385,13 +390,13 @@ class AssessmentSpec(_Model):
                 if row.parent is not None:
                     weights.setdefault(row.parent, []).append(row.weight)
             for row, path in rows:
-                if weights.get(row.code) and not any(w > 0 for w in weights[row.code]):
+                if not row.reuse and weights.get(row.code) and not any(w > 0 for w in weights[row.code]):
                     raise SpecError(f"{path}.children", f"every child of {row.code!r} has weight 0; give at least "
                                     "one a positive weight (a 0 leaves a child out)")
         if self.year is not None and self.years:
             raise SpecError("years", "give either 'year' or 'years', not both")
         parents = {row.parent for row, _ in rows if row.parent is not None}
-        leaves = [row.code for row, _ in rows if row.code not in parents]
+        leaves = list(dict.fromkeys(row.code for row, _ in rows if row.code not in parents))
         check_applies(self, rows, leaves)
         self.transform_rules()
         return self
@@ -442,14 +447,15 @@ class AssessmentSpec(_Model):
         return tree_frame(self)
 
     def tree_rows(self) -> list[tuple[TreeRow, str]]:
-        """The tree as rows (one per code, with its YAML key path), structure checked."""
+        """The tree as rows (one per edge: a reused node has a row with ``reuse`` per further parent), with
+        their YAML key paths, structure checked."""
         from territoria.assess.tree import build_rows
 
         return build_rows(self)
 
     def node_options(self) -> dict[str, _NodeOptions]:
         """Per-node options (round, post, parent_uses, formula, ...) keyed by code, as written."""
-        return {row.code: row for row, _ in self.tree_rows()}
+        return {row.code: row for row, _ in self.tree_rows() if not row.reuse}
 
     def node_rules(self) -> dict[str, _NodeOptions]:
         """:meth:`node_options` with the ``aggregate`` section's ``coverage`` / ``zeros`` / ``epsilon``
@@ -459,7 +465,7 @@ class AssessmentSpec(_Model):
     def node_path(self, code: str) -> str:
         """The YAML key path of a node, for messages."""
         for row, path in self.tree_rows():
-            if row.code == code:
+            if row.code == code and not row.reuse:
                 return path
         return f"tree.{code}"
 

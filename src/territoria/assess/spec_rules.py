@@ -37,7 +37,7 @@ class StrictModel(BaseModel):
 LATE_KEYS: dict[str | None, dict[str, Any]] = {
     "normalise": {"mean": 0.0, "sd": 1.0},
     "aggregate": {"zeros": "refuse", "epsilon": None, "coverage": None},
-    None: {"formula": None, "coverage": None, "zeros": None, "epsilon": None, "transform": None},
+    None: {"formula": None, "coverage": None, "zeros": None, "epsilon": None, "transform": None, "reuse": False},
 }
 
 
@@ -193,6 +193,8 @@ def node_rules(rows: list[tuple[Any, str]], default: Any) -> dict[str, Any]:
     parents = {row.parent for row, _ in rows}
     out = {}
     for row, _ in rows:
+        if row.reuse:                       # the node's options are those of its definition
+            continue
         if row.code not in parents:
             out[row.code] = row
             continue

@@ -79,7 +79,8 @@ class UncertaintyResult:
         One row per run: ``base``, ``role`` (``"A"``, ``"B"`` or the input taken from *B*), and the
         alternative used for each input (``weights`` is the run's mean absolute relative weight change).
     weights : DataFrame
-        The node weights of every run (runs × node codes, before renormalisation among siblings).
+        The node weights of every run (runs × node codes, and ``code@parent`` for the further edges of a
+        reused node; before renormalisation among siblings).
     n_base, n_runs, seed : int
     rank_samples : ndarray or None
         ``(n_units, n_runs)`` int32 ranks when ``keep_ranks=True`` (0 = no score in that run).
@@ -285,7 +286,7 @@ class UncertaintyAnalysis:
         nominal = fitted[(0, 0)]
         compiled = source.aggregate_step(nominal.normalised, nominal.weights).tree_
         tables = {key: (f.normalised[compiled.leaves].to_numpy(dtype=float),
-                        f.weights.reindex(compiled.codes).to_numpy(dtype=float)) for key, f in fitted.items()}
+                        f.weights.reindex(compiled.slots).to_numpy(dtype=float)) for key, f in fitted.items()}
         model = Model(tree=compiled, tables=tables, norms=[normalise_label(n) for n in norms], aggs=aggs,
                       imps=imps, options=source.options, missing=source.missing,
                       rank_rule=(descending, ties, decimals), periods=source.periods)
@@ -296,7 +297,7 @@ class UncertaintyAnalysis:
             # the steps refitted here must be the Result's; intervals of another model would be misleading
             raise DataError("uncertainty: the nominal Monte-Carlo run does not reproduce the Result's scores and "
                             "ranks (was the Result edited or built by other steps?); no interval is returned")
-        inputs = self._inputs(len(compiled.codes), norms, aggs, imps)
+        inputs = self._inputs(len(compiled.slots), norms, aggs, imps)
         index = source.table.index
         index = index.copy() if isinstance(index, pd.MultiIndex) else pd.Index(index, name="unit")
         return self._design(model, inputs, index, descending, score, rank)

@@ -12,7 +12,10 @@ Methods:
 * ``file`` — weights supplied as a mapping code → weight (``values``: the spec's inline
   ``weight.values``, or a CSV/YAML of expert (AHP) weights that the *interface* read with
   :func:`territoria.assess.weights_file.resolve_file_references`; this step never opens a file); codes not
-  listed keep the tree weight.
+  listed keep the tree weight; a reused node's weight under a further parent is keyed ``code@parent``.
+
+Weights are per edge: a node reused under two parents (``reuse: true``) has one weight under each, and
+each parent renormalises over its own children.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import pandas as pd
 
 from territoria.assess.base import OneOf, Step, StepReport
 from territoria.assess.spec import WEIGHT_METHODS
+from territoria.assess.tree import path_weights, with_edges
 from territoria.errors import SpecError
 
 __all__ = ["Weight", "check_weight_sums", "pca_weights"]
@@ -67,9 +71,11 @@ class Weight(Step):
     Attributes
     ----------
     weights_ : pandas.Series
-        Relative weight per tree code.
+        Relative weight per edge of the tree, keyed by the tree's ``edge`` column: the code, and
+        ``code@parent`` for each further parent of a reused node.
     effective_ : pandas.Series
-        Weight of each indicator in the composite: the product of normalised weights along its path.
+        Weight of each indicator in its root (the first root above it): the product of normalised weights
+        along its path, summed over its paths when a node on the way is reused.
 
     Notes
     -----
@@ -99,19 +105,23 @@ class Weight(Step):
             raise SpecError("weight", "the weight step needs the tree")
         if self.sum_to is not None and self.method == "given":
             check_weight_sums(tree, float(self.sum_to), paths)
-        w = pd.Series(tree["weight"].to_numpy(dtype=float), index=tree["code"])
-        kids = tree.dropna(subset=["parent"]).groupby("parent", sort=False)["code"].apply(list).to_dict()
+        tree = with_edges(tree)
+        # one weight per edge (a reused node has one per parent), keyed as the tree's ``edge`` column
+        keys = pd.Index(tree["edge"], name="code")
+        w = pd.Series(tree["weight"].to_numpy(dtype=float), index=keys)
+        below = tree.dropna(subset=["parent"]).groupby("parent", sort=False)
+        kids, kid_edges = below["code"].apply(list).to_dict(), below["edge"].apply(list).to_dict()
         if self.method == "equal_within_blocks":
             w[:] = 1.0
         elif self.method == "equal":
             def count(code: str) -> int:
                 return 1 if code not in kids else sum(count(c) for c in kids[code])
-            w = pd.Series({c: float(count(c)) for c in tree["code"]})
+            w = pd.Series([float(count(c)) for c in tree["code"]], index=keys)
         elif self.method == "pca":
             w[:] = 1.0
-            for children in kids.values():
+            for parent, children in kids.items():
                 if all(c not in kids for c in children) and all(c in table.columns for c in children):
-                    w[children] = pca_weights(table[children]).to_numpy()
+                    w[kid_edges[parent]] = pca_weights(table[children]).to_numpy()
         elif self.method == "file":
             if self.values is None:
                 raise SpecError("weight.file", "the weights were not read: the method never opens a file named in "
@@ -119,7 +129,10 @@ class Weight(Step):
                                 "give the weights inline as weight.values")
             unknown = sorted(set(self.values or {}) - set(w.index))
             if unknown:
-                raise SpecError("weight.file", f"weights file names {unknown[0]!r}, which is not in the tree")
+                again = [e for e in w.index if "@" in e]
+                hint = f" (a reused node's further edges are keyed code@parent: {', '.join(again[:4])})" \
+                    if again else ""
+                raise SpecError("weight.file", f"weights file names {unknown[0]!r}, which is not in the tree{hint}")
             for code, value in (self.values or {}).items():
                 w[code] = float(value)
         if (w < 0).any():
@@ -148,16 +161,8 @@ class Weight(Step):
 
 
 def _effective(tree: pd.DataFrame, w: pd.Series) -> pd.Series:
-    parent = dict(zip(tree["code"], tree["parent"], strict=True))
-    sibling_sum = {p: float(w[tree.loc[tree["parent"] == p, "code"]].sum()) for p in set(parent.values()) if p}
-    out = {}
-    for code in tree["code"]:
-        if code in sibling_sum:
-            continue
-        eff, cur = 1.0, code
-        while parent[cur] is not None:
-            total = sibling_sum[parent[cur]]
-            eff *= w[cur] / total if total > 0 else 0.0
-            cur = parent[cur]
-        out[code] = eff
+    """Each indicator's weight in the first root (in spec order) above it: the sum over its paths."""
+    out: dict[str, float] = {}
+    for _, code, eff in path_weights(tree, w):
+        out.setdefault(code, eff)
     return pd.Series(out, dtype=float)

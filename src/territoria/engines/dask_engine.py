@@ -23,6 +23,7 @@ from territoria.assess.loop import run_steps
 from territoria.assess.pipeline import STEPS, Assessment, flags_table, replay
 from territoria.assess.record import digest, library_versions
 from territoria.assess.result import Result
+from territoria.assess.tree import node_table
 from territoria.engines.cluster import EngineError, connect, worker_lost
 from territoria.engines.dask_backend import DaskBackend
 
@@ -131,7 +132,7 @@ class Partitions:
         parts = [client.submit(operator.getitem, prep[i], 0, pure=False) for i in keep]
         aux_parts = [client.submit(operator.getitem, prep[i], 1, pure=False) for i in keep]
         bounds = lengths_to_bounds([info[i][0] for i in keep])
-        tree = spec.tree_frame().set_index("code")
+        tree = node_table(spec.tree_frame())
         leaves = list(client.gather(client.submit(lambda p: list(p.columns), parts[0], pure=False)))
         direction = pd.Series([float(tree.at[c, "direction"]) if pd.notna(tree.at[c, "direction"])
                                else source.directions.get(c, 1.0) for c in leaves], index=leaves)
