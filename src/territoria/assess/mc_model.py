@@ -132,19 +132,23 @@ class Model:
         return any(f is None for f in self.fast)
 
     def _check_positive(self) -> None:
+        """Refuse values a geometric or harmonic node cannot take: below 0, or 0 where the node's own rule for
+        zeros is ``refuse`` (the aggregate step's rule, node by node)."""
         m = len(self.leaves)
         for (_, j), (z, _) in self.tables.items():
             for k, methods in enumerate(self.methods):
-                kids = {int(c) for i, meth in enumerate(methods) if meth in ("geometric", "harmonic")
-                        and self.tree.methods[i] != "formula" for c in self.tree.children[i] if c < m}
-                low = np.nanmin(z[:, sorted(kids)]) if kids else np.inf
-                zeros_ok = all(getattr(self.options.get(n), "zeros", None) not in (None, "refuse")
-                               for n in self.tree.nodes)
-                if low < 0 or (low == 0 and not zeros_ok):
-                    raise SpecError("uncertainty.normalise", f"normalisation {self.norms[j]!r} gives values "
-                                    f"<= 0 (min {low:g}) but aggregate alternative {self.aggs[k]!r} takes "
-                                    "geometric or harmonic means, which need positive values; use "
-                                    "{'method': 'minmax', 'low': 1, 'high': 100} or 'rank'")
+                for i, meth in enumerate(methods):
+                    kids = sorted(int(c) for c in self.tree.children[i] if c < m)
+                    if meth not in ("geometric", "harmonic") or self.tree.methods[i] == "formula" or not kids:
+                        continue
+                    low = np.nanmin(z[:, kids])
+                    refuse = getattr(self.options.get(self.tree.nodes[i]), "zeros", None) in (None, "refuse")
+                    if low < 0 or (low == 0 and refuse):
+                        raise SpecError("uncertainty.normalise", f"normalisation {self.norms[j]!r} gives values "
+                                        f"<= 0 (min {low:g}) under node {self.tree.nodes[i]!r}, but aggregate "
+                                        f"alternative {self.aggs[k]!r} takes a {meth} mean there, which needs "
+                                        "positive values; use {'method': 'minmax', 'low': 1, 'high': 100} or "
+                                        "'rank', or a rule for zeros (aggregate: {zeros: zero})")
 
     def alternatives(self) -> dict[str, str]:
         return {"weights": f"node weights x U(1-x, 1+x), {len(self.codes) - 1} "
