@@ -12,7 +12,8 @@ so the scores of many runs sharing a normalised table are matrix products (weigh
 leaf values). Without missing values the tree collapses into one effective weight per leaf and run,
 :math:`e_\ell = \prod_{v \in path(\ell)} w_v / \sum_{c \in sib(v)} w_c`. The numbers equal the
 aggregate step's up to rounding (tested against it in ``tests/assess/test_uncertainty_nominal.py``);
-the nominal run itself is always taken from the step (:meth:`StepSource.nominal`).
+the nominal run itself is always taken from the step (:meth:`StepSource.nominal`). A tree with several
+roots or a reused node (a DAG, weights per edge) takes the general path of :mod:`territoria.assess.mc_model`.
 """
 
 from __future__ import annotations
