@@ -65,12 +65,16 @@ def reference_gaps(result: Any, *, year: int | None = None, groups: pd.DataFrame
     year = result_year(result, year)
     tree = result.tree
     root = result.root
-    blocks = [c for c in tree.loc[tree["parent"] == root, "code"] if c in set(tree["parent"].dropna())]
-    indicators = [c for c in tree["code"] if c not in set(tree["parent"].dropna())]
+    parents = set(tree["parent"].dropna())
+    under = tree[(tree["parent"] == root) & tree["code"].isin(parents)]
+    blocks = under["code"].tolist()
+    indicators = list(dict.fromkeys(c for c in tree["code"] if c not in parents))   # a reused indicator once
     scores = _one_year(result.tables["aggregated"], year)[indicators + blocks]
     effective = result.tables["weights"]["effective"].reindex(indicators)
-    wsum = float(result.weights.reindex(blocks).sum()) or 1.0
-    coef = pd.concat([effective, result.weights.reindex(blocks) / wsum])
+    # a block's weight under the root is its edge's (a block reused there is keyed code@root)
+    block_weights = pd.Series(result.weights.reindex(under["edge"]).to_numpy(dtype=float), index=blocks)
+    wsum = float(block_weights.sum()) or 1.0
+    coef = pd.concat([effective, block_weights / wsum])
     units = scores.index.astype(str)
     membership = [("national", pd.Series("national", index=units))]
     regions = pd.Series([region_of(u) for u in units], index=units)
