@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
+from typer.testing import CliRunner
 
 from territoria.assess import audit
 from territoria.assess.mc_model import Runs
@@ -15,6 +17,7 @@ from territoria.assess.pipeline import Assessment
 from territoria.assess.spec import AssessmentSpec
 from territoria.assess.uncertainty import UncertaintyAnalysis
 from territoria.errors import SpecError
+from territoria.interfaces.cli.app import app
 
 #: Two outputs sharing the block ``h``: hdi = (h + c) / 2 and x = (3 h + d) / 4, h = (a + b) / 2.
 TREE = {"hdi": {"children": {"h": {"children": {"a": None, "b": None}}, "c": None}},
@@ -173,3 +176,20 @@ def test_uncertainty_nominal_equals_the_result_and_an_excluded_reused_leaf_leave
     np.testing.assert_allclose(without_a, ((table["b"] + table["c"]) / 2).to_numpy(), rtol=1e-14)
     summary = analysis.run(result)
     assert "a@p2" in summary.weights.columns and "idx" not in summary.weights.columns
+
+
+def test_territoria_tree_shows_a_reused_node_once_expanded_in_three_languages(tmp_path) -> None:
+    spec_file = tmp_path / "dag.yaml"
+    spec_file.write_text(yaml.safe_dump({"tree": TREE}), encoding="utf-8")
+    out = tmp_path / "edges.csv"
+    run = CliRunner().invoke(app, ["tree", str(spec_file), "-o", str(out)], terminal_width=120)
+    assert run.exit_code == 0, run.output
+    lines = run.output.splitlines()
+    assert lines[0] == "2 roots; the first, hdi, is the composite"
+    assert sum(line.strip("│├└─ ").startswith("a ") for line in lines) == 1      # h's children shown once
+    assert any("h  weight 3  reused: computed once, defined under hdi" in line for line in lines)
+    edges = pd.read_csv(out)
+    assert edges.loc[edges["code"] == "h", "edge"].tolist() == ["h", "h@x"]
+    for lang, words in (("ru", "вычисляется один раз, определён в hdi"), ("kk", "бір рет есептеледі, hdi")):
+        said = CliRunner().invoke(app, ["tree", str(spec_file), "--lang", lang], terminal_width=120)
+        assert said.exit_code == 0 and words in said.output

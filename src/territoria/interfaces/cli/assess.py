@@ -19,7 +19,7 @@ from territoria.interfaces.console import parse_columns
 from territoria.interfaces.output import plain, print_table, write_table
 from territoria.store.export import neutralise_formulas
 
-__all__ = ["assess", "assess_panel", "compute", "default_spec_path", "export_parquet", "read_wide_table"]
+__all__ = ["assess", "assess_panel", "compute", "default_spec_path", "export_parquet", "read_wide_table", "tree"]
 
 
 _COLUMNS = typer.Option(None, "--columns", help="Columns to show, comma-separated or repeated (the unit, the "
@@ -249,6 +249,68 @@ def assess(
         sources = store.sources()
     assess_panel(panel, year=year, spec_path=spec, output=output, uncertainty=uncertainty, audit=audit,
                  engine=engine, cluster=cluster, store_as=name, columns=columns, lang=lang, sources=sources)
+
+
+@app.command("tree", rich_help_panel="Assessment")
+def tree(
+    spec: Path = typer.Argument(..., help="Assessment spec (YAML)."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write the edges (code, parent, weight, "
+                                       "level, method, direction, edge) to .csv/.xlsx/.json/.parquet."),
+    lang: str = typer.Option("en", "--lang", help="Language of the words around the codes: en, ru or kk."),
+) -> None:
+    """Show a spec's indicator tree: every root, block and indicator with its weight and method.
+
+    A node reused under a second parent (reuse: true) is shown there once more, with that edge's
+    weight, marked as computed once and not expanded again.
+    """
+    from rich.tree import Tree
+
+    from territoria.assess.spec import AssessmentSpec
+    from territoria.report.messages import Translator
+
+    if lang not in ("en", "ru", "kk"):
+        raise typer.BadParameter(f"{lang!r}: expected one of en, ru, kk", param_hint="--lang")
+    say = Translator(lang).text
+    parsed = AssessmentSpec.from_yaml(spec)
+    frame = parsed.tree_frame()
+    options = parsed.node_options()
+    defined = {c: p for c, p, e in zip(frame["code"], frame["parent"], frame["edge"], strict=True) if e == c}
+    kids: dict[str, list[tuple[str, float, str]]] = {}
+    for code, parent, weight, edge in zip(frame["code"], frame["parent"], frame["weight"], frame["edge"],
+                                          strict=True):
+        if parent is not None:
+            kids.setdefault(parent, []).append((code, float(weight), edge))
+
+    def label(code: str, weight: float | None, reused: bool) -> str:
+        parts = [f"[bold]{plain(code)}[/]" if code in kids else plain(code)]
+        if weight is not None:
+            parts.append(plain(say("tree.weight", {"weight": weight})))
+        opt = options[code]
+        if reused:
+            parts.append(f"[cyan]{plain(say('tree.reused', {'parent': defined[code]}))}[/]")
+        elif opt.formula is not None:
+            parts.append(plain(say("tree.formula", {"formula": opt.formula})))
+        elif code in kids:
+            parts.append(plain(f"[{frame.loc[frame['code'] == code, 'method'].iloc[0]}]"))
+        return "  ".join(parts)
+
+    def grow(branch: Tree, code: str) -> None:
+        terms = options[code].formula is not None          # a formula's terms carry no weight
+        for child, weight, edge in kids.get(code, []):
+            reused = edge != child
+            twig = branch.add(label(child, None if terms else weight, reused))
+            if not reused:
+                grow(twig, child)
+
+    roots = [c for c, p in defined.items() if p is None]
+    console.print(plain(say("tree.roots", {"n": len(roots), "root": roots[0]})))
+    for root in roots:
+        top = Tree(label(root, None, False))
+        grow(top, root)
+        console.print(top)
+    if output is not None:
+        write_table(frame, output)
+        console.print(f"[green]Wrote[/] {plain(output)}")
 
 
 @data_app.command("export-parquet")
