@@ -20,6 +20,7 @@ from territoria.assess.mc_model import Runs
 from territoria.assess.pipeline import Assessment
 from territoria.assess.spec import AssessmentSpec
 from territoria.assess.uncertainty import UncertaintyAnalysis
+from territoria.engines.dask_uncertainty import run_uncertainty
 
 UNITS = pd.Index([f"U{i}" for i in range(1, 6)], name="unit")
 TABLE = pd.DataFrame({"income": [100.0, 1000, 10000, 50000, 75000], "life": [50.0, 60, 70, 80, 85],
@@ -94,6 +95,11 @@ def test_dask_engine_equals_the_local_engine(feature, local, client) -> None:
                                    atol=1e-12, err_msg=name)
     pd.testing.assert_frame_equal(dist.tables["ranks"], mine.tables["ranks"])
     assert dist.withheld.equals(mine.withheld)
+    if feature == "combined":                   # the Monte-Carlo runs on the cluster: the same numbers
+        analysis = UncertaintyAnalysis(n_replications=8, seed=5, weight_perturbation=0.2,
+                                       normalise=[mine.spec.normalise], aggregate=[mine.spec.aggregate.method])
+        pd.testing.assert_frame_equal(run_uncertainty(analysis, mine, cluster=client).ranks,
+                                      analysis.run(mine).ranks)
 
 
 @pytest.mark.parametrize("feature", list(FEATURES))
