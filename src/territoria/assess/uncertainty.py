@@ -47,13 +47,13 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from territoria.assess.audit import TreeIndex
 from territoria.assess.mc_model import Model
 from territoria.assess.mc_plan import QUANTILES, MonteCarloPlan, summarise_ranks
 from territoria.assess.mc_rank import rank_rows
 from territoria.assess.mc_steps import StepSource, as_normalise_spec, normalise_label
 from territoria.assess.result import Result
 from territoria.assess.spec import AGGREGATE_METHODS, IMPUTE_METHODS, NORMALISE_METHODS, AssessmentSpec, UncertaintySpec
+from territoria.assess.tree_index import TreeIndex
 from territoria.errors import DataError, SpecError, UnknownNameError
 
 __all__ = ["AGGREGATE_METHODS", "IMPUTE_METHODS", "NORMALISE_METHODS", "MonteCarloPlan", "UncertaintyAnalysis",
