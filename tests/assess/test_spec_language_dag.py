@@ -206,3 +206,14 @@ def test_territoria_tree_shows_a_reused_node_once_expanded_in_three_languages(tm
     for lang, words in (("ru", "вычисляется один раз, определён в hdi"), ("kk", "бір рет есептеледі, hdi")):
         said = CliRunner().invoke(app, ["tree", str(spec_file), "--lang", lang], terminal_width=120)
         assert said.exit_code == 0 and words in said.output
+
+
+def test_a_reused_block_with_a_coverage_rule_is_withheld_once_and_blank_under_both_parents(table) -> None:
+    tree = {"hdi": {"children": {"h": {"coverage": {"min_children": 2}, "children": {"a": None, "b": None}},
+                                 "c": None}},
+            "x": {"children": {"h": {"reuse": True, "weight": 3}, "d": None}}}
+    gappy = table.assign(b=[4.0, np.nan, 1, 1])
+    result = run(tree, gappy)
+    assert result.withheld[["unit", "node", "present"]].values.tolist() == [["Q", "h", 1]]
+    agg = result.tables["aggregated"].loc["Q"]
+    assert np.isnan(agg["h"]) and agg["hdi"] == 2.0 and agg["x"] == 5.0     # the parents skip the blank h
