@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -13,9 +15,12 @@ from rich.markup import escape
 from territoria.catalog.catalogue import Catalogue
 from territoria.errors import TerritoriaError
 from territoria.interfaces.console import TableLayout, print_frame
+from territoria.report.messages import LANGS
+from territoria.report.tablebook import write_table_workbook
 from territoria.store.export import neutralise_formulas
 
-__all__ = ["SUPPORTED_SUFFIXES", "emit_table", "plain", "print_table", "write_table"]
+__all__ = ["SUPPORTED_SUFFIXES", "command_line", "emit_table", "plain", "print_table", "record_command",
+           "write_table"]
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".json", ".parquet")
 
@@ -33,10 +38,45 @@ def plain(value: object) -> str:
     return escape(str(value))
 
 
-def write_table(table: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
+@dataclass
+class _Running:
+    words: list[str] = field(default_factory=list)
+
+
+_running = _Running()
+
+
+def record_command(words: Sequence[str]) -> None:
+    """Remember the command being run (``["territoria", "units", "--lang", "ru", "-o", "x.xlsx"]``): the workbooks
+    it writes say which command made them. The CLI's root callback calls it for every invocation."""
+    _running.words = [str(w) for w in words]
+
+
+def command_line() -> tuple[str | None, str]:
+    """The running command as the user typed it (``territoria units --lang ru -o x.xlsx``) and its ``--lang``
+    (``en`` without one); ``(None, "en")`` when no command was recorded."""
+    words = _running.words
+    if not words:
+        return None, "en"
+    lang = "en"
+    for position, word in enumerate(words):
+        if word == "--lang" and position + 1 < len(words):
+            lang = words[position + 1]
+        elif word.startswith("--lang="):
+            lang = word.split("=", 1)[1]
+    return shlex.join(words), lang
+
+
+def write_table(table: pd.DataFrame, path: str | Path, *, index: bool = False, catalogue: Catalogue | None = None,
+                sources: pd.DataFrame | None = None, keys: Sequence[str] | None = None,
+                command: str | None = None, lang: str | None = None) -> Path:
     """Write ``table`` to ``path``; the format follows the suffix (.csv, .xlsx, .json, .parquet).
 
-    CSV is UTF-8 with a header; JSON is a list of records; codes stay text in every format. In CSV and XLSX,
+    CSV is UTF-8 with a header; JSON is a list of records; codes stay text in every format. XLSX is a formatted
+    workbook (:func:`territoria.report.tablebook.write_table_workbook`): the table with fitted widths, number
+    formats by column and a frozen, filtered header, and an ``about`` sheet with ``command`` (default: the
+    running command), the time, the ``sources`` and the columns' labels in ``lang`` (default: the command's
+    ``--lang``); ``keys`` stay in view. In CSV and XLSX,
     text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``...) is written with a leading
     apostrophe (:func:`territoria.store.export.neutralise_formulas`).
     The file is written to a temporary sibling and renamed, so a failed write leaves no half file.
@@ -53,7 +93,18 @@ def write_table(table: pd.DataFrame, path: str | Path, *, index: bool = False) -
         # CRLF (RFC 4180) also makes the writer quote a text holding a bare carriage return
         neutralise_formulas(frame).to_csv(tmp, index=False, lineterminator="\r\n")
     elif suffix == ".xlsx":
-        neutralise_formulas(frame).to_excel(tmp, index=False, engine="openpyxl")
+        running, running_lang = command_line()
+        keys = [k for k in (keys or ()) if k in frame.columns]
+        # the leading key columns stay in view (a code and its name), else a leading code column
+        leading = 0
+        while leading < len(frame.columns) and str(frame.columns[leading]) in keys:
+            leading += 1
+        freeze = leading or int(len(frame.columns) > 0 and
+                                str(frame.columns[0]) in ("unit", "code", "kato", "id", "indicator"))
+        lang = lang or running_lang
+        # written to its own temporary sibling and renamed, as the other formats below
+        return write_table_workbook(neutralise_formulas(frame), path, command=command or running, sources=sources,
+                                    catalogue=catalogue, lang=lang if lang in LANGS else "en", freeze=freeze)
     elif suffix == ".json":
         frame.to_json(tmp, orient="records", force_ascii=False, indent=1)
     else:
@@ -81,5 +132,6 @@ def emit_table(table: pd.DataFrame, output: str | Path | None, *, title: str, co
     :func:`print_table`) and, with ``-o/--output``, write it whole and say where."""
     print_table(table, title=title, console=console, **fit)  # type: ignore[arg-type]
     if output is not None:
-        write_table(table, output)
+        write_table(table, output, catalogue=fit.get("catalogue"),  # type: ignore[arg-type]
+                    keys=fit.get("keys"))  # type: ignore[arg-type]
         console.print(f"[green]Wrote[/] {plain(output)}")

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from territoria.ingest.matching import NameMatcher
+from territoria.interfaces.output import record_command
 
 __all__ = ["DEFAULT_DB", "app", "console", "err_console", "state"]
 
@@ -51,10 +52,19 @@ state = State()
 
 @app.callback()
 def _global_options(
+    ctx: typer.Context,
     db: Path = typer.Option(DEFAULT_DB, "--db", help="Path of the Store (DuckDB file); env TERRITORIA_DB.",
                             envvar="TERRITORIA_DB"),
 ) -> None:
     state.db = db
+    # the command as typed goes into the "about" sheet of the workbooks it writes; Click hides the
+    # subcommand's own arguments from this callback, so they come from sys.argv when the program is ours
+    # (called in-process, by a test runner, only the command's name is known)
+    if Path(sys.argv[0]).name == "territoria" and ctx.invoked_subcommand in sys.argv[1:]:
+        record_command(["territoria", *sys.argv[1:]])
+    else:
+        record_command(["territoria", *(["--db", str(db)] if db != DEFAULT_DB else []),
+                        *([ctx.invoked_subcommand] if ctx.invoked_subcommand else [])])
     # the width is read again for every invocation (COLUMNS may change between calls in one process)
     console.width = err_console.width = console_width()  # type: ignore[assignment]
 
