@@ -82,6 +82,9 @@ def test_units_and_show(db, tmp_path):
     last = openpyxl.utils.get_column_letter(len(xlsx.columns))
     population = ws[f"{last}{rows.index('population_avg') + 2}"].number_format
     assert population == "#,##0"  # a year column of a row of persons
+    about = list(book[ABOUT_SHEET].iter_rows(values_only=True))
+    start = about.index(next(r for r in about if r[0] == "Source id"))  # the sources of the shown figures
+    assert start > 0 and about[start + 1][0] and about[start + 1][1]  # an id and its title
 
 
 def test_sources_coverage_and_imports(db, tmp_path):

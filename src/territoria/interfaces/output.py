@@ -127,11 +127,12 @@ def print_table(table: pd.DataFrame, *, title: str | None = None, console: Conso
 
 
 def emit_table(table: pd.DataFrame, output: str | Path | None, *, title: str, console: Console,
-               **fit: object) -> None:
+               sources: pd.DataFrame | None = None, **fit: object) -> None:
     """What every table command does: print ``table`` fitted to the console (``fit``: the options of
-    :func:`print_table`) and, with ``-o/--output``, write it whole and say where."""
+    :func:`print_table`) and, with ``-o/--output``, write it whole and say where (an .xlsx lists
+    ``sources``, the sources behind the table, in its ``about`` sheet)."""
     print_table(table, title=title, console=console, **fit)  # type: ignore[arg-type]
     if output is not None:
-        write_table(table, output, catalogue=fit.get("catalogue"),  # type: ignore[arg-type]
+        write_table(table, output, catalogue=fit.get("catalogue"), sources=sources,  # type: ignore[arg-type]
                     keys=fit.get("keys"))  # type: ignore[arg-type]
         console.print(f"[green]Wrote[/] {plain(output)}")

@@ -341,7 +341,7 @@ def _write_about(book: Workbook, frame: pd.DataFrame, formats: Mapping[str, str]
     if sources is not None and len(sources):
         ws.append([])
         ws.append(bold(_word("sources", lang)))
-        ws.append(bold(*[header(c, lang) for c in map(str, sources.columns)]))
+        ws.append(bold(*[_label(str(c), sources[c], catalogue, lang) for c in sources.columns]))
         for row in sources.itertuples(index=False, name=None):
             ws.append([_text(ws, "" if _cell_value(v) is None else str(_cell_value(v))) for v in row])
     ws.append([])

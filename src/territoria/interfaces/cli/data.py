@@ -52,8 +52,8 @@ _PICK = "pick them with --columns or write every column with -o FILE"
 
 
 def _emit(table: pd.DataFrame, output: Path | None, title: str, columns: list[str] | None = None,
-          **fit: Any) -> None:
-    emit_table(table, output, title=title, console=console, columns=parse_columns(columns), **fit)
+          sources: pd.DataFrame | None = None, **fit: Any) -> None:
+    emit_table(table, output, title=title, console=console, columns=parse_columns(columns), sources=sources, **fit)
 
 
 def _progress() -> Progress:
@@ -218,6 +218,10 @@ def show_command(
         units = store.units()
         code = resolve_unit(store, unit)
         obs = store.panel(units=[code], borders=borders).observations
+        # the sources of the shown figures go into the workbook's "about" sheet
+        sources = store.sources()
+        if "source_id" in obs:
+            sources = sources[sources["source_id"].isin(obs["source_id"].dropna().unique())]
     catalogue = store.catalogue
     if obs.empty:
         console.print(f"[yellow]No observations for {plain(code)}.[/]")
@@ -232,7 +236,8 @@ def show_command(
     row = units.loc[code]
     title = f"{code} {row[f'name_{lang.value}'] or row['name_ru']} ({row['level']})"
     _emit(table, output, title, columns, keys=["name", "unit_of_measure"], prefer="last",
-          indicator_column="indicator", catalogue=catalogue, hint=_PICK)
+          indicator_column="indicator", catalogue=catalogue, hint=_PICK,
+          sources=sources[[c for c in ("source_id", "title", "publisher", "url", "retrieved") if c in sources]])
 
 
 @app.command("coverage", rich_help_panel="Data")
