@@ -8,8 +8,10 @@ the value seen, and what was expected or what to do.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, TypeVar
 
 __all__ = [
     "CellProblem",
@@ -23,11 +25,32 @@ __all__ = [
     "StoreError",
     "TerritoriaError",
     "UnknownNameError",
+    "coded",
+    "pydantic_code",
 ]
+
+_NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 
 
 class TerritoriaError(Exception):
-    """Base class of every error Territoria raises on purpose."""
+    """Base class of every error Territoria raises on purpose.
+
+    ``code`` and ``params`` (set by :func:`coded`) name the message in the catalogues of
+    ``territoria.report.messages`` so that an interface can word it in its reader's language; the
+    English text (``str(exc)``, for the CLI and logs) stays as it is. None: no coded form yet.
+    """
+
+    code: str | None = None
+    params: Mapping[str, Any] = _NO_PARAMS
+
+
+ErrorT = TypeVar("ErrorT", bound=TerritoriaError)
+
+
+def coded(exc: ErrorT, code: str, /, **params: Any) -> ErrorT:
+    """``exc`` with its message code and parameters (see :class:`TerritoriaError`); returns ``exc``."""
+    exc.code, exc.params = code, MappingProxyType(dict(params))
+    return exc
 
 
 @dataclass(frozen=True)
@@ -35,7 +58,8 @@ class CellProblem:
     """One bad cell (or row) of an input table, located as precisely as the format allows.
 
     ``row`` is the 1-based row number as the user sees it in a spreadsheet or text editor
-    (the header is row 1 for a CSV with a header line).
+    (the header is row 1 for a CSV with a header line). ``code`` and ``params`` name ``expected`` in
+    the message catalogues (``error.expected.<code>``), for interfaces in other languages.
     """
 
     file: str
@@ -44,6 +68,8 @@ class CellProblem:
     value: object
     expected: str
     sheet: str | None = None
+    code: str | None = None
+    params: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
 
     def __str__(self) -> str:
         where = [self.file]
@@ -141,3 +167,33 @@ class ConflictError(ImportRefusedError):
 
 class NotFittedError(TerritoriaError, AttributeError):
     """A step was asked to transform before it was fitted."""
+
+
+#: pydantic error types -> (message code, the parameter of ``ctx`` that holds the limit or choices)
+_PYDANTIC = {
+    "extra_forbidden": ("unknown_key", None), "missing": ("missing", None),
+    "int_parsing": ("integer", None), "int_type": ("integer", None), "int_from_float": ("integer", None),
+    "float_parsing": ("number", None), "float_type": ("number", None),
+    "bool_parsing": ("boolean", None), "bool_type": ("boolean", None),
+    "string_type": ("text", None), "list_type": ("list", None), "dict_type": ("mapping", None),
+    "model_type": ("mapping", None), "model_attributes_type": ("mapping", None),
+    "literal_error": ("choice", "expected"), "enum": ("choice", "expected"),
+    "greater_than_equal": ("greater_equal", "ge"), "greater_than": ("greater", "gt"),
+    "less_than_equal": ("less_equal", "le"), "less_than": ("less", "lt"),
+}
+
+
+def pydantic_code(error: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The message code and parameters of one pydantic error (``ValidationError.errors()[i]``), None when
+    its type has no coded form."""
+    found = _PYDANTIC.get(str(error.get("type")))
+    if found is None:
+        return None
+    name, key = found
+    params: dict[str, Any] = {"input": repr(error.get("input"))}
+    ctx = error.get("ctx") or {}
+    if key == "expected":
+        params["expected"] = str(ctx.get("expected", "")).replace(" or ", ", ")
+    elif key is not None:
+        params["limit"] = ctx.get(key)
+    return f"error.pydantic.{name}", params

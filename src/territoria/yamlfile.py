@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from territoria.errors import SpecError
+from territoria.errors import SpecError, coded
 
 __all__ = ["MAX_DEPTH", "load_yaml", "parse_yaml"]
 
@@ -53,7 +53,11 @@ def parse_yaml(text: str, *, file: str | None = None) -> Any:
     try:
         return yaml.load(text, Loader=_BoundedLoader)  # a SafeLoader subclass: no Python objects
     except yaml.YAMLError as exc:
-        raise SpecError("<file>", f"not valid YAML: {exc}", file=file) from None
+        mark = getattr(exc, "problem_mark", None)
+        problem = str(getattr(exc, "problem", None) or "")
+        raise coded(SpecError("<file>", f"not valid YAML: {exc}", file=file), "error.yaml",
+                    line=None if mark is None else mark.line + 1, column=None if mark is None else mark.column + 1,
+                    problem=problem) from None
     except RecursionError:  # pragma: no cover - the depth limit comes first
         raise SpecError("<file>", f"not valid YAML: nested more than {MAX_DEPTH} levels deep", file=file) from None
 

@@ -40,7 +40,7 @@ from territoria.assess.spec_rules import (
     transform_rules,
 )
 from territoria.assess.weights_file import resolve_file_references
-from territoria.errors import SpecError
+from territoria.errors import SpecError, coded, pydantic_code
 from territoria.yamlfile import load_yaml
 
 __all__ = [
@@ -490,14 +490,16 @@ def spec_error_from(exc: ValidationError, *, file: str | None = None) -> SpecErr
     if isinstance(inner, SpecError):
         prefix = ".".join(loc)
         whole = not loc or inner.path.startswith("tree") or inner.path.startswith(prefix + ".")
-        return SpecError(inner.path if whole else f"{prefix}.{inner.path}", inner.message, file=file)
+        out = SpecError(inner.path if whole else f"{prefix}.{inner.path}", inner.message, file=file)
+        return coded(out, inner.code, **inner.params) if inner.code else out
     path = ".".join(loc) or "<root>"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown key (check the spelling; see docs/assessment.md for the keys of this section)"
     elif "input" in err and err["type"] not in ("missing",):
         msg = f"{msg}; got {err['input']!r}"
-    return SpecError(path, msg, file=file)
+    found = pydantic_code(err)
+    return coded(SpecError(path, msg, file=file), found[0], **found[1]) if found else SpecError(path, msg, file=file)
 
 
 def default_spec_path() -> Path:

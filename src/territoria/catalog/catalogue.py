@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -172,6 +172,16 @@ class Indicator(BaseModel):
         where = f" for a {level}" if level in self.range_by_level else ""
         return (f"a finite value between {low:g} and {high:g} {self.unit.en}{where} "
                 f"(the catalogue's plausible range of {self.id!r})")
+
+    def expected_value_code(self, level: str | None = None) -> tuple[str, dict[str, Any]]:
+        """:meth:`expected_value` as a message code and parameters (``error.expected.*``), for interfaces
+        in other languages."""
+        low, high = self.plausible_range(level)
+        unit = {"en": self.unit.en, "ru": self.unit.ru, "kk": self.unit.kk}
+        if not (np.isfinite(low) and np.isfinite(high)):
+            return "finite", {"unit": unit}
+        return "plausible", {"low": float(low), "high": float(high), "unit": unit, "indicator": self.id,
+                             "unit_level": level if level in self.range_by_level else None}
 
     @field_validator("range", "range_by_level")
     @classmethod

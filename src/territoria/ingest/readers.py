@@ -151,11 +151,13 @@ def _records(grid: Grid, plan: Plan, file: str, xlsx: bool, fixed_unit: str | No
     if plan.layout != "long":
         for j, text in enumerate(plan.header):
             if j not in plan.year_cols and YEARISH.match(text):
-                problems.append(CellProblem(file, plan.header_row, name(j), text, YEAR_EXPECTED, sheet=grid.sheet))
+                problems.append(CellProblem(file, plan.header_row, name(j), text, YEAR_EXPECTED, sheet=grid.sheet,
+                                            code="year"))
     for j, year in plan.year_cols.items():
         if not low <= year <= high:
             problems.append(CellProblem(file, plan.header_row, name(j), plan.header[j],
-                                        f"a year between {low} and {high}", sheet=grid.sheet))
+                                        f"a year between {low} and {high}", sheet=grid.sheet, code="year_range",
+                                        params={"low": low, "high": high}))
     for rownum, cells in grid.rows:
         if rownum <= plan.header_row or all(blank(c) for c in cells):
             continue
@@ -179,7 +181,8 @@ def _records(grid: Grid, plan: Plan, file: str, xlsx: bool, fixed_unit: str | No
             year = year_of(raw_year)
             if year is None or not low <= year <= high:
                 problems.append(CellProblem(file, rownum, name(year_j), raw_year,
-                                            f"a year between {low} and {high}; {YEAR_EXPECTED}", sheet=grid.sheet))
+                                            f"a year between {low} and {high}; {YEAR_EXPECTED}", sheet=grid.sheet,
+                                            code="year_range", params={"low": low, "high": high}))
                 continue
             records.append({**base, "year": year, "value_raw": cell(cells, value_j), "value_col": name(value_j)})
             if unit_j is not None and not blank(cell(cells, unit_j)):
@@ -193,7 +196,9 @@ def _records(grid: Grid, plan: Plan, file: str, xlsx: bool, fixed_unit: str | No
             continue  # a heading row ("Social block") or a row with no figures at all
         if blank(cell(cells, label_j)) and not (plan.layout == "wide_units" and base["code_text"]):
             what = "an indicator name" if plan.layout == "wide_indicators" else "a unit name"
-            problems.append(CellProblem(file, rownum, name(label_j), cell(cells, label_j), what, sheet=grid.sheet))
+            problems.append(CellProblem(file, rownum, name(label_j), cell(cells, label_j), what, sheet=grid.sheet,
+                                        code="label", params={"what": "indicator" if plan.layout ==
+                                                              "wide_indicators" else "unit"}))
             continue
         for j, value in values.items():
             records.append({**base, "year": plan.year_cols[j], "value_raw": value, "value_col": name(j)})
@@ -209,7 +214,10 @@ def _problem_from_name_error(file: str, sheet: str | None, row: int | None, colu
         article = "an" if exc.kind[:1] in ("a", "e", "i", "o", "u") else "a"
         what = (f"{article} {exc.kind} name that matches one {exc.kind} only "
                 f"(candidates: {', '.join(exc.suggestions)})")
-    return CellProblem(file, row, column, value, what, sheet=sheet)
+    if getattr(exc, "candidates", None):  # an ambiguous name: no coded form yet
+        return CellProblem(file, row, column, value, what, sheet=sheet)
+    return CellProblem(file, row, column, value, what, sheet=sheet, code="known_name",
+                       params={"what": exc.kind, "suggestions": list(exc.suggestions)})
 
 
 def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, unit: str | None = None,
@@ -262,7 +270,8 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
     inside = None if within is None else units.match_area(within)  # UnknownNameError: a region that is not one
     if path.suffix.lower() in (".xls", ".ods"):
         raise InputFileError(file, [CellProblem(file, None, None, path.suffix, "a .csv or .xlsx file (open the "
-                                                "file in a spreadsheet program and save it as .xlsx)")])
+                                                "file in a spreadsheet program and save it as .xlsx)",
+                                                code="file_type")])
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
@@ -279,12 +288,13 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
             grids = []
             problems.append(CellProblem(file, None, None, f"byte 0x{data[exc.start]:02x} at offset {exc.start}",
                                         "text in UTF-8, UTF-16 with its byte-order mark (Excel's \"Unicode Text\") "
-                                        "or Windows-1251 (cp1251)"))
+                                        "or Windows-1251 (cp1251)", code="encoding"))
         except CsvStructureError as exc:
             grids = []
             problems.append(CellProblem(file, exc.line, None, exc.reason,
                                         "records whose quotes are paired (a field opened with \" on this line is "
-                                        "never closed; remove the stray quote or double it as \"\")"))
+                                        "never closed; remove the stray quote or double it as \"\")",
+                                        code="quotes"))
     indicators = indicator_matcher(catalogue)
 
     records: list[dict[str, object]] = []
@@ -294,7 +304,7 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
         if all(all(blank(c) for c in cells) for _n, cells in grid.rows):
             where = "the sheet" if grid.sheet is not None else "the file"
             problems.append(CellProblem(file, None, None, "", f"a header row and data ({where} is empty)",
-                                        sheet=grid.sheet))
+                                        sheet=grid.sheet, code="not_empty"))
             continue
         plan = plan_layout(grid, layout, unit, indicator, units, indicators)
         if plan is None:
@@ -303,7 +313,7 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
                 f"a header row in the first {HEADER_SCAN} rows: unit / indicator / year / value columns "
                 "(long layout) or year columns such as 2015, \"2016 г.\" next to an indicator or unit name "
                 "column (wide layouts)",
-                sheet=grid.sheet))
+                sheet=grid.sheet, code="header_row", params={"rows": HEADER_SCAN}))
             continue
         layouts[grid.sheet] = plan.layout
         fixed_unit = unit if unit is not None else grid.sheet
@@ -350,7 +360,10 @@ def _resolve(frame: pd.DataFrame, labels: list[tuple[str | None, int, str]], fil
     unit_codes, unit_problems = resolve_units(frame, labels, units, inside=within, file=file)
     for problem in unit_problems:
         if problem.row is None and problem.column is None:
-            problem = dataclasses.replace(problem, expected=f"{problem.expected}; the table has no unit column, "
+            hint = {"code": problem.code, "params": problem.params} if problem.code else None
+            problem = dataclasses.replace(problem, code="no_column" if hint else None,
+                                          params={"what": "unit", "expected": hint},
+                                          expected=f"{problem.expected}; the table has no unit column, "
                                           "so pass unit= (--unit) or name the sheet after the unit")
         report(problem)
     codes["unit"] = unit_codes
@@ -370,9 +383,11 @@ def _resolve(frame: pd.DataFrame, labels: list[tuple[str | None, int, str]], fil
                "be the start of a longer name" if len(texts.iloc[i]) == EXCEL_SHEET_LIMIT else "")
         if rec["ind_fixed"]:
             base = _problem_from_name_error(file, rec["sheet"], None, None, texts.iloc[i], exc)
+            hint = {"code": base.code, "params": base.params} if base.code else None
             report(CellProblem(file, None, None, texts.iloc[i], f"{base.expected}; the table has no "
                                f"indicator column, so pass indicator= (--indicator) or name the sheet after the "
-                               f"indicator{cut}", sheet=rec["sheet"]))
+                               f"indicator{cut}", sheet=rec["sheet"], code="no_column" if hint else None,
+                               params={"what": "indicator", "expected": hint}))
         else:
             base = _problem_from_name_error(file, rec["sheet"], rec["row"], rec["ind_col"], rec["ind_text"], exc)
             report(dataclasses.replace(base, expected=base.expected + cut))
@@ -382,7 +397,8 @@ def _resolve(frame: pd.DataFrame, labels: list[tuple[str | None, int, str]], fil
     values, invalid = parse_numbers(frame["value_raw"])
     for i in np.flatnonzero(invalid.to_numpy()):
         rec = frame.iloc[i]
-        report(CellProblem(file, rec["row"], rec["value_col"], rec["value_raw"], EXPECTED_NUMBER, sheet=rec["sheet"]))
+        report(CellProblem(file, rec["row"], rec["value_col"], rec["value_raw"], EXPECTED_NUMBER, sheet=rec["sheet"],
+                           code="number"))
     missing = (values.isna() & ~invalid).to_numpy()
     bad |= invalid.to_numpy() | missing
 
@@ -394,7 +410,8 @@ def _resolve(frame: pd.DataFrame, labels: list[tuple[str | None, int, str]], fil
     for i in np.flatnonzero(unaccepted):
         ind, rec = codes["ind"].iloc[i], frame.iloc[i]
         report(CellProblem(file, rec["row"], rec["mu_col"], rec["mu"], f"a unit of measure accepted for indicator "
-                           f"{ind!r}: {accepted_units(catalogue[ind])}", sheet=rec["sheet"]))
+                           f"{ind!r}: {accepted_units(catalogue[ind])}", sheet=rec["sheet"], code="unit_of_measure",
+                           params={"indicator": ind, "accepted": accepted_units(catalogue[ind])}))
     bad |= unaccepted
 
     good = frame.loc[~bad].assign(unit=codes["unit"][~bad], indicator=codes["ind"][~bad],
@@ -407,8 +424,10 @@ def _resolve(frame: pd.DataFrame, labels: list[tuple[str | None, int, str]], fil
         rec = good.iloc[i]
         level = None if levels is None else levels.iloc[i]
         converted = "" if rec["value"] == values[good.index[i]] else f" (= {rec['value']:g} after conversion)"
+        code, params = catalogue[rec["indicator"]].expected_value_code(level)
         report(CellProblem(file, rec["row"], rec["value_col"], rec["value_raw"],
-                           catalogue[rec["indicator"]].expected_value(level) + converted, sheet=rec["sheet"]))
+                           catalogue[rec["indicator"]].expected_value(level) + converted, sheet=rec["sheet"],
+                           code=code, params=params))
     good = good.loc[~implausible]
     keys = ["unit", "indicator", "year"]
     first = good.groupby(keys, sort=False)[["value", "sheet", "row"]].transform("first")
@@ -419,7 +438,9 @@ def _resolve(frame: pd.DataFrame, labels: list[tuple[str | None, int, str]], fil
         where = f"row {was['row']}" if pd.isna(was["sheet"]) else f"sheet {was['sheet']!r} row {was['row']}"
         report(CellProblem(file, rec["row"], rec["value_col"], rec["value_raw"],
                            f"one value per unit, indicator and year: {where} already gives {was['value']:g} for "
-                           f"({rec['unit']}, {rec['indicator']}, {rec['year']})", sheet=rec["sheet"]))
+                           f"({rec['unit']}, {rec['indicator']}, {rec['year']})", sheet=rec["sheet"],
+                           code="once" if pd.isna(was["sheet"]) else None,
+                           params={"first_row": int(was["row"]), "first_value": float(was["value"])}))
     return good.loc[~repeated], problems, int(missing.sum())
 
 

@@ -259,7 +259,7 @@ def _uncached_formulas(path: Path, grids: list[Grid], file: str) -> list[CellPro
 
 def _damaged(file: str, exc: BaseException) -> CellProblem:
     return CellProblem(file, None, None, type(exc).__name__,
-                       "an .xlsx workbook (this file is not one, or it is damaged)")
+                       "an .xlsx workbook (this file is not one, or it is damaged)", code="xlsx")
 
 
 def _read_workbook(path: Path, sheets: list[str] | None, file: str

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -38,6 +39,8 @@ class Failure:
     value: object
     expected: str
     ambiguous: bool = False
+    code: str | None = None
+    params: Any = field(default=None, hash=False, compare=False)
 
 
 class _Resolver:
@@ -57,7 +60,8 @@ class _Resolver:
 
     def by_code(self, text: str, column: str | None) -> str | Failure:
         if not KATO_CODE.match(text) or text not in self.known:
-            return Failure(column, text, "a 9-digit KATO code of the classifier (KATO of 17.10.2022)")
+            return Failure(column, text, "a 9-digit KATO code of the classifier (KATO of 17.10.2022)",
+                           code="kato_code")
         if self.inside and self.inside not in self.m.ancestors(text):
             return self.outside(text, column, text)
         return text
@@ -83,7 +87,8 @@ class _Resolver:
             try:
                 within = self.m.match(parent_text, within=within, only=self.m.areas)
             except UnknownNameError as exc:
-                result = Failure(parent_col, parent_text, _expected(exc, "a region or district containing the unit"))
+                result = Failure(parent_col, parent_text, _expected(exc, "a region or district containing the unit"),
+                                 code="parent_area", params={"suggestions": list(exc.suggestions)})
                 break
         if result is None:
             result = self._name(text, column, within)
@@ -92,7 +97,7 @@ class _Resolver:
 
     def _name(self, text: str, column: str | None, within: str | None) -> str | Failure | AmbiguousNameError:
         if not text.strip():
-            return Failure(column, text, "a KATO code or a unit name (the cell is empty)")
+            return Failure(column, text, "a KATO code or a unit name (the cell is empty)", code="unit_empty")
         try:
             return self.m.match(text, within=within)
         except AmbiguousNameError as exc:
@@ -107,7 +112,8 @@ class _Resolver:
                                                  f"units of this name lie outside it: {'; '.join(other.places)}")
                 except UnknownNameError:
                     pass
-            return Failure(column, text, _expected(exc))
+            return Failure(column, text, _expected(exc), code="known_name",
+                           params={"what": exc.kind, "suggestions": list(exc.suggestions)})
 
     def by_context(self, exc: AmbiguousNameError, above: list[str]) -> str | None:
         """The one candidate that a row above names a region or district of (nearest row first)."""
@@ -175,7 +181,8 @@ def resolve_units(frame: pd.DataFrame, labels: list[tuple[str | None, int, str]]
                 ambiguous[key].append(row)
             ambiguous_exc.setdefault(key, (out, rec))
             continue
-        problems.append(CellProblem(file, row, out.column, out.value, out.expected, sheet=rec["sheet"]))
+        problems.append(CellProblem(file, row, out.column, out.value, out.expected, sheet=rec["sheet"],
+                                    code=out.code, params=out.params))
     for key, (exc, rec) in ambiguous_exc.items():
         rows = ambiguous[key]
         places = exc.places or exc.suggestions

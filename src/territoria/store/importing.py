@@ -130,17 +130,19 @@ def _validate(store: Store, rows: pd.DataFrame, file: str) -> pd.DataFrame:
     known_units = set(store.query("SELECT code FROM units")["code"])
     for idx in frame.index[~frame["unit"].isin(known_units)]:
         problems.append(CellProblem(file, int(row_numbers[idx]), "unit", frame.at[idx, "unit"],
-                                    "a unit code present in the Store (load units first)"))
+                                    "a unit code present in the Store (load units first)", code="store_unit"))
     known_ind = set(store.catalogue.ids)
     for idx in frame.index[~frame["indicator"].isin(known_ind)]:
         problems.append(CellProblem(file, int(row_numbers[idx]), "indicator", frame.at[idx, "indicator"],
-                                    "an indicator id of the catalogue"))
+                                    "an indicator id of the catalogue", code="store_indicator"))
     years = pd.to_numeric(frame["year"], errors="coerce")
     for idx in frame.index[years.isna() | (years != years.round())]:
-        problems.append(CellProblem(file, int(row_numbers[idx]), "year", frame.at[idx, "year"], "a whole year"))
+        problems.append(CellProblem(file, int(row_numbers[idx]), "year", frame.at[idx, "year"], "a whole year",
+                                    code="whole_year"))
     values = pd.to_numeric(frame["value"], errors="coerce")
     for idx in frame.index[values.isna() & frame["value"].notna()]:
-        problems.append(CellProblem(file, int(row_numbers[idx]), "value", frame.at[idx, "value"], "a number"))
+        problems.append(CellProblem(file, int(row_numbers[idx]), "value", frame.at[idx, "value"], "a number",
+                                    code="number"))
     levels = frame["unit"].map(store.query("SELECT code, level FROM units").set_index("code")["level"])
     implausible = frame.index[store.catalogue.implausible(frame["indicator"], values, levels)
                               & frame["indicator"].isin(known_ind).to_numpy()]
@@ -148,14 +150,15 @@ def _validate(store: Store, rows: pd.DataFrame, file: str) -> pd.DataFrame:
     for idx in implausible:
         level = None if pd.isna(levels[idx]) else str(levels[idx])
         sheet = None if pd.isna(sheets[idx]) else str(sheets[idx])
+        code, params = store.catalogue[frame.at[idx, "indicator"]].expected_value_code(level)
         problems.append(CellProblem(file, int(row_numbers[idx]), "value", frame.at[idx, "value"],
                                     store.catalogue[frame.at[idx, "indicator"]].expected_value(level),
-                                    sheet=sheet))
+                                    sheet=sheet, code=code, params=params))
     dup = frame.duplicated(["unit", "indicator", "year"], keep=False)
     for idx in frame.index[dup]:
         problems.append(CellProblem(file, int(row_numbers[idx]), "unit/indicator/year",
                                     (frame.at[idx, "unit"], frame.at[idx, "indicator"], frame.at[idx, "year"]),
-                                    "one row per (unit, indicator, year) in a file"))
+                                    "one row per (unit, indicator, year) in a file", code="one_row"))
     if problems:
         raise InputFileError(file, problems)
     frame["year"] = years.astype("int32")

@@ -7,19 +7,22 @@ every evaluation and warning is a new row, and a row identical to the latest one
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from territoria.catalog.catalogue import Catalogue
-from territoria.errors import DataError, UnknownNameError
+from territoria.errors import DataError, TerritoriaError, UnknownNameError, coded
 
 if TYPE_CHECKING:
     from territoria.store.store import Store
 
-__all__ = ["add_measure", "evaluations", "latest_import", "measures", "record_evaluations", "record_warnings",
-           "warnings", "withdraw_measure"]
+__all__ = ["Target", "add_measure", "add_measures", "evaluations", "latest_import", "measure_problems", "measures",
+           "record_evaluations", "record_warnings", "warnings", "withdraw_measure"]
 
 
 def _now() -> datetime:
@@ -40,46 +43,117 @@ def _convert_target(catalogue: Catalogue, indicator: str, value: float, given_un
     factors = {k.strip(): v for k, v in ind.accepts_units.items()}
     if given_unit.strip() not in factors:
         accepted = sorted({ind.unit.en, *factors})
-        raise DataError(f"target of {indicator}: unit {given_unit!r} is not a unit of this indicator "
-                        f"(stored in {ind.unit.en!r}; accepted: {', '.join(repr(a) for a in accepted)})")
+        raise coded(DataError(f"target of {indicator}: unit {given_unit!r} is not a unit of this indicator "
+                              f"(stored in {ind.unit.en!r}; accepted: {', '.join(repr(a) for a in accepted)})"),
+                    "error.measure.target_unit", indicator=indicator, given=given_unit,
+                    accepted=", ".join(accepted))
     return float(value) * factors[given_unit.strip()]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target of a measure: indicator, target value (in ``unit`` when given), deadline year."""
+
+    indicator: str
+    value: float
+    deadline_year: int
+    unit: str | None = None
+
+
+def measure_problems(store: Store, *, unit: str, mechanism: str, targets: Sequence[Target], start_year: int,
+                     mechanisms: Sequence[str] | None = None) -> list[tuple[str, TerritoriaError]]:
+    """Every reason a measure would be refused, by field (``unit``, ``mechanism``, ``start_year``,
+    ``targets[i].indicator`` / ``.value`` / ``.unit`` / ``.deadline_year``), so that a form can show each
+    beside its field; empty when :func:`add_measures` would store it."""
+    catalogue, unit, found = store.catalogue, str(unit), []
+    known_unit = not store.units(codes=[unit]).empty
+    if not known_unit:
+        found.append(("unit", UnknownNameError("unit", unit)))
+    if mechanisms is not None and mechanism not in mechanisms:
+        from territoria.ingest.matching import suggest
+
+        found.append(("mechanism", UnknownNameError("mechanism", mechanism, suggest(mechanism, list(mechanisms)))))
+    if not targets:
+        found.append(("targets", coded(DataError(f"measure {mechanism} for {unit}: no target indicator"),
+                                       "error.measure.no_target")))
+    seen: set[str] = set()
+    for i, target in enumerate(targets):
+        at = f"targets[{i}]"
+        try:
+            catalogue[target.indicator]
+        except UnknownNameError as exc:
+            found.append((f"{at}.indicator", exc))
+            continue
+        if target.indicator in seen:
+            found.append((f"{at}.indicator", coded(DataError(f"measure {mechanism} for {unit}: indicator "
+                                                             f"{target.indicator} is given twice"),
+                                                   "error.measure.twice", indicator=target.indicator)))
+        seen.add(target.indicator)
+        if not math.isfinite(float(target.value)):
+            found.append((f"{at}.value", coded(DataError(f"target of {target.indicator}: {target.value!r} is not "
+                                                         "a finite number"), "error.measure.not_finite",
+                                               value=str(target.value))))
+        try:
+            _convert_target(catalogue, target.indicator, target.value, target.unit)
+        except DataError as exc:
+            found.append((f"{at}.unit", exc))
+        if int(target.deadline_year) <= int(start_year):
+            found.append((f"{at}.deadline_year", coded(
+                DataError(f"measure {mechanism} for {unit}: deadline {target.deadline_year} must be after the "
+                          f"start year {start_year}"),
+                "error.measure.deadline", deadline_year=int(target.deadline_year), start_year=int(start_year))))
+        if known_unit and _baseline(store, unit, target.indicator, start_year) is None:
+            found.append((f"{at}.indicator", coded(
+                DataError(f"measure {mechanism} for {unit}: no value of {target.indicator} in or before "
+                          f"{start_year} to serve as the baseline; import it first"),
+                "error.measure.no_baseline", indicator=target.indicator, start_year=int(start_year))))
+    return found
+
+
+def _baseline(store: Store, unit: str, indicator: str, start_year: int) -> tuple[int, float] | None:
+    base = store.query("SELECT year, value FROM observations WHERE unit = ? AND indicator = ? AND year <= ? "
+                       "AND value IS NOT NULL ORDER BY year DESC LIMIT 1", [unit, indicator, int(start_year)])
+    return None if base.empty else (int(base["year"].iloc[0]), float(base["value"].iloc[0]))
+
+
+def add_measures(store: Store, *, unit: str, mechanism: str, targets: Sequence[Target], start_year: int,
+                 note: str = "", mechanisms: Sequence[str] | None = None) -> list[int]:
+    """Record an adopted measure with one or more target indicators (a row of ``measures`` each, written
+    together or not at all); each baseline is the unit's value of the indicator in ``start_year`` (or the
+    latest year before). Returns the new ``measure_id`` of each target, in order.
+
+    Refused with the first problem of :func:`measure_problems` (nothing stored): an unknown unit,
+    indicator or mechanism (``mechanisms``: the ids of the knowledge base), a target unit the indicator
+    does not accept, a deadline not after the start, no value of the indicator for the unit up to the
+    start year.
+    """
+    problems = measure_problems(store, unit=unit, mechanism=mechanism, targets=targets, start_year=start_year,
+                                mechanisms=mechanisms)
+    if problems:
+        raise problems[0][1]
+    unit, catalogue, ids = str(unit), store.catalogue, []
+    rows = [(t, _convert_target(catalogue, t.indicator, t.value, t.unit),
+             _baseline(store, unit, t.indicator, start_year)) for t in targets]
+    with store.transaction():
+        next_id = int(store.con.execute("SELECT coalesce(max(measure_id), 0) + 1 FROM measures").fetchall()[0][0])
+        now = _now()
+        for target, value, (base_year, base_value) in rows:  # type: ignore[misc]
+            store.con.execute(
+                "INSERT INTO measures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                [next_id, unit, mechanism, target.indicator, int(start_year), base_year, base_value, value,
+                 target.unit, int(target.deadline_year), note, now])
+            ids.append(next_id)
+            next_id += 1
+    return ids
 
 
 def add_measure(store: Store, *, unit: str, mechanism: str, indicator: str, target_value: float,
                 deadline_year: int, start_year: int, target_unit: str | None = None, note: str = "",
                 mechanisms: list[str] | None = None) -> int:
-    """Record an adopted measure; its baseline is the unit's value of ``indicator`` in ``start_year``
-    (or the latest year before). Returns the new ``measure_id``.
-
-    Refused with a message (nothing stored): an unknown unit, indicator or mechanism (``mechanisms``:
-    the ids of the knowledge base), a target unit the indicator does not accept, a deadline not after
-    the start, no value of the indicator for the unit up to the start year.
-    """
-    catalogue = store.catalogue
-    unit = str(unit)
-    if store.units(codes=[unit]).empty:
-        raise UnknownNameError("unit", unit)
-    catalogue[indicator]  # raises UnknownNameError with suggestions
-    if mechanisms is not None and mechanism not in mechanisms:
-        from territoria.ingest.matching import suggest
-
-        raise UnknownNameError("mechanism", mechanism, suggest(mechanism, mechanisms))
-    if int(deadline_year) <= int(start_year):
-        raise DataError(f"measure {mechanism} for {unit}: deadline {deadline_year} must be after the start "
-                        f"year {start_year}")
-    target = _convert_target(catalogue, indicator, target_value, target_unit)
-    base = store.query("SELECT year, value FROM observations WHERE unit = ? AND indicator = ? AND year <= ? "
-                       "AND value IS NOT NULL ORDER BY year DESC LIMIT 1", [unit, indicator, int(start_year)])
-    if base.empty:
-        raise DataError(f"measure {mechanism} for {unit}: no value of {indicator} in or before {start_year} "
-                        "to serve as the baseline; import it first")
-    with store.transaction():
-        next_id = int(store.con.execute("SELECT coalesce(max(measure_id), 0) + 1 FROM measures").fetchall()[0][0])
-        store.con.execute(
-            "INSERT INTO measures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-            [next_id, unit, mechanism, indicator, int(start_year), int(base["year"].iloc[0]),
-             float(base["value"].iloc[0]), target, target_unit, int(deadline_year), note, _now()])
-    return next_id
+    """Record an adopted measure with one target (:func:`add_measures`). Returns the new ``measure_id``."""
+    return add_measures(store, unit=unit, mechanism=mechanism, start_year=start_year, note=note,
+                        mechanisms=mechanisms,
+                        targets=[Target(indicator, target_value, deadline_year, target_unit)])[0]
 
 
 def withdraw_measure(store: Store, measure_id: int) -> None:

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from territoria.errors import TerritoriaError
 from territoria.report import service
 from territoria.report.document import Document, frame_to_json, profile_document, ranking_document
+from territoria.report.error_text import error_text
 from territoria.report.i18n import words
 from territoria.web.accounts import audit
 from territoria.web.assessments import ASSESSMENT_REF_PATTERN, AssessmentName, about
@@ -292,8 +293,9 @@ _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-da
     400: {"description": "Malformed multipart body (no boundary, wrong boundary, truncated)", **_ERROR},
     413: {"description": "Upload larger than the limit", **_ERROR},
     415: {"description": "Not a multipart/form-data body", **_ERROR}})
-async def import_file(request: Request) -> dict[str, Any]:
+async def import_file(request: Request, lang: Lang = "en") -> dict[str, Any]:
     """Import a table of observations (the checks and messages of ``territoria import``); all or nothing.
+    A refused file's problems (file, sheet, row, column, value, what was expected) are worded in ``lang``.
 
     The body is a form with one file part named ``file``. The client's file name is only a label (a name
     with a path is refused): the bytes go to a fresh temporary file named by the server. Reading and name
@@ -308,7 +310,7 @@ async def import_file(request: Request) -> dict[str, Any]:
         raise HTTPException(503, f"{IMPORT_SLOTS} uploads are being processed; retry shortly",
                             headers={"Retry-After": "5"})
     try:
-        return await run_in_threadpool(_import_upload, ctx, request, upload)
+        return await run_in_threadpool(_import_upload, ctx, request, upload, lang)
     finally:
         _IMPORTS.release()
 
@@ -317,14 +319,16 @@ IMPORT_SLOTS = 2
 _IMPORTS = threading.BoundedSemaphore(IMPORT_SLOTS)
 
 
-def _import_upload(ctx: Any, request: Request, upload: Any) -> dict[str, Any]:
+def _import_upload(ctx: Any, request: Request, upload: Any, lang: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="territoria-upload-") as tmp:
         path = Path(tmp) / f"upload{upload.suffix}"
         path.write_bytes(upload.data)
         try:
             return _import(ctx, request, path, upload.label)
         except TerritoriaError as exc:
-            raise HTTPException(422, str(exc).replace(str(path), upload.label)) from None
+            if lang == "en":
+                raise HTTPException(422, str(exc).replace(str(path), upload.label)) from None
+            raise HTTPException(422, error_text(exc, lang, file=upload.label)) from None
 
 
 def _import(ctx: Any, request: Request, path: Path, label: str) -> dict[str, Any]:

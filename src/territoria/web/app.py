@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from territoria.errors import TerritoriaError, UnknownNameError
+from territoria.report.error_text import error_text
 from territoria.report.i18n import LANGS, words
 from territoria.store.assessments import NAME_PATTERN
 from territoria.web.accounts import audit, template_env
@@ -55,6 +56,12 @@ def _page(request: Request, page: str, lang: str, **extra: object) -> HTMLRespon
         page=page, lang=lang, langs=LANGS, w=words(lang), aw=auth_words(lang), pages=PAGES,
         name_pattern=NAME_PATTERN, user=current_user(request), csrf=session["c"] if session else None, **extra)
     return HTMLResponse(html)
+
+
+def _worded(request: Request, exc: TerritoriaError) -> str:
+    """The error in the request's ``lang`` (English, the CLI's text, without one)."""
+    lang = request.query_params.get("lang", "en")
+    return error_text(exc, lang) if lang in LANGS and lang != "en" else str(exc)
 
 
 @asynccontextmanager
@@ -120,11 +127,11 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None, public_re
 
     @app.exception_handler(UnknownNameError)
     async def _unknown(request: Request, exc: UnknownNameError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
+        return JSONResponse({"detail": _worded(request, exc)}, status_code=404)
 
     @app.exception_handler(TerritoriaError)
     async def _error(request: Request, exc: TerritoriaError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+        return JSONResponse({"detail": _worded(request, exc)}, status_code=422)
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:

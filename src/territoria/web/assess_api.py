@@ -18,14 +18,15 @@ from pydantic import BaseModel, Field
 
 from territoria.assess.pipeline import Assessment
 from territoria.assess.spec import AssessmentSpec
-from territoria.errors import DataError, TerritoriaError
+from territoria.errors import DataError, SpecError, TerritoriaError, coded
 from territoria.report.document import frame_to_json
+from territoria.report.error_text import error_text
 from territoria.report.i18n import words
 from territoria.web.assessments import ASSESSMENT_PATTERN, store_result
 from territoria.yamlfile import parse_yaml
 
 __all__ = ["FILE_REFERENCE_REFUSED", "AssessRequest", "assess", "example_spec", "example_specs", "request_spec",
-           "router"]
+           "router", "spec_refused"]
 
 _ERROR = {"content": {"application/json": {"schema": {"type": "object", "properties": {"detail": {}}}}}}
 router = APIRouter(prefix="/api", tags=["api"], responses={
@@ -84,24 +85,31 @@ FILE_REFERENCE_REFUSED = ("the server never reads a file named in a spec; give t
                           "'weight: {method: file, values: {code: weight, ...}}'")
 
 
-def request_spec(text: str, *, year: int | None = None) -> Any:
+def spec_refused(exc: TerritoriaError, lang: str) -> HTTPException:
+    """A 422 whose message is ``exc`` in ``lang`` (English: the CLI's text, ``spec: key.path: ...``)."""
+    return HTTPException(422, str(exc) if lang == "en" else error_text(exc, lang, file=""))
+
+
+def request_spec(text: str, *, year: int | None = None, lang: str = "en") -> Any:
     """A posted spec (YAML text) as an :class:`~territoria.assess.spec.AssessmentSpec`, without opening
-    any file: a spec that names one is refused with 422 (the name is not echoed, nothing is looked up)."""
+    any file: a spec that names one is refused with 422 (the name is not echoed, nothing is looked up).
+    Refusals are worded in ``lang``."""
     try:
         mapping = parse_yaml(text, file="spec")
     except TerritoriaError as exc:
-        raise HTTPException(422, str(exc)) from None
+        raise spec_refused(exc, lang) from None
     if not isinstance(mapping, dict):
-        raise HTTPException(422, "spec: expected a YAML mapping (name, units, year, tree, ...)")
+        raise spec_refused(coded(SpecError("<root>", "expected a YAML mapping (name, units, year, tree, ...)",
+                                           file="spec"), "error.spec_mapping"), lang)
     try:
         spec = AssessmentSpec.from_mapping(mapping, file="spec")
         refs = spec.file_references()
         if refs:
-            raise HTTPException(422, f"spec: {', '.join(sorted(refs))}: {FILE_REFERENCE_REFUSED}")
+            raise coded(SpecError(", ".join(sorted(refs)), FILE_REFERENCE_REFUSED, file="spec"), "error.spec_files")
         if year is not None:
             spec = AssessmentSpec.from_mapping({**spec.to_mapping(), "year": year, "years": None}, file="spec")
     except TerritoriaError as exc:
-        raise HTTPException(422, str(exc)) from None
+        raise spec_refused(exc, lang) from None
     return spec
 
 
@@ -128,7 +136,7 @@ def assess(request: Request, body: AssessRequest, lang: Lang = "en") -> dict[str
     when the spec has one) is stored under that name, as ``territoria assess --name`` does: ``stored`` says
     which version and what changed; the pages and endpoints then use it (``?assessment=NAME``, or by
     default for units of its level)."""
-    spec = request_spec(body.spec, year=body.year)
+    spec = request_spec(body.spec, year=body.year, lang=lang)
     ctx = request.app.state.ctx
     try:
         with ctx.store() as store:
@@ -143,11 +151,12 @@ def assess(request: Request, body: AssessRequest, lang: Lang = "en") -> dict[str
             names = units_table[f"name_{lang}"]
             frame.insert(1, "name", frame["unit"].map(names))
     except TerritoriaError as exc:
-        raise HTTPException(422, str(exc)) from None
+        raise spec_refused(exc, lang) from None
     except (ValueError, TypeError, KeyError) as exc:  # a malformed spec the validators let through
         raise HTTPException(422, f"spec: {exc}") from None
     if frame.empty:
-        raise HTTPException(422, str(DataError(f"{spec.name}: no unit was assessed")))
+        raise spec_refused(coded(DataError(f"{spec.name}: no unit was assessed"), "error.no_unit_assessed",
+                                 name=spec.name), lang)
     stored = store_result(ctx, result, body.name, request=request) if body.name is not None else None
     return {"name": spec.name, "stored": stored,
             "table": frame_to_json(frame.sort_values("rank") if "rank" in frame else frame)}

@@ -1,0 +1,112 @@
+"""Errors in the reader's language: the coded form of :mod:`territoria.errors` worded from the catalogues.
+
+The CLI and the logs print an error's English text (``str(exc)``); the web pages show the same error in
+their own language. Every located fact (file, sheet, row, column, value, key path) is kept as found; the
+words around them come from ``report/messages/<lang>.yaml`` (``error.*``). A part that has no coded form
+yet keeps its English text, inside the translated frame, rather than being dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from territoria.errors import (
+    CellProblem,
+    ConflictError,
+    InputFileError,
+    SpecError,
+    TerritoriaError,
+    UnknownNameError,
+)
+from territoria.report.messages import Translator
+
+__all__ = ["error_text", "problem_text"]
+
+
+def _unknown_name(tr: Translator, exc: UnknownNameError) -> str:
+    text = tr.text("error.unknown_name", {"what": exc.kind, "name": exc.name})
+    if exc.suggestions:
+        text = tr.text("error.did_you_mean", {"text": text, "suggestions": ", ".join(exc.suggestions)})
+    return text
+
+
+def _expected(tr: Translator, problem: CellProblem) -> str:
+    if problem.code is None:
+        return problem.expected
+    params = dict(problem.params or {})
+    inner = params.pop("expected", None)
+    if isinstance(inner, Mapping) and "code" in inner:  # a coded expectation wrapped by a hint
+        params["expected"] = tr.text(f"error.expected.{inner['code']}", inner.get("params") or {})
+    if params.get("unit_level"):
+        params["unit_level"] = tr.term("unit_level", params["unit_level"])
+    suggestions = params.get("suggestions") or []
+    if params.get("what") == "indicator" and tr.lang != "en":
+        suggestions = _indicator_ids(tr, suggestions)
+    if suggestions:
+        base = tr.text(f"error.expected.{problem.code}", params)
+        return tr.text("error.expected.closest", {"expected": base, "suggestions": ", ".join(suggestions)})
+    return tr.text(f"error.expected.{problem.code}", params)
+
+
+def _indicator_ids(tr: Translator, suggestions: list[str]) -> list[str]:
+    """Indicator suggestions as catalogue ids (the matcher suggests names in any of the three languages;
+    an id reads the same in every one)."""
+    ids = set(tr.catalogue.ids)
+    by_name = {}
+    for code in tr.catalogue.ids:
+        item = tr.catalogue[code]
+        for lang in ("en", "ru", "kk"):
+            if getattr(item.name, lang, ""):
+                by_name.setdefault(getattr(item.name, lang), code)
+    found = [s if s in ids else by_name.get(s) for s in suggestions]
+    return list(dict.fromkeys(f for f in found if f))
+
+
+def problem_text(problem: CellProblem, tr: Translator, *, file: str | None = None) -> str:
+    """One bad cell: where (file, sheet, row, column), the value found and what was expected."""
+    where = [file if file is not None else problem.file]
+    if problem.sheet is not None:
+        where.append(tr.text("error.where.sheet", {"sheet": problem.sheet}))
+    if problem.row is not None:
+        where.append(tr.text("error.where.row", {"row": int(problem.row)}))
+    if problem.column is not None:
+        where.append(tr.text("error.where.column", {"column": problem.column}))
+    return tr.text("error.cell", {"where": ", ".join(where), "value": repr(problem.value),
+                                  "expected": _expected(tr, problem)})
+
+
+def error_text(exc: BaseException, lang: str, *, catalogue: Any = None, file: str | None = None,
+               limit: int = 50) -> str:
+    """``exc`` worded in ``lang`` (``str(exc)`` for English and for errors with no coded form).
+
+    ``file`` replaces the file name the error names (a web upload is read from a temporary file whose
+    name means nothing to its sender; ``""`` leaves a spec's name out); ``limit`` bad cells are listed,
+    then how many more.
+    """
+    if lang == "en" and file is None:
+        return str(exc)
+    tr = Translator(lang, catalogue=catalogue)
+    if isinstance(exc, InputFileError):
+        name = file if file is not None else exc.file
+        problems = list(exc.problems)
+        lines = [tr.text("error.file_problems", {"file": name, "n": len(problems)})]
+        lines += [f"  - {problem_text(p, tr, file=name)}" for p in problems[:limit]]
+        if len(problems) > limit:
+            lines.append("  " + tr.text("error.more_problems", {"n": len(problems) - limit}))
+        return "\n".join(lines)
+    if isinstance(exc, ConflictError):
+        return "\n".join([tr.text("error.conflict", {"file": file if file is not None else exc.file, "n": exc.n}),
+                          str(exc.conflicts)])
+    if isinstance(exc, UnknownNameError):
+        return _unknown_name(tr, exc)
+    if isinstance(exc, SpecError):
+        message = tr.text(exc.code, dict(exc.params)) if exc.code else exc.message
+        path = tr.text("error.spec_root", {}) if exc.path in ("<root>", "<file>") else exc.path
+        name = file if file is not None else exc.file
+        where = f"{name}: {path}" if name else path
+        return tr.text("error.spec", {"where": where, "message": message})
+    if isinstance(exc, TerritoriaError) and exc.code:
+        return tr.text(exc.code, dict(exc.params))
+    text = str(exc)
+    return text if file is None else text.replace(getattr(exc, "file", "") or "\0", file)
