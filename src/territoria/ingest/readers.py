@@ -411,7 +411,9 @@ def _resolve(frame: pd.DataFrame, labels: list[tuple[str | None, int, str]], fil
         ind, rec = codes["ind"].iloc[i], frame.iloc[i]
         report(CellProblem(file, rec["row"], rec["mu_col"], rec["mu"], f"a unit of measure accepted for indicator "
                            f"{ind!r}: {accepted_units(catalogue[ind])}", sheet=rec["sheet"], code="unit_of_measure",
-                           params={"indicator": ind, "accepted": accepted_units(catalogue[ind])}))
+                           params={"indicator": ind, "accepted": list(dict.fromkeys(
+                               [s for s in (catalogue[ind].unit.en, catalogue[ind].unit.ru) if s]
+                               + list(catalogue[ind].accepts_units)))}))
     bad |= unaccepted
 
     good = frame.loc[~bad].assign(unit=codes["unit"][~bad], indicator=codes["ind"][~bad],

@@ -8,6 +8,7 @@ yet keeps its English text, inside the translated frame, rather than being dropp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +22,25 @@ from territoria.errors import (
 )
 from territoria.report.messages import Translator
 
-__all__ = ["error_text", "problem_text"]
+__all__ = ["error_text", "problem_text", "written_for"]
+
+
+def written_for(text: str, lang: str) -> bool:
+    """Whether a unit of measure is written for a reader of ``lang`` (the catalogue accepts English and
+    Russian spellings of each, "thousand tenge" and "тыс. тенге"; a symbol such as % suits every reader)."""
+    latin = re.search(r"[A-Za-z]", text) is not None
+    cyrillic = re.search(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]", text) is not None
+    return not cyrillic if lang == "en" else not latin
+
+
+def _params(tr: Translator, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameters worded for the reader where the catalogue's ``fill`` cannot: the spellings of units
+    of measure other than the reader's are left out."""
+    out = dict(params)
+    if isinstance(out.get("accepted"), (list, tuple)):
+        out["accepted"] = ", ".join(a for a in out["accepted"] if written_for(str(a), tr.lang)) or ", ".join(
+            map(str, out["accepted"]))
+    return out
 
 
 def _unknown_name(tr: Translator, exc: UnknownNameError) -> str:
@@ -34,7 +53,7 @@ def _unknown_name(tr: Translator, exc: UnknownNameError) -> str:
 def _expected(tr: Translator, problem: CellProblem) -> str:
     if problem.code is None:
         return problem.expected
-    params = dict(problem.params or {})
+    params = _params(tr, problem.params or {})
     inner = params.pop("expected", None)
     if isinstance(inner, Mapping) and "code" in inner:  # a coded expectation wrapped by a hint
         params["expected"] = tr.text(f"error.expected.{inner['code']}", inner.get("params") or {})
@@ -107,6 +126,6 @@ def error_text(exc: BaseException, lang: str, *, catalogue: Any = None, file: st
         where = f"{name}: {path}" if name else path
         return tr.text("error.spec", {"where": where, "message": message})
     if isinstance(exc, TerritoriaError) and exc.code:
-        return tr.text(exc.code, dict(exc.params))
+        return tr.text(exc.code, _params(tr, exc.params))
     text = str(exc)
     return text if file is None else text.replace(getattr(exc, "file", "") or "\0", file)

@@ -150,18 +150,31 @@ def last_recorded(store: Any) -> str | None:
 def board(store: Any, *, lang: str = "en") -> dict[str, pd.DataFrame]:
     """Measures (latest evaluation) and warnings in ``lang``: statuses, kinds and facts worded."""
     tr = Translator(lang, catalogue=store.catalogue)
-    table = ms.measures(store)
-    table = table[[c for c in _MEASURE_COLUMNS if c in table.columns]].copy()
+    full = ms.measures(store)
+    table = full[[c for c in _MEASURE_COLUMNS if c in full.columns]].copy()
     if len(table):
-        table["facts"] = [_measure_facts(tr, r) for r in table.itertuples()]
+        table["facts"] = [_measure_facts(tr, r) for r in full.itertuples()]  # start_year is not shown but worded
         table["status"] = [tr.term("measure_status", s) if isinstance(s, str) else s for s in table["status"]]
         table["indicator"] = [tr.indicator(i) for i in table["indicator"]]
+        named = _mechanism_names(lang)
+        table["mechanism"] = [named.get(str(m), str(m)) for m in table["mechanism"]]
+        names = store.units(codes=table["unit"].astype(str).unique().tolist())
+        column = f"name_{lang}" if f"name_{lang}" in names.columns else "name_ru"
+        own = names[column].where(names[column].notna(), names["name_ru"])
+        table.insert(table.columns.get_loc("unit") + 1, "name", table["unit"].astype(str).map(own))
     alerts = ms.warnings(store)
     alerts = alerts[[c for c in _WARNING_COLUMNS if c in alerts.columns]].copy()
     if len(alerts):
         alerts["detail"] = [warning_detail(tr, d) for d in alerts["detail"]]
         alerts["kind"] = [tr.term("warning_kind", k) for k in alerts["kind"]]
     return {"measures": table, "warnings": alerts}
+
+
+def _mechanism_names(lang: str) -> dict[str, str]:
+    """The knowledge base's mechanism names in ``lang``, by id (a measure of an id it lacks shows the id)."""
+    from territoria.mechanisms import load_knowledge_base
+
+    return {m.id: m.name.get(lang) for m in load_knowledge_base().mechanisms}
 
 
 def _measure_facts(tr: Translator, r: Any) -> str:

@@ -45,8 +45,7 @@ def _convert_target(catalogue: Catalogue, indicator: str, value: float, given_un
         accepted = sorted({ind.unit.en, *factors})
         raise coded(DataError(f"target of {indicator}: unit {given_unit!r} is not a unit of this indicator "
                               f"(stored in {ind.unit.en!r}; accepted: {', '.join(repr(a) for a in accepted)})"),
-                    "error.measure.target_unit", indicator=indicator, given=given_unit,
-                    accepted=", ".join(accepted))
+                    "error.measure.target_unit", indicator=indicator, given=given_unit, accepted=accepted)
     return float(value) * factors[given_unit.strip()]
 
 

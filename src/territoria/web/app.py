@@ -31,6 +31,7 @@ from territoria.web.assessments import router as assessments_router
 from territoria.web.context import WebContext
 from territoria.web.limits import ENVELOPE_BYTES, BodyLimitMiddleware, max_upload_from_env
 from territoria.web.maps import router as maps_router
+from territoria.web.monitor_api import router as monitor_router
 from territoria.web.render_pool import RenderPool
 from territoria.web.security import (
     HeadersMiddleware,
@@ -117,6 +118,7 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None, public_re
     app.include_router(templates_router)
     app.include_router(assessments_router)
     app.include_router(maps_router)
+    app.include_router(monitor_router)
     app.include_router(accounts_router)
     # innermost first: who may do what, the body limit (an oversized body is refused before anything else
     # reads it), the Host check, and the headers on every answer

@@ -120,6 +120,104 @@ if (monitorForm) monitorForm.addEventListener("submit", async ev => {
   catch (err) { showError(doc, err); }
 });
 
+// Monitoring: adopt a measure (POST /api/monitoring/measures), then the board with its first evaluation.
+// Each refusal (the server's, in the page's language, or the page's own checks) is shown beside its field.
+const measureForm = document.getElementById("measure-form");
+function fieldError(field, text) {
+  const span = measureForm.querySelector(`.field-error[data-field="${CSS.escape(field)}"]`);
+  if (!span) return false;
+  span.textContent = span.textContent ? `${span.textContent}; ${text}` : text;
+  span.closest(".field, td, fieldset")?.classList.add("invalid");
+  return true;
+}
+function clearFieldErrors() {
+  for (const span of measureForm.querySelectorAll(".field-error")) span.textContent = "";
+  for (const node of measureForm.querySelectorAll(".invalid")) node.classList.remove("invalid");
+}
+function targetRow(indicators) {
+  const row = el("tr", {class: "target-row"});
+  const ind = el("select", {class: "t-indicator"}, el("option", {value: ""}, "—"));
+  for (const i of indicators) ind.append(el("option", {value: i.id}, `${i.name} (${i.unit})`));
+  const unit = el("select", {class: "t-unit"});
+  const fillUnits = () => {
+    unit.innerHTML = "";
+    const item = indicators.find(i => i.id === ind.value);
+    unit.append(el("option", {value: ""}, item ? item.unit : W.measure_own_unit));
+    for (const u of (item ? item.units : [])) unit.append(el("option", {value: u}, u));
+  };
+  ind.addEventListener("change", fillUnits);
+  fillUnits();
+  const value = el("input", {class: "t-value", type: "text", inputmode: "decimal", size: "10", autocomplete: "off"});
+  const deadline = el("input", {class: "t-deadline", type: "number", min: "1990", max: "2100", step: "1"});
+  const remove = el("button", {type: "button", class: "t-remove", title: W.measure_remove}, "×");
+  remove.addEventListener("click", () => { if (measureForm.querySelectorAll(".target-row").length > 1) row.remove(); });
+  const cell = (node, part) => el("td", {}, node, el("span", {class: "field-error", "data-part": part}));
+  row.append(cell(ind, "indicator"), cell(value, "value"), cell(unit, "unit"), cell(deadline, "deadline_year"),
+             el("td", {}, remove));
+  document.getElementById("measure-target-rows").append(row);
+  return row;
+}
+function readNumber(text) {
+  const t = String(text || "").replace(/[\s\u00a0\u202f]/g, "").replace(",", ".").replace("\u2212", "-");
+  return t && Number.isFinite(Number(t)) ? Number(t) : null;
+}
+async function setupMeasure() {
+  if (!measureForm) return;
+  const out = document.getElementById("measure-result");
+  const unitBox = document.getElementById("measure-unit"), unitSearch = document.getElementById("measure-unit-search");
+  const chosenUnit = document.getElementById("measure-unit-chosen");
+  unitSearch.placeholder = MW.search_hint || "";
+  suggestBox(unitSearch, document.getElementById("measure-unit-suggest"), u => {
+    unitBox.value = u.code; unitSearch.value = "";
+    chosenUnit.textContent = `${u.name} (${u.code})`;
+    chosenUnit.dataset.unit = u.code;
+  });
+  let choices;
+  try { choices = await getJSON(`/api/monitoring/choices?lang=${LANG}`); }
+  catch (err) { out.hidden = false; out.className = "result error"; out.textContent = err.message; return; }
+  const mech = document.getElementById("measure-mechanism");
+  for (const m of choices.mechanisms) mech.append(el("option", {value: m.id}, `${m.name} (${m.horizon})`));
+  targetRow(choices.indicators);
+  document.getElementById("measure-more").addEventListener("click", () => targetRow(choices.indicators));
+  measureForm.addEventListener("submit", async ev => {
+    ev.preventDefault();
+    clearFieldErrors();
+    out.hidden = true;
+    const rows = [...measureForm.querySelectorAll(".target-row")];
+    rows.forEach((row, i) => { for (const span of row.querySelectorAll(".field-error")) span.dataset.field = `targets[${i}].${span.dataset.part}`; });
+    let bad = false;
+    const need = (ok, field, text) => { if (!ok) { fieldError(field, text); bad = true; } };
+    const start = readNumber(document.getElementById("measure-start").value);
+    need(unitBox.value, "unit", W.measure_pick_unit);
+    need(mech.value, "mechanism", W.measure_need_choice);
+    need(start !== null && Number.isInteger(start), "start_year", W.measure_need_number);
+    const targets = rows.map((row, i) => {
+      const t = {indicator: row.querySelector(".t-indicator").value, value: readNumber(row.querySelector(".t-value").value),
+                 deadline_year: readNumber(row.querySelector(".t-deadline").value), unit: row.querySelector(".t-unit").value || null};
+      need(t.indicator, `targets[${i}].indicator`, W.measure_need_choice);
+      need(t.value !== null, `targets[${i}].value`, W.measure_need_number);
+      need(t.deadline_year !== null && Number.isInteger(t.deadline_year), `targets[${i}].deadline_year`, W.measure_need_number);
+      return t;
+    });
+    if (bad) return;
+    const r = await fetch(`/api/monitoring/measures?lang=${LANG}`, {method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRF-Token": CSRF},
+      body: JSON.stringify({unit: unitBox.value, mechanism: mech.value, start_year: start, targets: targets,
+                            note: document.getElementById("measure-note").value})});
+    const data = await r.json().catch(() => ({detail: r.statusText}));
+    if (!r.ok) {
+      const left = (data.errors || []).filter(e => !fieldError(e.field, e.message)).map(e => e.message);
+      if (!data.errors) left.push(typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail));
+      out.hidden = false; out.className = "result error";
+      out.textContent = [W.refused, ...left].join("\n");
+      return;
+    }
+    out.hidden = false; out.className = "result ok";
+    out.textContent = W.measure_added.replace("{ids}", data.added.join(", "));
+    drawMonitor(data, document.getElementById("doc"));
+  });
+}
+
 async function main() {
   const doc = document.getElementById("doc");
   try {
@@ -325,5 +423,5 @@ function setupCompare() {
   });
 }
 
-loadMapWords().then(() => { setupExplorer(); setupCompare(); });
+loadMapWords().then(() => { setupExplorer(); setupCompare(); setupMeasure(); });
 main();
