@@ -190,3 +190,65 @@ def test_catalogues_have_the_same_keys():
         return {prefix}
 
     assert keys(messages("ru")) == keys(messages("en")) == keys(messages("kk"))
+
+
+BAD_UPLOAD = (b"unit,indicator,year,value\n"          # synthetic rows: each one is wrong in one cell
+              b"Mamlyutka,unemployment_rate,2021,n/a7\n"
+              b"Mamlyutka,unemployment_rate,1700,4\n"
+              b"Mamlyutka,unemployment_rate,2020,400\n")
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("ru", ["bad.csv: проблем: 3; из этого файла ничего не сохранено",
+            "bad.csv, строка 2, столбец «value»: найдено 'n/a7', ожидалось: число",
+            "bad.csv, строка 3, столбец «year»: найдено '1700', ожидалось: год от 1990 до 2100",
+            "bad.csv, строка 4, столбец «value»: найдено '400', ожидалось: значение от 0 до 100 (%)"]),
+    ("kk", ["bad.csv: мәселелер саны: 3; бұл файлдан ештеңе сақталмады",
+            "bad.csv, 2-жол, «value» бағаны: табылғаны 'n/a7', күтілгені: сан",
+            "bad.csv, 3-жол, «year» бағаны: табылғаны '1700', күтілгені: 1990 және 2100 аралығындағы жыл",
+            "bad.csv, 4-жол, «value» бағаны: табылғаны '400', күтілгені: 0 және 100 аралығындағы мән (%)"]),
+])
+def test_a_bad_upload_is_refused_in_the_page_language(client, lang, words):
+    res = client.post("/api/import", params={"lang": lang}, files={"file": ("bad.csv", BAD_UPLOAD, "text/csv")})
+    assert res.status_code == 422
+    detail = res.json()["detail"]
+    for line in words:
+        assert line in detail
+    for fact in ("'n/a7'", "«value»", "«year»"):  # the file's own cells and headers, quoted as found
+        detail = detail.replace(fact, "")
+    assert _problems([detail]) == []
+    english = client.post("/api/import", files={"file": ("bad.csv", BAD_UPLOAD, "text/csv")}).json()["detail"]
+    assert "bad.csv, row 3, column 'year': found '1700', expected a year between 1990 and 2100" in english
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("ru", ["year: ожидается целое число; получено 'abc'", "nam: неизвестный ключ (проверьте написание",
+            "спецификация: неверный YAML: строка 2, позиция 1"]),
+    ("kk", ["year: бүтін сан күтіледі; алынғаны 'abc'", "nam: белгісіз кілт (жазылуын тексеріңіз",
+            "спецификация: жарамсыз YAML: 2-жол, 1-позиция"]),
+])
+def test_a_bad_spec_is_refused_in_the_page_language(client, lang, expected):
+    from pathlib import Path
+
+    spec = (Path(__file__).resolve().parents[1] / "fixtures" / "district_test_spec_2023.yaml").read_text("utf-8")
+    details = []
+    for text in (spec.replace("year: 2023", "year: abc"), spec.replace("name: test_districts", "nam: x"),
+                 "tree: [\n"):
+        res = client.post("/api/assess", params={"lang": lang}, json={"spec": text})
+        assert res.status_code == 422
+        details.append(res.json()["detail"])
+    for detail, want in zip(details, expected, strict=True):
+        assert detail.startswith(want), detail
+    # past the key path (the spec's own keys, as written) and the value found
+    assert _problems([d.split(": ", 1)[1].replace("'abc'", "") for d in details]) == []
+
+
+def test_measure_refusals_have_no_english(client):
+    body = {"unit": MAMLYUTKA, "mechanism": "support_centres", "start_year": 2010, "targets": [
+        {"indicator": "avg_monthly_nominal_wage", "value": 1, "unit": "%", "deadline_year": 2009}]}
+    for lang in ("ru", "kk"):
+        res = client.post("/api/monitoring/measures", params={"lang": lang}, json=body)
+        assert res.status_code == 422
+        messages = [e["message"] for e in res.json()["errors"]]
+        assert len(messages) == 3  # unit of the target, deadline, no baseline before 2010
+        assert _problems(messages) == [], messages
