@@ -144,3 +144,41 @@ def test_assess_page_stores_a_named_assessment_and_links_its_ranking(server, pag
     page.screenshot(path=str(ARTEFACTS / "assess_stored_kk.png"), full_page=True)
     assert not errors, errors
     assert not CSP_VIOLATIONS, CSP_VIOLATIONS  # the fetch calls carried the CSRF token (else no table)
+
+
+def test_monitor_page_adopts_a_measure_in_three_languages(server, page):
+    """The form refuses a deadline before the start beside its field (in Kazakh), then records a synthetic
+    measure on Mamlyutka picked by its Russian name and shows its first evaluation; screenshots in ru/kk/en."""
+    ARTEFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server}/monitor?lang=kk")
+    page.wait_for_selector("#measure-mechanism option[value=support_centres]", state="attached", timeout=30_000)
+    page.fill("#measure-unit-search", "Мамлют")
+    page.wait_for_selector("#measure-unit-suggest li[data-unit='595220100']", timeout=30_000)
+    page.click("#measure-unit-suggest li[data-unit='595220100']")
+    assert "595220100" in page.locator("#measure-unit-chosen").inner_text()
+    page.select_option("#measure-mechanism", "support_centres")
+    page.fill("#measure-start", "2016")
+    row = page.locator(".target-row").first
+    row.locator(".t-indicator").select_option("unemployment_rate")
+    row.locator(".t-value").fill("5,0")
+    row.locator(".t-deadline").fill("2015")
+    page.click("#measure-submit")
+    expect(page.locator('.field-error[data-field="targets[0].deadline_year"]')).to_have_text(
+        "2015 мерзімі 2016 басталу жылынан кейін болуы керек", timeout=30_000)
+    page.screenshot(path=str(ARTEFACTS / "monitor_refused_kk.png"), full_page=True)
+
+    row.locator(".t-deadline").fill("2025")
+    page.click("#measure-submit")
+    expect(page.locator("#measure-result")).to_contain_text("Жазылды", timeout=60_000)
+    expect(page.locator("#table-measures")).to_contain_text("Аумақтық қолдау орталықтарының желісі")
+    assert page.locator('.field-error[data-field="targets[0].deadline_year"]').inner_text() == ""
+    page.screenshot(path=str(ARTEFACTS / "monitor_kk.png"), full_page=True)
+    for lang, status in (("ru", "по плану"), ("en", "on track")):
+        page.goto(f"{server}/monitor?lang={lang}")
+        page.wait_for_selector("#table-measures", timeout=30_000)
+        assert status in page.locator("#table-measures").inner_text()
+        page.screenshot(path=str(ARTEFACTS / f"monitor_{lang}.png"), full_page=True)
+    assert not errors, errors
+    assert not CSP_VIOLATIONS, CSP_VIOLATIONS

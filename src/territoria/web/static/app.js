@@ -137,7 +137,7 @@ function clearFieldErrors() {
 function targetRow(indicators) {
   const row = el("tr", {class: "target-row"});
   const ind = el("select", {class: "t-indicator"}, el("option", {value: ""}, "—"));
-  for (const i of indicators) ind.append(el("option", {value: i.id}, `${i.name} (${i.unit})`));
+  for (const i of indicators) ind.append(el("option", {value: i.id}, i.name.endsWith(i.unit) ? i.name : `${i.name} (${i.unit})`));
   const unit = el("select", {class: "t-unit"});
   const fillUnits = () => {
     unit.innerHTML = "";
@@ -209,7 +209,7 @@ async function setupMeasure() {
       const left = (data.errors || []).filter(e => !fieldError(e.field, e.message)).map(e => e.message);
       if (!data.errors) left.push(typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail));
       out.hidden = false; out.className = "result error";
-      out.textContent = [W.refused, ...left].join("\n");
+      out.textContent = [W.refused, ...left].join("\n");  // the rest is beside its fields
       return;
     }
     out.hidden = false; out.className = "result ok";
