@@ -24,6 +24,7 @@ from territoria.assess.spec import default_spec_path
 from territoria.diagnosis import risk_flags
 from territoria.dynamics.composite import composite_over_years
 from territoria.errors import DataError
+from territoria.mechanisms import load_knowledge_base
 from territoria.mechanisms.monitor import early_warnings, evaluate_measures
 from territoria.report.messages import Translator
 from territoria.store import measures as ms
@@ -172,8 +173,6 @@ def board(store: Any, *, lang: str = "en") -> dict[str, pd.DataFrame]:
 
 def _mechanism_names(lang: str) -> dict[str, str]:
     """The knowledge base's mechanism names in ``lang``, by id (a measure of an id it lacks shows the id)."""
-    from territoria.mechanisms import load_knowledge_base
-
     return {m.id: m.name.get(lang) for m in load_knowledge_base().mechanisms}
 
 
