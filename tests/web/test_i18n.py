@@ -252,3 +252,23 @@ def test_measure_refusals_have_no_english(client):
         messages = [e["message"] for e in res.json()["errors"]]
         assert len(messages) == 3  # unit of the target, deadline, no baseline before 2010
         assert _problems(messages) == [], messages
+
+
+def test_upload_and_role_refusals_in_the_page_language(client, app, web_auth, tokens):
+    def detail(res, status):
+        assert res.status_code == status, res.text
+        return res.json()["detail"]
+
+    kk = detail(client.post("/api/import", params={"lang": "kk"}, files={"file": ("d.xls", b"x", "text/plain")}), 422)
+    assert kk == "d.xls: «.xls» файл түріне қолдау көрсетілмейді; .csv немесе .xlsx пайдаланыңыз"
+    ru = detail(client.post("/api/import", params={"lang": "ru"}, files={"file": ("d.csv", b"", "text/csv")}), 422)
+    assert ru == "d.csv: файл пуст"
+    big = detail(client.post("/api/import", params={"lang": "ru"},
+                             files={"file": ("d.csv", b"1" * 20_001, "text/csv")}), 413)
+    assert big == "d.csv: больше допустимого размера (20\u00a0000 байт)"
+    english = detail(client.post("/api/import", files={"file": ("d.csv", b"", "text/csv")}), 422)
+    assert english == "d.csv: the file is empty"
+    with web_auth.make_client(app, token=tokens["viewer"]) as viewer:
+        refused = detail(viewer.post("/api/monitoring/evaluate", params={"lang": "kk"}), 403)
+    assert refused == "viewer1 пайдаланушысы (қарау) мұны істей алмайды; қажетті рөл: талдаушы немесе әкімші"
+    assert _problems([kk, ru, big, refused.replace("viewer1", "")]) == []

@@ -21,6 +21,7 @@ from territoria.report.error_text import error_text
 from territoria.report.i18n import words
 from territoria.web.accounts import audit
 from territoria.web.assessments import ASSESSMENT_REF_PATTERN, AssessmentName, about
+from territoria.web.refusals import Refusal
 
 __all__ = ["router"]
 
@@ -188,7 +189,7 @@ def compare(request: Request, units: Annotated[list[str], Query(min_length=2, ma
         known = store.units(codes=units)
         missing = [u for u in units if u not in known.index]
         if missing:
-            raise HTTPException(404, f"unknown unit code(s): {missing}")
+            raise Refusal(404, f"unknown unit code(s): {missing}", "error.web.unknown_units", codes=", ".join(missing))
         result = ctx.result(store, name=assessment)
         table = service.comparison(store, list(dict.fromkeys(units)) if len(set(units)) > 1 else units,
                                    lang=lang, result=result)
@@ -307,8 +308,8 @@ async def import_file(request: Request, lang: Lang = "en") -> dict[str, Any]:
     ctx = _ctx(request)
     upload = await read_upload(request, field="file", max_bytes=ctx.max_upload_bytes)
     if not _IMPORTS.acquire(blocking=False):
-        raise HTTPException(503, f"{IMPORT_SLOTS} uploads are being processed; retry shortly",
-                            headers={"Retry-After": "5"})
+        raise Refusal(503, f"{IMPORT_SLOTS} uploads are being processed; retry shortly", "error.web.busy",
+                      headers={"Retry-After": "5"}, n=IMPORT_SLOTS)
     try:
         return await run_in_threadpool(_import_upload, ctx, request, upload, lang)
     finally:

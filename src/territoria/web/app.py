@@ -32,6 +32,7 @@ from territoria.web.context import WebContext
 from territoria.web.limits import ENVELOPE_BYTES, BodyLimitMiddleware, max_upload_from_env
 from territoria.web.maps import router as maps_router
 from territoria.web.monitor_api import router as monitor_router
+from territoria.web.refusals import Refusal, refusal_detail
 from territoria.web.render_pool import RenderPool
 from territoria.web.security import (
     HeadersMiddleware,
@@ -126,6 +127,11 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None, public_re
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_upload_bytes + ENVELOPE_BYTES)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_middleware(HeadersMiddleware)
+
+    @app.exception_handler(Refusal)
+    async def _refusal(request: Request, exc: Refusal) -> JSONResponse:
+        return JSONResponse({"detail": refusal_detail(exc, request.query_params.get("lang"))},
+                            status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(UnknownNameError)
     async def _unknown(request: Request, exc: UnknownNameError) -> JSONResponse:

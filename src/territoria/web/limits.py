@@ -33,6 +33,8 @@ import h11
 from fastapi import HTTPException, Request
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from territoria.web.refusals import Refusal
+
 __all__ = ["ENVELOPE_BYTES", "BodyLimitMiddleware", "GuardedH11Protocol", "Upload", "check_file_name",
            "max_upload_from_env", "read_upload", "server_config"]
 
@@ -314,12 +316,12 @@ def check_file_name(raw: bytes) -> str:
     except UnicodeDecodeError:
         raise HTTPException(422, f"the file name {raw!r} is not valid UTF-8; rename the file") from None
     if not name.strip():
-        raise HTTPException(422, "the file part has an empty file name; send a .csv or .xlsx file")
+        raise Refusal(422, "the file part has an empty file name; send a .csv or .xlsx file", "error.web.no_file_name")
     if any(ord(c) < 32 or ord(c) == 127 for c in name):
         raise HTTPException(422, f"the file name {name!r} contains control characters; rename the file")
     if "/" in name or "\\" in name or re.match(r"^[A-Za-z]:", name) or name.strip() in (".", ".."):
-        raise HTTPException(422, f"the file name {name!r} contains a path; send the bare file name "
-                                 "(the server never uses paths given by the client)")
+        raise Refusal(422, f"the file name {name!r} contains a path; send the bare file name "
+                           "(the server never uses paths given by the client)", "error.web.path_in_name", name=name)
     if len(name) > 255:
         raise HTTPException(422, f"the file name is {len(name)} characters long; at most 255 are accepted")
     return name
@@ -376,12 +378,14 @@ async def read_upload(request: Request, *, field: str = "file", max_bytes: int) 
         label = check_file_name(_raw_filename(disposition) or b"")
         suffix = os.path.splitext(label)[1].lower()
         if suffix not in SUFFIXES:
-            raise HTTPException(422, f"{label}: unsupported file type {suffix or '(none)'!r}; use .csv or .xlsx")
+            raise Refusal(422, f"{label}: unsupported file type {suffix or '(none)'!r}; use .csv or .xlsx",
+                          "error.web.unsupported_type", label=label, suffix=suffix or "—")
         data = await part.read(max_bytes + 1)
         if len(data) > max_bytes:
-            raise HTTPException(413, f"{label}: larger than the limit of {max_bytes:,} bytes")
+            raise Refusal(413, f"{label}: larger than the limit of {max_bytes:,} bytes", "error.web.too_large",
+                          label=label, limit=float(max_bytes))
         if not data:
-            raise HTTPException(422, f"{label}: the file is empty")
+            raise Refusal(422, f"{label}: the file is empty", "error.web.empty_file", label=label)
         return Upload(label=label, suffix=suffix, data=data)
     finally:
         await form.close()

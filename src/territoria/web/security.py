@@ -72,6 +72,21 @@ AUTH_WORDS: dict[str, tuple[str, str, str]] = {
     "role_admin": ("administrator", "администратор", "әкімші"),
     "audit": ("Audit trail", "Журнал действий", "Әрекеттер журналы"),
     "users": ("Users", "Пользователи", "Пайдаланушылар"),
+    "admins_only": ("this page is for administrators", "эта страница — для администраторов",
+                    "бұл бет әкімшілерге арналған"),
+    "login_required": ("login required: send 'Authorization: Bearer TOKEN' or sign in at /login",
+                       "нужен вход: войдите на странице /login", "кіру қажет: /login бетінде кіріңіз"),
+    "login_for_changes": ("login required for changes: send 'Authorization: Bearer TOKEN' or sign in",
+                          "для изменений нужен вход: войдите на странице /login",
+                          "өзгерістер үшін кіру қажет: /login бетінде кіріңіз"),
+    "csrf_failed": ("missing or wrong CSRF token: reload the page and try again",
+                    "форма устарела (нет или неверен токен CSRF): обновите страницу и повторите",
+                    "пішіннің мерзімі өтті (CSRF токені жоқ немесе қате): бетті жаңартып, қайталаңыз"),
+    "role_needed": ("user {name} ({role}) may not do this; it needs the role {needed}",
+                    "пользователь {name} ({role}) не может это сделать; нужна роль: {needed}",
+                    "{name} пайдаланушысы ({role}) мұны істей алмайды; қажетті рөл: {needed}"),
+    "needed_admin": ("admin", "администратор", "әкімші"),
+    "needed_write": ("analyst or admin", "аналитик или администратор", "талдаушы немесе әкімші"),
     "login_help": ("Accounts are created by the administrator: territoria users add NAME --role ROLE.",
                    "Учётные записи создаёт администратор: territoria users add ИМЯ --role РОЛЬ.",
                    "Есептік жазбаларды әкімші жасайды: territoria users add АТЫ --role РӨЛІ."),
@@ -217,6 +232,8 @@ class SecurityMiddleware:
 
     async def _check(self, scope: dict[str, Any], receive: Any) -> tuple[list[dict[str, Any]] | None, Any]:
         path, method = scope["path"], scope["method"]
+        asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", ["en"])[0]
+        said = auth_words(asked if asked in ("ru", "kk") else "en")  # refusals in the page's language
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         state = scope.setdefault("state", {})
         session = None
@@ -245,10 +262,10 @@ class SecurityMiddleware:
         if method in SAFE_METHODS:
             if user is not None or self.settings.public_read:
                 if path.startswith(ADMIN_PATHS) and (user is None or not user.can("admin")):
-                    return _json(403, "this page is for administrators"), receive
+                    return _json(403, said["admins_only"]), receive
                 return None, receive
             if path.startswith(("/api/", "/openapi.json", "/docs", "/redoc")):
-                return _json(401, "login required: send 'Authorization: Bearer TOKEN' or sign in at /login",
+                return _json(401, said["login_required"],
                              [(b"www-authenticate", b"Bearer")]), receive
             target = quote(path + ("?" + scope["query_string"].decode("latin-1") if scope.get("query_string")
                                    else ""), safe="")
@@ -256,18 +273,18 @@ class SecurityMiddleware:
                      "headers": [(b"location", f"/login?next={target}".encode()), (b"content-length", b"0")]},
                     {"type": "http.response.body", "body": b""}], receive
         if user is None:
-            return _json(401, "login required for changes: send 'Authorization: Bearer TOKEN' or sign in",
+            return _json(401, said["login_for_changes"],
                          [(b"www-authenticate", b"Bearer")]), receive
         if not by_token:
             sent = headers.get("x-csrf-token", "")
             if not sent and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
                 sent, receive = await _form_field(receive, "csrf_token")
             if not sent or not hmac.compare_digest(sent, str(session["c"])):  # type: ignore[index]
-                return _json(403, "missing or wrong CSRF token: reload the page and try again"), receive
+                return _json(403, said["csrf_failed"]), receive
         needed = "admin" if path.startswith(ADMIN_PATHS) else "write"
         if not user.can(needed):
-            return _json(403, f"user {user.name} ({user.role}) may not do this; it needs the role "
-                              f"{'admin' if needed == 'admin' else 'analyst or admin'}"), receive
+            return _json(403, said["role_needed"].format(name=user.name, role=said[f"role_{user.role}"],
+                                                          needed=said[f"needed_{needed}"])), receive
         return None, receive
 
 

@@ -238,7 +238,7 @@ if (uploadForm) uploadForm.addEventListener("submit", async ev => {
   const out = document.getElementById("upload-result");
   const form = new FormData();
   form.append("file", document.getElementById("upload-file").files[0]);
-  try { out.textContent = (await getJSON("/api/import", {method: "POST", body: form})).summary; out.className = "result ok"; }
+  try { out.textContent = (await getJSON(`/api/import?lang=${LANG}`, {method: "POST", body: form})).summary; out.className = "result ok"; }
   catch (err) { out.textContent = err.message; out.className = "result error"; }
 });
 
