@@ -166,6 +166,8 @@ _W: dict[str, tuple[str, str, str]] = {  # key: (en, ru, kk)
                    "Сақталмады: сақтау үшін атау беріңіз"),
     "view_ranking": ("View its ranking", "Открыть её рейтинг", "Оның рейтингін ашу"),
     "send": ("Send", "Отправить", "Жіберу"),
+    "choose_file": ("Choose a file", "Выбрать файл", "Файлды таңдау"),
+    "no_file": ("no file chosen", "файл не выбран", "файл таңдалмаған"),
     "choose_units": ("Choose two or more units", "Выберите две или более единиц",
                      "Екі немесе одан көп бірлік таңдаңыз"),
     "source_note": ("Sources: the bundled published statistics (see `territoria sources`); seeds' tables: "

@@ -23,7 +23,9 @@ function withCode(line) {
   return String(line ?? "").split("`").map((part, i) => (i % 2 ? el("code", {}, part) : part)).filter((p) => p !== "");
 }
 
-const LOCALE = {ru: "ru-RU", kk: "kk-KZ", en: "en-GB"}[LANG] || "en-GB";
+// Kazakh writes numbers as Russian does (1 234,5); a browser without kk-KZ data would fall back to 1,234.5.
+const LOCALE = LANG === "kk" ? (Intl.NumberFormat.supportedLocalesOf(["kk-KZ"]).length ? "kk-KZ" : "ru-RU")
+  : ({ru: "ru-RU", en: "en-GB"}[LANG] || "en-GB");
 function fmt(v) {
   if (v === null || v === undefined) return "";
   if (typeof v === "boolean") return v ? "✓" : "—";
@@ -233,6 +235,10 @@ async function main() {
 }
 
 const uploadForm = document.getElementById("upload-form");
+const uploadFile = document.getElementById("upload-file");
+if (uploadFile) uploadFile.addEventListener("change", () => {  // the browser's own button speaks its own language
+  document.getElementById("upload-file-name").textContent = uploadFile.files.length ? uploadFile.files[0].name : W.no_file;
+});
 if (uploadForm) uploadForm.addEventListener("submit", async ev => {
   ev.preventDefault();
   const out = document.getElementById("upload-result");
@@ -274,7 +280,7 @@ async function setupExamples() {
   const about = document.getElementById("assess-example-about"), errBox = document.getElementById("assess-error");
   try {
     for (const ex of (await getJSON(`/api/assess/examples?lang=${LANG}`)).examples) {
-      pick.append(el("option", {value: ex.name, "data-title": ex.title, "data-level": ex.level}, ex.name));
+      pick.append(el("option", {value: ex.name, "data-title": ex.title, "data-level": ex.level}, ex.title));
     }
   } catch (err) { errBox.textContent = err.message; errBox.className = "result error"; }
   pick.addEventListener("change", async () => {
