@@ -91,3 +91,17 @@ def test_adopt_two_targets_evaluated_and_audited(client, app, web_auth, tokens, 
     actions = [dict(zip(trail["columns"], r, strict=True)) for r in trail["rows"]]
     added = [a for a in actions if a["action"] == "measure.add"]
     assert added and added[0]["target"] == ",".join(map(str, ids))
+
+
+def test_out_of_range_fields_are_refused_by_field_in_the_page_language(client, web_db):
+    body = {"unit": MAMLYUTKA, "mechanism": "support_centres", "start_year": 1800,
+            "targets": [{"indicator": "unemployment_rate", "value": 5.0, "deadline_year": 3000}]}
+    stored = len(_measures(web_db))
+    ru = client.post("/api/monitoring/measures", params={"lang": "ru"}, json=body)
+    assert ru.status_code == 422
+    assert {e["field"]: e["message"] for e in ru.json()["errors"]} == {
+        "start_year": "ожидается число ≥ 1990; получено 1800",
+        "targets[0].deadline_year": "ожидается число ≤ 2100; получено 3000"}
+    en = client.post("/api/monitoring/measures", json=body).json()  # API clients keep FastAPI's own answer
+    assert [e["loc"] for e in en["detail"]] == [["body", "start_year"], ["body", "targets", 0, "deadline_year"]]
+    assert len(_measures(web_db)) == stored

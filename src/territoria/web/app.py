@@ -8,19 +8,23 @@ installed plotly package (``/static/plotly.min.js``), so nothing is fetched from
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from territoria.errors import TerritoriaError, UnknownNameError
+from territoria.errors import TerritoriaError, UnknownNameError, pydantic_code
 from territoria.report.error_text import error_text
 from territoria.report.i18n import LANGS, words
+from territoria.report.messages import Translator
 from territoria.store.assessments import NAME_PATTERN
 from territoria.web.accounts import audit, template_env
 from territoria.web.accounts import router as accounts_router
@@ -64,6 +68,19 @@ def _worded(request: Request, exc: TerritoriaError) -> str:
     """The error in the request's ``lang`` (English, the CLI's text, without one)."""
     lang = request.query_params.get("lang", "en")
     return error_text(exc, lang) if lang in LANGS and lang != "en" else str(exc)
+
+
+def _field(loc: Sequence[object]) -> str:
+    """A request field as the pages name it: ``targets[0].deadline_year`` for ``("body", "targets", 0, ...)``."""
+    out = ""
+    for part in loc[1:] if loc and loc[0] in ("body", "query", "path") else loc:
+        out += f"[{part}]" if isinstance(part, int) else f"{'.' if out else ''}{part}"
+    return out
+
+
+def _pydantic_text(error: Mapping[str, Any], lang: str) -> str:
+    found = pydantic_code(error)
+    return Translator(lang).text(*found) if found else str(error.get("msg", ""))
 
 
 @asynccontextmanager
@@ -127,6 +144,15 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None, public_re
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_upload_bytes + ENVELOPE_BYTES)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_middleware(HeadersMiddleware)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        lang = request.query_params.get("lang", "en")
+        if lang not in ("ru", "kk"):  # FastAPI's own answer: a list of pydantic errors, in English
+            return await request_validation_exception_handler(request, exc)
+        errors = [{"field": _field(e.get("loc", ())), "message": _pydantic_text(e, lang)} for e in exc.errors()]
+        return JSONResponse({"detail": "\n".join(f"{e['field']}: {e['message']}" for e in errors), "errors": errors},
+                            status_code=422)
 
     @app.exception_handler(Refusal)
     async def _refusal(request: Request, exc: Refusal) -> JSONResponse:
