@@ -223,9 +223,11 @@ def test_a_bad_upload_is_refused_in_the_page_language(client, lang, words):
 
 @pytest.mark.parametrize(("lang", "expected"), [
     ("ru", ["year: ожидается целое число; получено 'abc'", "nam: неизвестный ключ (проверьте написание",
-            "спецификация: неверный YAML: строка 2, позиция 1"]),
+            "спецификация: неверный YAML: строка 2, позиция 1",
+            "tree[3]: у 1 из 2 показателей спецификации здесь нет данных: net_migr_x"]),
     ("kk", ["year: бүтін сан күтіледі; алынғаны 'abc'", "nam: белгісіз кілт (жазылуын тексеріңіз",
-            "спецификация: жарамсыз YAML: 2-жол, 1-позиция"]),
+            "спецификация: жарамсыз YAML: 2-жол, 1-позиция",
+            "tree[3]: спецификацияның 2 көрсеткішінің 1-інде мұнда деректер жоқ: net_migr_x"]),
 ])
 def test_a_bad_spec_is_refused_in_the_page_language(client, lang, expected):
     from pathlib import Path
@@ -233,7 +235,7 @@ def test_a_bad_spec_is_refused_in_the_page_language(client, lang, expected):
     spec = (Path(__file__).resolve().parents[1] / "fixtures" / "district_test_spec_2023.yaml").read_text("utf-8")
     details = []
     for text in (spec.replace("year: 2023", "year: abc"), spec.replace("name: test_districts", "nam: x"),
-                 "tree: [\n"):
+                 "tree: [\n", spec.replace("net_migration_per_1000", "net_migr_x")):
         res = client.post("/api/assess", params={"lang": lang}, json={"spec": text})
         assert res.status_code == 422
         details.append(res.json()["detail"])

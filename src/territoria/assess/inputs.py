@@ -14,7 +14,7 @@ from territoria.assess.base import as_frame
 from territoria.assess.record import digest
 from territoria.assess.spec import AssessmentSpec
 from territoria.assess.tree import node_table
-from territoria.errors import DataError, SpecError
+from territoria.errors import DataError, SpecError, coded
 
 __all__ = ["Prepared", "leaf_codes", "missing_columns_message", "prepare", "sample_filter", "select_years",
            "side_columns",
@@ -224,7 +224,9 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
         frame = frame[frame.index.get_level_values(0).isin(kept)]
     missing = [c for c in leaves if c not in frame.columns]
     if missing:
-        raise SpecError(spec.node_path(missing[0]), missing_columns_message(leaves, missing, list(frame.columns)))
+        message = missing_columns_message(leaves, missing, list(frame.columns))
+        raise coded(SpecError(spec.node_path(missing[0]), message), "error.spec_missing_columns",
+                    n=len(missing), total=len(leaves), names=", ".join(missing))
     aux = pd.DataFrame(index=frame.index)
     for c in side:
         if c in frame.columns:
