@@ -310,15 +310,18 @@ class Aggregate(Step):
         for i, node in enumerate(t.nodes):
             cols = [x[:, k] if k < n_leaves else nodes[:, k - n_leaves] for k in t.children[i]]
             w, method = np.asarray(t.weights[i], dtype=float), t.methods[i]
-            gaps = any(np.isnan(c).any() for c in cols)
             total = w.sum()
             opt = self._options.get(node)
             plain = getattr(opt, "coverage", None) is None
-            if method == "arithmetic" and not gaps and not (w < 0).any() and total > 0 and plain:
-                wn = w / total
-                value = cols[0] * wn[0]
-                for c, wj in zip(cols[1:], wn[1:], strict=True):
-                    value += c * wj
+            fast = method == "arithmetic" and not (w < 0).any() and total > 0 and plain
+            # a gap in a child gives a NaN in the sum, so only a sum with a NaN needs the children checked
+            if fast and _weighted_sum(cols, w / total, out=nodes[:, i]) \
+                    and any(np.isnan(np.add.reduce(c)) and np.isnan(c).any() for c in cols):
+                fast = False
+            if fast:
+                if opt is not None and opt.round is not None:
+                    nodes[:, i] = np.round(nodes[:, i], opt.round)
+                continue
             else:
                 vals = np.empty((x.shape[0], len(cols)), order="F")
                 for j, c in enumerate(cols):
@@ -359,6 +362,22 @@ class Aggregate(Step):
                             f"aggregate: node {node!r} uses a {t.methods[i]} mean but {child!r} has "
                             f"{len(bad)} value(s) {'<= 0' if refuse else '< 0'} (first: unit {bad.index[0]!r}, "
                             f"value {bad.iloc[0]:g}); {hint}")
+
+
+def _weighted_sum(cols: list[np.ndarray], wn: np.ndarray, *, out: np.ndarray, block: int = 8192) -> bool:
+    r""":math:`\sum_j w_j c_j` into ``out``, child by child as before (the same operations, so the same
+    bits), over blocks of rows that stay in cache with one scratch buffer; True when the sum has a NaN."""
+    scratch = np.empty(min(block, out.shape[0]))
+    nan = False
+    for start in range(0, out.shape[0], block):
+        part = out[start:start + block]
+        tmp = scratch[:part.shape[0]]
+        np.multiply(cols[0][start:start + block], wn[0], out=part)
+        for c, wj in zip(cols[1:], wn[1:], strict=True):
+            np.multiply(c[start:start + block], wj, out=tmp)
+            part += tmp
+        nan = nan or bool(np.isnan(np.add.reduce(part)))
+    return nan
 
 
 def _groups_by_year(table: pd.DataFrame) -> list[np.ndarray]:
