@@ -174,34 +174,48 @@ class Treat(Step):
                 if self.summary_.get(str(code), {"action": "none"})["action"] in ("winsorised", "log")]
 
     def _transform(self, table: pd.DataFrame) -> pd.DataFrame:
-        changed = self._changed(table)
-        if not changed:
+        if not self._changed(table):
             return table
+        return as_frame(self._treated(table, with_mask=False)[0], table.index, table.columns)
+
+    def _treated(self, table: pd.DataFrame, *, with_mask: bool,
+                 block: int = 16384) -> tuple[np.ndarray, np.ndarray | None]:
+        """The treated values and (``with_mask``) where a cell changed, in one pass over blocks of rows
+        of each column: the new values are compared with the old while both are still in cache."""
         x = table.to_numpy(dtype=float)
         out = np.empty(x.shape, order="F")
+        mask = np.zeros(x.shape, dtype=bool, order="F") if with_mask else None
+        changed = set(self._changed(table))
         for j, code in enumerate(table.columns):
-            entry, col = self.summary_.get(str(code), {"action": "none"}), out[:, j]
             if j not in changed:
-                col[:] = x[:, j]
-            elif entry["action"] == "winsorised":
-                np.clip(x[:, j], entry["floor"], entry["cap"], out=col)
-            else:           # log(x - min + 0.01 range), the operations in that order
-                np.subtract(x[:, j], entry["min"], out=col)
-                col += 0.01 * entry["range"]
-                np.log(col, out=col)
-        return as_frame(out, table.index, table.columns)
+                out[:, j] = x[:, j]
+                continue
+            entry = self.summary_[str(code)]
+            src, col = x[:, j], out[:, j]
+            for start in range(0, x.shape[0], block):
+                a, b = src[start:start + block], col[start:start + block]
+                if entry["action"] == "winsorised":
+                    np.clip(a, entry["floor"], entry["cap"], out=b)
+                else:       # log(x - min + 0.01 range), the operations in that order
+                    np.subtract(a, entry["min"], out=b)
+                    b += 0.01 * entry["range"]
+                    np.log(b, out=b)
+                if mask is not None:
+                    m = mask[start:start + block, j]
+                    np.not_equal(a, b, out=m)
+                    if np.isnan(np.add.reduce(b)):      # a NaN left (NaN in and NaN out is no change)
+                        m &= ~(np.isnan(b) & np.isnan(a))
+        return out, mask
 
     def apply(self, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
         """The treated table and the ``treated_mask`` (True where a cell changed)."""
-        out = self.transform(table)
-        a, b = table.to_numpy(dtype=float), out.to_numpy(dtype=float)
-        mask = np.zeros(a.shape, dtype=bool, order="F")
-        for j in self._changed(table):
-            np.not_equal(a[:, j], b[:, j], out=mask[:, j])
-            if np.isnan(np.add.reduce(b[:, j])):        # a NaN left (NaN in and NaN out is no change)
-                gaps = np.isnan(b[:, j])
-                mask[:, j] &= ~(gaps & np.isnan(a[:, j]))
-        return {"treated": out, "treated_mask": as_frame(mask, table.index, table.columns)}
+        if not getattr(self, "is_fitted_", False) or not self._changed(table):
+            out = self.transform(table)                 # the not-fitted error, or the table unchanged
+            return {"treated": out,
+                    "treated_mask": as_frame(np.zeros(table.shape, dtype=bool), table.index, table.columns)}
+        out, mask = self._treated(table, with_mask=True)
+        return {"treated": as_frame(out, table.index, table.columns),
+                "treated_mask": as_frame(mask, table.index, table.columns)}
 
     def report(self, before: pd.DataFrame, written: Mapping[str, pd.DataFrame]) -> StepReport:
         return StepReport(cells_changed=int(np.count_nonzero(written["treated_mask"].to_numpy())))
