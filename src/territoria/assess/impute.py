@@ -123,9 +123,15 @@ class Impute(Step):
 
     def _filled(self, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """(filled values, where the input was missing, the columns where a gap stays) for mean / median."""
-        out = np.array(table.to_numpy(dtype=float), order="F")
-        gaps = np.isnan(out)
-        columns = np.flatnonzero(gaps.any(axis=0)).tolist()
+        x = table.to_numpy(dtype=float)
+        out = np.empty(x.shape, order="F")
+        gaps = np.empty(x.shape, dtype=bool, order="F")
+        columns = []
+        for j in range(x.shape[1]):         # copy and gap mask column by column, the column read once
+            out[:, j] = x[:, j]
+            np.isnan(out[:, j], out=gaps[:, j])
+            if gaps[:, j].any():
+                columns.append(j)
         left = []
         if columns:
             values, at = self._fill(table)
@@ -187,18 +193,19 @@ def _medians(x: np.ndarray) -> np.ndarray:
     its values; the result is the same either way.
     """
     out = np.full(x.shape[1], np.nan)
-    present = x.shape[0] - np.isnan(x).sum(axis=0)
     lo, hi = _bracket(x)
     for j in range(x.shape[1]):
-        n = int(present[j])
+        v = x[:, j]
+        n = x.shape[0] - int(np.count_nonzero(np.isnan(v)))
         if not n:
             continue
         h = n // 2
         wanted = (h,) if n % 2 else (h - 1, h)
-        v = x[:, j]
         if lo is not None and lo[j] <= hi[j]:
-            below = int(np.count_nonzero(v < lo[j]))
-            inside = v[(v >= lo[j]) & (v <= hi[j])]
+            at_least = v >= lo[j]                       # NaN is in neither this nor v < lo
+            below = n - int(np.count_nonzero(at_least))
+            at_least &= v <= hi[j]
+            inside = v[at_least]
             if below <= wanted[0] and wanted[-1] < below + inside.size:
                 inside.partition(tuple(k - below for k in wanted))
                 out[j] = _middle(inside, [k - below for k in wanted])
