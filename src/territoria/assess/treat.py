@@ -13,7 +13,9 @@ abandoned and the fallback applies: ``log`` gives
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -148,24 +150,23 @@ class Treat(Step):
         self.summary_ = {}
         x = table.to_numpy(dtype=float)
         todo = [j for j, c in enumerate(table.columns) if self.method != "none" and c not in self.exclude]
-        sums = (column_sums(x if len(todo) == x.shape[1] else x[:, todo]) if todo else None)
+        sums, tails = (_column_pass(x if len(todo) == x.shape[1] else x[:, todo]) if todo else (None, None))
         tests = _g1_g2(*sums) if sums is not None else np.empty((0, 2))
         for j, code in enumerate(table.columns):
             entry: dict[str, Any] = {"action": "none", "low": 0, "high": 0}
             if j in todo:
                 g1, g2 = tests[todo.index(j)]
                 if not (np.isnan(g1) or np.isnan(g2) or abs(g1) < self.skew or g2 < self.kurt):
-                    col = x[:, j]
+                    col, i = x[:, j], todo.index(j)
                     if self.method == "winsorise":
-                        i = todo.index(j)
                         lo_v, hi_v, lo, hi, ok = _winsorise_bounds(
                             col, (sums[0][i], sums[1][:, i], sums[2][i], sums[3][i]),
-                            skew=self.skew, kurt=self.kurt, winmax=self.winmax)
+                            skew=self.skew, kurt=self.kurt, winmax=self.winmax, tails=tails.of(i))
                         entry = {"action": "winsorised" if ok else "failed", "low": lo, "high": hi,
                                  "floor": lo_v, "cap": hi_v}
                     if self.method == "log" or (entry["action"] == "failed" and self.fallback == "log"):
                         lo_c, hi_c = ((entry["floor"], entry["cap"]) if entry["action"] == "failed"
-                                      else (float(np.nanmin(col)), float(np.nanmax(col))))
+                                      else tails.of(i).range())
                         entry = {"action": "log", "low": 0, "high": 0, "min": lo_c, "range": float(hi_c - lo_c)}
             self.summary_[str(code)] = entry
 
@@ -232,25 +233,86 @@ def column_sums(x: np.ndarray, *,
     r"""Count :math:`n`, mean :math:`c`, power sums :math:`A_k = \sum (x - c)^k` (:math:`k = 1..4`,
     rows of a ``(5, n_columns)`` array) and largest magnitude of the finite values of each column, in
     one pass over blocks of rows that stay in cache."""
+    return _column_pass(x, block=block)[0]
+
+
+@dataclass(frozen=True)
+class BlockTails:
+    """Largest and smallest value (NaN ignored, infinities kept) of each ``block``-row block of the
+    columns of a table (``(n_blocks, n_columns)``): where a column's extreme values can be."""
+
+    high: np.ndarray
+    low: np.ndarray
+    block: int
+
+    def of(self, j: int) -> ColumnTails:
+        return ColumnTails(self.high[:, j], self.low[:, j], self.block)
+
+
+@dataclass(frozen=True)
+class ColumnTails:
+    """:class:`BlockTails` of one column."""
+
+    high: np.ndarray
+    low: np.ndarray
+    block: int
+
+    def range(self) -> tuple[float, float]:
+        """The column's minimum and maximum (``np.nanmin`` / ``np.nanmax``) from the blocks'."""
+        return float(np.fmin.reduce(self.low)), float(np.fmax.reduce(self.high))
+
+    def extremes(self, col: np.ndarray, k: int, *, top: bool) -> tuple[np.ndarray, np.ndarray] | None:
+        r""":func:`_extremes` read from the few blocks that can hold them: the ``k``-th largest block
+        maximum :math:`t` is at most the ``k``-th largest value (``k`` blocks each hold a value
+        :math:`\ge t`), so every candidate lies in a block whose maximum is :math:`\ge t`. None when
+        fewer than ``k`` blocks have a value."""
+        ends = self.high if top else self.low
+        known = np.flatnonzero(~np.isnan(ends))
+        if known.size < k:
+            return None
+        vals = ends[known]
+        t = np.partition(vals, vals.size - k)[vals.size - k] if top else np.partition(vals, k - 1)[k - 1]
+        at = known[vals >= t] if top else known[vals <= t]
+        b = self.block
+        cand = np.concatenate([col[i * b:(i + 1) * b] for i in at])
+        cand = cand[cand >= t] if top else cand[cand <= t]
+        if top:
+            best = np.sort(np.partition(cand, cand.size - k)[cand.size - k:])[::-1]
+            return best, cand[cand >= best[-1]]
+        best = np.sort(np.partition(cand, k - 1)[:k])
+        return best, cand[cand <= best[-1]]
+
+
+def _column_pass(x: np.ndarray, *, block: int = 8192
+                 ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], BlockTails]:
+    """:func:`column_sums` and the :class:`BlockTails` of the same blocks (read while they are in cache)."""
     xt = x.T                                    # column-major tables: each column a contiguous row
     n = np.zeros(xt.shape[0])
     total = np.zeros(xt.shape[0])
     big = np.zeros(xt.shape[0])
+    n_blocks = -(-xt.shape[1] // block)
+    high, low = np.empty((n_blocks, xt.shape[0])), np.empty((n_blocks, xt.shape[0]))
     whole = []                                  # per block: no NaN or infinity (no masking needed)
-    for start in range(0, xt.shape[1], block):
+    for b, start in enumerate(range(0, xt.shape[1], block)):
         part = xt[:, start:start + block]
         sums = part.sum(axis=1)             # finite sums: no NaN or infinity in the block (no mask pass)
         whole.append(bool(np.isfinite(sums).all()))
         if whole[-1]:
-            clean = part
             n += part.shape[1]
             total += sums
+            part.max(axis=1, out=high[b])
+            part.min(axis=1, out=low[b])
+            top = np.maximum(np.maximum(high[b], 0.0), -np.minimum(low[b], 0.0))
         else:
             finite = np.isfinite(part)
             clean = np.where(finite, part, 0.0)
             n += finite.sum(axis=1)
             total += clean.sum(axis=1)
-        top = np.maximum(clean.max(axis=1, initial=0.0), -clean.min(axis=1, initial=0.0))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)     # a block of a column may hold only NaN
+                np.fmax.reduce(part, axis=1, out=high[b])
+                np.fmin.reduce(part, axis=1, out=low[b])
+            top = np.maximum(clean.max(axis=1, initial=0.0), -clean.min(axis=1, initial=0.0))
         big = np.maximum(big, top)
     with np.errstate(all="ignore"):
         c = np.where(n > 0, total / n, 0.0)
@@ -267,7 +329,7 @@ def column_sums(x: np.ndarray, *,
             acc[3] += d2.sum(axis=1)
             d2 *= d
             acc[4] += d2.sum(axis=1)
-        return n, acc, c, big
+        return (n, acc, c, big), BlockTails(high, low, block)
 
 
 def _g1_g2(n: np.ndarray, acc: np.ndarray, c: np.ndarray, big: np.ndarray) -> np.ndarray:
@@ -307,7 +369,8 @@ def _extremes(col: np.ndarray, k: int, *, top: bool) -> tuple[np.ndarray, np.nda
 
 
 def _winsorise_bounds(col: np.ndarray, sums: tuple[float, np.ndarray, float, float], *, skew: float,
-                      kurt: float, winmax: int) -> tuple[float, float, int, int, bool]:
+                      kurt: float, winmax: int,
+                      tails: ColumnTails | None = None) -> tuple[float, float, int, int, bool]:
     """(floor, cap, n_low, n_high, passed) of :func:`winsorise_column` from the extreme values only.
 
     The power sums about the mean are updated for the few capped points instead of recomputed; a
@@ -318,7 +381,9 @@ def _winsorise_bounds(col: np.ndarray, sums: tuple[float, np.ndarray, float, flo
     n = int(sums[0])
     if n <= 4 * k + 4:
         return _exact_bounds(col, skew=skew, kurt=kurt, winmax=winmax)
-    (bottom, below), (top, above) = _extremes(col, k, top=False), _extremes(col, k, top=True)
+    found = [tails.extremes(col, k, top=side) if tails is not None else None for side in (False, True)]
+    (bottom, below), (top, above) = (f if f is not None else _extremes(col, k, top=side)
+                                     for f, side in zip(found, (False, True), strict=True))
     if not (np.isfinite(bottom[0]) and np.isfinite(top[0])) or bottom[-1] >= top[-1] \
             or n - below.size - above.size <= 0:          # no value strictly between the two tails
         return _exact_bounds(col, skew=skew, kurt=kurt, winmax=winmax)
