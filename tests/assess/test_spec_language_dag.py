@@ -37,8 +37,14 @@ def run(tree, table: pd.DataFrame, **sections):
                       ).run(table)
 
 
-def test_a_reused_block_is_computed_once_and_weighs_per_parent(table) -> None:
-    result = run(TREE, table)
+@pytest.fixture(scope="module")
+def dag(table) -> Result:
+    """The Result of :data:`TREE` on :func:`table`, fitted once for the tests that only read it."""
+    return run(TREE, table)
+
+
+def test_a_reused_block_is_computed_once_and_weighs_per_parent(dag) -> None:
+    result = dag
     agg = result.tables["aggregated"]
     assert list(agg.columns) == ["a", "b", "c", "d", "h", "x", "hdi"]          # h once
     assert agg["h"].tolist() == [2.5, 2.5, 2.0, 2.5]
@@ -56,16 +62,16 @@ def test_a_reused_block_is_computed_once_and_weighs_per_parent(table) -> None:
     assert len(tidy[(tidy["code"] == "h") & (tidy["stage"] == "aggregated")]) == 4
 
 
-def test_a_saved_result_with_reuse_reads_back(table, tmp_path) -> None:
-    result = run(TREE, table)
+def test_a_saved_result_with_reuse_reads_back(dag, tmp_path) -> None:
+    result = dag
     back = Result.load(result.save(tmp_path / "r"))
     pd.testing.assert_series_equal(back.weights, result.weights, check_names=False)
     pd.testing.assert_frame_equal(back.tables["aggregated"], result.tables["aggregated"])
     assert back.tree.equals(result.tree)
 
 
-def test_contributions_follow_every_edge(table) -> None:
-    result = run(TREE, table)
+def test_contributions_follow_every_edge(dag) -> None:
+    result = dag
     c = result.contributions.reset_index()
     p = c[c["unit"] == "P"].set_index(["to", "parent", "code"])["contribution"]
     # mean h = 2.375; P's h deviates by 0.125, times 1/2 under hdi and 3/4 under x
@@ -140,7 +146,7 @@ def test_flat_form_reuse_twice_under_one_parent_and_unknown_code() -> None:
     assert info.value.path == "tree[3].reuse"
 
 
-def test_weights_of_a_reuse_edge_in_a_weights_file_and_a_rerun(table) -> None:
+def test_weights_of_a_reuse_edge_in_a_weights_file_and_a_rerun(table, dag) -> None:
     result = run(TREE, table, weight={"method": "file", "values": {"h@x": 1.0, "c": 3.0}})
     agg = result.tables["aggregated"]
     assert agg["x"].tolist() == pytest.approx([1.75, 3.75, 2.0, 2.75], rel=1e-15)    # (h + d) / 2
@@ -150,14 +156,14 @@ def test_weights_of_a_reuse_edge_in_a_weights_file_and_a_rerun(table) -> None:
     equal = run(TREE, table, weight={"method": "equal"})                     # h counts 2 indicators
     assert equal.weights[["h", "c", "h@x", "d"]].tolist() == [2.0, 1.0, 2.0, 1.0]
     assert equal.tables["aggregated"].loc["P", ["hdi", "x"]].tolist() == pytest.approx([7 / 3, 2.0], rel=1e-15)
-    again = run(TREE, table).rerun({"tree.h@x.weight": 1})
+    again = dag.rerun({"tree.h@x.weight": 1})
     assert again.tables["aggregated"]["x"].tolist() == agg["x"].tolist()
     with pytest.raises(SpecError, match="valid: weight"):
-        run(TREE, table).rerun({"tree.h@x.method": "geometric"})
+        dag.rerun({"tree.h@x.method": "geometric"})
 
 
-def test_audit_with_several_roots_and_a_reused_block(table) -> None:
-    result = run(TREE, table)
+def test_audit_with_several_roots_and_a_reused_block(dag) -> None:
+    result = dag
     res = result.audit()
     assert set(res.cronbach.index) == {"h", "hdi", "x"}
     assert res.cronbach.loc["x", "k"] == 3                          # a, b (through h) and d, each once
@@ -187,7 +193,9 @@ def test_uncertainty_nominal_equals_the_result_and_an_excluded_reused_leaf_leave
     runs.excl[:] = model.leaves.index("a")
     without_a = model.scores(runs)[0]
     np.testing.assert_allclose(without_a, ((table["b"] + table["c"]) / 2).to_numpy(), rtol=1e-14)
-    summary = analysis.run(result)
+    store = np.empty((plan.n_runs, plan.n_units), dtype=np.int32)  # run() without planning a second time
+    plan.evaluate(np.arange(plan.n_runs), out=store)
+    summary = analysis.summarise(plan, store)
     assert "a@p2" in summary.weights.columns and "idx" not in summary.weights.columns
 
 
