@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from territoria.errors import TerritoriaError
 from territoria.interfaces.cli import assess as _assess  # noqa: F401  (registers commands)
@@ -29,7 +30,16 @@ from territoria.interfaces.cli import web as _web  # noqa: F401
 from territoria.interfaces.cli.app import app, err_console
 from territoria.interfaces.output import plain
 
-__all__ = ["app", "main"]
+if TYPE_CHECKING:
+    from rich.console import Console
+
+__all__ = ["app", "main", "print_error"]
+
+
+def print_error(exc: TerritoriaError, *, console: Console | None = None) -> None:
+    """Show a project error as :func:`main` does: one line, ``error:`` and the message as plain text (square
+    brackets of the message, such as ``[min, max]``, are printed, not read as markup)."""
+    (console or err_console).print(f"[bold red]error:[/] {plain(exc)}", markup=True, highlight=False, soft_wrap=True)
 
 
 def main() -> None:
@@ -38,7 +48,7 @@ def main() -> None:
     try:
         app()
     except TerritoriaError as exc:
-        err_console.print(f"[bold red]error:[/] {plain(exc)}", markup=True, highlight=False, soft_wrap=True)
+        print_error(exc)
         failed = True
     if failed:
         # The Store is already closed; skipping interpreter finalisation avoids DuckDB's binding
