@@ -37,7 +37,7 @@ def test_denominate_per_1000_and_zero_denominator():
     out = step.fit_transform(t, aux=aux)
     assert out["births"].tolist()[:2] == [5.0, 10.0]
     assert np.isnan(out.loc["u3", "births"]) and np.isnan(out.loc["u4", "births"])
-    report = step.report(t, step.apply(t))
+    report = step.report(t, step.apply(t, aux=aux))
     assert step.missing_denominators(t, out) == 1
     assert report.warnings == ("1 cell(s) had a zero or missing denominator",)
     assert not [a for a in vars(step) if a.endswith("_") and a not in ("scales_", "is_fitted_")]   # transform is pure
@@ -50,7 +50,7 @@ def test_impute_mean_within_group_records_cells():
     step = Impute(method="mean", by="g")
     out = step.fit_transform(t, groups=groups)
     assert out.loc["u2", "a"] == 1.0             # mean of group x (only u1)
-    written = step.apply(t)
+    written = step.apply(t, groups=groups)
     assert step.report(t, written).cells_changed == 1 and bool(written["imputed_mask"].loc["u2", "a"])
     assert written["imputed"].equals(out)
     assert Impute(method="median").fit_transform(t).loc["u2", "a"] == 5.0

@@ -20,7 +20,8 @@ import pandas as pd
 
 from territoria.errors import NotFittedError, SpecError
 
-__all__ = ["FIT_SCOPES", "TRANSFORM_SCOPES", "Interval", "OneOf", "Step", "StepReport", "as_frame", "plain"]
+__all__ = ["FIT_SCOPES", "SIDE_INPUTS", "TRANSFORM_SCOPES", "Interval", "OneOf", "Step", "StepReport", "as_frame",
+           "plain", "side_arguments"]
 
 #: How much of the data a step's ``fit`` must see (what a distributed backend has to provide):
 #: ``none`` — no cell value, only the columns and the context; ``stats`` — per-partition statistics
@@ -30,6 +31,12 @@ FIT_SCOPES: tuple[str, ...] = ("none", "stats", "columns", "table")
 #: How much of the data ``transform`` needs at once: ``rows`` (any row partition that keeps a unit's
 #: years together) or ``columns`` (a whole column, e.g. a rank).
 TRANSFORM_SCOPES: tuple[str, ...] = ("rows", "columns")
+#: The per-row inputs beside the table that ``transform`` may take as keyword arguments
+#: (:meth:`Step.side_inputs`): ``aux`` — the input's side columns (denominators, group columns) of the
+#: same rows; ``groups`` — the step's group column ``by`` of those side columns (None when absent).
+#: A fitted step never keeps them: they have one value per row, and a backend hands each row
+#: partition its own rows.
+SIDE_INPUTS: tuple[str, ...] = ("aux", "groups")
 
 
 @dataclass(frozen=True)
@@ -153,8 +160,10 @@ class Step:
     Subclasses set ``family`` (the spec section and the step's address, e.g. ``"normalise"``),
     ``method`` (the spec name, e.g. ``"minmax"``), ``constraints`` (parameter name → list of accepted
     forms), the stages they ``reads`` and ``writes`` (names of ``Result.tables``), and implement
-    ``_fit`` and ``_transform``. ``transform`` is pure: it sets no attribute; what a step did to the
-    cells is computed from its input and output by :meth:`report`.
+    ``_fit`` and ``_transform``. A fitted step holds only what it learned (statistics whose size does
+    not grow with the number of units); ``transform`` is pure: it sets no attribute, and the per-row
+    inputs it needs beside the table (:meth:`side_inputs`) arrive as keyword arguments. What a step did
+    to the cells is computed from its input and output by :meth:`report`.
 
     The loop over steps (:func:`territoria.assess.loop.run_steps`) calls, per step and backend,
     :meth:`select` → ``fit`` → :meth:`apply` → :meth:`report`; :meth:`fit_scope` and
@@ -216,14 +225,34 @@ class Step:
         for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("_")]:
             delattr(self, attr)
 
-    def transform(self, table: pd.DataFrame) -> pd.DataFrame:
-        """Apply the fitted step; the index and columns of ``table`` are kept."""
+    def transform(self, table: pd.DataFrame, **side: Any) -> pd.DataFrame:
+        """Apply the fitted step; the index and columns of ``table`` are kept. ``side``: the inputs
+        :meth:`side_inputs` names, for the rows of ``table``."""
+        self.check_transform(side)
+        return self._transform(table, **side)
+
+    def check_transform(self, side: Mapping[str, Any]) -> None:
+        """Refuse a transform before ``fit`` or with a side input the step does not take."""
         if not getattr(self, "is_fitted_", False):
             raise NotFittedError(f"{type(self).__name__} must be fitted before transform; call fit first")
-        return self._transform(table)
+        unknown = sorted(set(side) - set(self.side_inputs()))
+        if unknown:
+            takes = ", ".join(self.side_inputs()) or "none"
+            raise TypeError(f"{type(self).__name__}({self.method!r}).transform got the side input "
+                            f"{unknown[0]!r}; it takes: {takes}")
 
     def fit_transform(self, table: pd.DataFrame, **context: Any) -> pd.DataFrame:
-        return self.fit(table, **context).transform(table)
+        """``fit`` on ``table`` with ``context``, then ``transform`` with the side inputs taken from it."""
+        return self.fit(table, **context).transform(table, **self.side_from(context))
+
+    def side_inputs(self) -> tuple[str, ...]:
+        """The names (:data:`SIDE_INPUTS`) of the per-row inputs ``transform`` takes as keyword
+        arguments, for the configured method (default none)."""
+        return ()
+
+    def side_from(self, context: Mapping[str, Any]) -> dict[str, Any]:
+        """The side inputs of :meth:`transform`, taken from a fit context (``aux``, ``groups``)."""
+        return {name: context.get(name) for name in self.side_inputs()}
 
     def fitted(self) -> dict[str, Any]:
         """Learned attributes as plain data (for the step record); cell masks (DataFrames) are left out."""
@@ -244,9 +273,10 @@ class Step:
         """The step's input, taken from the stages it ``reads`` (default: the first, whole)."""
         return stages[self.reads[0]]
 
-    def apply(self, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
-        """Transform ``table``; returns every stage the step ``writes`` (the first is its output)."""
-        return {self.writes[0]: self.transform(table)}
+    def apply(self, table: pd.DataFrame, **side: Any) -> dict[str, pd.DataFrame]:
+        """Transform ``table`` (``side`` as :meth:`transform`); returns every stage the step ``writes``
+        (the first is its output)."""
+        return {self.writes[0]: self.transform(table, **side)}
 
     def report(self, before: pd.DataFrame, written: Mapping[str, pd.DataFrame]) -> StepReport:
         """Cells changed and warnings, from the input and what :meth:`apply` wrote (pure)."""
@@ -272,5 +302,20 @@ class Step:
     def _fit(self, table: pd.DataFrame, **context: Any) -> None:  # pragma: no cover - default
         return None
 
-    def _transform(self, table: pd.DataFrame) -> pd.DataFrame:  # pragma: no cover - default
+    def _transform(self, table: pd.DataFrame, **side: Any) -> pd.DataFrame:  # pragma: no cover - default
         return table
+
+
+def side_arguments(step: Step, aux: pd.DataFrame | None) -> dict[str, Any]:
+    """The side inputs of ``step.transform`` from the side columns ``aux`` of the same rows (what a
+    backend passes with each row partition): ``aux`` itself, and ``groups`` = ``aux[step.by]``."""
+    out: dict[str, Any] = {}
+    for name in step.side_inputs():
+        if name == "aux":
+            out[name] = aux
+        elif name == "groups":
+            by = getattr(step, "by", None)
+            out[name] = aux[by] if aux is not None and by is not None and by in aux.columns else None
+        else:  # pragma: no cover - a step declaring an input no backend knows
+            raise TypeError(f"{type(step).__name__}: unknown side input {name!r}; expected one of {SIDE_INPUTS}")
+    return out

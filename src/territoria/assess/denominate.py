@@ -42,8 +42,10 @@ class Denominate(Step):
     Notes
     -----
     Missing numerators stay missing; a zero or missing denominator gives a missing value (counted by
-    :meth:`report` and recorded as a warning). Denominator columns come from
-    ``aux`` (the columns of the input beside the indicators) at fit time.
+    :meth:`report` and recorded as a warning). Denominator columns are looked up in ``aux`` (the
+    columns of the input beside the indicators), then in the table itself: ``fit`` checks that they
+    exist; ``transform(table, aux=...)`` receives the rows of ``aux`` that go with ``table`` (the
+    fitted step keeps no denominator).
     """
 
     family = "denominate"
@@ -70,18 +72,24 @@ class Denominate(Step):
                                 f"(columns: {', '.join(map(str, aux.columns)) or 'none'})")
             if rule.get("kind", "ratio") not in SCALES:
                 raise self.parameter_error(f"indicators.{code}.kind", f"expected one of {list(SCALES)}")
-        self._aux = aux
         self.scales_ = {c: SCALES[r.get("kind", "ratio")] for c, r in rules.items()}
 
     def fit_scope(self) -> str:
         return "none"
 
-    def _transform(self, table: pd.DataFrame) -> pd.DataFrame:
+    def side_inputs(self) -> tuple[str, ...]:
+        return ("aux",) if self.rules else ()
+
+    def _transform(self, table: pd.DataFrame, *, aux: pd.DataFrame | None = None) -> pd.DataFrame:
         if not self.rules:
             return table
         out = table.copy()
         for code, rule in self.rules.items():
-            src = self._aux if rule["by"] in self._aux.columns else table
+            src = aux if aux is not None and rule["by"] in aux.columns else table
+            if rule["by"] not in src.columns:
+                raise DataError(f"denominate.indicators.{code}.by: denominator column {rule['by']!r} is in "
+                                "neither the table nor the side columns passed to transform (aux=); pass "
+                                "the side columns of the same rows")
             den = pd.to_numeric(src[rule["by"]], errors="coerce").reindex(table.index).astype(float)
             ok = den.notna() & (den != 0)
             out[code] = np.where(ok, self.scales_[code] * table[code] / den.where(ok, 1.0), np.nan)

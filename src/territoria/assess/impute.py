@@ -48,6 +48,8 @@ class Impute(Step):
     ``imputed_mask`` stage (True where a cell was filled); :meth:`report` counts the filled cells.
     A distributed backend fits mean / median on whole columns (``fit_scope() == "columns"``): a
     median is not exactly mergeable from partition summaries, so each column is gathered once.
+    Within groups, ``fit`` learns the statistic per group from ``groups`` and ``transform(table,
+    groups=...)`` receives the group of each row of ``table``: the fitted step keeps no group label.
     """
 
     family = "impute"
@@ -64,13 +66,19 @@ class Impute(Step):
         self.method = method
         self.by = by
 
-    def _keys(self, table: pd.DataFrame) -> list[pd.Series]:
+    def _keys(self, table: pd.DataFrame, groups: pd.Series | None) -> list[pd.Series]:
         keys: list[pd.Series] = []
         if isinstance(table.index, pd.MultiIndex) and "year" in table.index.names:
             keys.append(pd.Series(table.index.get_level_values("year"), index=table.index, name="year"))
         if self.by is not None:
-            keys.append(self._groups.reindex(table.index).rename("group"))
+            if groups is None:
+                raise SpecError("impute.by", f"group column {self.by!r}: no group labels were given for "
+                                             "the rows (groups=)")
+            keys.append(groups.reindex(table.index).rename("group"))
         return keys
+
+    def side_inputs(self) -> tuple[str, ...]:
+        return ("groups",) if self.by is not None and self.method in ("mean", "median") else ()
 
     def _fit(self, table: pd.DataFrame, *, groups: pd.Series | None = None, **_: Any) -> None:
         if self.by is not None and groups is None:
@@ -79,9 +87,8 @@ class Impute(Step):
                 isinstance(table.index, pd.MultiIndex) and "year" in table.index.names):
             raise SpecError("impute.method", f"{self.method!r} works over years; give several years "
                                              "(years: [...]) or use mean / median")
-        self._groups = groups if groups is not None else pd.Series(dtype=object)
         if self.method in ("mean", "median"):
-            keys = self._keys(table)
+            keys = self._keys(table, groups)
             stats = _year_medians(table) if self.method == "median" and self.by is None else None
             if stats is None:
                 stats = table.groupby(keys, dropna=False).agg(self.method) if keys else table.agg(self.method)
@@ -92,9 +99,9 @@ class Impute(Step):
     def fit_scope(self) -> str:
         return "columns" if self.method in ("mean", "median") else "none"
 
-    def _fill(self, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    def _fill(self, table: pd.DataFrame, groups: pd.Series | None) -> tuple[np.ndarray, np.ndarray]:
         """The statistics (one row per key) and each row's position among them (``mean`` / ``median``)."""
-        keys = self._keys(table)
+        keys = self._keys(table, groups)
         stats = self._stats
         if not keys:
             return stats.reindex(table.columns).to_numpy(dtype=float)[None, :], np.zeros(len(table), dtype=np.intp)
@@ -111,17 +118,18 @@ class Impute(Step):
         values = stats.reindex(columns=table.columns).to_numpy(dtype=float)
         return np.vstack([values, np.full((1, values.shape[1]), np.nan)]), rows
 
-    def _transform(self, table: pd.DataFrame) -> pd.DataFrame:
+    def _transform(self, table: pd.DataFrame, *, groups: pd.Series | None = None) -> pd.DataFrame:
         if self.method == "none":
             return table
         if self.method in ("mean", "median"):
-            return as_frame(self._filled(table)[0], table.index, table.columns)
+            return as_frame(self._filled(table, groups)[0], table.index, table.columns)
         ordered = table.sort_index(level=["unit", "year"])
         grouped = ordered.groupby(level="unit", group_keys=False)
         filled = grouped.ffill() if self.method == "locf" else grouped.apply(_interpolate_years)
         return filled.reindex(table.index)
 
-    def _filled(self, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    def _filled(self, table: pd.DataFrame,
+                groups: pd.Series | None) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """(filled values, where the input was missing, the columns where a gap stays) for mean / median."""
         x = table.to_numpy(dtype=float)
         out = np.empty(x.shape, order="F")
@@ -134,7 +142,7 @@ class Impute(Step):
                 columns.append(j)
         left = []
         if columns:
-            values, at = self._fill(table)
+            values, at = self._fill(table, groups)
             for j in columns:
                 rows = np.flatnonzero(gaps[:, j])
                 fill = values[at[rows], j]
@@ -143,15 +151,16 @@ class Impute(Step):
                     left.append(j)
         return out, gaps, left
 
-    def apply(self, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
-        """The imputed table and the ``imputed_mask`` (True where a cell was filled)."""
+    def apply(self, table: pd.DataFrame, **side: Any) -> dict[str, pd.DataFrame]:
+        """The imputed table and the ``imputed_mask`` (True where a cell was filled); ``side`` as
+        :meth:`transform`."""
         if self.method not in ("mean", "median"):
-            out = self.transform(table)
+            out = self.transform(table, **side)
             mask = np.isnan(table.to_numpy(dtype=float)) & ~np.isnan(out.to_numpy(dtype=float))
             return {"imputed": out, "imputed_mask": as_frame(mask, table.index, table.columns)}
-        if not getattr(self, "is_fitted_", False):
-            self.transform(table)                       # raises the not-fitted error
-        filled, mask, left = self._filled(table)          # every gap is filled but in the columns ``left``
+        self.check_transform(side)
+        # every gap is filled but in the columns ``left``
+        filled, mask, left = self._filled(table, side.get("groups"))
         for j in left:
             mask[:, j] &= ~np.isnan(filled[:, j])
         return {"imputed": as_frame(filled, table.index, table.columns),

@@ -4,8 +4,11 @@
 input from the stages the step ``reads`` (:meth:`Step.select`), to fit it, to apply it (writing the
 stages the step ``writes``) and to account for it (digests of the input and of the first stage
 written, :meth:`Step.report`), then appends one :class:`~territoria.assess.record.StepRecord`. The
-loop never looks at a step's name: what differs between steps is declared by the steps (``reads``,
-``writes``, :meth:`Step.fit_scope`, :meth:`Step.transform_scope`, :meth:`Step.provides`).
+per-row inputs a step's transform takes beside the table (:meth:`Step.side_inputs`: the side columns
+``aux``, the group labels ``groups``) go with the rows being transformed, as keyword arguments; a fitted
+step never keeps them. The loop never looks at a step's name: what differs between steps is declared
+by the steps (``reads``, ``writes``, :meth:`Step.fit_scope`, :meth:`Step.transform_scope`,
+:meth:`Step.side_inputs`, :meth:`Step.provides`).
 
 Backends: :class:`LocalBackend` (pandas / NumPy in this process) and
 :class:`territoria.engines.dask_backend.DaskBackend` (row partitions on a Dask cluster).
@@ -42,8 +45,9 @@ class Backend(Protocol):
         """Fit ``step`` on ``data`` (one pass; how depends on ``step.fit_scope()``)."""
         ...
 
-    def apply(self, step: Step, data: Any) -> dict[str, Any]:
-        """The stages the step writes, from ``data`` (how depends on ``step.transform_scope()``)."""
+    def apply(self, step: Step, data: Any, context: Mapping[str, Any]) -> dict[str, Any]:
+        """The stages the step writes, from ``data`` (how depends on ``step.transform_scope()``), with
+        the step's side inputs (:meth:`Step.side_inputs`) for the same rows."""
         ...
 
     def account(self, step: Step, data: Any, written: Mapping[str, Any]) -> tuple[str, str, StepReport]:
@@ -88,7 +92,7 @@ def run_steps(steps: Sequence[Step], backend: Backend, stages: MutableMapping[st
         ctx = backend.context(step, context)
         data = backend.select(step, stages, ctx)
         backend.fit(step, data, ctx)
-        written = backend.apply(step, data)
+        written = backend.apply(step, data, ctx)
         in_d, out_d, report = backend.account(step, data, written)
         stages.update(written)
         context.update(step.provides())
@@ -128,8 +132,8 @@ class LocalBackend:
     def fit(self, step: Step, data: pd.DataFrame, context: Mapping[str, Any]) -> None:
         step.fit(data, **context)
 
-    def apply(self, step: Step, data: pd.DataFrame) -> dict[str, pd.DataFrame]:
-        return step.apply(data)
+    def apply(self, step: Step, data: pd.DataFrame, context: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+        return step.apply(data, **step.side_from(context))
 
     def account(self, step: Step, data: pd.DataFrame,
                 written: Mapping[str, pd.DataFrame]) -> tuple[str, str, StepReport]:

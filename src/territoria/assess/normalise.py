@@ -164,7 +164,9 @@ class Normalise(Step):
     -----
     Missing values are ignored when fitting and stay missing. A constant indicator scores the
     midpoint under ``minmax`` and 0 under ``zscore``. Ranks and percentile ranks are computed within
-    each year (they have no fixed goalposts).
+    each year (they have no fixed goalposts). ``distance`` with ``by`` takes the group mean of the
+    transformed rows themselves: ``transform(table, groups=...)`` receives the group of each row (the
+    fitted step keeps no group label).
     """
 
     family = "normalise"
@@ -223,6 +225,9 @@ class Normalise(Step):
             return "columns"
         return "rows"
 
+    def side_inputs(self) -> tuple[str, ...]:
+        return ("groups",) if self.method == "distance" and self.by is not None else ()
+
     def _reference(self, table: pd.DataFrame) -> pd.DataFrame:
         if self.reference == "pooled" or not (isinstance(table.index, pd.MultiIndex)
                                               and "year" in table.index.names):
@@ -254,7 +259,6 @@ class Normalise(Step):
         self._directions(columns, direction)
         self.ref_min_ = pd.Series(stats.low, index=columns)
         self.ref_max_ = pd.Series(stats.high, index=columns)
-        self._groups = groups
         self.is_fitted_ = True
         return self
 
@@ -294,9 +298,10 @@ class Normalise(Step):
                 if len(zero):
                     raise DataError(f"normalise.distance: indicator {zero.index[0]!r} has mean 0 in the "
                                     "reference; a ratio to the mean is undefined. Use minmax or zscore")
-        self._groups = groups
+        if self.method == "distance" and self.by is not None and groups is None:
+            raise SpecError("normalise.by", f"group column {self.by!r} is not in the data")
 
-    def _transform(self, table: pd.DataFrame) -> pd.DataFrame:
+    def _transform(self, table: pd.DataFrame, *, groups: pd.Series | None = None) -> pd.DataFrame:
         table = self.transformed(table)
         x = table.to_numpy(dtype=float)
         d = self.direction_.to_numpy()
@@ -311,9 +316,10 @@ class Normalise(Step):
             if (self.mean, self.sd) != (0.0, 1.0):
                 y = y * float(self.sd) + float(self.mean)
         elif m == "distance" and self.by is not None:
-            if self._groups is None:
-                raise SpecError("normalise.by", f"group column {self.by!r} is not in the data")
-            means = table.groupby(self._groups.reindex(table.index)).transform("mean").to_numpy()
+            if groups is None:
+                raise SpecError("normalise.by", f"group column {self.by!r}: no group labels were given for "
+                                                "the rows (groups=)")
+            means = table.groupby(groups.reindex(table.index)).transform("mean").to_numpy()
             ratio = x / means
             y = np.where(d > 0, ratio, 2.0 - ratio)
         elif m == "distance":

@@ -4,8 +4,8 @@ A stage is a list of row partitions on the workers (futures; partitions never sp
 or, for a small stage (the weights), a DataFrame on the client. What each step needs is declared by
 the step, never looked up by name:
 
-* ``fit_scope() == "none"``: the fit reads no cell, so every partition task fits the step on its own
-  rows (with its own side columns) and applies it: one task per partition;
+* ``fit_scope() == "none"``: the fit reads no cell, so the step is fitted once on the client on the
+  stage's empty head; then one task per partition applies it;
 * ``"stats"``: one task per partition computes :meth:`Step.partial_stats`, the client merges them
   (:meth:`Step.merge_stats`, exact: min / max) and fits with :meth:`Step.fit_stats`; then one task per
   partition applies the fitted step;
@@ -13,6 +13,10 @@ the step, never looked up by name:
   mean summed in one order, quantile breaks) are fitted on each whole column, gathered on one worker
   (8 bytes per row) by the single-machine code — exact, never a sketch; then one task per partition
   applies the per-column steps;
+* the per-row inputs a transform takes beside the table (:meth:`Step.side_inputs`: the side columns,
+  the group labels) are cut from the partition's own side columns on its worker
+  (:func:`~territoria.assess.base.side_arguments`), never kept in the fitted step nor shipped from the
+  client;
 * ``transform_scope() == "columns"``: a rank needs each whole column: the column task fits *and*
   transforms, and the column is cut back into the partitions; ``"table"``: the whole table on one
   worker (an aggregation that ranks within years).
@@ -30,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from territoria.assess.base import Step, StepReport, plain
+from territoria.assess.base import Step, StepReport, plain, side_arguments
 from territoria.assess.record import digest
 
 __all__ = ["DaskBackend", "merge_fitted"]
@@ -45,23 +49,20 @@ def _partial(step: Step, part: pd.DataFrame, context: dict[str, Any]) -> Any:
     return step.partial_stats(part, **context)
 
 
-def _fit_apply(step: Step, part: pd.DataFrame, context: dict[str, Any], aux: pd.DataFrame | None) -> dict[str, Any]:
-    local = step.replace()
-    local.fit(part, **{**context, "aux": aux})
-    return local.apply(part)
+def _apply(step: Step, part: pd.DataFrame, aux: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Apply the fitted step to one partition; ``aux``: the partition's side columns, given when the
+    step's transform takes side inputs."""
+    return step.apply(part, **side_arguments(step, aux))
 
 
-def _apply(step: Step, part: pd.DataFrame) -> dict[str, Any]:
-    return step.apply(part)
-
-
-def _apply_by_column(steps: dict[str, Step], part: pd.DataFrame) -> dict[str, Any]:
+def _apply_by_column(steps: dict[str, Step], part: pd.DataFrame, aux: pd.DataFrame | None = None) -> dict[str, Any]:
     """Apply the steps fitted on batches of whole columns (in column order) to one partition."""
     if len(steps) == 1:
-        return next(iter(steps.values())).apply(part)
+        return _apply(next(iter(steps.values())), part, aux)
     names = list(map(str, part.columns))
     keys = [names.index(k) for k in steps] + [len(names)]
-    pieces = [step.apply(part.iloc[:, a:b]) for step, a, b in zip(steps.values(), keys, keys[1:], strict=False)]
+    pieces = [_apply(step, part.iloc[:, a:b], aux)
+              for step, a, b in zip(steps.values(), keys, keys[1:], strict=False)]
     stages = list(pieces[0]) if pieces else []
     return {s: pd.concat([p[s] for p in pieces], axis=1) for s in stages}
 
@@ -70,7 +71,7 @@ def _whole(step: Step, context: dict[str, Any], bounds: list[tuple[int, int]], *
     """Fit and apply on the concatenated parts; the written stages cut back into ``bounds``."""
     table = pd.concat(parts)
     fitted = step.replace().fit(table, **context)
-    written = fitted.apply(table)
+    written = fitted.apply(table, **fitted.side_from(context))
     return fitted, {s: [w.iloc[a:b] for a, b in bounds] for s, w in written.items()}
 
 
@@ -175,10 +176,10 @@ class DaskBackend:
         else:
             step.fit(empty, **{**self._context, "aux": self.r.empty_aux})
 
-    def apply(self, step: Step, data: list[Any]) -> dict[str, Any]:
+    def apply(self, step: Step, data: list[Any], context: Mapping[str, Any]) -> dict[str, Any]:
         c, scope = self.client, step.transform_scope()
         if scope == "none":
-            return step.apply(self.r.empty_of(data))
+            return step.apply(self.r.empty_of(data), **side_arguments(step, self.r.empty_aux))
         if scope == "columns":
             assert self._whole is not None
             return {step.writes[0]: self._whole}
@@ -187,15 +188,14 @@ class DaskBackend:
             fitted = c.gather(c.submit(operator.itemgetter(0), got, pure=False))
             self.fits[id(step)] = fitted.fitted()
             return {s: [c.submit(_cut, got, s, i, pure=False) for i in range(len(data))] for s in step.writes}
+        # the partition's side columns go along only when the transform takes side inputs
+        aux = self.r.aux_parts if step.side_inputs() else [None] * len(data)
         if self._columns is not None:
             shared = c.scatter([self._columns], broadcast=True, hash=False)[0]
-            calls = [(_apply_by_column, (shared, p)) for p in data]
+            calls = [(_apply_by_column, (shared, p, a)) for p, a in zip(data, aux, strict=True)]
             self.fits[id(step)] = merge_fitted([s.fitted() for s in self._columns.values()])
-        elif step.fit_scope() == "none":
-            ctx = {k: v for k, v in self._context.items() if k != "aux"}
-            calls = [(_fit_apply, (step, p, ctx, a)) for p, a in zip(data, self.r.aux_parts, strict=True)]
         else:
-            calls = [(_apply, (step, p)) for p in data]
+            calls = [(_apply, (step, p, a)) for p, a in zip(data, aux, strict=True)]
         self._accounted = None
         if self.keep_all:
             out = [c.submit(fn, *args, pure=False) for fn, args in calls]

@@ -77,7 +77,7 @@ def _fit_columns(step: Any, bounds: list[tuple[int, int]], context: dict[str, An
     fitted = step.replace().fit(block, **ctx)
     if not global_transform:
         return {names[0]: fitted}, None
-    out = fitted.transform(block)
+    out = fitted.transform(block, **fitted.side_from(ctx))
     whole = out.to_frame() if isinstance(out, pd.Series) else out
     return {names[0]: fitted}, [whole.iloc[a:b] for a, b in bounds]
 
