@@ -87,12 +87,14 @@ def _account(step: Step, before: pd.DataFrame, written: dict[str, pd.DataFrame],
     return before_digest, digest(written[step.writes[0]]), step.report(before, written)
 
 
-def _apply_account(apply: Any, args: tuple[Any, ...], step: Step, part: pd.DataFrame,
-                   known: str | None) -> tuple[dict[str, Any], tuple[str, str, StepReport]]:
+def _apply_account(apply: Any, args: tuple[Any, ...], step: Step, part: pd.DataFrame, known: str | None,
+                   needed: list[str]) -> tuple[dict[str, Any], tuple[str, str, StepReport]]:
     """Apply (``apply(*args)``) and account for one partition in one task, so that the partition can
-    be freed as soon as the task is done (``keep="scores"``)."""
+    be freed as soon as the task is done (``keep="scores"``); of the stages written, only the
+    ``needed`` ones are kept (a cell mask serves the report, then nothing reads it)."""
     written = apply(*args)
-    return written, _account(step, part, written, known)
+    report = _account(step, part, written, known)
+    return {s: written[s] for s in needed}, report
 
 
 def _cut(got: Any, stage: str, i: int) -> pd.DataFrame:
@@ -200,13 +202,17 @@ class DaskBackend:
         if self.keep_all:
             out = [c.submit(fn, *args, pure=False) for fn, args in calls]
         else:
-            # one task applies and accounts for a partition; the input partition is then no longer needed
-            both = [c.submit(_apply_account, fn, args, step, p, self._digests.get(p.key), pure=False)
+            # one task applies and accounts for a partition; the input partition is then no longer needed,
+            # nor a written stage no later step reads (the masks): neither stays on the workers
+            position = self._position.get(id(step), -1)
+            needed = [s for s in step.writes if s == step.writes[0] or self.last_read.get(s, -1) > position]
+            both = [c.submit(_apply_account, fn, args, step, p, self._digests.get(p.key), needed, pure=False)
                     for (fn, args), p in zip(calls, data, strict=True)]
             out = [c.submit(operator.itemgetter(0), b, pure=False) for b in both]
             self._accounted = [c.submit(operator.itemgetter(1), b, pure=False) for b in both]
             del both
             self._release(step, data)
+            return {s: [c.submit(operator.itemgetter(s), o, pure=False) for o in out] for s in needed}
         return {s: [c.submit(operator.itemgetter(s), o, pure=False) for o in out] for s in step.writes}
 
     def _release(self, step: Step, data: list[Any]) -> None:

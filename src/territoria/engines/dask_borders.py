@@ -133,8 +133,8 @@ def assign_groups(units: pd.DataFrame, *, rules: Any = None, border: Any = None,
     mono = local.single_industry_rows(units, rules, enterprises, notes)
     with connect(cluster=cluster, n_workers=n_workers) as client:
         shared = client.scatter([border, rules, support], broadcast=True, hash=False)
-        futs = [client.submit(_border_rows, client.scatter(units.iloc[a:b]), shared[1], shared[0], shared[2],
-                              pure=False)
+        futs = [client.submit(_border_rows, client.scatter(units.iloc[a:b], hash=False), shared[1], shared[0],
+                              shared[2], pure=False)
                 for a, b in _partitions(len(units), n_partitions, client)]
         parts = _gather(client, futs)
     near, far_unknown, distances, village, members, undecided = (

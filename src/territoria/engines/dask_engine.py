@@ -27,7 +27,13 @@ from territoria.assess.tree import node_table
 from territoria.engines.cluster import EngineError, connect, worker_lost
 from territoria.engines.dask_backend import DaskBackend
 
-__all__ = ["partition_bounds", "run_dask"]
+__all__ = ["GATHER_BYTES", "partition_bounds", "run_dask"]
+
+#: Most bytes of whole columns gathered into one fit task. The fitting worker holds them twice at its
+#: peak (the pieces as they arrived and their concatenation) beside its share of the stage: at
+#: 10,000,000 rows a batch is one column (80 MB), where 256 MB (three columns) added ~0.35 GB to
+#: the per-worker peak; more, smaller batches cost tasks, not memory.
+GATHER_BYTES = 128 * 2**20
 
 
 
@@ -56,12 +62,15 @@ def _head(part: pd.DataFrame) -> pd.DataFrame:
     return part.iloc[:0]
 
 
-def _take_columns(part: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    return part[names]
+def _take_columns(part: pd.DataFrame, names: list[str], bare: bool = False) -> pd.DataFrame:
+    """The columns ``names`` of a partition; ``bare``: without its unit labels (a fit that reads values only)."""
+    out = part[names]
+    return out.reset_index(drop=True) if bare else out
 
 
 def _fit_columns(step: Any, bounds: list[tuple[int, int]], context: dict[str, Any], global_transform: bool,
-                 names: list[str], *parts: pd.DataFrame) -> tuple[dict[str, Any], list[pd.DataFrame] | None]:
+                 names: list[str], bare: bool,
+                 *parts: pd.DataFrame) -> tuple[dict[str, Any], list[pd.DataFrame] | None]:
     """Fit ``step`` on the whole columns of a batch (the rows of every partition, in order); with
     ``global_transform`` also transform them and cut them back into the partitions.
 
@@ -69,7 +78,7 @@ def _fit_columns(step: Any, bounds: list[tuple[int, int]], context: dict[str, An
     column (the single-machine code on each whole column) and applies with one call per partition.
     Returns ``{key: fitted step}`` (key: the batch's first column).
     """
-    block = pd.concat(parts) if len(parts) > 1 else parts[0]
+    block = pd.concat(parts, ignore_index=bare) if len(parts) > 1 else parts[0]
     block = block[names] if list(block.columns) != names else block
     ctx = dict(context)
     if ctx.get("direction") is not None:
@@ -106,8 +115,11 @@ class Partitions:
     @classmethod
     def whole(cls, client: Any, spec: Any, prepared: Prepared, n_partitions: int, lean: bool) -> Partitions:
         bounds = partition_bounds(prepared.table.index, n_partitions)
-        parts = [client.scatter(prepared.table.iloc[a:b]) for a, b in bounds]
-        aux_parts = [client.scatter(prepared.aux.iloc[a:b]) for a, b in bounds]
+        # keys of this run's own (hash=False): a content-hashed key is shared by every client and run that
+        # scatters equal data, and its release by one, racing the scatter by another, cancels the other's
+        # future ("already forgotten") — which is not a lost worker and must not fail the run
+        parts = [client.scatter(prepared.table.iloc[a:b], hash=False) for a, b in bounds]
+        aux_parts = [client.scatter(prepared.aux.iloc[a:b], hash=False) for a, b in bounds]
         return cls(client, spec, prepared, parts, aux_parts, bounds, lean)
 
     @classmethod
@@ -167,22 +179,27 @@ class Partitions:
         Columns go in batches: one task per partition hands over the batch's columns (8 bytes per row
         and column), one task fits them (the single-machine code on the batch's whole columns, one
         fitted step per batch, keyed by the batch's first column; the batches keep the column order).
-        A batch holds at most 256 MB of gathered columns, and one wave of batches per worker is in
-        flight at a time.
+        A batch holds at most :data:`GATHER_BYTES` of gathered columns (one column at least), and one
+        wave of batches per worker is in flight at a time. A fit that reads values only (one period,
+        no groups, no transform here) gets the columns without the unit labels: the labels of every
+        row (10,000,000 unit names are ~0.2 GB) would otherwise be gathered, and concatenated, with
+        each batch.
         """
         c = self.client
         workers = max(1, len(c.scheduler_info().get("workers", {})))
         rows = max(1, self.bounds[-1][1] if self.bounds else 1)
-        size = max(1, min(-(-len(names) // workers), (256 * 2**20) // (8 * rows)))
+        size = max(1, min(-(-len(names) // workers), GATHER_BYTES // (8 * rows)))
         batches = [names[i:i + size] for i in range(0, len(names), size)]
+        bare = (not global_transform and not isinstance(self.empty.index, pd.MultiIndex)
+                and getattr(step, "by", None) is None)
         steps: dict[str, Any] = {}
         cut: list[Any] = []
         for wave in range(0, len(batches), workers):
             tasks = []
             for batch in batches[wave:wave + workers]:
-                cols = [c.submit(_take_columns, p, batch, pure=False) for p in parts]
-                tasks.append(c.submit(_fit_columns, step, self.bounds, context, global_transform, batch, *cols,
-                                      pure=False))
+                cols = [c.submit(_take_columns, p, batch, bare, pure=False) for p in parts]
+                tasks.append(c.submit(_fit_columns, step, self.bounds, context, global_transform, batch, bare,
+                                      *cols, pure=False))
                 del cols
             for got in c.gather([c.submit(operator.itemgetter(0), t, pure=False) for t in tasks]):
                 steps.update(got)
