@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from territoria.catalog.catalogue import Catalogue
@@ -117,30 +118,40 @@ def to_old_map(observations: pd.DataFrame, crosswalk: pd.DataFrame | None, catal
     if bad:
         raise DataError(f"to_old_map: indicator(s) {bad} are not additive (catalogue 'additive: false'); "
                         "rebuild them from their numerators and denominators on the old map instead")
-    obs = observations.copy()
+    obs = observations.reset_index(drop=True)
     obs["unit"] = obs["unit"].astype(str)
     extra_cols = [c for c in obs.columns if c not in ("unit", "indicator", "year", "value")]
-    keep = pd.Series(True, index=obs.index)
+    keep = np.ones(len(obs), dtype=bool)
     new_rows = []
+    # whole (indicator, year) groups at once: a loop over the groups took ~10 s on the bundled panel
     for split in splits(crosswalk):
-        involved = obs[obs["unit"].isin({split.old, *split.parts})]
-        for (indicator, year), group in involved.groupby(["indicator", "year"], sort=True):
-            units = dict(zip(group["unit"], group["value"], strict=True))
-            parts_idx = group.index[group["unit"].isin(split.parts) & (group["unit"] != split.old)]
-            others = [p for p in split.parts if p != split.old]
-            if not split.keeps_code and split.old in units:
-                keep[parts_idx] = False
-                continue
-            if split.keeps_code and not any(p in units for p in others):
-                continue
-            keep[group.index] = False
-            if all(p in units for p in split.parts):
-                row = {"unit": split.old, "indicator": indicator, "year": int(year),
-                       "value": float(sum(units[p] for p in split.parts))}
-                if "source_id" in extra_cols:
-                    row["source_id"] = "derived"
-                if "note" in extra_cols:
-                    row["note"] = "old map: sum of " + " + ".join(split.parts)
-                new_rows.append(row)
+        involved = obs[obs["unit"].isin({split.old, *split.parts}) & obs["indicator"].notna() & obs["year"].notna()]
+        if involved.empty:
+            continue
+        last = involved.drop_duplicates(["indicator", "year", "unit"], keep="last")  # as a dict of the group
+        members = list(dict.fromkeys([split.old, *split.parts]))
+        wide = last.assign(_row=1.0).pivot(index=["indicator", "year"], columns="unit", values=["value", "_row"])
+        values = wide["value"].reindex(columns=members)
+        present = wide["_row"].reindex(columns=members).notna()  # a row whose value is missing is present
+        others = [p for p in split.parts if p != split.old]
+        old_kept = present[split.old] if not split.keeps_code else pd.Series(False, index=present.index)
+        unchanged = present[others].any(axis=1).eq(False) if split.keeps_code else \
+            pd.Series(False, index=present.index)
+        rebuilt = ~old_kept & ~unchanged
+        where = pd.MultiIndex.from_frame(involved[["indicator", "year"]])
+        rows = involved.index.to_numpy()
+        in_old_kept = old_kept.reindex(where).to_numpy(dtype=bool)
+        is_part = (involved["unit"].isin(split.parts) & (involved["unit"] != split.old)).to_numpy()
+        keep[rows[in_old_kept & is_part]] = False
+        keep[rows[rebuilt.reindex(where).to_numpy(dtype=bool)]] = False
+        complete = rebuilt & present[list(split.parts)].all(axis=1)
+        total = sum((values.loc[complete, p] for p in split.parts), start=0)
+        for (indicator, year), value in total.items():
+            row = {"unit": split.old, "indicator": indicator, "year": int(year), "value": float(value)}
+            if "source_id" in extra_cols:
+                row["source_id"] = "derived"
+            if "note" in extra_cols:
+                row["note"] = "old map: sum of " + " + ".join(split.parts)
+            new_rows.append(row)
     out = pd.concat([obs[keep], pd.DataFrame(new_rows, columns=obs.columns)], ignore_index=True)
     return out.sort_values(["indicator", "unit", "year"]).reset_index(drop=True)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from territoria.assess.spec import default_spec_path
 from territoria.diagnosis import risk_flags
+from territoria.diagnosis.references import unit_indicators
 from territoria.dynamics.composite import composite_over_years
 from territoria.errors import DataError
 from territoria.mechanisms import load_knowledge_base
@@ -79,8 +80,10 @@ def evaluate(store: Any, *, as_of: int | None = None, composite_years: tuple[int
         obs = store.observations(units=units)
         national = store.observations(units=["KZ"])
         years = sorted(set(obs["year"]))[-2:]
-        flags = pd.concat([risk_flags(obs, national=national, year=y).assign(year=y) for y in years],
-                          ignore_index=True) if len(years) == 2 else None
+        # the implied series (population change...) do not depend on the year: derived once, not per year
+        implied = unit_indicators(obs, national) if len(obs) else obs
+        flags = pd.concat([risk_flags(implied, national=national, year=y, derive=False).assign(year=y)
+                           for y in years], ignore_index=True) if len(years) == 2 else None
         levels, order = None, ()
         regions = [u for u in units if u in set(store.units(level="region").index)]
         if stored_levels is not None:
