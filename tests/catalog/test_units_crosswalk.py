@@ -54,3 +54,16 @@ def test_overlapping_parts() -> None:
     codes = ["X_SOUTH_KAZAKHSTAN", "610000000", "790000000", "110000000"]
     assert overlapping_parts(codes, 2016) == {"610000000", "790000000"}
     assert overlapping_parts(["610000000", "790000000"], 2019) == set()
+
+
+def test_to_old_map_drops_a_lone_part_and_ignores_the_row_labels() -> None:
+    cat, cw = load_catalogue(), bundled_crosswalk()
+    obs = _obs([
+        ("610000000", "grp", 2019, 5.0, "B"),                                        # Shymkent absent
+        ("100000000", "population_avg", 2015, 600.0, "S01"),                         # Abai without East Kaz.
+        ("630000000", "population_avg", 2016, 700.0, "S01"),                         # no other part: kept
+        ("110000000", "grp", 2019, 3.0, "B"),                                        # no split
+    ])
+    obs.index = [7, 7, 3, 0]  # a caller's filtered frame: labels are neither positions nor unique
+    out = to_old_map(obs, cw, cat).set_index(["unit", "indicator", "year"])["value"]
+    assert out.to_dict() == {("630000000", "population_avg", 2016): 700.0, ("110000000", "grp", 2019): 3.0}

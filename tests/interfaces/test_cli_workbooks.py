@@ -113,3 +113,19 @@ def test_compute_on_a_synthetic_table(tmp_path):
     pd.testing.assert_frame_equal(csv, xlsx, check_dtype=False)
     assert xlsx["code"].tolist() == ["001", "002", "010"]
     _check_formats(book, xlsx, codes=("code",))
+
+
+def test_monitor_list(db, tmp_path):
+    # a measure on a region: its evaluation takes the composite on the old map, the path that once took ~50 s
+    add = runner.invoke(app, ["--db", str(db), "monitor", "add", "590000000", "sme_support", "unemployment_rate",
+                              "3.5", "--deadline", "2027", "--start", "2020"])
+    assert add.exit_code == 0, add.output
+    csv, xlsx, book = _both(db, tmp_path, "monitor", "list")
+    pd.testing.assert_frame_equal(csv, xlsx, check_dtype=False)
+    row = xlsx.set_index("unit").loc["590000000"]
+    assert (row["indicator"], row["target_value"], row["deadline_year"]) == ("unemployment_rate", 3.5, 2027)
+    assert row["status"] in {"on_track", "off_track", "achieved", "overdue", "no_data"}
+    _check_formats(book, xlsx, codes=("unit",))
+    ws = book[TABLE_SHEET]
+    assert ws.cell(2, list(xlsx.columns).index("deadline_year") + 1).number_format == "0"
+    assert ws.cell(2, list(xlsx.columns).index("target_value") + 1).number_format.startswith("#,##0")

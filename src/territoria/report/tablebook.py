@@ -12,17 +12,15 @@ does not hold every cell object in memory at once.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 
 from territoria.catalog.catalogue import Catalogue, load_catalogue
@@ -34,83 +32,24 @@ from territoria.report.formats import (
     is_plain_integer_column,
     value_decimals,
 )
-from territoria.report.messages import LANGS, fill, header, in_language, indicator_name, unit_name
+from territoria.report.messages import LANGS
+from territoria.report.tablebook_about import (
+    ABOUT_SHEET,
+    COLUMN_WORDS,
+    DATE_FORMAT,
+    HEADER_FONT,
+    PROVENANCE_COLUMNS,
+    cell_value,
+    write_about_sheet,
+)
 
 __all__ = ["ABOUT_SHEET", "COLUMN_WORDS", "PROVENANCE_COLUMNS", "TABLE_SHEET", "column_formats", "write_table_workbook"]
 
 #: The sheet names: fixed (not translated) so that scripts can open them by name.
 TABLE_SHEET = "table"
-ABOUT_SHEET = "about"
-#: Columns whose values say where a row's data came from; the about sheet counts their values.
-PROVENANCE_COLUMNS = ("source", "source_id", "sources", "provenance", "citation", "origin", "how_obtained",
-                      "imputed", "capped", "method", "import_id")
-
-#: The words of the about sheet: key -> (en, ru, kk).
-WORDS: dict[str, tuple[str, str, str]] = {
-    "field": ("Item", "Пункт", "Тармақ"),
-    "setting": ("Value", "Значение", "Мәні"),
-    "command": ("Command", "Команда", "Команда"),
-    "written": ("Written (UTC)", "Записано (UTC)", "Жазылған уақыты (UTC)"),
-    "version": ("Territoria version", "Версия Territoria", "Territoria нұсқасы"),
-    "size": ("Rows × columns", "Строк × столбцов", "Жолдар × бағандар"),
-    "sheet": ("The table is on sheet", "Таблица на листе", "Кесте мына парақта"),
-    "names": ("Column names are stable identifiers that scripts read; their labels in Russian, Kazakh and "
-              "English are below.",
-              "Имена столбцов — постоянные идентификаторы, которые читают скрипты; их заголовки на русском, "
-              "казахском и английском — ниже.",
-              "Баған атаулары — скриптер оқитын тұрақты идентификаторлар; олардың орыс, қазақ және ағылшын "
-              "тілдеріндегі тақырыптары төменде."),
-    "provenance": ("Provenance in the table", "Происхождение данных в таблице", "Кестедегі деректердің шығу тегі"),
-    "rows": ("{n} row(s)", "строк: {n}", "жол саны: {n}"),
-    "catalogue_sources": ("Sources of the indicators (catalogue)", "Источники показателей (каталог)",
-                          "Көрсеткіштердің дереккөздері (каталог)"),
-    "sources": ("Sources", "Источники", "Дереккөздер"),
-    "columns": ("Columns", "Столбцы", "Бағандар"),
-    "column": ("Column", "Столбец", "Баған"),
-    "label_en": ("Label (English)", "Заголовок (английский)", "Тақырып (ағылшынша)"),
-    "label_ru": ("Label (Russian)", "Заголовок (русский)", "Тақырып (орысша)"),
-    "label_kk": ("Label (Kazakh)", "Заголовок (казахский)", "Тақырып (қазақша)"),
-    "shown_as": ("Shown as", "Формат", "Пішімі"),
-    "content": ("Content", "Содержание", "Мазмұны"),
-    "text": ("text", "текст", "мәтін"),
-    "whole": ("whole number, no separators", "целое число без разделителей", "бөлгішсіз бүтін сан"),
-    "number": ("number, {n} decimal(s), thousands grouped", "число, знаков после запятой: {n}, разряды разделены",
-               "сан, үтірден кейін {n} таңба, разрядтар бөлінген"),
-    "by_row": ("number, decimals of each row's indicator", "число, знаки после запятой по показателю строки",
-               "сан, үтірден кейінгі таңбалар жолдың көрсеткіші бойынша"),
-    "date": ("date and time", "дата и время", "күні мен уақыты"),
-    "flag": ("TRUE / FALSE", "TRUE / FALSE (да / нет)", "TRUE / FALSE (иә / жоқ)"),
-    "indicator": ("indicator, {unit}", "показатель, {unit}", "көрсеткіш, {unit}"),
-}
-#: Labels of common columns that the message catalogue's headers lack: column -> (en, ru, kk).
-COLUMN_WORDS: dict[str, tuple[str, str, str]] = {
-    "parent": ("Parent unit (code)", "Вышестоящая единица (код)", "Жоғары тұрған бірлік (коды)"),
-    "lat": ("Latitude", "Широта", "Ендік"),
-    "lon": ("Longitude", "Долгота", "Бойлық"),
-    "district_centre": ("District centre", "Районный центр", "Аудан орталығы"),
-    "single_industry": ("Single-industry town", "Моногород", "Моноқала"),
-    "first_year": ("First year", "Первый год", "Бірінші жыл"),
-    "last_year": ("Last year", "Последний год", "Соңғы жыл"),
-    "cells": ("Values", "Значений", "Мәндер саны"),
-    "units": ("Units", "Единиц", "Бірліктер"),
-    "source_id": ("Source id", "Код источника", "Дереккөз коды"),
-    "title": ("Title", "Название", "Атауы"),
-    "publisher": ("Publisher", "Издатель", "Баспагер"),
-    "url": ("Address", "Адрес", "Мекенжай"),
-    "licence": ("Licence", "Лицензия", "Лицензия"),
-    "retrieved": ("Retrieved", "Получено", "Алынған күні"),
-    "source": ("Source", "Источник", "Дереккөз"),
-}
 _HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
-_HEADER_FONT = Font(bold=True)
-_DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
 #: Cells sampled per column to fit its width (the widest of a large table's first rows is close enough).
 _WIDTH_SAMPLE = 1000
-
-
-def _word(key: str, lang: str, **params: object) -> str:
-    text = in_language(WORDS[key], lang)
-    return fill(text, params, lang) if params else text
 
 
 def _number_format(decimals: int) -> str:
@@ -133,7 +72,7 @@ def column_formats(frame: pd.DataFrame, *, catalogue: Catalogue,
         if pd.api.types.is_bool_dtype(series):
             out[key] = "General"
         elif pd.api.types.is_datetime64_any_dtype(series):
-            out[key] = _DATE_FORMAT
+            out[key] = DATE_FORMAT
         elif key in digits:
             out[key] = "0" if is_plain_integer_column(key) and not _is_year_column(key) else \
                 _number_format(digits[key])
@@ -167,22 +106,6 @@ def _row_formats(frame: pd.DataFrame, catalogue: Catalogue) -> tuple[list[str], 
     return targets, formats
 
 
-def _cell_value(value: object) -> object:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        value = value.tz_convert("UTC").tz_localize(None) if value.tzinfo is not None else value
-        return value.to_pydatetime()
-    if isinstance(value, np.generic):
-        value = value.item()
-        return None if isinstance(value, float) and math.isnan(value) else value
-    if isinstance(value, (list, tuple, dict, set)):
-        return str(value)  # a cell holds one value; the text keeps what a CSV would show
-    return value
-
-
 def _widths(frame: pd.DataFrame, formats: Mapping[str, str]) -> list[float]:
     head = frame.head(_WIDTH_SAMPLE)
     widths = []
@@ -190,25 +113,21 @@ def _widths(frame: pd.DataFrame, formats: Mapping[str, str]) -> list[float]:
         fmt = formats[str(col)]
         if fmt.startswith("#,##0"):
             places = len(fmt.split(".")[1]) if "." in fmt else 0
-            texts = [format_number(v, places) for v in head[col] if _cell_value(v) is not None]
+            texts = [format_number(v, places) for v in head[col] if cell_value(v) is not None]
         else:
-            texts = [str(_cell_value(v)) for v in head[col] if _cell_value(v) is not None]
+            texts = [str(cell_value(v)) for v in head[col] if cell_value(v) is not None]
         longest = max([len(t) for t in texts] + [len(str(col))], default=8)
         widths.append(min(max(longest + 2, 8), 60))
     return widths
 
 
-def _styled(ws: object, value: object, template: Cell | None) -> object:
-    if template is None:
+def _styled(ws: object, value: object, number_format: str | None) -> object:
+    if number_format is None:
         return value
     cell = WriteOnlyCell(ws, value)
-    # sharing the template's style array: setting number_format per cell costs twice the write time
-    cell._style = template._style
-    return cell
-
-
-def _template(ws: object, number_format: str) -> Cell:
-    cell = WriteOnlyCell(ws, None)
+    # the public setter, per cell: on 100 000 rows x 8 columns (CPU, benchmarks/bench_tablebook_styles.py)
+    # it took 25-29 s against 24-28 s for copying a template's private _style array (within the noise) and
+    # 29-33 s for a registered NamedStyle assigned by name (which also adds a cell style to every cell)
     cell.number_format = number_format
     return cell
 
@@ -224,142 +143,28 @@ def _write_table_sheet(book: Workbook, frame: pd.DataFrame, formats: Mapping[str
     head = []
     for name in columns:
         cell = WriteOnlyCell(ws, name)
-        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        cell.font, cell.fill = HEADER_FONT, _HEADER_FILL
         cell.alignment = Alignment(vertical="top")
         head.append(cell)
     ws.append(head)
-    templates = {c: (None if formats[c] == "General" else _template(ws, formats[c])) for c in columns}
-    by_format: dict[str, Cell] = {}
+    kinds = [None if formats[c] == "General" else formats[c] for c in columns]
     targets, per_row = row_formats if row_formats is not None else ([], [])
     target_positions = [columns.index(c) for c in targets]
     values = [frame.iloc[:, j].tolist() for j in range(len(columns))]
-    kinds = [templates[c] for c in columns]
     for i, row in enumerate(zip(*values, strict=True)):
-        cells = [_styled(ws, _cell_value(v), t) for v, t in zip(row, kinds, strict=True)]
+        cells = [_styled(ws, cell_value(v), t) for v, t in zip(row, kinds, strict=True)]
         own = per_row[i] if per_row else None
         if own is not None:
-            template = by_format.get(own) or by_format.setdefault(own, _template(ws, own))
             for j in target_positions:
-                cells[j] = _styled(ws, _cell_value(row[j]), template)
+                cells[j] = _styled(ws, cell_value(row[j]), own)
         for j, cell in enumerate(cells):
             # a text beginning with "=" stays text: never a formula the spreadsheet would run
             if isinstance(cell, Cell) and cell.data_type == "f":
                 cell.data_type = "s"
             elif isinstance(cell, str) and cell.startswith("="):
-                cells[j] = _styled(ws, cell, _template(ws, "@"))
+                cells[j] = _styled(ws, cell, "@")
                 cells[j].data_type = "s"
         ws.append(cells)
-
-
-def _content(column: str, series: pd.Series, fmt: str, by_row: bool, catalogue: Catalogue,
-             lang: str) -> tuple[str, str]:
-    """What ``column`` holds and how it is shown, in ``lang``."""
-    if by_row:
-        shown = _word("by_row", lang)
-    elif fmt == "@":
-        shown = _word("text", lang)
-    elif fmt == "0":
-        shown = _word("whole", lang)
-    elif fmt == _DATE_FORMAT:
-        shown = _word("date", lang)
-    elif fmt == "General" and pd.api.types.is_bool_dtype(series):
-        shown = _word("flag", lang)
-    else:
-        shown = _word("number", lang, n=len(fmt.split(".")[1]) if "." in fmt else 0)
-    if column in catalogue:
-        entry = catalogue[column]
-        what = f"{indicator_name(entry, lang)} — {_word('indicator', lang, unit=unit_name(entry, lang))}"
-        if entry.sources:
-            what += f" ({_word('sources', lang)}: {', '.join(entry.sources)})"
-        return shown, what
-    return shown, _label(column, series, catalogue, lang)
-
-
-def _label(column: str, series: pd.Series, catalogue: Catalogue, lang: str) -> str:
-    if column in catalogue:
-        return indicator_name(catalogue[column], lang)
-    if column in COLUMN_WORDS:
-        return in_language(COLUMN_WORDS[column], lang)
-    if column == "code" and not any(str(v) in catalogue for v in series.head(50)):
-        return header("unit", lang)  # a table of units: "code" is the unit's KATO code, not an indicator's
-    return header(column, lang)
-
-
-def _labels(column: str, series: pd.Series, catalogue: Catalogue) -> list[str]:
-    return [_label(column, series, catalogue, lang) for lang in ("en", "ru", "kk")]
-
-
-def _provenance(frame: pd.DataFrame, catalogue: Catalogue, lang: str) -> list[list[object]]:
-    rows: list[list[object]] = []
-    for col in (c for c in frame.columns if str(c) in PROVENANCE_COLUMNS):
-        if frame[col].is_unique and len(frame) > 1:
-            continue  # a key of the table (the sources list itself), not the origin of its rows
-        counts = frame[col].astype("string").fillna("—").value_counts(sort=True)
-        for value, n in counts.head(50).items():
-            rows.append([f"{col} = {value}", _word("rows", lang, n=int(n))])
-    indicators = [str(c) for c in frame.columns if str(c) in catalogue]
-    for key in ("indicator", "code", "indicator_id"):
-        if key in frame.columns:
-            indicators += [str(v) for v in frame[key].dropna().unique() if str(v) in catalogue]
-    cited = sorted({s for i in dict.fromkeys(indicators) for s in catalogue[i].sources})
-    if cited:
-        rows.append([_word("catalogue_sources", lang), ", ".join(cited)])
-    return rows
-
-
-def _write_about(book: Workbook, frame: pd.DataFrame, formats: Mapping[str, str], by_row: Sequence[str],
-                 command: str | None, sources: pd.DataFrame | None, catalogue: Catalogue, lang: str,
-                 written: datetime) -> None:
-    from territoria import __version__  # lazy: the package root imports the assessment layer
-
-    ws = book.create_sheet(ABOUT_SHEET)
-    widths = [36, 60, 28, 28, 34, 70]
-    for j, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = width
-
-    def bold(*texts: str) -> list[Cell]:
-        cells = []
-        for text in texts:
-            cell = WriteOnlyCell(ws, text)
-            cell.font = _HEADER_FONT
-            cells.append(cell)
-        return cells
-
-    ws.append(bold(_word("field", lang), _word("setting", lang)))
-    if command:
-        ws.append([_word("command", lang), _text(ws, command)])
-    ws.append([_word("written", lang), written.strftime("%Y-%m-%d %H:%M:%S")])
-    ws.append([_word("version", lang), __version__])
-    ws.append([_word("size", lang), f"{len(frame)} × {frame.shape[1]}"])
-    ws.append([_word("sheet", lang), TABLE_SHEET])
-    provenance = _provenance(frame, catalogue, lang)
-    if provenance:
-        ws.append([])
-        ws.append(bold(_word("provenance", lang)))
-        for label, value in provenance:
-            ws.append([_text(ws, str(label)), _text(ws, str(value))])
-    if sources is not None and len(sources):
-        ws.append([])
-        ws.append(bold(_word("sources", lang)))
-        ws.append(bold(*[_label(str(c), sources[c], catalogue, lang) for c in sources.columns]))
-        for row in sources.itertuples(index=False, name=None):
-            ws.append([_text(ws, "" if _cell_value(v) is None else str(_cell_value(v))) for v in row])
-    ws.append([])
-    ws.append(bold(_word("columns", lang)))
-    ws.append([_word("names", lang)])
-    ws.append(bold(_word("column", lang), _word("content", lang), _word("label_en", lang), _word("label_ru", lang),
-                   _word("label_kk", lang), _word("shown_as", lang)))
-    for col in map(str, frame.columns):
-        shown, what = _content(col, frame[col], formats[col], col in by_row, catalogue, lang)
-        ws.append([_text(ws, col), _text(ws, what), *[_text(ws, t) for t in _labels(col, frame[col], catalogue)],
-                   _text(ws, shown)])
-
-
-def _text(ws: object, value: str) -> Cell:
-    cell = WriteOnlyCell(ws, value)
-    if cell.data_type == "f":  # a command line or a source title beginning with "=" is text
-        cell.data_type = "s"
-    return cell
 
 
 def write_table_workbook(table: pd.DataFrame, path: str | Path, *, command: str | None = None,
@@ -404,8 +209,9 @@ def write_table_workbook(table: pd.DataFrame, path: str | Path, *, command: str 
     row_formats = _row_formats(frame, catalogue)
     book = Workbook(write_only=True)
     _write_table_sheet(book, frame, formats, min(max(freeze, 0), frame.shape[1]), row_formats)
-    _write_about(book, frame, formats, row_formats[0] if row_formats else [], command, sources, catalogue, lang,
-                 written or datetime.now(UTC))
+    write_about_sheet(book, frame, formats=formats, by_row=row_formats[0] if row_formats else [], command=command,
+                      sources=sources, catalogue=catalogue, lang=lang, written=written or datetime.now(UTC),
+                      table_sheet=TABLE_SHEET)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
