@@ -11,7 +11,8 @@ import pandas as pd
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from territoria.interfaces.cli.app import app, console, resolve_unit, state
+from territoria.interfaces.cli.app import app, console, state
+from territoria.interfaces.cli.lookup import resolve_unit
 from territoria.interfaces.cli.users import audit_cli
 from territoria.interfaces.console import parse_columns
 from territoria.interfaces.output import emit_table, plain, write_table

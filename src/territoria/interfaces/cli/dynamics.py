@@ -10,7 +10,8 @@ import typer
 
 from territoria.diagnosis.references import REFERENCE_INDICATORS, criteria_summary
 from territoria.errors import DataError
-from territoria.interfaces.cli.app import app, console, resolve_unit, state
+from territoria.interfaces.cli.app import app, console, state
+from territoria.interfaces.cli.lookup import resolve_unit
 from territoria.interfaces.output import emit_table, plain, print_table, write_table
 
 __all__ = ["diagnose", "recommend_cmd", "trends", "whatif"]

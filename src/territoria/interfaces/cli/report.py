@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 
 from territoria.errors import DataError
-from territoria.interfaces.cli.app import app, console, resolve_unit, state
+from territoria.interfaces.cli.app import app, console, state
+from territoria.interfaces.cli.lookup import resolve_unit
 from territoria.interfaces.output import plain
 
 __all__ = ["profile_cmd", "ranking_cmd", "summary_cmd"]
