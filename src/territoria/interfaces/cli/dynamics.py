@@ -12,11 +12,12 @@ from territoria.diagnosis.references import REFERENCE_INDICATORS, criteria_summa
 from territoria.errors import DataError
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.lookup import resolve_unit
+from territoria.interfaces.cli.registry import DYNAMICS_PANEL
 from territoria.interfaces.output import emit_table, plain, print_table, write_table
 
 __all__ = ["diagnose", "recommend_cmd", "trends", "whatif"]
 
-PANEL = "Dynamics, diagnosis and mechanisms"
+PANEL = DYNAMICS_PANEL
 
 _OUT = typer.Option(None, "-o", "--output", help="Output table (.csv/.xlsx/.json/.parquet).")
 

@@ -8,7 +8,7 @@ import pandas as pd
 import typer
 
 from territoria.interfaces.cli.app import app, console, state
-from territoria.interfaces.cli.dynamics import PANEL
+from territoria.interfaces.cli.registry import DYNAMICS_PANEL as PANEL
 from territoria.interfaces.cli.users import audit_cli
 from territoria.interfaces.output import emit_table, plain, print_table
 from territoria.mechanisms import load_knowledge_base

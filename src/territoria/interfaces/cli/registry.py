@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["COMMANDS", "Command", "by_name"]
+__all__ = ["COMMANDS", "DYNAMICS_PANEL", "Command", "by_name"]
 
 
 class Command(NamedTuple):
@@ -22,7 +22,8 @@ class Command(NamedTuple):
 
 _DATA = "Data"
 _ASSESSMENT = "Assessment"
-_DYNAMICS = "Dynamics, diagnosis and mechanisms"
+#: shared by the dynamics and the monitor commands
+DYNAMICS_PANEL = "Dynamics, diagnosis and mechanisms"
 _ANALYSIS = "Analysis"
 _REPORTS = "Reports and web"
 _SURVEYS = "Surveys and experts"
@@ -56,18 +57,18 @@ COMMANDS: tuple[Command, ...] = (
     Command("compare-sample", ("seeds",), _ASSESSMENT,
             "Grades and ranks with the spec's sample and with every unit put back (the seeds leave the large\n"
             "cities out: Orynbet & Imangali 2022, section 3); by default only the units whose grade changes."),
-    Command("trends", ("dynamics",), _DYNAMICS,
+    Command("trends", ("dynamics",), DYNAMICS_PANEL,
             "Trends per unit and indicator (growth, CAGR, Theil–Sen, Mann–Kendall, break), or --status."),
-    Command("diagnose", ("dynamics",), _DYNAMICS,
+    Command("diagnose", ("dynamics",), DYNAMICS_PANEL,
             "Rank nationally and within the region, weakest blocks and indicators against national, regional and\n"
             "group references, risk flags, status; in the latest assessment of the unit's own level."),
-    Command("recommend", ("dynamics",), _DYNAMICS,
+    Command("recommend", ("dynamics",), DYNAMICS_PANEL,
             "A short ranked package of mechanisms per horizon (2022–2030, 2030–2040, 2040–2050), each with its\n"
             "reasons and its score spelled out; --all for every mechanism that fits."),
-    Command("whatif", ("dynamics",), _DYNAMICS,
+    Command("whatif", ("dynamics",), DYNAMICS_PANEL,
             "Change indicator values of a unit and see its new sub-indices, composite, rank and level, in the\n"
             "latest assessment of the unit's own level (or --assessment)."),
-    Command("monitor", ("monitor",), _DYNAMICS,
+    Command("monitor", ("monitor",), DYNAMICS_PANEL,
             "Adopted measures: record, evaluate, list; early warnings. History is kept."),
     Command("groups", ("groups",), _ANALYSIS,
             "Sort settlements into the method's groups: small towns (< 50,000), single-industry towns, border\n"
