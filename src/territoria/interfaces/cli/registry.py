@@ -50,6 +50,8 @@ COMMANDS: tuple[Command, ...] = (
             "Compute a composite index from a spec on any wide table (reproduce published indices)."),
     Command("assess", ("assess",), _ASSESSMENT,
             "Run the vulnerability assessment on the Store's panel and print the ranking."),
+    Command("tree", ("assess",), _ASSESSMENT,
+            "Show a spec's indicator tree: every root, block and indicator with its weight and method."),
     Command("assessments", ("assessments",), _ASSESSMENT,
             "List the stored assessments: name, version, level, years, units, when, and what changed."),
     Command("reproduce", ("reproduce",), _ASSESSMENT,
