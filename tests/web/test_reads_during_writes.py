@@ -13,8 +13,7 @@ import threading
 
 import pytest
 
-import territoria.ingest.readers as readers
-import territoria.store as store_module
+import territoria.web.api as api  # the upload route's module: it holds the reader and the import it calls
 import territoria.web.context as context
 from territoria.store.accounts import record
 
@@ -26,14 +25,14 @@ HANG = 120  # a hang guard only: every wait below ends on an event long before
 def held_import(monkeypatch):
     """``import_observations`` that signals ``inside`` and waits for ``release`` before importing."""
     inside, release = threading.Event(), threading.Event()
-    real = store_module.import_observations
+    real = api.import_observations
 
     def held(*args, **kwargs):
         inside.set()
         assert release.wait(HANG), "the test never released the import"
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(store_module, "import_observations", held)
+    monkeypatch.setattr(api, "import_observations", held)
     return inside, release
 
 
@@ -70,13 +69,13 @@ def test_name_matching_runs_outside_the_write(app, client, monkeypatch):
     and reads go to the Store itself)."""
     ctx = app.state.ctx
     seen = []
-    real = readers.read_table
+    real = api.read_table
 
     def spy(*args, **kwargs):
         seen.append((ctx.write_lock.locked(), ctx.writing))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(readers, "read_table", spy)
+    monkeypatch.setattr(api, "read_table", spy)
     res = client.post("/api/import", files={"file": ("again.csv", GOOD, "text/csv")})
     assert res.status_code == 200, res.text
     assert seen == [(False, False)]

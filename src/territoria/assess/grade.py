@@ -14,6 +14,7 @@ about ``1/k`` of the units in each class, whatever their state, which ``relative
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -94,12 +95,11 @@ class Grade(Step):
         elif self.method == "none":
             bins = []
         else:
-            import warnings
-
             if len(np.unique(y)) < k:
                 raise DataError(f"grade.{self.method}: {len(np.unique(y))} distinct scores for {k} classes")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)     # "Numba not installed"
+                # lazy: heavy (mapclassify, matplotlib, pyarrow, ...), which territoria.assess.pipeline does not load
                 import mapclassify
 
                 cls = (mapclassify.Quantiles(y, k=k) if self.method == "quantiles"

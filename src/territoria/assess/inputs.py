@@ -9,12 +9,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import process
 
 from territoria.assess.base import as_frame
 from territoria.assess.record import digest
 from territoria.assess.spec import AssessmentSpec
 from territoria.assess.tree import node_table
 from territoria.errors import DataError, SpecError, coded
+from territoria.panel import Panel
 
 __all__ = ["Prepared", "leaf_codes", "missing_columns_message", "prepare", "sample_filter", "select_years",
            "side_columns",
@@ -107,6 +109,7 @@ def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[
     excluded = [str(c) for c in before if c not in set(keep)]
     undecided = [g for g in u.groups or [] if g not in meta and f"is_{g}" not in meta]
     if undecided:  # the group rules decide membership (territoria.groups) when the units do not carry it
+        # lazy: heavy (pyproj, shapely), which territoria.assess.pipeline does not load
         from territoria.groups import assign_groups
 
         flags = assign_groups(meta).flags()
@@ -172,7 +175,6 @@ def missing_columns_message(leaves: list[str], missing: list[str], columns: list
     unused columns that share the prefix common to the spec's indicators (e.g. ``EP_``), which is where a
     file of another release or layout differs from the spec.
     """
-    from rapidfuzz import process
 
     unused = [str(c) for c in columns if c not in set(leaves)]
     parts = []
@@ -199,7 +201,6 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
     Raises one error naming the place for: an indicator of the tree not in the data (with close
     names), a non-numeric indicator column, a unit with every indicator missing.
     """
-    from territoria.panel import Panel
 
     leaves = leaf_codes(spec)
     side = side_columns(spec)

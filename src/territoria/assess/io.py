@@ -8,7 +8,10 @@ from typing import Any
 
 import pandas as pd
 import yaml
+from pydantic import ValidationError
 
+from territoria.assess.reproduce import Reproduction
+from territoria.assess.spec import spec_error_from
 from territoria.assess.weights_file import WEIGHTS_MAX_BYTES, read_weights, resolve_file_references
 from territoria.errors import DataError, SpecError
 
@@ -65,10 +68,6 @@ def _panel(path: Path, table: pd.DataFrame, id_column: str, year_column: str) ->
 
 def read_reproductions(path: str | Path) -> dict[str, Any]:
     """``examples/reproductions.yaml`` → ``{name: Reproduction}`` (see ``assess.reproduce``)."""
-    from pydantic import ValidationError
-
-    from territoria.assess.reproduce import Reproduction
-    from territoria.assess.spec import spec_error_from
 
     path = Path(path)
     if not path.is_file():

@@ -89,6 +89,7 @@ class Assessment:
         if isinstance(data, pd.DataFrame):
             data = select_years(self.spec, data)
         if engine == "dask":
+            # lazy: layers: territoria.engines.dask_engine is above this module (known violation, pyproject.toml)
             from territoria.engines.dask_engine import run_dask
 
             return run_dask(self, data, units=units, cluster=cluster, **engine_options)

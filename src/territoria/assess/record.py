@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import platform
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -154,7 +155,7 @@ def _column_fold(values: np.ndarray, folds: FoldCache | None) -> bytes:
 
 
 def library_versions() -> dict[str, str]:
-    import platform
+    # lazy: heavy (importlib.metadata), which territoria.assess.pipeline does not load
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}

@@ -27,6 +27,10 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+import territoria
+from territoria.assess.pipeline import Assessment
+from territoria.errors import DataError, UnknownNameError
+
 __all__ = ["Check", "Comparison", "Reproduction", "compare_to_reference", "examples_dir", "reproduce",
            "run_checks"]
 
@@ -205,7 +209,6 @@ def run_checks(reproduction: Reproduction, *, runs: dict[str, tuple[Any, pd.Data
 
 def examples_dir() -> Path | None:
     """The repository's ``examples/`` folder next to ``src/`` (absent in a wheel install → ``None``)."""
-    import territoria
 
     candidate = Path(territoria.__file__).resolve().parents[2] / "examples"
     return candidate if (candidate / "reproductions.yaml").exists() else None
@@ -216,20 +219,16 @@ def reproduce(name: str, *, examples: str | Path | None = None) -> tuple[pd.Data
 
     Returns the match table, the :class:`Result` and the output table (index = the input's ids).
     """
+    # lazy: cycle: territoria.assess.io imports this module
     from territoria.assess.io import read_reproductions, read_wide_table
-    from territoria.assess.pipeline import Assessment
 
     base = Path(examples) if examples is not None else examples_dir()
     if base is None:
-        from territoria.errors import DataError
-
         raise DataError("the reproductions need the repository's examples/ folder (specs and bundled reference "
                         "files), which this installation does not have; run from a clone of the repository "
                         "or pass its examples/ folder")
     catalogue = read_reproductions(base / "reproductions.yaml")
     if name not in catalogue:
-        from territoria.errors import UnknownNameError
-
         raise UnknownNameError("reproduction", name, sorted(catalogue))
     rep = catalogue[name]
     data = read_wide_table(base / rep.data, rep.id_column)

@@ -8,15 +8,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 import pandas as pd
 
+from territoria.assess import audit as au
 from territoria.assess.aggregate import withheld_table
 from territoria.assess.audit import Audit
 from territoria.assess.contrib import contributions
 from territoria.assess.grade import describe_scale
 from territoria.assess.inputs import Prepared
+from territoria.assess.output import output_frame
 from territoria.assess.record import StepRecord, library_versions
 from territoria.assess.spec import AssessmentSpec
 from territoria.assess.spec_rules import reset_inapplicable
@@ -48,8 +50,6 @@ def _addresses(changes: Mapping[str, Any] | str | None, keywords: Mapping[str, A
 
 
 def _section_fields(section: str) -> dict[str, Any]:
-    from typing import get_args
-
     annotation = AssessmentSpec.model_fields[section].annotation
     model = next(a for a in get_args(annotation) if isinstance(a, type))
     return model.model_fields
@@ -155,7 +155,6 @@ class Result:
 
     def output_table(self) -> pd.DataFrame:
         """The table the spec's ``output`` section describes (default :meth:`to_frame`); see ``assess.output``."""
-        from territoria.assess.output import output_frame
 
         return output_frame(self)
 
@@ -180,7 +179,6 @@ class Result:
     def audit(self, *, threshold: float = 0.9) -> Audit:
         """Statistical audit (COINr / OECD-JRC handbook): missing data on the indicators as given,
         correlations, flags, Cronbach's alpha and PCA on the normalised indicators and the scores."""
-        from territoria.assess import audit as au
 
         given, normalised = self.tables["denominated"], self.tables["normalised"]
         scores, tree = self.tables["aggregated"], self.tree
@@ -212,6 +210,7 @@ class Result:
         run). Every alternative refits the spec's own steps (denominate, impute, treat, normalise,
         weight) on this Result's input, so the nominal run is this Result: same scores, same ranks.
         """
+        # lazy: cycle: territoria.assess.uncertainty imports this module
         from territoria.assess.uncertainty import UncertaintyAnalysis
 
         if self.prepared is None:
@@ -219,6 +218,7 @@ class Result:
         analysis = UncertaintyAnalysis.from_spec(self.spec, n_replications=n_replications, seed=seed,
                                                  progress=progress, n_jobs=n_jobs)
         if engine == "dask":
+            # lazy: layers: territoria.engines.dask_uncertainty is above this module (known violation, pyproject.toml)
             from territoria.engines.dask_uncertainty import run_uncertainty
 
             return run_uncertainty(analysis, self, cluster=cluster)
@@ -287,6 +287,7 @@ class Result:
         spec = AssessmentSpec.from_mapping(raw) if flat else self.spec
         if self.replay is not None:
             return self.replay(spec, self.prepared, sections, self)
+        # lazy: cycle: territoria.assess.pipeline imports this module
         from territoria.assess.pipeline import replay  # a Result rebuilt elsewhere (the Store)
 
         return replay(spec, self.prepared, sections, self)

@@ -68,6 +68,7 @@ from territoria.assess.spec_sections import OutputTable as OutputTable
 from territoria.assess.spec_sections import TiesRule as TiesRule
 from territoria.assess.spec_sections import TreatMethod as TreatMethod
 from territoria.assess.spec_sections import WeightMethod as WeightMethod
+from territoria.assess.tree import build_rows, tree_frame
 from territoria.assess.weights_file import resolve_file_references
 from territoria.errors import SpecError, coded, pydantic_code
 from territoria.yamlfile import load_yaml
@@ -196,14 +197,12 @@ class AssessmentSpec(StrictModel):
     # -- views -------------------------------------------------------------------------------
     def tree_frame(self) -> pd.DataFrame:
         """The contract tree: code, parent, weight, level (1 = indicator), method, direction."""
-        from territoria.assess.tree import tree_frame
 
         return tree_frame(self)
 
     def tree_rows(self) -> list[tuple[TreeRow, str]]:
         """The tree as rows (one per edge: a reused node has a row with ``reuse`` per further parent), with
         their YAML key paths, structure checked."""
-        from territoria.assess.tree import build_rows
 
         return build_rows(self)
 

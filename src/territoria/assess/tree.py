@@ -28,6 +28,7 @@ def build_rows(spec: AssessmentSpec) -> list[tuple[TreeRow, str]]:
     A node is defined once; a child entry ``{reuse: true, weight: w}`` (nested form) or a row with
     ``reuse: true`` (flat form) adds one more edge to a node defined elsewhere: the tree is then a DAG.
     """
+    # lazy: cycle: territoria.assess.spec imports this module
     from territoria.assess.spec import TreeRow
 
     rows: list[tuple[TreeRow, str]] = []

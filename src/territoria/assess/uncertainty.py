@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from rich.progress import Progress
 from threadpoolctl import threadpool_limits
 
 from territoria.assess.mc_model import Model
@@ -385,7 +386,6 @@ class UncertaintyAnalysis:
 def _progress(show: bool, total: int) -> tuple[Any, Any] | None:
     if not show:
         return None
-    from rich.progress import Progress
 
     bar = Progress(transient=True)
     task = bar.add_task("uncertainty: model runs", total=total)

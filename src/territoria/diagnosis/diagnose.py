@@ -23,6 +23,7 @@ import pandas as pd
 
 from territoria.diagnosis.risks import risk_flags
 from territoria.diagnosis.weakness import reference_gaps, region_of, result_year, weakest
+from territoria.dynamics.status import classify
 from territoria.errors import DataError
 
 __all__ = ["Diagnosis", "diagnose"]
@@ -150,7 +151,6 @@ def diagnose(result: Any, unit: str, *, observations: pd.DataFrame | None = None
         Long rows of the regions, to derive national references the country rows lack
         (:func:`~territoria.diagnosis.references.national_references`).
     """
-    from territoria.dynamics.status import classify
 
     unit = str(unit)
     name = assessment or result.spec.name

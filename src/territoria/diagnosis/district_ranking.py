@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from territoria.assess.uncertainty import UncertaintyAnalysis
+
 __all__ = ["WORST_SHARE", "district_of", "most_vulnerable", "seed_validation", "validation_by_year",
            "validation_summary", "within_year_intervals"]
 
@@ -53,7 +55,6 @@ def within_year_intervals(result: Any, *, n_replications: int | None = None, pro
         Index as the Result's (``unit`` or ``unit, year``); ``rank_median, rank_p05, rank_p95``. The
         second item holds the Sobol indices (``sensitivity``) and the number of runs.
     """
-    from territoria.assess.uncertainty import UncertaintyAnalysis
 
     spec = result.spec
     if spec.uncertainty is None:

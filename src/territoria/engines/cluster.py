@@ -30,6 +30,7 @@ def connect(*, cluster: Any = None, n_workers: int = 2, threads_per_worker: int 
         A scheduler address (``tcp://host:8786``), an existing ``Client`` (used as is, not closed),
         or None for a new ``LocalCluster`` of ``n_workers`` processes, torn down on exit.
     """
+    # lazy: heavy (dask, distributed, jinja2), which territoria.engines does not load
     from distributed import Client, LocalCluster
 
     if isinstance(cluster, Client):
@@ -58,6 +59,7 @@ def connect(*, cluster: Any = None, n_workers: int = 2, threads_per_worker: int 
 def worker_lost(exc: BaseException) -> bool:
     """Whether ``exc`` says a worker (and the tasks or data it held) was lost: ``KilledWorker`` after
     retries, or a future cancelled because its inputs died with a worker."""
+    # lazy: heavy (dask, distributed, jinja2), which territoria.engines does not load
     from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
 

@@ -36,6 +36,8 @@ import pandas as pd
 
 from territoria.assess.base import Step, StepReport, plain, side_arguments
 from territoria.assess.record import digest
+from territoria.engines.cluster import EngineError
+from territoria.engines.sources import combine
 
 __all__ = ["DaskBackend", "merge_fitted"]
 
@@ -171,8 +173,6 @@ class DaskBackend:
         elif scope == "columns":
             self._columns, _ = self.r.columns(data, step, list(map(str, empty.columns)), self._context, False)
         elif scope == "table":
-            from territoria.engines.cluster import EngineError
-
             raise EngineError(f"{type(step).__name__}({step.method!r}) needs the whole table; it has no "
                               "distributed form (run with engine='local')")
         else:
@@ -236,7 +236,6 @@ class DaskBackend:
             done = {s: self.gathered(w) for s, w in written.items()}
             self.tables.update(done)
             return digest(before), digest(done[step.writes[0]]), step.report(before, done)
-        from territoria.engines.sources import combine
 
         # a partition written by the previous step was digested then: its digest is not recomputed
         if self._accounted is not None:

@@ -25,6 +25,9 @@ import pandas as pd
 
 from territoria.engines.cluster import EngineError, connect, worker_lost
 from territoria.errors import DataError
+from territoria.groups import assign as local
+from territoria.groups.assign import border_rows, rural_rows
+from territoria.groups.border import BorderIndex
 
 __all__ = ["assign_groups", "border_distances"]
 
@@ -41,8 +44,6 @@ def _measure(index: Any, lat: np.ndarray, lon: np.ndarray, labels: pd.Index) -> 
 
 
 def _border_rows(part: pd.DataFrame, rules: Any, index: Any, support: Any) -> tuple[pd.DataFrame, ...]:
-    from territoria.groups.assign import border_rows, rural_rows
-
     near, unknown, dist = border_rows(part, rules, index)
     notes: list[str] = []
     village, members, undecided = rural_rows(part, rules, support, notes)
@@ -96,7 +97,6 @@ def border_distances(points: pd.DataFrame, *, border: Any = None, cluster: Any =
     EngineError
         The scheduler does not answer, or a worker is lost mid-run.
     """
-    from territoria.groups.border import BorderIndex
 
     missing = [c for c in (lat, lon) if c not in points]
     if missing:
@@ -125,7 +125,6 @@ def assign_groups(units: pd.DataFrame, *, rules: Any = None, border: Any = None,
     -------
     GroupAssignment
     """
-    from territoria.groups import assign as local
 
     rules, border, support = local.checked_inputs(units, rules, border, rural_support)
     notes = list(border.notes)

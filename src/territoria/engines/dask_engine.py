@@ -12,11 +12,15 @@ raises :class:`~territoria.engines.cluster.EngineError` rather than approximate.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import itertools
 import operator
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from dask import delayed
 
 from territoria.assess.inputs import Prepared, prepare
 from territoria.assess.loop import run_steps
@@ -24,8 +28,11 @@ from territoria.assess.pipeline import STEPS, Assessment, flags_table, replay
 from territoria.assess.record import digest, library_versions
 from territoria.assess.result import Result
 from territoria.assess.tree import node_table
+from territoria.engines import sources
 from territoria.engines.cluster import EngineError, connect, worker_lost
 from territoria.engines.dask_backend import DaskBackend
+from territoria.engines.sources import combine, lengths_to_bounds, prepare_part
+from territoria.errors import DataError
 
 __all__ = ["GATHER_BYTES", "partition_bounds", "run_dask"]
 
@@ -125,11 +132,6 @@ class Partitions:
     @classmethod
     def partitioned(cls, client: Any, spec: Any, source: Any, lean: bool) -> Partitions:
         """Partitions read (or generated) and validated on the workers; only lengths come back."""
-        import dataclasses
-
-        from dask import delayed
-
-        from territoria.engines.sources import combine, lengths_to_bounds, prepare_part
 
         shared = client.scatter([dataclasses.replace(source, frame=None)], broadcast=True, hash=False)[0]
         # one graph: each partition is validated right after it is read / generated, then freed
@@ -138,8 +140,6 @@ class Partitions:
         info = client.gather([client.submit(lambda p: (len(p[0]), p[2]), f, pure=False) for f in prep])
         keep = [i for i, (n, _) in enumerate(info) if n]
         if not keep:
-            from territoria.errors import DataError
-
             raise DataError("no unit left after the units filter / year selection of the spec")
         parts = [client.submit(operator.getitem, prep[i], 0, pure=False) for i in keep]
         aux_parts = [client.submit(operator.getitem, prep[i], 1, pure=False) for i in keep]
@@ -153,8 +153,6 @@ class Partitions:
             aux = client.gather(client.submit(lambda p: p.iloc[:0], aux_parts[0], pure=False))
             sha = combine([info[i][1] for i in keep])
         else:
-            import hashlib
-
             table, aux = pd.concat(client.gather(parts)), pd.concat(client.gather(aux_parts))
             sha = hashlib.sha256((digest(table) + digest(aux)).encode()).hexdigest()
         prepared = Prepared(table=table, aux=aux, direction=direction, sha256=sha, units=None)
@@ -262,10 +260,6 @@ def run_dask(assessment: Assessment, data: Any, *, units: pd.DataFrame | None = 
 
 
 def _source(spec: Any, data: Any, units: pd.DataFrame | None) -> Any:
-    from pathlib import Path
-
-    from territoria.engines import sources
-
     if isinstance(data, (str, Path)):
         return sources.from_parquet(spec, data)
     if type(data).__module__.startswith("dask"):

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from distributed import as_completed
 
 from territoria.engines.cluster import EngineError, connect, worker_lost
 
@@ -74,8 +75,6 @@ def run_uncertainty(analysis: Any, data: Any, tree: pd.DataFrame | None = None, 
     plan = analysis.plan(data, tree, directions=directions)
     store = np.empty((plan.n_runs, plan.n_units), dtype=np.int32)
     with connect(cluster=cluster, n_workers=n_workers) as client:
-        from distributed import as_completed
-
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         shared = client.scatter([plan], broadcast=True, hash=False)[0]
         futs = [client.submit(_evaluate, shared, group, pure=False)

@@ -17,13 +17,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
-from territoria.assess.inputs import leaf_codes, prepare, sample_filter, side_columns, within_regions
+from territoria.assess.inputs import (
+    leaf_codes,
+    missing_columns_message,
+    prepare,
+    sample_filter,
+    side_columns,
+    within_regions,
+)
 from territoria.assess.record import digest
 from territoria.engines.cluster import EngineError
 from territoria.errors import DataError, SpecError
+from territoria.store.export import read_manifest
 
 __all__ = ["PartitionedInput", "from_dask_frame", "from_parquet"]
 
@@ -104,8 +114,6 @@ def from_dask_frame(spec: Any, frame: Any, *, units: pd.DataFrame | None = None)
     cols = set(frame.columns)
     missing = [c for c in leaves if c not in cols]
     if missing:
-        from territoria.assess.inputs import missing_columns_message
-
         raise SpecError(spec.node_path(missing[0]), missing_columns_message(leaves, missing, list(frame.columns)))
     side_meta = units[[c for c in side if c in units.columns]] if units is not None else None
     if spec.year_list and "year" in cols:
@@ -125,10 +133,6 @@ def from_parquet(spec: Any, path: str | Path) -> PartitionedInput:
     DataError
         A year of the spec is not in the export.
     """
-    import dask.dataframe as dd
-    import pyarrow.parquet as pq
-
-    from territoria.store.export import read_manifest
 
     path = Path(path)
     manifest = read_manifest(path)
@@ -140,8 +144,6 @@ def from_parquet(spec: Any, path: str | Path) -> PartitionedInput:
     known = set(manifest["indicators"]) | set(manifest["catalogue_ids"])
     missing = [c for c in leaves if c not in known]
     if missing:
-        from territoria.assess.inputs import missing_columns_message
-
         raise SpecError(spec.node_path(missing[0]), missing_columns_message(leaves, missing, manifest["indicators"]))
     units = pd.read_parquet(path / "_units.parquet").set_index("code")
     present = [c for c in [*leaves, *side] if c in set(manifest["indicators"])]
@@ -162,7 +164,6 @@ def from_parquet(spec: Any, path: str | Path) -> PartitionedInput:
 
 def _read_row_group(piece: tuple[str | None, int, int], names: list[str]) -> pd.DataFrame:
     """One row group of one year's file, on a worker (``file=None``: the empty frame with the dtypes)."""
-    import pyarrow.parquet as pq
 
     file, group, year = piece
     if file is None:

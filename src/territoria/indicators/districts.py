@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from territoria.ingest.bundled import seed_depressed_units
+
 __all__ = ["SEED_REGIONS", "district_view"]
 
 #: The six studied regions (and Abai, split from East Kazakhstan in 2022), KATO code → English name.
@@ -67,8 +69,6 @@ def district_view(panel, *, regions: dict[str, str] | None = None, years: tuple[
         out[f"net_migration_per_1000_{year}"] = (1000 * out[f"net_migration_{year}"]
                                                  / out[f"population_1jan_{year}"]).round(2)
     if seed_status is None:
-        from territoria.ingest.bundled import seed_depressed_units
-
         seed_status = seed_depressed_units()
     status = seed_status.drop_duplicates("code").set_index("code")["status"]
     out["seed_status"] = out["code"].map(status).fillna("")

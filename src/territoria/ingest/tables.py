@@ -12,11 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import openpyxl
+from openpyxl.utils import get_column_letter
 
 from territoria.errors import CellProblem, UnknownNameError
 from territoria.ingest.matching import NameMatcher
@@ -167,7 +170,6 @@ def check_workbook(path: str | Path, file: str) -> list[CellProblem]:
     unpacked) and a sheet whose stored dimension covers more than :data:`XLSX_MAX_CELLS` cells. (A dimension
     may be missing or wrong; the reader counts the cells again as it reads.)
     """
-    import zipfile
 
     try:
         with zipfile.ZipFile(path) as archive:
@@ -219,8 +221,6 @@ def read_xlsx_grids(path: Path, sheets: list[str] | None, file: str
 
 
 def _has_formulas(path: Path) -> bool:
-    import zipfile
-
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
             if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
@@ -233,8 +233,6 @@ def _has_formulas(path: Path) -> bool:
 
 def _uncached_formulas(path: Path, grids: list[Grid], file: str) -> list[CellProblem]:
     """Cells holding a formula with no stored result (openpyxl reads them as empty)."""
-    import openpyxl
-    from openpyxl.utils import get_column_letter
 
     problems = []
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
@@ -264,8 +262,6 @@ def _damaged(file: str, exc: BaseException) -> CellProblem:
 
 def _read_workbook(path: Path, sheets: list[str] | None, file: str
                    ) -> tuple[list[Grid], list[CellProblem], list[str]]:
-    import openpyxl
-
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         names = workbook.sheetnames
@@ -454,8 +450,6 @@ def column_name(plan: Plan, j: int | None, xlsx: bool) -> str | None:
     if j < len(plan.header) and plan.header[j]:
         return plan.header[j]
     if xlsx:
-        from openpyxl.utils import get_column_letter
-
         return get_column_letter(j + 1)
     return f"#{j + 1}"
 

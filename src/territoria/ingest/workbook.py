@@ -13,6 +13,7 @@ import re
 from datetime import date
 
 import pandas as pd
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from territoria.errors import CellProblem, InputFileError
 from territoria.ingest.matching import normalise_name
@@ -110,14 +111,10 @@ def header(sheet: Sheet, prof, file: str) -> tuple[int, dict[int, str]]:
 
 
 def col(letter: str) -> int:
-    from openpyxl.utils import column_index_from_string  # lazy: heavy optional dependency
-
     return column_index_from_string(letter)
 
 
 def letter(c: int) -> str:
-    from openpyxl.utils import get_column_letter  # lazy: heavy optional dependency
-
     return get_column_letter(c)
 
 

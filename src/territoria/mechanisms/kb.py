@@ -21,8 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from territoria.catalog.catalogue import Catalogue, load_catalogue
 from territoria.catalog.citations import SourceRef, render_sources
+from territoria.diagnosis.risks import load_risk_rules
 from territoria.dynamics.rules import Text, read_rule_file
-from territoria.errors import SpecError
+from territoria.dynamics.status import load_status_rules
+from territoria.errors import SpecError, UnknownNameError
+from territoria.ingest.matching import suggest
 
 __all__ = ["HORIZONS", "KnowledgeBase", "Mechanism", "default_kb_path", "known_problems", "load_knowledge_base"]
 
@@ -84,8 +87,6 @@ class KnowledgeBase(BaseModel):
         for m in self.mechanisms:
             if m.id == mechanism_id:
                 return m
-        from territoria.errors import UnknownNameError
-        from territoria.ingest.matching import suggest
 
         raise UnknownNameError("mechanism", mechanism_id, suggest(mechanism_id, [m.id for m in self.mechanisms]))
 
@@ -121,8 +122,6 @@ def default_kb_path() -> Path:
 
 def known_problems() -> set[str]:
     """Ids a mechanism may answer: the package's risk rules and statuses."""
-    from territoria.diagnosis.risks import load_risk_rules
-    from territoria.dynamics.status import load_status_rules
 
     return set(load_risk_rules().ids) | {s.status for s in load_status_rules().statuses}
 

@@ -17,6 +17,7 @@ import pandas as pd
 from territoria.assess.pipeline import Assessment
 from territoria.assess.record import digest
 from territoria.errors import DataError, UnknownNameError
+from territoria.ingest.matching import suggest
 
 __all__ = ["Change", "parse_change", "what_if"]
 
@@ -60,15 +61,11 @@ def what_if(result: Any, unit: str, changes: list[Change], *, year: int | None =
         year = int(year) if year is not None else int(years[-1])
         key = (str(unit), year)
     if key not in raw.index:
-        from territoria.ingest.matching import suggest
-
         units = list(dict.fromkeys(map(str, raw.index.get_level_values(0))))
         raise UnknownNameError("unit", str(unit), suggest(str(unit), units))
     rows = []
     for code, op, amount in changes:
         if code not in raw.columns:
-            from territoria.ingest.matching import suggest
-
             raise UnknownNameError("indicator", code, suggest(code, list(raw.columns)))
         before = raw.at[key, code]
         if pd.isna(before) and op != "set":

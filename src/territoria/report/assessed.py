@@ -8,7 +8,12 @@ from typing import Any
 
 import pandas as pd
 
-from territoria.errors import DataError, UnknownNameError
+from territoria.assess.pipeline import Assessment
+from territoria.assess.spec import AssessmentSpec
+from territoria.diagnosis import diagnose
+from territoria.diagnosis.references import REFERENCE_INDICATORS
+from territoria.errors import DataError, TerritoriaError, UnknownNameError
+from territoria.store.assessments import resolve_assessment
 
 __all__ = ["assessment", "assessment_label", "diagnosis", "rank_intervals", "ranking_table", "unit_region"]
 
@@ -22,12 +27,8 @@ def assessment(store: Any, *, name: str | None = None, unit: str | None = None, 
     ``level`` (default: regions). ``year`` must be one of its years (never another level or year in
     silence). With ``spec``: the spec (its year replaced by ``year``) run now, not stored.
     """
-    from territoria.assess.pipeline import Assessment
-    from territoria.assess.spec import AssessmentSpec
 
     if spec is None:
-        from territoria.store.assessments import resolve_assessment
-
         found = resolve_assessment(store, unit, name=name, level=level)
         if year is not None and int(year) not in found.years:
             raise DataError(f"assessment {found.label} does not rate {year}; store one of {year} with "
@@ -92,9 +93,6 @@ def diagnosis(store: Any, code: str, *, result: Any = None, name: str | None = N
     """A unit's :class:`~territoria.diagnosis.Diagnosis` in its assessment (resolved when ``result`` is None),
     with its region's diagnosis in the region assessment as ``context`` when one is stored (``context``).
     ``own_series=False`` leaves out what the unit's own series give (flags, status, group memberships)."""
-    from territoria.diagnosis import diagnose
-    from territoria.diagnosis.references import REFERENCE_INDICATORS
-    from territoria.errors import TerritoriaError
 
     result = result if result is not None else assessment(store, name=name, unit=code, year=year)
     units = store.units(codes=[code])
@@ -105,6 +103,7 @@ def diagnosis(store: Any, code: str, *, result: Any = None, name: str | None = N
     regions = {u: r for u in assessed if (r := _region_from(parents, u)) is not None}
     region_context = None
     if context and str(units.iloc[0]["level"]) != "region":
+        # lazy: cycle: territoria.report.service imports this module
         from territoria.report.service import region_of_unit
 
         try:
@@ -119,6 +118,7 @@ def diagnosis(store: Any, code: str, *, result: Any = None, name: str | None = N
                                       version=getattr(regional, "version", None), level="region")
     obs = memberships = national = references = None
     if own_series:
+        # lazy: cycle: territoria.report.service imports this module
         from territoria.report.service import group_memberships
 
         obs, national = store.observations(units=[code]), store.observations(units=["KZ"])

@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from territoria.errors import UnknownNameError
+from territoria.mechanisms import load_knowledge_base
 from territoria.report import charts, service
 from territoria.report.geomap import point_map
 from territoria.report.i18n import t
@@ -234,8 +235,6 @@ def profile_document(store: Any, code: str, *, lang: str = "en", result: Any = N
         shown_mech["government"] = [", ".join(tr.term("government", g.strip()) for g in str(v).split(",") if g.strip())
                                     for v in shown_mech["government"]]
         if "sources" in shown_mech and "mechanism" in mech:
-            from territoria.mechanisms import load_knowledge_base  # lazy: heavy optional dependency (scipy)
-
             kb_sources = {m.id: m.sources for m in load_knowledge_base(None).mechanisms}
             shown_mech["sources"] = [tr.citation(s, items=kb_sources.get(m)) if m in kb_sources else tr.citation(s)
                                      for m, s in zip(mech["mechanism"], mech["sources"], strict=True)]

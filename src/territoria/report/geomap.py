@@ -21,6 +21,11 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+from shapely.geometry import box, shape
+
+from territoria.ingest.boundaries import unit_polygons
+from territoria.ingest.bundled import neighbour_polygons
+from territoria.ingest.remote import cached
 
 __all__ = ["LEVEL_COLOURS", "choropleth", "outline_traces", "point_map"]
 
@@ -39,9 +44,6 @@ def _rings(geometry: Any) -> list[Any]:
 @lru_cache(maxsize=2)
 def _outline(source: str) -> tuple[tuple[str, tuple[float, ...], tuple[float, ...]], ...]:
     """(name, lons, lats) rings of the background, clipped to the window and simplified (cached)."""
-    from shapely.geometry import box, shape
-
-    from territoria.ingest.bundled import neighbour_polygons
 
     if source == "bundled":
         features = neighbour_polygons()["features"]
@@ -63,8 +65,6 @@ def _outline(source: str) -> tuple[tuple[str, tuple[float, ...], tuple[float, ..
 
 def _background_source() -> str:
     try:
-        from territoria.ingest.remote import cached
-
         path = cached("geoboundaries-kaz-adm1")
     except Exception:  # the cache is optional; any problem falls back to the bundled outline
         path = None
@@ -164,7 +164,6 @@ def choropleth(units: Any, *, color: str = "level", text: str = "name", title: s
 
 def _polygons_for(codes: pd.Series) -> Any:
     """Region or district polygons of the map that holds every code with the fewest extra polygons, or None."""
-    from territoria.ingest.boundaries import unit_polygons
 
     wanted = set(codes)
     best = None

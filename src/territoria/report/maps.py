@@ -21,10 +21,17 @@ from typing import Any
 import matplotlib
 import numpy as np
 import pandas as pd
+import shapely
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from pyproj import Transformer
+from scipy.cluster.hierarchy import dendrogram
+from shapely.geometry import shape
 
 from territoria.errors import DataError
+from territoria.groups.border import KZ_CONIC
+from territoria.ingest.bundled import border_lines, neighbour_polygons
+from territoria.report.geomap import LEVEL_COLOURS
 from territoria.report.messages import in_language, term
 
 __all__ = ["MAP_WORDS", "map_word", "plot_choropleth", "plot_dendrogram", "plot_k_selection", "plot_point_map",
@@ -80,18 +87,11 @@ def _save(fig: Figure, path: Path) -> Path:
 
 
 def _projector() -> Transformer:
-    from territoria.groups.border import KZ_CONIC
-
     return Transformer.from_crs("EPSG:4326", KZ_CONIC, always_xy=True)
 
 
 def _draw_outline(ax: Any, proj: Transformer, polygons: dict | None, border: dict | None) -> None:
-    import shapely
-    from shapely.geometry import shape
-
     if polygons is None or border is None:
-        from territoria.ingest.bundled import border_lines, neighbour_polygons
-
         polygons = polygons or neighbour_polygons()
         border = border or border_lines()
     for feature in polygons.get("features", []):
@@ -164,7 +164,6 @@ def plot_point_map(frame: pd.DataFrame, path: str | Path, *, column: str, title:
 def plot_dendrogram(linkage: np.ndarray, labels: list[str], path: str | Path, *, k: int | None = None,
                     title: str = "Ward dendrogram (z-scores of the block scores)") -> Path:
     """Ward dendrogram; with ``k`` a dashed line marks the cut into k clusters."""
-    from scipy.cluster.hierarchy import dendrogram
 
     path = _check_path(path)
     fig = Figure(figsize=(max(6.0, 0.35 * len(labels)), 5))
@@ -247,10 +246,6 @@ def plot_choropleth(units: Any, path: str | Path, *, column: str, title: str | N
     label_points : int, default=25
         With at most this many points, each carries its ``name`` (when the points have that column).
     """
-    from matplotlib.patches import Patch
-
-    from territoria.groups.border import KZ_CONIC
-    from territoria.report.geomap import LEVEL_COLOURS
 
     path = _check_path(path)
     if column not in units.columns:

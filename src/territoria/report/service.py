@@ -15,11 +15,19 @@ are shown when those packages import; they are never required.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from typing import Any
 
 import pandas as pd
 
-from territoria.errors import DataError, UnknownNameError
+from territoria.assess.record import digest
+from territoria.catalog.units import splits
+from territoria.diagnosis import region_of, risk_flags
+from territoria.dynamics.status import classify, load_status_rules
+from territoria.dynamics.trends import trend_table
+from territoria.errors import DataError, TerritoriaError, UnknownNameError
+from territoria.ingest.bundled import geonames_places
+from territoria.mechanisms import load_knowledge_base, recommend
 from territoria.report.assessed import (
     assessment,
     assessment_label,
@@ -29,6 +37,9 @@ from territoria.report.assessed import (
     ranking_table,
     unit_region,
 )
+from territoria.report.i18n import t
+from territoria.report.messages import indicator_name, unit_name
+from territoria.store import measures as ms
 
 __all__ = ["STATUS_ORDER", "SeedTowns", "assessment", "assessment_label", "comparison", "diagnosis",
            "group_memberships", "monitoring", "rank_intervals", "ranking_table", "region_of_unit", "regions_ranking",
@@ -51,12 +62,11 @@ def _points(store: Any, codes: Iterable[str]) -> pd.DataFrame:
     codes = pd.Index([str(c) for c in codes])
     settlements = store.units(level="settlement")[["lat", "lon"]]
     try:
+        # lazy: inside a try block (an optional import)
         from territoria.typology import region_points
     except ImportError:  # the typology package is optional
         region_points = None
     if region_points is not None:
-        from territoria.ingest.bundled import geonames_places
-
         names = store.units(level="region")["name_en"]
         return region_points(codes, settlements, names=names, places=geonames_places())[["lat", "lon"]]
     rows = {}
@@ -97,33 +107,26 @@ def region_of_unit(code: str, assessed: Iterable[str], crosswalk: pd.DataFrame |
     A unit of a region created after the assessed year (Abai, Ulytau, Zhetysu in 2022) is given the
     region it belonged to then, from the crosswalk's splits.
     """
-    from territoria.diagnosis import region_of
 
     assessed = set(map(str, assessed))
     region = region_of(code)
     if region in assessed or crosswalk is None:
         return region
-    from territoria.catalog.units import splits
 
     then = {part: s.old for s in splits(crosswalk) if s.keeps_code for part in s.parts if part != s.old}
     return then.get(region, region)
 
 
 def _status_labels(lang: str) -> dict[str, str]:
-    from territoria.dynamics.status import load_status_rules
-
     rules = load_status_rules()
     labels = {r.status: r.label.get(lang) for r in rules.statuses}
     labels[rules.default.status] = rules.default.label.get(lang)
-    from territoria.report.i18n import t
 
     labels.setdefault("insufficient_data", t("insufficient_data", lang))
     return labels
 
 
 def _statuses(store: Any, codes: list[str], lang: str) -> pd.DataFrame:
-    from territoria.dynamics.status import classify
-
     obs = store.observations(units=codes)
     table = classify(obs) if len(obs) else pd.DataFrame(columns=["status", "facts", "fact_codes"])
     table = table.reindex(codes)
@@ -142,10 +145,6 @@ def watch_list(store: Any, result: Any, *, lang: str = "en", codes: Iterable[str
     ``result`` when it rates regions, else from the latest stored assessment of the regions.
     """
     if getattr(result, "level", None) not in (None, "region"):
-        from contextlib import suppress
-
-        from territoria.errors import TerritoriaError
-
         with suppress(TerritoriaError):  # without a regions' assessment the region columns stay empty
             result = assessment(store, level="region")
     seed = pd.concat([store.unit_list(name) for name in _SEED_LISTS], ignore_index=True)
@@ -193,7 +192,6 @@ def unit_table(store: Any, code: str, *, lang: str = "en", years: Iterable[int] 
         return pd.DataFrame(columns=["block", "indicator", "name", "unit"])
     wide = obs.pivot_table(index="indicator", columns="year", values="value", aggfunc="first")
     wide.columns = [str(int(c)) for c in wide.columns]
-    from territoria.report.messages import indicator_name, unit_name
 
     cat = store.catalogue
     order = {ind.id: i for i, ind in enumerate(cat)}
@@ -217,6 +215,7 @@ def group_memberships(store: Any, code: str, level: str) -> pd.DataFrame | None:
     if level != "settlement":
         return None
     try:
+        # lazy: inside a try block (an optional import)
         from territoria.groups import assign_groups
     except ImportError:
         return None
@@ -233,10 +232,10 @@ _TYPOLOGIES: dict[tuple[Any, ...], Any] = {}
 
 def _typology(result: Any, region: str) -> dict[str, Any] | None:
     try:
+        # lazy: inside a try block (an optional import)
         from territoria.typology import typology_of_result
     except ImportError:
         return None
-    from territoria.assess.record import digest
 
     key = (digest(result.tables["aggregated"]), digest(result.tree), result.spec.name)
     try:
@@ -275,10 +274,6 @@ def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
         ``assessment_note`` (which assessment was used, or why none), ``region_name`` (the unit's region)
         and ``assessed_name`` (the name of the unit whose rank is shown).
     """
-    from territoria.diagnosis import risk_flags
-    from territoria.dynamics.trends import trend_table
-    from territoria.errors import TerritoriaError
-    from territoria.mechanisms import load_knowledge_base, recommend
 
     units = store.units(codes=[code])
     if units.empty:
@@ -427,6 +422,5 @@ def shared_latest(obs: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
 
 def monitoring(store: Any) -> dict[str, pd.DataFrame]:
     """Adopted measures with their latest recorded evaluation, and the early warnings (read only)."""
-    from territoria.store import measures as ms
 
     return {"measures": ms.measures(store), "warnings": ms.warnings(store)}

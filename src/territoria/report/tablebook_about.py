@@ -16,6 +16,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from territoria import __version__
 from territoria.catalog.catalogue import Catalogue
 from territoria.report.messages import fill, header, in_language, indicator_name, unit_name
 
@@ -169,7 +170,6 @@ def write_about_sheet(book: Workbook, frame: pd.DataFrame, *, formats: Mapping[s
                       command: str | None, sources: pd.DataFrame | None, catalogue: Catalogue, lang: str,
                       written: datetime, table_sheet: str) -> None:
     """Append the ``about`` sheet describing ``frame`` (written on sheet ``table_sheet`` with ``formats``)."""
-    from territoria import __version__  # lazy: the package root imports the assessment layer
 
     ws = book.create_sheet(ABOUT_SHEET)
     widths = [36, 60, 28, 28, 34, 70]

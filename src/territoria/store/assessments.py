@@ -262,6 +262,7 @@ def store_spec_assessment(store: Any, *, spec: str | Path | None = None, name: s
     The one call ``load-bundled`` and ``make run`` make to store the bundled region and district
     assessments; ``name`` defaults to the spec's name. A no-op when nothing changed.
     """
+    # lazy: layers: territoria.assess.pipeline is above this module (known violation, pyproject.toml)
     from territoria.assess.pipeline import Assessment
     from territoria.assess.spec import AssessmentSpec, default_spec_path
 

@@ -91,6 +91,7 @@ def export_parquet(store: Any, directory: str | Path, *, level: str | None = Non
     StoreError
         ``directory`` exists and is not empty (without ``overwrite``), or nothing matches the filters.
     """
+    # lazy: heavy (pydantic), which territoria.interfaces.cli.data does not load
     from territoria.panel import Panel
 
     out = Path(directory)

@@ -69,6 +69,7 @@ def measure_problems(store: Store, *, unit: str, mechanism: str, targets: Sequen
     if not known_unit:
         found.append(("unit", UnknownNameError("unit", unit)))
     if mechanisms is not None and mechanism not in mechanisms:
+        # lazy: layers: territoria.ingest.matching is above this module (known violation, pyproject.toml)
         from territoria.ingest.matching import suggest
 
         found.append(("mechanism", UnknownNameError("mechanism", mechanism, suggest(mechanism, list(mechanisms)))))

@@ -16,6 +16,7 @@ import pandas as pd
 from territoria.catalog.catalogue import Catalogue, load_catalogue
 from territoria.errors import StoreError
 from territoria.panel import Panel
+from territoria.store.export import export_parquet
 from territoria.store.schema import SCHEMA_VERSION, current_version, migrate
 
 __all__ = ["UNIT_TABLE_COLUMNS", "Store", "StoredValueWarning"]
@@ -175,7 +176,6 @@ class Store:
     # -- reading -------------------------------------------------------------------------------
     def export_parquet(self, directory: str | Path, **options: object) -> Path:
         """The wide panel as partitioned Parquet, by DuckDB (see :func:`territoria.store.export.export_parquet`)."""
-        from territoria.store.export import export_parquet
 
         return export_parquet(self, directory, **options)  # type: ignore[arg-type]
 
@@ -274,6 +274,7 @@ class Store:
 
     def _panel_on_old_map(self, *, level: str | None, indicators: Iterable[str] | None,
                           years: Iterable[int] | None, units: Iterable[str] | None) -> Panel:
+        # lazy: layers: territoria.indicators.borders is above this module (known violation, pyproject.toml)
         from territoria.indicators.borders import on_old_map
 
         every = self.observations(years=years)

@@ -148,6 +148,7 @@ def typology_of_result(result: Any, *, units: gpd.GeoDataFrame | None = None,
         if isolated:
             notes.append(f"spatial: {len(isolated)} unit(s) without a neighbour (island) left out of Moran's I "
                          f"and LISA: {isolated}; islands='nearest' joins each to its nearest unit")
+            # lazy: heavy (libpysal), which territoria.typology does not load
             from libpysal.weights import w_subset
 
             w = w_subset(w, [str(u) for u in kept])

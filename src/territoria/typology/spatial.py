@@ -64,6 +64,7 @@ ISLAND_RULES = ("exclude", "nearest")
 
 
 def _xy(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    # lazy: heavy (pydantic), which territoria.typology does not load
     from territoria.groups.border import KZ_CONIC
 
     x, y = Transformer.from_crs("EPSG:4326", KZ_CONIC, always_xy=True).transform(lon, lat)
@@ -76,6 +77,7 @@ def spatial_weights(points: pd.DataFrame, *, k: int | None = 4, band_km: float |
     Exactly one of ``k`` (k nearest neighbours) or ``band_km`` (binary distance band) is used; ``band_km``
     wins when given.
     """
+    # lazy: heavy (libpysal, scipy, sklearn), which territoria.typology does not load
     from libpysal.weights import KNN, DistanceBand
 
     if len(points) and not points[["lat", "lon"]].isna().any().any():
@@ -137,6 +139,7 @@ def unit_weights(units: gpd.GeoDataFrame, *, islands: str = "exclude", k: int = 
     k : int, default=4
         Neighbours of each point (points only).
     """
+    # lazy: heavy (libpysal, scipy, sklearn), which territoria.typology does not load
     from libpysal.weights import KNN, Queen
     from libpysal.weights.util import attach_islands
 
@@ -157,6 +160,7 @@ def unit_weights(units: gpd.GeoDataFrame, *, islands: str = "exclude", k: int = 
         warnings.simplefilter("ignore")  # libpysal warns about islands and disconnected components
         w = Queen.from_dataframe(units.set_axis(ids), ids=ids, use_index=False)
         if islands == "nearest" and w.islands:
+            # lazy: heavy (pydantic), which territoria.typology does not load
             from territoria.groups.border import KZ_CONIC
 
             centres = units.set_axis(ids).to_crs(KZ_CONIC).geometry.centroid
@@ -197,6 +201,7 @@ def _values(values: pd.Series, w: object) -> tuple[np.ndarray, list[str]]:
 
 def moran(values: pd.Series, w: object, *, permutations: int = 999, seed: int = 0) -> Moran:
     """Global Moran's I of ``values`` (indexed by unit) under weights ``w``; see module docstring."""
+    # lazy: heavy (scipy), which territoria.typology does not load
     from scipy.stats import norm
 
     y, order = _values(values, w)
@@ -277,6 +282,7 @@ def contiguous_clusters(zscores: pd.DataFrame, w: object, k: int) -> pd.Series:
     Series
         Cluster 1..k per unit of ``zscores`` (index unit), ``<NA>`` for islands.
     """
+    # lazy: heavy (libpysal, scipy, sklearn), which territoria.typology does not load
     from libpysal.weights import w_subset
     from sklearn.cluster import AgglomerativeClustering
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import tempfile
 import threading
 from enum import StrEnum
@@ -15,12 +17,19 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from territoria.errors import TerritoriaError
-from territoria.report import service
+from territoria.ingest.matching import NameMatcher
+from territoria.ingest.readers import read_table
+from territoria.report import monitoring as mon
+from territoria.report import render, service
+from territoria.report.charts import radar
 from territoria.report.document import Document, frame_to_json, profile_document, ranking_document
 from territoria.report.error_text import error_text
 from territoria.report.i18n import words
+from territoria.report.messages import Translator
+from territoria.store import import_observations
 from territoria.web.accounts import audit
 from territoria.web.assessments import ASSESSMENT_REF_PATTERN, AssessmentName, about
+from territoria.web.limits import read_upload
 from territoria.web.refusals import Refusal
 
 __all__ = ["router"]
@@ -77,8 +86,6 @@ def _ranking(request: Request, lang: str, scope: str | None, assessment: str | N
 
 
 def _file(request: Request, doc: Document, fmt: Format, stem: str) -> Response:
-    from territoria.report import render
-
     if fmt is Format.html:
         return HTMLResponse(render.to_html(doc))
     with tempfile.TemporaryDirectory(prefix="territoria-report-") as tmp:
@@ -181,8 +188,6 @@ def profile_report(request: Request, code: UnitCode, fmt: Format,
 def compare(request: Request, units: Annotated[list[str], Query(min_length=2, max_length=10)],
             lang: Lang = "en", assessment: AssessmentName = None) -> dict[str, Any]:
     """Units side by side (status, region, rank, sub-indices, shared indicators) and a radar of the regions."""
-    from territoria.report.charts import radar
-    from territoria.report.messages import Translator
 
     ctx = _ctx(request)
     with ctx.store() as store:
@@ -209,14 +214,12 @@ def compare(request: Request, units: Annotated[list[str], Query(min_length=2, ma
         figure = figs[0]
         for extra in figs[1:]:
             figure.add_traces(extra.data)
-    import json
 
     return {"table": frame_to_json(table, lang), "figure": json.loads(figure.to_json()) if figure else None}
 
 
 def _compare_words(table: pd.DataFrame, tr: Any) -> pd.DataFrame:
     """The comparison's row labels and grade levels in the reader's words."""
-    import re
 
     table = table.copy()
     labels = []
@@ -242,7 +245,6 @@ def monitoring(request: Request, lang: Lang = "en") -> dict[str, Any]:
     """Adopted measures with their latest evaluation, and the early warnings (statuses and facts in
     ``lang``); ``last_evaluation`` is the latest re-evaluation run from the web (with what it changed)
     or, before any, the time of the latest evaluation recorded in the Store."""
-    from territoria.report import monitoring as mon
 
     ctx = _ctx(request)
     with ctx.store() as store:
@@ -253,9 +255,6 @@ def monitoring(request: Request, lang: Lang = "en") -> dict[str, Any]:
 
 
 def _last_evaluation(ctx: Any, lang: str, recorded: str | None) -> dict[str, Any] | None:
-    from territoria.report import monitoring as mon
-    from territoria.report.messages import Translator
-
     last = getattr(ctx, "last_evaluation", None)
     if last is None:
         return None if recorded is None else {"evaluated_at": recorded, "evaluations": None, "warnings": None,
@@ -275,7 +274,6 @@ def monitoring_evaluate(request: Request, lang: Lang = "en",
     """Re-evaluate the monitoring rules now (the steps of ``territoria monitor``): every active measure
     against the latest data, and the early warnings. Returns the board with ``last_evaluation``: when,
     how many evaluations and warnings were appended, and what changed."""
-    from territoria.report import monitoring as mon
 
     ctx = _ctx(request)
     with ctx.store(write=True) as store:
@@ -303,7 +301,6 @@ async def import_file(request: Request, lang: Lang = "en") -> dict[str, Any]:
     matching run in a worker thread, outside the Store's write (reads never wait for them); at most
     ``IMPORT_SLOTS`` uploads are processed at once, more get 503 with ``Retry-After``.
     """
-    from territoria.web.limits import read_upload
 
     ctx = _ctx(request)
     upload = await read_upload(request, field="file", max_bytes=ctx.max_upload_bytes)
@@ -333,10 +330,6 @@ def _import_upload(ctx: Any, request: Request, upload: Any, lang: str) -> dict[s
 
 
 def _import(ctx: Any, request: Request, path: Path, label: str) -> dict[str, Any]:
-    from territoria.ingest.matching import NameMatcher
-    from territoria.ingest.readers import read_table
-    from territoria.store import import_observations
-
     with ctx.store() as store:  # a read: the units and the catalogue to match names against
         units, catalogue = store.units().reset_index(), store.catalogue
     read = read_table(path, catalogue=catalogue, units=NameMatcher.for_units(units))  # no Store open here

@@ -22,9 +22,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from territoria.errors import TerritoriaError, UnknownNameError, pydantic_code
+from territoria.report import monitoring as mon
 from territoria.report.error_text import error_text
 from territoria.report.i18n import LANGS, words
 from territoria.report.messages import Translator
+from territoria.report.render import plotly_js_path
 from territoria.store.assessments import NAME_PATTERN
 from territoria.web.accounts import audit, template_env
 from territoria.web.accounts import router as accounts_router
@@ -169,8 +171,6 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None, public_re
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
-        from territoria.report.render import plotly_js_path
-
         return FileResponse(plotly_js_path(), media_type="application/javascript")
 
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
@@ -187,7 +187,6 @@ def create_app(db: str | Path, *, max_upload_bytes: int | None = None, public_re
     @app.post("/monitor/evaluate", include_in_schema=False)
     def monitor_evaluate(request: Request, lang: Lang = "ru", assessment: AssessmentName = None) -> RedirectResponse:
         """The board's "re-evaluate" button without a script: evaluate, then show the board."""
-        from territoria.report import monitoring as mon
 
         ctx = app.state.ctx
         with ctx.store(write=True) as store:

@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
-from territoria.errors import TerritoriaError
+from territoria.errors import TerritoriaError, UnknownNameError
 from territoria.report import service
 from territoria.report.document import frame_to_json
-from territoria.store.assessments import NAME_PATTERN, REF_PATTERN
+from territoria.store.assessments import NAME_PATTERN, REF_PATTERN, list_assessments, save_assessment
 from territoria.web.accounts import audit
 
 __all__ = ["ASSESSMENT_PATTERN", "ASSESSMENT_REF_PATTERN", "AssessmentName",
@@ -61,8 +61,6 @@ def unit_diagnosis(request: Request, code: Annotated[str, Path(pattern=UNIT_PATT
     ctx = request.app.state.ctx
     with ctx.store() as store:
         if store.units(codes=[code]).empty:
-            from territoria.errors import UnknownNameError
-
             raise UnknownNameError("unit", code)
         found = service.diagnosis(store, code, name=assessment, year=year)
     held = found.risk_flags
@@ -86,7 +84,6 @@ def _plain(value: Any) -> Any:
 @router.get("/assessments")
 def assessments(request: Request) -> dict[str, Any]:
     """Every stored assessment version: name, version, level, years, units, created_at, what changed."""
-    from territoria.store.assessments import list_assessments
 
     with request.app.state.ctx.store() as store:
         table = list_assessments(store)
@@ -122,7 +119,6 @@ def about(request: Request, assessment: str | None) -> dict[str, Any]:
 
 def store_result(ctx: Any, result: Any, name: str, *, request: Request) -> dict[str, Any]:
     """Store ``result`` under ``name`` (a new version when the spec or the data changed), audited."""
-    from territoria.store.assessments import save_assessment
 
     analysis = None
     if result.spec.uncertainty is not None and not isinstance(result.tables["aggregated"].index, pd.MultiIndex):

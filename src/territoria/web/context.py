@@ -33,6 +33,7 @@ from typing import Any
 from fastapi import HTTPException
 
 from territoria.errors import StoreError
+from territoria.report import service
 from territoria.store import Store
 
 __all__ = ["WebContext"]
@@ -265,7 +266,6 @@ class WebContext:
         """The stored assessment to show (cached per Store version): ``name``, else the latest one of
         ``unit``'s level that rates it, else the latest of ``level`` (default: regions); see
         :func:`territoria.store.assessments.resolve_assessment`."""
-        from territoria.report import service
 
         return self.cached(("assessment", name, unit, level),
                            lambda: service.assessment(store, name=name, unit=unit, level=level))

@@ -30,7 +30,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import h11
+import uvicorn
 from fastapi import HTTPException, Request
+from python_multipart.multipart import parse_options_header
+from starlette.formparsers import MultiPartException, MultiPartParser
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from territoria.web.refusals import Refusal
@@ -273,7 +276,6 @@ def server_config(app: Any, *, host: str = "127.0.0.1", port: int = 8000, head_t
     options
         Passed on to ``uvicorn.Config``. A request head over 16 KiB gets 431 (:class:`GuardedH11Protocol`).
     """
-    import uvicorn
 
     head = float(head_timeout if head_timeout is not None else _env_number("TERRITORIA_HEAD_TIMEOUT", 10.0))
     body = float(body_timeout if body_timeout is not None else _env_number("TERRITORIA_BODY_TIMEOUT", 60.0))
@@ -334,8 +336,6 @@ async def read_upload(request: Request, *, field: str = "file", max_bytes: int) 
     body; 413 file larger than ``max_bytes``; 422 no file part named ``field``, more than one file, a bad
     file name (see :func:`check_file_name`), an unsupported suffix, an empty file.
     """
-    from python_multipart.multipart import parse_options_header
-    from starlette.formparsers import MultiPartException, MultiPartParser
 
     content_type = request.headers.get("content-type", "")
     kind, params = parse_options_header(content_type)

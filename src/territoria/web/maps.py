@@ -14,14 +14,22 @@ the compare page's picker.
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import json
+from importlib import resources
 from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Query, Request
 
+from territoria.errors import DataError
+from territoria.ingest.boundaries import unit_polygons
+from territoria.ingest.transliterate import fold_latin, to_latin
+from territoria.report import service
+from territoria.report.geomap import choropleth
 from territoria.report.maps import MAP_WORDS
-from territoria.report.messages import words_in
+from territoria.report.messages import term, words_in
 from territoria.web.assessments import ASSESSMENT_REF_PATTERN
 
 __all__ = ["WEB_WORDS", "router", "web_words"]
@@ -84,11 +92,6 @@ def _level_result(ctx: Any, store: Any, level: str, name: str | None = None) -> 
     level (when the Store keeps named assessments), else the Store's current result when it rates that
     level, else the package's spec of that level (``assess/specs/vulnerability_<level>s.yaml``) when one is
     shipped, else None."""
-    import inspect
-    from importlib import resources
-
-    from territoria.errors import DataError
-    from territoria.report import service
 
     if "level" in inspect.signature(ctx.result).parameters:  # named, stored assessments per level
         try:
@@ -146,9 +149,6 @@ def unit_map(request: Request, level: Level = "region", lang: Lang = "en",
              ) -> dict[str, Any]:
     """Units of a level with their scores: GeoJSON, a Plotly map and the ranking (nationally or in ``region``;
     then ``bounds`` gives the region's extent, lon/lat, for zooming)."""
-    from territoria.ingest.boundaries import unit_polygons
-    from territoria.report.geomap import choropleth
-    from territoria.report.messages import term
 
     ctx = request.app.state.ctx
     words = web_words(lang)
@@ -228,8 +228,6 @@ def _rows(table: pd.DataFrame, words: dict[str, str]) -> dict[str, Any]:
 
 
 def _key(text: object) -> str:
-    from territoria.ingest.transliterate import fold_latin, to_latin
-
     return fold_latin(to_latin(str(text))) if isinstance(text, str) else ""
 
 
@@ -248,7 +246,6 @@ def _search_index(units: pd.DataFrame) -> dict[str, Any]:
 
 def _by_spelling(index: dict[str, Any], q: str) -> pd.Index:
     """Units whose folded name contains the folded query, else those with the closest folded words (difflib)."""
-    import difflib
 
     keys = index["keys"]
     needle = _key(q.strip())

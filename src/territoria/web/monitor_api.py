@@ -17,8 +17,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from territoria.mechanisms import load_knowledge_base
+from territoria.report import monitoring as mon
 from territoria.report.error_text import error_text, written_for
 from territoria.report.messages import Translator, indicator_name, unit_name
+from territoria.store import measures as ms
 from territoria.web.accounts import audit
 from territoria.web.api import monitoring
 
@@ -89,8 +91,6 @@ def monitoring_choices(request: Request, lang: Lang = "en") -> dict[str, Any]:
 def add_measure(request: Request, body: MeasureRequest, lang: Lang = "en") -> Any:
     """Adopt a measure (``territoria monitor add`` for each target, written together), then re-evaluate
     the monitoring rules so that the board shows its first evaluation."""
-    from territoria.report import monitoring as mon
-    from territoria.store import measures as ms
 
     targets = [ms.Target(t.indicator.strip(), t.value, t.deadline_year, (t.unit or "").strip() or None)
                for t in body.targets]

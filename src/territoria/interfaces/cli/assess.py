@@ -7,16 +7,22 @@ from typing import Any
 
 import pandas as pd
 import typer
+from rich.tree import Tree
 
 from territoria.assess.inputs import select_years
 from territoria.assess.io import read_wide_table
-from territoria.assess.spec import default_spec_path
+from territoria.assess.pipeline import Assessment
+from territoria.assess.spec import AssessmentSpec, default_spec_path
 from territoria.errors import DataError, SpecError
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.data import data_app
 from territoria.interfaces.cli.users import audit_cli
 from territoria.interfaces.console import parse_columns
 from territoria.interfaces.output import plain, print_table, write_table
+from territoria.report.messages import Translator
+from territoria.report.workbook import assessment_sheets, sheet_title, write_workbook
+from territoria.store import Store
+from territoria.store.assessments import save_assessment
 from territoria.store.export import neutralise_formulas
 
 __all__ = ["assess", "assess_panel", "compute", "default_spec_path", "export_parquet", "read_wide_table", "tree"]
@@ -64,7 +70,6 @@ def compute(
     With --year-column the table holds several years: the spec's year/years select among them (without
     them every year is kept), goalposts follow normalise.reference, ranks are within each year.
     """
-    from territoria.assess.pipeline import Assessment
 
     assessment = Assessment(spec)
     table = read_wide_table(data, id_column, year_column=year_column)
@@ -107,8 +112,6 @@ def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None
     With ``store_as`` the Result (with its uncertainty summary) is stored under that name in the
     Store ``db`` (:func:`territoria.store.assessments.save_assessment`): a no-op when nothing changed.
     """
-    from territoria.assess.pipeline import Assessment
-    from territoria.assess.spec import AssessmentSpec
 
     spec = AssessmentSpec.from_yaml(spec_path or default_spec_path())
     if year is not None:
@@ -139,9 +142,6 @@ def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None
                     console=console)
     audit_tables = _audit_tables(result) if (audit is not None or output_dir is not None) else None
     if output is not None and output.suffix.lower() == ".xlsx":
-        # lazy: heavy dependency (scipy, through the diagnosis and the mechanisms)
-        from territoria.report.workbook import assessment_sheets, sheet_title, write_workbook
-
         sheets = assessment_sheets(result, names=panel.names(lang) if hasattr(panel, "names") else None,
                                    intervals=None if analysis is None else analysis.ranks,
                                    sensitivity=sensitivity, sources=sources, lang=lang)
@@ -165,9 +165,6 @@ def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None
 
 
 def _store(result: Any, analysis: Any, *, name: str, db: Path) -> None:
-    from territoria.store import Store
-    from territoria.store.assessments import save_assessment
-
     with Store(db) as store:
         stored = save_assessment(store, result, name=name, uncertainty=analysis)
         if stored.created:
@@ -227,8 +224,6 @@ def assess(
     spec), in --lang. With --name the Result is stored: diagnose,
     recommend, whatif, report and the web then use it for the units of its level.
     """
-    from territoria.assess.spec import AssessmentSpec
-    from territoria.store import Store
 
     if lang not in ("en", "ru", "kk"):
         raise typer.BadParameter(f"{lang!r}: expected one of en, ru, kk", param_hint="--lang")
@@ -263,10 +258,6 @@ def tree(
     A node reused under a second parent (reuse: true) is shown there once more, with that edge's
     weight, marked as computed once and not expanded again.
     """
-    from rich.tree import Tree
-
-    from territoria.assess.spec import AssessmentSpec
-    from territoria.report.messages import Translator
 
     if lang not in ("en", "ru", "kk"):
         raise typer.BadParameter(f"{lang!r}: expected one of en, ru, kk", param_hint="--lang")
@@ -321,7 +312,6 @@ def export_parquet(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty folder."),
 ) -> None:
     """Export the Store's panel as partitioned Parquet (DuckDB), for `assess --engine dask --parquet DIR`."""
-    from territoria.store import Store
 
     with Store(state.db, read_only=True) as store:
         out = store.export_parquet(directory, level=level, row_group_size=row_group_size, overwrite=overwrite)

@@ -6,8 +6,11 @@ from pathlib import Path
 
 import typer
 
+from territoria.errors import UnknownNameError
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.output import plain, print_table, write_table
+from territoria.store import Store
+from territoria.store.assessments import list_assessments
 
 __all__ = ["assessments"]
 
@@ -22,9 +25,6 @@ def assessments(
     `territoria assess --spec SPEC --name NAME` stores one; diagnose, recommend, whatif, report and the
     web use the latest assessment of a unit's own level, or the one given with --assessment NAME.
     """
-    from territoria.errors import UnknownNameError
-    from territoria.store import Store
-    from territoria.store.assessments import list_assessments
 
     with Store(state.db, read_only=True) as store:
         table = list_assessments(store)

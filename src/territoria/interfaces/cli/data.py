@@ -11,11 +11,17 @@ import pandas as pd
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from territoria.errors import UnknownNameError
+from territoria.ingest.matching import NameMatcher, language_of
+from territoria.ingest.profiles import import_with_profile, profile_for
+from territoria.ingest.readers import read_table
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.lookup import resolve_unit
 from territoria.interfaces.cli.users import audit_cli
 from territoria.interfaces.console import parse_columns
 from territoria.interfaces.output import emit_table, plain, write_table
+from territoria.store import Store, import_observations, measures, undo_import
+from territoria.store.bundle import load_bundled
 
 __all__ = ["FETCHERS", "data_app"]
 
@@ -44,8 +50,6 @@ ColumnsOption = typer.Option(None, "--columns", help="Columns to show, comma-sep
 
 
 def _store(read_only: bool = False):
-    from territoria.store import Store
-
     return Store(state.db, read_only=read_only)
 
 
@@ -63,8 +67,6 @@ def _progress() -> Progress:
 
 
 def load_bundled_with_progress(store) -> None:
-    from territoria.store.bundle import load_bundled
-
     stages = ["units", "catalogue and sources", "published observations and the indicators derived from them",
               "bundled assessment"]
     with _progress() as progress:
@@ -110,9 +112,6 @@ def import_command(
     name within their region column, the region heading row above them or --region; a name several units
     share with nothing to tell them apart is an error listing the candidates and their regions.
     """
-    from territoria.ingest.matching import NameMatcher
-    from territoria.ingest.readers import read_table
-    from territoria.store import import_observations
 
     with _store() as store:
         units = store.units()
@@ -120,7 +119,6 @@ def import_command(
             console.print("[yellow]The Store has no units yet: loading the bundled units first.[/]")
             load_bundled_with_progress(store)
             units = store.units()
-        from territoria.ingest.profiles import import_with_profile, profile_for
 
         chosen = profile_for(file, profile, plain=unit is None and indicator is None and layout == Layout.auto
                              and region is None)
@@ -134,14 +132,11 @@ def import_command(
             matcher = NameMatcher.for_units(units.reset_index())
             scope = None
             if region is not None:
-                from territoria.errors import UnknownNameError
-
                 try:
                     scope = matcher.match_area(region)
                 except UnknownNameError as exc:
                     raise typer.BadParameter(f"{exc} (a region or district name in ru/kk/en, or its KATO code)",
                                              param_hint="--region") from None
-                from territoria.ingest.matching import language_of
 
                 console.print(f"Matching units within {plain(matcher.place_of(scope, language_of(region)))}.")
             result = read_table(file, catalogue=store.catalogue, units=matcher, unit=unit, indicator=indicator,
@@ -161,10 +156,10 @@ def import_command(
             audit_cli(store, action="import.revise" if report.rows_revised else "import", target=str(file),
                       detail=f"import #{report.import_id}: {report.rows_new} new, {report.rows_revised} revised")
         console.print(plain(report.summary()))
-        from territoria.store import measures
 
         watched = len(measures.measures(store, active_only=True))
     if watched and (report.rows_new or report.rows_revised):
+        # lazy: heavy (scipy), which territoria.interfaces.cli.data does not load
         from territoria.interfaces.cli.monitor import evaluate_measures
 
         evaluations, warnings = evaluate_measures(None)
@@ -281,7 +276,6 @@ def history_command(
         if output is not None:
             raise typer.BadParameter("--undo writes to the Store and prints what it did; list the history "
                                      "without --undo to write it to a file", param_hint="--output")
-        from territoria.store import undo_import
 
         with _store() as store:
             report = undo_import(store, undo)
@@ -302,6 +296,7 @@ FETCHERS: dict[str, Callable[[list[str]], None]] = {}
 def fetch_command(ctx: typer.Context, name: str = typer.Argument(
         ..., help="What to download: geoboundaries, or `bns TABLE...` (options: `data bns fetch --help`).")) -> None:
     """Download an optional data set (pinned SHA-256) into the cache, or BNS dynamic tables into the Store."""
+    # lazy: heavy (pooch), which territoria.interfaces.cli.data does not load
     from territoria.ingest.remote import GROUPS, fetch
 
     if name in FETCHERS:

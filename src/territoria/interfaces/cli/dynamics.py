@@ -8,12 +8,23 @@ from typing import Any
 import pandas as pd
 import typer
 
+from territoria.diagnosis import risk_flags
 from territoria.diagnosis.references import REFERENCE_INDICATORS, criteria_summary
+from territoria.dynamics.composite import composite_over_years, composite_trends
+from territoria.dynamics.status import classify, load_status_rules
+from territoria.dynamics.trends import trend_table
 from territoria.errors import DataError
 from territoria.interfaces.cli.app import app, console, state
+from territoria.interfaces.cli.assess import default_spec_path, read_wide_table
 from territoria.interfaces.cli.lookup import resolve_unit
 from territoria.interfaces.cli.registry import DYNAMICS_PANEL
 from territoria.interfaces.output import emit_table, plain, print_table, write_table
+from territoria.mechanisms import load_knowledge_base, recommend, recommend_group
+from territoria.mechanisms.recommend import PACKAGE_SIZE
+from territoria.mechanisms.whatif import parse_change, what_if
+from territoria.report.service import assessment as find_assessment
+from territoria.report.service import assessment_label, diagnosis
+from territoria.store import Store
 
 __all__ = ["diagnose", "recommend_cmd", "trends", "whatif"]
 
@@ -28,15 +39,12 @@ def _emit(frame: pd.DataFrame, title: str, output: Path | None, max_rows: int = 
 
 
 def _open() -> Any:
-    from territoria.store import Store
-
     return Store(state.db, read_only=True)
 
 
 def _groups(path: Path | None) -> pd.DataFrame | None:
     if path is None:
         return None
-    from territoria.interfaces.cli.assess import read_wide_table
 
     table = read_wide_table(path, "unit").reset_index() if path.suffix != ".parquet" else pd.read_parquet(path)
     if "group" not in table.columns:
@@ -51,24 +59,18 @@ _ASSESSMENT = typer.Option(None, "--assessment", help="Stored assessment to use 
 
 def _used(result: Any, year: int | None = None) -> None:
     """Say which assessment (and year) a command used."""
-    from territoria.report.service import assessment_label
 
     shown = f", year {year}" if year is not None else ""
     console.print(f"[dim]Assessment used: {plain(assessment_label(result))}{shown}[/]")
 
 
 def _status_assessment(store: Any, name: str, level: str) -> Any:
-    from territoria.report.service import assessment as find_assessment
-
     found = find_assessment(store, name=name, level=level)
     _used(found)
     return found
 
 
 def _composite(store: Any, first: int, last: int) -> Any:
-    from territoria.dynamics.composite import composite_over_years
-    from territoria.interfaces.cli.assess import default_spec_path
-
     return composite_over_years(store.panel(level="region", borders="old"), default_spec_path(),
                                 list(range(first, last + 1)))
 
@@ -96,8 +98,6 @@ def trends(
     Regions are read on the old map (the 2018 and 2022 splits merged back) so that a series does not
     jump when a region is split.
     """
-    from territoria.dynamics.status import classify, load_status_rules
-    from territoria.dynamics.trends import trend_table
 
     years = list(range(first, last + 1))
     if assessment is not None and not status:
@@ -132,8 +132,6 @@ def trends(
         return
     table = trend_table(obs, short="raise" if unit and indicator else "skip")
     if result is not None and not indicator:
-        from territoria.dynamics.composite import composite_trends
-
         comp_trends = composite_trends(result).drop(columns=["level_first", "level_last"])
         if unit:
             comp_trends = comp_trends[comp_trends.index.get_level_values("unit").isin(unit)]
@@ -165,7 +163,6 @@ def diagnose(
 ) -> None:
     """Rank nationally and within the region, weakest blocks and indicators against national, regional and
     group references, risk flags, status; in the latest assessment of the unit's own level."""
-    from territoria.report.service import diagnosis
 
     with _open() as store:
         unit = resolve_unit(store, unit)
@@ -224,8 +221,6 @@ def recommend_cmd(
     reasons and its score spelled out; --all for every mechanism that fits.
 
     For one unit, its weaknesses come from the latest assessment of its own level (or --assessment)."""
-    from territoria.mechanisms import load_knowledge_base, recommend, recommend_group
-    from territoria.mechanisms.recommend import PACKAGE_SIZE
 
     top = None if every else PACKAGE_SIZE
 
@@ -234,8 +229,6 @@ def recommend_cmd(
     with _open() as store:
         regions = store.units(level="region")["name_en"].to_dict()
         if unit is not None:
-            from territoria.report.service import diagnosis
-
             unit = resolve_unit(store, unit)
             name = store.units(codes=[unit])["name_en"].iloc[0]
             try:
@@ -252,9 +245,6 @@ def recommend_cmd(
                                   region_names=regions, lang=lang, status_fact_codes=d.status_fact_codes, top=top)
                 title = f"Mechanisms for {name} ({unit}), weaknesses from {d.assessment!r} v{d.version} ({d.year})"
             else:
-                from territoria.diagnosis import risk_flags
-                from territoria.dynamics.status import classify
-
                 obs = store.observations(units=[unit])
                 flags = risk_flags(obs, national=store.observations(units=["KZ"]), year=year,
                                    regional=store.observations(level="region", indicators=list(REFERENCE_INDICATORS))
@@ -278,8 +268,6 @@ def recommend_cmd(
                 raise DataError("recommend: give a unit code, or --list NAME, or --group NAME with --groups FILE")
             if not members:
                 raise DataError(f"recommend: the group {unit_list or group!r} has no members")
-            from territoria.diagnosis import risk_flags
-            from territoria.dynamics.status import classify
 
             obs = store.observations(units=members)
             flags = risk_flags(obs, national=store.observations(units=["KZ"]), year=year,
@@ -307,8 +295,6 @@ def whatif(
 ) -> None:
     """Change indicator values of a unit and see its new sub-indices, composite, rank and level, in the
     latest assessment of the unit's own level (or --assessment)."""
-    from territoria.mechanisms.whatif import parse_change, what_if
-    from territoria.report.service import assessment as find_assessment
 
     parsed = [parse_change(c) for c in changes]
     with _open() as store:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import geopandas as gpd
 import typer
 
 from territoria.errors import DataError
+from territoria.groups import GROUPS, BorderIndex, assign_groups, load_rules
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.lookup import resolve_unit
 from territoria.interfaces.output import plain, print_table, write_table
+from territoria.report.maps import plot_point_map
 from territoria.store import Store
 
 __all__ = ["groups", "read_border_file"]
@@ -20,9 +23,6 @@ logger = logging.getLogger(__name__)
 
 def read_border_file(path: Path, name_column: str):
     """A BorderIndex from a border file (GeoJSON, shapefile, GeoPackage...) read with geopandas."""
-    import geopandas as gpd  # lazy: heavy optional dependency
-
-    from territoria.groups import BorderIndex  # lazy: heavy optional dependency (shapely, pyproj)
 
     try:
         frame = gpd.read_file(path)
@@ -55,8 +55,6 @@ def groups(
     settlements (geodesic distance <= 50 km to the land border, with the neighbour), villages and rural
     support settlements. Every membership carries its reason; units the rules cannot decide (no
     population, no coordinates, no official list) are counted as undecided, never dropped."""
-    # lazy: heavy optional dependency (shapely, pyproj)
-    from territoria.groups import GROUPS, BorderIndex, assign_groups, load_rules
 
     parsed = load_rules(rules)
     if max_km is not None:
@@ -100,8 +98,6 @@ def groups(
         write_table(table, output)
         console.print(f"[green]Wrote[/] {plain(output)}")
     if map_path is not None:
-        from territoria.report.maps import plot_point_map  # lazy: heavy optional dependency (matplotlib)
-
         chosen = group or "border"
         members = result.memberships.loc[result.memberships["group"] == chosen, "unit"]
         frame = units.loc[members, ["lat", "lon"]].join(result.distances[["distance_km"]])

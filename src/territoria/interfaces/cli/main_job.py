@@ -9,7 +9,7 @@ depressed or vulnerable against the district ranking, and writes the summary rep
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,12 +18,33 @@ import pandas as pd
 import typer
 
 from territoria.assess.pipeline import Assessment
+from territoria.assess.spec import AssessmentSpec
+from territoria.catalog.units import splits
+from territoria.diagnosis import reference_gaps, risk_flags, weakest
+from territoria.diagnosis.district_ranking import (
+    most_vulnerable,
+    seed_validation,
+    validation_by_year,
+    validation_summary,
+    within_year_intervals,
+)
 from territoria.diagnosis.references import REFERENCE_INDICATORS
 from territoria.diagnosis.sample import compare_samples, full_sample_spec
+from territoria.dynamics.status import classify
+from territoria.errors import TerritoriaError
+from territoria.indicators.districts import district_view
+from territoria.ingest.bundled import seed_depressed_units
 from territoria.interfaces.cli.app import app, console, state
+from territoria.interfaces.cli.assess import assess_panel
 from territoria.interfaces.cli.data import load_bundled_with_progress
 from territoria.interfaces.output import plain, print_table, write_table
+from territoria.mechanisms import load_knowledge_base, recommend
 from territoria.mechanisms.recommend import PACKAGE_SIZE
+from territoria.report import service
+from territoria.report.render import to_html, to_pdf
+from territoria.report.summary import settlement_groups, summary_document
+from territoria.store import Store
+from territoria.store.assessments import save_assessment
 from territoria.store.bundle import SEED_LISTS
 
 #: The seeds' two worked towns (Turkeeva, Omarov & Abilkaiyr 2022, tables 1–2).
@@ -61,7 +82,6 @@ def run_command(
                                        "assessments (HTML in Russian; the regions' also as PDF)."),
 ) -> None:
     """Load the bundled data into a fresh Store, show what it holds, assess the regions and the districts."""
-    from territoria.store import Store
 
     output_dir.mkdir(parents=True, exist_ok=True)
     if fresh and state.db.exists():
@@ -104,11 +124,6 @@ def run_command(
 def write_summaries(store, output_dir: Path, *, lang: str = "ru") -> list[Path]:
     """The summary report of each stored bundled assessment (regions, districts) as HTML, and the regions'
     also as PDF (one Chromium run: printing costs a browser start). Returns the files written."""
-    # lazy: heavy dependency (scipy, through the diagnosis and the mechanisms); plotly, python-docx
-    from territoria.errors import TerritoriaError
-    from territoria.report import service
-    from territoria.report.render import to_html, to_pdf
-    from territoria.report.summary import settlement_groups, summary_document
 
     written = []
     groups = settlement_groups(store)  # the same settlements' groups in both summaries
@@ -151,9 +166,6 @@ def assess_levels(store, output_dir: Path, year: int | None = None) -> LevelAsse
     The districts: the district spec's panel of years, goalposts fixed across years, and rank intervals
     within each year from the same Monte-Carlo runs; the headline year is the spec's latest.
     """
-    from territoria.assess.pipeline import Assessment
-    from territoria.assess.spec import AssessmentSpec
-    from territoria.diagnosis.district_ranking import within_year_intervals
 
     regions = _assess(store.panel(level="region"), output_dir, year)
     spec = AssessmentSpec.from_yaml(district_spec_path())
@@ -173,9 +185,6 @@ def store_levels(store, levels: LevelAssessments) -> list[str]:
 
     The districts' uncertainty summary holds the within-year rank intervals. Returns the labels stored.
     """
-    from dataclasses import replace
-
-    from territoria.store.assessments import save_assessment
 
     districts = levels.districts
     frame = districts.to_frame()
@@ -192,15 +201,6 @@ def store_levels(store, levels: LevelAssessments) -> list[str]:
 
 def _show_district_ranking(store, levels: LevelAssessments, output_dir: Path) -> None:
     """The 20 most vulnerable districts of the latest year, and the seeds' territories against the ranking."""
-    from territoria.diagnosis import reference_gaps, weakest
-    from territoria.diagnosis.district_ranking import (
-        most_vulnerable,
-        seed_validation,
-        validation_by_year,
-        validation_summary,
-    )
-    from territoria.dynamics.status import classify
-    from territoria.ingest.bundled import seed_depressed_units
 
     result, year = levels.districts, levels.district_year
     units = store.units()
@@ -243,7 +243,6 @@ def _show_district_ranking(store, levels: LevelAssessments, output_dir: Path) ->
 
 def _write_districts_view(store, output_dir: Path) -> None:
     """District view of the six regions the seeds studied: population and net migration per 1,000 (file)."""
-    from territoria.indicators.districts import district_view
 
     view = district_view(store.panel(level="district"))
     view = view[["code", "name", *[c for c in view.columns if c not in ("code", "name")]]]
@@ -252,7 +251,6 @@ def _write_districts_view(store, output_dir: Path) -> None:
 
 def _show_seed_town_status(store, output_dir: Path) -> None:
     """Development or decline of the seeds' towns, from the status rules and their published series."""
-    from territoria.dynamics.status import classify
 
     status = classify(store.observations(units=list(SEED_TOWNS))).reset_index()
     status.insert(1, "name", status["unit"].map(SEED_TOWNS))
@@ -275,9 +273,6 @@ def _show_sample(store, result, output_dir: Path) -> None:
 
 def _show_package_for_last(store, result, output_dir: Path) -> None:
     """Diagnosis and the package of mechanisms for the region ranked last."""
-    from territoria.diagnosis import reference_gaps, risk_flags, weakest
-    from territoria.dynamics.status import classify
-    from territoria.mechanisms import load_knowledge_base, recommend
 
     last = str(result.ranks.astype(float).idxmax())
     obs = store.observations(units=[last])
@@ -300,8 +295,6 @@ def _show_package_for_last(store, result, output_dir: Path) -> None:
 
 
 def _assess(panel, output_dir: Path, year: int | None):
-    from territoria.interfaces.cli.assess import assess_panel
-
     return assess_panel(panel, output_dir=output_dir, year=year)
 
 
@@ -311,7 +304,6 @@ def _show_seed_list(seed_list: pd.DataFrame, result, crosswalk: pd.DataFrame, ou
     A unit of a region created after the assessed year (Abai in 2022) is shown with the region it
     belonged to then (East Kazakhstan).
     """
-    from territoria.catalog.units import splits
 
     ranks = result.ranks.astype("Int64")
     then = {part: s.old for s in splits(crosswalk) if s.keeps_code for part in s.parts if part != s.old}

@@ -10,7 +10,17 @@ import typer
 from territoria.errors import DataError
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.lookup import resolve_unit
-from territoria.interfaces.output import plain
+from territoria.interfaces.output import plain, print_table
+from territoria.report import service
+from territoria.report.assessed import rank_intervals
+from territoria.report.charts import index_trends, national_reference
+from territoria.report.document import profile_document, ranking_document
+from territoria.report.i18n import t
+from territoria.report.messages import term
+from territoria.report.render import write
+from territoria.report.summary import summary_document
+from territoria.report.workbook import assessment_sheets, document_sheets, write_workbook
+from territoria.store import Store
 
 __all__ = ["profile_cmd", "ranking_cmd", "summary_cmd"]
 
@@ -38,8 +48,6 @@ def _check_lang(lang: str) -> str:
 
 
 def _write(doc, outputs: list[Path]) -> None:
-    from territoria.report.render import write
-
     for path in outputs:
         write(doc, path)
         console.print(f"[green]Wrote[/] {plain(path)}")
@@ -59,8 +67,6 @@ def profile_cmd(
 
     The rank and weaknesses come from the latest stored assessment of the unit's own level (or
     --assessment); a unit no assessment of its level rates shows its region's, and says so."""
-    from territoria.report.document import profile_document
-    from territoria.store import Store
 
     lang = _check_lang(lang)
     with Store(state.db, read_only=True) as store:
@@ -70,9 +76,6 @@ def profile_cmd(
     console.print(f"[dim]{plain(doc.meta['assessment_note'] or 'no assessment rates this unit or its region')}[/]")
     outputs = output or [Path(f"profile_{code}_{lang}.html")]
     for book in [p for p in outputs if p.suffix.lower() == ".xlsx"]:
-        # lazy: heavy dependency (scipy, through the diagnosis and the mechanisms)
-        from territoria.report.workbook import document_sheets, write_workbook
-
         write_workbook(document_sheets(doc), book, lang=lang)  # formatted: widths, frozen filtered headers
         console.print(f"[green]Wrote[/] {plain(book)}")
     _write(doc, [p for p in outputs if p.suffix.lower() != ".xlsx"])
@@ -80,7 +83,6 @@ def profile_cmd(
 
 def _chosen(store, code: str, assessment: str | None, year: int | None):
     """The assessment --assessment / --year ask for; None leaves the choice to the profile (its own level)."""
-    from territoria.report import service
 
     if assessment is None and year is None:
         return None
@@ -103,10 +105,6 @@ def ranking_cmd(
     assessment: str | None = _ASSESSMENT_RANKING,
 ) -> None:
     """Ranking report: table with rank intervals, map, distribution of levels and the watch list."""
-    from territoria.interfaces.output import print_table
-    from territoria.report import service
-    from territoria.report.document import ranking_document
-    from territoria.store import Store
 
     lang = _check_lang(lang)
     with Store(state.db, read_only=True) as store:
@@ -116,10 +114,6 @@ def ranking_cmd(
         doc = ranking_document(store, lang=lang, scope=scope, result=result)
         books = [p for p in output or [] if p.suffix.lower() == ".xlsx"]
         if books:
-            # lazy: heavy dependency (scipy, through the diagnosis and the mechanisms)
-            from territoria.report.assessed import rank_intervals
-            from territoria.report.workbook import assessment_sheets, document_sheets, write_workbook
-
             names = store.units()[f"name_{lang}"]
             sheets = assessment_sheets(result, names=names.where(names.fillna("") != "", store.units()["name_ru"]),
                                        intervals=rank_intervals(result), sources=store.sources(), lang=lang,
@@ -148,12 +142,6 @@ def trends_cmd(
     of units, with the national value (the mean of the assessed units) dashed.
 
     Needs an assessment of several years (a spec with `years: [...]`, stored with `assess --name`)."""
-    # lazy: heavy dependency (plotly; scipy through the diagnosis)
-    from territoria.report import service
-    from territoria.report.charts import index_trends, national_reference
-    from territoria.report.i18n import t
-    from territoria.report.messages import term
-    from territoria.store import Store
 
     lang = _check_lang(lang)
     if output.suffix.lower() not in (".html", ".htm"):
@@ -202,9 +190,6 @@ def summary_cmd(
     """One summary report of an assessment: the most vulnerable units and why, how certain their ranks
     are (in plain words), the groups of settlements, a map, the trends over the years and the
     mechanisms by horizon."""
-    from territoria.report import service
-    from territoria.report.summary import summary_document
-    from territoria.store import Store
 
     lang = _check_lang(lang)
     with Store(state.db, read_only=True) as store:

@@ -15,6 +15,7 @@ from territoria.store import Store
 from territoria.surveys.ahp import combine_experts
 from territoria.surveys.experts import matrices_from_answers, ratings_from_answers, weights_table
 from territoria.surveys.forms import write_form
+from territoria.surveys.kendall import kendall_w
 from territoria.surveys.readers import (
     bundled_questionnaires,
     file_sha256,
@@ -25,6 +26,8 @@ from territoria.surveys.readers import (
     read_sample,
 )
 from territoria.surveys.responses import check_responses
+from territoria.surveys.storing import store_summary
+from territoria.surveys.summary import summarise
 
 __all__ = ["agreement", "form", "import_survey", "questionnaires", "summary", "weights"]
 
@@ -128,7 +131,6 @@ def summary(
     output: Path | None = _OUT,
 ) -> None:
     """Check responses and print means and shares per settlement with intervals (nothing stored)."""
-    from territoria.surveys.summary import summarise  # lazy: heavy optional dependency (scipy)
 
     units = _sample(sample, sample_list)
     q, check = _checked(responses, questionnaire, units, skip_invalid, rejected)
@@ -155,8 +157,6 @@ def import_survey(
     output: Path | None = _OUT,
 ) -> None:
     """Check responses, summarise them per settlement and store the results as indicators with their source."""
-    from territoria.surveys.storing import store_summary  # lazy: heavy optional dependency (scipy)
-    from territoria.surveys.summary import summarise  # lazy: heavy optional dependency (scipy)
 
     units = _sample(sample, sample_list)
     if units is None:
@@ -224,7 +224,6 @@ def agreement(
     output: Path | None = _OUT,
 ) -> None:
     """Kendall's W of expert rankings with its chi-square test."""
-    from territoria.surveys.kendall import kendall_w  # lazy: heavy optional dependency (scipy)
 
     if questionnaire is not None:
         q = read_questionnaire(questionnaire)

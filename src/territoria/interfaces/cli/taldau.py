@@ -11,7 +11,9 @@ import typer
 
 from territoria.connectors.taldau.cache import Manifest, RawCache
 from territoria.connectors.taldau.crosswalk import load_crosswalk, save_user_crosswalk
+from territoria.connectors.taldau.fetch import build_district_crosswalk, discover, fetch_indicator
 from territoria.connectors.taldau.registry import load_registry
+from territoria.connectors.taldau.transport import TaldauClient
 from territoria.interfaces.cli.app import console, state
 from territoria.interfaces.cli.data import data_app, load_bundled_with_progress
 from territoria.interfaces.output import plain, print_table, write_table
@@ -46,8 +48,6 @@ def _emit(table: pd.DataFrame, output: Path | None, title: str) -> None:
 
 
 def _client(cache_dir: Path | None, offline: bool, refresh: bool, base_url: str, name: str):
-    from territoria.connectors.taldau.transport import TaldauClient  # lazy: heavy optional dependency (httpx)
-
     cache = RawCache(cache_dir)
     manifest = Manifest(name)
     return TaldauClient(cache=cache, offline=offline, refresh=refresh, base_url=base_url, manifest=manifest)
@@ -96,7 +96,6 @@ def discover_command(
     base_url: str = BaseUrlOption, output: Path | None = OutputOption,
 ) -> None:
     """Ask Taldau for an indicator's unit, period types and segments; save the raw answers; print them."""
-    from territoria.connectors.taldau.fetch import discover  # lazy: heavy optional dependency (httpx)
 
     client = _client(cache, offline, refresh, base_url, f"discover-{index_id}")
     try:
@@ -118,7 +117,6 @@ def crosswalk_command(
     registry: Path | None = RegistryOption, base_url: str = BaseUrlOption, output: Path | None = OutputOption,
 ) -> None:
     """Match the district terms under each region to KATO by exact name within the region; report the rest."""
-    from territoria.connectors.taldau.fetch import build_district_crosswalk  # lazy: heavy optional dependency (httpx)
 
     entries = load_registry(registry)
     if indicator not in entries:
@@ -152,7 +150,6 @@ def fetch_command(
     output: Path | None = OutputOption,
 ) -> None:
     """Fetch a registered indicator, check it (sums, bounds, periods) and store it with its provenance."""
-    from territoria.connectors.taldau.fetch import fetch_indicator  # lazy: heavy optional dependency (httpx)
 
     span = _years(years)
     entries = load_registry(registry)

@@ -8,8 +8,18 @@ from typing import Any
 import pandas as pd
 import typer
 
+from territoria.assess.pipeline import Assessment
+from territoria.assess.spec import AssessmentSpec
+from territoria.errors import DataError
+from territoria.ingest.boundaries import unit_polygons
 from territoria.interfaces.cli.app import app, console, state
+from territoria.interfaces.cli.assess import default_spec_path
 from territoria.interfaces.output import plain, print_table, write_table
+from territoria.report.maps import map_word, plot_choropleth, plot_dendrogram, plot_k_selection, plot_profile_heatmap
+from territoria.report.service import assessment as find_assessment
+from territoria.report.service import assessment_label
+from territoria.store import Store
+from territoria.typology import typology_of_result, units_as_points
 
 __all__ = ["typology"]
 
@@ -44,8 +54,6 @@ def typology(
     Calinski-Harabasz and elbow, side by side), cluster profiles and labels, bootstrap stability, and
     Moran's I / LISA / contiguous clusters of the composite index on queen contiguity of the region or
     district polygons of the year's map (settlements: nearest neighbours; see docs/typology.md)."""
-    from territoria.ingest.boundaries import unit_polygons
-    from territoria.typology import typology_of_result, units_as_points
 
     result, units = _stored_or_assessed(assessment=assessment, spec=spec, year=year)
     names = units["name_en"]
@@ -95,15 +103,6 @@ def typology(
 
 def _figures(typ, table: pd.DataFrame, root: str, folder: Path, fmt: str, *, geometry, background, lang: str,
              level: str, year: int | None) -> None:
-    from territoria.errors import DataError
-    from territoria.report.maps import (
-        map_word,
-        plot_choropleth,
-        plot_dendrogram,
-        plot_k_selection,
-        plot_profile_heatmap,
-    )
-
     if fmt not in ("png", "svg", "pdf"):
         raise DataError(f"--format {fmt!r}: expected png, svg or pdf")
     folder.mkdir(parents=True, exist_ok=True)
@@ -149,10 +148,6 @@ def unit_map(
     """Choropleth of an assessment: regions or districts coloured by their grade (or index) within their
     boundaries on the map of the year, settlements as points over their regions; the boundaries' credit
     in the corner."""
-    from territoria.errors import DataError
-    from territoria.ingest.boundaries import unit_polygons
-    from territoria.report.maps import map_word, plot_choropleth
-    from territoria.typology import units_as_points
 
     if column not in ("level", "index"):
         raise DataError(f"--column {column!r}: expected level or index")
@@ -186,12 +181,6 @@ def unit_map(
 def _stored_or_assessed(*, assessment: str | None, spec: Path | None, year: int | None) -> tuple[Any, pd.DataFrame]:
     """The stored assessment named by ``--assessment`` (saying which one was used), or ``--spec`` run on the
     Store's panel; with the Store's units."""
-    from territoria.assess.pipeline import Assessment
-    from territoria.assess.spec import AssessmentSpec
-    from territoria.interfaces.cli.assess import default_spec_path
-    from territoria.report.service import assessment as find_assessment
-    from territoria.report.service import assessment_label
-    from territoria.store import Store
 
     if assessment is not None and (spec is not None or year is not None):
         raise typer.BadParameter("--assessment uses a stored assessment: drop --spec and --year",

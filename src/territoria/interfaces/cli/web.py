@@ -5,12 +5,15 @@ from __future__ import annotations
 import ipaddress
 
 import typer
+import uvicorn
 
 from territoria.errors import DataError
 from territoria.interfaces.cli.app import app, console, state
 from territoria.interfaces.cli.data import load_bundled_with_progress
 from territoria.interfaces.cli.users import cli_actor
 from territoria.store import Store, accounts
+from territoria.web import create_app
+from territoria.web.limits import server_config
 
 LOCAL_USER = "local"
 """The administrator ``territoria serve --local`` creates (token only, no password)."""
@@ -63,10 +66,6 @@ def serve(
 
     Every request needs a login (accounts: `territoria users add`), unless --public-read (reads only).
     On a laptop: `territoria serve --local`. On a network: behind a reverse proxy with TLS (docs/web.md)."""
-    import uvicorn  # lazy: heavy optional dependency
-
-    from territoria.web import create_app  # lazy: heavy optional dependency (fastapi)
-    from territoria.web.limits import server_config  # lazy: heavy optional dependency (fastapi)
 
     if local and not _is_loopback(host):
         raise DataError(f"--local serves this machine only (127.0.0.1); it does not apply with --host {host}")
