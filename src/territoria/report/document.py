@@ -126,7 +126,9 @@ def overview_section(p: dict[str, Any], tr: Translator, catalogue: Any) -> Secti
         lines = [tr.text("overview.weak_point", {"indicator": _indicator_name(catalogue, str(c), lang),
                                                   "gap": float(g)})
                  for c, g in zip(weak["code"].head(3), weak["gap_national"].head(3), strict=True)]
-        items.append((tr.text("overview.weakest"), "\n".join(lines)))
+        # a separator as well as the line break: a reader that joins lines (a spreadsheet cell without wrapping,
+        # copied text) still sees three items
+        items.append((tr.text("overview.weakest"), ";\n".join(lines)))
     mech = p["mechanisms"]
     if len(mech):
         lines = []

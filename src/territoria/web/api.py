@@ -26,6 +26,7 @@ from territoria.report.document import Document, frame_to_json, profile_document
 from territoria.report.error_text import error_text
 from territoria.report.i18n import words
 from territoria.report.messages import Translator
+from territoria.report.moments import moment
 from territoria.store import import_observations
 from territoria.web.accounts import audit
 from territoria.web.assessments import ASSESSMENT_REF_PATTERN, AssessmentName, about
@@ -257,10 +258,11 @@ def monitoring(request: Request, lang: Lang = "en") -> dict[str, Any]:
 def _last_evaluation(ctx: Any, lang: str, recorded: str | None) -> dict[str, Any] | None:
     last = getattr(ctx, "last_evaluation", None)
     if last is None:
-        return None if recorded is None else {"evaluated_at": recorded, "evaluations": None, "warnings": None,
-                                              "changes": None}
+        return None if recorded is None else {"evaluated_at": recorded, "evaluated_at_text": moment(recorded, lang),
+                                              "evaluations": None, "warnings": None, "changes": None}
     changes = mon.changes_text(Translator(lang), last["changes"])
-    return {**{k: v for k, v in last.items() if k != "changes"}, "changes": frame_to_json(changes, lang)}
+    return {**{k: v for k, v in last.items() if k != "changes"},
+            "evaluated_at_text": moment(last["evaluated_at"], lang), "changes": frame_to_json(changes, lang)}
 
 
 @router.post("/monitoring/evaluate")

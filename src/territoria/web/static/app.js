@@ -104,7 +104,7 @@ document.getElementById("lang-select").addEventListener("change", ev => {
 function drawMonitor(m, doc) {
   doc.innerHTML = "";
   const last = m.last_evaluation;
-  const when = el("p", {id: "monitor-last"}, last ? W.last_evaluated.replace("{at}", last.evaluated_at) : W.never_evaluated);
+  const when = el("p", {id: "monitor-last"}, last ? W.last_evaluated.replace("{at}", last.evaluated_at_text) : W.never_evaluated);
   doc.append(when);
   if (last && last.changes) {
     doc.append(el("p", {id: "monitor-counts"}, W.evaluated_now.replace("{evaluations}", last.evaluations).replace("{warnings}", last.warnings)));
