@@ -19,6 +19,17 @@ class _TooDeep(yaml.YAMLError):
     def __init__(self, mark: yaml.Mark | None) -> None:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         super().__init__(f"nested more than {MAX_DEPTH} levels deep{where}")
+        self.problem_mark, self.code, self.params = mark, "error.yaml_too_deep", {"limit": MAX_DEPTH}
+
+
+class _DuplicateKey(yaml.YAMLError):
+    """PyYAML keeps the last of two equal keys; a spec whose weight is given twice must not lose one silently."""
+
+    def __init__(self, key: object, first: yaml.Mark, again: yaml.Mark) -> None:
+        super().__init__(f"the key {key!r} is given twice (line {first.line + 1} and line {again.line + 1}); "
+                         "keep one")
+        self.problem_mark, self.code = again, "error.yaml_duplicate"
+        self.params = {"key": str(key), "first_line": first.line + 1}
 
 
 class _BoundedLoader(yaml.SafeLoader):
@@ -34,6 +45,39 @@ class _BoundedLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)  # type: ignore[no-any-return]
         finally:
             self._depth -= 1
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark)
+            except TypeError:  # an unhashable key: PyYAML's own error says so below
+                continue
+            if first is not key_node.start_mark and key_node.tag != "tag:yaml.org,2002:merge":
+                raise _DuplicateKey(key, first, key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+def _yaml_code(exc: yaml.YAMLError) -> tuple[str, yaml.Mark | None, dict[str, Any]]:
+    """The message code of a YAML error, the place it names and its parameters: the common mistakes get a
+    sentence of their own in every language; others keep PyYAML's English ``problem``."""
+    if isinstance(exc, (_TooDeep, _DuplicateKey)):
+        return exc.code, exc.problem_mark, dict(exc.params)
+    mark = getattr(exc, "problem_mark", None)
+    problem = str(getattr(exc, "problem", None) or "")
+    context = str(getattr(exc, "context", None) or "")
+    opened = getattr(exc, "context_mark", None) or mark
+    if "quoted scalar" in context:
+        return "error.yaml_quote", opened, {}
+    if "flow sequence" in context or "flow mapping" in context:
+        return "error.yaml_bracket", opened, {}
+    if "'\\t'" in problem:
+        return "error.yaml_tab", mark, {}
+    if ("mapping values are not allowed" in problem or "<block end>" in problem
+            or "could not find expected ':'" in problem or "did not find expected key" in problem):
+        return "error.yaml_indentation", mark, {}
+    return "error.yaml", mark, {"problem": problem}
 
 
 def parse_yaml(text: str, *, file: str | None = None) -> Any:
@@ -53,11 +97,10 @@ def parse_yaml(text: str, *, file: str | None = None) -> Any:
     try:
         return yaml.load(text, Loader=_BoundedLoader)  # a SafeLoader subclass: no Python objects
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = str(getattr(exc, "problem", None) or "")
-        raise coded(SpecError("<file>", f"not valid YAML: {exc}", file=file), "error.yaml",
+        code, mark, params = _yaml_code(exc)
+        raise coded(SpecError("<file>", f"not valid YAML: {exc}", file=file), code,
                     line=None if mark is None else mark.line + 1, column=None if mark is None else mark.column + 1,
-                    problem=problem) from None
+                    **params) from None
     except RecursionError:  # pragma: no cover - the depth limit comes first
         raise SpecError("<file>", f"not valid YAML: nested more than {MAX_DEPTH} levels deep", file=file) from None
 

@@ -30,11 +30,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import HTTPException
-
 from territoria.errors import StoreError
 from territoria.report import service
 from territoria.store import Store
+from territoria.web.refusals import Refusal
 
 __all__ = ["WebContext"]
 
@@ -189,9 +188,9 @@ class WebContext:
                 if not write and self._replica is not None:
                     raise _LockedElsewhere from None
                 if time.monotonic() + delay > deadline:
-                    raise HTTPException(503, f"the Store is locked by another process (an import?) and stayed "
-                                             f"locked for {self.wait:g} s; retry shortly",
-                                        headers={"Retry-After": "5"}) from None
+                    raise Refusal(503, f"the Store is locked by another process (an import?) and stayed "
+                                       f"locked for {self.wait:g} s; retry shortly", "error.web.store_locked",
+                                  headers={"Retry-After": "5"}, seconds=self.wait) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
 

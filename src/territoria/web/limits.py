@@ -31,7 +31,7 @@ from typing import Any
 
 import h11
 import uvicorn
-from fastapi import HTTPException, Request
+from fastapi import Request
 from python_multipart.multipart import parse_options_header
 from starlette.formparsers import MultiPartException, MultiPartParser
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -316,16 +316,19 @@ def check_file_name(raw: bytes) -> str:
     try:
         name = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise HTTPException(422, f"the file name {raw!r} is not valid UTF-8; rename the file") from None
+        raise Refusal(422, f"the file name {raw!r} is not valid UTF-8; rename the file", "error.web.name_not_utf8",
+                      name=repr(raw)) from None
     if not name.strip():
         raise Refusal(422, "the file part has an empty file name; send a .csv or .xlsx file", "error.web.no_file_name")
     if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        raise HTTPException(422, f"the file name {name!r} contains control characters; rename the file")
+        raise Refusal(422, f"the file name {name!r} contains control characters; rename the file",
+                      "error.web.name_control", name=repr(name))
     if "/" in name or "\\" in name or re.match(r"^[A-Za-z]:", name) or name.strip() in (".", ".."):
         raise Refusal(422, f"the file name {name!r} contains a path; send the bare file name "
                            "(the server never uses paths given by the client)", "error.web.path_in_name", name=name)
     if len(name) > 255:
-        raise HTTPException(422, f"the file name is {len(name)} characters long; at most 255 are accepted")
+        raise Refusal(422, f"the file name is {len(name)} characters long; at most 255 are accepted",
+                      "error.web.name_too_long", n=len(name), limit=255)
     return name
 
 
@@ -340,11 +343,12 @@ async def read_upload(request: Request, *, field: str = "file", max_bytes: int) 
     content_type = request.headers.get("content-type", "")
     kind, params = parse_options_header(content_type)
     if kind != b"multipart/form-data":
-        raise HTTPException(415, f"expected a multipart/form-data body with one file part named {field!r}; "
-                                 f"got Content-Type {content_type or '(none)'!r}")
+        raise Refusal(415, f"expected a multipart/form-data body with one file part named {field!r}; "
+                           f"got Content-Type {content_type or '(none)'!r}", "error.web.not_multipart",
+                      field=field, content_type=content_type or "—")
     boundary = params.get(b"boundary")
     if not boundary:
-        raise HTTPException(400, "multipart body: the Content-Type header has no boundary parameter")
+        raise Refusal(400, "multipart body: the Content-Type header has no boundary parameter", "error.web.no_boundary")
     closing = b"--" + boundary + b"--"
     seen = {"closing": False, "tail": b""}
 
@@ -360,20 +364,25 @@ async def read_upload(request: Request, *, field: str = "file", max_bytes: int) 
         form = await parser.parse()
     except MultiPartException as exc:
         if exc.message.startswith("Too many files"):
-            raise HTTPException(422, f"the form holds more than one file; send exactly one, in the part named "
-                                     f"{field!r}") from None
+            raise Refusal(422, f"the form holds more than one file; send exactly one, in the part named "
+                               f"{field!r}", "error.web.several_files", field=field) from None
         cause = f" ({exc.__cause__})" if exc.__cause__ else ""
-        raise HTTPException(400, f"multipart body: {exc.message.rstrip('.')}{cause}; expected parts separated "
-                                 f"by the boundary {boundary.decode('latin-1')!r} of the Content-Type") from None
+        # the parser's own words stay in the English detail; a page gets the boundary it expected
+        raise Refusal(400, f"multipart body: {exc.message.rstrip('.')}{cause}; expected parts separated "
+                           f"by the boundary {boundary.decode('latin-1')!r} of the Content-Type",
+                      "error.web.bad_multipart", boundary=boundary.decode("latin-1")) from None
     try:
         if not seen["closing"]:
-            raise HTTPException(400, f"multipart body is truncated: the closing boundary "
-                                     f"{closing.decode('latin-1')!r} never arrived")
+            raise Refusal(400, f"multipart body is truncated: the closing boundary "
+                               f"{closing.decode('latin-1')!r} never arrived", "error.web.truncated",
+                          closing=closing.decode("latin-1"))
         part = form.get(field)
         if part is None or isinstance(part, str):
             names = sorted(set(form.keys()))
             what = "is a plain field, not a file" if isinstance(part, str) else "is missing"
-            raise HTTPException(422, f"the file part {field!r} {what} (parts received: {names})")
+            raise Refusal(422, f"the file part {field!r} {what} (parts received: {names})",
+                          "error.web.no_file_part", field=field, plain=isinstance(part, str),
+                          names=", ".join(names) or "—")
         disposition = dict(part.headers.raw).get(b"content-disposition", b"")
         label = check_file_name(_raw_filename(disposition) or b"")
         suffix = os.path.splitext(label)[1].lower()

@@ -12,9 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import HTTPException
-
 from territoria.errors import TerritoriaError
+from territoria.web.refusals import Refusal
 
 __all__ = ["RenderPool"]
 
@@ -42,9 +41,9 @@ class RenderPool:
         #: Requests in the pool: rendering or waiting for a worker.
         self.pending = 0
 
-    def _busy(self, why: str) -> HTTPException:
-        return HTTPException(503, f"PDF reports: {why}; retry shortly (HTML and XLSX reports are not limited)",
-                             headers={"Retry-After": "10"})
+    def _busy(self, why: str, code: str, **params: Any) -> Refusal:
+        return Refusal(503, f"PDF reports: {why}; retry shortly (HTML and XLSX reports are not limited)",
+                       f"error.web.pdf_{code}", headers={"Retry-After": "10"}, **params)
 
     def wait_pending(self, n: int, timeout: float) -> bool:
         """Block until ``n`` requests are in the pool (for tests and benchmarks); False after ``timeout``."""
@@ -55,17 +54,18 @@ class RenderPool:
         """``render(*args, timeout=self.timeout)`` in a free worker slot, or 503 (see the class)."""
         with self._cond:
             if self.pending >= self.workers + self.queue:
-                raise self._busy(f"{self.workers} being printed and {self.queue} waiting")
+                raise self._busy(f"{self.workers} being printed and {self.queue} waiting", "full",
+                                 workers=self.workers, queue=self.queue)
             self.pending += 1
             self._cond.notify_all()
         try:
             if not self._slots.acquire(timeout=self.timeout):
-                raise self._busy(f"no printer free within {self.timeout:g} s")
+                raise self._busy(f"no printer free within {self.timeout:g} s", "wait", seconds=self.timeout)
             try:
                 return render(*args, timeout=self.timeout)
             except TerritoriaError:  # Chromium timed out or wrote nothing (its message names server paths)
                 raise self._busy(f"the report was not printed within {self.timeout:g} s or Chromium "
-                                 "failed") from None
+                                 "failed", "failed", seconds=self.timeout) from None
             finally:
                 self._slots.release()
         finally:
