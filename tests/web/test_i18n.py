@@ -20,7 +20,7 @@ from territoria.report.messages import PLACEHOLDER, Translator, catalogue_string
 MAMLYUTKA, BULAEVO, AKZHAR, NKO = "595220100", "593620100", "593400000", "590000000"
 #: Proper names, references and codes a Russian or Kazakh page may show in Latin letters.
 ALLOWED = {"Turkeeva", "Omarov", "Abilkaiyr", "Orynbet", "Imangali", "Natural", "Earth", "Territoria", "territoria",
-           "sources", "monitor", "Mann", "Kendall", "Plotly", "XLSX", "YAML",  # names, CLI commands, formats
+           "sources", "monitor", "Mann", "Kendall", "Plotly", "XLSX", "YAML", "HTML",  # names, CLI commands, formats
            "geokz", "Rodionov", "geoBoundaries", "Runfola"}  # credits of the boundaries on the maps
 
 
@@ -274,3 +274,154 @@ def test_upload_and_role_refusals_in_the_page_language(client, app, web_auth, to
         refused = detail(viewer.post("/api/monitoring/evaluate", params={"lang": "kk"}), 403)
     assert refused == "viewer1 пайдаланушысы (қарау) мұны істей алмайды; қажетті рөл: талдаушы немесе әкімші"
     assert _problems([kk, ru, big, refused.replace("viewer1", "")]) == []
+
+
+#: HTTP's own names, quoted as facts in the multipart refusals
+HTTP_NAMES = ("multipart/form-data", "Content-Type", "boundary", "text/plain", "«file»")
+
+
+@pytest.mark.parametrize(("lang", "want"), [
+    ("ru", ["ожидалось тело multipart/form-data с одной файловой частью «file»; получен Content-Type «text/plain»",
+            "в заголовке Content-Type загрузки нет параметра boundary",
+            "загрузка оборвалась: закрывающая граница «--XX--» не пришла"]),
+    ("kk", ["«file» деп аталған бір файл бөлігі бар multipart/form-data денесі күтілді; алынған Content-Type: "
+            "«text/plain»", "жүктеудің Content-Type тақырыбында boundary параметрі жоқ",
+            "жүктеу үзіліп қалды: «--XX--» жабу шекарасы келмеді"]),
+])
+def test_multipart_refusals_in_the_page_language(client, lang, want):
+    truncated = b'--XX\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nabc'
+    sent = [(b"x", "text/plain", 415), (b"x", "multipart/form-data", 400),
+            (truncated, "multipart/form-data; boundary=XX", 400)]
+    details = []
+    for body, kind, status in sent:
+        res = client.post("/api/import", params={"lang": lang}, content=body, headers={"content-type": kind})
+        assert res.status_code == status, res.text
+        details.append(res.json()["detail"])
+    for detail, line in zip(details, want, strict=True):
+        assert detail.startswith(line), detail
+    bare = list(details)
+    for name in HTTP_NAMES:
+        bare = [d.replace(name, "") for d in bare]
+    assert _problems(bare) == []
+    english = client.post("/api/import", content=b"x", headers={"content-type": "text/plain"}).json()["detail"]
+    assert english == ("expected a multipart/form-data body with one file part named 'file'; "
+                       "got Content-Type 'text/plain'")
+
+
+def test_pdf_busy_and_store_locked_in_the_page_language():
+    from territoria.web.refusals import Refusal, refusal_detail
+    from territoria.web.render_pool import RenderPool
+
+    pool = RenderPool(workers=1, queue=0, timeout=5)
+    pool.pending = 1  # the one printer is taken
+    with pytest.raises(Refusal) as busy:
+        pool.render(lambda *, timeout: None)
+    assert busy.value.status_code == 503 and busy.value.headers == {"Retry-After": "10"}
+    assert refusal_detail(busy.value, "ru") == ("PDF-отчёты: печатается 1, в очереди 0; повторите чуть позже "
+                                                "(HTML- и XLSX-отчёты не ограничены)")
+    assert refusal_detail(busy.value, "kk").startswith("PDF есептері: 1 басылып жатыр, 0 кезекте;")
+    assert refusal_detail(busy.value, None).startswith("PDF reports: 1 being printed and 0 waiting")
+    with pytest.raises(Refusal) as failed:
+        RenderPool(workers=1, queue=0, timeout=2.5).render(_chromium_failed)
+    assert refusal_detail(failed.value, "ru").startswith("PDF-отчёты: отчёт не напечатан за 2,5 с или Chromium")
+    locked = Refusal(503, "locked", "error.web.store_locked", seconds=30.0)  # as StoreContext raises it
+    assert refusal_detail(locked, "kk").startswith("деректер қоймасын басқа процесс бұғаттаған (импорт жүріп жатыр "
+                                                   "ма?) және ол 30 с бойы")
+    texts = [refusal_detail(e, lang) for e in (busy.value, failed.value, locked) for lang in ("ru", "kk")]
+    assert _problems([t.replace("Chromium", "") for t in texts]) == []
+
+
+def _chromium_failed(*, timeout):
+    from territoria.errors import TerritoriaError
+
+    raise TerritoriaError("chromium wrote nothing")  # synthetic: what render.to_pdf raises on a failed print
+
+
+def test_every_web_refusal_and_yaml_message_is_translated():
+    """Each ``error.web.*`` and ``error.yaml*`` message, filled, reads without English in ru and kk."""
+    from territoria.report.messages import messages
+
+    codes = [k for k in messages("en")["messages"] if k.startswith(("error.web.", "error.yaml"))]
+    assert len(codes) >= 20
+    params = {"name": "'a.csv'", "label": "a.csv", "suffix": ".xls", "limit": 255, "n": 2, "codes": "1",
+              "field": "«file»", "content_type": "—", "boundary": "XX", "closing": "--XX--", "names": "—",
+              "plain": True, "workers": 2, "queue": 4, "seconds": 60.0, "line": 3, "column": 5, "key": "weight",
+              "first_line": 2, "problem": ""}
+    for lang in ("ru", "kk"):
+        tr = Translator(lang)
+        texts = [tr.text(code, params) for code in codes]
+        assert all("{" not in t for t in texts), texts
+        for name in HTTP_NAMES:
+            texts = [t.replace(name, "") for t in texts]
+        assert _problems([t.replace("Chromium", "").replace("'a.csv'", "").replace("weight", "") for t in texts]) == []
+
+
+@pytest.mark.parametrize(("text", "ru", "kk"), [
+    ("tree:\n  a: 1\n b: 2\n", "строка 3, позиция 2: отступ не согласуется", "3-жол, 2-позиция: шегініс"),
+    ("name: 'x\nyear: 2\n", "строка 1, позиция 7: открытая здесь кавычка не закрыта",
+     "1-жол, 7-позиция: осында ашылған тырнақша жабылмаған"),
+    ("weight: 1\nyear: 2\nweight: 2\n", "строка 3, позиция 1: ключ «weight» задан дважды (впервые в строке 1)",
+     "3-жол, 1-позиция: «weight» кілті екі рет берілген (алғаш 1-жолда)"),
+    # the mapping is level 1, so the 100th bracket (column 3 + 100) opens level 101
+    ("a: " + "[" * 120, "строка 1, позиция 103: вложенность глубже 100 уровней",
+     "1-жол, 103-позиция: 100 деңгейден терең кірістірілген"),
+])
+def test_yaml_mistakes_are_worded_with_line_and_column(text, ru, kk):
+    from territoria.errors import SpecError
+    from territoria.report.error_text import error_text
+    from territoria.yamlfile import parse_yaml
+
+    with pytest.raises(SpecError) as exc:
+        parse_yaml(text, file="s.yaml")
+    worded = {lang: error_text(exc.value, lang) for lang in ("ru", "kk")}
+    assert worded["ru"].startswith(f"s.yaml: спецификация: неверный YAML: {ru}"), worded["ru"]
+    assert worded["kk"].startswith(f"s.yaml: спецификация: жарамсыз YAML: {kk}"), worded["kk"]
+    assert _problems([w.replace("s.yaml", "").replace("weight", "") for w in worded.values()]) == []
+    assert str(exc.value).startswith("s.yaml: <file>: not valid YAML: ")  # the CLI keeps the English
+
+
+def test_the_weakest_points_are_separated_in_every_language(client):
+    import pandas as pd
+
+    from territoria.report.document import overview_section
+
+    # synthetic gaps of three catalogue indicators; the rest of the profile left empty
+    weak = pd.DataFrame({"code": ["unemployment_rate", "net_migration", "population_reported"],
+                         "gap_national": [-12.04, -3.0, 0.5]})
+    p = {"assessment": None, "status": {"status": "insufficient_data"}, "weak": weak,
+         "mechanisms": pd.DataFrame({"horizon": [], "name": [], "years": []}), "notes": []}
+    for lang, head, first in (
+            ("en", "Three weakest points",
+             "Unemployment rate, % of labour force (−12.0 points against the national mean);\n"),
+            ("ru", "Три самых слабых места", "Уровень безработицы, % (−12,0 балла к среднему по стране);\n"),
+            ("kk", "Ең әлсіз үш тұсы", "Жұмыссыздық деңгейі, % (ел бойынша орташадан −12,0 балл);\n")):
+        tr = Translator(lang)
+        table = overview_section(p, tr, tr.catalogue).table
+        cell = dict(zip(table["item"], table["value"], strict=True))[head]
+        assert cell.startswith(first) and cell.count(";\n") == 2 and not cell.endswith(";"), cell
+    # the bundled profile in HTML (and the PDF printed from it), as test_pages_and_report_files fetches it
+    html = client.get(f"/api/units/{MAMLYUTKA}/report.html", params={"lang": "kk"}).text
+    cell = re.search(r"<td>Ең әлсіз үш тұсы</td><td>(.*?)</td>", html, flags=re.S)
+    assert cell is not None and cell.group(1).count(";\n") == 2, html[:200]
+
+
+def test_moments_hand_checked():
+    from territoria.report.moments import moment
+
+    at = "2026-12-07T18:02:41+05:00"  # Astana time, shown in UTC
+    assert moment(at, "en") == "7 December 2026, 13:02 UTC"
+    assert moment(at, "ru") == "7 декабря 2026 г., 13:02 UTC"
+    assert moment(at, "kk") == "2026 жылғы 7 желтоқсан, 13:02 UTC"
+    assert moment("2025-05-01T09:05:00", "ru") == "1 мая 2025 г., 09:05"  # a naive time names no zone
+    with pytest.raises(ValueError, match="not a date and time: 'yesterday'"):
+        moment("yesterday", "kk")
+
+
+def test_last_evaluated_is_a_date_in_the_page_language(client, board):
+    from territoria.report.moments import moment
+
+    for lang in ("ru", "kk"):
+        last = client.get("/api/monitoring", params={"lang": lang}).json()["last_evaluation"]
+        assert last["evaluated_at_text"] == moment(last["evaluated_at"], lang)
+        assert not re.search(r"\d{4}-\d\d-\d\d", last["evaluated_at_text"])
+        assert _problems([last["evaluated_at_text"]]) == []
