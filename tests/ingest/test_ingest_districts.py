@@ -299,3 +299,21 @@ def test_region_district_and_settlement_columns(tmp_path, catalogue, units):
     assert "593665100" not in problem.expected    # the district column has ruled that one out
     result = read_table(path, catalogue=catalogue, units=units, indicator="population", skip_invalid=True)
     assert result.observations["unit"].tolist() == ["593665100"]
+
+
+def test_a_unit_outside_the_region_is_worded_in_russian_and_kazakh(tmp_path, catalogue, districts):
+    from territoria.report.error_text import error_text
+
+    path = _csv(tmp_path, "Район,2020\nЕсильский район,1\nАбайский район,2\nАктогайский район,3\n",
+                name="population.csv")
+    with pytest.raises(InputFileError) as info:
+        read_table(path, catalogue=catalogue, units=districts, indicator="population", within="590000000")
+    assert [(p.row, p.code) for p in info.value.problems] == [(3, "outside_scope"), (4, "outside_scope_many")]
+    ru, kk = (error_text(info.value, lang, file="population.csv") for lang in ("ru", "kk"))
+    assert ("population.csv, строка 3, столбец «Район»: найдено 'Абайский район', ожидалось: единица в пределах: "
+            "Северо-Казахстанская область [590000000] (регион этого импорта); Абайский район [353200000] "
+            "(Карагандинская область) лежит за его пределами") in ru
+    assert ("population.csv, 4-жол, «Район» бағаны: табылғаны 'Актогайский район', күтілгені: Северо-Казахстанская "
+            "область [590000000] шегіндегі бірлік (осы импорттың өңірі); осы атаудағы бірліктер одан тыс жатыр: "
+            "Актогайский район [353600000] (Карагандинская область); Актогайский район [553200000]") in kk
+    assert "lies outside" in str(info.value)  # the CLI keeps the English

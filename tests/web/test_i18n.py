@@ -425,3 +425,17 @@ def test_last_evaluated_is_a_date_in_the_page_language(client, board):
         assert last["evaluated_at_text"] == moment(last["evaluated_at"], lang)
         assert not re.search(r"\d{4}-\d\d-\d\d", last["evaluated_at_text"])
         assert _problems([last["evaluated_at_text"]]) == []
+
+
+def test_an_ambiguous_unit_name_is_refused_in_the_page_language(client):
+    body = ("unit,indicator,year,value\n"  # synthetic values; the name is a real district of two regions
+            "Есильский район,unemployment_rate,2021,5\nЕсильский район,unemployment_rate,2020,5\n").encode()
+    places = ("Есильский район [114800000] (Акмолинская область); Есильский район [594200000] "
+              "(Северо-Казахстанская область)")
+    for lang, want in (("ru", f"так называются 2 (варианты: {places}); добавьте столбец области"),
+                       ("kk", f"бұл атау 2 бірлікте бар (нұсқалар: {places}); облыс бағанын қосыңыз")):
+        res = client.post("/api/import", params={"lang": lang}, files={"file": ("amb.csv", body, "text/csv")})
+        assert res.status_code == 422
+        detail = res.json()["detail"]
+        assert want in detail and detail.rstrip().endswith(" 3" if lang == "ru" else "3 жолдарында"), detail
+        assert _problems([detail.replace("amb.csv", "").replace("«unit»", "")]) == []  # the file's own header

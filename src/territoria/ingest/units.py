@@ -56,7 +56,8 @@ class _Resolver:
     def outside(self, code: str, column: str | None, value: object) -> Failure:
         lang = language_of(value)
         return Failure(column, value, f"a unit in {self.scope_text(lang)} (the --region of this import); "
-                                      f"{self.m.place_of(code, lang)} lies outside it")
+                                      f"{self.m.place_of(code, lang)} lies outside it", code="outside_scope",
+                       params={"scope": self.scope_text(lang), "place": self.m.place_of(code, lang)})
 
     def by_code(self, text: str, column: str | None) -> str | Failure:
         if not KATO_CODE.match(text) or text not in self.known:
@@ -109,7 +110,9 @@ class _Resolver:
                 except AmbiguousNameError as other:
                     lang = language_of(text)
                     return Failure(column, text, f"a unit in {self.scope_text(lang)} (the --region of this import); "
-                                                 f"units of this name lie outside it: {'; '.join(other.places)}")
+                                                 f"units of this name lie outside it: {'; '.join(other.places)}",
+                                   code="outside_scope_many",
+                                   params={"scope": self.scope_text(lang), "places": "; ".join(other.places)})
                 except UnknownNameError:
                     pass
             return Failure(column, text, _expected(exc), code="known_name",
@@ -193,7 +196,10 @@ def resolve_units(frame: pd.DataFrame, labels: list[tuple[str | None, int, str]]
         expected = (f"a {exc.kind} name that matches one {exc.kind} only: {len(exc.candidates)} {exc.kind}s have it "
                     f"(candidates: {'; '.join(places)}); {hint}{also}")
         problems.append(CellProblem(file, rows[0] if rows else None, None if rec["unit_fixed"] else rec["unit_col"],
-                                    key[1], expected, sheet=rec["sheet"]))
+                                    key[1], expected, sheet=rec["sheet"], code="ambiguous",
+                                    params={"parents": bool(rec["parents"]), "n": len(exc.candidates),
+                                            "candidates": "; ".join(places),
+                                            "more": ", ".join(map(str, rows[1:])) or None}))
     return pd.Series(codes, index=frame.index, dtype=object), problems
 
 
