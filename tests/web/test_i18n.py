@@ -21,6 +21,7 @@ MAMLYUTKA, BULAEVO, AKZHAR, NKO = "595220100", "593620100", "593400000", "590000
 #: Proper names, references and codes a Russian or Kazakh page may show in Latin letters.
 ALLOWED = {"Turkeeva", "Omarov", "Abilkaiyr", "Orynbet", "Imangali", "Natural", "Earth", "Territoria", "territoria",
            "sources", "monitor", "Mann", "Kendall", "Plotly", "XLSX", "YAML", "HTML",  # names, CLI commands, formats
+           "Excel", "LibreOffice",  # programs a refusal tells the reader to open a file in
            "geokz", "Rodionov", "geoBoundaries", "Runfola"}  # credits of the boundaries on the maps
 
 
@@ -439,3 +440,21 @@ def test_an_ambiguous_unit_name_is_refused_in_the_page_language(client):
         detail = res.json()["detail"]
         assert want in detail and detail.rstrip().endswith(" 3" if lang == "ru" else "3 жолдарында"), detail
         assert _problems([detail.replace("amb.csv", "").replace("«unit»", "")]) == []  # the file's own header
+
+
+def test_an_uncalculated_formula_is_refused_in_the_page_language(client):
+    book = openpyxl.Workbook()  # openpyxl stores no formula results: the case of a program that does not calculate
+    book.active.title = "data"
+    book.active.append(["unit", "indicator", "year", "value"])
+    book.active.append([MAMLYUTKA, "unemployment_rate", 2020, "=1+2"])
+    data = io.BytesIO()
+    book.save(data)
+    for lang, want in (("ru", "f.xlsx, лист «data», строка 2, столбец «D»: найдено '=1+2', ожидалось: значение; "
+                              "в ячейке формула"),
+                       ("kk", "f.xlsx, «data» парағы, 2-жол, «D» бағаны: табылғаны '=1+2', күтілгені: мән; бұл "
+                              "ұяшықта нәтижесі файлда сақталмаған формула бар")):
+        res = client.post("/api/import", params={"lang": lang}, files={"file": ("f.xlsx", data.getvalue(), "x")})
+        assert res.status_code == 422
+        detail = res.json()["detail"]
+        assert want in detail, detail
+        assert _problems([detail.replace("f.xlsx", "").replace("«data»", "")]) == []

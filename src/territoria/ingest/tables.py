@@ -249,7 +249,7 @@ def _uncached_formulas(path: Path, grids: list[Grid], file: str) -> list[CellPro
                             file, i, get_column_letter(j + 1), formula,
                             "a value; this cell holds a formula whose result the file does not store (it was "
                             "written by a program that does not calculate): open and save the file in Excel or "
-                            "LibreOffice, or paste the values", sheet=grid.sheet))
+                            "LibreOffice, or paste the values", sheet=grid.sheet, code="formula"))
     finally:
         workbook.close()
     return problems
@@ -265,7 +265,8 @@ def _read_workbook(path: Path, sheets: list[str] | None, file: str
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         names = workbook.sheetnames
-        problems = [CellProblem(file, None, None, s, f"a sheet of this workbook ({', '.join(names)})", sheet=s)
+        problems = [CellProblem(file, None, None, s, f"a sheet of this workbook ({', '.join(names)})", sheet=s,
+                                code="sheet_of", params={"names": ", ".join(names)})
                     for s in (sheets or []) if s not in names]
         hidden = [ws.title for ws in workbook.worksheets if ws.sheet_state != "visible"]
         notes = [] if sheets else [f"sheet {s!r} is hidden and was not read; name it with --sheet to read it"
@@ -273,7 +274,7 @@ def _read_workbook(path: Path, sheets: list[str] | None, file: str
         chosen = [s for s in sheets if s in names] if sheets else [s for s in names if s not in hidden]
         if not sheets and not chosen:
             problems.append(CellProblem(file, None, None, ", ".join(hidden), "a visible sheet (every sheet of this "
-                                        "workbook is hidden; name the ones to read with --sheet)"))
+                                        "workbook is hidden; name the ones to read with --sheet)", code="all_hidden"))
         grids = []
         for name in chosen:
             sheet = workbook[name]
