@@ -73,3 +73,21 @@ def test_a_typo_is_told_the_commands_not_yet_loaded() -> None:
     done = CliRunner().invoke(app, ["asess"])
     assert done.exit_code == 2
     assert "Did you mean 'assess'" in done.output
+
+
+def test_a_group_built_before_its_other_modules_gains_their_sub_commands() -> None:
+    """`data` lives in cli/data.py but `data bns` and `data taldau` in their own modules: after a command that
+    loads cli/data.py alone (as `units` does), the next `data …` call must still see them. In a fresh process,
+    because this process may have loaded them already."""
+    script = (
+        "from typer.testing import CliRunner\n"
+        "from territoria.interfaces.cli import app\n"
+        "runner = CliRunner()\n"
+        "assert runner.invoke(app, ['units', '--help']).exit_code == 0\n"
+        "for args in (['data', 'taldau', '--help'], ['data', 'bns', 'list', '--help']):\n"
+        "    result = runner.invoke(app, args)\n"
+        "    assert result.exit_code == 0, (args, result.output)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "120"}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]

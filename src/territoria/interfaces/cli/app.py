@@ -35,17 +35,22 @@ class LazyGroup(TyperGroup):
         return list(dict.fromkeys([*(command.name for command in COMMANDS), *self.commands]))
 
     def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
-        if cmd_name in self.commands:
-            return self.commands[cmd_name]
         entry = by_name(cmd_name)
         if entry is None:
-            return None
+            return self.commands.get(cmd_name)
         if self.listing:
-            return TyperCommand(name=entry.name, help=entry.help, rich_help_panel=entry.panel)
-        for module in entry.modules:
-            import_module(f"territoria.interfaces.cli.{module}")  # registers its commands on `app`
-        self.commands[cmd_name] = command = built_command(cmd_name, entry.modules)
-        return command
+            return self.commands.get(cmd_name) or TyperCommand(name=entry.name, help=entry.help,
+                                                               rich_help_panel=entry.panel)
+        # Typer builds this group with whatever was registered on `app` so far: a command whose module was
+        # imported earlier (by another command) may be here without the sub-commands its other modules add
+        # (`data` before `data bns`), so it is rebuilt once those modules have been imported
+        names = [f"territoria.interfaces.cli.{module}" for module in entry.modules]
+        missing = [name for name in names if name not in sys.modules]
+        for name in missing:
+            import_module(name)  # registers its commands on `app`
+        if missing or cmd_name not in self.commands:
+            self.commands[cmd_name] = built_command(cmd_name, entry.modules)
+        return self.commands[cmd_name]
 
     def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
         self.listing = True
