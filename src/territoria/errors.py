@@ -129,6 +129,11 @@ class SpecError(TerritoriaError, ValueError):
         prefix = f"{file}: " if file else ""
         super().__init__(f"{prefix}{path}: {message}")
 
+    def at(self, path: str, *, file: str | None = None) -> SpecError:
+        """The same error at another key path (or of a named file), its message code kept."""
+        moved = SpecError(path, self.message, file=file if file is not None else self.file)
+        return coded(moved, self.code, **self.params) if self.code else moved
+
 
 class UnknownNameError(TerritoriaError, KeyError):
     """A unit or indicator name that matches nothing known, with the closest suggestions."""

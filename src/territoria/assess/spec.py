@@ -176,7 +176,7 @@ class AssessmentSpec(StrictModel):
         try:
             return cls.model_validate(raw)
         except SpecError as exc:
-            raise SpecError(exc.path, exc.message, file=file) from None
+            raise exc.at(exc.path, file=file) from None
         except ValidationError as exc:
             raise spec_error_from(exc, file=file) from None
 
@@ -242,9 +242,10 @@ def spec_error_from(exc: ValidationError, *, file: str | None = None) -> SpecErr
                                        "dict[str,nullable[NodeSpec]]", "TransformSpec")]
     if isinstance(inner, SpecError):
         prefix = ".".join(loc)
+        if not inner.path:  # raised by a section that does not know its own key path
+            return inner.at(prefix or "<root>", file=file)
         whole = not loc or inner.path.startswith("tree") or inner.path.startswith(prefix + ".")
-        out = SpecError(inner.path if whole else f"{prefix}.{inner.path}", inner.message, file=file)
-        return coded(out, inner.code, **inner.params) if inner.code else out
+        return inner.at(inner.path if whole else f"{prefix}.{inner.path}", file=file)
     path = ".".join(loc) or "<root>"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":

@@ -12,7 +12,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from territoria.errors import SpecError
+from territoria.errors import SpecError, coded
 
 __all__ = ["IMPUTE_KEYS", "LATE_KEYS", "NORMALISE_KEYS", "TRANSFORM_KINDS", "TREAT_KEYS", "ZEROS_RULES",
            "CoverageSpec", "StrictModel", "TransformKind", "TransformSpec", "ZerosRule", "check_applies",
@@ -86,9 +86,11 @@ def only_keys(model: BaseModel, method: str, applies: dict[str, set[str]], what:
     allowed = applies[method]
     for key in sorted(set_keys(model) - {"method"} - allowed):
         users = [m for m, keys in applies.items() if key in keys]
-        raise SpecError(key, f"{key!r} does not apply to {what} {method!r} (it applies to "
-                             f"{', '.join(map(repr, users)) or 'no method'}); keys of {method!r}: "
-                             f"{', '.join(sorted(allowed)) or 'none besides method'}")
+        raise coded(SpecError(key, f"{key!r} does not apply to {what} {method!r} (it applies to "
+                                   f"{', '.join(map(repr, users)) or 'no method'}); keys of {method!r}: "
+                                   f"{', '.join(sorted(allowed)) or 'none besides method'}"),
+                    "error.spec_rule.not_for_method", key=key, section=what.split()[0], method=method,
+                    users=", ".join(users) or None, allowed=", ".join(sorted(allowed)) or None)
 
 
 class CoverageSpec(StrictModel):
@@ -125,17 +127,21 @@ class TransformSpec(StrictModel):
 
     @model_validator(mode="after")
     def _keys_of_kind(self) -> TransformSpec:
+        # an empty path: the error sits at the transform's own key path, which only the parser knows
         if self.kind == "power" and self.exponent is None:
-            raise ValueError("a power transform needs 'exponent'")
+            raise coded(SpecError("", "a power transform needs 'exponent'"), "error.spec_rule.power_exponent")
         if self.kind != "power" and self.exponent is not None:
-            raise ValueError(f"'exponent' applies to kind 'power', not {self.kind!r}")
+            raise coded(SpecError("", f"'exponent' applies to kind 'power', not {self.kind!r}"),
+                        "error.spec_rule.exponent_not_power", transform=self.kind)
         if self.kind == "cap":
             if self.min is None and self.max is None:
-                raise ValueError("a cap needs 'min', 'max' or both")
+                raise coded(SpecError("", "a cap needs 'min', 'max' or both"), "error.spec_rule.cap_bounds")
             if self.min is not None and self.max is not None and not self.min < self.max:
-                raise ValueError(f"cap min {self.min:g} must be below max {self.max:g}")
+                raise coded(SpecError("", f"cap min {self.min:g} must be below max {self.max:g}"),
+                            "error.spec_rule.cap_order", min=self.min, max=self.max)
         elif self.min is not None or self.max is not None:
-            raise ValueError(f"'min'/'max' apply to kind 'cap', not {self.kind!r}")
+            raise coded(SpecError("", f"'min'/'max' apply to kind 'cap', not {self.kind!r}"),
+                        "error.spec_rule.bounds_not_cap", transform=self.kind)
         return self
 
     def rule(self) -> dict[str, Any]:
@@ -182,9 +188,11 @@ def reset_inapplicable(section: str, part: dict[str, Any], given: set[str]) -> d
 
 def check_epsilon(zeros: str | None, epsilon: float | None) -> None:
     if zeros == "epsilon" and epsilon is None:
-        raise SpecError("epsilon", "zeros: epsilon needs the value that replaces a zero (e.g. epsilon: 0.01)")
+        raise coded(SpecError("epsilon", "zeros: epsilon needs the value that replaces a zero (e.g. epsilon: 0.01)"),
+                    "error.spec_rule.epsilon_missing")
     if epsilon is not None and zeros != "epsilon":
-        raise SpecError("epsilon", f"epsilon applies with zeros: epsilon, not zeros: {zeros or 'refuse'}")
+        raise coded(SpecError("epsilon", f"epsilon applies with zeros: epsilon, not zeros: {zeros or 'refuse'}"),
+                    "error.spec_rule.epsilon_unused", zeros=zeros or "refuse")
 
 
 def node_rules(rows: list[tuple[Any, str]], default: Any) -> dict[str, Any]:
@@ -214,15 +222,17 @@ def transform_rules(rows: list[tuple[Any, str]], section: dict[str, Any]) -> dic
     for code, given in section.items():
         if code not in leaves:
             listed = f"{', '.join(leaves[:8])}{' ...' if len(leaves) > 8 else ''}"
-            raise SpecError(f"transforms.{code}", f"{code!r} is not an indicator of the tree; transforms apply "
-                                                  f"to indicators ({listed})")
+            raise coded(SpecError(f"transforms.{code}", f"{code!r} is not an indicator of the tree; transforms "
+                                                        f"apply to indicators ({listed})"),
+                        "error.spec_rule.transform_not_indicator", code=code, listed=listed)
         out[code] = transform_rule(given)
     for row, path in rows:
         if row.transform is None:
             continue
         if row.code in out:
-            raise SpecError(f"{path}.transform", f"{row.code!r} also has a transform in the transforms "
-                                                 "section; give it in one place")
+            raise coded(SpecError(f"{path}.transform", f"{row.code!r} also has a transform in the transforms "
+                                                       "section; give it in one place"),
+                        "error.spec_rule.transform_twice", code=row.code)
         out[row.code] = transform_rule(row.transform)
     return out
 
@@ -240,31 +250,38 @@ def check_applies(spec: Any, rows: list[tuple[Any, str]], leaves: list[str]) -> 
     for where, ns in alternatives:
         for code in ns.goalposts:
             if code not in leaves:
-                raise SpecError(f"{where}.goalposts.{code}", f"{code!r} is not an indicator of the tree; goalposts "
-                                                             f"are given for indicators ({listed})")
+                raise coded(SpecError(f"{where}.goalposts.{code}", f"{code!r} is not an indicator of the tree; "
+                                                                   f"goalposts are given for indicators ({listed})"),
+                            "error.spec_rule.goalposts_not_indicator", code=code, listed=listed)
         if ns.method == "goalposts":
             lacking = [c for c in leaves if c not in ns.goalposts]
             if lacking:
-                raise SpecError(f"{where}.goalposts.{lacking[0]}",
-                                f"no goalposts for {', '.join(map(repr, lacking[:5]))}; method goalposts needs "
-                                "[min, max] for every indicator")
+                raise coded(SpecError(f"{where}.goalposts.{lacking[0]}",
+                                      f"no goalposts for {', '.join(map(repr, lacking[:5]))}; method goalposts "
+                                      "needs [min, max] for every indicator"),
+                            "error.spec_rule.goalposts_lacking", codes=", ".join(lacking[:5]))
     for key, codes in (("treat.exclude", spec.treat.exclude), ("denominate.indicators", spec.denominate.indicators)):
         for code in codes:
             if code not in leaves:
-                raise SpecError(f"{key}.{code}", f"{code!r} is not an indicator of the tree ({listed})")
+                raise coded(SpecError(f"{key}.{code}", f"{code!r} is not an indicator of the tree ({listed})"),
+                            "error.spec_rule.not_indicator", code=code, listed=listed)
     methods = {spec.aggregate.method, *(spec.uncertainty.aggregate if spec.uncertainty else [])}
     methods |= {row.method for row, _ in rows if row.method is not None}
     means = {"geometric", "harmonic"}
     if spec.aggregate.zeros != "refuse" and not methods & means:
-        raise SpecError("aggregate.zeros", f"zeros: {spec.aggregate.zeros} applies to geometric or harmonic means, "
-                                           f"and no node (nor uncertainty alternative) uses one: {sorted(methods)}")
+        raise coded(SpecError("aggregate.zeros", f"zeros: {spec.aggregate.zeros} applies to geometric or harmonic "
+                                                 "means, and no node (nor uncertainty alternative) uses one: "
+                                                 f"{sorted(methods)}"),
+                    "error.spec_rule.zeros_no_mean", zeros=spec.aggregate.zeros, methods=", ".join(sorted(methods)))
     for row, path in rows:
         if row.zeros is not None or row.epsilon is not None:
             check_node_epsilon(row, path, spec.aggregate)
             if (row.method or spec.aggregate.method) not in means and not (
                     spec.uncertainty and means & set(spec.uncertainty.aggregate)):
-                raise SpecError(f"{path}.zeros", f"zeros applies to a geometric or harmonic node; {row.code!r} uses "
-                                                 f"{row.method or spec.aggregate.method!r}")
+                method = row.method or spec.aggregate.method
+                raise coded(SpecError(f"{path}.zeros", f"zeros applies to a geometric or harmonic node; {row.code!r} "
+                                                       f"uses {method!r}"),
+                            "error.spec_rule.zeros_not_mean", code=row.code, method=method)
 
 
 def check_node_epsilon(row: Any, path: str, default: Any) -> None:
@@ -273,4 +290,4 @@ def check_node_epsilon(row: Any, path: str, default: Any) -> None:
     try:
         check_epsilon(zeros, epsilon)
     except SpecError as exc:
-        raise SpecError(f"{path}.{exc.path}", exc.message) from None
+        raise exc.at(f"{path}.{exc.path}") from None
