@@ -70,3 +70,24 @@ def test_a_spec_key_that_does_not_apply_is_worded_in_the_page_language(client, e
             assert fact in detail, (fact, detail)
         rest = detail.removeprefix(f"{path}: ")
         assert latin_words(rest, SPEC_WORDS | {"zz", "unemployment_rate", "net_migration", "low"}) == [], detail
+
+
+#: Synthetic row: the KATO code of Akzhar district beside the name of Aiyrtau district (same region).
+MISMATCH = "kato,unit,indicator,year,value\n593400000,Айыртауский район,unemployment_rate,2021,4.5\n".encode()
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("ru", "mismatch.csv, строка 2, столбец «kato»: найдено '593400000', ожидалось: код КАТО единицы, названной в "
+           "столбце «unit» («Айыртауский район» — это Айыртауский район [593200000]"),
+    ("kk", "mismatch.csv, 2-жол, «kato» бағаны: табылғаны '593400000', күтілгені: «unit» бағанында аталған "
+           "бірліктің ҚАТО коды («Айыртауский район» — бұл Айыртауский район [593200000]"),
+])
+def test_a_kato_code_naming_another_unit_is_worded_in_the_page_language(client, lang, words):
+    res = client.post("/api/import", params={"lang": lang}, files={"file": ("mismatch.csv", MISMATCH, "text/csv")})
+    assert res.status_code == 422
+    detail = res.json()["detail"]
+    assert words in detail, detail
+    assert "Акжарский район [593400000]" in detail  # the unit the code is
+    assert latin_words(detail, {"mismatch", "csv", "kato", "unit"}) == [], detail
+    english = client.post("/api/import", files={"file": ("mismatch.csv", MISMATCH, "text/csv")}).json()["detail"]
+    assert "expected the KATO code of the unit named in column 'unit'" in english

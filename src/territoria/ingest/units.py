@@ -215,4 +215,6 @@ def _same_unit(r: _Resolver, code: str, text: str, rec: dict[str, object]) -> st
     lang = language_of(text)
     return Failure(rec["code_col"], rec["code_text"],
                    f"the KATO code of the unit named in column {rec['unit_col']!r} ({text!r} is "
-                   f"{r.m.place_of(named, lang)}, the code is {r.m.place_of(code, lang)})")
+                   f"{r.m.place_of(named, lang)}, the code is {r.m.place_of(code, lang)})", code="kato_mismatch",
+                   params={"column": rec["unit_col"], "name": text, "named": r.m.place_of(named, lang),
+                           "place": r.m.place_of(code, lang)})
