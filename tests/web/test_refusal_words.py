@@ -91,3 +91,85 @@ def test_a_kato_code_naming_another_unit_is_worded_in_the_page_language(client, 
     assert latin_words(detail, {"mismatch", "csv", "kato", "unit"}) == [], detail
     english = client.post("/api/import", files={"file": ("mismatch.csv", MISMATCH, "text/csv")}).json()["detail"]
     assert "expected the KATO code of the unit named in column 'unit'" in english
+
+
+def _wide_workbook(rows: int, *, lie: bool = False, zeros: int = 0) -> bytes:
+    """Synthetic: a cell in column A and one in XFD per row (``lie`` rewrites the stored dimension to A1);
+    ``zeros`` bytes of zeros in an extra member (a small zip bomb)."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for i in range(1, rows + 1):
+        book.active.cell(row=i, column=1, value="a")
+        book.active.cell(row=i, column=16384, value=1)
+    buffer, out = io.BytesIO(), io.BytesIO()
+    book.save(buffer)
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if lie and info.filename.startswith("xl/worksheets/"):
+                data = data.replace(f'<dimension ref="A1:XFD{rows}"'.encode(), b'<dimension ref="A1"')
+            dst.writestr(info, data)
+        if zeros:
+            dst.writestr("xl/media/zeros.bin", b"\0" * zeros)
+    return out.getvalue()
+
+
+NBSP = "\u00a0"
+
+
+@pytest.mark.parametrize(("lang", "bomb", "dimension", "counted"), [
+    ("ru", ("найдено 2" + NBSP, " байт в распакованном виде, ожидалось: книга, которая в распакованном виде "
+            "занимает не больше 1" + NBSP + "000" + NBSP + "000 байт"),
+     ("найдено xl/worksheets/sheet1.xml: диапазон A1:XFD200 (строк: 200, столбцов: 16" + NBSP + "384), ожидалось: "
+      "лист не больше чем из 2" + NBSP + "000" + NBSP + "000 ячеек",),
+     ("big.xlsx, лист «Sheet», строка 7: найдено ячеек в строках 1–7: 114" + NBSP + "688, ожидалось: лист не "
+      "больше чем из 100" + NBSP + "000 ячеек",)),
+    ("kk", ("табылғаны ашылған көлемі 2" + NBSP, " байт, күтілгені: ашылған көлемі 1" + NBSP + "000" + NBSP
+            + "000 байттан аспайтын кітап"),
+     ("табылғаны xl/worksheets/sheet1.xml: A1:XFD200 ауқымы (200 жол × 16" + NBSP + "384 баған), күтілгені: 2"
+      + NBSP + "000" + NBSP + "000 ұяшықтан аспайтын парақ",),
+     ("big.xlsx, «Sheet» парағы, 7-жол: табылғаны 1–7 жолдарында 114" + NBSP + "688 ұяшық, күтілгені: 100"
+      + NBSP + "000 ұяшықтан аспайтын парақ",)),
+])
+def test_workbook_size_guards_write_numbers_and_units_in_the_page_language(client, monkeypatch, lang, bomb,
+                                                                          dimension, counted):
+    from territoria.ingest import tables
+
+    def refused(data: bytes) -> str:
+        res = client.post("/api/import", params={"lang": lang}, files={"file": ("big.xlsx", data)})
+        assert res.status_code == 422, res.text
+        return res.json()["detail"]
+
+    monkeypatch.setattr(tables, "XLSX_MAX_UNPACKED", 1_000_000)
+    texts = [refused(_wide_workbook(2, zeros=2_000_000))]
+    monkeypatch.undo()
+    texts.append(refused(_wide_workbook(200)))  # 200 × 16,384 cells: past the real limit of 2,000,000
+    monkeypatch.setattr(tables, "XLSX_MAX_CELLS", 100_000)
+    texts.append(refused(_wide_workbook(10, lie=True)))  # counted as read: the stored dimension lies
+    for text, parts in zip(texts, (bomb, dimension, counted), strict=True):
+        for part in parts:
+            assert part in text, (part, text)
+        assert latin_words(text, {"big", "xlsx", "xl", "worksheets", "sheet", "xml", "XFD", "Sheet"}) == [], text
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("ru", "тело запроса слишком велико: заявлено 100" + NBSP + "000 байт (Content-Length), предел — 85" + NBSP
+     + "536 байт"),
+    ("kk", "сұраныс денесі тым үлкен: мәлімделгені 100" + NBSP + "000 байт (Content-Length), шегі — 85" + NBSP
+     + "536 байт"),
+])
+def test_a_body_past_the_limit_is_refused_in_the_page_language(client, lang, words):
+    # the application's limit is 20 000 bytes of file plus 65 536 of multipart envelope
+    res = client.post("/api/import", params={"lang": lang}, content=b"x" * 100_000,
+                      headers={"content-type": "multipart/form-data; boundary=XX"})
+    assert res.status_code == 413
+    detail = res.json()["detail"]
+    assert detail.startswith(words), detail
+    assert latin_words(detail, {"Content", "Length"}) == [], detail
+    english = client.post("/api/import", content=b"x" * 100_000,
+                          headers={"content-type": "multipart/form-data; boundary=XX"}).json()["detail"]
+    assert english.startswith("request body too large: Content-Length is 100,000 bytes, the limit is 85,536 bytes")

@@ -177,7 +177,9 @@ def check_workbook(path: str | Path, file: str) -> list[CellProblem]:
             unpacked = sum(info.file_size for info in members)
             if unpacked > XLSX_MAX_UNPACKED:
                 return [CellProblem(file, None, None, f"{unpacked:,} bytes unpacked",
-                                    f"a workbook that unpacks to at most {XLSX_MAX_UNPACKED:,} bytes")]
+                                    f"a workbook that unpacks to at most {XLSX_MAX_UNPACKED:,} bytes",
+                                    code="unpacked_size", params={"limit": XLSX_MAX_UNPACKED, "found": {
+                                        "code": "error.found.unpacked", "params": {"size": unpacked}}})]
             problems = []
             for info in members:
                 if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
@@ -194,7 +196,9 @@ def check_workbook(path: str | Path, file: str) -> list[CellProblem]:
                     problems.append(CellProblem(
                         file, None, None, f"{info.filename}: dimension {ref} ({rows:,} rows × {cols:,} columns)",
                         f"a sheet of at most {XLSX_MAX_CELLS:,} cells (rows × columns up to the last filled "
-                        "column); delete the empty rows and columns around the table"))
+                        "column); delete the empty rows and columns around the table", code="sheet_cells",
+                        params={"limit": XLSX_MAX_CELLS, "found": {"code": "error.found.dimension", "params": {
+                            "member": info.filename, "ref": ref, "rows": rows, "cols": cols}}}))
             return problems
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, RuntimeError) as exc:
         return [_damaged(file, exc)]
@@ -286,7 +290,9 @@ def _read_workbook(path: Path, sheets: list[str] | None, file: str
                     problems.append(CellProblem(
                         file, i, None, f"{cells:,} cells in rows 1-{i}",
                         f"a sheet of at most {XLSX_MAX_CELLS:,} cells (rows × columns up to the last filled "
-                        "column); delete the empty rows and columns around the table", sheet=name))
+                        "column); delete the empty rows and columns around the table", sheet=name,
+                        code="sheet_cells", params={"limit": XLSX_MAX_CELLS, "found": {
+                            "code": "error.found.cells", "params": {"cells": cells, "row": i}}}))
                     break
                 row = list(r)
                 while row and row[-1] is None:

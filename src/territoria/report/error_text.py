@@ -91,8 +91,10 @@ def problem_text(problem: CellProblem, tr: Translator, *, file: str | None = Non
         where.append(tr.text("error.where.row", {"row": int(problem.row)}))
     if problem.column is not None:
         where.append(tr.text("error.where.column", {"column": problem.column}))
-    return tr.text("error.cell", {"where": ", ".join(where), "value": repr(problem.value),
-                                  "expected": _expected(tr, problem)})
+    found = (problem.params or {}).get("found")
+    # a value the reader sees in words (a size, a sheet's dimension) rather than a cell's content as found
+    value = tr(found) if isinstance(found, Mapping) and "code" in found else repr(problem.value)
+    return tr.text("error.cell", {"where": ", ".join(where), "value": value, "expected": _expected(tr, problem)})
 
 
 def error_text(exc: BaseException, lang: str, *, catalogue: Any = None, file: str | None = None,

@@ -28,6 +28,7 @@ import os
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 import h11
 import uvicorn
@@ -36,6 +37,7 @@ from python_multipart.multipart import parse_options_header
 from starlette.formparsers import MultiPartException, MultiPartParser
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from territoria.report.messages import Translator
 from territoria.web.refusals import Refusal
 
 __all__ = ["ENVELOPE_BYTES", "BodyLimitMiddleware", "GuardedH11Protocol", "Upload", "check_file_name",
@@ -101,7 +103,13 @@ class BodyLimitMiddleware:
         self.app = app
         self.max_bytes = int(max_bytes)
 
-    def _detail(self, size: str) -> str:
+    def _detail(self, scope: Scope, length: int | None) -> str:
+        """The refusal in the language the page asked for (``?lang=``; English otherwise): this answer
+        is sent before the application, and so its refusal handler, ever sees the request."""
+        lang = (parse_qs(bytes(scope.get("query_string") or b"").decode("latin-1")).get("lang") or [None])[0]
+        if lang in ("ru", "kk"):
+            return Translator(lang).text("error.web.body_too_large", {"size": length, "limit": self.max_bytes})
+        size = "more bytes arrived while streaming" if length is None else f"Content-Length is {length:,} bytes"
         return (f"request body too large: {size}, the limit is {self.max_bytes:,} bytes "
                 "(the upload limit plus the multipart envelope); nothing was stored")
 
@@ -121,7 +129,7 @@ class BodyLimitMiddleware:
                     await send(message)
                 return
             if length > self.max_bytes:
-                for message in _json_response(413, self._detail(f"Content-Length is {length:,} bytes")):
+                for message in _json_response(413, self._detail(scope, length)):
                     await send(message)
                 return
 
@@ -137,7 +145,7 @@ class BodyLimitMiddleware:
                     state["refused"] = True
                     if not state["started"]:
                         state["started"] = True
-                        for reply in _json_response(413, self._detail("more bytes arrived while streaming")):
+                        for reply in _json_response(413, self._detail(scope, None)):
                             await send(reply)
                     raise _TooLarge
             return message
