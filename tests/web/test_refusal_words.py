@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 #: Keys and values of the spec language (docs/assessment.md), written as a spec writes them in any language.
@@ -173,3 +174,36 @@ def test_a_body_past_the_limit_is_refused_in_the_page_language(client, lang, wor
     english = client.post("/api/import", content=b"x" * 100_000,
                           headers={"content-type": "multipart/form-data; boundary=XX"}).json()["detail"]
     assert english.startswith("request body too large: Content-Length is 100,000 bytes, the limit is 85,536 bytes")
+
+
+ISO = re.compile(r"\d{4}-\d\d-\d\d")
+
+
+def test_monitoring_tables_give_their_times_in_the_page_language(client, web_db):
+    from territoria.report.messages import Translator
+    from territoria.report.moments import moment
+    from territoria.store import Store
+    from territoria.store import measures as ms
+
+    with Store(web_db) as store:  # a synthetic target on a real unit and indicator, and a synthetic warning
+        ms.add_measure(store, unit="595220100", mechanism="support_centres", indicator="unemployment_rate",
+                       target_value=5.0, start_year=2016, deadline_year=2025)
+        ms.record_warnings(store, pd.DataFrame({"unit": ["590000000"], "kind": ["level_down"], "year": [2023],
+                                                "detail": ["level fell from stable (2022) to depressive (2023)"]}))
+    assert client.post("/api/monitoring/evaluate").status_code == 200
+    for lang in ("ru", "kk"):
+        board = client.get("/api/monitoring", params={"lang": lang}).json()
+        for name, column in (("measures", "evaluated_at"), ("warnings", "raised_at")):
+            table = board[name]
+            i = table["columns"].index(column)
+            assert table["columns"][i + 1] == f"{column}_text"  # the worded twin beside the ISO value
+            assert table["headers"][i + 1] == table["headers"][i] == Translator(lang).header(column)
+            for row in table["rows"]:
+                assert row[i + 1] == (None if row[i] is None else moment(row[i], lang))
+        for name, column in (("measures", "evaluated_at"), ("warnings", "raised_at")):
+            rows = board[name]["rows"]
+            i = board[name]["columns"].index(column)
+            assert rows and all(ISO.match(r[i]) for r in rows)  # the API keeps ISO for clients
+            texts = [r[i + 1] for r in rows]
+            assert all(t and not ISO.search(t) and not latin_words(t, {"UTC"}) for t in texts), texts
+    assert Translator("en").header("raised_at_text") == "Raised"

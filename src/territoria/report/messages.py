@@ -126,6 +126,8 @@ def header(column: Any, lang: str = "en") -> str:
     if column.startswith("gap_group:"):
         group = column.split(":", 1)[1]
         return fill(str(table["gap_group"]), {"group": term("group", group, lang)}, lang)
+    if column.endswith("_text") and column.removesuffix("_text") in table:
+        return str(table[column.removesuffix("_text")])  # a time's worded twin is headed as the time
     if column in messages("en").get("headers", {}) and lang != "en":
         return str(messages("en")["headers"][column])
     return term("block", column, lang) if column in messages("en")["terms"]["block"] else column

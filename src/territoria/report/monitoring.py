@@ -8,8 +8,9 @@ a 2019–2023 composite for measures on regions), appended to the Store's histor
 is not appended again). It returns what changed between the board before and after.
 
 :func:`board` is the board in one language: the measures and warnings tables with their statuses, kinds
-and facts worded from the catalogue (:mod:`territoria.report.messages`) and the time of the latest
-recorded evaluation.
+and facts worded from the catalogue (:mod:`territoria.report.messages`), each time beside its ISO value
+as the reader writes it (``evaluated_at_text``, ``raised_at_text``: :func:`territoria.report.moments.moment`),
+and the time of the latest recorded evaluation.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from territoria.errors import DataError
 from territoria.mechanisms import load_knowledge_base
 from territoria.mechanisms.monitor import early_warnings, evaluate_measures
 from territoria.report.messages import Translator
+from territoria.report.moments import moment
 from territoria.store import measures as ms
 from territoria.store.assessments import load_assessment
 
@@ -171,7 +173,18 @@ def board(store: Any, *, lang: str = "en") -> dict[str, pd.DataFrame]:
     if len(alerts):
         alerts["detail"] = [warning_detail(tr, d) for d in alerts["detail"]]
         alerts["kind"] = [tr.term("warning_kind", k) for k in alerts["kind"]]
-    return {"measures": table, "warnings": alerts}
+    return {"measures": _with_text(table, "evaluated_at", lang), "warnings": _with_text(alerts, "raised_at", lang)}
+
+
+def _with_text(frame: pd.DataFrame, column: str, lang: str) -> pd.DataFrame:
+    """``frame`` with ``<column>_text`` after its time ``column``: the time as its reader writes it; the
+    ISO column stays for the clients that compute with it."""
+    if column not in frame.columns:
+        return frame
+    texts = [None if v is None or pd.isna(v) else moment(v, lang) for v in frame[column]]
+    frame.insert(frame.columns.get_loc(column) + 1, f"{column}_text", pd.Series(texts, index=frame.index,
+                                                                                  dtype=object))
+    return frame
 
 
 def _mechanism_names(lang: str) -> dict[str, str]:

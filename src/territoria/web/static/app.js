@@ -39,12 +39,15 @@ function fmt(v) {
 
 function table(data, link, id) {
   const t = el("table", id ? {id: id} : {});
-  t.append(el("thead", {}, el("tr", {}, ...(data.headers || data.columns).map(c => el("th", {}, c)))));
+  // a column with a worded twin (evaluated_at beside evaluated_at_text) is shown through its twin
+  const shown = data.columns.map(c => !data.columns.includes(c + "_text"));
+  t.append(el("thead", {}, el("tr", {}, ...(data.headers || data.columns).filter((_, i) => shown[i]).map(c => el("th", {}, c)))));
   const tb = el("tbody");
   const li = link ? data.columns.indexOf(link) : -1;
   for (const row of data.rows) {
     const tr = el("tr", li >= 0 ? {"data-unit": row[li]} : {});
     row.forEach((v, i) => {
+      if (!shown[i]) return;
       const td = el("td", typeof v === "number" ? {class: "num"} : {});
       if (i === li || (li >= 0 && data.columns[i] === "name")) {
         td.append(el("a", {href: `/unit/${row[li]}?lang=${LANG}`, class: "unit-link"}, fmt(v)));
