@@ -207,3 +207,87 @@ def test_monitoring_tables_give_their_times_in_the_page_language(client, web_db)
             texts = [r[i + 1] for r in rows]
             assert all(t and not ISO.search(t) and not latin_words(t, {"UTC"}) for t in texts), texts
     assert Translator("en").header("raised_at_text") == "Raised"
+
+
+BULLETIN = (__import__("pathlib").Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
+            / "bns_population_by_sex_and_area_2023-01-01.xlsx")
+
+
+@pytest.fixture(scope="module")
+def bulletin() -> bytes:
+    """The REAL BNS bulletin of 1 January 2023 (tests/ingest/fixtures, with its citation), cut by the test to
+    its sheets 02 and 03 and their first rows (so that it uploads and reads fast); its totals no longer add up."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(BULLETIN)
+    for name in list(book.sheetnames):
+        if name not in ("02", "03"):
+            del book[name]
+    for name, keep in (("02", 15), ("03", 12)):
+        book[name].delete_rows(keep + 1, book[name].max_row - keep)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _altered(data: bytes, cells: dict[tuple[int, int], object]) -> bytes:
+    """``data`` with cells of sheet 02 ALTERED by the test."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    for (row, column), value in cells.items():
+        book["02"].cell(row, column).value = value
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+BULLETIN_WORDS = {
+    "ru": {"sum": "b.xlsx, лист «02», строка 7, столбец «B»: найдено 19765004.0, ожидалось: «все население»: сумма "
+                   "его строк вида «область» (строк: 1) — 610" + NBSP + "189",
+            "twice": "ожидалось: одна строка на название в составе 100000000 (это название есть и в строке 12); "
+                     "единица вида «район» указана в таблице дважды",
+            "identity": "строка 12, столбец «B»: найдено 14059.0, ожидалось: «все население» = «все население > "
+                        "мужчины» + «все население > женщины» = 14" + NBSP + "058",
+            "region": "найдено 'Жаңа облыс', ожидалось: ровно одна единица КАТО вида «область» с таким названием в "
+                      "составе KZ (не найдено ни одной)",
+            "date": "ожидалось: дата, на которую даны сведения, в заголовке (например, «на 1 января 2023 года»)",
+            "layout": "строка 6, столбец «H»: найдено 'все население > лесное население', ожидалось: заголовок профиля "
+                      "bns_population_sex_area (все население; все население > мужчины;"},
+    "kk": {"sum": "b.xlsx, «02» парағы, 7-жол, «B» бағаны: табылғаны 19765004.0, күтілгені: «все население»: оның "
+                   "«облыс» түріндегі 1 жолының қосындысы (610" + NBSP + "189)",
+            "twice": "күтілгені: 100000000 құрамында бір атауға бір жол (бұл атау 12-жолда да бар); кестеде «аудан» "
+                     "түріндегі бірлік екі рет көрсетілген",
+            "identity": "12-жол, «B» бағаны: табылғаны 14059.0, күтілгені: «все население» = «все население > "
+                        "мужчины» + «все население > женщины» = 14" + NBSP + "058",
+            "region": "табылғаны 'Жаңа облыс', күтілгені: KZ құрамында осы атаумен «облыс» түріндегі дәл бір ҚАТО "
+                      "бірлігі (бірде-біреуі табылмады)",
+            "date": "күтілгені: тақырыптағы деректер күні (мысалы, «на 1 января 2023 года»)",
+            "layout": "6-жол, «H» бағаны: табылғаны 'все население > лесное население', күтілгені: "
+                      "bns_population_sex_area профилінің тақырыбы (все население; все население > мужчины;"},
+}
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+@pytest.mark.parametrize(("case", "cells"), [
+    ("sum", {}),  # cut short, so the country's total is not the sum of its regions
+    ("twice", {(13, 1): "Абай ауданы"}),
+    ("identity", {(12, 2): 14059}),  # Abai district: one person more than male + female
+    ("region", {(9, 1): "Жаңа облыс"}),  # a region the classifier does not have
+    ("date", {(1, 1): "Численность населения Республики Казахстан по областям"}),  # no reference date
+    ("layout", {(5, 8): "лесное население"}),  # a column the profile does not know
+])
+def test_a_bns_bulletin_upload_is_refused_in_the_page_language(client, bulletin, case, cells, lang):
+    data = _altered(bulletin, cells) if cells else bulletin
+    res = client.post("/api/import", params={"lang": lang}, files={"file": ("b.xlsx", data)})
+    assert res.status_code == 422, res.text
+    detail = res.json()["detail"]
+    assert BULLETIN_WORDS[lang][case] in detail, detail
+    assert latin_words(detail, {"b", "xlsx", "KZ", "bns_population_sex_area", "curated_matches"}) == [], detail
+    if case == "twice":  # the CLI's and the API's English
+        english = client.post("/api/import", files={"file": ("b.xlsx", data)}).json()["detail"]
+        assert "expected one row per name under 100000000 (also row 12); the table lists this district twice" in english

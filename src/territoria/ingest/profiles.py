@@ -136,7 +136,7 @@ def _open_guarded(path: str | Path, *, read_only: bool) -> Any:
         return openpyxl.load_workbook(path, read_only=read_only, data_only=True)
     except Exception as exc:  # openpyxl/zlib/XML raise many types on a damaged file
         raise InputFileError(file, [CellProblem(file, None, None, type(exc).__name__, "an .xlsx workbook (this file "
-                                                "is not one, or it is damaged)")]) from None
+                                                "is not one, or it is damaged)", code="xlsx")]) from None
 
 
 @dataclass
@@ -183,7 +183,10 @@ def read_with_profile(path: str | Path, units: pd.DataFrame, profile: Profile | 
         missing = [s for s in prof["sheets"] if s not in book.sheetnames]
         if missing:
             raise ProfileError(file, [CellProblem(file, None, None, s, f"a sheet named {s!r} (profile {prof.name}; "
-                                                  f"sheets here: {', '.join(book.sheetnames)})", sheet=s)
+                                                  f"sheets here: {', '.join(book.sheetnames)})", sheet=s,
+                                                  code="profile_sheet", params={
+                                                      "sheet": s, "profile": prof.name,
+                                                      "names": ", ".join(book.sheetnames)})
                                       for s in missing])
         sheets = {s: Sheet(book[s], col(prof["stub_column"])) for s in prof["sheets"]}
     finally:
@@ -194,7 +197,7 @@ def read_with_profile(path: str | Path, units: pd.DataFrame, profile: Profile | 
     if when is None:
         raise ProfileError(file, [CellProblem(file, 1, prof["title_cell"], title[:120],
                                               "a reference date such as 'на 1 января 2023 года' in the title",
-                                              sheet=first_name)])
+                                              sheet=first_name, code="profile_date")])
     table = units.reset_index() if "code" not in units.columns else units
     return _read_body(prof, sheets, table, file, when)
 
@@ -212,13 +215,16 @@ def _read_body(prof: Profile, sheets: dict[str, Sheet], table: pd.DataFrame, fil
     problems: list[CellProblem] = []
     values, unmatched = [], []
     district_totals: set[tuple[str, str, float]] = set()
+    letters: dict[str, dict[str, str]] = {}   # sheet -> measure -> its column's letter, to locate a cell
 
-    def problem(sheet: str, r: int, col: str | None, value: object, expected: str) -> None:
-        problems.append(CellProblem(file, r, col, value, expected, sheet=sheet))
+    def problem(sheet: str, r: int, col: str | None, value: object, expected: str, code: str,
+                **params: object) -> None:
+        problems.append(CellProblem(file, r, col, value, expected, sheet=sheet, code=code, params=params))
 
     for sheet_name, cfg in prof["sheets"].items():
         sh = sheets[sheet_name]
         first, measures = header(sh, prof, file)
+        letters[sheet_name] = {m: letter(c) for c, m in measures.items()}
         country = region = context = city = None
         region_is_city, seen = False, {}
         for r in range(first, len(sh.rows) + 1):
@@ -234,19 +240,22 @@ def _read_body(prof: Profile, sheets: dict[str, Sheet], table: pd.DataFrame, fil
             for c, m in measures.items():
                 got = cell_value(sh.cell(r, c), symbols)
                 if got is None:
-                    problem(sheet_name, r, letter(c), sh.cell(r, c), "a number or an office symbol (-, х, …)")
+                    problem(sheet_name, r, letter(c), sh.cell(r, c), "a number or an office symbol (-, х, …)",
+                            "profile_number")
                 else:
                     parsed[m] = got
             if not name or all(f == "missing" for _v, f in parsed.values()):
-                problem(sheet_name, r, prof["stub_column"], name, "a named row with values (or the footer)")
+                problem(sheet_name, r, prof["stub_column"], name, "a named row with values (or the footer)",
+                        "profile_named_row")
                 continue
             if sh.bold[r - 1]:
                 kind = "country" if country is None else "region"
             else:
                 kind = row_kind(name, suffixes)
                 if kind is None:
-                    problem(sheet_name, r, prof["stub_column"], name, "a name ending in a known suffix "
-                            f"({', '.join(s for v in suffixes.values() for s in v)})")
+                    known = ", ".join(s for v in suffixes.values() for s in v)
+                    problem(sheet_name, r, prof["stub_column"], name, f"a name ending in a known suffix ({known})",
+                            "profile_suffix", suffixes=known)
                     continue
             parent, candidates = None, []
             if kind == "country":
@@ -258,7 +267,8 @@ def _read_body(prof: Profile, sheets: dict[str, Sheet], table: pd.DataFrame, fil
                 parent = "KZ"
             else:
                 if region is None:
-                    problem(sheet_name, r, prof["stub_column"], name, "a region row (bold) above it")
+                    problem(sheet_name, r, prof["stub_column"], name, "a region row (bold) above it",
+                            "profile_region_above")
                     continue
                 district_level = [c for c in units.children.get(region, []) if units.level[c] == "district"]
                 if kind == "district" and (region_is_city or (
@@ -278,12 +288,15 @@ def _read_body(prof: Profile, sheets: dict[str, Sheet], table: pd.DataFrame, fil
                     found = [pinned]  # a spelling the KATO file does not carry, curated with its evidence
                 else:
                     problem(sheet_name, r, prof["stub_column"], name, f"the curated match {pinned} (profile "
-                            f"curated_matches) to be a {'/'.join(kato_kinds[kind])} unit under {parent}")
+                            f"curated_matches) to be a {'/'.join(kato_kinds[kind])} unit under {parent}",
+                            "profile_curated", pinned=pinned, parent=parent,
+                            kinds=[_kind(k) for k in kato_kinds[kind]])
                     continue
             key = (parent, normalise_name(name), "republican_city" if kind == "region" and region_is_city else kind)
             if key in seen:
                 problem(sheet_name, r, prof["stub_column"], name, f"one row per name under {parent} "
-                        f"(also row {seen[key]}); the table lists this {kind} twice")
+                        f"(also row {seen[key]}); the table lists this {kind} twice", "profile_twice",
+                        parent=parent, first_row=seen[key], row_kind=_kind(kind))
                 continue
             seen[key] = r
             kato = found[0] if len(found) == 1 else None
@@ -293,7 +306,9 @@ def _read_body(prof: Profile, sheets: dict[str, Sheet], table: pd.DataFrame, fil
                                   "status": status, "candidates": ";".join(found)})
                 if kind in required:
                     problem(sheet_name, r, prof["stub_column"], name, f"exactly one KATO {kind} under {parent} "
-                            f"with this name ({status}{': ' + ', '.join(found) if found else ''})")
+                            f"with this name ({status}{': ' + ', '.join(found) if found else ''})",
+                            "profile_unmatched", row_kind=_kind(kind), parent=parent,
+                            found=", ".join(found) or None)
             if kind == "region":
                 region = kato
             elif kind in ("city_administration", "district"):
@@ -308,10 +323,12 @@ def _read_body(prof: Profile, sheets: dict[str, Sheet], table: pd.DataFrame, fil
             for total, a, b in prof.get("identities", []):
                 x, y, z = (parsed.get(k, (None,))[0] for k in (total, a, b))  # a bad cell is reported above
                 if None not in (x, y, z) and abs(x - (y + z)) > 1e-9:
-                    problem(sheet_name, r, total, x, f"{total} = {a} + {b} = {y + z:,.0f}")
+                    problem(sheet_name, r, letters[sheet_name].get(total, total), x,
+                            f"{total} = {a} + {b} = {y + z:,.0f}", "profile_identity", total=_measure(prof, total),
+                            a=_measure(prof, a), b=_measure(prof, b), sum=float(y + z))
     frame = pd.DataFrame(values)
     if not problems:
-        problems += _sum_checks(frame, prof, file)
+        problems += _sum_checks(frame, prof, file, letters)
     if problems:
         raise ProfileError(file, problems)
     return ProfileResult(prof.name, file, when, frame, _observations(frame, prof, when, file),
@@ -320,7 +337,18 @@ def _read_body(prof: Profile, sheets: dict[str, Sheet], table: pd.DataFrame, fil
                          [prof["store"].get("note", "")])
 
 
-def _sum_checks(frame: pd.DataFrame, prof: Profile, file: str) -> list[CellProblem]:
+def _kind(kind: str) -> dict[str, Any]:
+    """A row or KATO kind as a message parameter, worded by the reader's catalogue."""
+    return {"code": "error.profile_kind", "params": {"kind": kind}}
+
+
+def _measure(prof: Profile, measure: str) -> str:
+    """A measure as the bulletin's own header path (Russian, as the profile records it), not its English id."""
+    return " > ".join(prof["measures"].get(measure, [measure]))
+
+
+def _sum_checks(frame: pd.DataFrame, prof: Profile, file: str,
+                letters: dict[str, dict[str, str]]) -> list[CellProblem]:
     out = []
     for sheet_name, cfg in prof["sheets"].items():
         if not cfg.get("additive"):
@@ -332,9 +360,12 @@ def _sum_checks(frame: pd.DataFrame, prof: Profile, file: str) -> list[CellProbl
                 kids = part[part["kind"].isin(kinds) & (part["parent_kato"] == whole["kato"])
                             & (part["measure"] == whole["measure"])]
                 if len(kids) and abs(kids["value"].sum() - whole["value"]) > 1e-6:
-                    out.append(CellProblem(file, int(whole["row"]), whole["measure"], whole["value"],
-                                           f"the sum of its {len(kids)} {'/'.join(kinds)} rows "
-                                           f"({kids['value'].sum():,.0f})", sheet=sheet_name))
+                    out.append(CellProblem(
+                        file, int(whole["row"]), letters.get(sheet_name, {}).get(whole["measure"], whole["measure"]),
+                        whole["value"], f"the sum of its {len(kids)} {'/'.join(kinds)} rows "
+                                        f"({kids['value'].sum():,.0f})", sheet=sheet_name, code="profile_sum",
+                        params={"n": len(kids), "kinds": [_kind(k) for k in kinds], "sum": float(kids["value"].sum()),
+                                "measure": _measure(prof, whole["measure"])}))
     return out
 
 

@@ -70,7 +70,8 @@ def header(sheet: Sheet, prof, file: str) -> tuple[int, dict[int, str]]:
                   if isinstance(sheet.cell(r, stub + 1), int | float) and text(sheet.cell(r, stub))), None)
     if first is None:
         raise ProfileError(file, [CellProblem(file, None, None, None, f"a data row within the first "
-                                              f"{spec['scan_rows']} rows (a number in column B)", sheet=sheet.name)])
+                                              f"{spec['scan_rows']} rows (a number in column B)", sheet=sheet.name,
+                                              code="profile_data_row", params={"rows": spec["scan_rows"]})])
     unit_words = {w.casefold() for w in spec.get("units_line", [])}
     header_rows = [r for r in range(2, first)
                    if {text(sheet.cell(r, c)).casefold() for c in range(stub, 30)} - {""} - unit_words]
@@ -97,14 +98,20 @@ def header(sheet: Sheet, prof, file: str) -> tuple[int, dict[int, str]]:
         if measure is None:
             problems.append(CellProblem(file, header_rows[-1] if header_rows else first, letter(c), " > ".join(path),
                                         f"a header of profile {prof.name} ({', '.join(wanted.values())})",
-                                        sheet=sheet.name))
+                                        sheet=sheet.name, code="profile_header", params={
+                                            "profile": prof.name, "headers": "; ".join(" > ".join(k) for k in wanted)}))
         else:
             measures[c] = measure
     missing = set(wanted.values()) - set(measures.values())
     if missing:
         problems.append(CellProblem(file, first - 1, None, sorted(measures.values()),
                                     f"columns for every measure of profile {prof.name} (missing {sorted(missing)})",
-                                    sheet=sheet.name))
+                                    sheet=sheet.name, code="profile_measures", params={
+                                        "profile": prof.name, "missing": "; ".join(
+                                            " > ".join(k) for k, m in wanted.items() if m in missing),
+                                        "found": {"code": "error.found.profile_columns", "params": {
+                                            "headers": "; ".join(" > ".join(k) for k, m in wanted.items()
+                                                                 if m in measures.values())}}}))
     if problems:
         raise ProfileError(file, problems)
     return first, measures
@@ -162,15 +169,16 @@ class UnitTree:
     """Children and name keys of the Store's units, for exact matching under one parent."""
 
     def __init__(self, table: pd.DataFrame) -> None:
-        self.level = dict(zip(table["code"].astype(str), table["level"], strict=True))
-        self.kind = dict(zip(table["code"].astype(str), table["kind"], strict=True))
+        codes = table["code"].astype(str).tolist()  # plain lists: iterating Arrow-backed columns is slow
+        self.level = dict(zip(codes, table["level"].tolist(), strict=True))
+        self.kind = dict(zip(codes, table["kind"].tolist(), strict=True))
         self.children: dict[str, list[str]] = {}
-        for code, parent in zip(table["code"].astype(str), table["parent"], strict=True):
+        for code, parent in zip(codes, table["parent"].tolist(), strict=True):
             if isinstance(parent, str) and parent:
                 self.children.setdefault(parent, []).append(code)
         self.keys: dict[str, set[str]] = {}
         for col in ("name_ru", "name_kk", "name_en"):
-            for code, name in zip(table["code"].astype(str), table[col], strict=True):
+            for code, name in zip(codes, table[col].tolist(), strict=True):
                 if isinstance(name, str) and name.strip():
                     self.keys.setdefault(code, set()).add(normalise_name(name))
 

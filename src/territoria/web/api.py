@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import tempfile
@@ -18,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from territoria.errors import TerritoriaError
 from territoria.ingest.matching import NameMatcher
+from territoria.ingest.profiles import read_with_profile, recognise
 from territoria.ingest.readers import read_table
 from territoria.report import monitoring as mon
 from territoria.report import render, service
@@ -334,14 +336,23 @@ def _import_upload(ctx: Any, request: Request, upload: Any, lang: str) -> dict[s
 def _import(ctx: Any, request: Request, path: Path, label: str) -> dict[str, Any]:
     with ctx.store() as store:  # a read: the units and the catalogue to match names against
         units, catalogue = store.units().reset_index(), store.catalogue
-    read = read_table(path, catalogue=catalogue, units=NameMatcher.for_units(units))  # no Store open here
+    profile = recognise(path)  # a statistics office's bulletin is read through its table profile, as the CLI does
+    if profile is not None:
+        read = read_with_profile(path, units, profile)  # no Store open here
+        observations, notes, rejected = read.observations, [], 0  # the profile's note is for the CLI (English)
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        options: dict[str, Any] | None = {"profile": profile.name, "reference_date": read.reference_date.isoformat()}
+    else:
+        table = read_table(path, catalogue=catalogue, units=NameMatcher.for_units(units))  # no Store open here
+        observations, notes, rejected = table.observations, list(table.notes), len(table.rejected)
+        sha, options = table.file_sha256, None
     with ctx.store(write=True) as store:
-        report = import_observations(store, read.observations, file=label, file_sha256=read.file_sha256,
-                                     rows_rejected=len(read.rejected))
+        report = import_observations(store, observations, file=label, file_sha256=sha, rows_rejected=rejected,
+                                     options=options)
         if not report.already_imported:
             audit(store, request, action="import", target=label,
                   detail=f"import #{report.import_id}: {report.rows_new} new, {report.rows_revised} revised")
-    return {"summary": report.summary(), "notes": list(read.notes), "import_id": report.import_id,
+    return {"summary": report.summary(), "notes": notes, "import_id": report.import_id,
             "rows_read": report.rows_read, "rows_new": report.rows_new, "rows_same": report.rows_same,
             "rows_revised": report.rows_revised,
             "already_imported": report.already_imported}
