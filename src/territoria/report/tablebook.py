@@ -35,7 +35,6 @@ from territoria.report.formats import (
 from territoria.report.messages import LANGS
 from territoria.report.tablebook_about import (
     ABOUT_SHEET,
-    COLUMN_WORDS,
     DATE_FORMAT,
     HEADER_FONT,
     PROVENANCE_COLUMNS,
@@ -43,7 +42,7 @@ from territoria.report.tablebook_about import (
     write_about_sheet,
 )
 
-__all__ = ["ABOUT_SHEET", "COLUMN_WORDS", "PROVENANCE_COLUMNS", "TABLE_SHEET", "column_formats", "write_table_workbook"]
+__all__ = ["ABOUT_SHEET", "PROVENANCE_COLUMNS", "TABLE_SHEET", "column_formats", "write_table_workbook"]
 
 #: The sheet names: fixed (not translated) so that scripts can open them by name.
 TABLE_SHEET = "table"

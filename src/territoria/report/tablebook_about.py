@@ -1,5 +1,8 @@
 """The ``about`` sheet of a table workbook (:mod:`territoria.report.tablebook`): which command wrote the table
 and when, the sources and provenance it carries, and each column with its labels in ru / kk / en.
+
+Its words are the message catalogues' (``report/messages/<lang>.yaml``): ``about.*`` for the sheet's own
+words, ``headers`` for the columns' labels, as every other table of the reports and pages.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from openpyxl.utils import get_column_letter
 
 from territoria import __version__
 from territoria.catalog.catalogue import Catalogue
-from territoria.report.messages import fill, header, in_language, indicator_name, unit_name
+from territoria.report.messages import fill, header, indicator_name, messages, unit_name
 
-__all__ = ["ABOUT_SHEET", "COLUMN_WORDS", "DATE_FORMAT", "HEADER_FONT", "PROVENANCE_COLUMNS", "cell_value",
+__all__ = ["ABOUT_SHEET", "DATE_FORMAT", "HEADER_FONT", "PROVENANCE_COLUMNS", "cell_value",
            "text_cell", "write_about_sheet"]
 
 ABOUT_SHEET = "about"
@@ -28,68 +31,13 @@ ABOUT_SHEET = "about"
 PROVENANCE_COLUMNS = ("source", "source_id", "sources", "provenance", "citation", "origin", "how_obtained",
                       "imputed", "capped", "method", "import_id")
 
-#: The words of the about sheet: key -> (en, ru, kk).
-WORDS: dict[str, tuple[str, str, str]] = {
-    "field": ("Item", "Пункт", "Тармақ"),
-    "setting": ("Value", "Значение", "Мәні"),
-    "command": ("Command", "Команда", "Команда"),
-    "written": ("Written (UTC)", "Записано (UTC)", "Жазылған уақыты (UTC)"),
-    "version": ("Territoria version", "Версия Territoria", "Territoria нұсқасы"),
-    "size": ("Rows × columns", "Строк × столбцов", "Жолдар × бағандар"),
-    "sheet": ("The table is on sheet", "Таблица на листе", "Кесте мына парақта"),
-    "names": ("Column names are stable identifiers that scripts read; their labels in Russian, Kazakh and "
-              "English are below.",
-              "Имена столбцов — постоянные идентификаторы, которые читают скрипты; их заголовки на русском, "
-              "казахском и английском — ниже.",
-              "Баған атаулары — скриптер оқитын тұрақты идентификаторлар; олардың орыс, қазақ және ағылшын "
-              "тілдеріндегі тақырыптары төменде."),
-    "provenance": ("Provenance in the table", "Происхождение данных в таблице", "Кестедегі деректердің шығу тегі"),
-    "rows": ("{n} row(s)", "строк: {n}", "жол саны: {n}"),
-    "catalogue_sources": ("Sources of the indicators (catalogue)", "Источники показателей (каталог)",
-                          "Көрсеткіштердің дереккөздері (каталог)"),
-    "sources": ("Sources", "Источники", "Дереккөздер"),
-    "columns": ("Columns", "Столбцы", "Бағандар"),
-    "column": ("Column", "Столбец", "Баған"),
-    "label_en": ("Label (English)", "Заголовок (английский)", "Тақырып (ағылшынша)"),
-    "label_ru": ("Label (Russian)", "Заголовок (русский)", "Тақырып (орысша)"),
-    "label_kk": ("Label (Kazakh)", "Заголовок (казахский)", "Тақырып (қазақша)"),
-    "shown_as": ("Shown as", "Формат", "Пішімі"),
-    "content": ("Content", "Содержание", "Мазмұны"),
-    "text": ("text", "текст", "мәтін"),
-    "whole": ("whole number, no separators", "целое число без разделителей", "бөлгішсіз бүтін сан"),
-    "number": ("number, {n} decimal(s), thousands grouped", "число, знаков после запятой: {n}, разряды разделены",
-               "сан, үтірден кейін {n} таңба, разрядтар бөлінген"),
-    "by_row": ("number, decimals of each row's indicator", "число, знаки после запятой по показателю строки",
-               "сан, үтірден кейінгі таңбалар жолдың көрсеткіші бойынша"),
-    "date": ("date and time", "дата и время", "күні мен уақыты"),
-    "flag": ("TRUE / FALSE", "TRUE / FALSE (да / нет)", "TRUE / FALSE (иә / жоқ)"),
-    "indicator": ("indicator, {unit}", "показатель, {unit}", "көрсеткіш, {unit}"),
-}
-#: Labels of common columns that the message catalogue's headers lack: column -> (en, ru, kk).
-COLUMN_WORDS: dict[str, tuple[str, str, str]] = {
-    "parent": ("Parent unit (code)", "Вышестоящая единица (код)", "Жоғары тұрған бірлік (коды)"),
-    "lat": ("Latitude", "Широта", "Ендік"),
-    "lon": ("Longitude", "Долгота", "Бойлық"),
-    "district_centre": ("District centre", "Районный центр", "Аудан орталығы"),
-    "single_industry": ("Single-industry town", "Моногород", "Моноқала"),
-    "first_year": ("First year", "Первый год", "Бірінші жыл"),
-    "last_year": ("Last year", "Последний год", "Соңғы жыл"),
-    "cells": ("Values", "Значений", "Мәндер саны"),
-    "units": ("Units", "Единиц", "Бірліктер"),
-    "source_id": ("Source id", "Код источника", "Дереккөз коды"),
-    "title": ("Title", "Название", "Атауы"),
-    "publisher": ("Publisher", "Издатель", "Баспагер"),
-    "url": ("Address", "Адрес", "Мекенжай"),
-    "licence": ("Licence", "Лицензия", "Лицензия"),
-    "retrieved": ("Retrieved", "Получено", "Алынған күні"),
-    "source": ("Source", "Источник", "Дереккөз"),
-}
 HEADER_FONT = Font(bold=True)
 DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 
 def _word(key: str, lang: str, **params: object) -> str:
-    text = in_language(WORDS[key], lang)
+    """A word of the about sheet (``about.<key>`` of the message catalogues) in ``lang``."""
+    text = str(messages(lang)["messages"][f"about.{key}"])
     return fill(text, params, lang) if params else text
 
 
@@ -137,8 +85,6 @@ def _content(column: str, series: pd.Series, fmt: str, by_row: bool, catalogue: 
 def _label(column: str, series: pd.Series, catalogue: Catalogue, lang: str) -> str:
     if column in catalogue:
         return indicator_name(catalogue[column], lang)
-    if column in COLUMN_WORDS:
-        return in_language(COLUMN_WORDS[column], lang)
     if column == "code" and not any(str(v) in catalogue for v in series.head(50)):
         return header("unit", lang)  # a table of units: "code" is the unit's KATO code, not an indicator's
     return header(column, lang)
