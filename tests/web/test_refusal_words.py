@@ -291,3 +291,20 @@ def test_a_bns_bulletin_upload_is_refused_in_the_page_language(client, bulletin,
     if case == "twice":  # the CLI's and the API's English
         english = client.post("/api/import", files={"file": ("b.xlsx", data)}).json()["detail"]
         assert "expected one row per name under 100000000 (also row 12); the table lists this district twice" in english
+
+
+def test_the_message_codes_are_documented():
+    """docs/web.md lists every ``error.*`` code of the catalogues with its parameters."""
+    from pathlib import Path
+
+    from territoria.report.messages import PLACEHOLDER, messages
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "web.md").read_text(encoding="utf-8")
+    rows = {m[1]: m[2] for m in re.finditer(r"^\| `(error\.[\w.]+)` \| ([^|]*) \|", doc, flags=re.M)}
+    codes = [k for k in messages("en")["messages"] if k.startswith("error.")]
+    assert sorted(rows) == sorted(codes)
+    for code in codes:
+        entry = messages("en")["messages"][code]
+        texts = [entry] if isinstance(entry, str) else re.findall(r"'[^']*'|\"[^\"]*\"", str(entry))
+        for name in {g[0] for t in texts for g in PLACEHOLDER.findall(t)}:
+            assert f"`{name}`" in rows[code], (code, name)
