@@ -17,7 +17,7 @@ import pytest
 SPEC_WORDS = {"zeros", "epsilon", "refuse", "zero", "transforms", "goalposts", "power", "exponent", "cap", "min",
               "max", "log", "normalise", "rank", "minmax", "grade", "none", "quantiles", "jenks", "arithmetic",
               "geometric", "treat", "winsorise", "exclude", "tree", "index", "children", "transform", "aggregate",
-              "method"}
+              "method", "year", "years", "coverage", "min_children", "min_share"}
 
 
 def latin_words(text: str, allowed: set[str] | frozenset[str] = frozenset()) -> list[str]:
@@ -54,11 +54,19 @@ SPEC = "name: words_test\nunits: {level: region}\nyear: 2020\n" + TREE
      ["«log»"], "относится к преобразованию power", "power түрлендіруіне қатысты"),
     ("transforms: {unemployment_rate: {kind: cap, min: 5, max: 1}}\n", "transforms.unemployment_rate",
      ["min 5", "max 1"], "должен быть меньше", "кіші болуы керек"),
+    ("normalise: {method: goalposts, goalposts: {unemployment_rate: [30, 0], net_migration: [-50, 50]}}\n",
+     "normalise.goalposts.unemployment_rate", ["[30; 0]"], "нужно min < max", "min < max қажет"),
+    ("years: [2020]\n", "years", [], "задайте year или years, но не оба", "екеуін бірге емес"),
+    ("aggregate: {coverage: {min_children: 1, min_share: 0.5}}\n", "aggregate.coverage", ["min_share 0,5"],
+     "задайте одно из двух", "екеуінің бірін беріңіз"),
+    ("", "tree.index.transform", ["«index» — блок"], "задаётся для показателя", "көрсеткішке беріледі"),
 ])
 def test_a_spec_key_that_does_not_apply_is_worded_in_the_page_language(client, extra, path, facts, ru, kk):
     text = SPEC + extra
     if "net_migration: log" in extra:  # the same indicator given a transform in the tree too
         text = text.replace("net_migration: null", "net_migration: {transform: log10}")
+    if not extra:  # a transform given to a block
+        text = text.replace("  index:\n", "  index:\n    transform: log\n")
     english = client.post("/api/assess", json={"spec": text})
     assert english.status_code == 422
     assert english.json()["detail"].startswith(f"spec: {path}: ")  # the CLI's English sentence

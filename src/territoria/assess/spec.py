@@ -146,10 +146,11 @@ class AssessmentSpec(StrictModel):
                     weights.setdefault(row.parent, []).append(row.weight)
             for row, path in rows:
                 if not row.reuse and weights.get(row.code) and not any(w > 0 for w in weights[row.code]):
-                    raise SpecError(f"{path}.children", f"every child of {row.code!r} has weight 0; give at least "
-                                    "one a positive weight (a 0 leaves a child out)")
+                    raise coded(SpecError(f"{path}.children", f"every child of {row.code!r} has weight 0; give at "
+                                          "least one a positive weight (a 0 leaves a child out)"),
+                                "error.spec_rule.weights_zero", code=row.code)
         if self.year is not None and self.years:
-            raise SpecError("years", "give either 'year' or 'years', not both")
+            raise coded(SpecError("years", "give either 'year' or 'years', not both"), "error.spec_rule.year_years")
         parents = {row.parent for row, _ in rows if row.parent is not None}
         leaves = list(dict.fromkeys(row.code for row, _ in rows if row.code not in parents))
         check_applies(self, rows, leaves)

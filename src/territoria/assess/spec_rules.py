@@ -102,7 +102,9 @@ class CoverageSpec(StrictModel):
     @model_validator(mode="after")
     def _one_rule(self) -> CoverageSpec:
         if (self.min_children is None) == (self.min_share is None):
-            raise ValueError("give one of min_children (a count) or min_share (a fraction in (0, 1])")
+            raise coded(SpecError("", "give one of min_children (a count) or min_share (a fraction in (0, 1]); got "
+                                      f"min_children {self.min_children}, min_share {self.min_share}"),
+                        "error.spec_rule.coverage_one", min_children=self.min_children, min_share=self.min_share)
         return self
 
     def withheld(self, present: Any, n: int) -> Any:

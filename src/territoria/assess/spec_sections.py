@@ -24,7 +24,7 @@ from territoria.assess.spec_rules import (
     check_epsilon,
     only_keys,
 )
-from territoria.errors import SpecError
+from territoria.errors import SpecError, coded
 
 __all__ = [
     "AGGREGATE_METHODS",
@@ -166,7 +166,9 @@ class NormaliseSpec(StrictModel):
         only_keys(self, self.method, NORMALISE_KEYS, "normalise method")
         for code, (lo, hi) in self.goalposts.items():
             if not lo < hi:
-                raise SpecError(f"goalposts.{code}", f"goalposts [min, max] need min < max, got [{lo:g}, {hi:g}]")
+                raise coded(SpecError(f"goalposts.{code}",
+                                      f"goalposts [min, max] need min < max, got [{lo:g}, {hi:g}]"),
+                            "error.spec_rule.goalposts_order", min=float(lo), max=float(hi))
         return self
 
 

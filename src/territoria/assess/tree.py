@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from territoria.assess.formula import FormulaError, parse_formula
-from territoria.errors import SpecError
+from territoria.errors import SpecError, coded
 
 if TYPE_CHECKING:
     from territoria.assess.spec import AssessmentSpec, TreeRow
@@ -132,11 +132,13 @@ def _check_structure(rows: list[tuple[TreeRow, str]]) -> None:
         if row.code not in children:
             for key in ("formula", "coverage", "zeros", "epsilon"):
                 if getattr(row, key) is not None:
-                    raise SpecError(f"{path}.{key}", f"{key!r} applies to a block (a node with children); "
-                                                     f"{row.code!r} is an indicator")
+                    raise coded(SpecError(f"{path}.{key}", f"{key!r} applies to a block (a node with children); "
+                                                           f"{row.code!r} is an indicator"),
+                                "error.spec_rule.block_key", key=key, code=row.code)
         elif row.transform is not None:
-            raise SpecError(f"{path}.transform", f"'transform' applies to an indicator; {row.code!r} is a block "
-                                                 "(transform its indicators, or give the block a formula)")
+            raise coded(SpecError(f"{path}.transform", f"'transform' applies to an indicator; {row.code!r} is a "
+                                                       "block (transform its indicators, or give the block a formula)"),
+                        "error.spec_rule.transform_block", code=row.code)
         if row.formula is not None:
             _check_formula(row, path, kids[row.code])
             for child, cpath in kids[row.code]:
