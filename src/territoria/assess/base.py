@@ -25,7 +25,8 @@ __all__ = ["FIT_SCOPES", "SIDE_INPUTS", "TRANSFORM_SCOPES", "Interval", "OneOf",
 
 #: How much of the data a step's ``fit`` must see (what a distributed backend has to provide):
 #: ``none`` — no cell value, only the columns and the context; ``stats`` — per-partition statistics
-#: merged exactly (:meth:`Step.partial_stats` / :meth:`Step.merge_stats` / :meth:`Step.fit_stats`);
+#: merged exactly (:meth:`Step.partial_stats` / :meth:`Step.merge_stats` / :meth:`Step.fit_stats`),
+#: in one round or, when :meth:`Step.stats_query` asks for one, a second (an exact median);
 #: ``columns`` — every column whole, each column on its own; ``table`` — the whole table.
 FIT_SCOPES: tuple[str, ...] = ("none", "stats", "columns", "table")
 #: How much of the data ``transform`` needs at once: ``rows`` (any row partition that keeps a unit's
@@ -294,6 +295,11 @@ class Step:
     def merge_stats(parts: list[Any]) -> Any:
         """Combine :meth:`partial_stats` of several partitions; any split gives the one-shot value."""
         raise NotImplementedError("no mergeable statistics")
+
+    def stats_query(self, merged: Any) -> Any:
+        """What a further round of :meth:`partial_stats` needs (passed as ``query=``), from the merged
+        statistics of the last round; None (the default) when they are complete for :meth:`fit_stats`."""
+        return None
 
     def fit_stats(self, stats: Any, columns: pd.Index, **context: Any) -> Step:
         """Fit from merged statistics (``stats`` scope); the same fitted state as ``fit`` on the whole."""

@@ -45,6 +45,10 @@ def row_keys(keys: Sequence[pd.Series], n_rows: int) -> tuple[np.ndarray, list[t
     return codes.astype(np.intp), [tuple(None if _missing(v) else v for v in u) for u in uniques]
 
 
+def _names(keys: Sequence[pd.Series]) -> tuple[str, ...]:
+    return tuple(str(k.name) for k in keys)
+
+
 def _missing(value: object) -> bool:
     try:
         return bool(pd.isna(value))
@@ -52,7 +56,8 @@ def _missing(value: object) -> bool:
         return False
 
 
-def key_frame(values: np.ndarray, keys: list[tuple], names: Sequence[str], columns: pd.Index) -> pd.DataFrame | pd.Series:
+def key_frame(values: np.ndarray, keys: list[tuple], names: Sequence[str],
+              columns: pd.Index) -> pd.DataFrame | pd.Series:
     """Statistics per key as pandas' ``groupby(...).agg`` gives them (keys sorted, NaN keys last): a
     Series over ``columns`` without keys."""
     if not names:
@@ -77,6 +82,7 @@ class MeanStats:
     """Exact sums per key and column (module docstring); ``squares`` only when a deviation is wanted."""
 
     columns: tuple[str, ...]
+    names: tuple[str, ...]
     keys: list[tuple]
     rows: int
     count: np.ndarray
@@ -101,7 +107,8 @@ class MeanStats:
         if squares:
             p, e = square_parts(x)
             sq = exact_sums(p, codes, g) + exact_sums(e, codes, g)
-        return cls(tuple(map(str, table.columns)), uniques, len(x), count, exact_sums(x, codes, g), sq, pos, neg)
+        return cls(tuple(map(str, table.columns)), _names(keys), uniques, len(x), count, exact_sums(x, codes, g), sq,
+                   pos, neg)
 
     @staticmethod
     def merge(parts: list[MeanStats]) -> MeanStats:
@@ -117,7 +124,7 @@ class MeanStats:
             total[w] += p.total
             if sq is not None:
                 sq[w] += p.squares
-        return MeanStats(parts[0].columns, keys, sum(p.rows for p in parts), count, total, sq, pos, neg)
+        return MeanStats(parts[0].columns, parts[0].names, keys, sum(p.rows for p in parts), count, total, sq, pos, neg)
 
     def means(self) -> np.ndarray:
         """``(n_keys, n_columns)``: the mean of the non-missing values (an infinity wins; both: NaN)."""
@@ -149,6 +156,7 @@ class MedianSample:
     the list of every part's samples."""
 
     columns: tuple[str, ...]
+    names: tuple[str, ...]
     keys: list[tuple]
     count: np.ndarray
     samples: list[list[list[tuple[np.ndarray, np.ndarray]]]]
@@ -167,7 +175,7 @@ class MedianSample:
                     if v.size else np.empty(0, dtype=np.int64)
                 count[g, j] = v.size
                 samples[g][j].append((ranks, v[ranks]))
-        return cls(tuple(map(str, table.columns)), uniques, count, samples)
+        return cls(tuple(map(str, table.columns)), _names(keys), uniques, count, samples)
 
     @staticmethod
     def merge(parts: list[MedianSample]) -> MedianSample:
@@ -180,7 +188,7 @@ class MedianSample:
             for g_part, g in enumerate(w):
                 for j in range(m):
                     samples[g][j].extend(p.samples[g_part][j])
-        return MedianSample(parts[0].columns, keys, count, samples)
+        return MedianSample(parts[0].columns, parts[0].names, keys, count, samples)
 
 
 def _by_key(v: np.ndarray, codes: np.ndarray, n_keys: int) -> list[tuple[int, np.ndarray]]:
@@ -233,11 +241,13 @@ def _bracket(samples: list[tuple[np.ndarray, np.ndarray]], wanted: tuple[int, in
 
 @dataclass(frozen=True)
 class MedianInside:
-    """Round 2 of a median: per key and column, the count below the low bracket and the values inside
-    ``[low, high]``."""
+    """Round 2 of a median: per key and column, the count of non-missing values, the count below the
+    low bracket and the values inside ``[low, high]``."""
 
     columns: tuple[str, ...]
+    names: tuple[str, ...]
     keys: list[tuple]
+    count: np.ndarray
     below: np.ndarray
     inside: list[list[list[np.ndarray]]]
 
@@ -246,42 +256,42 @@ class MedianInside:
         x = table.to_numpy(dtype=float)
         codes, uniques = row_keys(keys, len(x))
         below = np.zeros((len(uniques), x.shape[1]), dtype=np.int64)
+        count = np.zeros((len(uniques), x.shape[1]), dtype=np.int64)
         inside: list[list[list[np.ndarray]]] = [[[] for _ in range(x.shape[1])] for _ in uniques]
         for j in range(x.shape[1]):
             for g, v in _by_key(x[:, j], codes, len(uniques)):
+                count[g, j] = v.size
                 lo, hi = brackets[uniques[g]][:, j]
                 if np.isnan(lo):
                     continue
                 below[g, j] = int(np.count_nonzero(v < lo))
                 inside[g][j].append(v[(v >= lo) & (v <= hi)])
-        return cls(tuple(map(str, table.columns)), uniques, below, inside)
+        return cls(tuple(map(str, table.columns)), _names(keys), uniques, count, below, inside)
 
     @staticmethod
     def merge(parts: list[MedianInside]) -> MedianInside:
         keys, where = _merge_keys(parts)
         m = len(parts[0].columns)
         below = np.zeros((len(keys), m), dtype=np.int64)
+        count = np.zeros((len(keys), m), dtype=np.int64)
         inside: list[list[list[np.ndarray]]] = [[[] for _ in range(m)] for _ in keys]
         for p, w in zip(parts, where, strict=True):
             below[w] += p.below
+            count[w] += p.count
             for g_part, g in enumerate(w):
                 for j in range(m):
                     inside[g][j].extend(p.inside[g_part][j])
-        return MedianInside(parts[0].columns, keys, below, inside)
+        return MedianInside(parts[0].columns, parts[0].names, keys, count, below, inside)
 
 
-def median_values(sample: MedianSample, inside: MedianInside) -> np.ndarray:
-    """``(n_keys of sample, n_columns)`` exact medians from the two rounds (NaN: no value)."""
-    at = {k: i for i, k in enumerate(inside.keys)}
-    out = np.full(sample.count.shape, np.nan)
-    for g, key in enumerate(sample.keys):
-        for j in range(len(sample.columns)):
-            n = int(sample.count[g, j])
-            if not n:
-                continue
-            i = at[key]
-            lo, hi = (k - int(inside.below[i, j]) for k in _wanted(n))
-            v = np.concatenate(inside.inside[i][j])
-            v.partition((lo, hi) if lo != hi else lo)
-            out[g, j] = float(v[lo]) if lo == hi else float((v[lo] + v[hi]) / 2)
+def median_values(inside: MedianInside) -> np.ndarray:
+    """``(n_keys, n_columns)`` exact medians from round 2 (NaN: no value)."""
+    out = np.full(inside.count.shape, np.nan)
+    for (g, j), n in np.ndenumerate(inside.count):
+        if not n:
+            continue
+        lo, hi = (k - int(inside.below[g, j]) for k in _wanted(int(n)))
+        v = np.concatenate(inside.inside[g][j])
+        v.partition((lo, hi) if lo != hi else lo)
+        out[g, j] = float(v[lo]) if lo == hi else float((v[lo] + v[hi]) / 2)
     return out

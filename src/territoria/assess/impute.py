@@ -20,6 +20,14 @@ import numpy as np
 import pandas as pd
 
 from territoria.assess.base import OneOf, Step, StepReport, as_frame
+from territoria.assess.group_stats import (
+    MeanStats,
+    MedianInside,
+    MedianSample,
+    key_frame,
+    median_brackets,
+    median_values,
+)
 from territoria.assess.spec import IMPUTE_METHODS
 from territoria.errors import SpecError
 
@@ -46,8 +54,11 @@ class Impute(Step):
     with no value; no earlier year for ``locf``; ends of the series for ``linear``) stay missing.
     ``locf`` and ``linear`` need a table indexed by (unit, year). :meth:`apply` also writes the
     ``imputed_mask`` stage (True where a cell was filled); :meth:`report` counts the filled cells.
-    A distributed backend fits mean / median on whole columns (``fit_scope() == "columns"``): a
-    median is not exactly mergeable from partition summaries, so each column is gathered once.
+    Mean and median are fitted from mergeable statistics (``fit_scope() == "stats"``): a mean from
+    exact sums (:class:`~territoria.assess.group_stats.MeanStats`; the local fit is the same code on
+    one partial, so any split gives the same bits); a median in two rounds (a sample of order
+    statistics brackets it, then the values inside the bracket give it exactly), equal to the local
+    ``np.nanmedian`` bit for bit (:mod:`territoria.assess.group_stats`).
     Within groups, ``fit`` learns the statistic per group from ``groups`` and ``transform(table,
     groups=...)`` receives the group of each row of ``table``: the fitted step keeps no group label.
     """
@@ -80,24 +91,68 @@ class Impute(Step):
     def side_inputs(self) -> tuple[str, ...]:
         return ("groups",) if self.by is not None and self.method in ("mean", "median") else ()
 
-    def _fit(self, table: pd.DataFrame, *, groups: pd.Series | None = None, **_: Any) -> None:
+    def _check(self, groups: pd.Series | None) -> None:
         if self.by is not None and groups is None:
             raise SpecError("impute.by", f"group column {self.by!r} is not in the data or the units table")
+
+    def _fit(self, table: pd.DataFrame, *, groups: pd.Series | None = None, **_: Any) -> None:
+        self._check(groups)
         if self.method in ("locf", "linear") and not (
                 isinstance(table.index, pd.MultiIndex) and "year" in table.index.names):
             raise SpecError("impute.method", f"{self.method!r} works over years; give several years "
                                              "(years: [...]) or use mean / median")
-        if self.method in ("mean", "median"):
+        if self.method == "mean":
+            # through the partial and its merge: the same exact sums, the same bits, on every engine
+            self._learn(self.merge_stats([self.partial_stats(table, groups=groups)]), table.columns)
+        elif self.method == "median":
             keys = self._keys(table, groups)
-            stats = _year_medians(table) if self.method == "median" and self.by is None else None
+            stats = _year_medians(table) if self.by is None else None
             if stats is None:
                 stats = table.groupby(keys, dropna=False).agg(self.method) if keys else table.agg(self.method)
-            self._stats = stats
-            self.fill_values_ = {str(k): v for k, v in (stats.to_dict("index").items() if keys
-                                                        else {"all": stats.to_dict()}.items())}
+            self._keep(stats, bool(keys))
+
+    def _keep(self, stats: pd.DataFrame | pd.Series, keyed: bool) -> None:
+        self._stats = stats
+        self.fill_values_ = {str(k): v for k, v in (stats.to_dict("index").items() if keyed
+                                                    else {"all": stats.to_dict()}.items())}
+
+    def _learn(self, stats: MeanStats | MedianInside, columns: pd.Index) -> None:
+        values = stats.means() if isinstance(stats, MeanStats) else median_values(stats)
+        self._keep(key_frame(values, stats.keys, stats.names, columns), bool(stats.names))
 
     def fit_scope(self) -> str:
-        return "columns" if self.method in ("mean", "median") else "none"
+        return "stats" if self.method in ("mean", "median") else "none"
+
+    def partial_stats(self, table: pd.DataFrame, *, groups: pd.Series | None = None,
+                      query: dict[tuple, np.ndarray] | None = None, **_: Any) -> Any:
+        """Statistics of some rows that merge exactly: for ``mean`` the exact sums per key; for
+        ``median`` round 1 a sample of order statistics, round 2 (``query``: the brackets from
+        :meth:`stats_query`) the values inside the brackets."""
+        if self.method not in ("mean", "median"):
+            return super().partial_stats(table)
+        self._check(groups)
+        keys = self._keys(table, groups)
+        if self.method == "mean":
+            return MeanStats.of(table, keys)
+        return MedianSample.of(table, keys) if query is None else MedianInside.of(table, query, keys)
+
+    @staticmethod
+    def merge_stats(parts: list[Any]) -> Any:
+        return type(parts[0]).merge(parts)
+
+    def stats_query(self, merged: Any) -> dict[tuple, np.ndarray] | None:
+        """After round 1 of a median, the brackets round 2 reads; None when the statistics are complete."""
+        return median_brackets(merged) if isinstance(merged, MedianSample) else None
+
+    def fit_stats(self, stats: Any, columns: pd.Index, *, groups: pd.Series | None = None, **_: Any) -> Impute:
+        """Fit mean / median from merged statistics (the last round's)."""
+        if self.method not in ("mean", "median"):
+            return super().fit_stats(stats, columns)
+        self.begin_fit()
+        self._check(groups)
+        self._learn(stats, columns)
+        self.is_fitted_ = True
+        return self
 
     def _fill(self, table: pd.DataFrame, groups: pd.Series | None) -> tuple[np.ndarray, np.ndarray]:
         """The statistics (one row per key) and each row's position among them (``mean`` / ``median``)."""

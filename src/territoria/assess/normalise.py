@@ -31,6 +31,7 @@ import pandas as pd
 
 from territoria.assess import kernels
 from territoria.assess.base import OneOf, Step, as_frame
+from territoria.assess.group_stats import MeanStats
 from territoria.assess.spec import NORMALISE_METHODS
 from territoria.assess.transforms import transform_bounds, transform_column
 from territoria.errors import DataError, SpecError
@@ -216,9 +217,7 @@ class Normalise(Step):
         return as_frame(x, table.index, table.columns)
 
     def fit_scope(self) -> str:
-        if self.method == "minmax":
-            return "stats"
-        return "columns" if self.method in ("zscore", "distance") else "none"
+        return "stats" if self.method in ("minmax", "zscore", "distance") else "none"
 
     def transform_scope(self) -> str:
         if self.method in ("rank", "percentile_rank") or (self.method == "distance" and self.by is not None):
@@ -240,27 +239,51 @@ class Normalise(Step):
         d = (direction if direction is not None else pd.Series(1.0, index=columns))
         self.direction_ = d.reindex(columns).fillna(1.0).astype(float)
 
-    def partial_stats(self, table: pd.DataFrame, **context: Any) -> Extremes:
-        """``minmax``: the :class:`Extremes` of the reference rows of one partition."""
-        if self.method != "minmax":
-            return super().partial_stats(table, **context)
-        return Extremes.of(self._reference(self.transformed(table)))
+    def partial_stats(self, table: pd.DataFrame, **context: Any) -> Extremes | MeanStats:
+        """The mergeable statistics of the reference rows of one partition: ``minmax`` their
+        :class:`Extremes`; ``zscore`` / ``distance`` their exact sums and sums of squares
+        (:class:`~territoria.assess.group_stats.MeanStats`)."""
+        if self.method == "minmax":
+            return Extremes.of(self._reference(self.transformed(table)))
+        if self.method in ("zscore", "distance"):
+            return MeanStats.of(self._reference(self.transformed(table)), squares=True)
+        return super().partial_stats(table, **context)
 
     @staticmethod
-    def merge_stats(parts: list[Any]) -> Extremes:
-        return Extremes.merge(parts)
+    def merge_stats(parts: list[Any]) -> Extremes | MeanStats:
+        return type(parts[0]).merge(parts)
 
     def fit_stats(self, stats: Any, columns: pd.Index, *, direction: pd.Series | None = None,
                   groups: pd.Series | None = None, **_: Any) -> Normalise:
-        """Fit ``minmax`` from merged :class:`Extremes` (the reference rows of every partition)."""
-        if self.method != "minmax":
+        """Fit ``minmax`` from merged :class:`Extremes`, ``zscore`` / ``distance`` from merged
+        :class:`~territoria.assess.group_stats.MeanStats` (the reference rows of every partition)."""
+        if self.method not in ("minmax", "zscore", "distance"):
             return super().fit_stats(stats, columns)
         self.begin_fit()
         self._directions(columns, direction)
-        self.ref_min_ = pd.Series(stats.low, index=columns)
-        self.ref_max_ = pd.Series(stats.high, index=columns)
+        if self.method == "minmax":
+            self.ref_min_ = pd.Series(stats.low, index=columns)
+            self.ref_max_ = pd.Series(stats.high, index=columns)
+        else:
+            self._moments(stats, columns, groups)
         self.is_fitted_ = True
         return self
+
+    def _moments(self, stats: MeanStats, columns: pd.Index, groups: pd.Series | None) -> None:
+        """``ref_mean_`` / ``ref_std_`` from exact sums (the same bits for any split of the rows)."""
+        if self.sd <= 0:
+            raise self.parameter_error("sd", f"must be positive, got {self.sd!r}")
+        if self.reference != "pooled" and not stats.rows:
+            raise SpecError("normalise.reference", f"reference year {self.reference} is not in the data")
+        self.ref_mean_ = pd.Series(stats.means()[0], index=columns)
+        self.ref_std_ = pd.Series(stats.stds()[0], index=columns)
+        if self.method == "distance":
+            zero = self.ref_mean_[self.ref_mean_ == 0]
+            if len(zero):
+                raise DataError(f"normalise.distance: indicator {zero.index[0]!r} has mean 0 in the "
+                                "reference; a ratio to the mean is undefined. Use minmax or zscore")
+        if self.method == "distance" and self.by is not None and groups is None:
+            raise SpecError("normalise.by", f"group column {self.by!r} is not in the data")
 
     def _fit(self, table: pd.DataFrame, *, direction: pd.Series | None = None,
              groups: pd.Series | None = None, **_: Any) -> None:
@@ -292,12 +315,8 @@ class Normalise(Step):
                 self.ref_min_ = pd.Series(ext.low, index=table.columns)
                 self.ref_max_ = pd.Series(ext.high, index=table.columns)
         if self.method in ("zscore", "distance"):
-            self.ref_mean_, self.ref_std_ = ref.mean(), ref.std(ddof=1)
-            if self.method == "distance":
-                zero = self.ref_mean_[self.ref_mean_ == 0]
-                if len(zero):
-                    raise DataError(f"normalise.distance: indicator {zero.index[0]!r} has mean 0 in the "
-                                    "reference; a ratio to the mean is undefined. Use minmax or zscore")
+            # exact sums through the partial's code: the Dask engine merges the same integers
+            self._moments(MeanStats.of(ref, squares=True), table.columns, groups)
         if self.method == "distance" and self.by is not None and groups is None:
             raise SpecError("normalise.by", f"group column {self.by!r} is not in the data")
 

@@ -47,8 +47,13 @@ def _select(step: Step, parts: dict[str, pd.DataFrame], context: dict[str, Any])
     return step.select(parts, context)
 
 
-def _partial(step: Step, part: pd.DataFrame, context: dict[str, Any]) -> Any:
-    return step.partial_stats(part, **context)
+def _partial(step: Step, part: pd.DataFrame, context: dict[str, Any], query: Any = None,
+             aux: pd.DataFrame | None = None) -> Any:
+    """One partition's statistics (round ``query``); ``aux``: its side columns, when the step takes side
+    inputs (its group labels come from them, not from the client)."""
+    extra = {} if query is None else {"query": query}
+    side = {} if aux is None else side_arguments(step, aux)
+    return step.partial_stats(part, **{**context, **side}, **extra)
 
 
 def _apply(step: Step, part: pd.DataFrame, aux: pd.DataFrame | None = None) -> dict[str, Any]:
@@ -155,7 +160,7 @@ class DaskBackend:
                 for ps in zip(*(stages[s] for s in step.reads), strict=True)]
 
     def fit(self, step: Step, data: list[Any], context: Mapping[str, Any]) -> None:
-        c, scope = self.client, step.fit_scope()
+        scope = step.fit_scope()
         self._context = dict(context)
         self._columns: dict[str, Step] | None = None
         self._whole: list[Any] | None = None
@@ -168,8 +173,7 @@ class DaskBackend:
         elif step.transform_scope() == "table":
             return
         elif scope == "stats":
-            parts = c.gather([c.submit(_partial, step, p, self._context, pure=False) for p in data])
-            step.fit_stats(step.merge_stats(parts), empty.columns, **self._context)
+            step.fit_stats(self._stats(step, data), empty.columns, **self._context)
         elif scope == "columns":
             self._columns, _ = self.r.columns(data, step, list(map(str, empty.columns)), self._context, False)
         elif scope == "table":
@@ -177,6 +181,22 @@ class DaskBackend:
                               "distributed form (run with engine='local')")
         else:
             step.fit(empty, **{**self._context, "aux": self.r.empty_aux})
+
+    def _stats(self, step: Step, data: list[Any]) -> Any:
+        """Merged statistics: one task per partition and round; a second round while the step asks
+        for one (:meth:`Step.stats_query`: a median's brackets)."""
+        c = self.client
+        aux = self.r.aux_parts if step.side_inputs() else [None] * len(data)
+        # the group labels go with each partition's side columns, not whole from the client
+        shared = {k: v for k, v in self._context.items() if not (step.side_inputs() and k in ("groups", "aux"))}
+        query = None
+        while True:
+            parts = c.gather([c.submit(_partial, step, p, shared, query, a, pure=False)
+                              for p, a in zip(data, aux, strict=True)])
+            merged = step.merge_stats(parts)
+            query = step.stats_query(merged)
+            if query is None:
+                return merged
 
     def apply(self, step: Step, data: list[Any], context: Mapping[str, Any]) -> dict[str, Any]:
         c, scope = self.client, step.transform_scope()
