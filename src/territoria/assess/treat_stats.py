@@ -18,7 +18,7 @@ their *full* multiplicities. :meth:`TreatStats.merge` combines partials of any r
 on a merged partial: the power sums are updated for the capped points instead of recomputed. The
 bounds it returns are data values and the counts integers, so any split gives the same bounds and
 counts; the skewness and kurtosis of a split column may differ from the unsplit ones in the last bits
-(measured below 1e-14 relative on lognormal columns; tested to 1e-12).
+(measured: at most 3e-14 relative over 200 random splits; tested to 1e-12).
 
 References
 ----------

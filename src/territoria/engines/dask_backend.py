@@ -7,12 +7,16 @@ the step, never looked up by name:
 * ``fit_scope() == "none"``: the fit reads no cell, so the step is fitted once on the client on the
   stage's empty head; then one task per partition applies it;
 * ``"stats"``: one task per partition computes :meth:`Step.partial_stats`, the client merges them
-  (:meth:`Step.merge_stats`, exact: min / max) and fits with :meth:`Step.fit_stats`; then one task per
-  partition applies the fitted step;
-* ``"columns"``: statistics that are not exactly mergeable (a median, the winsorisation bounds, a
-  mean summed in one order, quantile breaks) are fitted on each whole column, gathered on one worker
-  (8 bytes per row) by the single-machine code — exact, never a sketch; then one task per partition
-  applies the per-column steps;
+  (:meth:`Step.merge_stats`, exact) and fits with :meth:`Step.fit_stats`; then one task per partition
+  applies the fitted step. Each partition is read once: min-max (minima and maxima), the treatment
+  (counts, power sums about a shift, the most extreme values with their multiplicities), means and
+  z-score / distance references (exact sums). When :meth:`Step.stats_query` asks for another round
+  it is run with ``query=``: a median's first round gives order statistics, the client brackets the
+  middle ranks, the second gives the values inside the brackets — two reads, never a whole column;
+  a step with side inputs gets its group labels from each partition's own side columns;
+* ``"columns"``: statistics not merged (quantile, Jenks and relative grade breaks) are fitted on each
+  whole column, gathered on one worker (8 bytes per row) by the single-machine code — exact, never a
+  sketch; then one task per partition applies the per-column steps;
 * the per-row inputs a transform takes beside the table (:meth:`Step.side_inputs`: the side columns,
   the group labels) are cut from the partition's own side columns on its worker
   (:func:`~territoria.assess.base.side_arguments`), never kept in the fitted step nor shipped from the
