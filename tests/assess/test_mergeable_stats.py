@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from territoria.assess.exact_sum import UNIT, exact_mean, exact_std, exact_sums, square_parts
+from territoria.assess.grade import Grade
 from territoria.assess.group_stats import (
     MeanStats,
     MedianInside,
@@ -183,3 +184,18 @@ def test_two_round_group_medians_equal_pandas_for_any_split(seed, n, cuts):
     groups = pd.Series(rng.choice(["p", "q", None], size=n), name="group")
     got = _medians(table, _split(n, cuts), groups)
     pd.testing.assert_frame_equal(got, table.groupby(groups, dropna=False).median(), check_exact=True)
+
+
+def test_relative_grade_national_values_merge_per_year():
+    rng = np.random.default_rng(9)
+    idx = pd.MultiIndex.from_product([[f"u{i}" for i in range(40)], [2021, 2022]], names=["unit", "year"])
+    score = pd.DataFrame({"vi": rng.lognormal(size=len(idx))}, index=idx)
+    score.iloc[::7, 0] = np.nan
+    whole = Grade(method="relative", thresholds=[0.8, 1.2]).fit(score)
+    step = Grade(method="relative", thresholds=[0.8, 1.2])
+    stats = step.merge_stats([step.partial_stats(score.iloc[a:b]) for a, b in [(0, 2), (2, 2), (2, 51), (51, 80)]])
+    step.fit_stats(stats, score.columns)
+    assert step.fitted() == whole.fitted() and sorted(whole.reference_) == [2021, 2022]
+    for year, value in whole.reference_.items():   # the mean of the rated units of the year
+        assert value == pytest.approx(score.xs(year, level="year")["vi"].mean(), rel=1e-15)
+    pd.testing.assert_series_equal(step.transform(score), whole.transform(score))

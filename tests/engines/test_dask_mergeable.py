@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from territoria.assess.grade import Grade
 from territoria.assess.impute import Impute
 from territoria.assess.normalise import Normalise
 from territoria.assess.pipeline import Assessment
@@ -39,13 +40,15 @@ SPECS = {
     "mean-winsorise-zscore-10-2": {"impute": {"method": "mean"}, "treat": {"method": "winsorise", "winmax": 12},
                                    "normalise": {"method": "zscore", "mean": 10.0, "sd": 2.0}},
     "mean-log-distance": {"impute": {"method": "mean"}, "treat": {"method": "log"},
-                          "normalise": {"method": "distance"}},
+                          "normalise": {"method": "distance"},
+                          "grade": {"method": "relative", "thresholds": [0.9, 1.1]}},
 }
 
 
 def test_the_mergeable_steps_declare_the_stats_scope():
     for step in (Impute(method="median"), Impute(method="mean"), Treat(method="winsorise"), Treat(method="log"),
-                 Normalise(method="zscore"), Normalise(method="distance"), Normalise(method="minmax")):
+                 Normalise(method="zscore"), Normalise(method="distance"), Normalise(method="minmax"),
+                 Grade(method="relative", thresholds=[1.0])):
         assert step.fit_scope() == "stats", step
 
 

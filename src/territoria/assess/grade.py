@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from territoria.assess.base import OneOf, Step
+from territoria.assess.group_stats import MeanStats
 from territoria.errors import DataError
 
 __all__ = ["Grade", "describe_scale"]
@@ -73,7 +74,37 @@ class Grade(Step):
         self.labels = labels
 
     def fit_scope(self) -> str:
-        return "columns" if self.method in ("quantiles", "jenks", "relative") else "none"
+        if self.method == "relative":
+            return "stats"
+        return "columns" if self.method in ("quantiles", "jenks") else "none"
+
+    def partial_stats(self, table: pd.Series | pd.DataFrame, **_: Any) -> MeanStats:
+        """``relative``: exact sums of the scores of some rows, per year (the national value is their mean)."""
+        if self.method != "relative":
+            return super().partial_stats(table)
+        s = table.iloc[:, 0] if isinstance(table, pd.DataFrame) else table
+        years = _years(s.index)
+        keys = [] if years is None else [pd.Series(years, index=s.index, name="year")]
+        return MeanStats.of(s.to_frame(), keys)
+
+    @staticmethod
+    def merge_stats(parts: list[Any]) -> MeanStats:
+        return MeanStats.merge(parts)
+
+    def fit_stats(self, stats: Any, columns: pd.Index, **_: Any) -> Grade:
+        """Fit ``relative`` from merged exact sums (the same national values for any split)."""
+        if self.method != "relative":
+            return super().fit_stats(stats, columns)
+        self.begin_fit()
+        self._scale(_national(stats))
+        self.is_fitted_ = True
+        return self
+
+    def _scale(self, reference: dict[Any, float]) -> None:
+        k = len(self.thresholds) + 1
+        self.reference_ = reference
+        self.bins_ = [float(t) for t in self.thresholds]
+        self.labels_ = [str(v) for v in self.labels] or [str(i + 1) for i in range(k)]
 
     def select(self, stages: Mapping[str, pd.DataFrame], context: Mapping[str, Any]) -> pd.DataFrame:
         """The graded score: column ``context["grade_on"]`` of ``aggregated`` (the root by default)."""
@@ -88,10 +119,12 @@ class Grade(Step):
         fixed = self.method in ("thresholds", "relative")
         k = len(self.thresholds) + 1 if fixed else (self.k or len(self.labels) or 5)
         self.reference_: dict[Any, float] = {}
+        if self.method == "relative":
+            # through the partial and its merge: the Dask engine merges the same exact sums
+            self._scale(_national(self.merge_stats([self.partial_stats(s)])))
+            return
         if fixed:
             bins = [float(t) for t in self.thresholds]
-            if self.method == "relative":
-                self.reference_ = _national(s)
         elif self.method == "none":
             bins = []
         else:
@@ -128,11 +161,10 @@ def _years(index: pd.Index) -> pd.Index | None:
     return index.get_level_values("year") if isinstance(index, pd.MultiIndex) and "year" in index.names else None
 
 
-def _national(scores: pd.Series) -> dict[Any, float]:
+def _national(stats: MeanStats) -> dict[Any, float]:
     """The national value of the score: the mean of the rated units, per year when the index has years."""
-    years = _years(scores.index)
-    means = {None: float(scores.mean())} if years is None else {
-        int(y): float(v) for y, v in scores.groupby(years.to_numpy()).mean().items()}
+    pairs = zip(stats.keys, stats.means()[:, 0], strict=True)
+    means = dict(sorted(((int(key[0]) if key else None), float(m)) for key, m in pairs if not (key and key[0] is None)))
     bad = {y: m for y, m in means.items() if not np.isfinite(m) or m <= 0}
     if bad:
         y, m = next(iter(bad.items()))

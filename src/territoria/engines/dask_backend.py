@@ -14,7 +14,7 @@ the step, never looked up by name:
   it is run with ``query=``: a median's first round gives order statistics, the client brackets the
   middle ranks, the second gives the values inside the brackets — two reads, never a whole column;
   a step with side inputs gets its group labels from each partition's own side columns;
-* ``"columns"``: statistics not merged (quantile, Jenks and relative grade breaks) are fitted on each
+* ``"columns"``: statistics not merged (quantile and Jenks grade breaks) are fitted on each
   whole column, gathered on one worker (8 bytes per row) by the single-machine code — exact, never a
   sketch; then one task per partition applies the per-column steps;
 * the per-row inputs a transform takes beside the table (:meth:`Step.side_inputs`: the side columns,
