@@ -1,7 +1,7 @@
 """The blocked passes of the local engine give what the plain formulas give (SYNTHETIC random data).
 
 Treat reads a failing indicator's extreme values from the few 8,192-row blocks that can hold them
-(:class:`territoria.assess.treat.BlockTails`); Aggregate sums gap-free children over row blocks and
+(:class:`territoria.assess.moments.BlockTails`); Aggregate sums gap-free children over row blocks and
 falls back to the general rule when a child has a gap. Each check compares with the direct computation.
 """
 
