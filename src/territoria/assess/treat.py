@@ -106,7 +106,8 @@ class Treat(Step):
 
     def _fit(self, table: pd.DataFrame, **_: Any) -> None:
         # the single-machine fit goes through the partial and its merge: one code path for every engine
-        self._learn(self.merge_stats([self.partial_stats(table)]), table.columns)
+        todo = self._todo(table.columns)
+        self._learn(self.merge_stats([self.partial_stats(table)]) if todo else None, table.columns)
 
     def _learn(self, stats: TreatStats | None, columns: pd.Index) -> None:
         self.summary_ = {}
