@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from territoria.assess.exact_sum import exact_mean, exact_std, exact_sums, square_parts
+from territoria.assess.exact_sum import exact_mean, exact_std, exact_sums
 
 __all__ = ["SAMPLE", "MeanStats", "MedianInside", "MedianSample", "key_frame", "median_brackets",
            "median_values", "row_keys"]
@@ -103,10 +103,7 @@ class MeanStats:
 
         with np.errstate(invalid="ignore"):
             count, pos, neg = counted(~np.isnan(x)), counted(x == np.inf), counted(x == -np.inf)
-        sq = None
-        if squares:
-            p, e = square_parts(x)
-            sq = exact_sums(p, codes, g) + exact_sums(e, codes, g)
+        sq = exact_sums(x, codes, g, squares=True) if squares else None
         return cls(tuple(map(str, table.columns)), _names(keys), uniques, len(x), count, exact_sums(x, codes, g), sq,
                    pos, neg)
 
