@@ -38,7 +38,7 @@ from territoria.assess.base import Interval, OneOf, Step, as_frame
 from territoria.assess.formula import parse_formula
 from territoria.assess.spec import AGGREGATE_METHODS, MISSING_RULES, ZEROS_RULES
 from territoria.assess.tree import CompiledTree, with_edges
-from territoria.errors import DegenerateIndicatorError
+from territoria.errors import DegenerateIndicatorError, coded
 
 __all__ = ["Aggregate", "aggregate_array", "combine", "node_value", "withheld_table"]
 
@@ -256,7 +256,8 @@ class Aggregate(Step):
         self.tree_ = CompiledTree.from_frame(frame, leaves=list(table.columns), default_method=self.method)
         self._options = dict(options or {})
         if self.zeros == "epsilon" and self.epsilon is None:
-            raise self.parameter_error("epsilon", "zeros='epsilon' needs the value that replaces a zero")
+            raise coded(self.parameter_error("epsilon", "zeros='epsilon' needs the value that replaces a zero"),
+                        "error.spec_rule.epsilon_missing")
         rules = {}
         for node, m in zip(self.tree_.nodes, self.tree_.methods, strict=True):
             if m in _MEANS:
@@ -358,10 +359,12 @@ class Aggregate(Step):
                                 "high: 100}), choose a rule for zeros (aggregate: {zeros: zero} or {zeros: "
                                 "epsilon, epsilon: 0.01}) or use arithmetic") if refuse else \
                             "normalise onto a non-negative range or use arithmetic"
-                        raise DegenerateIndicatorError(
+                        raise coded(DegenerateIndicatorError(
                             f"aggregate: node {node!r} uses a {t.methods[i]} mean but {child!r} has "
                             f"{len(bad)} value(s) {'<= 0' if refuse else '< 0'} (first: unit {bad.index[0]!r}, "
-                            f"value {bad.iloc[0]:g}); {hint}")
+                            f"value {bad.iloc[0]:g}); {hint}"), "error.run.not_positive", refuse=refuse,
+                            node=str(node), method=str(t.methods[i]), child=str(child), n=len(bad),
+                            unit=str(bad.index[0]), value=float(bad.iloc[0]))
 
 
 def _weighted_sum(cols: list[np.ndarray], wn: np.ndarray, *, out: np.ndarray, block: int = 8192) -> bool:

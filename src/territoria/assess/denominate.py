@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from territoria.assess.base import Step, StepReport
-from territoria.errors import DataError
+from territoria.errors import DataError, coded
 
 __all__ = ["SCALES", "Denominate"]
 
@@ -65,11 +65,14 @@ class Denominate(Step):
         aux = aux if aux is not None else pd.DataFrame(index=table.index)
         for code, rule in rules.items():
             if code not in table.columns:
-                raise self.parameter_error(f"indicators.{code}", f"{code!r} is not an indicator of the tree")
+                raise coded(self.parameter_error(f"indicators.{code}", f"{code!r} is not an indicator of the tree"),
+                            "error.run.denominate_not_indicator", code=str(code))
             by = rule["by"]
             if by not in aux.columns and by not in table.columns:
-                raise DataError(f"denominate.indicators.{code}.by: denominator column {by!r} is not in the data "
-                                f"(columns: {', '.join(map(str, aux.columns)) or 'none'})")
+                columns = ", ".join(map(str, aux.columns))
+                raise coded(DataError(f"denominate.indicators.{code}.by: denominator column {by!r} is not in the "
+                                      f"data (columns: {columns or 'none'})"),
+                            "error.run.denominator_absent", code=str(code), column=str(by), columns=columns or None)
             if rule.get("kind", "ratio") not in SCALES:
                 raise self.parameter_error(f"indicators.{code}.kind", f"expected one of {list(SCALES)}")
         self.scales_ = {c: SCALES[r.get("kind", "ratio")] for c, r in rules.items()}

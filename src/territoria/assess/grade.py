@@ -23,7 +23,7 @@ import pandas as pd
 
 from territoria.assess.base import OneOf, Step
 from territoria.assess.group_stats import MeanStats
-from territoria.errors import DataError
+from territoria.errors import DataError, coded
 
 __all__ = ["Grade", "describe_scale"]
 
@@ -129,7 +129,8 @@ class Grade(Step):
             bins = []
         else:
             if len(np.unique(y)) < k:
-                raise DataError(f"grade.{self.method}: {len(np.unique(y))} distinct scores for {k} classes")
+                raise coded(DataError(f"grade.{self.method}: {len(np.unique(y))} distinct scores for {k} classes"),
+                            "error.run.grade_classes", method=self.method, n=len(np.unique(y)), k=k)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)     # "Numba not installed"
                 # lazy: heavy (mapclassify, matplotlib, pyarrow, ...), which territoria.assess.pipeline does not load
@@ -169,8 +170,9 @@ def _national(stats: MeanStats) -> dict[Any, float]:
     if bad:
         y, m = next(iter(bad.items()))
         when = f" in {y}" if y is not None else ""
-        raise DataError(f"grade.relative: the national value (mean score of the rated units){when} is {m!r}; "
-                        "a ratio to it needs a positive value (use a normalisation to a positive range)")
+        raise coded(DataError(f"grade.relative: the national value (mean score of the rated units){when} is {m!r}; "
+                              "a ratio to it needs a positive value (use a normalisation to a positive range)"),
+                    "error.run.national_value", year=y, value=m)
     return means
 
 
@@ -180,7 +182,8 @@ def _reference_of(index: pd.Index, reference: Mapping[Any, float]) -> np.ndarray
         return np.full(len(index), reference[None])
     missing = sorted({int(y) for y in years} - set(reference))
     if missing:
-        raise DataError(f"grade.relative: no national value learned for year {missing[0]}; fit on that year first")
+        raise coded(DataError(f"grade.relative: no national value learned for year {missing[0]}; fit on that year "
+                              "first"), "error.run.national_year", year=missing[0])
     return np.asarray([reference[int(y)] for y in years], dtype=float)
 
 

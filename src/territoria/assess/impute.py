@@ -29,7 +29,7 @@ from territoria.assess.group_stats import (
     median_values,
 )
 from territoria.assess.spec import IMPUTE_METHODS
-from territoria.errors import SpecError
+from territoria.errors import SpecError, coded
 
 __all__ = ["Impute"]
 
@@ -83,8 +83,8 @@ class Impute(Step):
             keys.append(pd.Series(table.index.get_level_values("year"), index=table.index, name="year"))
         if self.by is not None:
             if groups is None:
-                raise SpecError("impute.by", f"group column {self.by!r}: no group labels were given for "
-                                             "the rows (groups=)")
+                raise coded(SpecError("impute.by", f"group column {self.by!r}: no group labels were given for "
+                                                   "the rows (groups=)"), "error.run.no_groups", column=str(self.by))
             keys.append(groups.reindex(table.index).rename("group"))
         return keys
 
@@ -93,14 +93,16 @@ class Impute(Step):
 
     def _check(self, groups: pd.Series | None) -> None:
         if self.by is not None and groups is None:
-            raise SpecError("impute.by", f"group column {self.by!r} is not in the data or the units table")
+            raise coded(SpecError("impute.by", f"group column {self.by!r} is not in the data or the units table"),
+                        "error.run.no_groups", column=str(self.by))
 
     def _fit(self, table: pd.DataFrame, *, groups: pd.Series | None = None, **_: Any) -> None:
         self._check(groups)
         if self.method in ("locf", "linear") and not (
                 isinstance(table.index, pd.MultiIndex) and "year" in table.index.names):
-            raise SpecError("impute.method", f"{self.method!r} works over years; give several years "
-                                             "(years: [...]) or use mean / median")
+            raise coded(SpecError("impute.method", f"{self.method!r} works over years; give several years "
+                                                   "(years: [...]) or use mean / median"),
+                        "error.run.over_years", method=self.method)
         if self.method == "mean":
             # through the partial and its merge: the same exact sums, the same bits, on every engine
             self._learn(self.merge_stats([self.partial_stats(table, groups=groups)]), table.columns)

@@ -78,17 +78,21 @@ def sample_filter(codes: pd.Index, exclude: list[str], kinds: list[str] | None,
     present = set(map(str, codes))
     for i, code in enumerate(exclude):
         if str(code) not in present:
-            raise SpecError(f"units.exclude[{i}]", f"unit {code!r} is not a unit of the data; expected one of "
-                            f"the data's unit codes (e.g. {', '.join(sorted(present)[:3])})")
+            examples = ", ".join(sorted(present)[:3])
+            raise coded(SpecError(f"units.exclude[{i}]", f"unit {code!r} is not a unit of the data; expected one of "
+                                  f"the data's unit codes (e.g. {examples})"),
+                        "error.run.unit_not_in_data", code=str(code), examples=examples)
     keep = codes[~codes.astype(str).isin([str(c) for c in exclude])]
     if kinds is not None:
         if kind is None:
-            raise SpecError("units.kinds", "the data has no units table with a 'kind' column to select kinds from")
+            raise coded(SpecError("units.kinds", "the data has no units table with a 'kind' column to select kinds "
+                                  "from"), "error.run.no_kinds")
         known = set(kind.dropna().astype(str))
         for i, k in enumerate(kinds):
             if k not in known:
-                raise SpecError(f"units.kinds[{i}]", f"no unit of kind {k!r}; the kinds of the data are "
-                                f"{', '.join(sorted(known))}")
+                raise coded(SpecError(f"units.kinds[{i}]", f"no unit of kind {k!r}; the kinds of the data are "
+                                      f"{', '.join(sorted(known))}"),
+                            "error.run.unknown_kind", unit_kind=str(k), kinds=", ".join(sorted(known)))
         keep = keep[kind.reindex(keep).astype("string").isin(kinds).fillna(False).to_numpy(dtype=bool)]
     return keep
 
@@ -117,7 +121,8 @@ def _from_panel(spec: AssessmentSpec, panel: Any, leaves: list[str], side: list[
     for g in u.groups or []:
         col = g if g in meta else f"is_{g}"
         if col not in meta:
-            raise SpecError("units.groups", f"group {g!r} is not a column of the units table")
+            raise coded(SpecError("units.groups", f"group {g!r} is not a column of the units table"),
+                        "error.run.unknown_group", column=str(g))
         keep = keep[meta.loc[keep, col].fillna(False).astype(bool).to_numpy()]
     years = spec.year_list or [max(panel.years)]
     # an indicator of the catalogue with no value in these years is an empty column, not an unknown name
@@ -161,7 +166,8 @@ def select_years(spec: AssessmentSpec, frame: pd.DataFrame, *, strict: bool = Fa
     present = set(values.unique().tolist())
     lacking = [y for y in years if y not in present]
     if lacking:
-        raise SpecError(key, f"year {lacking[0]} is not in the table; its years are {sorted(present)}")
+        raise coded(SpecError(key, f"year {lacking[0]} is not in the table; its years are {sorted(present)}"),
+                    "error.run.year_absent", year=int(lacking[0]), years=", ".join(map(str, sorted(present))))
     if present <= set(years):
         return frame.droplevel("year") if len(years) == 1 else frame
     out = frame[values.isin(years)]
@@ -236,7 +242,8 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
             aux[c] = units[c].reindex(frame.index.get_level_values(0)).to_numpy()
         else:
             where = "denominate" if c in [r.by for r in spec.denominate.indicators.values()] else "impute.by"
-            raise SpecError(where, f"column {c!r} is not in the data nor in the units table")
+            raise coded(SpecError(where, f"column {c!r} is not in the data nor in the units table"),
+                        "error.run.side_column", column=str(c))
     table = frame[leaves]
     text_codes = [str(v) for v in spec.missing_codes if isinstance(v, str)]
     for c in leaves:
@@ -249,8 +256,10 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
             bad = conv.isna() & col.notna() & (col.astype("string").str.strip() != "")
             if bad.any():
                 unit = bad[bad].index[0]
-                raise DataError(f"indicator column {c!r} is not numeric: unit {unit!r} has {col[unit]!r} "
-                                f"({int(bad.sum())} such cell(s)); expected a number or an empty cell")
+                raise coded(DataError(f"indicator column {c!r} is not numeric: unit {unit!r} has {col[unit]!r} "
+                                      f"({int(bad.sum())} such cell(s)); expected a number or an empty cell"),
+                            "error.run.not_numeric", column=str(c), unit=str(unit), value=repr(col[unit]),
+                            n=int(bad.sum()))
             table[c] = conv
         if table[c].dtype != np.float64:
             table[c] = table[c].astype(float)
@@ -269,10 +278,11 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
     empty.iloc[maybe] = np.isnan(values[maybe]).all(axis=1)     # only rows missing their first value
     if empty.any():
         who = ", ".join(map(str, empty[empty].index[:5]))
-        raise DataError(f"{int(empty.sum())} unit(s) have every indicator missing: {who}; "
-                        "remove them (units: codes: [...]) or supply data")
+        raise coded(DataError(f"{int(empty.sum())} unit(s) have every indicator missing: {who}; "
+                              "remove them (units: codes: [...]) or supply data"),
+                    "error.run.all_missing", n=int(empty.sum()), units=who)
     if table.empty:
-        raise DataError("no unit left after the units filter / year selection of the spec")
+        raise coded(DataError("no unit left after the units filter / year selection of the spec"), "error.run.no_units")
     direction = pd.Series(1.0, index=leaves)
     tree = node_table(spec.tree_frame())
     for c in leaves:

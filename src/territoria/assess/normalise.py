@@ -34,7 +34,7 @@ from territoria.assess.base import OneOf, Step, as_frame
 from territoria.assess.group_stats import MeanStats
 from territoria.assess.spec import NORMALISE_METHODS
 from territoria.assess.transforms import transform_bounds, transform_column
-from territoria.errors import DataError, SpecError
+from territoria.errors import DataError, SpecError, coded
 
 __all__ = ["NORMALISE_METHODS", "Extremes", "Normalise", "minmax_columns", "normalise_array"]
 
@@ -235,7 +235,8 @@ class Normalise(Step):
 
     def _directions(self, columns: pd.Index, direction: pd.Series | None) -> None:
         if not self.low < self.high:
-            raise self.parameter_error("low", f"must be smaller than high={self.high!r}, got {self.low!r}")
+            raise coded(self.parameter_error("low", f"must be smaller than high={self.high!r}, got {self.low!r}"),
+                        "error.run.low_high", low=self.low, high=self.high)
         d = (direction if direction is not None else pd.Series(1.0, index=columns))
         self.direction_ = d.reindex(columns).fillna(1.0).astype(float)
 
@@ -272,24 +273,29 @@ class Normalise(Step):
     def _moments(self, stats: MeanStats, columns: pd.Index, groups: pd.Series | None) -> None:
         """``ref_mean_`` / ``ref_std_`` from exact sums (the same bits for any split of the rows)."""
         if self.sd <= 0:
-            raise self.parameter_error("sd", f"must be positive, got {self.sd!r}")
+            raise coded(self.parameter_error("sd", f"must be positive, got {self.sd!r}"), "error.run.sd_positive",
+                        sd=self.sd)
         if self.reference != "pooled" and not stats.rows:
-            raise SpecError("normalise.reference", f"reference year {self.reference} is not in the data")
+            raise coded(SpecError("normalise.reference", f"reference year {self.reference} is not in the data"),
+                        "error.run.reference_year", year=self.reference)
         self.ref_mean_ = pd.Series(stats.means()[0], index=columns)
         self.ref_std_ = pd.Series(stats.stds()[0], index=columns)
         if self.method == "distance":
             zero = self.ref_mean_[self.ref_mean_ == 0]
             if len(zero):
-                raise DataError(f"normalise.distance: indicator {zero.index[0]!r} has mean 0 in the "
-                                "reference; a ratio to the mean is undefined. Use minmax or zscore")
+                raise coded(DataError(f"normalise.distance: indicator {zero.index[0]!r} has mean 0 in the "
+                                      "reference; a ratio to the mean is undefined. Use minmax or zscore"),
+                            "error.run.mean_zero", code=str(zero.index[0]))
         if self.method == "distance" and self.by is not None and groups is None:
-            raise SpecError("normalise.by", f"group column {self.by!r} is not in the data")
+            raise coded(SpecError("normalise.by", f"group column {self.by!r} is not in the data"),
+                        "error.run.no_groups", column=str(self.by))
 
     def _fit(self, table: pd.DataFrame, *, direction: pd.Series | None = None,
              groups: pd.Series | None = None, **_: Any) -> None:
         self._directions(table.columns, direction)
         if self.sd <= 0:
-            raise self.parameter_error("sd", f"must be positive, got {self.sd!r}")
+            raise coded(self.parameter_error("sd", f"must be positive, got {self.sd!r}"), "error.run.sd_positive",
+                        sd=self.sd)
         table = self.transformed(table)
         ref = table
         if self.reference != "pooled":
@@ -298,14 +304,16 @@ class Normalise(Step):
             else:
                 ref = table.xs(self.reference, level="year", drop_level=False)
                 if ref.empty:
-                    raise SpecError("normalise.reference", f"reference year {self.reference} is not in the data")
+                    raise coded(SpecError("normalise.reference", f"reference year {self.reference} is not in the data"),
+                                "error.run.reference_year", year=self.reference)
         if self.method in ("minmax", "goalposts"):
             if self.method == "goalposts":
                 gp = self.goalposts or {}
                 missing = [c for c in table.columns if c not in gp]
                 if missing:
-                    raise SpecError(f"normalise.goalposts.{missing[0]}",
-                                    f"no goalposts for {missing[0]!r}; give [min, max] for every indicator")
+                    raise coded(SpecError(f"normalise.goalposts.{missing[0]}",
+                                          f"no goalposts for {missing[0]!r}; give [min, max] for every indicator"),
+                                "error.spec_rule.goalposts_lacking", codes=", ".join(missing))
                 rules = self.transforms or {}
                 bounds = {c: transform_bounds(gp[c][0], gp[c][1], rules.get(c)) for c in table.columns}
                 self.ref_min_ = pd.Series({c: b[0] for c, b in bounds.items()}, dtype=float)
@@ -318,7 +326,8 @@ class Normalise(Step):
             # exact sums through the partial's code: the Dask engine merges the same integers
             self._moments(MeanStats.of(ref, squares=True), table.columns, groups)
         if self.method == "distance" and self.by is not None and groups is None:
-            raise SpecError("normalise.by", f"group column {self.by!r} is not in the data")
+            raise coded(SpecError("normalise.by", f"group column {self.by!r} is not in the data"),
+                        "error.run.no_groups", column=str(self.by))
 
     def _transform(self, table: pd.DataFrame, *, groups: pd.Series | None = None) -> pd.DataFrame:
         table = self.transformed(table)
@@ -336,8 +345,8 @@ class Normalise(Step):
                 y = y * float(self.sd) + float(self.mean)
         elif m == "distance" and self.by is not None:
             if groups is None:
-                raise SpecError("normalise.by", f"group column {self.by!r}: no group labels were given for "
-                                                "the rows (groups=)")
+                raise coded(SpecError("normalise.by", f"group column {self.by!r}: no group labels were given for "
+                                                      "the rows (groups=)"), "error.run.no_groups", column=str(self.by))
             means = table.groupby(groups.reindex(table.index)).transform("mean").to_numpy()
             ratio = x / means
             y = np.where(d > 0, ratio, 2.0 - ratio)

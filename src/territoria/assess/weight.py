@@ -29,7 +29,7 @@ import pandas as pd
 from territoria.assess.base import OneOf, Step, StepReport
 from territoria.assess.spec import WEIGHT_METHODS
 from territoria.assess.tree import path_weights, with_edges
-from territoria.errors import SpecError
+from territoria.errors import SpecError, coded
 
 __all__ = ["Weight", "check_weight_sums", "pca_weights"]
 
@@ -53,8 +53,9 @@ def check_weight_sums(tree: pd.DataFrame, total: float, paths: dict[str, str] | 
         if abs(s - total) > 1e-6:
             where = (paths or {}).get(str(parent), f"tree.{parent}")
             listed = ", ".join(f"{c}={w:g}" for c, w in zip(kids["code"], kids["weight"], strict=True))
-            raise SpecError(f"{where}.children", f"weights of the children of {parent!r} sum to {s:g}, "
-                                                 f"but weight.sum_to says {total:g} ({listed})")
+            raise coded(SpecError(f"{where}.children", f"weights of the children of {parent!r} sum to {s:g}, "
+                                                       f"but weight.sum_to says {total:g} ({listed})"),
+                        "error.run.weight_sum", parent=str(parent), sum=s, total=float(total), listed=listed)
 
 
 class Weight(Step):
@@ -132,11 +133,13 @@ class Weight(Step):
                 again = [e for e in w.index if "@" in e]
                 hint = f" (a reused node's further edges are keyed code@parent: {', '.join(again[:4])})" \
                     if again else ""
-                raise SpecError("weight.file", f"weights file names {unknown[0]!r}, which is not in the tree{hint}")
+                raise coded(SpecError("weight.file", f"weights file names {unknown[0]!r}, which is not in the "
+                                      f"tree{hint}"), "error.run.weight_unknown", code=str(unknown[0]))
             for code, value in (self.values or {}).items():
                 w[code] = float(value)
         if (w < 0).any():
-            raise SpecError("weight", f"negative weight for {w[w < 0].index[0]!r}")
+            raise coded(SpecError("weight", f"negative weight for {w[w < 0].index[0]!r}"), "error.run.negative_weight",
+                        code=str(w[w < 0].index[0]))
         self.weights_ = w
         self.effective_ = _effective(tree, w)
 

@@ -30,6 +30,7 @@ import hashlib
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,7 @@ from territoria.ingest.tables import (
     CsvStructureError,
     Grid,
     Layout,
+    Note,
     Plan,
     blank,
     cell,
@@ -109,6 +111,8 @@ class ReadResult:
         The sheets read (None for a CSV file).
     notes : list of str
         What the user should know that is not a problem (hidden sheets skipped).
+    coded_notes : list of dict
+        The same notes as message ``code`` and ``params`` (``import.note.*``), for pages in other languages.
     """
 
     observations: pd.DataFrame
@@ -122,6 +126,7 @@ class ReadResult:
     n_missing: int = 0
     sheets: list[str | None] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    coded_notes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _records(grid: Grid, plan: Plan, file: str, xlsx: bool, fixed_unit: str | None, fixed_indicator: str | None,
@@ -276,7 +281,7 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
     sha = hashlib.sha256(data).hexdigest()
     xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
     problems: list[CellProblem] = []
-    notes: list[str] = []
+    notes: list[Note] = []
     encoding = delimiter = None
     if xlsx:
         grids, problems, notes = read_xlsx_grids(path, sheets, file)
@@ -333,7 +338,9 @@ def read_table(path: str | Path, *, catalogue: Catalogue, units: NameMatcher, un
         raise InputFileError(file, problems)
     observations = frame.assign(file=file)[OBSERVATION_COLUMNS].reset_index(drop=True)
     return ReadResult(observations, rejected, problems, layouts, sha, file=file, encoding=encoding,
-                      delimiter=delimiter, n_missing=n_missing, sheets=[g.sheet for g in grids], notes=notes)
+                      delimiter=delimiter, n_missing=n_missing, sheets=[g.sheet for g in grids],
+                      notes=[str(n) for n in notes],
+                      coded_notes=[{"code": n.code, "params": dict(n.params)} for n in notes])
 
 
 def _resolve(frame: pd.DataFrame, labels: list[tuple[str | None, int, str]], file: str, catalogue: Catalogue,

@@ -15,7 +15,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import openpyxl
@@ -31,6 +31,7 @@ __all__ = [
     "CsvStructureError",
     "Grid",
     "Layout",
+    "Note",
     "Plan",
     "blank",
     "cell",
@@ -89,6 +90,19 @@ KATO_CODE = re.compile(r"^\d{9}$")
 _YEAR_HEADER = re.compile(r"^(\d{4})(?:\s*(?:г|гг|год|года|году|жыл|жылы|ж|y|yr|year)\.?)?$")
 #: A cell that looks like a year with something more around it ("-2000", "(1999)", "2001*"): never guessed.
 YEARISH = re.compile(r"^\W*(?:19|20)\d\d\W*$")
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the user should know about a file that is not a problem: the English ``text`` (CLI) and its
+    message ``code`` and ``params`` (``import.note.*``), which the web words in the page's language."""
+
+    text: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass
@@ -207,7 +221,7 @@ def check_workbook(path: str | Path, file: str) -> list[CellProblem]:
 
 
 def read_xlsx_grids(path: Path, sheets: list[str] | None, file: str
-                    ) -> tuple[list[Grid], list[CellProblem], list[str]]:
+                    ) -> tuple[list[Grid], list[CellProblem], list[Note]]:
     """Every visible (or each named) sheet of a workbook as a :class:`Grid`, the problems and notes of the file.
 
     A damaged workbook (not a zip, a corrupt member, broken XML: whatever openpyxl cannot parse), a zip
@@ -265,7 +279,7 @@ def _damaged(file: str, exc: BaseException) -> CellProblem:
 
 
 def _read_workbook(path: Path, sheets: list[str] | None, file: str
-                   ) -> tuple[list[Grid], list[CellProblem], list[str]]:
+                   ) -> tuple[list[Grid], list[CellProblem], list[Note]]:
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         names = workbook.sheetnames
@@ -273,8 +287,8 @@ def _read_workbook(path: Path, sheets: list[str] | None, file: str
                                 code="sheet_of", params={"names": ", ".join(names)})
                     for s in (sheets or []) if s not in names]
         hidden = [ws.title for ws in workbook.worksheets if ws.sheet_state != "visible"]
-        notes = [] if sheets else [f"sheet {s!r} is hidden and was not read; name it with --sheet to read it"
-                                   for s in hidden]
+        notes = [] if sheets else [Note(f"sheet {s!r} is hidden and was not read; name it with --sheet to read it",
+                                        "import.note.hidden_sheet", {"sheet": s}) for s in hidden]
         chosen = [s for s in sheets if s in names] if sheets else [s for s in names if s not in hidden]
         if not sheets and not chosen:
             problems.append(CellProblem(file, None, None, ", ".join(hidden), "a visible sheet (every sheet of this "

@@ -1,4 +1,5 @@
-"""Errors in the reader's language: the coded form of :mod:`territoria.errors` worded from the catalogues.
+"""Errors in the reader's language: the coded form of :mod:`territoria.errors` worded from the catalogues
+(and, beside them, what an accepted import says: its summary and notes, :func:`import_text`).
 
 The CLI and the logs print an error's English text (``str(exc)``); the web pages show the same error in
 their own language. Every located fact (file, sheet, row, column, value, key path) is kept as found; the
@@ -9,7 +10,7 @@ yet keeps its English text, inside the translated frame, rather than being dropp
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from territoria.errors import (
@@ -22,7 +23,7 @@ from territoria.errors import (
 )
 from territoria.report.messages import Translator
 
-__all__ = ["error_text", "problem_text", "written_for"]
+__all__ = ["error_text", "import_text", "problem_text", "written_for"]
 
 
 def written_for(text: str, lang: str) -> bool:
@@ -131,3 +132,43 @@ def error_text(exc: BaseException, lang: str, *, catalogue: Any = None, file: st
         return tr.text(exc.code, _params(tr, exc.params))
     text = str(exc)
     return text if file is None else text.replace(getattr(exc, "file", "") or "\0", file)
+
+
+# The Store words an earlier import of the same file in English only (territoria.store.importing); its facts
+# (the import numbers, the option keys that differ) are taken from those sentences and worded anew.
+_APPLIED_AGAIN = re.compile(r"this file was imported as import #(\d+) with the same options")
+_OTHER_OPTIONS = re.compile(r"import #(\d+) read this file with other options \((.*)\)$")
+
+
+def _earlier(tr: Translator, same_file: str) -> list[str]:
+    out = []
+    for part in filter(None, (p.strip() for p in same_file.split("; import #"))):
+        part = part if part.startswith(("this file", "import #")) else f"import #{part}"
+        if m := _APPLIED_AGAIN.match(part):
+            out.append(tr.text("import.note.applied_again", {"import_id": int(m[1])}))
+        elif m := _OTHER_OPTIONS.match(part):
+            keys = re.findall(r"(?:^|, )(\w+): ", m[2])
+            out.append(tr.text("import.note.other_options", {"import_id": int(m[1]), "changed": ", ".join(keys)}))
+        else:  # a sentence of a shape not known here: kept rather than dropped
+            out.append(part)
+    return out
+
+
+def import_text(report: Any, coded_notes: Sequence[Mapping[str, Any]], lang: str) -> tuple[str, list[str]]:
+    """An accepted import's summary (rows read, new, already stored, revised, rejected; an earlier import of
+    the same file) and its notes (``{"code", "params"}``, e.g. a hidden sheet not read), worded in ``lang``.
+    ``report`` is a :class:`territoria.store.importing.ImportReport`."""
+    tr = Translator(lang)
+    facts = {"file": report.file, "import_id": int(report.import_id), "rows_read": int(report.rows_read)}
+    if report.already_imported:
+        summary = tr.text("import.already", facts)
+    else:
+        summary = tr.text("import.summary", {**facts, "rows_new": int(report.rows_new),
+                                             "rows_same": int(report.rows_same),
+                                             "rows_revised": int(report.rows_revised),
+                                             "rows_rejected": int(report.rows_rejected),
+                                             "derived": int(report.rows_derived or 0)})
+    earlier = _earlier(tr, report.same_file or "")
+    if earlier:
+        summary += " (" + "; ".join(earlier) + ")"
+    return summary, [tr(note) for note in coded_notes]

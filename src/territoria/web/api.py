@@ -25,7 +25,7 @@ from territoria.report import monitoring as mon
 from territoria.report import render, service
 from territoria.report.charts import radar
 from territoria.report.document import Document, frame_to_json, profile_document, ranking_document
-from territoria.report.error_text import error_text
+from territoria.report.error_text import error_text, import_text
 from territoria.report.i18n import words
 from territoria.report.messages import Translator
 from territoria.report.moments import moment
@@ -326,25 +326,42 @@ def _import_upload(ctx: Any, request: Request, upload: Any, lang: str) -> dict[s
         path = Path(tmp) / f"upload{upload.suffix}"
         path.write_bytes(upload.data)
         try:
-            return _import(ctx, request, path, upload.label)
+            return _import(ctx, request, path, upload.label, lang)
         except TerritoriaError as exc:
             if lang == "en":
                 raise HTTPException(422, str(exc).replace(str(path), upload.label)) from None
             raise HTTPException(422, error_text(exc, lang, file=upload.label)) from None
 
 
-def _import(ctx: Any, request: Request, path: Path, label: str) -> dict[str, Any]:
+_MATCHERS: dict[str, NameMatcher] = {}  # the latest units table's matcher, by the table's digest
+
+
+def _unit_matcher(units: pd.DataFrame) -> NameMatcher:
+    """The name matcher of ``units``, built once per units table: folding every spelling of the ~14 000 units
+    takes seconds, and importing observations never changes the units (the digest notices when they do)."""
+    key = hashlib.sha256(pd.util.hash_pandas_object(units, index=True).to_numpy().tobytes()).hexdigest()
+    matcher = _MATCHERS.get(key)
+    if matcher is None:  # two uploads at once may both build it: the same matcher, no harm
+        matcher = NameMatcher.for_units(units)
+        _MATCHERS.clear()
+        _MATCHERS[key] = matcher
+    return matcher
+
+
+def _import(ctx: Any, request: Request, path: Path, label: str, lang: str = "en") -> dict[str, Any]:
     with ctx.store() as store:  # a read: the units and the catalogue to match names against
         units, catalogue = store.units().reset_index(), store.catalogue
     profile = recognise(path)  # a statistics office's bulletin is read through its table profile, as the CLI does
     if profile is not None:
         read = read_with_profile(path, units, profile)  # no Store open here
         observations, notes, rejected = read.observations, [], 0  # the profile's note is for the CLI (English)
+        coded_notes: list[dict[str, Any]] = []
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         options: dict[str, Any] | None = {"profile": profile.name, "reference_date": read.reference_date.isoformat()}
     else:
-        table = read_table(path, catalogue=catalogue, units=NameMatcher.for_units(units))  # no Store open here
+        table = read_table(path, catalogue=catalogue, units=_unit_matcher(units))  # no Store open here
         observations, notes, rejected = table.observations, list(table.notes), len(table.rejected)
+        coded_notes = table.coded_notes
         sha, options = table.file_sha256, None
     with ctx.store(write=True) as store:
         report = import_observations(store, observations, file=label, file_sha256=sha, rows_rejected=rejected,
@@ -352,7 +369,10 @@ def _import(ctx: Any, request: Request, path: Path, label: str) -> dict[str, Any
         if not report.already_imported:
             audit(store, request, action="import", target=label,
                   detail=f"import #{report.import_id}: {report.rows_new} new, {report.rows_revised} revised")
-    return {"summary": report.summary(), "notes": notes, "import_id": report.import_id,
+    summary = report.summary()
+    if lang != "en":  # English keeps the CLI's sentences, which clients already read
+        summary, notes = import_text(report, coded_notes, lang)
+    return {"summary": summary, "notes": notes, "import_id": report.import_id,
             "rows_read": report.rows_read, "rows_new": report.rows_new, "rows_same": report.rows_same,
             "rows_revised": report.rows_revised,
             "already_imported": report.already_imported}
