@@ -37,6 +37,7 @@ def test_same_file_with_another_sheet_is_imported_and_says_so(store: Store) -> N
     assert not second.already_imported and second.rows_new == 1
     assert f"import #{first.import_id} read this file with other options (sheets: ['S1'] then, ['S2'] now)" \
         in second.summary()
+    assert second.other_options == ((first.import_id, ("sheets",)),) and second.applied_again is None
     assert stored(store) == {**S1, **S2}
     again = import_observations(store, rows(S2), file="book.xlsx", file_sha256="h", options={"sheets": ["S2"]})
     assert again.already_imported and again.import_id == second.import_id
@@ -48,6 +49,7 @@ def test_same_file_and_values_with_other_options_changes_nothing_and_says_how(st
     again = import_observations(store, rows(S1), file="a.csv", file_sha256="h", options={"layout": "long"})
     assert again.already_imported and again.import_id == first.import_id
     assert "read this file with other options (layout: 'auto' then, 'long' now)" in again.summary()
+    assert again.other_options == ((first.import_id, ("layout",)),)
     assert len(store.imports()) == 1
 
 
@@ -61,6 +63,7 @@ def test_reimport_after_a_revision_is_a_conflict_naming_the_revision(store: Stor
     assert f"import(s) #{second.import_id}" in str(err.value) and "--revise" in str(err.value)
     again = import_observations(store, rows(S1), file="a.csv", file_sha256="h1", revise=True)
     assert again.rows_revised == 1 and stored(store) == S1
+    assert again.applied_again == first.import_id and again.other_options == ()
 
 
 def test_undo_restores_replaced_values_and_removes_created_cells(store: Store) -> None:

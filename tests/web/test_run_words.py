@@ -109,24 +109,21 @@ def test_an_accepted_import_says_what_it_did_in_the_page_language(client):
 
 
 def test_an_earlier_import_of_the_same_file_is_worded_with_its_numbers():
-    """The Store's English sentences on earlier imports of a file become the reader's words, their import
-    numbers and option keys kept (a synthetic report: no Store needed)."""
+    """The Store's facts on earlier imports of a file (the import applied again, the imports that read it with
+    other options and the keys that differ) become the reader's words (a synthetic report: no Store needed)."""
     from types import SimpleNamespace
 
     from territoria.report.error_text import import_text
 
     report = SimpleNamespace(file="t.csv", import_id=9, rows_read=3, rows_new=1, rows_same=2, rows_revised=0,
-                             rows_rejected=0, rows_derived=4, already_imported=False,
-                             same_file="this file was imported as import #7 with the same options; it is applied "
-                                       "again")
+                             rows_rejected=0, rows_derived=4, already_imported=False, applied_again=7,
+                             other_options=())
     summary, notes = import_text(report, [], "ru")
     assert summary == ("t.csv: импорт №9: прочитано строк: 3, новых: 1, уже в хранилище: 2, исправлено: 0, "
                        "отклонено: 0; пересчитано производных ячеек: 4 (этот файл уже импортирован как импорт №7 "
                        "с теми же параметрами; он применяется снова)")
     assert notes == []
-    report.same_file = ("import #3 read this file with other options (profile: None then, 'bns' now); import #5 "
-                        "read this file with other options (reference_date: '2023-01-01' then, None now, "
-                        "profile: 'x' then, None now)")
+    report.applied_again, report.other_options = None, ((3, ("profile",)), (5, ("reference_date", "profile")))
     summary, _ = import_text(report, [{"code": "import.note.hidden_sheet", "params": {"sheet": "s"}}], "kk")
     assert summary.endswith("(№3 импорт бұл файлды басқа параметрлермен оқыды (profile); №5 импорт бұл файлды "
                             "басқа параметрлермен оқыды (reference_date, profile))"), summary

@@ -134,24 +134,12 @@ def error_text(exc: BaseException, lang: str, *, catalogue: Any = None, file: st
     return text if file is None else text.replace(getattr(exc, "file", "") or "\0", file)
 
 
-# The Store words an earlier import of the same file in English only (territoria.store.importing); its facts
-# (the import numbers, the option keys that differ) are taken from those sentences and worded anew.
-_APPLIED_AGAIN = re.compile(r"this file was imported as import #(\d+) with the same options")
-_OTHER_OPTIONS = re.compile(r"import #(\d+) read this file with other options \((.*)\)$")
-
-
-def _earlier(tr: Translator, same_file: str) -> list[str]:
-    out = []
-    for part in filter(None, (p.strip() for p in same_file.split("; import #"))):
-        part = part if part.startswith(("this file", "import #")) else f"import #{part}"
-        if m := _APPLIED_AGAIN.match(part):
-            out.append(tr.text("import.note.applied_again", {"import_id": int(m[1])}))
-        elif m := _OTHER_OPTIONS.match(part):
-            keys = re.findall(r"(?:^|, )(\w+): ", m[2])
-            out.append(tr.text("import.note.other_options", {"import_id": int(m[1]), "changed": ", ".join(keys)}))
-        else:  # a sentence of a shape not known here: kept rather than dropped
-            out.append(part)
-    return out
+def _earlier(tr: Translator, report: Any) -> list[str]:
+    """The earlier imports of the same file from the report's facts (``applied_again``, ``other_options``)."""
+    if getattr(report, "applied_again", None) is not None:
+        return [tr.text("import.note.applied_again", {"import_id": int(report.applied_again)})]
+    return [tr.text("import.note.other_options", {"import_id": int(i), "changed": ", ".join(keys)})
+            for i, keys in getattr(report, "other_options", ())]
 
 
 def import_text(report: Any, coded_notes: Sequence[Mapping[str, Any]], lang: str) -> tuple[str, list[str]]:
@@ -168,7 +156,7 @@ def import_text(report: Any, coded_notes: Sequence[Mapping[str, Any]], lang: str
                                              "rows_revised": int(report.rows_revised),
                                              "rows_rejected": int(report.rows_rejected),
                                              "derived": int(report.rows_derived or 0)})
-    earlier = _earlier(tr, report.same_file or "")
+    earlier = _earlier(tr, report)
     if earlier:
         summary += " (" + "; ".join(earlier) + ")"
     return summary, [tr(note) for note in coded_notes]

@@ -52,7 +52,10 @@ class ImportReport:
 
     ``already_imported`` is True when the file was imported before with the same options and the Store still
     holds every value it gives (``import_id`` is then the earlier import). ``same_file`` says, for a file
-    imported before, which import that was and how its options differ. ``undo_of`` is the import an undo took
+    imported before, which import that was and how its options differ; the same facts for a reader in
+    another language: ``applied_again`` (the earlier import with the same options, applied again) and
+    ``other_options`` (each earlier import that read the file with other options, and the option keys
+    that differ). ``undo_of`` is the import an undo took
     back (``rows_revised`` values restored, ``rows_removed`` cells removed).
     """
 
@@ -68,6 +71,8 @@ class ImportReport:
     already_imported: bool = False
     revised: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     same_file: str = ""
+    applied_again: int | None = None
+    other_options: tuple[tuple[int, tuple[str, ...]], ...] = ()
     undo_of: int | None = None
     rows_removed: int = 0
 
@@ -94,18 +99,22 @@ def _canonical(options: Mapping[str, object] | None, source_id: str | None) -> d
     return key
 
 
+def _changed_keys(old: dict[str, object], new: dict[str, object]) -> tuple[str, ...]:
+    return tuple(k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k))
+
+
 def _options_diff(old: dict[str, object], new: dict[str, object]) -> str:
-    keys = [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
-    return ", ".join(f"{k}: {old.get(k)!r} then, {new.get(k)!r} now" for k in keys)
+    return ", ".join(f"{k}: {old.get(k)!r} then, {new.get(k)!r} now" for k in _changed_keys(old, new))
 
 
-def _earlier_imports(store: Store, file_sha256: str, key: dict[str, object]) -> tuple[int | None, int | None, str]:
-    """The earlier import of this file with the same options (or None), the first import of this file (or None)
-    and a sentence on the imports of it with other options."""
+def _earlier_imports(store: Store, file_sha256: str, key: dict[str, object]
+                     ) -> tuple[int | None, int | None, str, tuple[tuple[int, tuple[str, ...]], ...]]:
+    """The earlier import of this file with the same options (or None), the first import of this file (or None),
+    a sentence on the imports of it with other options and, per such import, the option keys that differ."""
     earlier = store.con.execute(
         "SELECT import_id, options_json FROM imports WHERE file_sha256 = ? AND finished_at IS NOT NULL "
         "ORDER BY import_id", [file_sha256]).fetchall()
-    match, others = None, []
+    match, others, differ = None, [], []
     first = int(earlier[0][0]) if earlier else None
     for import_id, options_json in earlier:
         stored = json.loads(options_json) if options_json else {}
@@ -114,7 +123,8 @@ def _earlier_imports(store: Store, file_sha256: str, key: dict[str, object]) -> 
             match = int(import_id)
         elif stored != key:
             others.append(f"import #{import_id} read this file with other options ({_options_diff(stored, key)})")
-    return match, first, "; ".join(others)
+            differ.append((int(import_id), _changed_keys(stored, key)))
+    return match, first, "; ".join(others), tuple(differ)
 
 def _validate(store: Store, rows: pd.DataFrame, file: str) -> pd.DataFrame:
     """Backstop checks on rows that a reader produced: known codes, integer years, numeric values."""
@@ -208,7 +218,7 @@ def import_observations(
     """
     hook = fault_hook or (lambda stage: None)
     key = _canonical(options, source_id)
-    match, first, same_file = _earlier_imports(store, file_sha256, key)
+    match, first, same_file, other_options = _earlier_imports(store, file_sha256, key)
     previous = match if match is not None else first
     same_options = " with the same options" if match is not None else ""
     frame = _validate(store, rows, file)
@@ -243,7 +253,8 @@ def import_observations(
         if previous is not None and not conflict.any() and exists.all():
             # the same file, and the Store holds every value it gives (whatever else the options say)
             return ImportReport(file, file_sha256, previous, len(frame), rows_same=len(frame),
-                                already_imported=True, same_file=same_file if match is None else "")
+                                already_imported=True, same_file=same_file if match is None else "",
+                                other_options=other_options if match is None else ())
         if match is not None:
             same_file = f"this file was imported as import #{match} with the same options; it is applied again"
         if len(conflicts) and not revise:
@@ -284,7 +295,8 @@ def import_observations(
         report = ImportReport(
             file, file_sha256, import_id, rows_read=len(frame), rows_new=int((~exists).sum()),
             rows_same=int(same.sum()), rows_revised=len(conflicts), rows_rejected=rows_rejected,
-            rows_derived=derived, revised=conflicts, same_file=same_file.rstrip("; "))
+            rows_derived=derived, revised=conflicts, same_file=same_file.rstrip("; "), applied_again=match,
+            other_options=() if match is not None else other_options)
         con.execute("""UPDATE imports SET finished_at = ?, rows_read = ?, rows_new = ?, rows_same = ?,
                        rows_revised = ?, rows_rejected = ? WHERE import_id = ?""",
                     [datetime.now(UTC).replace(tzinfo=None), report.rows_read, report.rows_new,
