@@ -76,10 +76,24 @@ function table(data, link, id) {
 
 function figure(fig, container) {
   const div = el("div", {class: "fig"});
-  container.append(div);
+  // charts of several panels (an indicator's trend each) keep a readable width and scroll on a phone
+  if (fig.layout && fig.layout.xaxis2) div.classList.add("fig-panels");
+  container.append(el("div", {class: "fig-scroll"}, div));
   // no "share to Plotly Cloud" button: the Store's figures never leave this server
   Plotly.newPlot(div, fig.data, fig.layout, {displaylogo: false, responsive: true, locale: LANG,
     locales: {[LANG]: PLOTLY_LOCALE}, modeBarButtonsToRemove: ["sendChartToCloud"]});
+  if (fig.layout && fig.layout.polar) {
+    // a radar's block names sit outside its circle: on a phone keep room for them on both sides
+    const wide = {...(fig.layout.margin || {})};
+    const size = ((fig.layout.polar.angularaxis || {}).tickfont || {}).size;
+    const fit = () => {
+      const narrow = div.clientWidth < 600;
+      Plotly.relayout(div, {"margin.l": narrow ? 115 : wide.l ?? 80, "margin.r": narrow ? 115 : wide.r ?? 80,
+                            "polar.angularaxis.tickfont.size": narrow ? 10 : size});
+    };
+    if (div.clientWidth < 600) fit();
+    window.addEventListener("resize", fit);
+  }
   div.on && div.on("plotly_click", ev => {
     const code = ev.points && ev.points[0] && ev.points[0].customdata;
     if (code) window.location = `/unit/${code}?lang=${LANG}`;
