@@ -71,6 +71,8 @@ def _doc_texts(doc: dict) -> list[str]:
 
 def _visible_html(html: str) -> str:
     html = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
+    # the language menu names English in English, marked lang="en": not a label left untranslated
+    html = re.sub(r'<(option|a)\b[^>]*\slang="en"[^>]*>[^<]*</\1>', " ", html)
     html = re.sub(r"<style.*?</style>", " ", html, flags=re.S)
     return re.sub(r"<[^>]+>", " ", html)
 

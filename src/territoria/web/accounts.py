@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from territoria.report.document import frame_to_json
 from territoria.report.i18n import LANGS, words
 from territoria.store.accounts import audit_log, authenticate, list_users, record, user_for_token
+from territoria.web.page_words import admin_table, page_words
 from territoria.web.security import auth_words, current_user, session_of
 
 __all__ = ["audit", "router", "safe_next", "template_env"]
@@ -49,7 +50,8 @@ def _login_page(request: Request, lang: str, *, next_: str, error: str | None = 
     if session is None:
         session = {"u": None, "c": secrets.token_urlsafe(24)}
     html = template_env().get_template("login.html").render(
-        lang=lang, langs=LANGS, w=words(lang), aw=auth_words(lang), csrf=session["c"], next=next_, error=error)
+        lang=lang, langs=LANGS, w=words(lang), aw=auth_words(lang), pw=page_words(lang), csrf=session["c"],
+        next=next_, error=error)
     response = HTMLResponse(html, status_code=status)
     response.headers.append("set-cookie", settings.cookie(session))
     return response
@@ -113,8 +115,10 @@ def admin_page(request: Request, lang: Lang = "ru") -> HTMLResponse:
     """Users and the latest 200 events of the audit trail (administrators only)."""
     with request.app.state.ctx.store() as store:
         users, events = list_users(store), audit_log(store, limit=200)
-    html = template_env().get_template("admin.html").render(lang=lang, w=words(lang), aw=auth_words(lang),
-                                                            users=users, audit=events)
+    aw = auth_words(lang)
+    html = template_env().get_template("admin.html").render(
+        lang=lang, langs=LANGS, w=words(lang), aw=aw, pw=page_words(lang),
+        users=admin_table(users, lang, roles=aw), audit=admin_table(events, lang, roles=aw))
     return HTMLResponse(html)
 
 

@@ -38,6 +38,7 @@ from territoria.web.context import WebContext
 from territoria.web.limits import ENVELOPE_BYTES, BodyLimitMiddleware, max_upload_from_env
 from territoria.web.maps import router as maps_router
 from territoria.web.monitor_api import router as monitor_router
+from territoria.web.page_words import page_words
 from territoria.web.refusals import Refusal, refusal_detail
 from territoria.web.render_pool import RenderPool
 from territoria.web.security import (
@@ -61,7 +62,7 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 def _page(request: Request, page: str, lang: str, **extra: object) -> HTMLResponse:
     session = session_of(request)
     html = template_env().get_template("page.html").render(
-        page=page, lang=lang, langs=LANGS, w=words(lang), aw=auth_words(lang), pages=PAGES,
+        page=page, lang=lang, langs=LANGS, w=words(lang), aw=auth_words(lang), pw=page_words(lang), pages=PAGES,
         name_pattern=NAME_PATTERN, user=current_user(request), csrf=session["c"] if session else None, **extra)
     return HTMLResponse(html)
 

@@ -22,7 +22,9 @@ from territoria.errors import DataError, SpecError, TerritoriaError, coded
 from territoria.report.document import frame_to_json
 from territoria.report.error_text import error_text
 from territoria.report.i18n import words
+from territoria.report.messages import term
 from territoria.web.assessments import ASSESSMENT_PATTERN, store_result
+from territoria.web.page_words import scale_words
 from territoria.yamlfile import parse_yaml
 
 __all__ = ["FILE_REFERENCE_REFUSED", "AssessRequest", "assess", "example_spec", "example_specs", "request_spec",
@@ -158,5 +160,9 @@ def assess(request: Request, body: AssessRequest, lang: Lang = "en") -> dict[str
         raise spec_refused(coded(DataError(f"{spec.name}: no unit was assessed"), "error.no_unit_assessed",
                                  name=spec.name), lang)
     stored = store_result(ctx, result, body.name, request=request) if body.name is not None else None
-    return {"name": spec.name, "stored": stored,
-            "table": frame_to_json(frame.sort_values("rank") if "rank" in frame else frame)}
+    shown = frame.sort_values("rank") if "rank" in frame else frame.copy()
+    if "level" in shown:  # the grade's words and its scale's in the page's language; the columns stay codes
+        shown["level"] = shown["level"].map(lambda v: term("level", v, lang) if isinstance(v, str) else v)
+    if "scale" in shown:
+        shown["scale"] = shown["scale"].map(lambda v: scale_words(v, lang))
+    return {"name": spec.name, "stored": stored, "table": frame_to_json(shown, lang)}

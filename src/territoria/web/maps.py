@@ -29,7 +29,7 @@ from territoria.ingest.transliterate import fold_latin, to_latin
 from territoria.report import service
 from territoria.report.geomap import choropleth
 from territoria.report.maps import MAP_WORDS
-from territoria.report.messages import term, words_in
+from territoria.report.messages import header, term, words_in
 from territoria.web.assessments import ASSESSMENT_REF_PATTERN
 
 __all__ = ["WEB_WORDS", "router", "web_words"]
@@ -205,7 +205,7 @@ def unit_map(request: Request, level: Level = "region", lang: Lang = "en",
                 "regions": [{"code": c, "name": n} for c, n in regions[name].fillna(regions["name_en"]).items()],
                 "region_bounds": {c: [round(float(v), 3) for v in b] for c, b in zip(
                     regions.index, regions.geometry.bounds.to_numpy(), strict=True)},
-                "ranking": _rows(ranking, words)}
+                "ranking": _rows(ranking, words, lang)}
 
     data = ctx.cached(("map", level, lang, assessment), build)
     ranking = data["ranking"]
@@ -219,11 +219,11 @@ def unit_map(request: Request, level: Level = "region", lang: Lang = "en",
                                 "rows": [[r[i] for i in keep] for r in rows]}}
 
 
-def _rows(table: pd.DataFrame, words: dict[str, str]) -> dict[str, Any]:
+def _rows(table: pd.DataFrame, words: dict[str, str], lang: str) -> dict[str, Any]:
     columns = ["unit", "name", "region", "region_name", "score", "grade", "rank", "rank_in_region"]
     frame = table.reset_index(names="unit").reindex(columns=columns)
     frame = frame.astype(object).where(frame.notna(), None)
-    return {"columns": columns, "headers": [words.get(c, c) if c != "unit" else "KATO" for c in columns],
+    return {"columns": columns, "headers": [words.get(c, c) if c != "unit" else header(c, lang) for c in columns],
             "rows": [[v.item() if hasattr(v, "item") else v for v in row] for row in frame.itertuples(index=False)]}
 
 

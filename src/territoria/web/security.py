@@ -87,9 +87,9 @@ AUTH_WORDS: dict[str, tuple[str, str, str]] = {
                     "{name} пайдаланушысы ({role}) мұны істей алмайды; қажетті рөл: {needed}"),
     "needed_admin": ("admin", "администратор", "әкімші"),
     "needed_write": ("analyst or admin", "аналитик или администратор", "талдаушы немесе әкімші"),
-    "login_help": ("Accounts are created by the administrator: territoria users add NAME --role ROLE.",
-                   "Учётные записи создаёт администратор: territoria users add ИМЯ --role РОЛЬ.",
-                   "Есептік жазбаларды әкімші жасайды: territoria users add АТЫ --role РӨЛІ."),
+    "login_help": ("Accounts are created by the administrator: `territoria users add NAME --role ROLE`.",
+                   "Учётные записи создаёт администратор: `territoria users add ИМЯ --role РОЛЬ`.",
+                   "Есептік жазбаларды әкімші жасайды: `territoria users add АТЫ --role РӨЛІ`."),
 }
 
 

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from territoria.report.i18n import t
+from territoria.report.messages import indicator_name, unit_name
 
 __all__ = ["TEMPLATE_COLUMNS", "TemplateFormat", "indicator_sheet", "router", "template_frame"]
 
@@ -60,7 +61,8 @@ def template_frame(units: pd.DataFrame, catalogue: Any, *, level: str, year: int
 
 def indicator_sheet(catalogue: Any, *, level: str, lang: str) -> pd.DataFrame:
     """The catalogue's indicators of ``level``: id, name and unit of measure in ``lang`` (headers in ``lang``)."""
-    rows = [(i.id, i.name.get(lang), i.unit.get(lang)) for i in catalogue if _applies(i, level)]
+    # Kazakh names and units from the catalogue or its Kazakh overlay (the reports' words), not Russian ones
+    rows = [(i.id, indicator_name(i, lang), unit_name(i, lang)) for i in catalogue if _applies(i, level)]
     return pd.DataFrame(rows, columns=[t("tpl_col_indicator", lang), t("tpl_col_name", lang),
                                        t("tpl_col_unit", lang)])
 

@@ -8,6 +8,19 @@ const ASSESSMENT = body.dataset.assessment || "", ASSESSMENT_LEVEL = body.datase
 const AQ = ASSESSMENT ? `&assessment=${encodeURIComponent(ASSESSMENT)}` : "";
 // The interface's words (a JSON block, not an inline script: the Content-Security-Policy allows no inline script).
 const W = JSON.parse(document.getElementById("words").textContent);
+// Words kept in the message catalogues (page.* keys): language names, the chart toolbar.
+const PW = JSON.parse((document.getElementById("page-words") || {}).textContent || "{}");
+// Plotly's own words (its toolbar's tooltips and hints) in the page's language, and its numbers written as
+// the page writes them (1 234,5 in ru and kk).
+const PLOTLY_WORDS = {"Download plot as a PNG": "download_png", "Download plot": "download", "Zoom": "zoom",
+  "Pan": "pan", "Box Select": "box_select", "Lasso Select": "lasso_select", "Zoom in": "zoom_in",
+  "Zoom out": "zoom_out", "Autoscale": "autoscale", "Reset axes": "reset_axes", "Reset view": "reset_view",
+  "Reset": "reset", "Toggle Spike Lines": "spikes", "Show closest data on hover": "closest",
+  "Toggle show closest data on hover": "closest", "Compare data on hover": "compare",
+  "Double-click to zoom back out": "double_click", "Double-click on legend to isolate one trace": "isolate"};
+const PLOTLY_LOCALE = {dictionary: Object.fromEntries(Object.entries(PLOTLY_WORDS)
+  .filter(([, key]) => PW[`chart.${key}`]).map(([en, key]) => [en, PW[`chart.${key}`]])),
+  format: LANG === "en" ? {} : {decimal: ",", thousands: "\u00a0"}};
 // The session's CSRF token: sent with every state-changing request (the server refuses those without it).
 const CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
 
@@ -23,8 +36,9 @@ function withCode(line) {
   return String(line ?? "").split("`").map((part, i) => (i % 2 ? el("code", {}, part) : part)).filter((p) => p !== "");
 }
 
-// Kazakh writes numbers as Russian does (1 234,5); a browser without kk-KZ data would fall back to 1,234.5.
-const LOCALE = LANG === "kk" ? (Intl.NumberFormat.supportedLocalesOf(["kk-KZ"]).length ? "kk-KZ" : "ru-RU")
+// Kazakh writes numbers as Russian does (1 234,5); a browser without kk-KZ data falls back to 1,234.5, and
+// Debian's Chromium says it supports kk-KZ yet writes 0.5: the formatting itself is tried.
+const LOCALE = LANG === "kk" ? ((0.5).toLocaleString("kk-KZ") === "0,5" ? "kk-KZ" : "ru-RU")
   : ({ru: "ru-RU", en: "en-GB"}[LANG] || "en-GB");
 function fmt(v) {
   if (v === null || v === undefined) return "";
@@ -57,13 +71,29 @@ function table(data, link, id) {
     tb.append(tr);
   }
   t.append(tb);
-  return t;
+  return el("div", {class: "table-scroll"}, t);  // a wide table scrolls in its own box, not the page
 }
 
 function figure(fig, container) {
   const div = el("div", {class: "fig"});
-  container.append(div);
-  Plotly.newPlot(div, fig.data, fig.layout, {displaylogo: false, responsive: true});
+  // charts of several panels (an indicator's trend each) keep a readable width and scroll on a phone
+  if (fig.layout && fig.layout.xaxis2) div.classList.add("fig-panels");
+  container.append(el("div", {class: "fig-scroll"}, div));
+  // no "share to Plotly Cloud" button: the Store's figures never leave this server
+  Plotly.newPlot(div, fig.data, fig.layout, {displaylogo: false, responsive: true, locale: LANG,
+    locales: {[LANG]: PLOTLY_LOCALE}, modeBarButtonsToRemove: ["sendChartToCloud"]});
+  if (fig.layout && fig.layout.polar) {
+    // a radar's block names sit outside its circle: on a phone keep room for them on both sides
+    const wide = {...(fig.layout.margin || {})};
+    const size = ((fig.layout.polar.angularaxis || {}).tickfont || {}).size;
+    const fit = () => {
+      const narrow = div.clientWidth < 600;
+      Plotly.relayout(div, {"margin.l": narrow ? 115 : wide.l ?? 80, "margin.r": narrow ? 115 : wide.r ?? 80,
+                            "polar.angularaxis.tickfont.size": narrow ? 10 : size});
+    };
+    if (div.clientWidth < 600) fit();
+    window.addEventListener("resize", fit);
+  }
   div.on && div.on("plotly_click", ev => {
     const code = ev.points && ev.points[0] && ev.points[0].customdata;
     if (code) window.location = `/unit/${code}?lang=${LANG}`;
@@ -152,8 +182,12 @@ function targetRow(indicators) {
   };
   ind.addEventListener("change", fillUnits);
   fillUnits();
-  const value = el("input", {class: "t-value", type: "text", inputmode: "decimal", size: "10", autocomplete: "off"});
-  const deadline = el("input", {class: "t-deadline", type: "number", min: "1990", max: "2100", step: "1"});
+  // each control says what it is (its column's header), for the narrow layout where the headers are hidden
+  ind.title = W.measure_indicator; unit.title = W.measure_target_unit;
+  const value = el("input", {class: "t-value", type: "text", inputmode: "decimal", size: "10", autocomplete: "off",
+                             title: W.measure_target, placeholder: W.measure_target});
+  const deadline = el("input", {class: "t-deadline", type: "number", min: "1990", max: "2100", step: "1",
+                                title: W.measure_deadline, placeholder: W.measure_deadline});
   const remove = el("button", {type: "button", class: "t-remove", title: W.measure_remove}, "×");
   remove.addEventListener("click", () => { if (measureForm.querySelectorAll(".target-row").length > 1) row.remove(); });
   const cell = (node, part) => el("td", {}, node, el("span", {class: "field-error", "data-part": part}));
