@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,11 @@ __all__ = ["MAX_DEPTH", "load_yaml", "parse_yaml"]
 
 #: Deepest nesting of mappings and lists accepted; a spec needs a handful of levels, a hostile file thousands.
 MAX_DEPTH = 100
+#: Parsed files kept per process. The rule and knowledge-base files are read on every profile a server builds;
+#: parsing them with the pure-Python loader (line numbers, depth limit) cost more than the rest of the page.
+_CACHE_FILES = 64
+_parsed: OrderedDict[tuple[str, int, int], Any] = OrderedDict()
+_parsed_lock = threading.Lock()
 
 
 class _TooDeep(yaml.YAMLError):
@@ -106,8 +114,32 @@ def parse_yaml(text: str, *, file: str | None = None) -> Any:
 
 
 def load_yaml(path: str | Path) -> Any:
-    """Read a YAML file (a byte-order mark is tolerated); a missing file or bad YAML is a SpecError naming it."""
+    """Read a YAML file (a byte-order mark is tolerated); a missing file or bad YAML is a SpecError naming it.
+
+    A file read before and unchanged since (same path, modification time and size) is not parsed again: the
+    caller gets a deep copy of the earlier parse, so changing what it got changes nothing for the next caller.
+    """
     path = Path(path)
+    try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None
+    if key is not None:
+        with _parsed_lock:
+            if key in _parsed:
+                _parsed.move_to_end(key)
+                return copy.deepcopy(_parsed[key])
+    data = _read_yaml(path)
+    if key is not None:
+        with _parsed_lock:
+            _parsed[key] = copy.deepcopy(data)
+            while len(_parsed) > _CACHE_FILES:
+                _parsed.popitem(last=False)
+    return data
+
+
+def _read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

@@ -51,6 +51,8 @@ def words_in(table: Mapping[str, Sequence[str]], lang: str) -> dict[str, str]:
     """A whole (en, ru, kk) word table in ``lang`` (see :func:`in_language`)."""
     return {key: in_language(entry, lang) for key, entry in table.items()}
 NBSP = "\u00a0"
+#: The package's own catalogues are trusted and large: libyaml's safe loader when PyYAML was built with it.
+_PACKAGE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
 #: A ``{name}`` or ``{name:spec}`` placeholder (groups: name, spec).
 PLACEHOLDER = _PLACEHOLDER
@@ -61,7 +63,7 @@ def messages(lang: str) -> dict[str, Any]:
     """The catalogue of ``lang`` (``headers``, ``terms``, ``messages``); English for an unknown language."""
     lang = lang if lang in LANGS else "en"
     text = resources.files("territoria.report").joinpath(f"messages/{lang}.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_PACKAGE_LOADER)
 
 
 def _localise(text: str, lang: str) -> str:
@@ -176,7 +178,7 @@ def fill(template: str, params: Mapping[str, Any], lang: str = "en",
 @cache
 def _overlay() -> dict[str, dict[str, str]]:
     text = resources.files("territoria.report").joinpath("messages/kk_indicators.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_PACKAGE_LOADER)
 
 
 def indicator_name(item: Any, lang: str) -> str:
