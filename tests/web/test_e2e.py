@@ -184,3 +184,29 @@ def test_monitor_page_adopts_a_measure_in_three_languages(server, page):
         page.screenshot(path=str(ARTEFACTS / f"monitor_{lang}.png"), full_page=True)
     assert not errors, errors
     assert not CSP_VIOLATIONS, CSP_VIOLATIONS
+
+
+def test_upload_page_shows_the_summary_and_each_note_in_russian(server, page, tmp_path):
+    """A workbook of SYNTHETIC values (made up for the test) with a hidden sheet, uploaded from the page in
+    Russian: the page shows what the import did and, on a line of its own, that the hidden sheet was not read."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "data"
+    book.active.append(["kato", "indicator", "year", "value"])
+    book.active.append(["590000000", "unemployment_rate", 1997, 4.25])
+    hidden = book.create_sheet("old")
+    hidden.append(["kato", "indicator", "year", "value"])
+    hidden.sheet_state = "hidden"
+    path = tmp_path / "hidden.xlsx"
+    book.save(path)
+    page.goto(f"{server}/upload?lang=ru")
+    page.set_input_files("#upload-file", str(path))
+    expect(page.locator("#upload-file-name")).to_have_text("hidden.xlsx")
+    page.locator("#upload-form [type=submit]").click()
+    result = page.locator("#upload-result")
+    expect(result).to_have_class(re.compile(r"\bok\b"), timeout=60_000)
+    lines = result.inner_text().splitlines()
+    assert re.fullmatch(r"hidden\.xlsx: импорт №\d+: прочитано строк: 1, новых: 1, .*", lines[0]), lines
+    assert lines[1:] == ["лист «old» скрыт и не прочитан; чтобы прочитать его, сделайте лист видимым и загрузите "
+                         "файл снова"]

@@ -281,7 +281,10 @@ if (uploadForm) uploadForm.addEventListener("submit", async ev => {
   const out = document.getElementById("upload-result");
   const form = new FormData();
   form.append("file", document.getElementById("upload-file").files[0]);
-  try { out.textContent = (await getJSON(`/api/import?lang=${LANG}`, {method: "POST", body: form})).summary; out.className = "result ok"; }
+  try {  // the summary, then each note (a hidden sheet not read, ...) on its own line
+    const done = await getJSON(`/api/import?lang=${LANG}`, {method: "POST", body: form});
+    out.textContent = [done.summary, ...(done.notes || [])].join("\n"); out.className = "result ok";
+  }
   catch (err) { out.textContent = err.message; out.className = "result error"; }
 });
 
