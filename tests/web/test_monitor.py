@@ -60,6 +60,7 @@ def test_reevaluate_then_import_changes_the_board(client, measure):
     changed = {c["field"]: (c["before"], c["after"]) for c in _rows(after["last_evaluation"]["changes"])}
     assert changed["Статус"] == ("по плану", "цель достигнута")
     assert changed["Год данных"] == (2020, 2021)
+    assert changed["Значение"] == ("5,8", "4,9")  # numbers as a Russian reader writes them
     assert after["last_evaluation"]["changes"]["headers"][:2] == ["Вид", "№ меры"]
 
 

@@ -221,14 +221,17 @@ def warning_detail(tr: Translator, detail: str) -> str:
 
 
 def changes_text(tr: Translator, changes: pd.DataFrame) -> pd.DataFrame:
-    """The ``changes`` of :func:`evaluate` with their values worded (statuses, indicator names, details)."""
+    """The ``changes`` of :func:`evaluate` with their values worded (statuses, indicator names, details,
+    indicator values written as the reader writes numbers)."""
     out = changes.copy()
     if out.empty:
         return out
     out["indicator"] = [tr.indicator(i) if isinstance(i, str) else i for i in out["indicator"]]
     for col in ("before", "after"):
         out[col] = [tr.term("measure_status", v) if f == "status" and isinstance(v, str)
-                    else warning_detail(tr, v) if k == "warning" and isinstance(v, str) else v
+                    else warning_detail(tr, v) if k == "warning" and isinstance(v, str)
+                    else tr.number(v) if f == "value" and isinstance(v, int | float) and not isinstance(v, bool)
+                    else v
                     for k, f, v in zip(out["kind"], out["field"], out[col], strict=True)]
     out["field"] = [tr.term("warning_kind", f) if k == "warning" else tr.header(f)
                     for k, f in zip(out["kind"], out["field"], strict=True)]
