@@ -53,6 +53,10 @@ def test_compare(client):
     rows = {r[0]: r[1:] for r in res["table"]["rows"]}
     assert rows["unemployment_rate (2020)"] == [5.8, 5.0]  # seed 002, Tables 1-2
     assert client.get("/api/compare", params={"units": MAMLYUTKA}).status_code == 422
+    # a town is drawn with its region's block scores, and the legend names both in the page's language
+    ru = client.get("/api/compare", params=[("units", MAMLYUTKA), ("units", "590000000"), ("lang", "ru")]).json()
+    names = [trace["name"] for trace in ru["figure"]["data"]]
+    assert names == ["г.Мамлютка (Северо-Казахстанская область)", "Северо-Казахстанская область"], names
 
 
 def test_upload_same_errors_as_cli_and_limits(client, web_db, tmp_path):

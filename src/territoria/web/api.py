@@ -202,15 +202,25 @@ def compare(request: Request, units: Annotated[list[str], Query(min_length=2, ma
         table = service.comparison(store, list(dict.fromkeys(units)) if len(set(units)) > 1 else units,
                                    lang=lang, result=result)
         tr = Translator(lang, catalogue=store.catalogue)
+        frame = result.to_frame()
+        # a unit without scores of its own is drawn with its region's, and the legend says whose they are
+        drawn = {code: code if code in frame.index else service.region_of_unit(code, frame.index)
+                 for code in dict.fromkeys(units)}
+        names = store.units(codes=sorted({*drawn, *(r for r in drawn.values() if r in frame.index)}))
     if lang != "en":  # English keeps the item codes clients already read
         table = _compare_words(table, tr)
-    frame = result.to_frame()
+
+    def name_of(code: str) -> str:  # in the page's language; Russian when a place has no name in it
+        row = names.loc[code]
+        own = row.get(f"name_{lang}")
+        return str(own if isinstance(own, str) and own else row["name_ru"] if isinstance(row["name_ru"], str) else code)
+
     blocks = [c for c in frame.columns if c not in ("rank", "level", "scale", result.root)]
     figs = []
-    for code in dict.fromkeys(units):
-        region = code if code in frame.index else service.region_of_unit(code, frame.index)
+    for code, region in drawn.items():
         if region in frame.index:
-            figs.append(radar({b: float(frame.at[region, b]) for b in blocks}, name=str(code),
+            label = name_of(code) if region == code else f"{name_of(code)} ({name_of(region)})"
+            figs.append(radar({b: float(frame.at[region, b]) for b in blocks}, name=label,
                               labels={b: tr.term("block", b) for b in blocks}))
     figure = None
     if figs:
