@@ -29,6 +29,7 @@ from territoria.assess.group_stats import (
     median_values,
 )
 from territoria.assess.spec import IMPUTE_METHODS
+from territoria.assess.threads import each
 from territoria.errors import SpecError, coded
 
 __all__ = ["Impute"]
@@ -185,28 +186,35 @@ class Impute(Step):
         filled = grouped.ffill() if self.method == "locf" else grouped.apply(_interpolate_years)
         return filled.reindex(table.index)
 
-    def _filled(self, table: pd.DataFrame,
-                groups: pd.Series | None) -> tuple[np.ndarray, np.ndarray, list[int]]:
-        """(filled values, where the input was missing, the columns where a gap stays) for mean / median."""
+    def _filled(self, table: pd.DataFrame, groups: pd.Series | None, *,
+                block: int = 16384) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """(filled values, where the input was missing, the columns where a gap stays) for mean / median;
+        the columns are shared between the threads in use (:mod:`territoria.assess.threads`)."""
         x = table.to_numpy(dtype=float)
         out = np.empty(x.shape, order="F")
         gaps = np.empty(x.shape, dtype=bool, order="F")
-        columns = []
-        for j in range(x.shape[1]):         # copy and gap mask column by column, the column read once
-            out[:, j] = x[:, j]
-            np.isnan(out[:, j], out=gaps[:, j])
-            if gaps[:, j].any():
-                columns.append(j)
-        left = []
-        if columns:
-            values, at = self._fill(table, groups)
-            for j in columns:
-                rows = np.flatnonzero(gaps[:, j])
-                fill = values[at[rows], j]
-                out[rows, j] = fill
-                if np.isnan(fill).any():
-                    left.append(j)
-        return out, gaps, left
+
+        def copy(j: int) -> bool:           # copy and gap mask by blocks of a column, each read once
+            for start in range(0, x.shape[0], block):
+                part = out[start:start + block, j]
+                part[:] = x[start:start + block, j]
+                np.isnan(part, out=gaps[start:start + block, j])
+            return bool(gaps[:, j].any())
+
+        columns = [j for j, gap in enumerate(each(copy, x.shape[1], cells=x.size)) if gap]
+        if not columns:
+            return out, gaps, []
+        values, at = self._fill(table, groups)
+
+        def fill(i: int) -> bool:
+            j = columns[i]
+            rows = np.flatnonzero(gaps[:, j])
+            fill = values[at[rows], j]
+            out[rows, j] = fill
+            return bool(np.isnan(fill).any())
+
+        left = each(fill, len(columns), cells=x.shape[0] * len(columns))
+        return out, gaps, [j for j, gap in zip(columns, left, strict=True) if gap]
 
     def apply(self, table: pd.DataFrame, **side: Any) -> dict[str, pd.DataFrame]:
         """The imputed table and the ``imputed_mask`` (True where a cell was filled); ``side`` as

@@ -33,6 +33,7 @@ from territoria.assess import kernels
 from territoria.assess.base import OneOf, Step, as_frame
 from territoria.assess.group_stats import MeanStats
 from territoria.assess.spec import NORMALISE_METHODS
+from territoria.assess.threads import each
 from territoria.assess.transforms import transform_bounds, transform_column
 from territoria.errors import DataError, SpecError, coded
 
@@ -101,13 +102,15 @@ class Extremes:
 
 
 def minmax_columns(x: np.ndarray, direction: np.ndarray, ref_min: np.ndarray, ref_max: np.ndarray, *,
-                   low: float = 0.0, high: float = 100.0) -> np.ndarray:
+                   low: float = 0.0, high: float = 100.0, block: int = 16384) -> np.ndarray:
     r"""Min-max of ``d x`` onto ``[low, high]`` with bounds fixed per column, in place on one new array.
 
     .. math:: y = low + (high - low)\,(d x - m)/(M - m),\quad m, M = \min, \max \text{ of } d x
 
     (for :math:`d = -1`, :math:`m = -\max x`, :math:`M = -\min x`); a zero range scores the
-    midpoint. The same operations in the same order as ``kernels.minmax``, so the same bits.
+    midpoint. The same operations in the same order as ``kernels.minmax``, so the same bits. Each
+    column is done in blocks of ``block`` rows that stay in cache for the five operations; the columns
+    are shared between the threads in use (:mod:`territoria.assess.threads`).
     """
     d = np.asarray(direction, dtype=float)
     lo = np.where(d > 0, ref_min, -np.asarray(ref_max, dtype=float))
@@ -115,16 +118,21 @@ def minmax_columns(x: np.ndarray, direction: np.ndarray, ref_min: np.ndarray, re
     span = hi - lo
     flat = span == 0
     y = np.empty(x.shape, order="F")
-    with np.errstate(all="ignore"):
-        for j in range(x.shape[1]):         # column by column: each stays in cache for its five passes
-            col = y[:, j]
-            np.multiply(x[:, j], d[j], out=col)
-            col -= lo[j]
-            col /= 1.0 if flat[j] else span[j]
-            if flat[j]:
-                col[:] = np.where(np.isnan(x[:, j]), np.nan, 0.5)
-            col *= high - low
-            col += low
+
+    def column(j: int) -> None:
+        src, col = x[:, j], y[:, j]
+        with np.errstate(all="ignore"):         # per thread: NumPy's error state is not inherited
+            for start in range(0, x.shape[0], block):
+                a, b = src[start:start + block], col[start:start + block]
+                np.multiply(a, d[j], out=b)
+                b -= lo[j]
+                b /= 1.0 if flat[j] else span[j]
+                if flat[j]:
+                    b[:] = np.where(np.isnan(a), np.nan, 0.5)
+                b *= high - low
+                b += low
+
+    each(column, x.shape[1], cells=x.size)
     return y
 
 

@@ -28,6 +28,7 @@ from territoria.assess.rank import Rank
 from territoria.assess.record import StepRecord, library_versions
 from territoria.assess.result import Result
 from territoria.assess.spec import AssessmentSpec
+from territoria.assess.threads import resolve_jobs, using
 from territoria.assess.treat import Treat
 from territoria.assess.weight import Weight
 from territoria.errors import SpecError
@@ -78,27 +79,36 @@ class Assessment:
         }
 
     def run(self, data: Any, *, units: pd.DataFrame | None = None, engine: str = "local",
-            cluster: Any = None, **engine_options: Any) -> Result:
+            cluster: Any = None, n_jobs: int | None = None, **engine_options: Any) -> Result:
         """Validate the input against the spec, then run every step; returns a :class:`Result`.
 
         ``engine="dask"`` runs the same steps on a Dask cluster (``cluster``: scheduler address or
         client; None starts a LocalCluster) with identical results; ``engine_options`` go to
         :func:`territoria.engines.dask_engine.run_dask` (``n_workers``, ``n_partitions``, ``keep``).
         See docs/scaling.md.
+
+        ``n_jobs`` (local engine): threads that share the per-column work of the steps and digests,
+        None = 1 (the default: the caller decides whether to take more than one core), -1 = every
+        core. It changes no bit of the Result (:mod:`territoria.assess.threads`).
         """
+        threads = resolve_jobs(n_jobs)
         if isinstance(data, pd.DataFrame):
             data = select_years(self.spec, data)
         if engine == "dask":
             # lazy: layers: territoria.engines.dask_engine is above this module (known violation, pyproject.toml)
             from territoria.engines.dask_engine import run_dask
 
+            if n_jobs is not None:
+                raise SpecError("n_jobs", "threads apply to engine='local'; a Dask cluster sets its own "
+                                          "(n_workers, threads per worker)")
             return run_dask(self, data, units=units, cluster=cluster, **engine_options)
         if engine_options:
             raise SpecError("engine", f"options {sorted(engine_options)} apply to engine='dask' only")
         if engine != "local":
             raise SpecError("engine", f"expected 'local' or 'dask', got {engine!r}")
-        prepared = prepare(self.spec, data, units=units)
-        return self.execute(prepared)
+        with using(threads):
+            prepared = prepare(self.spec, data, units=units)
+            return self.execute(prepared)
 
     def context(self, prepared: Prepared) -> dict[str, Any]:
         """What every step's fit may read besides its input: the tree and its options, the leaves,

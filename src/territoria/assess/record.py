@@ -6,10 +6,13 @@ import hashlib
 import platform
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from territoria.assess.threads import each
 
 __all__ = ["FoldCache", "StepRecord", "digest", "library_versions"]
 
@@ -50,16 +53,18 @@ _INDEX_CACHE: list[tuple[pd.Index, bytes]] = []
 
 def _keys(n: int) -> np.ndarray:
     """A fixed pseudo-random odd 64-bit key per row position (SplitMix64 of the position)."""
-    if n not in _KEYS:
-        if len(_KEYS) > 8:
-            _KEYS.clear()
+    keys = _KEYS.get(n)
+    if keys is None:                # folds run on several threads: the cache is only read or replaced here
         with np.errstate(over="ignore"):
             z = np.arange(1, n + 1, dtype=np.uint64) * _MIX
             z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
             z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
             z ^= z >> np.uint64(31)
-        _KEYS[n] = z | np.uint64(1)
-    return _KEYS[n]
+        keys = z | np.uint64(1)
+        if len(_KEYS) > 8:
+            _KEYS.clear()
+        _KEYS[n] = keys
+    return keys
 
 
 def _fold(bits: np.ndarray) -> bytes:
@@ -132,29 +137,58 @@ def digest(obj: pd.DataFrame | pd.Series, *, folds: FoldCache | None = None) -> 
     frame = obj.to_frame() if isinstance(obj, pd.Series) else obj
     h.update(_text(frame.columns))
     h.update(_labels(frame.index))
+    parts: list[bytes | np.ndarray] = []
     for j in range(frame.shape[1]):
         values = frame.iloc[:, j]
         kind = values.dtype.kind
         if kind in "iuf":
-            h.update(_column_fold(values.to_numpy(dtype=float), folds))
+            parts.append(values.to_numpy(dtype=float))          # folded below, on the threads in use
         elif kind == "b":
-            h.update(b"bool" + _fold(values.to_numpy(dtype=np.uint64)))
+            parts.append(b"bool" + _fold(values.to_numpy(dtype=np.uint64)))
         else:                       # text: the distinct values in order of appearance, and each row's code
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
-            h.update(b"text" + _text(pd.Index(uniques)) + _fold(codes.astype(np.int64).view(np.uint64)))
+            parts.append(b"text" + _text(pd.Index(uniques)) + _fold(codes.astype(np.int64).view(np.uint64)))
+    numeric = [j for j, p in enumerate(parts) if isinstance(p, np.ndarray)]
+    cached = [_cached_fold(parts[j], folds) for j in numeric]
+    todo = [i for i, c in enumerate(cached) if c is None]
+    _keys(len(frame))                                           # made once, before the threads read it
+    done = each(lambda i: _fold(np.ascontiguousarray(parts[numeric[todo[i]]]).view(np.uint64)), len(todo),
+                cells=len(frame) * len(todo))
+    for i, value in zip(todo, done, strict=True):
+        cached[i] = _keep_fold(parts[numeric[i]], value, folds)
+    for j, value in zip(numeric, cached, strict=True):
+        parts[j] = value
+    for part in parts:
+        h.update(part)
     return h.hexdigest()
 
 
-def _column_fold(values: np.ndarray, folds: FoldCache | None) -> bytes:
+def _fold_key(values: np.ndarray) -> tuple[int, int, int]:
+    return values.__array_interface__["data"][0], values.size, values.strides[0] if values.ndim else 0
+
+
+def _cached_fold(values: np.ndarray, folds: FoldCache | None) -> bytes | None:
     if folds is None:
-        return _fold(np.ascontiguousarray(values).view(np.uint64))
-    key = (values.__array_interface__["data"][0], values.size, values.strides[0] if values.ndim else 0)
-    if key not in folds:
-        folds[key] = (values, _fold(np.ascontiguousarray(values).view(np.uint64)))
-    return folds[key][1]
+        return None
+    known = folds.get(_fold_key(values))
+    return None if known is None else known[1]
+
+
+def _keep_fold(values: np.ndarray, value: bytes, folds: FoldCache | None) -> bytes:
+    if folds is not None:
+        folds[_fold_key(values)] = (values, value)
+    return value
 
 
 def library_versions() -> dict[str, str]:
+    """Versions of Python and of the libraries a Result depends on (a new dict on every call)."""
+    return dict(_versions())
+
+
+@cache
+def _versions() -> dict[str, str]:
+    # read once per process: the metadata files are parsed on every call (a tenth of a second), and
+    # the modules already imported do not change when a package is reinstalled underneath them
     # lazy: heavy (importlib.metadata), which territoria.assess.pipeline does not load
     from importlib.metadata import PackageNotFoundError, version
 

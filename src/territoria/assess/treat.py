@@ -22,6 +22,7 @@ import pandas as pd
 from territoria.assess.base import Interval, OneOf, Step, StepReport, as_frame
 from territoria.assess.moments import column_moments, column_sums, passes, winsorise_column
 from territoria.assess.spec import TREAT_METHODS
+from territoria.assess.threads import each
 from territoria.assess.treat_stats import TreatStats, winsorise_bounds
 
 __all__ = ["Treat", "TreatStats", "column_moments", "column_sums", "passes", "winsorise_column"]
@@ -142,16 +143,19 @@ class Treat(Step):
     def _treated(self, table: pd.DataFrame, *, with_mask: bool,
                  block: int = 16384) -> tuple[np.ndarray, np.ndarray | None]:
         """The treated values and (``with_mask``) where a cell changed, in one pass over blocks of rows
-        of each column: the new values are compared with the old while both are still in cache."""
+        of each column: the new values are compared with the old while both are still in cache. The
+        columns are shared between the threads in use (:mod:`territoria.assess.threads`)."""
         x = table.to_numpy(dtype=float)
         out = np.empty(x.shape, order="F")
         mask = np.zeros(x.shape, dtype=bool, order="F") if with_mask else None
         changed = set(self._changed(table))
-        for j, code in enumerate(table.columns):
-            if j not in changed:
+        entries = [self.summary_[str(code)] if j in changed else None for j, code in enumerate(table.columns)]
+
+        def column(j: int) -> None:
+            entry = entries[j]
+            if entry is None:
                 out[:, j] = x[:, j]
-                continue
-            entry = self.summary_[str(code)]
+                return
             src, col = x[:, j], out[:, j]
             for start in range(0, x.shape[0], block):
                 a, b = src[start:start + block], col[start:start + block]
@@ -166,6 +170,8 @@ class Treat(Step):
                     np.not_equal(a, b, out=m)
                     if np.isnan(np.add.reduce(b)):      # a NaN left (NaN in and NaN out is no change)
                         m &= ~(np.isnan(b) & np.isnan(a))
+
+        each(column, x.shape[1], cells=x.size)
         return out, mask
 
     def apply(self, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
