@@ -37,6 +37,7 @@ from territoria.assess import kernels
 from territoria.assess.base import Interval, OneOf, Step, as_frame
 from territoria.assess.formula import parse_formula
 from territoria.assess.spec import AGGREGATE_METHODS, MISSING_RULES, ZEROS_RULES
+from territoria.assess.threads import each, thread_count
 from territoria.assess.tree import CompiledTree, with_edges
 from territoria.errors import DegenerateIndicatorError, coded
 
@@ -369,18 +370,27 @@ class Aggregate(Step):
 
 def _weighted_sum(cols: list[np.ndarray], wn: np.ndarray, *, out: np.ndarray, block: int = 8192) -> bool:
     r""":math:`\sum_j w_j c_j` into ``out``, child by child as before (the same operations, so the same
-    bits), over blocks of rows that stay in cache with one scratch buffer; True when the sum has a NaN."""
-    scratch = np.empty(min(block, out.shape[0]))
-    nan = False
-    for start in range(0, out.shape[0], block):
-        part = out[start:start + block]
-        tmp = scratch[:part.shape[0]]
-        np.multiply(cols[0][start:start + block], wn[0], out=part)
-        for c, wj in zip(cols[1:], wn[1:], strict=True):
-            np.multiply(c[start:start + block], wj, out=tmp)
-            part += tmp
-        nan = nan or bool(np.isnan(np.add.reduce(part)))
-    return nan
+    bits), over blocks of rows that stay in cache, one scratch buffer per piece; the row blocks are
+    shared between the threads in use (:mod:`territoria.assess.threads`). True when the sum has a NaN."""
+    n = out.shape[0]
+    n_blocks = -(-n // block)
+    pieces = max(1, min(n_blocks, 4 * thread_count()))      # a few pieces a thread, whole blocks each
+    bounds = [n_blocks * k // pieces * block for k in range(pieces)] + [n]
+
+    def piece(k: int) -> bool:
+        scratch = np.empty(min(block, n))
+        nan = False
+        for start in range(bounds[k], bounds[k + 1], block):
+            part = out[start:start + block]
+            tmp = scratch[:part.shape[0]]
+            np.multiply(cols[0][start:start + block], wn[0], out=part)
+            for c, wj in zip(cols[1:], wn[1:], strict=True):
+                np.multiply(c[start:start + block], wj, out=tmp)
+                part += tmp
+            nan = nan or bool(np.isnan(np.add.reduce(part)))
+        return nan
+
+    return any(each(piece, pieces, cells=n * len(cols)))
 
 
 def _groups_by_year(table: pd.DataFrame) -> list[np.ndarray]:

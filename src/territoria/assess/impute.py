@@ -232,11 +232,18 @@ class Impute(Step):
                 "imputed_mask": as_frame(mask, table.index, table.columns)}
 
     def report(self, before: pd.DataFrame, written: Mapping[str, pd.DataFrame]) -> StepReport:
-        changed = int(np.count_nonzero(written["imputed_mask"].to_numpy()))
+        mask = written["imputed_mask"].to_numpy()
         out = written["imputed"].to_numpy(dtype=float)
-        # only columns whose sum is NaN can hold a NaN: one read pass, no mask, elsewhere
-        maybe = np.flatnonzero(np.isnan(np.add.reduce(out, axis=0))) if out.size else []
-        left = sum(int(np.count_nonzero(np.isnan(out[:, j]))) for j in maybe)
+
+        def counts(j: int) -> tuple[int, int]:
+            # only a column whose sum is NaN can hold a NaN: one read pass, no mask, elsewhere
+            col = out[:, j]
+            left = int(np.count_nonzero(np.isnan(col))) if np.isnan(np.add.reduce(col)) else 0
+            return int(np.count_nonzero(mask[:, j])), left
+
+        per_column = each(counts, out.shape[1], cells=out.size)
+        changed = sum(c for c, _ in per_column)
+        left = sum(n for _, n in per_column)
         warn = (f"{left} cell(s) could not be imputed and stay missing",) if left and self.method != "none" else ()
         return StepReport(cells_changed=changed, warnings=warn)
 

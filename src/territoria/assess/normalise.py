@@ -22,7 +22,6 @@ applied to the values first; goalposts are carried onto the transformed scale, s
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -33,7 +32,7 @@ from territoria.assess import kernels
 from territoria.assess.base import OneOf, Step, as_frame
 from territoria.assess.group_stats import MeanStats
 from territoria.assess.spec import NORMALISE_METHODS
-from territoria.assess.threads import each
+from territoria.assess.threads import each, thread_count
 from territoria.assess.transforms import transform_bounds, transform_column
 from territoria.errors import DataError, SpecError, coded
 
@@ -87,10 +86,19 @@ class Extremes:
     @classmethod
     def of(cls, table: pd.DataFrame) -> Extremes:
         x = table.to_numpy(dtype=float)
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            low = np.nanmin(x, axis=0) if len(x) else np.full(x.shape[1], np.nan)
-            high = np.nanmax(x, axis=0) if len(x) else np.full(x.shape[1], np.nan)
+        low, high = np.full(x.shape[1], np.nan), np.full(x.shape[1], np.nan)
+        if len(x) and x.shape[1]:
+            # np.nanmin / np.nanmax are fmin / fmax reductions over each column (NaN only when the
+            # column has no value); done on groups of columns shared between the threads in use
+            pieces = min(x.shape[1], 4 * thread_count())
+            bounds = [x.shape[1] * k // pieces for k in range(pieces + 1)]
+
+            def piece(k: int) -> None:
+                a, b = bounds[k], bounds[k + 1]
+                np.fmin.reduce(x[:, a:b], axis=0, out=low[a:b])
+                np.fmax.reduce(x[:, a:b], axis=0, out=high[a:b])
+
+            each(piece, pieces, cells=x.size)
         return cls(tuple(map(str, table.columns)), low, high)
 
     @staticmethod

@@ -116,8 +116,12 @@ class Assessment:
         spec = self.spec
         tree = spec.tree_frame()
         options = spec.node_rules()
+        paths: dict[str, str] = {}
+        for row, path in spec.tree_rows():         # as spec.node_path, from one build of the rows
+            if not row.reuse:
+                paths.setdefault(row.code, path)
         return {"tree": tree, "options": options, "leaves": list(prepared.table.columns),
-                "paths": {row.code: spec.node_path(row.code) for row in options.values()},
+                "paths": {row.code: paths.get(row.code, f"tree.{row.code}") for row in options.values()},
                 "grade_on": spec.grade.on or root_code(tree), "weights": None}
 
     def execute(self, prepared: Prepared, *, start: str | None = None, previous: Result | None = None) -> Result:

@@ -12,6 +12,7 @@ import pandas as pd
 from territoria.assess import kernels
 from territoria.assess.base import OneOf, Step, as_frame
 from territoria.assess.spec import TIES_RULES
+from territoria.assess.threads import each
 
 __all__ = ["Rank"]
 
@@ -65,12 +66,22 @@ class Rank(Step):
         self.n_units_ = len(table)
 
     def _transform(self, table: pd.DataFrame) -> pd.DataFrame:
-        out = np.full(table.shape, np.nan, order="F")
         x = table.to_numpy(dtype=float)
         if self.decimals is not None:
             x = np.round(x, self.decimals)
-        for rows in _year_rows(table.index):
-            out[rows] = kernels.rank_scores(x[rows].T, descending=self.descending, ties=self.ties).T
+        years = _year_rows(table.index)
+        # contiguous years cover every row (no NaN to write first); positions may leave a row out
+        whole = all(isinstance(rows, slice) for rows in years)
+        out = np.empty(table.shape, order="F") if whole else np.full(table.shape, np.nan, order="F")
+        # one ranking per (year, aggregate): independent, so shared between the threads in use; a
+        # column is ranked on its own exactly as within the (aggregates x units) block of its year
+        tasks = [(rows, j) for rows in years for j in range(x.shape[1])]
+
+        def ranked(i: int) -> None:
+            rows, j = tasks[i]
+            out[rows, j] = kernels.rank_scores(x[rows, j], descending=self.descending, ties=self.ties)
+
+        each(ranked, len(tasks), cells=x.size)
         return as_frame(out, table.index, table.columns)
 
 

@@ -138,8 +138,9 @@ def digest(obj: pd.DataFrame | pd.Series, *, folds: FoldCache | None = None) -> 
     h.update(_text(frame.columns))
     h.update(_labels(frame.index))
     parts: list[bytes | np.ndarray] = []
-    for j in range(frame.shape[1]):
-        values = frame.iloc[:, j]
+    # the columns as Series over a plain range (no copy): boxing each under a MultiIndex costs more
+    # than folding it when the table is small
+    for _, values in frame.set_axis(pd.RangeIndex(len(frame)), axis=0).items():
         kind = values.dtype.kind
         if kind in "iuf":
             parts.append(values.to_numpy(dtype=float))          # folded below, on the threads in use
