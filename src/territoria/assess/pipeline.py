@@ -95,12 +95,12 @@ class Assessment:
         if isinstance(data, pd.DataFrame):
             data = select_years(self.spec, data)
         if engine == "dask":
-            # lazy: layers: territoria.engines.dask_engine is above this module (known violation, pyproject.toml)
-            from territoria.engines.dask_engine import run_dask
-
             if n_jobs is not None:
                 raise SpecError("n_jobs", "threads apply to engine='local'; a Dask cluster sets its own "
                                           "(n_workers, threads per worker)")
+            # lazy: layers: territoria.engines.dask_engine is above this module (known violation, pyproject.toml)
+            from territoria.engines.dask_engine import run_dask
+
             return run_dask(self, data, units=units, cluster=cluster, **engine_options)
         if engine_options:
             raise SpecError("engine", f"options {sorted(engine_options)} apply to engine='dask' only")
