@@ -7,12 +7,15 @@ within each year. Territoria runs ``Assessment(spec).run(panel)`` with every ste
 every input and output, masks of filled and treated cells, every stage table kept); the plain pandas
 script does the same steps the obvious pandas way, nothing recorded; the floor is one pass over the panel
 (column minima and maxima, one weighted sum) and one ``np.argsort`` a year. Times are the best of
-``repeats`` runs (as ``timeit`` reports); the same data for all three.
+``repeats`` runs (as ``timeit`` reports); the same data for all three. Territoria is timed again with
+``n_jobs`` threads (``Assessment.run(n_jobs=2)``: the columns of each step shared between two threads,
+the same digests); the pandas script and the floor stay on one thread.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -107,7 +110,9 @@ def _best(fn: Callable[[], Any], repeats: int) -> tuple[float, Any, float]:
 
 
 def run(*, n_units: int = 100_000, n_indicators: int = 34, n_years: int = 12, repeats: int = 3,
-        pandas_repeats: int = 2, seed: int = 1) -> dict[str, Any]:
+        pandas_repeats: int = 2, seed: int = 1, n_jobs: int = 2) -> dict[str, Any]:
+    """Figures of benchmark (a); territoria is timed on one thread and on ``n_jobs`` threads
+    (``Assessment.run(n_jobs=...)``, the same bits), the pandas script and the floor on one."""
     from territoria.assess.pipeline import Assessment
     from territoria.assess.spec import AssessmentSpec
 
@@ -121,14 +126,29 @@ def run(*, n_units: int = 100_000, n_indicators: int = 34, n_years: int = 12, re
     panel.run(data[data.index.get_level_values("unit").isin(first_units)])   # warm-up: every year, 500 units
     ours, result, ours_cpu = _best(lambda: panel.run(data), repeats)
     ours_one, _, one_cpu = _best(lambda: one.run(single), repeats)
+    threaded, result_n, threaded_cpu = _best(lambda: panel.run(data, n_jobs=n_jobs), repeats)
+    threaded_one, _, _ = _best(lambda: one.run(single, n_jobs=n_jobs), repeats)
+    same_bits = [r.output_digest for r in result.log] == [r.output_digest for r in result_n.log]
+    del result_n
     plain, ranks, plain_cpu = _best(lambda: plain_pandas(data, tree), pandas_repeats)
     bottom, _, bottom_cpu = _best(lambda: floor(data), repeats)
     same = bool((result.ranks.to_numpy() == ranks.to_numpy()).mean() > 0.99)
     return {"n_units": n_units, "n_indicators": n_indicators, "n_years": n_years, "seconds": ours,
             "one_year_seconds": ours_one, "pandas_seconds": plain, "floor_seconds": bottom,
             "speedup_vs_pandas": plain / ours, "ratio_to_floor": ours / bottom, "ranks_agree": same,
-            "cpu": {"ours": ours_cpu, "one_year": one_cpu, "pandas": plain_cpu, "floor": bottom_cpu},
+            "cpu": {"ours": ours_cpu, "one_year": one_cpu, "pandas": plain_cpu, "floor": bottom_cpu,
+                    "threaded": threaded_cpu},
+            "n_jobs": n_jobs, "threaded_seconds": threaded, "threaded_one_year_seconds": threaded_one,
+            "threaded_same_digests": same_bits, "load": _load(),
             "steps": {r.address: r.seconds for r in result.log}}
+
+
+def _load() -> tuple[float, float, float] | None:
+    """The 1-, 5- and 15-minute load averages (None where the system does not tell)."""
+    try:
+        return os.getloadavg()
+    except OSError:
+        return None
 
 
 def describe(rep: dict[str, Any]) -> str:
@@ -140,6 +160,10 @@ def describe(rep: dict[str, Any]) -> str:
         f"    territoria Assessment  {rep['seconds']:8.2f} s   (target <= 1 s; every step recorded)",
         f"      per step: {steps}",
         f"    one year               {rep['one_year_seconds']:8.2f} s   (target <= 0.2 s)",
+        f"    {rep['n_jobs']} threads (n_jobs={rep['n_jobs']})  {rep['threaded_seconds']:8.2f} s   (one year "
+        f"{rep['threaded_one_year_seconds']:.2f} s; speed-up vs pandas "
+        f"{rep['pandas_seconds'] / rep['threaded_seconds']:.1f} x; same digests as 1 thread: "
+        f"{'yes' if rep['threaded_same_digests'] else 'NO'})",
         f"    plain pandas           {rep['pandas_seconds']:8.2f} s   (same steps the obvious pandas way; "
         "nothing recorded)",
         f"    floor                  {rep['floor_seconds']:8.3f} s   (one pass over the panel, one argsort a year)",
@@ -148,5 +172,8 @@ def describe(rep: dict[str, Any]) -> str:
         f"    ranks as pandas's      {'yes' if rep['ranks_agree'] else 'NO'} (same ranks for > 99 % of rows)",
         f"    CPU time (this process): territoria {cpu['ours']:.2f} s, one year {cpu['one_year']:.2f} s, "
         f"pandas {cpu['pandas']:.2f} s, floor {cpu['floor']:.3f} s; speed-up vs pandas "
-        f"{cpu['pandas'] / cpu['ours']:.1f} x, ratio to floor {cpu['ours'] / cpu['floor']:.1f}",
+        f"{cpu['pandas'] / cpu['ours']:.1f} x, ratio to floor {cpu['ours'] / cpu['floor']:.1f}; "
+        f"{rep['n_jobs']} threads {cpu['threaded']:.2f} s",
+        "    load average (1, 5, 15 min) at the end: "
+        + (", ".join(f"{v:.2f}" for v in rep["load"]) if rep["load"] else "unknown"),
     ])

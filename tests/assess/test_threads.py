@@ -148,3 +148,35 @@ def test_n_jobs_values():
         Assessment(_spec()).run(_panel(n_units=20), n_jobs=0)
     with pytest.raises(SpecError, match="engine='local'"):
         Assessment(_spec()).run(_panel(n_units=20), engine="dask", n_jobs=2)
+
+
+def test_accounting_overlaps_the_next_fit_on_a_pool_thread(monkeypatch):
+    """With two threads each step's digests and report run on the pool (beside the next step's fit);
+    with one, in the caller's thread. The records are the same (checked above)."""
+    from territoria.assess.loop import LocalBackend
+
+    where: list[str] = []
+    account = LocalBackend.account
+
+    def recorded(self, step, data, written):
+        where.append(threading.current_thread().name)
+        return account(self, step, data, written)
+
+    monkeypatch.setattr(LocalBackend, "account", recorded)
+    data, spec = _panel(n_units=40), _spec()
+    Assessment(spec).run(data, n_jobs=2)
+    assert len(where) == 8 and all(name.startswith("territoria-assess") for name in where)
+    where.clear()
+    Assessment(spec).run(data)
+    assert where == [threading.current_thread().name] * 8
+
+
+def test_an_accounting_error_on_the_pool_reaches_the_caller(monkeypatch):
+    from territoria.assess.treat import Treat
+
+    def broken(self, before, written):
+        raise RuntimeError("report failed")
+
+    monkeypatch.setattr(Treat, "report", broken)
+    with pytest.raises(RuntimeError, match="report failed"):
+        Assessment(_spec()).run(_panel(n_units=40), n_jobs=2)

@@ -17,7 +17,8 @@ Backends: :class:`LocalBackend` (pandas / NumPy in this process) and
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from concurrent.futures import Future
 from typing import Any, Protocol
 
 import pandas as pd
@@ -25,6 +26,7 @@ import pandas as pd
 from territoria.assess.base import Step, StepReport, plain
 from territoria.assess.inputs import Prepared
 from territoria.assess.record import FoldCache, StepRecord, digest
+from territoria.assess.threads import submit
 
 __all__ = ["Backend", "LocalBackend", "method_name", "plain_params", "run_steps"]
 
@@ -83,30 +85,73 @@ def run_steps(steps: Sequence[Step], backend: Backend, stages: MutableMapping[st
 
     Returns the record: ``log`` (the records of the steps before ``start``) plus one
     :class:`StepRecord` per step run.
+
+    A backend whose ``overlaps`` attribute is true lets a step's accounting (digests and report, which
+    only read the step's input and output) run on a thread of :mod:`territoria.assess.threads` while the
+    next step is fitted: most fits read their whole input on one thread, which leaves the other cores
+    free. The record is the same; a step's ``seconds`` then add its accounting time to the rest.
     """
     log = list(log or [])
+    overlaps = bool(getattr(backend, "overlaps", False))
+    waiting: Callable[[], StepRecord] | None = None
     for position, step in enumerate(steps):
         if position < start:
             continue
         t0 = time.perf_counter()
         ctx = backend.context(step, context)
         data = backend.select(step, stages, ctx)
-        backend.fit(step, data, ctx)
+        try:
+            backend.fit(step, data, ctx)
+        finally:
+            if waiting is not None:             # the previous step's accounting, run beside this fit
+                log.append(waiting())
+                waiting = None
         written = backend.apply(step, data, ctx)
-        in_d, out_d, report = backend.account(step, data, written)
+        future = submit(_timed(backend, step, data, written)) if overlaps else None
+        if future is None:
+            in_d, out_d, report = backend.account(step, data, written)
         stages.update(written)
         context.update(step.provides())
         backend.done(position, stages)
-        log.append(StepRecord(position=position, address=step.family, method=method_name(step),
-                              params=plain_params(step), fitted=backend.fitted(step), input_digest=in_d,
-                              output_digest=out_d, seed=None, cells_changed=int(report.cells_changed),
-                              warnings=tuple(report.warnings), seconds=time.perf_counter() - t0))
+        head = {"position": position, "address": step.family, "method": method_name(step),
+                "params": plain_params(step), "fitted": backend.fitted(step)}
+        if future is None:
+            log.append(_record(head, in_d, out_d, report, time.perf_counter() - t0))
+        else:
+            waiting = _joiner(head, future, time.perf_counter() - t0)
+    if waiting is not None:
+        log.append(waiting())
     return log
+
+
+def _timed(backend: Backend, step: Step, data: Any,
+           written: Mapping[str, Any]) -> Callable[[], tuple[str, str, StepReport, float]]:
+    def account() -> tuple[str, str, StepReport, float]:
+        t0 = time.perf_counter()
+        in_d, out_d, report = backend.account(step, data, written)
+        return in_d, out_d, report, time.perf_counter() - t0
+    return account
+
+
+def _joiner(head: dict[str, Any], future: Future[tuple[str, str, StepReport, float]],
+            seconds: float) -> Callable[[], StepRecord]:
+    def join() -> StepRecord:
+        in_d, out_d, report, more = future.result()
+        return _record(head, in_d, out_d, report, seconds + more)
+    return join
+
+
+def _record(head: dict[str, Any], in_d: str, out_d: str, report: StepReport, seconds: float) -> StepRecord:
+    return StepRecord(**head, input_digest=in_d, output_digest=out_d, seed=None,
+                      cells_changed=int(report.cells_changed), warnings=tuple(report.warnings), seconds=seconds)
 
 
 class LocalBackend:
     """The steps on pandas / NumPy in this process; digests cached per table object and column folds
-    per column array, for the one run the backend serves (stages are never modified once written)."""
+    per column array, for the one run the backend serves (stages are never modified once written).
+    With several threads (:mod:`territoria.assess.threads`) a step's accounting overlaps the next fit."""
+
+    overlaps = True
 
     def __init__(self, prepared: Prepared) -> None:
         self.prepared = prepared

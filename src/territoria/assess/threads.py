@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
@@ -25,7 +25,7 @@ import numpy as np
 
 from territoria.errors import SpecError
 
-__all__ = ["MIN_CELLS", "each", "resolve_jobs", "thread_count", "using"]
+__all__ = ["MIN_CELLS", "each", "resolve_jobs", "submit", "thread_count", "using"]
 
 T = TypeVar("T")
 
@@ -80,3 +80,11 @@ def each(fn: Callable[[int], T], n: int, *, cells: int | None = None) -> list[T]
     if pool is None or n <= 1 or (cells is not None and cells < MIN_CELLS):
         return [fn(i) for i in range(n)]
     return list(pool[0].map(fn, range(n)))
+
+
+def submit(fn: Callable[[], T]) -> Future[T] | None:
+    """Start ``fn()`` on a thread of :func:`using` and return its future; None (nothing started) when
+    this context has one thread. ``fn`` runs with one thread: pieces it hands to :func:`each` run in
+    its own thread, so it never waits for the pool it runs on."""
+    pool = _POOL.get()
+    return None if pool is None else pool[0].submit(fn)
