@@ -246,7 +246,8 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
                         "error.run.side_column", column=str(c))
     table = frame[leaves]
     text_codes = [str(v) for v in spec.missing_codes if isinstance(v, str)]
-    for c in leaves:
+    # a float64 column needs none of the conversions below (it is numeric and already float)
+    for c in dict.fromkeys(c for c, dt in zip(table.columns, table.dtypes, strict=True) if dt != np.float64):
         col = table[c]
         if text_codes and not pd.api.types.is_numeric_dtype(col):
             col = col.mask(col.astype("string").str.strip().isin(text_codes))
