@@ -30,7 +30,9 @@ SETTINGS = dict(deadline=None, derandomize=True, database=None, suppress_health_
 
 @pytest.fixture(scope="module")
 def api_schema(web_db, tokens, web_auth):
-    app = create_app(web_db, max_upload_bytes=20_000, allowed_hosts=["testserver", "localhost"])
+    # The PDF pool's 60 s limit answers 503 when Chromium starts slowly on a loaded machine (a cold ranking
+    # report once did): a hang guard of 10 minutes here; the limit itself is tested in test_pdf_pool.
+    app = create_app(web_db, max_upload_bytes=20_000, allowed_hosts=["testserver", "localhost"], pdf_timeout=600)
     return schemathesis.openapi.from_asgi("/openapi.json", web_auth.with_token(app, tokens["analyst"]))
 
 
