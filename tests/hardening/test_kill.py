@@ -1,17 +1,19 @@
-"""A subprocess importing into a Store is killed with SIGKILL at random (seeded) moments; the Store then opens
+"""A process importing into a Store is killed with SIGKILL at random (seeded) moments; the Store then opens
 and holds exactly the old or exactly the new state, never a mix.
 
 Old state: one finished import of synthetic rows. New state: a second import (synthetic) that revises half of
-them and adds as many new rows, written in many batches. The worker prints ``ready`` once the Store is open;
-the kill lands between 0 and 1.3 times the measured length of an uninterrupted import after that.
+them and adds as many new rows, written in many batches. The worker says ``ready`` once the Store is open;
+the kill lands between 0 and 1.3 times the measured length of an uninterrupted import after that. Each
+worker is a process of its own, forked by a forkserver that imported pandas, DuckDB and the Store once
+(``kill_worker.PRELOAD``), so a trial does not pay a fresh interpreter's imports.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import shutil
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +27,10 @@ from territoria.store import Store, import_observations
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import kill_worker  # noqa: E402
 from kill_worker import synthetic_rows  # noqa: E402
+
+FORKSERVER = multiprocessing.get_context("forkserver")
 
 #: 24 trials in `make test`; TERRITORIA_KILL_TRIALS raises it (docs/reliability.md reports longer runs)
 TRIALS = int(os.environ.get("TERRITORIA_KILL_TRIALS", "24"))
@@ -62,20 +67,26 @@ def base(tmp_path_factory):
 
 
 def _run(copy: Path, codes: str, delay: float | None) -> tuple[str, float]:
-    proc = subprocess.Popen([sys.executable, str(HERE / "kill_worker.py"), str(copy), codes, ",".join(INDICATORS)],
-                            stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "ready"
+    receive, send = FORKSERVER.Pipe(duplex=False)
+    proc = FORKSERVER.Process(target=kill_worker.child, args=(str(copy), codes, ",".join(INDICATORS), send))
+    proc.start()
+    send.close()
+    assert receive.poll(120), "the worker did not open the Store"  # a hang guard, not a measurement
+    assert receive.recv() == "ready"
+    receive.close()
     start = time.perf_counter()
     if delay is None:
-        proc.wait(timeout=60)
+        proc.join(timeout=60)
+        assert proc.exitcode == 0, f"the uninterrupted import failed (exit code {proc.exitcode})"
         return "done", time.perf_counter() - start
     time.sleep(delay)
     proc.kill()  # SIGKILL
-    proc.wait(timeout=30)
-    return ("killed" if proc.returncode == -9 else "finished"), delay
+    proc.join(timeout=30)
+    return ("killed" if proc.exitcode == -9 else "finished"), delay
 
 
 def test_sigkill_leaves_old_or_new_never_a_mix(base, tmp_path):
+    FORKSERVER.set_forkserver_preload(kill_worker.PRELOAD)  # ignored if this process's forkserver already runs
     path, codes = base
     old = state(path)
     full = tmp_path / "full.duckdb"
