@@ -40,3 +40,29 @@ def test_run_writes_the_ranking_the_audit_and_the_seed_lists(tmp_path, bundled_s
     again = CliRunner().invoke(app, ["--db", str(bundled_store_path), "assess", "-o", str(tmp_path / "again.csv")])
     assert again.exit_code == 0, again.output
     pd.testing.assert_frame_equal(ranking, pd.read_csv(tmp_path / "again.csv", dtype={"unit": str}))
+
+
+class _Stop(Exception):
+    """Raised by the stand-in loader: the test needs only what `run` does before loading."""
+
+
+def test_run_starts_from_an_empty_store_unless_told_to_keep_it(tmp_path, monkeypatch):
+    import duckdb
+
+    from territoria.interfaces.cli import main_job
+
+    db = tmp_path / "old.duckdb"
+    seen: list[bool] = []
+
+    def loader(store):
+        tables = set(store.query("SELECT table_name FROM information_schema.tables")["table_name"])
+        seen.append("left_over" in tables)
+        raise _Stop
+
+    monkeypatch.setattr(main_job, "load_bundled_with_progress", loader)
+    for flags in ([], ["--fresh"], ["--keep"]):
+        with duckdb.connect(str(db)) as con:
+            con.execute("CREATE OR REPLACE TABLE left_over AS SELECT 1 AS x")
+        res = CliRunner().invoke(app, ["--db", str(db), "run", "--output-dir", str(tmp_path / "out"), *flags])
+        assert isinstance(res.exception, _Stop), res.output
+    assert seen == [False, False, True]   # the old file is removed before loading, unless --keep

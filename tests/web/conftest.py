@@ -144,3 +144,32 @@ def patient_server(web_db, tokens):
                         head_timeout=1200.0, body_timeout=1200.0)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser_server(web_db, tokens):
+    """The real application for a browser: its URL on a loopback port, plain HTTP as `territoria serve --local`
+    (the session cookie is not marked Secure), uvicorn's own deadlines."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from territoria.web import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(web_db, secure_cookies=False), host="127.0.0.1", port=port,
+                            log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120  # a hang guard, not a measurement
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "the server did not start"
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -24,27 +21,8 @@ CSP_VIOLATIONS: list[str] = []  # console messages of the browser about the Cont
 
 
 @pytest.fixture(scope="module")
-def server(web_db, tokens):
-    import uvicorn
-
-    from territoria.web import create_app
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    # plain HTTP on the loopback, as `territoria serve --local` (its session cookie is not marked Secure)
-    config = uvicorn.Config(create_app(web_db, secure_cookies=False), host="127.0.0.1", port=port,
-                            log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120  # a hang guard, not a measurement
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+def server(browser_server):
+    return browser_server
 
 
 @pytest.fixture(scope="module")

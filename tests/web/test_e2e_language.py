@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -78,26 +75,8 @@ def _around(text: str, word: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(web_db, tokens):
-    import uvicorn
-
-    from territoria.web import create_app
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(web_db, secure_cookies=False), host="127.0.0.1", port=port,
-                            log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120  # a hang guard, not a measurement
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+def server(browser_server):
+    return browser_server
 
 
 @pytest.fixture(scope="module")
