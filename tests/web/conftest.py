@@ -173,3 +173,15 @@ def browser_server(web_db, tokens):
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def latin_words():
+    """``latin_words(text, allowed)``: the Latin words of ``text`` (two letters or more) that are not ``allowed`` —
+    what a Russian or Kazakh reader would see as English. Key paths, codes and file names go in ``allowed``."""
+    import re
+
+    def find(text: str, allowed: set[str] | frozenset[str] = frozenset()) -> list[str]:
+        return [w for w in re.findall(r"[A-Za-z][A-Za-z_]+", text) if w not in allowed]
+
+    return find

@@ -20,13 +20,7 @@ SPEC_WORDS = {"zeros", "epsilon", "refuse", "zero", "transforms", "goalposts", "
               "method", "year", "years", "coverage", "min_children", "min_share"}
 
 
-def latin_words(text: str, allowed: set[str] | frozenset[str] = frozenset()) -> list[str]:
-    """The Latin words of ``text`` (two letters or more) that are not ``allowed``: what a Russian or Kazakh
-    reader would see as English. Key paths, codes and file names are passed in ``allowed`` (or removed)."""
-    return [w for w in re.findall(r"[A-Za-z][A-Za-z_]+", text) if w not in allowed]
-
-
-def test_latin_words_finds_english_and_spares_the_facts():
+def test_latin_words_finds_english_and_spares_the_facts(latin_words):
     assert latin_words("ключ «low» does not apply", {"low"}) == ["does", "not", "apply"]
     assert latin_words("у «zz» нет данных: a, b", {"zz"}) == []
 
@@ -61,7 +55,7 @@ SPEC = "name: words_test\nunits: {level: region}\nyear: 2020\n" + TREE
      "задайте одно из двух", "екеуінің бірін беріңіз"),
     ("", "tree.index.transform", ["«index» — блок"], "задаётся для показателя", "көрсеткішке беріледі"),
 ])
-def test_a_spec_key_that_does_not_apply_is_worded_in_the_page_language(client, extra, path, facts, ru, kk):
+def test_a_spec_key_that_does_not_apply_is_worded_in_the_page_language(client, extra, path, facts, ru, kk, latin_words):
     text = SPEC + extra
     if "net_migration: log" in extra:  # the same indicator given a transform in the tree too
         text = text.replace("net_migration: null", "net_migration: {transform: log10}")
@@ -91,7 +85,7 @@ MISMATCH = "kato,unit,indicator,year,value\n593400000,Айыртауский р�
     ("kk", "mismatch.csv, 2-жол, «kato» бағаны: табылғаны '593400000', күтілгені: «unit» бағанында аталған "
            "бірліктің ҚАТО коды («Айыртауский район» — бұл Айыртауский район [593200000]"),
 ])
-def test_a_kato_code_naming_another_unit_is_worded_in_the_page_language(client, lang, words):
+def test_a_kato_code_naming_another_unit_is_worded_in_the_page_language(client, lang, words, latin_words):
     res = client.post("/api/import", params={"lang": lang}, files={"file": ("mismatch.csv", MISMATCH, "text/csv")})
     assert res.status_code == 422
     detail = res.json()["detail"]
@@ -145,7 +139,7 @@ NBSP = "\u00a0"
       + NBSP + "000 ұяшықтан аспайтын парақ",)),
 ])
 def test_workbook_size_guards_write_numbers_and_units_in_the_page_language(client, monkeypatch, lang, bomb,
-                                                                          dimension, counted):
+                                                                          dimension, counted, latin_words):
     from territoria.ingest import tables
 
     def refused(data: bytes) -> str:
@@ -171,7 +165,7 @@ def test_workbook_size_guards_write_numbers_and_units_in_the_page_language(clien
     ("kk", "сұраныс денесі тым үлкен: мәлімделгені 100" + NBSP + "000 байт (Content-Length), шегі — 85" + NBSP
      + "536 байт"),
 ])
-def test_a_body_past_the_limit_is_refused_in_the_page_language(client, lang, words):
+def test_a_body_past_the_limit_is_refused_in_the_page_language(client, lang, words, latin_words):
     # the application's limit is 20 000 bytes of file plus 65 536 of multipart envelope
     res = client.post("/api/import", params={"lang": lang}, content=b"x" * 100_000,
                       headers={"content-type": "multipart/form-data; boundary=XX"})
@@ -187,7 +181,7 @@ def test_a_body_past_the_limit_is_refused_in_the_page_language(client, lang, wor
 ISO = re.compile(r"\d{4}-\d\d-\d\d")
 
 
-def test_monitoring_tables_give_their_times_in_the_page_language(client, web_db):
+def test_monitoring_tables_give_their_times_in_the_page_language(client, web_db, latin_words):
     from territoria.report.messages import Translator
     from territoria.report.moments import moment
     from territoria.store import Store
@@ -289,7 +283,7 @@ BULLETIN_WORDS = {
     ("date", {(1, 1): "Численность населения Республики Казахстан по областям"}),  # no reference date
     ("layout", {(5, 8): "лесное население"}),  # a column the profile does not know
 ])
-def test_a_bns_bulletin_upload_is_refused_in_the_page_language(client, bulletin, case, cells, lang):
+def test_a_bns_bulletin_upload_is_refused_in_the_page_language(client, bulletin, case, cells, lang, latin_words):
     data = _altered(bulletin, cells) if cells else bulletin
     res = client.post("/api/import", params={"lang": lang}, files={"file": ("b.xlsx", data)})
     assert res.status_code == 422, res.text

@@ -8,7 +8,6 @@ are not statistics); the Store is a copy of the bundled one (real data).
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 
@@ -17,12 +16,6 @@ SPEC_WORDS = {"aggregate", "normalise", "minmax", "low", "zeros", "zero", "epsil
               "impute", "locf", "years", "mean", "median", "grade", "quantiles", "weight", "sum_to", "units",
               "codes", "exclude", "kinds", "method", "denominate", "indicators", "by", "unemployment_rate",
               "net_migration", "tree", "index", "children", "a", "b"}
-
-
-def latin_words(text: str, allowed: set[str] | frozenset[str] = frozenset()) -> list[str]:
-    """The Latin words of ``text`` (two letters or more) that are not ``allowed``: what a Russian or Kazakh
-    reader would see as English (the helper of test_refusal_words.py)."""
-    return [w for w in re.findall(r"[A-Za-z][A-Za-z_]+", text) if w not in allowed]
 
 
 TREE = ("tree:\n  index:\n    children:\n      a: {children: {unemployment_rate: null}}\n"
@@ -47,7 +40,7 @@ SPEC = "name: run_words_test\nunits: {level: region}\nyear: 2020\n" + TREE
      ["«a»", "(unemployment_rate=1)"], "в сумме дают 1, а weight.sum_to требует 2", "қосындысы 1, ал weight.sum_to"),
 ])
 def test_an_assessment_that_fails_while_running_is_worded_in_the_page_language(client, extra, path, english,
-                                                                                facts, ru, kk):
+                                                                                facts, ru, kk, latin_words):
     text = SPEC.replace("units: {level: region}\n", "") + extra if "units:" in extra else SPEC + extra
     res = client.post("/api/assess", json={"spec": text})
     assert res.status_code == 422, res.text
@@ -84,7 +77,7 @@ def _workbook_with_hidden_sheet(year: int) -> bytes:
     return out.getvalue()
 
 
-def test_an_accepted_import_says_what_it_did_in_the_page_language(client):
+def test_an_accepted_import_says_what_it_did_in_the_page_language(client, latin_words):
     files = {"file": ("hidden.xlsx", _workbook_with_hidden_sheet(1999))}
     res = client.post("/api/import", params={"lang": "ru"}, files=files)
     assert res.status_code == 200, res.text
