@@ -23,9 +23,11 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 run: $(STAMP_RUN)
 	$(BIN)/territoria --db $(OUT)/territoria.duckdb run --output-dir $(OUT)
 
-# every core; a file's tests stay on one worker (module fixtures and the order of a file's tests)
+# every core; a file's tests stay on one worker (module fixtures and the order of a file's tests).
+# Bytecode is written even where the environment says PYTHONDONTWRITEBYTECODE: the suite starts dozens of
+# Python processes (CLI runs, Dask workers, fuzz targets), and each would otherwise compile the package again.
 test: $(STAMP_TEST)
-	$(BIN)/pytest -q -n auto --dist loadfile
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -n auto --dist loadfile
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check src tests benchmarks scripts
