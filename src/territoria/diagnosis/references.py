@@ -31,6 +31,9 @@ __all__ = ["REFERENCE_INDICATORS", "criteria_summary", "national_references", "u
 REFERENCE_INDICATORS: tuple[str, ...] = ("industrial_output", "population_1jan", "industrial_output_per_capita_ratio")
 
 _LONG = ["unit", "indicator", "year", "value"]
+_DERIVED = ("population_change_pct", "population_change_5y_pct", "mining_share_change_5y_pp",
+            "industrial_output_per_capita_ratio")
+_SOURCES = ("population_1jan", "population_reported", "mining_share_grp", "industrial_output_per_capita")
 
 
 def national_references(national: pd.DataFrame | None, regions: pd.DataFrame | None) -> pd.DataFrame:
@@ -85,8 +88,10 @@ def unit_indicators(observations: pd.DataFrame, national: pd.DataFrame | None = 
     if "note" not in obs.columns:
         obs["note"] = None
     out = [obs]
-    have = set(zip(obs["unit"].astype(str), obs["indicator"], obs["year"].astype(int), strict=True))
-    for unit, part in obs.groupby(obs["unit"].astype(str)):
+    made = obs[obs["indicator"].isin(_DERIVED)]  # only a derived indicator's own rows can be replaced
+    have = set(zip(made["unit"].astype(str), made["indicator"], made["year"].astype(int), strict=True))
+    read = obs[obs["indicator"].isin(_SOURCES)]  # the only series a derived row comes from
+    for unit, part in read.groupby(read["unit"].astype(str)):
         series = {i: s.set_index("year")["value"].astype(float).sort_index() for i, s in part.groupby("indicator")}
         pop_name = next((n for n in ("population_1jan", "population_reported") if n in series
                          and len(series[n]) >= 2), None)

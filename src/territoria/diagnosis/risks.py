@@ -100,16 +100,6 @@ def load_risk_rules(path: str | Path | None = None, *, catalogue: Catalogue | No
     return rules
 
 
-def _at(series: pd.Series, year: int | None) -> tuple[int, float] | None:
-    """(year, value) in ``year`` or, with ``year`` None, the latest year with a value."""
-    s = series.dropna()
-    if s.empty:
-        return None
-    if year is None:
-        return int(s.index.max()), float(s.loc[s.index.max()])
-    return (int(year), float(s.loc[year])) if year in s.index else None
-
-
 def risk_flags(observations: pd.DataFrame, rules: RiskRules | None = None, *,
                national: pd.DataFrame | None = None, year: int | None = None,
                catalogue: Catalogue | None = None, regional: pd.DataFrame | None = None,
@@ -151,30 +141,44 @@ def risk_flags(observations: pd.DataFrame, rules: RiskRules | None = None, *,
     if derive and len(observations):
         observations = unit_indicators(observations, national)
     obs = observations.dropna(subset=["value"])
+    read = {c for rule in rules.rules for c in rule.candidates}  # a rule reads only its candidates
     nat = None
     if national is not None and len(national):
-        nat = {i: s.set_index("year")["value"].sort_index() for i, s in national.dropna(subset=["value"])
+        ref = national.dropna(subset=["value"])
+        nat = {i: s.set_index("year")["value"].sort_index() for i, s in ref[ref["indicator"].isin(read)]
                .groupby("indicator")}
+    values = _values_at(obs[obs["indicator"].isin(read)], year)
     rows = []
-    for unit, part in obs.groupby("unit", sort=True):
-        series = {str(i): s.set_index("year")["value"].sort_index() for i, s in part.groupby("indicator")}
+    for unit in obs.groupby("unit", sort=True).size().index:
+        at = values.get(unit, {})
         for rule in rules.rules:
-            rows.append(_one(str(unit), rule, series, nat, year, catalogue))
+            rows.append(_one(str(unit), rule, at, nat, year, catalogue))
     return pd.DataFrame(rows, columns=FLAG_COLUMNS).astype({"year": "Int64", "reference_year": "Int64"})
 
 
-def _one(unit: str, rule: RiskRule, series: dict[str, pd.Series], nat: dict[str, pd.Series] | None,
+def _values_at(obs: pd.DataFrame, year: int | None) -> dict[Any, dict[str, tuple[int, float]]]:
+    """Per unit and indicator, ``(year, value)`` in ``year`` or, with ``year`` None, the latest year (one sort
+    for all units instead of a series per unit and indicator)."""
+    picked = (obs.sort_values(["unit", "indicator", "year"], kind="stable")
+              .drop_duplicates(["unit", "indicator"], keep="last") if year is None else obs[obs["year"] == year])
+    out: dict[Any, dict[str, tuple[int, float]]] = {}
+    for unit, ind, y, v in zip(picked["unit"], picked["indicator"], picked["year"], picked["value"], strict=True):
+        out.setdefault(unit, {})[str(ind)] = (int(y), float(v))
+    return out
+
+
+def _one(unit: str, rule: RiskRule, at: dict[str, tuple[int, float]], nat: dict[str, pd.Series] | None,
          year: int | None, catalogue: Catalogue) -> dict[str, Any]:
     base = {"unit": unit, "rule": rule.id, "label": rule.label.en, "op": rule.op, "citation": rule.cited,
             "reference": rule.reference, "threshold": None, "reference_year": None, "reference_value": None,
             "ratio": None, "year": None, "value": None, "indicator": None}
-    name = next((c for c in rule.candidates if c in series and _at(series[c], year) is not None), None)
+    name = next((c for c in rule.candidates if c in at), None)
     if name is None:
         when = f" in {year}" if year is not None else ""
         return {**base, "indicator": " / ".join(rule.candidates), "flag": pd.NA,
                 "text": f"not evaluable: no value of {' / '.join(rule.candidates)}{when}",
                 **_coded("no_value", indicators=rule.candidates, year=year)}
-    y, value = _at(series[name], year)  # type: ignore[misc]
+    y, value = at[name]
     unit_label = catalogue[name].unit.en
     unit_text = {lang: getattr(catalogue[name].unit, lang, "") or unit_label for lang in ("en", "ru", "kk")}
     base.update(indicator=name, year=y, value=value)

@@ -217,6 +217,11 @@ def unit_series(part: pd.DataFrame, rules: StatusRules, horizon: int) -> dict[st
     across the one-year outliers of population (the two balances next to one would carry it).
     """
     series = {str(ind): s.set_index("year")["value"].sort_index() for ind, s in part.groupby("indicator")}
+    return _in_window(series, rules, horizon)
+
+
+def _in_window(series: dict[str, pd.Series], rules: StatusRules, horizon: int) -> dict[str, pd.Series]:
+    """:func:`unit_series` from a unit's series already split by indicator and sorted by year."""
     if "population_1jan" in series and "natural_increase" in series:
         pop = series["population_1jan"].dropna()
         if rules.break_pct is not None:
@@ -228,7 +233,25 @@ def unit_series(part: pd.DataFrame, rules: StatusRules, horizon: int) -> dict[st
     if bounds is None:
         return series
     start, end = bounds
-    return {k: v[(v.index >= start) & (v.index <= end)] for k, v in series.items()}
+    out = {}
+    for k, v in series.items():  # every series is sorted by year: the window is one slice
+        years = v.index.to_numpy()
+        out[k] = v.iloc[int(np.searchsorted(years, start, "left")):int(np.searchsorted(years, end, "right"))]
+    return out
+
+
+def _split_units(data: pd.DataFrame) -> dict[Any, dict[str, pd.Series]]:
+    """Per unit, its series by indicator, each sorted by year: one sort of the whole table instead of a
+    group-by per unit and indicator."""
+    data = data.sort_values(["unit", "indicator", "year"], kind="stable")
+    units, inds = data["unit"].to_numpy(), data["indicator"].to_numpy()
+    years, values = data["year"].to_numpy(), data["value"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, (units[1:] != units[:-1]) | (inds[1:] != inds[:-1])]) if len(data) else []
+    out: dict[Any, dict[str, pd.Series]] = {}
+    for a, b in zip(starts, [*starts[1:], len(data)], strict=True):
+        out.setdefault(units[a], {})[str(inds[a])] = pd.Series(values[a:b], index=pd.Index(years[a:b], name="year"),
+                                                               name="value")
+    return out
 
 
 def classify(observations: pd.DataFrame, rules: StatusRules | None = None, *,
@@ -264,9 +287,12 @@ def classify(observations: pd.DataFrame, rules: StatusRules | None = None, *,
         comp = composite.rename("value").reset_index()
         comp.columns = ["unit", "year", "value"]
         data = pd.concat([data, comp.assign(indicator=COMPOSITE)], ignore_index=True)
+    every = data.groupby("unit", sort=True).size().index
+    # a status reads only the rules' series (and the two the implied migration comes from)
+    split = _split_units(data[data["indicator"].isin({*rules.indicators, "population_1jan", "natural_increase"})])
     rows = []
-    for unit, part in data.groupby("unit", sort=True):
-        series = unit_series(part, rules, horizon)
+    for unit in every:
+        series = _in_window(split.get(unit, {}), rules, horizon)
         used = [v.index for k, v in series.items() if k in rules.indicators and len(v)]
         span = f"{min(i.min() for i in used)}–{max(i.max() for i in used)}" if used else ""
         chosen, facts, codes, missing, evaluable = None, [], [], [], False

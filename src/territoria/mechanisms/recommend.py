@@ -93,10 +93,12 @@ def recommend(unit: str, kb: KnowledgeBase, *, flags: pd.DataFrame | None = None
     if isinstance(status_fact_codes, str):
         status_fact_codes = json.loads(status_fact_codes) if status_fact_codes else None
     first_code = status_fact_codes[0] if status_fact_codes else None
+    # the unit's rows as tuples once, not a frame walk per mechanism
+    flag_rows, weak_rows, group_rows = (list(f.itertuples()) for f in (my_flags, my_weak, my_groups))
     rows = []
     for m in kb.mechanisms:
         codes: list[dict[str, Any]] = []
-        reasons, weights = _reasons(m, my_flags, status, status_facts, my_weak, my_groups, region,
+        reasons, weights = _reasons(m, flag_rows, status, status_facts, weak_rows, group_rows, region,
                                     region_names or {}, distressed, codes=codes, first_code=first_code)
         if not reasons:
             continue
@@ -138,15 +140,16 @@ def score_detail(codes: list[dict[str, Any]], weights: list[float]) -> str:
     return " + ".join(parts) + f" = {sum(weights):g}"
 
 
-def _reasons(m: Mechanism, flags: pd.DataFrame, status: str | None, status_facts: str, weak: pd.DataFrame,
-             groups: pd.DataFrame, region: str, region_names: dict[str, str], distressed: bool, *,
+def _reasons(m: Mechanism, flags: list[Any], status: str | None, status_facts: str, weak: list[Any],
+             groups: list[Any], region: str, region_names: dict[str, str], distressed: bool, *,
              codes: list[dict[str, Any]] | None = None, first_code: dict[str, Any] | None = None
              ) -> tuple[list[str], list[float]]:
-    """Reasons (English) and their scores; ``codes`` (when given) receives each reason as a message code."""
+    """Reasons (English) and their scores; ``codes`` (when given) receives each reason as a message code.
+    ``flags``, ``weak``, ``groups``: the unit's rows as named tuples (``DataFrame.itertuples``)."""
     reasons: list[str] = []
     score: list[float] = []
     codes = [] if codes is None else codes
-    for row in flags.itertuples():
+    for row in flags:
         if row.rule in m.problems:
             reasons.append(f"{row.label}: {row.text}")
             fact = None
@@ -159,7 +162,7 @@ def _reasons(m: Mechanism, flags: pd.DataFrame, status: str | None, status_facts
         reasons.append(f"status {status}" + (f" ({first_fact})" if first_fact else ""))
         codes.append({"code": "reason.status", "params": {"status": status, "fact": first_code}})
         score.append(2.0)
-    for row in weak.itertuples():
+    for row in weak:
         if row.code in m.indicators:
             gap = getattr(row, "gap_national", float("nan"))
             reasons.append(f"weak indicator {row.code} (no. {row.rank} of the unit's weakest; "
@@ -167,7 +170,7 @@ def _reasons(m: Mechanism, flags: pd.DataFrame, status: str | None, status_facts
             codes.append({"code": "reason.weak", "params": {"indicator": row.code, "rank": int(row.rank),
                                                              "gap": round(float(gap), 1)}})
             score.append(1.0)
-    for row in groups.itertuples():
+    for row in groups:
         hit = next((g for g in m.groups if _group_match(str(row.group), g)), None)
         if hit is not None:
             why = f": {row.reason}" if getattr(row, "reason", None) else ""
