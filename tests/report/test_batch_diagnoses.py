@@ -1,0 +1,32 @@
+"""Several units diagnosed at once (``report.assessed.diagnoses``: the Store read and the reference gaps
+computed once) say exactly what one diagnosis at a time says (bundled real data)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+from territoria.report import service
+from territoria.report.assessed import diagnoses, diagnosis
+from territoria.store import Store
+
+
+def _same(one, many) -> None:
+    for field in dataclasses.fields(one):
+        a, b = getattr(one, field.name), getattr(many, field.name)
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b, check_exact=True)
+        else:
+            assert a == b, field.name
+
+
+def test_a_batch_is_each_diagnosis(bundled_store_path):
+    with Store(bundled_store_path, read_only=True) as store:
+        result = service.assessment(store, level="region")
+        codes = ["590000000", "100000000"]            # North Kazakhstan (flags, status) and Abai (no series)
+        batch = diagnoses(store, codes, result=result, context=False)
+        assert list(batch) == codes
+        for code in codes:
+            _same(diagnosis(store, code, result=result, context=False), batch[code])
+        assert len(batch["590000000"].flags) and batch["590000000"].status is not None
