@@ -85,6 +85,11 @@ def implied_net_migration(population_1jan: pd.Series, natural_increase: pd.Serie
     """
     pop = population_1jan.dropna()
     nat = natural_increase.dropna()
+    years = pop.index[pop.index.isin(nat.index) & (pop.index + 1).isin(pop.index)]
+    if len(years) and pop.index.is_unique and nat.index.is_unique:  # the usual case, without a three-way join
+        name = pop.index.name if pop.index.name == nat.index.name else None
+        values = (pop.reindex(years + 1).to_numpy() - pop.reindex(years).to_numpy() - nat.reindex(years).to_numpy())
+        return pd.Series(values, index=years.rename(name), name=IMPLIED_MIGRATION).sort_index()
     nxt = pop.copy()
     nxt.index = nxt.index - 1
     frame = pd.concat({"p": pop, "p_next": nxt, "n": nat}, axis=1).dropna()
@@ -140,10 +145,13 @@ def one_year_outliers(series: pd.Series, limit: float) -> list[tuple[int, float,
 def window_bounds(series: dict[str, pd.Series], horizon: int, indicators: Iterable[str] | None = None
                   ) -> tuple[int, int] | None:
     """``(T - horizon, T)`` with ``T`` the latest year of the named series (of any series when none is named)."""
-    names = [n for n in (indicators or series) if n in series and series[n].notna().any()]
-    if not names:
-        names = [n for n in series if series[n].notna().any()]
+    last = {}  # latest year with a value of each series that has one
+    for n, s in series.items():
+        has = s.notna().to_numpy()
+        if has.any():
+            last[n] = s.index[has].max()
+    names = [n for n in (indicators or series) if n in last] or list(last)
     if not names:
         return None
-    end = max(int(series[n].dropna().index.max()) for n in names)
+    end = max(int(last[n]) for n in names)
     return end - horizon, end

@@ -108,7 +108,8 @@ def _evaluate(cond: Condition, series: dict[str, pd.Series], horizon: int = DEFA
     if cond.break_pct is not None:
         limit = float(cond.break_pct)
         spikes = one_year_outliers(s, limit)
-        s = s.drop([y for y, _, _ in spikes])
+        if spikes:  # dropping nothing still costs a copy
+            s = s.drop([y for y, _, _ in spikes])
         cut = last_break(s, limit)
         spikes = [sp for sp in spikes if cut is None or sp[0] > cut[0]]
         held, fact, code = _evaluate(cond.model_copy(update={"break_pct": None}),
@@ -225,8 +226,9 @@ def _in_window(series: dict[str, pd.Series], rules: StatusRules, horizon: int) -
     """:func:`unit_series` from a unit's series already split by indicator and sorted by year."""
     if "population_1jan" in series and "natural_increase" in series:
         pop = series["population_1jan"].dropna()
-        if rules.break_pct is not None:
-            pop = pop.drop([y for y, _, _ in one_year_outliers(pop, rules.break_pct)])
+        spikes = one_year_outliers(pop, rules.break_pct) if rules.break_pct is not None else []
+        if spikes:
+            pop = pop.drop([y for y, _, _ in spikes])
         implied = implied_net_migration(pop, series["natural_increase"])
         if len(implied):
             series[IMPLIED_MIGRATION] = implied

@@ -228,9 +228,10 @@ def _match_kato(places: pd.DataFrame, units: pd.DataFrame, *, max_km: float = 15
     candidates = units[units["level"] == "settlement"].assign(folded=lambda f: f["name_ru"].map(_fold))
     by_region = {r: g for r, g in candidates.groupby(candidates["code"].str[:2] + "0000000")}
     codes, notes = [], []
-    for _, place in places.iterrows():
-        names = {_fold(n) for n in [place["name_en"], *place["alternatenames"]] if n}
-        pool = by_region.get(place["region_code"])
+    for name_en, alternates, region, lat, lon in zip(places["name_en"], places["alternatenames"],
+                                                     places["region_code"], places["lat"], places["lon"], strict=True):
+        names = {_fold(n) for n in [name_en, *alternates] if n}
+        pool = by_region.get(region)
         hits = pool[pool["folded"].isin(names)] if pool is not None else pd.DataFrame()
         if len(hits) == 1:
             codes.append(hits["code"].iloc[0])
@@ -238,7 +239,7 @@ def _match_kato(places: pd.DataFrame, units: pd.DataFrame, *, max_km: float = 15
             continue
         if len(hits) > 1 and hits["lat"].notna().any():
             with_xy = hits[hits["lat"].notna()]
-            d = _haversine_km(place["lat"], place["lon"], with_xy["lat"].to_numpy(), with_xy["lon"].to_numpy())
+            d = _haversine_km(lat, lon, with_xy["lat"].to_numpy(), with_xy["lon"].to_numpy())
             if d.min() <= max_km:
                 codes.append(with_xy["code"].iloc[int(d.argmin())])
                 notes.append(f"nearest of {len(hits)} namesakes in region ({d.min():.1f} km)")

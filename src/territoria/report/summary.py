@@ -117,6 +117,7 @@ def _groups_table(store: Any, found: GroupAssignment, assessed: set[str], top: l
     """The three groups of settlements: how many, how many inside the top units, examples of those."""
     parents = store.units()["parent"].to_dict()
     then: dict[str, str] = {}  # region prefix -> the assessed region it belonged to
+    chosen = set(top)
     rows = []
     for group in SUMMARY_GROUPS:
         members = found.memberships.loc[found.memberships["group"] == group, "unit"].astype(str).drop_duplicates()
@@ -128,7 +129,7 @@ def _groups_table(store: Any, found: GroupAssignment, assessed: set[str], top: l
                     then[code[:2]] = region_of_unit(code, assessed, crosswalk)
                 owner = then[code[:2]]
             owners.append(owner)
-        inside = [c for c, o in zip(members, owners, strict=True) if o in set(top)]
+        inside = [c for c, o in zip(members, owners, strict=True) if o in chosen]
         rows.append({"group": tr.term("group", group), "settlements": len(members), "in_vulnerable": len(inside),
                      "examples": ", ".join(str(names.get(c, c)) for c in inside[:6])})
     return pd.DataFrame(rows)
