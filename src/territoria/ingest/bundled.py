@@ -226,22 +226,29 @@ def _match_kato(places: pd.DataFrame, units: pd.DataFrame, *, max_km: float = 15
     places = places.copy()
     places["region_code"] = settled["code"].str[:2].to_numpy()[nearest] + "0000000"
     candidates = units[units["level"] == "settlement"].assign(folded=lambda f: f["name_ru"].map(_fold))
-    by_region = {r: g for r, g in candidates.groupby(candidates["code"].str[:2] + "0000000")}
+    # per region: folded name -> row positions, and the rows' code, lat, lon (no frame filtered per place)
+    by_region = {}
+    for r, g in candidates.groupby(candidates["code"].str[:2] + "0000000"):
+        positions: dict[str, list[int]] = {}
+        for pos, folded in enumerate(g["folded"]):
+            positions.setdefault(folded, []).append(pos)
+        by_region[r] = (positions, g["code"].to_numpy(dtype=object), g["lat"].to_numpy(dtype=float),
+                        g["lon"].to_numpy(dtype=float))
     codes, notes = [], []
     for name_en, alternates, region, lat, lon in zip(places["name_en"], places["alternatenames"],
                                                      places["region_code"], places["lat"], places["lon"], strict=True):
         names = {_fold(n) for n in [name_en, *alternates] if n}
         pool = by_region.get(region)
-        hits = pool[pool["folded"].isin(names)] if pool is not None else pd.DataFrame()
+        hits = sorted({p for n in names for p in pool[0].get(n, [])}) if pool is not None else []
         if len(hits) == 1:
-            codes.append(hits["code"].iloc[0])
+            codes.append(pool[1][hits[0]])  # type: ignore[index]
             notes.append("unique name match within region")
             continue
-        if len(hits) > 1 and hits["lat"].notna().any():
-            with_xy = hits[hits["lat"].notna()]
-            d = _haversine_km(lat, lon, with_xy["lat"].to_numpy(), with_xy["lon"].to_numpy())
+        with_xy = [p for p in hits if not np.isnan(pool[2][p])]  # type: ignore[index]
+        if len(hits) > 1 and with_xy:
+            d = _haversine_km(lat, lon, pool[2][with_xy], pool[3][with_xy])  # type: ignore[index]
             if d.min() <= max_km:
-                codes.append(with_xy["code"].iloc[int(d.argmin())])
+                codes.append(pool[1][with_xy[int(d.argmin())]])  # type: ignore[index]
                 notes.append(f"nearest of {len(hits)} namesakes in region ({d.min():.1f} km)")
                 continue
         codes.append(None)
