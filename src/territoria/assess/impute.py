@@ -29,7 +29,7 @@ from territoria.assess.group_stats import (
     median_values,
 )
 from territoria.assess.spec import IMPUTE_METHODS
-from territoria.assess.threads import each
+from territoria.assess.threads import each, thread_count
 from territoria.errors import SpecError, coded
 
 __all__ = ["Impute"]
@@ -253,16 +253,29 @@ def _year_medians(table: pd.DataFrame) -> pd.DataFrame | pd.Series | None:
     ``np.partition`` per column and year; None when the rows of a year are not one contiguous block."""
     x = table.to_numpy(dtype=float)
     if not (isinstance(table.index, pd.MultiIndex) and "year" in table.index.names):
-        return pd.Series(_medians(x), index=table.columns)
+        return pd.Series(_threaded_medians(x), index=table.columns)
     years = table.index.get_level_values("year")
     order = pd.unique(years)
     starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
     if len(starts) != len(order):
         return None
     bounds = [*starts.tolist(), len(years)]
-    rows = [_medians(x[a:b]) for a, b in itertools.pairwise(bounds)]
+    blocks = list(itertools.pairwise(bounds))
+    # each year's columns on their own: the years (or, for one year, groups of columns) side by side
+    rows = (each(lambda i: _medians(x[blocks[i][0]:blocks[i][1]]), len(blocks), cells=x.size)
+            if len(blocks) > 1 else [_threaded_medians(x)])
     frame = pd.DataFrame(rows, index=pd.Index(order, name="year"), columns=table.columns)
     return frame.sort_index()
+
+
+def _threaded_medians(x: np.ndarray) -> np.ndarray:
+    """:func:`_medians` with groups of columns side by side on the threads in use (each column's median
+    is computed on its own, so the same values)."""
+    pieces = min(thread_count(), x.shape[1])
+    if pieces <= 1:
+        return _medians(x)
+    cuts = np.linspace(0, x.shape[1], pieces + 1).round().astype(int)
+    return np.concatenate(each(lambda i: _medians(x[:, cuts[i]:cuts[i + 1]]), pieces, cells=x.size))
 
 
 def _medians(x: np.ndarray) -> np.ndarray:

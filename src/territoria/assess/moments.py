@@ -7,14 +7,17 @@ excess kurtosis :math:`G_2`, as pandas computes them) read in one blocked pass o
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from territoria.assess.threads import each, thread_count
+
 __all__ = ["BlockTails", "ColumnTails", "column_moments", "column_pass", "column_sums", "passes", "skew_kurt",
-           "tail_values", "winsorise_column"]
+           "skew_kurt_one", "tail_values", "winsorise_column"]
 
 def _moments(v: np.ndarray) -> tuple[float, float]:
     """Bias-adjusted sample skewness and excess kurtosis of finite values, as pandas computes them.
@@ -143,7 +146,25 @@ class ColumnTails:
 
 def column_pass(x: np.ndarray, *, block: int = 8192
                 ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], BlockTails]:
-    """:func:`column_sums` and the :class:`BlockTails` of the same blocks (read while they are in cache)."""
+    """:func:`column_sums` and the :class:`BlockTails` of the same blocks (read while they are in cache).
+
+    With several threads (:mod:`territoria.assess.threads`) groups of columns run side by side; each
+    column's sums are the same bits either way (a column's blocks are reduced on their own).
+    """
+    pieces = min(thread_count(), x.shape[1])
+    if pieces <= 1:
+        return _column_pass(x, block=block)
+    cuts = np.linspace(0, x.shape[1], pieces + 1).round().astype(int)
+    parts = each(lambda i: _column_pass(x[:, cuts[i]:cuts[i + 1]], block=block), pieces, cells=x.size)
+    tails = parts[0][1]
+    joined = [np.concatenate([p[0][k] for p in parts], axis=-1) for k in range(4)]
+    high = np.concatenate([p[1].high for p in parts], axis=1)
+    low = np.concatenate([p[1].low for p in parts], axis=1)
+    return (joined[0], joined[1], joined[2], joined[3]), BlockTails(high, low, tails.block)
+
+
+def _column_pass(x: np.ndarray, *, block: int
+                 ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], BlockTails]:
     xt = x.T                                    # column-major tables: each column a contiguous row
     n = np.zeros(xt.shape[0])
     total = np.zeros(xt.shape[0])
@@ -172,15 +193,20 @@ def column_pass(x: np.ndarray, *, block: int = 8192
                 np.fmin.reduce(part, axis=1, out=low[b])
             top = np.maximum(clean.max(axis=1, initial=0.0), -clean.min(axis=1, initial=0.0))
         big = np.maximum(big, top)
+    # the powers of each block in two scratch buffers, reused block after block (no allocation per block)
+    width = min(block, xt.shape[1])
+    d_buf, p_buf = np.empty((xt.shape[0], width)), np.empty((xt.shape[0], width))
     with np.errstate(all="ignore"):
         c = np.where(n > 0, total / n, 0.0)
         acc = np.zeros((5, xt.shape[0]))
+        shift = c[:, None]
         for b, start in enumerate(range(0, xt.shape[1], block)):
             part = xt[:, start:start + block]
-            d = part - c[:, None]
+            d, d2 = d_buf[:, :part.shape[1]], p_buf[:, :part.shape[1]]
+            np.subtract(part, shift, out=d)
             if not whole[b]:
                 d[~np.isfinite(part)] = 0.0
-            d2 = d * d
+            np.multiply(d, d, out=d2)
             acc[1] += d.sum(axis=1)
             acc[2] += d2.sum(axis=1)
             d2 *= d
@@ -206,6 +232,31 @@ def skew_kurt(n: np.ndarray, acc: np.ndarray, c: np.ndarray, big: np.ndarray) ->
     out[:, 0] = np.where(n < 3, np.nan, np.where(flat, 0.0, g1))
     out[:, 1] = np.where(n < 4, np.nan, np.where(flat, 0.0, g2))
     return out
+
+
+def skew_kurt_one(n: float, acc: np.ndarray, c: float, big: float) -> tuple[float, float]:
+    """:func:`skew_kurt` of one column, in Python floats: the same operations in the same order (so the
+    same bits; IEEE arithmetic, ``sqrt`` and ``pow`` are libm's in both), without the cost of NumPy calls
+    on one-element arrays, for the winsorisation loop that tests a column again after each cap."""
+    if n < 3:
+        return np.nan, np.nan
+    a1, a2, a3, a4 = float(acc[1]), float(acc[2]), float(acc[3]), float(acc[4])
+    try:
+        e = a1 / n
+        m2 = a2 / n - e * e
+        limit = big if (big > 1.0 or big != big) else 1.0
+        if m2 <= 1e-14 * (limit * limit):
+            return 0.0, (0.0 if n >= 4 else np.nan)
+        m3 = a3 / n - 3 * e * a2 / n + 2 * e**3
+        g1 = math.sqrt(n * (n - 1.0)) / (n - 2.0) * m3 / m2**1.5
+        if n < 4:
+            return g1, np.nan
+        m4 = a4 / n - 4 * e * a3 / n + 6 * e * e * a2 / n - 3 * e**4
+        g2 = (n - 1.0) / ((n - 2.0) * (n - 3.0)) * ((n + 1.0) * (m4 / (m2 * m2) - 3.0) + 6.0)
+    except (OverflowError, ZeroDivisionError, ValueError):     # NumPy's inf / NaN: take its path
+        g = skew_kurt(np.array([n]), np.asarray(acc, dtype=float)[:, None], np.array([c]), np.array([big]))[0]
+        return float(g[0]), float(g[1])
+    return g1, g2
 
 
 def tail_values(col: np.ndarray, k: int, *, top: bool, tails: ColumnTails | None = None) -> np.ndarray:

@@ -37,7 +37,7 @@ from math import comb
 import numpy as np
 import pandas as pd
 
-from territoria.assess.moments import column_pass, skew_kurt, tail_values, winsorise_column
+from territoria.assess.moments import column_pass, skew_kurt, skew_kurt_one, tail_values, winsorise_column
 
 __all__ = ["TreatStats", "winsorise_bounds"]
 
@@ -169,7 +169,7 @@ def winsorise_bounds(stats: TreatStats, j: int, *, skew: float, kurt: float,
     base, c, big = stats.sums[:, j], float(stats.shift[j]), float(stats.big[j])
     hi_at = lo_at = 0            # positions among the distinct extreme values (0 = the extreme itself)
 
-    def moments() -> np.ndarray:
+    def moments() -> tuple[float, float]:
         acc = base.copy()
         for vals, counts, at in ((hi_vals, hi_counts, hi_at), (lo_vals, lo_counts, lo_at)):
             if at:
@@ -178,9 +178,9 @@ def winsorise_bounds(stats: TreatStats, j: int, *, skew: float, kurt: float,
                 m = counts[:at]
                 for p in (1, 2, 3, 4):
                     acc[p] += float(m.sum()) * to**p - float((m * moved**p).sum())
-        return skew_kurt(np.array([float(n)]), acc[:, None], np.array([c]), np.array([big]))[0]
+        return skew_kurt_one(float(n), acc, c, big)
 
-    def ok(g: np.ndarray) -> bool:
+    def ok(g: tuple[float, float]) -> bool:
         return bool(np.isnan(g[0]) or np.isnan(g[1]) or abs(g[0]) < skew or g[1] < kurt)
 
     g = moments()
