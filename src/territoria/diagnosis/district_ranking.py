@@ -38,8 +38,8 @@ def _year_slice(table: pd.DataFrame, year: int | None) -> pd.DataFrame:
     return table
 
 
-def within_year_intervals(result: Any, *, n_replications: int | None = None, progress: bool = False
-                          ) -> tuple[pd.DataFrame, Any]:
+def within_year_intervals(result: Any, *, n_replications: int | None = None, progress: bool = False,
+                          n_jobs: int | None = None) -> tuple[pd.DataFrame, Any]:
     """Median and 5–95 % rank interval of every unit-year, ranks taken within each year.
 
     Parameters
@@ -48,6 +48,8 @@ def within_year_intervals(result: Any, *, n_replications: int | None = None, pro
         A Result of a spec with an ``uncertainty`` section (one year or several).
     n_replications : int, optional
         Default: the spec's ``uncertainty.n``.
+    n_jobs : int, optional
+        Threads of the Monte-Carlo runs (None = 1, -1 = every core); no number depends on it.
 
     Returns
     -------
@@ -59,7 +61,7 @@ def within_year_intervals(result: Any, *, n_replications: int | None = None, pro
     spec = result.spec
     if spec.uncertainty is None:
         raise ValueError(f"spec {spec.name!r} has no uncertainty section")
-    analysis = UncertaintyAnalysis.from_spec(spec, n_replications=n_replications, progress=progress)
+    analysis = UncertaintyAnalysis.from_spec(spec, n_replications=n_replications, progress=progress, n_jobs=n_jobs)
     run = analysis.run(result)                          # the spec's own steps; ranks within each year
     frame = run.ranks[["rank_median", "rank_p05", "rank_p95"]].copy()
     return frame, run

@@ -25,13 +25,40 @@ from territoria.store import Store
 from territoria.store.assessments import save_assessment
 from territoria.store.export import neutralise_formulas
 
-__all__ = ["assess", "assess_panel", "compute", "default_spec_path", "export_parquet", "read_wide_table", "tree"]
+__all__ = ["JOBS", "assess", "assess_panel", "check_jobs", "compute", "default_spec_path", "export_parquet",
+           "local_jobs", "read_wide_table", "tree"]
 
 
 _COLUMNS = typer.Option(None, "--columns", help="Columns to show, comma-separated or repeated (the unit, the "
                         "composite, rank and level are always shown); a table wider than the terminal says what "
                         "it left out.")
 _HINT = "pick them with --columns or write every column with -o FILE"
+
+
+def check_jobs(value: int) -> int:
+    """``--jobs``: a positive number of threads, or -1 for every core (Typer has already refused a
+    value that is not an integer)."""
+    if value == 0 or value < -1:
+        raise typer.BadParameter(f"{value}: expected a positive number of threads (1, 2, ...) or -1 for every core",
+                                 param_hint="--jobs")
+    return value
+
+
+def local_jobs(jobs: int, engine: str) -> int | None:
+    """``n_jobs`` for ``Assessment.run`` / ``Result.uncertainty``: the threads of the local engine; a Dask
+    cluster sets its own (``--jobs`` other than 1 with ``--engine dask`` is an error)."""
+    if engine == "local":
+        return jobs
+    if jobs != 1:
+        raise typer.BadParameter("threads apply to --engine local; a Dask cluster sets its own workers and threads",
+                                 param_hint="--jobs")
+    return None
+
+
+#: ``--jobs N`` of the commands that run an assessment (and its Monte-Carlo runs).
+JOBS = typer.Option(1, "--jobs", callback=check_jobs, help="Threads that share the work of the assessment and its "
+                    "Monte-Carlo runs: N, or -1 for every core (default 1). The results are the same, bit for bit, "
+                    "whatever the number.")
 
 
 def _keys(frame: pd.DataFrame, result: Any, first: list[str]) -> list[str]:
@@ -64,6 +91,7 @@ def compute(
     engine: str = typer.Option("local", "--engine", help="local (default) or dask (same results)."),
     cluster: str | None = typer.Option(None, "--cluster", help="Dask scheduler address; default: a LocalCluster."),
     columns: list[str] | None = _COLUMNS,
+    jobs: int = JOBS,
 ) -> None:
     """Compute a composite index from a spec on any wide table (reproduce published indices).
 
@@ -75,7 +103,7 @@ def compute(
     table = read_wide_table(data, id_column, year_column=year_column)
     try:
         select_years(assessment.spec, table, strict=True)      # year(s) without a year column: an error
-        result = assessment.run(table, engine=engine, cluster=cluster)
+        result = assessment.run(table, engine=engine, cluster=cluster, n_jobs=local_jobs(jobs, engine))
     except SpecError as exc:
         if exc.file is not None:
             raise
@@ -102,7 +130,7 @@ def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None
                  spec_path: Path | None = None, output: Path | None = None, uncertainty: bool = True,
                  audit: Path | None = None, engine: str = "local", cluster: str | None = None,
                  store_as: str | None = None, db: Path | None = None, columns: list[str] | None = None,
-                 lang: str = "en", sources: pd.DataFrame | None = None) -> Any:
+                 lang: str = "en", sources: pd.DataFrame | None = None, n_jobs: int | None = None) -> Any:
     """Run a spec (default: the bundled vulnerability spec) on a Panel, print and write the ranking.
 
     With ``uncertainty`` the ranking carries each unit's median rank and 5–95 % rank interval from
@@ -111,16 +139,18 @@ def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None
     headers and names in ``lang`` and ``sources`` on its last sheet.
     With ``store_as`` the Result (with its uncertainty summary) is stored under that name in the
     Store ``db`` (:func:`territoria.store.assessments.save_assessment`): a no-op when nothing changed.
+    ``n_jobs``: threads of the local engine for the run and the Monte-Carlo runs (None = 1, -1 = every
+    core); the results do not depend on it.
     """
 
     spec = AssessmentSpec.from_yaml(spec_path or default_spec_path())
     if year is not None:
         spec = AssessmentSpec.from_mapping({**spec.to_mapping(), "year": year, "years": None})
-    result = Assessment(spec).run(panel, engine=engine, cluster=cluster)
+    result = Assessment(spec).run(panel, engine=engine, cluster=cluster, n_jobs=n_jobs)
     frame = result.to_frame()
     sensitivity = analysis = None
     if uncertainty and spec.uncertainty is not None:  # a panel: intervals of ranks within each year
-        analysis = result.uncertainty(progress=engine == "local", engine=engine, cluster=cluster)
+        analysis = result.uncertainty(progress=engine == "local", engine=engine, cluster=cluster, n_jobs=n_jobs)
         intervals = analysis.ranks[["rank_median", "rank_p05", "rank_p95"]]
         frame = frame.join(intervals)
         sensitivity = analysis.sensitivity.reset_index()
@@ -215,6 +245,7 @@ def assess(
     columns: list[str] | None = _COLUMNS,
     lang: str = typer.Option("en", "--lang", help="Language of the .xlsx workbook's sheets, headers and names: "
                              "en, ru or kk."),
+    jobs: int = JOBS,
 ) -> None:
     """Run the vulnerability assessment on the Store's panel and print the ranking.
 
@@ -222,7 +253,8 @@ def assess(
     --uncertainty rank_median, rank_p05, rank_p95. With -o FILE.xlsx: one workbook (ranking, block
     scores, uncertainty, diagnosis, mechanisms, the data used with imputed/capped flags and sources, the
     spec), in --lang. With --name the Result is stored: diagnose,
-    recommend, whatif, report and the web then use it for the units of its level.
+    recommend, whatif, report and the web then use it for the units of its level. --jobs N shares the
+    work between N threads (-1: every core) with the same results.
     """
 
     if lang not in ("en", "ru", "kk"):
@@ -230,12 +262,14 @@ def assess(
     if lang != "en" and (output is None or output.suffix.lower() != ".xlsx"):
         raise typer.BadParameter("--lang sets the language of the .xlsx workbook: add -o FILE.xlsx",
                                  param_hint="--lang")
+    n_jobs = local_jobs(jobs, engine)
     if parquet is not None:
         if engine != "dask":
             raise typer.BadParameter("--parquet reads the panel in partitions on a Dask cluster: add --engine dask",
                                      param_hint="--parquet")
         assess_panel(str(parquet), year=year, spec_path=spec, output=output, uncertainty=uncertainty,
-                     audit=audit, engine=engine, cluster=cluster, store_as=name, columns=columns, lang=lang)
+                     audit=audit, engine=engine, cluster=cluster, store_as=name, columns=columns, lang=lang,
+                     n_jobs=n_jobs)
         return
     parsed = AssessmentSpec.from_yaml(spec or default_spec_path())
     with_years = [year] if year is not None else parsed.year_list
@@ -243,7 +277,8 @@ def assess(
         panel = store.panel(level=parsed.units.level, years=with_years)
         sources = store.sources()
     assess_panel(panel, year=year, spec_path=spec, output=output, uncertainty=uncertainty, audit=audit,
-                 engine=engine, cluster=cluster, store_as=name, columns=columns, lang=lang, sources=sources)
+                 engine=engine, cluster=cluster, store_as=name, columns=columns, lang=lang, sources=sources,
+                 n_jobs=n_jobs)
 
 
 @app.command("tree", rich_help_panel="Assessment")

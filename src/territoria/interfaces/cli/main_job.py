@@ -35,7 +35,7 @@ from territoria.errors import TerritoriaError
 from territoria.indicators.districts import district_view
 from territoria.ingest.bundled import seed_depressed_units
 from territoria.interfaces.cli.app import app, console, state
-from territoria.interfaces.cli.assess import assess_panel
+from territoria.interfaces.cli.assess import JOBS, assess_panel
 from territoria.interfaces.cli.data import load_bundled_with_progress
 from territoria.interfaces.output import plain, print_table, write_table
 from territoria.mechanisms import load_knowledge_base, recommend
@@ -80,6 +80,7 @@ def run_command(
     year: int | None = typer.Option(None, "--year", help="Assessment year (default: the spec's)."),
     write_summary: bool = typer.Option(True, "--summary/--no-summary", help="Write the summary report of both "
                                        "assessments (HTML in Russian; the regions' also as PDF)."),
+    jobs: int = JOBS,
 ) -> None:
     """Load the bundled data into a fresh Store, show what it holds, assess the regions and the districts."""
 
@@ -106,7 +107,7 @@ def run_command(
                 print_table(profile, title=f"{name} ({code}) — the seed's settlement table", console=console)
                 write_table(profile, output_dir / f"profile_{name.lower()}.csv")
         seed_list = pd.concat([store.unit_list(name) for name in SEED_LISTS.values()], ignore_index=True)
-        levels = assess_levels(store, output_dir, year)
+        levels = assess_levels(store, output_dir, year, n_jobs=jobs)
         store_levels(store, levels)
         result = levels.regions
         _show_sample(store, result, output_dir)
@@ -159,19 +160,20 @@ class LevelAssessments:
     district_run: Any
 
 
-def assess_levels(store, output_dir: Path, year: int | None = None) -> LevelAssessments:
+def assess_levels(store, output_dir: Path, year: int | None = None, *, n_jobs: int | None = None) -> LevelAssessments:
     """Assess the regions and the districts of ``store`` with the bundled specs; write their tables.
 
     The regions: the bundled regional spec (its year, or ``year``), with Monte-Carlo rank intervals.
     The districts: the district spec's panel of years, goalposts fixed across years, and rank intervals
     within each year from the same Monte-Carlo runs; the headline year is the spec's latest.
+    ``n_jobs``: threads of the runs and the Monte-Carlo runs (None = 1, -1 = every core; same results).
     """
 
-    regions = _assess(store.panel(level="region"), output_dir, year)
+    regions = _assess(store.panel(level="region"), output_dir, year, n_jobs)
     spec = AssessmentSpec.from_yaml(district_spec_path())
     years = spec.year_list or []
-    districts = Assessment(spec).run(store.panel(level="district", years=years))
-    intervals, run = within_year_intervals(districts)
+    districts = Assessment(spec).run(store.panel(level="district", years=years), n_jobs=n_jobs)
+    intervals, run = within_year_intervals(districts, n_jobs=n_jobs)
     frame = districts.to_frame().join(intervals)
     names = store.units(level="district")["name_en"]
     frame.insert(0, "name", names.reindex(frame.index.get_level_values("unit")).to_numpy())
@@ -294,8 +296,8 @@ def _show_package_for_last(store, result, output_dir: Path) -> None:
     write_table(package, output_dir / f"mechanisms_{last}.csv")
 
 
-def _assess(panel, output_dir: Path, year: int | None):
-    return assess_panel(panel, output_dir=output_dir, year=year)
+def _assess(panel, output_dir: Path, year: int | None, n_jobs: int | None = None):
+    return assess_panel(panel, output_dir=output_dir, year=year, n_jobs=n_jobs)
 
 
 def _show_seed_list(seed_list: pd.DataFrame, result, crosswalk: pd.DataFrame, output_dir: Path) -> None:
