@@ -299,7 +299,7 @@ def _medians(x: np.ndarray) -> np.ndarray:
             at_least = v >= lo[j]                       # NaN is in neither this nor v < lo
             below = n - int(np.count_nonzero(at_least))
             at_least &= v <= hi[j]
-            inside = v[at_least]
+            inside = np.compress(at_least, v)           # faster than v[at_least], the same values
             if below <= wanted[0] and wanted[-1] < below + inside.size:
                 inside.partition(tuple(k - below for k in wanted))
                 out[j] = _middle(inside, [k - below for k in wanted])

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from territoria.assess.moments import column_pass, skew_kurt, skew_kurt_one, tail_values, winsorise_column
+from territoria.assess.threads import each
 
 __all__ = ["TreatStats", "winsorise_bounds"]
 
@@ -85,12 +86,14 @@ class TreatStats:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)     # a column with no value: NaN extremes
             low, high = np.fmin.reduce(tails.low, axis=0), np.fmax.reduce(tails.high, axis=0)
-        bottom, top = [], []
-        for j in range(m):
+        def sides(j: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
             col = x[:, j]
-            bottom.append(_counted(tail_values(col, k, top=False, tails=tails.of(j)), top=False))
-            top.append(_counted(tail_values(col, k, top=True, tails=tails.of(j)), top=True))
-        return cls(tuple(map(str, table.columns)), k, n, c, acc, big, low, high, tuple(bottom), tuple(top))
+            return (_counted(tail_values(col, k, top=False, tails=tails.of(j)), top=False),
+                    _counted(tail_values(col, k, top=True, tails=tails.of(j)), top=True))
+
+        found = each(sides, m, cells=x.size)        # the columns' tails side by side on the threads in use
+        return cls(tuple(map(str, table.columns)), k, n, c, acc, big, low, high, tuple(b for b, _ in found),
+                   tuple(t for _, t in found))
 
     @staticmethod
     def merge(parts: list[TreatStats]) -> TreatStats:
