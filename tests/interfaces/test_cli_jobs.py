@@ -97,7 +97,7 @@ def test_a_bad_jobs_value_is_refused_naming_the_option(tmp_path, command, value)
 def test_jobs_with_dask_is_refused(tmp_path):
     spec, data = _panel(tmp_path)
     res = CliRunner().invoke(app, ["compute", str(spec), "--data", str(data), "--id-column", "code",
-                                   "--engine", "dask", "--jobs", "2"], env={"COLUMNS": "200"})
+                                   "--year-column", "year", "--engine", "dask", "--jobs", "2"], env={"COLUMNS": "200"})
     assert res.exit_code == 2 and "--jobs" in res.output and "Dask" in res.output
 
 

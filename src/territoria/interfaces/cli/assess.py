@@ -99,11 +99,12 @@ def compute(
     them every year is kept), goalposts follow normalise.reference, ranks are within each year.
     """
 
+    n_jobs = local_jobs(jobs, engine)
     assessment = Assessment(spec)
     table = read_wide_table(data, id_column, year_column=year_column)
     try:
         select_years(assessment.spec, table, strict=True)      # year(s) without a year column: an error
-        result = assessment.run(table, engine=engine, cluster=cluster, n_jobs=local_jobs(jobs, engine))
+        result = assessment.run(table, engine=engine, cluster=cluster, n_jobs=n_jobs)
     except SpecError as exc:
         if exc.file is not None:
             raise
