@@ -105,3 +105,25 @@ def test_the_help_documents_jobs():
     for command in ("assess", "run", "compute"):
         res = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
         assert res.exit_code == 0 and "--jobs" in res.output and "every core" in res.output, command
+
+
+class _Stop(Exception):
+    """Raised by the stand-in: the test needs only what `run` hands to the assessments."""
+
+
+def test_run_hands_jobs_to_both_assessments(tmp_path, monkeypatch):
+    from territoria.interfaces.cli import main_job
+
+    seen: list[int | None] = []
+
+    def levels(store, output_dir, year, *, n_jobs=None):
+        seen.append(n_jobs)
+        raise _Stop
+
+    monkeypatch.setattr(main_job, "load_bundled_with_progress", lambda store: None)   # an empty Store
+    monkeypatch.setattr(main_job, "assess_levels", levels)
+    for args, want in (([], 1), (["--jobs", "2"], 2), (["--jobs", "-1"], -1)):
+        res = CliRunner().invoke(app, ["--db", str(tmp_path / "t.duckdb"), "run", "--output-dir",
+                                       str(tmp_path / "out"), "--no-summary", *args], env={"COLUMNS": "200"})
+        assert isinstance(res.exception, _Stop), res.output
+        assert seen[-1] == want
