@@ -14,10 +14,11 @@ are shown when those packages import; they are never required.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from territoria.assess.record import digest
@@ -56,6 +57,28 @@ def _name_col(lang: str) -> str:
     return f"name_{lang}" if lang in ("en", "ru", "kk") else "name_en"
 
 
+def _derived(store: Any, key: tuple[Any, ...] | None, compute: Callable[[], Any]) -> Any:
+    """``compute()``, remembered under ``key`` when the Store carries a ``derived`` memo (the web application
+    gives each Store it opens one, valid for that version of the file; :class:`territoria.web.context.WebContext`).
+    The parts memoised are those every language shares, so a page in ru, kk and en computes them once. Without
+    a memo (the CLI, the reports) or without a key (a result not stored), computed every time."""
+    memo = getattr(store, "derived", None)
+    if memo is None or key is None:
+        return compute()
+    return memo(key, compute)
+
+
+def _result_key(result: Any) -> tuple[Any, ...] | None:
+    """What identifies a stored assessment within one version of the Store (its name and version are never
+    reused for other content); None for a result that is not stored (run from a spec, not memoised)."""
+    if result is None:
+        return ("resolved",)
+    name, version = getattr(result, "name", None), getattr(result, "version", None)
+    if isinstance(name, str) and isinstance(version, int | np.integer):
+        return ("stored", name, int(version))
+    return None
+
+
 def _points(store: Any, codes: Iterable[str]) -> pd.DataFrame:
     """A point per region: its capital city's point (for a city of republican significance its GeoNames
     point, when :mod:`territoria.typology` is present), else the mean of its settlements' points."""
@@ -86,6 +109,17 @@ def regions_ranking(store: Any, result: Any, *, lang: str = "en") -> pd.DataFram
 
     Sorted from the most vulnerable (highest rank number) to the least.
     """
+    key = _result_key(result)
+    frame = _derived(store, None if key is None else ("regions_ranking", *key),
+                     lambda: _ranking_frame(store, result)).copy()
+    units = store.units(codes=list(frame.index))
+    frame.insert(0, "name", units[_name_col(lang)].reindex(frame.index).to_numpy())
+    frame.index.name = "unit"
+    return frame.sort_values("rank", ascending=False).reset_index()
+
+
+def _ranking_frame(store: Any, result: Any) -> pd.DataFrame:
+    """What :func:`regions_ranking` shows in every language: scores, ranks, rank intervals and points."""
     # a panel assessment ranks within each year: the ranking is that of its latest year
     frame, intervals, _ = latest_year(result.to_frame(), rank_intervals(result))
     # the intervals must come from the model of these ranks: its nominal run is the result itself
@@ -94,11 +128,7 @@ def regions_ranking(store: Any, result: Any, *, lang: str = "en") -> pd.DataFram
         raise DataError("ranking: the Monte-Carlo nominal ranks differ from the assessment's ranks; the rank "
                         "intervals would belong to another model")
     frame = frame.join(intervals[["rank_median", "rank_p05", "rank_p95"]])
-    units = store.units(codes=list(frame.index))
-    frame.insert(0, "name", units[_name_col(lang)].reindex(frame.index).to_numpy())
-    frame = frame.join(_points(store, frame.index))
-    frame.index.name = "unit"
-    return frame.sort_values("rank", ascending=False).reset_index()
+    return frame.join(_points(store, frame.index))
 
 
 def region_of_unit(code: str, assessed: Iterable[str], crosswalk: pd.DataFrame | None = None) -> str:
@@ -127,12 +157,18 @@ def _status_labels(lang: str) -> dict[str, str]:
 
 
 def _statuses(store: Any, codes: list[str], lang: str) -> pd.DataFrame:
+    table = _derived(store, ("statuses", tuple(codes)), lambda: _classified(store, codes)).copy()
+    table["status_label"] = table["status"].map(_status_labels(lang)).fillna(table["status"])
+    return table[["status", "status_label", "facts", "fact_codes"]]
+
+
+def _classified(store: Any, codes: list[str]) -> pd.DataFrame:
+    """The units' statuses from their series (the same in every language)."""
     obs = store.observations(units=codes)
     table = classify(obs) if len(obs) else pd.DataFrame(columns=["status", "facts", "fact_codes"])
     table = table.reindex(codes)
     table["status"] = table["status"].fillna("insufficient_data")
-    table["status_label"] = table["status"].map(_status_labels(lang)).fillna(table["status"])
-    return table[["status", "status_label", "facts", "fact_codes"]]
+    return table[["status", "facts", "fact_codes"]]
 
 
 def watch_list(store: Any, result: Any, *, lang: str = "en", codes: Iterable[str] | None = None) -> pd.DataFrame:
@@ -275,6 +311,43 @@ def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
         and ``assessed_name`` (the name of the unit whose rank is shown).
     """
 
+    key = _result_key(result)
+    core = _derived(store, None if key is None else ("unit_profile", code, *key, name, year, n_weak),
+                    lambda: _profile_core(store, code, result=result, name=name, year=year, n_weak=n_weak))
+    row, flags, status = core["row"], core["flags"], core["status"]
+    # the memoised parts are shared by every request: each answer gets its own copies of the tables
+    status = {**status, "status_label": _status_labels(lang).get(status["status"]) or status["status"]}
+    out: dict[str, Any] = {"unit": {"code": code, **{k: row[k] for k in row.index}},
+                           "table": unit_table(store, code, lang=lang), "notes": list(core["notes"]),
+                           "status": status, "diagnosis": core["diagnosis"], "trends": core["trends"].copy(),
+                           "region": core["region"], "result": core["result"],
+                           "assessment": dict(core["assessment"]) if core["assessment"] is not None else None,
+                           "assessment_note": core["assessment_note"], "weak": _copy(core["weak"]),
+                           "weak_blocks": _copy(core["weak_blocks"]), "flags": core["flags_held"].copy(),
+                           "flags_not_evaluable": core["flags_not_evaluable"],
+                           "groups": core["groups"].copy() if core["groups"] is not None else None,
+                           "type": dict(core["type"]) if core["type"] is not None else None}
+    regions = store.units(level="region")[_name_col(lang)].to_dict()
+    names = store.units(codes=[out["region"]])[_name_col(lang)].to_dict()
+    out["assessed_name"] = names.get(out["region"]) or regions.get(out["region"], out["region"])
+    own_region = code if str(row["level"]) == "region" else (unit_region(store, code) or out["region"])
+    out["region_name"] = regions.get(own_region, own_region)
+    out["mechanisms"] = recommend(
+        code, load_knowledge_base(None), flags=_copy(flags), weak=out["weak"],
+        status=None if status["status"] == "insufficient_data" else status["status"],
+        status_facts=status.get("facts") or "", region_names=regions, lang=lang,
+        status_fact_codes=status.get("fact_codes") if isinstance(status.get("fact_codes"), str) else None)
+    return out
+
+
+def _copy(value: Any) -> Any:
+    return value.copy() if isinstance(value, pd.DataFrame | pd.Series) else value
+
+
+def _profile_core(store: Any, code: str, *, result: Any, name: str | None, year: int | None,
+                  n_weak: int) -> dict[str, Any]:
+    """What :func:`unit_profile` shows in every language: the diagnosis, the rank shown, flags, trends,
+    groups, type and the status (without its label)."""
     units = store.units(codes=[code])
     if units.empty:
         raise UnknownNameError("unit", code, [])
@@ -299,10 +372,8 @@ def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
         flags = diag.flags if "rule" in diag.flags else None
     else:
         flags = risk_flags(obs, national=store.observations(units=["KZ"]), year=year) if len(obs) else None
-    status = _statuses(store, [code], lang).iloc[0].to_dict()
-    out: dict[str, Any] = {"unit": {"code": code, **{k: row[k] for k in row.index}},
-                           "table": unit_table(store, code, lang=lang), "notes": notes, "status": status,
-                           "diagnosis": diag}
+    status = _statuses(store, [code], "en").iloc[0].to_dict()
+    out: dict[str, Any] = {"row": row, "notes": notes, "status": status, "diagnosis": diag, "flags": flags}
     try:
         out["trends"] = trend_table(obs).reset_index() if len(obs) else pd.DataFrame()
     except DataError:
@@ -326,6 +397,7 @@ def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
                 context = diagnosis(store, region, result=result, n=n_weak, context=False, own_series=False)
         shown = context
         notes.append("region" if context is not None else "not_assessed")
+    out["shown"] = shown
     out["region"] = shown.unit if shown is not None else (unit_region(store, code) or code)
     out["result"] = result if shown is not None else None
     weak = weak_blocks = None
@@ -354,20 +426,10 @@ def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
     out["assessment_note"] = note
     out["weak"], out["weak_blocks"] = weak, weak_blocks
     if flags is not None:
-        out["flags"] = flags[flags["flag"] == True].reset_index(drop=True)  # noqa: E712
+        out["flags_held"] = flags[flags["flag"] == True].reset_index(drop=True)  # noqa: E712
         out["flags_not_evaluable"] = int(flags["flag"].isna().sum())
     else:
-        out["flags"], out["flags_not_evaluable"] = pd.DataFrame(), 0
-    regions = store.units(level="region")[_name_col(lang)].to_dict()
-    names = store.units(codes=[out["region"]])[_name_col(lang)].to_dict()
-    out["assessed_name"] = names.get(out["region"]) or regions.get(out["region"], out["region"])
-    own_region = code if str(row["level"]) == "region" else (unit_region(store, code) or out["region"])
-    out["region_name"] = regions.get(own_region, own_region)
-    out["mechanisms"] = recommend(
-        code, load_knowledge_base(None), flags=flags, weak=weak,
-        status=None if status["status"] == "insufficient_data" else status["status"],
-        status_facts=status.get("facts") or "", region_names=regions, lang=lang,
-        status_fact_codes=status.get("fact_codes") if isinstance(status.get("fact_codes"), str) else None)
+        out["flags_held"], out["flags_not_evaluable"] = pd.DataFrame(), 0
     out["groups"] = diag.groups if diag is not None else group_memberships(store, code, str(row["level"]))
     out["type"] = _typology(result, shown.unit) if shown is not None and shown.level == "region" else None
     return out

@@ -31,7 +31,7 @@ from territoria.report.messages import Translator
 from territoria.report.moments import moment
 from territoria.store import import_observations
 from territoria.web.accounts import audit
-from territoria.web.assessments import ASSESSMENT_REF_PATTERN, AssessmentName, about
+from territoria.web.assessments import ASSESSMENT_REF_PATTERN, AssessmentName, describe
 from territoria.web.limits import read_upload
 from territoria.web.refusals import Refusal
 
@@ -72,20 +72,16 @@ def _ctx(request: Request) -> Any:
     return request.app.state.ctx
 
 
-def _profile(request: Request, code: str, lang: str, assessment: str | None) -> Document:
-    ctx = _ctx(request)
-    with ctx.store() as store:
-        result = ctx.result(store, name=assessment, unit=code) if assessment is not None else None
-        return ctx.cached(("profile", code, lang, assessment),
-                          lambda: profile_document(store, code, lang=lang, result=result))
+def _profile(ctx: Any, store: Any, code: str, lang: str, assessment: str | None) -> Document:
+    result = ctx.result(store, name=assessment, unit=code) if assessment is not None else None
+    return ctx.cached(("profile", code, lang, assessment),
+                      lambda: profile_document(store, code, lang=lang, result=result))
 
 
-def _ranking(request: Request, lang: str, scope: str | None, assessment: str | None) -> Document:
-    ctx = _ctx(request)
-    with ctx.store() as store:
-        result = ctx.result(store, name=assessment)
-        return ctx.cached(("ranking", lang, scope, assessment),
-                          lambda: ranking_document(store, lang=lang, scope=scope, result=result))
+def _ranking(ctx: Any, store: Any, lang: str, scope: str | None, assessment: str | None) -> Document:
+    result = ctx.result(store, name=assessment)
+    return ctx.cached(("ranking", lang, scope, assessment),
+                      lambda: ranking_document(store, lang=lang, scope=scope, result=result))
 
 
 def _file(request: Request, doc: Document, fmt: Format, stem: str) -> Response:
@@ -154,10 +150,11 @@ def ranking(request: Request, lang: Lang = "en",
             assessment: AssessmentName = None) -> dict[str, Any]:
     """Ranking of the regions (or of the units of ``assessment``) with rank intervals, the map, the
     distribution of levels and the watch list."""
-    with _ctx(request).store() as store:
-        left_out = bad_cells(_ctx(request), store)
-    return {**_ranking(request, lang, scope, assessment).to_dict(), "assessment": about(request, assessment),
-            "bad_cells": left_out}
+    ctx = _ctx(request)
+    with ctx.store() as store:  # one open per request: the document, what it rates, the cells left out
+        doc = _ranking(ctx, store, lang, scope, assessment)
+        return {**doc.to_dict(), "assessment": describe(ctx.result(store, name=assessment)),
+                "bad_cells": bad_cells(ctx, store)}
 
 
 @router.get("/ranking/report.{fmt}", response_class=Response, responses=_FILES)
@@ -165,8 +162,10 @@ def ranking_report(request: Request, fmt: Format, lang: Lang = "en",
                    scope: Annotated[str | None, Query(max_length=100)] = None,
                    assessment: AssessmentName = None) -> Response:
     """The ranking report as a file (HTML, PDF or XLSX)."""
-    return _file(request, _ranking(request, lang, scope, assessment), fmt,
-                 f"ranking_{scope or assessment or 'regions'}_{lang}")
+    ctx = _ctx(request)
+    with ctx.store() as store:
+        doc = _ranking(ctx, store, lang, scope, assessment)
+    return _file(request, doc, fmt, f"ranking_{scope or assessment or 'regions'}_{lang}")
 
 
 @router.get("/units/{code}/profile", operation_id="getUnitProfile")
@@ -175,16 +174,19 @@ def profile(request: Request, code: UnitCode, lang: Lang = "en", assessment: Ass
     """A unit's profile: status, rank with interval (nationally and within its region), sub-indices,
     indicators by year, trends, groups, type, weaknesses, risk flags, mechanisms by horizon; in
     ``assessment`` or the latest assessment of the unit's own level (its region's as context when none)."""
-    with _ctx(request).store() as store:
-        left_out = bad_cells(_ctx(request), store, code)
-    return {**_profile(request, code, lang, assessment).to_dict(), "bad_cells": left_out}
+    ctx = _ctx(request)
+    with ctx.store() as store:
+        return {**_profile(ctx, store, code, lang, assessment).to_dict(), "bad_cells": bad_cells(ctx, store, code)}
 
 
 @router.get("/units/{code}/report.{fmt}", operation_id="getUnitReport", response_class=Response, responses=_FILES)
 def profile_report(request: Request, code: UnitCode, fmt: Format,
                    lang: Lang = "en", assessment: AssessmentName = None) -> Response:
     """A unit's profile as a file (HTML, PDF or XLSX)."""
-    return _file(request, _profile(request, code, lang, assessment), fmt, f"profile_{code}_{lang}")
+    ctx = _ctx(request)
+    with ctx.store() as store:
+        doc = _profile(ctx, store, code, lang, assessment)
+    return _file(request, doc, fmt, f"profile_{code}_{lang}")
 
 
 @router.get("/compare")

@@ -59,7 +59,7 @@ class WebContext:
         Keep a copy of the last version read, served while a writer (here or in another process) is active.
     """
 
-    def __init__(self, db: str | Path, *, max_upload_bytes: int = 10 * 2**20, cache_size: int = 128,
+    def __init__(self, db: str | Path, *, max_upload_bytes: int = 10 * 2**20, cache_size: int = 512,
                  wait: float = 10.0, replica: bool = True) -> None:
         self.db = Path(db)
         self.max_upload_bytes = int(max_upload_bytes)
@@ -142,6 +142,8 @@ class WebContext:
                 self.served_from_replica += 1
                 store, version = Store(replica[1], read_only=True), replica[0]
             self._local.version = version
+            # the service memoises what every language of a page shares under this version of the file
+            store.derived = self._derived
             try:
                 yield store
             finally:
@@ -259,6 +261,9 @@ class WebContext:
             with self._cond:
                 del self._computing[full]
             running.set()
+
+    def _derived(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        return self.cached(("derived", *key), compute)
 
     def result(self, store: Any, *, name: str | None = None, unit: str | None = None,
                level: str | None = None) -> Any:
