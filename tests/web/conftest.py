@@ -4,6 +4,7 @@ the analyst with a token (``Authorization: Bearer``)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -64,17 +65,36 @@ def web_auth():
                            password=PASSWORD)
 
 
+def _copy_store(source, target) -> None:
+    """A Store file and its write-ahead log, if one is left."""
+    shutil.copy(source, target)
+    wal = source.with_name(source.name + ".wal")
+    if wal.exists():
+        shutil.copy(wal, target.with_name(target.name + ".wal"))
+
+
+@pytest.fixture(scope="session")
+def web_template(bundled_store_path, tmp_path_factory):
+    """The bundled Store with the test accounts and their tokens, made once per session (hashing three
+    passwords and creating tokens for every module was repeated work): ``(path, tokens by role)``. Modules
+    get copies (``web_db``), never this file."""
+    path = tmp_path_factory.mktemp("web_template") / "web.duckdb"
+    _copy_store(bundled_store_path, path)
+    return path, add_accounts(path)
+
+
 @pytest.fixture(scope="module")
-def web_db(bundled_store_path, tmp_path_factory):
+def web_db(web_template, tmp_path_factory):
+    """A copy of :func:`web_template` for one module (its writes stay in it)."""
     path = tmp_path_factory.mktemp("web") / "web.duckdb"
-    shutil.copy(bundled_store_path, path)
+    _copy_store(web_template[0], path)
     return path
 
 
 @pytest.fixture(scope="module")
-def tokens(web_db):
-    """API tokens of the test accounts in ``web_db``, by role."""
-    return add_accounts(web_db)
+def tokens(web_db, web_template):
+    """API tokens of the test accounts in ``web_db``, by role (those of the template it was copied from)."""
+    return dict(web_template[1])
 
 
 @pytest.fixture(scope="module")
@@ -173,6 +193,25 @@ def browser_server(web_db, tokens):
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=10)
+
+
+CHROMIUM = os.environ.get("TERRITORIA_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium (Debian's, driven by Playwright) for every browser test of a worker: launching
+    one per module cost seconds each time. Modules open their own contexts in it (cookies and storage are
+    per context, so no state passes between modules)."""
+    from playwright.sync_api import sync_playwright
+
+    from territoria.report.render import CHROMIUM_FLAGS
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=[f for f in CHROMIUM_FLAGS if f != "--headless"])
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

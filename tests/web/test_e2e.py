@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,26 +25,19 @@ def server(browser_server):
 
 
 @pytest.fixture(scope="module")
-def page(server, web_auth):
-    from playwright.sync_api import sync_playwright
-
-    from territoria.report.render import CHROMIUM_FLAGS
-
-    profile = tempfile.mkdtemp(prefix="territoria-e2e-")
-    with sync_playwright() as pw:  # a fresh profile directory: no state from earlier runs
-        context = pw.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, viewport={"width": 1280, "height": 900},
-            args=[f for f in CHROMIUM_FLAGS if f != "--headless"])
-        page = context.pages[0] if context.pages else context.new_page()
-        page.on("console", lambda m: CSP_VIOLATIONS.append(m.text) if "Content Security Policy" in m.text else None)
-        page.goto(f"{server}/")  # not signed in: the login page, then back where we were going
-        page.wait_for_url("**/login?next=%2F")
-        page.fill("#login-name", "analyst1")
-        page.fill("#login-password", web_auth.password)
-        page.click("#login-submit")
-        page.wait_for_selector("#signed-in", timeout=30_000)
-        yield page
-        context.close()
+def page(server, web_auth, chromium):
+    """A fresh context of the session's Chromium (no state from other modules), signed in as the analyst."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("console", lambda m: CSP_VIOLATIONS.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(f"{server}/")  # not signed in: the login page, then back where we were going
+    page.wait_for_url("**/login?next=%2F")
+    page.fill("#login-name", "analyst1")
+    page.fill("#login-password", web_auth.password)
+    page.click("#login-submit")
+    page.wait_for_selector("#signed-in", timeout=30_000)
+    yield page
+    context.close()
 
 
 def test_overview_click_settlement_profile_language(server, page):

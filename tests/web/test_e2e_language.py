@@ -50,6 +50,13 @@ LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 TEXTS_JS = (HERE / "e2e_language_texts.js").read_text(encoding="utf-8")
 
 LAYOUT_JS = (HERE / "e2e_language_layout.js").read_text(encoding="utf-8")
+# Plotly's responsive charts redraw some time after a resize event: each chart is resized now and its
+# redraw awaited (a promise), then one frame is let through, instead of a fixed wait.
+REDRAWN_JS = """async () => {
+  const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  if (plots.length && window.Plotly) { await Promise.all(plots.map(p => window.Plotly.Plots.resize(p))); }
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+}"""
 KEY_ELEMENTS = "h1, h2, button, label.button, nav a, header a, th, .subtitle, legend, .downloads a, .chip"
 
 
@@ -88,16 +95,8 @@ def indicator_ids(web_db) -> frozenset[str]:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from territoria.report.render import CHROMIUM_FLAGS
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                               args=[f for f in CHROMIUM_FLAGS if f != "--headless"])
-        yield b
-        b.close()
+def browser(chromium):
+    return chromium
 
 
 class Tab:
@@ -257,8 +256,7 @@ PAGES: dict[str, tuple[str, Callable]] = {  # name: (tab, how to get there -> te
 
 def _layout(page, width: dict[str, int]) -> list[str]:
     page.set_viewport_size(width)
-    if page.locator(".main-svg").count():
-        page.wait_for_timeout(300)  # Plotly's responsive charts redraw after a resize event
+    page.evaluate(REDRAWN_JS)  # the charts at the new width before anything is measured
     return [f"{width['width']} px: {p}" for p in page.evaluate(LAYOUT_JS, KEY_ELEMENTS)]
 
 
