@@ -198,11 +198,12 @@ def browser_server(web_db, tokens):
 CHROMIUM = os.environ.get("TERRITORIA_CHROMIUM", "/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """One headless Chromium (Debian's, driven by Playwright) for every browser test of a worker: launching
-    one per module cost seconds each time. Modules open their own contexts in it (cookies and storage are
-    per context, so no state passes between modules)."""
+    """One headless Chromium (Debian's, driven by Playwright) for all the browser tests of a module, each
+    fixture opening its own context in it (cookies and storage are per context). Not one per session: while
+    Playwright's synchronous API is open it keeps an event loop running in the main thread, and the later
+    modules' ``asyncio.run`` (the slow-client tests) would then fail."""
     from playwright.sync_api import sync_playwright
 
     from territoria.report.render import CHROMIUM_FLAGS
