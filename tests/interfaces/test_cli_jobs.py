@@ -120,7 +120,7 @@ def test_run_hands_jobs_to_both_assessments(tmp_path, monkeypatch):
         seen.append(n_jobs)
         raise _Stop
 
-    monkeypatch.setattr(main_job, "load_bundled_with_progress", lambda store: None)   # an empty Store
+    monkeypatch.setattr(main_job, "load_bundled_with_progress", lambda store, **options: None)  # an empty Store
     monkeypatch.setattr(main_job, "assess_levels", levels)
     for args, want in (([], 1), (["--jobs", "2"], 2), (["--jobs", "-1"], -1)):
         res = CliRunner().invoke(app, ["--db", str(tmp_path / "t.duckdb"), "run", "--output-dir",

@@ -41,13 +41,14 @@ def with_geonames_points(units: pd.DataFrame, places: pd.DataFrame) -> pd.DataFr
     return out
 
 
-def load_bundled(store: Store, *, step: Progress | None = None) -> list[ImportReport]:
+def load_bundled(store: Store, *, step: Progress | None = None, assess: bool = True) -> list[ImportReport]:
     """Fill ``store`` with the package's bundled data; idempotent (a second call changes nothing).
 
     The published series are one import; the relative indicators derived from them by the catalogue's
     formulas are computed in the same transaction (:mod:`territoria.store.recompute`), each cell with a
     note naming its formula and the series, sources and import it was computed from; last, the bundled
-    regional assessment is run and stored (see :mod:`territoria.store.assessments`).
+    regional assessment is run and stored (see :mod:`territoria.store.assessments`), unless ``assess`` is
+    False: ``territoria run`` assesses the regions itself and stores that Result (one Monte-Carlo, not two).
     """
     # lazy: layers: territoria.ingest.bundled is above this module (known violation, pyproject.toml)
     from territoria.ingest import bundled
@@ -72,7 +73,7 @@ def load_bundled(store: Store, *, step: Progress | None = None) -> list[ImportRe
     observed = bundled.bundled_observations()
     reports = [import_observations(store, observed, file="bundled:observations", file_sha256=_digest(observed),
                                    options={"bundled": True})]
-    tick("bundled assessment")
-
-    store_spec_assessment(store)  # the bundled regional assessment, stored (a no-op when unchanged)
+    if assess:
+        tick("bundled assessment")
+        store_spec_assessment(store)  # the bundled regional assessment, stored (a no-op when unchanged)
     return reports

@@ -26,7 +26,7 @@ from territoria.store.assessments import save_assessment
 from territoria.store.export import neutralise_formulas
 
 __all__ = ["JOBS", "assess", "assess_panel", "check_jobs", "compute", "default_spec_path", "export_parquet",
-           "local_jobs", "read_wide_table", "tree"]
+           "local_jobs", "read_wide_table", "run_panel", "show_assessment", "tree"]
 
 
 _COLUMNS = typer.Option(None, "--columns", help="Columns to show, comma-separated or repeated (the unit, the "
@@ -144,16 +144,45 @@ def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None
     core); the results do not depend on it.
     """
 
+    result, analysis = run_panel(panel, year=year, spec_path=spec_path, uncertainty=uncertainty, engine=engine,
+                                 cluster=cluster, n_jobs=n_jobs)
+    show_assessment(result, analysis, panel=panel, output_dir=output_dir, output=output, audit=audit,
+                    columns=columns, lang=lang, sources=sources)
+    if store_as is not None:
+        _store(result, analysis, name=store_as, db=db or state.db)
+    return result
+
+
+def run_panel(panel: Any, *, year: int | None = None, spec_path: Path | None = None, uncertainty: bool = True,
+              engine: str = "local", cluster: str | None = None, n_jobs: int | None = None) -> tuple[Any, Any]:
+    """The Result of a spec (default: the bundled vulnerability spec; ``year`` overrides its years) on a
+    Panel and, with ``uncertainty`` and a spec that has a Monte-Carlo section, its UncertaintyResult (else None).
+    ``n_jobs``: threads of the local engine (None = 1, -1 = every core); the results do not depend on it.
+    """
+
     spec = AssessmentSpec.from_yaml(spec_path or default_spec_path())
     if year is not None:
         spec = AssessmentSpec.from_mapping({**spec.to_mapping(), "year": year, "years": None})
     result = Assessment(spec).run(panel, engine=engine, cluster=cluster, n_jobs=n_jobs)
-    frame = result.to_frame()
-    sensitivity = analysis = None
+    analysis = None
     if uncertainty and spec.uncertainty is not None:  # a panel: intervals of ranks within each year
-        analysis = result.uncertainty(progress=engine == "local", engine=engine, cluster=cluster, n_jobs=n_jobs)
-        intervals = analysis.ranks[["rank_median", "rank_p05", "rank_p95"]]
-        frame = frame.join(intervals)
+        analysis = result.uncertainty(progress=engine == "local", engine=engine, cluster=cluster,
+                                      n_jobs=n_jobs)
+    return result, analysis
+
+
+def show_assessment(result: Any, analysis: Any, *, panel: Any, output_dir: Path | None = None,
+                    output: Path | None = None, audit: Path | None = None, columns: list[str] | None = None,
+                    lang: str = "en", sources: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Print the ranking of ``result`` (with the intervals and Sobol indices of ``analysis`` when given) and
+    write it: ``output`` (a table, or the workbook when .xlsx), ``audit``, and into ``output_dir`` the
+    ranking, sensitivity, audit workbook and saved Result named after the spec. Returns the ranking."""
+
+    spec = result.spec
+    frame = result.to_frame()
+    sensitivity = None
+    if analysis is not None:
+        frame = frame.join(analysis.ranks[["rank_median", "rank_p05", "rank_p95"]])
         sensitivity = analysis.sensitivity.reset_index()
     names = panel.names("en") if hasattr(panel, "names") else None
     if names is not None:
@@ -190,9 +219,7 @@ def assess_panel(panel: Any, *, output_dir: Path | None = None, year: int | None
         if audit_tables is not None:
             _write_sheets(audit_tables, out / f"{spec.name}_audit.xlsx")
         result.save(out / f"{spec.name}_result")
-    if store_as is not None:
-        _store(result, analysis, name=store_as, db=db or state.db)
-    return result
+    return frame
 
 
 def _store(result: Any, analysis: Any, *, name: str, db: Path) -> None:

@@ -66,16 +66,16 @@ def _progress() -> Progress:
                     console=console, transient=False)
 
 
-def load_bundled_with_progress(store) -> None:
+def load_bundled_with_progress(store, *, assess: bool = True) -> None:
     stages = ["units", "catalogue and sources", "published observations and the indicators derived from them",
-              "bundled assessment"]
+              *(["bundled assessment"] if assess else [])]
     with _progress() as progress:
         task = progress.add_task("loading bundled data", total=len(stages))
 
         def step(label: str) -> None:
             progress.update(task, description=f"loading: {label}", completed=stages.index(label))
 
-        reports = load_bundled(store, step=step)
+        reports = load_bundled(store, step=step, assess=assess)
         progress.update(task, description="bundled data loaded", completed=len(stages))
     for report in reports:
         console.print(plain(report.summary()))

@@ -35,7 +35,7 @@ from territoria.errors import TerritoriaError
 from territoria.indicators.districts import district_view
 from territoria.ingest.bundled import seed_depressed_units
 from territoria.interfaces.cli.app import app, console, state
-from territoria.interfaces.cli.assess import JOBS, assess_panel
+from territoria.interfaces.cli.assess import JOBS, run_panel, show_assessment
 from territoria.interfaces.cli.data import load_bundled_with_progress
 from territoria.interfaces.output import plain, print_table, write_table
 from territoria.mechanisms import load_knowledge_base, recommend
@@ -89,7 +89,7 @@ def run_command(
         state.db.unlink()
         Path(str(state.db) + ".wal").unlink(missing_ok=True)
     with Store(state.db) as store:
-        load_bundled_with_progress(store)
+        load_bundled_with_progress(store, assess=False)  # the regions are assessed once, below
         summary = _level_summary(store)
         print_table(summary, title=f"Units in the Store ({state.db})", console=console)
         coverage = store.coverage(level="region")
@@ -158,6 +158,7 @@ class LevelAssessments:
     district_year: int
     district_intervals: pd.DataFrame
     district_run: Any
+    region_run: Any = None
 
 
 def assess_levels(store, output_dir: Path, year: int | None = None, *, n_jobs: int | None = None) -> LevelAssessments:
@@ -169,7 +170,9 @@ def assess_levels(store, output_dir: Path, year: int | None = None, *, n_jobs: i
     ``n_jobs``: threads of the runs and the Monte-Carlo runs (None = 1, -1 = every core; same results).
     """
 
-    regions = _assess(store.panel(level="region"), output_dir, year, n_jobs)
+    panel = store.panel(level="region")
+    regions, region_run = run_panel(panel, year=year, n_jobs=n_jobs)
+    show_assessment(regions, region_run, panel=panel, output_dir=output_dir)
     spec = AssessmentSpec.from_yaml(district_spec_path())
     years = spec.year_list or []
     districts = Assessment(spec).run(store.panel(level="district", years=years), n_jobs=n_jobs)
@@ -179,13 +182,14 @@ def assess_levels(store, output_dir: Path, year: int | None = None, *, n_jobs: i
     frame.insert(0, "name", names.reindex(frame.index.get_level_values("unit")).to_numpy())
     write_table(frame.reset_index(), output_dir / f"{spec.name}.csv")
     districts.save(output_dir / f"{spec.name}_result")
-    return LevelAssessments(regions, districts, max(years), intervals, run)
+    return LevelAssessments(regions, districts, max(years), intervals, run, region_run)
 
 
 def store_levels(store, levels: LevelAssessments) -> list[str]:
     """Store both Results as named assessments (their specs' names); a no-op for an unchanged one.
 
-    The districts' uncertainty summary holds the within-year rank intervals. Returns the labels stored.
+    The regions' uncertainty summary is their Monte-Carlo run (``load_bundled`` was told not to store its
+    own); the districts' holds the within-year rank intervals. Returns the labels stored.
     """
 
     districts = levels.districts
@@ -193,7 +197,7 @@ def store_levels(store, levels: LevelAssessments) -> list[str]:
     ranks = frame[[districts.root, "rank"]].rename(columns={districts.root: "score"}).join(levels.district_intervals)
     summary = replace(levels.district_run, ranks=ranks)
     labels = []
-    for result, uncertainty in ((levels.regions, None), (districts, summary)):
+    for result, uncertainty in ((levels.regions, levels.region_run), (districts, summary)):
         stored = save_assessment(store, result, name=result.spec.name, uncertainty=uncertainty)
         labels.append(stored.label)
         state_word = "stored" if stored.created else "already stored (same spec and data)"
@@ -294,10 +298,6 @@ def _show_package_for_last(store, result, output_dir: Path) -> None:
                 title=f"Mechanisms for the region ranked last: {name} ({last}) — the {PACKAGE_SIZE} best-scored of "
                 f"each horizon; all {len(package)} that fit are in mechanisms_{last}.csv")
     write_table(package, output_dir / f"mechanisms_{last}.csv")
-
-
-def _assess(panel, output_dir: Path, year: int | None, n_jobs: int | None = None):
-    return assess_panel(panel, output_dir=output_dir, year=year, n_jobs=n_jobs)
 
 
 def _show_seed_list(seed_list: pd.DataFrame, result, crosswalk: pd.DataFrame, output_dir: Path) -> None:
