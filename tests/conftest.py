@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -42,13 +44,34 @@ def small_units() -> pd.DataFrame:
     ])
 
 
+@dataclass(frozen=True)
+class BundledLoad:
+    """The session's bundled Store (``path``) and what ``territoria load-bundled`` printed making it."""
+
+    path: Path
+    exit_code: int
+    output: str
+
+
 @pytest.fixture(scope="session")
-def bundled_store_path(tmp_path_factory):
-    """A Store filled once per test session with the package's bundled real data (read it, copy to write)."""
-    from territoria.store import Store
-    from territoria.store.bundle import load_bundled
+def bundled_load(tmp_path_factory) -> BundledLoad:
+    """A new Store filled once per test session (per xdist worker) with the package's bundled real data by
+    the ``load-bundled`` command, in-process; tests/interfaces/test_cli_data.py checks that command on it
+    instead of loading the bundle a second time."""
+    from typer.testing import CliRunner
+
+    from territoria.interfaces.cli import app
+    from territoria.interfaces.output import record_command
 
     path = tmp_path_factory.mktemp("bundled") / "bundled.duckdb"
-    with Store(path) as store:
-        load_bundled(store)
-    return path
+    assert not path.exists()
+    res = CliRunner().invoke(app, ["--db", str(path), "load-bundled"])
+    record_command([])  # the command is forgotten: a workbook written later by a test names no command
+    assert res.exit_code == 0, res.output
+    return BundledLoad(path, res.exit_code, res.output)
+
+
+@pytest.fixture(scope="session")
+def bundled_store_path(bundled_load: BundledLoad) -> Path:
+    """The session's Store holding the package's bundled real data (read it, copy to write)."""
+    return bundled_load.path

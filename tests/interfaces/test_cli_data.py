@@ -54,10 +54,10 @@ def db(bundled_store_path, tmp_path) -> Path:
     return copy
 
 
-def test_load_bundled_command_fills_an_empty_store(tmp_path):
-    res = invoke(tmp_path / "new.duckdb", "load-bundled")
-    assert res.exit_code == 0, res.output
-    with Store(tmp_path / "new.duckdb") as store:
+def test_load_bundled_command_fills_an_empty_store(bundled_load):
+    # the session's Store is this command's work on a new file (tests/conftest.py): no second load here
+    assert bundled_load.exit_code == 0, bundled_load.output
+    with Store(bundled_load.path, read_only=True) as store:
         counts = store.counts()
     assert counts["units"] > 16000 and counts["observations"] > 20000 and counts["imports"] == 1
 
