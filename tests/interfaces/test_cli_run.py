@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 from typer.testing import CliRunner
 
@@ -9,9 +11,15 @@ from territoria.interfaces.cli import app
 
 
 def test_run_writes_the_ranking_the_audit_and_the_seed_lists(tmp_path, bundled_store_path):
+    # --keep on a copy of the session's Store, which the same loader filled from empty (tests/conftest.py):
+    # the load finds everything imported and `run` goes on as on a fresh Store, without a second full load;
+    # that `run` empties the Store first unless --keep is checked below with a stand-in loader
+    db = tmp_path / "t.duckdb"
+    shutil.copy(bundled_store_path, db)
     out = tmp_path / "out"
-    res = CliRunner().invoke(app, ["--db", str(tmp_path / "t.duckdb"), "run", "--output-dir", str(out)])
+    res = CliRunner().invoke(app, ["--db", str(db), "run", "--keep", "--output-dir", str(out)])
     assert res.exit_code == 0, res.output
+    assert "already imported" in res.output
     ranking = pd.read_csv(out / "vulnerability_regions.csv", dtype={"unit": str})
     assert len(ranking) == 14 and ranking["rank"].min() == 1
     assert {"rank_p05", "rank_p95", "level"} <= set(ranking.columns)
@@ -35,8 +43,8 @@ def test_run_writes_the_ranking_the_audit_and_the_seed_lists(tmp_path, bundled_s
     assert "Северо-Казахстанская область" in regions and "Наиболее уязвимые единицы и почему" in regions
     assert "Наурзумский район" in (out / "summary_vulnerability_districts_ru.html").read_text(encoding="utf-8")
     assert (out / "summary_vulnerability_regions_ru.pdf").read_bytes()[:5] == b"%PDF-"
-    # another fresh Store (the session's, loaded by the same load_bundled) gives the same ranking, bit for bit;
-    # `assess` runs the ranking step of `run` (assess_panel) without the districts and reports a second run redid
+    # `assess` on the session's Store gives the same ranking, bit for bit: `run` ranks the regions with the
+    # same steps (run_panel, show_assessment) once, and stores that Result instead of assessing them twice
     again = CliRunner().invoke(app, ["--db", str(bundled_store_path), "assess", "-o", str(tmp_path / "again.csv")])
     assert again.exit_code == 0, again.output
     pd.testing.assert_frame_equal(ranking, pd.read_csv(tmp_path / "again.csv", dtype={"unit": str}))
