@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from territoria.interfaces.cli import app
 from territoria.report import service, summary
-from territoria.report.assessed import diagnosis
+from territoria.report.assessed import diagnoses
 from territoria.report.messages import headers
 from territoria.report.render import to_html, write
 from territoria.report.summary import SECTIONS, settlement_groups, summary_document
@@ -24,22 +24,23 @@ NKO = "590000000"  # North Kazakhstan: rank 14 of 14 in the bundled 2021 assessm
 
 @pytest.fixture(scope="module")
 def built(bundled_store_path):
-    made: dict[str, object] = {}
+    made: dict[tuple[str, ...], object] = {}
 
-    def diagnosis_once(store, code, **options):
-        # a unit's diagnosis takes no language and the summary only reads it: made once for the three
-        # documents (the CLI test below makes its own document without this)
-        if code not in made:
-            made[code] = diagnosis(store, code, **options)
-        return made[code]
+    def diagnoses_once(store, codes, **options):
+        # the top units' diagnoses take no language and the summary only reads them: made once for the
+        # three documents (the CLI test below makes its own document without this)
+        key = tuple(codes)
+        if key not in made:
+            made[key] = diagnoses(store, codes, **options)
+        return made[key]
 
     with Store(bundled_store_path, read_only=True) as store, pytest.MonkeyPatch.context() as patch:
-        patch.setattr(summary, "diagnosis", diagnosis_once, raising=False)  # a speed-up only: moot if unused
+        patch.setattr(summary, "diagnoses", diagnoses_once, raising=False)  # a speed-up only: moot if unused
         result = service.assessment(store)
         intervals = service.ranking_table(store, result).set_index("unit")
         groups = settlement_groups(store)  # computed once for the three languages
         docs = {lang: summary_document(store, result, lang=lang, groups=groups) for lang in ("ru", "kk", "en")}
-    assert set(made) <= set(docs["en"].meta["top"])  # the same units in every language
+    assert all(set(codes) == set(docs["en"].meta["top"]) for codes in made)  # the same units in every language
     return docs, intervals
 
 
