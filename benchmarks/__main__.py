@@ -2,7 +2,8 @@
 
 ``--quick`` runs tiny sizes (a smoke run, not a measurement). ``--dask`` runs benchmark (d) only (Dask);
 ``--units N`` sets the size of its assessment (default 10,000,000) and ``--assessment-only`` leaves out
-its Monte-Carlo part.
+its Monte-Carlo part; ``--timeline FILE``
+writes each worker's RSS samples (FILE) and the task spans (FILE with ``.tasks.csv``) of the assessment.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def main(argv: list[str]) -> int:
         from benchmarks import bench_dask
 
         units = int(argv[argv.index("--units") + 1]) if "--units" in argv else None
-        bench_dask.main(quick, n_units=units, assessment_only="--assessment-only" in argv)
+        timeline = argv[argv.index("--timeline") + 1] if "--timeline" in argv else None
+        bench_dask.main(quick, n_units=units, assessment_only="--assessment-only" in argv, timeline=timeline)
         return 0
     if quick:
         a = bench_pipeline.run(n_units=2_000, repeats=1, pandas_repeats=1)

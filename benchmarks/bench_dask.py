@@ -5,7 +5,8 @@
    generated ON the workers, partition by partition, each partition from its own
    ``SeedSequence([seed, i])`` (never on the client), and held there before the clock starts; it is
    assessed with ``keep="scores"`` (indicator stages stay on the workers). Timed, with the peak
-   resident memory of each worker process (sampled every 0.2 s). Up to 2,000,000 units the local
+   resident memory of each worker process (sampled every 0.05 s, matched to the task stream:
+   ``benchmarks/rss_timeline.py`` says which task ran at each worker's peak). Up to 2,000,000 units the local
    engine also assesses the same table and the scores and ranks are compared bit for bit. Baselines:
    the plain-pandas pipeline of benchmark (a) and its floor, timed on a slice of up to 1,000,000 units
    in this process and scaled linearly (a 10-million-row pandas run needs ~15 GB in one process).
@@ -22,13 +23,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 import time
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from benchmarks.rss_timeline import RSSTimeline, peak_report
 from benchmarks.synthetic import synthetic_table, synthetic_tree
 
 GB = 2**30
@@ -45,36 +46,6 @@ def synthetic_part(i: int, rows: int, n_indicators: int, seed: int) -> pd.DataFr
     frame = pd.DataFrame(x, columns=[f"s{j + 1:02d}" for j in range(n_indicators)])
     frame.insert(0, "unit", pd.array([f"SYN{i:04d}{u:07d}" for u in range(rows)], dtype="str"))
     return frame
-
-
-class _PeakRSS:
-    """Peak resident memory of each worker process, sampled from the client's machine."""
-
-    def __init__(self, client: Any, every: float = 0.2) -> None:
-        import os
-
-        import psutil
-
-        self.procs = {w: psutil.Process(pid) for w, pid in client.run(os.getpid).items()}
-        self.peak = dict.fromkeys(self.procs, 0)
-        self.start = {w: p.memory_info().rss for w, p in self.procs.items()}   # before the run
-        self.every, self._stop = every, threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            for w, p in self.procs.items():
-                with contextlib.suppress(Exception):
-                    self.peak[w] = max(self.peak[w], p.memory_info().rss)
-            self._stop.wait(self.every)
-
-    def __enter__(self) -> _PeakRSS:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 @contextlib.contextmanager
@@ -97,14 +68,18 @@ def _stream_stats(stream: list[dict[str, Any]]) -> tuple[float, float, int]:
 
 def run_assessment(*, n_units: int = 10_000_000, n_indicators: int = 34, n_partitions: int = 80,
                    baseline_units: int = 1_000_000, seed: int = 1, n_workers: int = 2,
-                   check_local: bool | None = None) -> dict[str, float]:
+                   check_local: bool | None = None, timeline: str | None = None,
+                   hold_input: bool = False) -> dict[str, Any]:
     """Time the Dask engine on benchmark (a)'s job (one year), data generated on the workers.
 
     The partitions are generated and held on the workers (``persist``) before the clock starts, so the
     time is the assessment's (reading the partitions, validating, the steps), as the pandas baseline's
     is; the generation is timed apart. ``check_local`` (default: up to 2,000,000 units) also runs the
     local engine on the same table, built on the client from the same partitions, and compares the
-    scores and ranks bit for bit.
+    scores and ranks bit for bit. The persisted input is handed over to the engine (no reference kept
+    here), which lets each partition go once it is prepared, as a run reading Parquet never holds
+    it; ``hold_input`` keeps it for the whole run (the setting of the figures before 2026-12-07
+    18:30 UTC). ``timeline``: a file for the RSS samples and task spans (``rss_timeline``).
     """
     import dask.dataframe as dd
     from distributed import Client, LocalCluster, get_task_stream, wait
@@ -123,17 +98,22 @@ def run_assessment(*, n_units: int = 10_000_000, n_indicators: int = 34, n_parti
     with _closing(LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                memory_limit="6GB")) as cluster, Client(cluster) as client:
         t0 = time.perf_counter()
-        frame = frame.persist()
-        wait(frame)
+        frames = [frame.persist()]
+        del frame
+        wait(frames[0])
         generate = time.perf_counter() - t0
-        with _PeakRSS(client) as rss, get_task_stream(client) as ts:
+        held_frame = frames[0] if hold_input else None
+        with RSSTimeline(client) as rss, get_task_stream(client) as ts:
             t0 = time.perf_counter()
-            result = run_dask(assessment, frame, cluster=client, keep="scores")
+            result = run_dask(assessment, frames.pop(), cluster=client, keep="scores")
             seconds = time.perf_counter() - t0
         work, longest, n_tasks = _stream_stats(ts.data)
+        where = peak_report(rss, ts.data)
+        if timeline is not None:
+            rss.write(timeline, ts.data)
         peaks = sorted(rss.peak.values())
         held = max(rss.start.values())                  # the persisted input, before the run
-        del frame
+        del held_frame
     assert len(result.scores) == n_units and result.ranks.notna().all()
     identical = float("nan")
     if check_local if check_local is not None else n_units <= 2_000_000:
@@ -156,7 +136,7 @@ def run_assessment(*, n_units: int = 10_000_000, n_indicators: int = 34, n_parti
     return {"n_units": n_units, "n_indicators": n_indicators, "n_partitions": len(sizes), "seconds": seconds,
             "n_workers": n_workers, "generate_seconds": generate, "identical": identical,
             "peak_worker_gb": peaks[-1] / GB, "peak_worker_gb_other": peaks[0] / GB, "task_seconds": work,
-            "start_worker_gb": held / GB,
+            "start_worker_gb": held / GB, "peak_where": where, "hold_input": hold_input,
             "longest_task": longest, "n_tasks": n_tasks, "pandas_seconds": plain, "floor_seconds": floor,
             "baseline_units": baseline_units, "ratio_to_pandas": seconds / plain, "ratio_to_floor": seconds / floor,
             "est_32": max(work / 32, longest) + client_side, "client_seconds": client_side}
@@ -226,7 +206,9 @@ def describe_assessment(rep: dict[str, float]) -> str:
         f"    peak RSS per worker    {rep['peak_worker_gb']:8.2f} GB  (other worker "
         f"{rep['peak_worker_gb_other']:.2f} GB; target <= 3 GB; up to "
         f"{rep.get('start_worker_gb', float('nan')):.2f} GB were held before the run: the worker and the "
-        "persisted SYNTHETIC input)",
+        "persisted SYNTHETIC input, " + ("held through the run)" if rep.get("hold_input") else
+                                         "handed to the engine, freed as it is prepared)"),
+        rep.get("peak_where", ""),
         f"    plain pandas           {rep['pandas_seconds']:8.1f} s   (benchmark (a)'s pandas steps, timed on "
         f"{rep['baseline_units']:,} units, scaled x{rep['n_units'] / rep['baseline_units']:g})",
         f"    floor                  {rep['floor_seconds']:8.2f} s   (min/max, one weighted sum, one argsort; scaled "
@@ -266,16 +248,17 @@ def describe_uncertainty(rep: dict[str, float]) -> str:
     ])
 
 
-def main(quick: bool = False, *, n_units: int | None = None, assessment_only: bool = False) -> None:
+def main(quick: bool = False, *, n_units: int | None = None, assessment_only: bool = False,
+         timeline: str | None = None) -> None:
     if quick:
         print(describe_assessment(run_assessment(n_units=200_000, n_partitions=8, baseline_units=50_000)))
         print(describe_uncertainty(run_uncertainty(n_units=5_000, n_replications=500, floor_runs=50)))
         return
     if n_units is None:
-        print(describe_assessment(run_assessment()))
+        print(describe_assessment(run_assessment(timeline=timeline)))
     else:
         print(describe_assessment(run_assessment(n_units=n_units, n_partitions=max(8, n_units // 125_000),
-                                                 baseline_units=min(n_units, 1_000_000))))
+                                                 baseline_units=min(n_units, 1_000_000), timeline=timeline)))
     if not assessment_only:
         print(describe_uncertainty(run_uncertainty()))
 

@@ -99,13 +99,21 @@ def _account(step: Step, before: pd.DataFrame, written: dict[str, pd.DataFrame],
 
 
 def _apply_account(apply: Any, args: tuple[Any, ...], step: Step, part: pd.DataFrame, known: str | None,
-                   needed: list[str]) -> tuple[dict[str, Any], tuple[str, str, StepReport]]:
+                   needed: list[str], trim: Mapping[str, Sequence[str]] | None = None,
+                   ) -> tuple[dict[str, Any], tuple[str, str, StepReport]]:
     """Apply (``apply(*args)``) and account for one partition in one task, so that the partition can
     be freed as soon as the task is done (``keep="scores"``); of the stages written, only the
-    ``needed`` ones are kept (a cell mask serves the report, then nothing reads it)."""
+    ``needed`` ones are kept (a cell mask serves the report, then nothing reads it), and of those
+    only the columns not in ``trim[stage]`` (digested and reported whole, first)."""
     written = apply(*args)
     report = _account(step, part, written, known)
-    return {s: written[s] for s in needed}, report
+    return {s: _trimmed(written[s], (trim or {}).get(s, ())) for s in needed}, report
+
+
+def _trimmed(table: pd.DataFrame, drop: Sequence[str]) -> pd.DataFrame:
+    gone = [c for c in drop if c in table.columns]
+    # a copy: the kept columns must not hold the dropped ones' memory (a block shared with the input)
+    return table.drop(columns=gone).copy() if gone else table
 
 
 def _cut(got: Any, stage: str, i: int) -> pd.DataFrame:
@@ -135,10 +143,18 @@ class DaskBackend:
         The steps in order (to know when a stage is read for the last time).
     keep_all : bool
         Gather every stage into the Result (``keep="all"``); else only the scores.
+    keep : sequence of str
+        Stages held to the end of the run (for the Result).
+    trim : mapping of str to sequence of str, optional
+        With ``keep_all=False``: columns of a stage that no later step and not the Result reads
+        (the indicators inside ``aggregated``), dropped from each partition as soon as it is written
+        and accounted for, instead of held to the end of the run.
     """
 
-    def __init__(self, runner: Any, steps: Sequence[Step], *, keep_all: bool, keep: Sequence[str] = ()) -> None:
+    def __init__(self, runner: Any, steps: Sequence[Step], *, keep_all: bool, keep: Sequence[str] = (),
+                 trim: Mapping[str, Sequence[str]] | None = None) -> None:
         self.r, self.client, self.keep_all = runner, runner.client, keep_all
+        self.trim = dict(trim or {})
         self.tables: dict[str, pd.DataFrame] = {}
         self.fits: dict[int, dict[str, Any]] = {}
         self.last_read: dict[str, int] = {}
@@ -230,7 +246,8 @@ class DaskBackend:
             # nor a written stage no later step reads (the masks): neither stays on the workers
             position = self._position.get(id(step), -1)
             needed = [s for s in step.writes if s == step.writes[0] or self.last_read.get(s, -1) > position]
-            both = [c.submit(_apply_account, fn, args, step, p, self._digests.get(p.key), needed, pure=False)
+            trim = {st: self.trim[st] for st in needed if st in self.trim} or None
+            both = [c.submit(_apply_account, fn, args, step, p, self._digests.get(p.key), needed, trim, pure=False)
                     for (fn, args), p in zip(calls, data, strict=True)]
             out = [c.submit(operator.itemgetter(0), b, pure=False) for b in both]
             self._accounted = [c.submit(operator.itemgetter(1), b, pure=False) for b in both]
