@@ -8,6 +8,7 @@ pyproject.toml's ``ignore_imports``), each in a module being refactored in issue
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import subprocess
 import sys
@@ -71,6 +72,20 @@ def absolute(node: ast.ImportFrom, importer: str, is_package: bool) -> str:
     return ".".join([*base, *([node.module] if node.module else [])])
 
 
+@functools.cache
+def parsed(path: Path) -> tuple[str, ast.Module]:
+    """The text and syntax tree of ``path``, read once per session: five tests scan every module."""
+    text = path.read_text(encoding="utf-8")
+    return text, ast.parse(text, filename=str(path))
+
+
+@functools.cache
+def is_module(name: str) -> bool:
+    """Whether the dotted ``name`` is a module or package under src/ (asked for every import of every module)."""
+    base = PACKAGE.parent / name.replace(".", "/")
+    return base.with_suffix(".py").exists() or (base / "__init__.py").exists()
+
+
 def is_private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
@@ -79,7 +94,7 @@ def private_imports(path: Path, importer: str | None = None) -> set[tuple[str, s
     """Private names ``path`` (module ``importer``) takes from another territoria module: ``from m import _x``
     and ``m._x`` where ``m`` is a territoria module bound by an import (module-level or inside a function)."""
     importer = importer or module_name(path)
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = parsed(path)[1]
     found: set[tuple[str, str, str]] = set()
     aliases: dict[str, str] = {}  # local name -> territoria module
     for node in ast.walk(tree):
@@ -90,8 +105,7 @@ def private_imports(path: Path, importer: str | None = None) -> set[tuple[str, s
             for alias in node.names:
                 if is_private(alias.name):
                     found.add((importer, source, alias.name))
-                elif (PACKAGE.parent / source.replace(".", "/") / f"{alias.name}.py").exists() or (
-                        PACKAGE.parent / source.replace(".", "/") / alias.name / "__init__.py").exists():
+                elif is_module(f"{source}.{alias.name}"):
                     aliases[alias.asname or alias.name] = f"{source}.{alias.name}"
         elif isinstance(node, ast.Import):
             for alias in node.names:
@@ -104,8 +118,9 @@ def private_imports(path: Path, importer: str | None = None) -> set[tuple[str, s
     return found
 
 
-def all_private_imports() -> set[tuple[str, str, str]]:
-    return set().union(*(private_imports(p) for p in sorted(PACKAGE.rglob("*.py"))))
+@functools.cache  # two tests compare it with the allow-list
+def all_private_imports() -> frozenset[tuple[str, str, str]]:
+    return frozenset().union(*(private_imports(p) for p in sorted(PACKAGE.rglob("*.py"))))
 
 
 def test_the_scan_finds_a_private_import(tmp_path: Path) -> None:
@@ -138,10 +153,10 @@ def test_the_known_private_imports_are_still_there() -> None:
 def local_import_blocks(path: Path) -> list[tuple[int, str]]:
     """The blocks of consecutive imports inside functions of ``path``: (first line, source from the line
     above the block to its last line)."""
-    text = path.read_text(encoding="utf-8")
+    text, tree = parsed(path)
     lines = ["", *text.splitlines()]
     blocks: set[tuple[int, str]] = set()
-    for function in ast.walk(ast.parse(text)):
+    for function in ast.walk(tree):
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         for node in ast.walk(function):
@@ -185,9 +200,10 @@ def local_imports(path: Path) -> int:
             found += count(child, inside or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)))
         return found
 
-    return count(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)), False)
+    return count(parsed(path)[1], False)
 
 
+@functools.cache  # two tests compare it with the allowance
 def all_local_imports() -> dict[str, int]:
     counts = {path.relative_to(PACKAGE).as_posix(): local_imports(path) for path in sorted(PACKAGE.rglob("*.py"))}
     return {relative: n for relative, n in counts.items() if n}

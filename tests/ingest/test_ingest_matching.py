@@ -102,6 +102,21 @@ def test_unknown_name_suggests_three_original_spellings(units: NameMatcher) -> N
         units.match("")
 
 
+def test_match_without_suggestions_fails_the_same_with_none(units: NameMatcher) -> None:
+    # suggest=False (the layout guess only asks whether a label is a name) changes the error's list, nothing else
+    with pytest.raises(UnknownNameError) as info:
+        units.match("Mamlutovka-Zapadnaya", suggest=False)
+    assert info.value.name == "Mamlutovka-Zapadnaya" and info.value.suggestions == []
+    assert units.match("Мамлютка", suggest=False) == units.match("Мамлютка") == "595220100"
+    with pytest.raises(AmbiguousNameError):   # an ambiguous name stays ambiguous
+        units.match("Октябрьское", suggest=False)
+
+
+def test_known_codes_are_the_spelled_and_the_scoped_codes(units: NameMatcher) -> None:
+    assert units.known_codes == frozenset(units.codes) | frozenset(units.scope)
+    assert "595220100" in units.known_codes and units.known_codes is units.known_codes  # built once
+
+
 def test_levels_filter(units_frame: pd.DataFrame) -> None:
     districts = NameMatcher.for_units(units_frame, levels=["district"])
     assert districts.match("Mamlyut") == "595200000"

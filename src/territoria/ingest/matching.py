@@ -119,6 +119,7 @@ class NameMatcher:
         self._sorted_core = sorted(k for k in self._core if k)
         self._ancestors: dict[str, frozenset[str]] = {}
         self._area_codes: frozenset[str] | None = None
+        self._known: frozenset[str] | None = None
 
     # -- construction -------------------------------------------------------------------------------
     @classmethod
@@ -151,6 +152,14 @@ class NameMatcher:
     def codes(self) -> list[str]:
         """Every known code."""
         return list(self._spellings)
+
+    @property
+    def known_codes(self) -> frozenset[str]:
+        """Every code with a spelling or a place in ``scope``; built once (each table read asks for it, and the
+        bundled units hold some 10,000 codes)."""
+        if self._known is None:
+            self._known = frozenset(self.scope) | frozenset(self._spellings)
+        return self._known
 
     def spellings_of(self, code: str) -> list[str]:
         """Original spellings known for ``code``."""
@@ -208,7 +217,8 @@ class NameMatcher:
         where = f" ({', '.join(chain)})" if chain else ""
         return f"{self.name_of(code, lang)} [{code}]{where}"
 
-    def match(self, name: object, *, within: str | None = None, only: frozenset[str] | None = None) -> str:
+    def match(self, name: object, *, within: str | None = None, only: frozenset[str] | None = None,
+              suggest: bool = True) -> str:
         """The code of ``name``.
 
         Parameters
@@ -219,6 +229,9 @@ class NameMatcher:
             A code (or name) of a unit the answer must lie in (itself or a descendant, through ``scope``).
         only : frozenset of str, optional
             The answer must be one of these codes.
+        suggest : bool, default=True
+            Whether an UnknownNameError carries suggestions; False when only "does it match?" is asked (the
+            closest spellings are a scan of every known name, the dearest part of a failed match).
 
         Raises
         ------
@@ -270,7 +283,7 @@ class NameMatcher:
                 return next(iter(best))
             if len(best) > 1:
                 raise self._ambiguous(text, core, sorted(best, key=lambda c: -best[c]))
-        raise UnknownNameError(self.kind, text, self._closest(core, allowed))
+        raise UnknownNameError(self.kind, text, self._closest(core, allowed) if suggest else [])
 
     def _starting_with(self, text: str) -> set[str]:
         """Codes with a spelling that begins with ``text`` letter for letter (case and ё/е aside)."""

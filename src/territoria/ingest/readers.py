@@ -427,7 +427,9 @@ def _resolve(frame: pd.DataFrame, labels: list[tuple[str | None, int, str]], fil
                                   value=values[~bad] * factors[~bad],
                                   measure_unit=frame["mu"][~bad])
     good = good.astype({"year": "int64", "row": "int64"})
-    levels = good["unit"].map(units.levels) if units.levels else None
+    # a dict of the units present only: mapping by the whole table (every KATO unit) costs far more per read
+    present = {u: units.levels[u] for u in good["unit"].unique() if u in units.levels}
+    levels = good["unit"].map(present) if units.levels else None
     implausible = catalogue.implausible(good["indicator"], good["value"], levels)
     for i in np.flatnonzero(implausible):
         rec = good.iloc[i]

@@ -458,7 +458,7 @@ def _guess_wide(data: list[tuple[int, list[object]]], candidates: list[int], uni
         for lab in labels:
             for lay, matcher in (("wide_units", units), ("wide_indicators", indicators)):
                 try:
-                    matcher.match(lab)
+                    matcher.match(lab, suggest=False)   # a score: the error's suggestions are not read
                     scores[lay] += 1
                 except UnknownNameError:
                     pass

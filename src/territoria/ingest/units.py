@@ -46,7 +46,7 @@ class Failure:
 class _Resolver:
     def __init__(self, matcher: NameMatcher, inside: str | None) -> None:
         self.m, self.inside = matcher, inside
-        self.known = set(matcher.scope) | set(matcher.codes)
+        self.known = matcher.known_codes
         self._cache: dict[tuple[object, ...], str | Failure | AmbiguousNameError] = {}
         self._areas: dict[tuple[str, str | None], str | None] = {}
 

@@ -138,7 +138,9 @@ def _validate(store: Store, rows: pd.DataFrame, file: str) -> pd.DataFrame:
     problems: list[CellProblem] = []
     row_numbers = frame["row"] if "row" in frame.columns else pd.Series(frame.index + 1, index=frame.index)
     known_units = set(store.query("SELECT code FROM units")["code"])
-    for idx in frame.index[~frame["unit"].isin(known_units)]:
+    # isin over the few distinct codes not known, not over the whole units table (converted on every import)
+    unknown = [code for code in frame["unit"].unique() if code not in known_units]
+    for idx in frame.index[frame["unit"].isin(unknown)]:
         problems.append(CellProblem(file, int(row_numbers[idx]), "unit", frame.at[idx, "unit"],
                                     "a unit code present in the Store (load units first)", code="store_unit"))
     known_ind = set(store.catalogue.ids)
