@@ -68,14 +68,15 @@ def _derived(store: Any, key: tuple[Any, ...] | None, compute: Callable[[], Any]
     return memo(key, compute)
 
 
-def _result_key(result: Any) -> tuple[Any, ...] | None:
-    """What identifies a stored assessment within one version of the Store (its name and version are never
-    reused for other content); None for a result that is not stored (run from a spec, not memoised)."""
+def _result_key(what: tuple[Any, ...], result: Any) -> tuple[Any, ...] | None:
+    """``what`` followed by what identifies a stored assessment within one version of the Store (its name
+    and version are never reused for other content); None for a result that is not stored (run from a spec,
+    not memoised)."""
     if result is None:
-        return ("resolved",)
+        return (*what, "resolved")
     name, version = getattr(result, "name", None), getattr(result, "version", None)
     if isinstance(name, str) and isinstance(version, int | np.integer):
-        return ("stored", name, int(version))
+        return (*what, "stored", name, int(version))
     return None
 
 
@@ -109,8 +110,7 @@ def regions_ranking(store: Any, result: Any, *, lang: str = "en") -> pd.DataFram
 
     Sorted from the most vulnerable (highest rank number) to the least.
     """
-    key = _result_key(result)
-    frame = _derived(store, None if key is None else ("regions_ranking", *key),
+    frame = _derived(store, _result_key(("regions_ranking",), result),
                      lambda: _ranking_frame(store, result)).copy()
     units = store.units(codes=list(frame.index))
     frame.insert(0, "name", units[_name_col(lang)].reindex(frame.index).to_numpy())
@@ -311,8 +311,7 @@ def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
         and ``assessed_name`` (the name of the unit whose rank is shown).
     """
 
-    key = _result_key(result)
-    core = _derived(store, None if key is None else ("unit_profile", code, *key, name, year, n_weak),
+    core = _derived(store, _result_key(("unit_profile", code, name, year, n_weak), result),
                     lambda: _profile_core(store, code, result=result, name=name, year=year, n_weak=n_weak))
     row, flags, status = core["row"], core["flags"], core["status"]
     # the memoised parts are shared by every request: each answer gets its own copies of the tables
