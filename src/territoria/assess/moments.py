@@ -221,12 +221,14 @@ def skew_kurt(n: np.ndarray, acc: np.ndarray, c: np.ndarray, big: np.ndarray) ->
     (:math:`k = 1..4`) and largest magnitudes ``big`` (what :func:`column_sums` gives); NaN below 3 (4)
     values, 0 for a column whose spread is at rounding level."""
     out = np.full((n.size, 2), np.nan)
+    # Products and sqrt rather than ``**3`` and ``**1.5``: NumPy's SIMD ``power`` (SVML on AVX-512) is not
+    # libm's, so only correctly rounded operations give these bits on every machine and in skew_kurt_one.
     with np.errstate(all="ignore"):
         e = acc[1] / n
         m2 = acc[2] / n - e * e
-        m3 = acc[3] / n - 3 * e * acc[2] / n + 2 * e**3
-        m4 = acc[4] / n - 4 * e * acc[3] / n + 6 * e * e * acc[2] / n - 3 * e**4
-        g1 = np.sqrt(n * (n - 1.0)) / (n - 2.0) * m3 / m2**1.5
+        m3 = acc[3] / n - 3 * e * acc[2] / n + 2 * (e * e * e)
+        m4 = acc[4] / n - 4 * e * acc[3] / n + 6 * e * e * acc[2] / n - 3 * ((e * e) * (e * e))
+        g1 = np.sqrt(n * (n - 1.0)) / (n - 2.0) * m3 / (m2 * np.sqrt(m2))
         g2 = (n - 1.0) / ((n - 2.0) * (n - 3.0)) * ((n + 1.0) * (m4 / m2**2 - 3.0) + 6.0)
     flat = m2 <= 1e-14 * np.maximum(1.0, big) ** 2
     out[:, 0] = np.where(n < 3, np.nan, np.where(flat, 0.0, g1))
@@ -236,7 +238,7 @@ def skew_kurt(n: np.ndarray, acc: np.ndarray, c: np.ndarray, big: np.ndarray) ->
 
 def skew_kurt_one(n: float, acc: np.ndarray, c: float, big: float) -> tuple[float, float]:
     """:func:`skew_kurt` of one column, in Python floats: the same operations in the same order (so the
-    same bits; IEEE arithmetic, ``sqrt`` and ``pow`` are libm's in both), without the cost of NumPy calls
+    same bits: only IEEE arithmetic and ``sqrt``, correctly rounded on every machine), without the cost of NumPy calls
     on one-element arrays, for the winsorisation loop that tests a column again after each cap."""
     if n < 3:
         return np.nan, np.nan
@@ -247,11 +249,11 @@ def skew_kurt_one(n: float, acc: np.ndarray, c: float, big: float) -> tuple[floa
         limit = big if (big > 1.0 or big != big) else 1.0
         if m2 <= 1e-14 * (limit * limit):
             return 0.0, (0.0 if n >= 4 else np.nan)
-        m3 = a3 / n - 3 * e * a2 / n + 2 * e**3
-        g1 = math.sqrt(n * (n - 1.0)) / (n - 2.0) * m3 / m2**1.5
+        m3 = a3 / n - 3 * e * a2 / n + 2 * (e * e * e)
+        g1 = math.sqrt(n * (n - 1.0)) / (n - 2.0) * m3 / (m2 * math.sqrt(m2))
         if n < 4:
             return g1, np.nan
-        m4 = a4 / n - 4 * e * a3 / n + 6 * e * e * a2 / n - 3 * e**4
+        m4 = a4 / n - 4 * e * a3 / n + 6 * e * e * a2 / n - 3 * ((e * e) * (e * e))
         g2 = (n - 1.0) / ((n - 2.0) * (n - 3.0)) * ((n + 1.0) * (m4 / (m2 * m2) - 3.0) + 6.0)
     except (OverflowError, ZeroDivisionError, ValueError):     # NumPy's inf / NaN: take its path
         g = skew_kurt(np.array([n]), np.asarray(acc, dtype=float)[:, None], np.array([c]), np.array([big]))[0]
