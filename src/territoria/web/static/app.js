@@ -205,7 +205,6 @@ async function setupMeasure() {
   const out = document.getElementById("measure-result");
   const unitBox = document.getElementById("measure-unit"), unitSearch = document.getElementById("measure-unit-search");
   const chosenUnit = document.getElementById("measure-unit-chosen");
-  unitSearch.placeholder = MW.search_hint || "";
   suggestBox(unitSearch, document.getElementById("measure-unit-suggest"), u => {
     unitBox.value = u.code; unitSearch.value = "";
     chosenUnit.textContent = `${u.name} (${u.code})`;
@@ -342,8 +341,10 @@ let MW = {};
 async function loadMapWords() {
   try { MW = await getJSON(`/api/map/words?lang=${LANG}`); } catch (err) { MW = {}; }
   for (const node of document.querySelectorAll("[data-w]")) node.textContent = MW[node.dataset.w] || node.dataset.w;
-  const box = document.getElementById("search-box");
-  if (box) box.placeholder = MW.search_hint || "";
+  for (const id of ["search-box", "measure-unit-search"]) {
+    const box = document.getElementById(id);
+    if (box) box.placeholder = MW.search_hint || "";
+  }
 }
 
 // A search box that lists units by name (GET /api/search) and calls onPick(unit) on a click or Enter.
@@ -364,7 +365,11 @@ function suggestBox(input, list, onPick, level) {
     const q = input.value.trim();
     if (!q) { draw([]); return; }
     timer = setTimeout(async () => {
-      try { draw((await getJSON(`/api/search?q=${encodeURIComponent(q)}&lang=${LANG}&limit=12${level ? "&level=" + level : ""}`)).units); }
+      try {
+        const units = (await getJSON(`/api/search?q=${encodeURIComponent(q)}&lang=${LANG}&limit=12${level ? "&level=" + level : ""}`)).units;
+        await mapWords;  // the list names levels in the page's words
+        draw(units);
+      }
       catch (err) { draw([]); }
     }, 200);
   });
@@ -386,6 +391,7 @@ async function drawExplorer() {
   const notes = document.getElementById("map-notes"), rank = document.getElementById("map-ranking");
   try {
     const data = await getJSON(`/api/map?level=${level}&lang=${LANG}${region ? "&region=" + region : ""}${level === ASSESSMENT_LEVEL ? AQ : ""}`);
+    await mapWords;  // the map is drawn in a page whose words are in place
     if (ticket !== explorerTicket) return;
     notes.innerHTML = "";
     for (const n of data.notes) notes.append(el("p", {}, n));
@@ -444,6 +450,7 @@ async function resolveUnit(text) {
 async function runCompare(texts) {
   const out = document.getElementById("compare-result");
   try {
+    await mapWords;  // the chips and the refusals use the page's words
     const codes = [...new Set([...chosen.keys(), ...(await Promise.all(texts.map(resolveUnit)))])];
     drawChips();
     if (codes.length < 2) throw new Error(MW.need_two || "2+");
@@ -469,5 +476,9 @@ function setupCompare() {
   });
 }
 
-loadMapWords().then(() => { setupExplorer(); setupCompare(); setupMeasure(); });
+// The search boxes and forms listen from the start, not once the words have arrived: what was typed before
+// (a quick reader, a test filling the box right after the page loaded) was lost, and no suggestion came.
+// Their words (MW) are read when something is drawn.
+const mapWords = loadMapWords();
+setupExplorer(); setupCompare(); setupMeasure();
 main();
