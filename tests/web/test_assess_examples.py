@@ -1,15 +1,12 @@
 """The assess page's example specs (GET /api/assess/examples[/{name}]): only the package's own files,
-by name; a name that is not one of them (or looks like a path) is refused. Real bundled specs. The last
-test drives the assess and upload pages in a real headless Chromium (Playwright)."""
+by name; a name that is not one of them (or looks like a path) is refused. Real bundled specs. The assess
+page's picker in a real Chromium is tested in test_e2e.py (with its browser and server)."""
 
 from __future__ import annotations
 
 from importlib import resources
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
-from test_e2e import CHROMIUM, page, server  # noqa: F401 - the server and browser fixtures of the e2e tests
 
 from territoria.assess.spec import AssessmentSpec
 from territoria.yamlfile import parse_yaml
@@ -54,28 +51,3 @@ def test_path_like_names_are_refused(client, name):
     r = client.get(f"/api/assess/examples/{name}")
     assert r.status_code in (404, 405, 422)
     assert "four-block" not in r.text.lower() and "[project]" not in r.text and "root:" not in r.text
-
-
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)")
-def test_pages_in_chromium_example_picker_and_template_download(server, page):  # noqa: F811
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{server}/assess?lang=ru")
-    page.wait_for_selector("#assess-example option[value=vulnerability_districts]", state="attached", timeout=30_000)
-    page.select_option("#assess-example", "vulnerability_districts")
-    expect(page.locator("#assess-example-about")).to_contain_text("Четырёхблочный индекс уязвимости районов",
-                                                                  timeout=30_000)
-    own = resources.files("territoria.assess").joinpath("specs/vulnerability_districts.yaml").read_text(
-        encoding="utf-8")
-    assert page.locator("#assess-spec").input_value() == own
-
-    page.goto(f"{server}/upload?lang=ru")
-    guide = page.locator("#format-guide").inner_text()
-    assert "Столбцы" in guide and "КАТО" in guide and "Годы" in guide
-    link = page.locator("#template-region-csv")
-    assert page.request.get(f"{server}{link.get_attribute('href')}").status == 200  # the session's cookie
-    with page.expect_download() as download:
-        link.click()
-    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0] == "Код КАТО,Наименование,Показатель,Год,Значение" and "Акмолинская область" in text
-    assert not errors, errors

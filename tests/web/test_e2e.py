@@ -1,11 +1,17 @@
 """End-to-end in a real headless Chromium (Debian's), driven by Playwright against a running server:
 open the overview, click a settlement on the ranking, see its profile, switch the language, take
-screenshots into ``test-artefacts/``. Real bundled data."""
+screenshots into ``test-artefacts/``; the map's level switch, search and compare picker; the assess page's
+example picker and the upload page's template download. Real bundled data.
+
+One server, one browser and one signed-in tab for all of them (the map and example-picker tests were modules
+of their own, each starting a server and a browser and signing in again: the same setup three times). The
+read-only tests run before the ones that store an assessment, a measure and an import."""
 
 from __future__ import annotations
 
 import os
 import re
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -71,6 +77,65 @@ def test_overview_click_settlement_profile_language(server, page):
     page.screenshot(path=str(ARTEFACTS / "profile_ru.png"), full_page=True)
     assert not errors, errors
     assert not CSP_VIOLATIONS, CSP_VIOLATIONS
+
+
+def test_level_switch_region_filter_and_search(server, page):
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server}/?lang=ru")
+    page.wait_for_selector("#table-map-ranking tbody tr", timeout=60_000)
+    assert page.locator("#map-figure .main-svg").count() > 0
+    assert page.locator("#table-map-ranking tbody tr").count() == 14
+    assert page.locator("#level-switch span").first.inner_text() == "Регионы"
+    page.select_option("#region-select", "590000000")
+    expect(page.locator("#table-map-ranking tbody tr")).to_have_count(1)  # no string predicates: the CSP
+    page.check("#level-district")
+    # the districts of North Kazakhstan drawn and ranked within it (the bundled district assessment scores them)
+    expect(page.locator("#table-map-ranking tbody tr")).to_have_count(14, timeout=60_000)
+    page.fill("#search-box", "Аккайын")
+    page.wait_for_selector("#search-results li[data-unit='595800000']", timeout=10_000)
+    page.locator("#search-results li[data-unit='595800000']").dispatch_event("mousedown")
+    page.wait_for_url("**/unit/595800000**")
+    assert errors == []
+
+
+def test_compare_picker_takes_names(server, page):
+    page.goto(f"{server}/compare?lang=kk")
+    for name, code in (("Мамлютка", "595220100"), ("Bulaevo", "593620100")):
+        page.fill("#compare-search", name)
+        page.wait_for_selector(f"#compare-suggest li[data-unit='{code}']", timeout=10_000)
+        page.locator(f"#compare-suggest li[data-unit='{code}']").dispatch_event("mousedown")
+    assert page.locator("#compare-chosen .chip").count() == 2
+    page.click("#compare-form button[type=submit]")
+    page.wait_for_selector("#table-compare", timeout=60_000)
+    header = page.locator("#table-compare thead th").all_inner_texts()
+    assert len(header) == 3
+
+
+def test_pages_in_chromium_example_picker_and_template_download(server, page):
+    """The assess page's example picker loads the package's own spec into the editor; the upload page's
+    template link downloads with the session's cookie (the API side: test_assess_examples.py)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server}/assess?lang=ru")
+    page.wait_for_selector("#assess-example option[value=vulnerability_districts]", state="attached", timeout=30_000)
+    page.select_option("#assess-example", "vulnerability_districts")
+    expect(page.locator("#assess-example-about")).to_contain_text("Четырёхблочный индекс уязвимости районов",
+                                                                  timeout=30_000)
+    own = resources.files("territoria.assess").joinpath("specs/vulnerability_districts.yaml").read_text(
+        encoding="utf-8")
+    assert page.locator("#assess-spec").input_value() == own
+
+    page.goto(f"{server}/upload?lang=ru")
+    guide = page.locator("#format-guide").inner_text()
+    assert "Столбцы" in guide and "КАТО" in guide and "Годы" in guide
+    link = page.locator("#template-region-csv")
+    assert page.request.get(f"{server}{link.get_attribute('href')}").status == 200  # the session's cookie
+    with page.expect_download() as download:
+        link.click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == "Код КАТО,Наименование,Показатель,Год,Значение" and "Акмолинская область" in text
+    assert not errors, errors
 
 
 E2E_SPEC = (Path(__file__).resolve().parents[1] / "fixtures" / "district_test_spec_2023.yaml").read_text(
