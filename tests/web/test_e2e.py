@@ -1,7 +1,7 @@
 """End-to-end in a real headless Chromium (Debian's), driven by Playwright against a running server:
 open the overview, click a settlement on the ranking, see its profile, switch the language, take
-screenshots into ``test-artefacts/``; the map's level switch, search and compare picker; the assess page's
-example picker and the upload page's template download. Real bundled data.
+screenshots into ``test-artefacts/`` (with ``TERRITORIA_SCREENSHOTS=1``); the map's level switch, search and
+compare picker; the assess page's example picker and the upload page's template download. Real bundled data.
 
 One server, one browser and one signed-in tab for all of them (the map and example-picker tests were modules
 of their own, each starting a server and a browser and signing in again: the same setup three times). The
@@ -19,10 +19,20 @@ from playwright.sync_api import expect
 
 CHROMIUM = os.environ.get("TERRITORIA_CHROMIUM", "/usr/bin/chromium")
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts"
+# Full-page screenshots are for a person to look at (no test reads them) and cost the browser about half a
+# second each: taken when asked for, as the language crawl's (e2e_language_pages.py).
+SHOTS = os.environ.get("TERRITORIA_SCREENSHOTS") == "1"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)")
 
 
 CSP_VIOLATIONS: list[str] = []  # console messages of the browser about the Content-Security-Policy
+
+
+def shot(page, name: str) -> None:
+    """A full-page screenshot ``test-artefacts/NAME`` when ``TERRITORIA_SCREENSHOTS=1``."""
+    if SHOTS:
+        ARTEFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTEFACTS / name), full_page=True)
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +57,13 @@ def page(server, web_auth, chromium):
 
 
 def test_overview_click_settlement_profile_language(server, page):
-    ARTEFACTS.mkdir(exist_ok=True)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{server}/?lang=en")
     page.wait_for_selector("#table-watch a.unit-link", timeout=30_000)
     assert page.locator("#doc-title").inner_text() == "Ranking of the regions"
     assert page.locator("#section-map .main-svg").count() > 0  # the Plotly map is drawn
-    page.screenshot(path=str(ARTEFACTS / "overview_en.png"), full_page=True)
+    shot(page, "overview_en.png")
 
     # The first row of the watch list is a settlement of the region ranked last; open it.
     first = page.locator("#table-watch tbody tr").first
@@ -67,14 +76,14 @@ def test_overview_click_settlement_profile_language(server, page):
     assert "14" in page.locator("#section-rank").inner_text()  # rank 14 of 14 (its region)
     assert page.locator("#section-radar .main-svg").count() > 0
     assert "`" not in page.locator("main").inner_text()   # inline code is set as <code>, not raw backticks
-    page.screenshot(path=str(ARTEFACTS / "profile_en.png"), full_page=True)
+    shot(page, "profile_en.png")
 
     page.select_option("#lang-select", "ru")
     page.wait_for_url(f"**/unit/{code}?lang=ru")
     page.wait_for_selector("#section-mechanisms table", timeout=30_000)
     assert page.locator("#section-mechanisms h2").inner_text() == "Рекомендуемые механизмы по горизонтам"
     assert page.locator("#section-status h2").inner_text() == "Статус"
-    page.screenshot(path=str(ARTEFACTS / "profile_ru.png"), full_page=True)
+    shot(page, "profile_ru.png")
     assert not errors, errors
     assert not CSP_VIOLATIONS, CSP_VIOLATIONS
 
@@ -176,7 +185,7 @@ def test_assess_page_stores_a_named_assessment_and_links_its_ranking(server, pag
     assert "v1 · 2023" in page.locator(".subtitle").inner_text()
     assert page.locator("#level-district").is_checked()
     page.wait_for_selector("#table-map-ranking tbody tr", timeout=60_000)
-    page.screenshot(path=str(ARTEFACTS / "assess_stored_kk.png"), full_page=True)
+    shot(page, "assess_stored_kk.png")
     assert not errors, errors
     assert not CSP_VIOLATIONS, CSP_VIOLATIONS  # the fetch calls carried the CSRF token (else no table)
 
@@ -184,7 +193,6 @@ def test_assess_page_stores_a_named_assessment_and_links_its_ranking(server, pag
 def test_monitor_page_adopts_a_measure_in_three_languages(server, page):
     """The form refuses a deadline before the start beside its field (in Kazakh), then records a synthetic
     measure on Mamlyutka picked by its Russian name and shows its first evaluation; screenshots in ru/kk/en."""
-    ARTEFACTS.mkdir(exist_ok=True)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{server}/monitor?lang=kk")
@@ -202,21 +210,21 @@ def test_monitor_page_adopts_a_measure_in_three_languages(server, page):
     page.click("#measure-submit")
     expect(page.locator('.field-error[data-field="targets[0].deadline_year"]')).to_have_text(
         "2015 мерзімі 2016 басталу жылынан кейін болуы керек", timeout=30_000)
-    page.screenshot(path=str(ARTEFACTS / "monitor_refused_kk.png"), full_page=True)
+    shot(page, "monitor_refused_kk.png")
 
     row.locator(".t-deadline").fill("2025")
     page.click("#measure-submit")
     expect(page.locator("#measure-result")).to_contain_text("Жазылды", timeout=60_000)
     expect(page.locator("#table-measures")).to_contain_text("Аумақтық қолдау орталықтарының желісі")
     assert page.locator('.field-error[data-field="targets[0].deadline_year"]').inner_text() == ""
-    page.screenshot(path=str(ARTEFACTS / "monitor_kk.png"), full_page=True)
+    shot(page, "monitor_kk.png")
     for lang, status in (("ru", "по плану"), ("en", "on track")):
         page.goto(f"{server}/monitor?lang={lang}")
         page.wait_for_selector("#table-measures", timeout=30_000)
         shown = page.locator("#table-measures").inner_text()
         assert status in shown
         assert not re.search(r"\d{4}-\d\d-\d\dT", shown), shown  # times as the page's language writes them
-        page.screenshot(path=str(ARTEFACTS / f"monitor_{lang}.png"), full_page=True)
+        shot(page, f"monitor_{lang}.png")
     assert not errors, errors
     assert not CSP_VIOLATIONS, CSP_VIOLATIONS
 
