@@ -11,11 +11,16 @@ import pytest
 
 
 @pytest.fixture(scope="module")
-def bad_db(bundled_store_path, tmp_path_factory):
+def bad_db(web_template, tmp_path_factory):
+    """A copy of the web tests' template (the bundled Store with the test accounts: their passwords are not
+    hashed again here) with one infinite cell."""
     from territoria.store import Store
 
     path = tmp_path_factory.mktemp("bad") / "bad.duckdb"
-    shutil.copy(bundled_store_path, path)
+    shutil.copy(web_template[0], path)
+    wal = web_template[0].with_name(web_template[0].name + ".wal")
+    if wal.exists():
+        shutil.copy(wal, path.with_name(path.name + ".wal"))
     with Store(path) as store:
         store.con.execute("UPDATE observations SET value = 'inf'::DOUBLE WHERE unit = '590000000' AND "
                           "indicator = 'unemployment_rate' AND year = 2021")
@@ -24,10 +29,10 @@ def bad_db(bundled_store_path, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def bad_client(bad_db, web_auth):
+def bad_client(bad_db, web_template, web_auth):
     from territoria.web import create_app
 
-    tokens = web_auth.add_accounts(bad_db)
+    tokens = web_template[1]  # the template's tokens, copied with it
     with web_auth.make_client(create_app(bad_db), token=tokens["analyst"]) as client:
         yield client
 
