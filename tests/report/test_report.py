@@ -28,6 +28,12 @@ def result(store):
     return service.assessment(store)
 
 
+@pytest.fixture(scope="module")
+def profiles(store, result):
+    """Mamlyutka's profile in each language, made once: the tests below read or print them, none changes one."""
+    return {lang: profile_document(store, MAMLYUTKA, lang=lang, result=result) for lang in ("ru", "kk", "en")}
+
+
 def test_seed_table_layout_reproduces_table_2(store):
     """Mamlyutka's table has the seed's rows and figures (Turkeeva, Omarov & Abilkaiyr 2022, Table 2)."""
     table = service.unit_table(store, MAMLYUTKA, lang="en").set_index("indicator")
@@ -74,8 +80,8 @@ def test_profile_says_it_shows_the_region(store, result):
         : profile["mechanisms"]["horizon"].nunique()]
 
 
-def test_documents_in_three_languages(store, result):
-    titles = {lang: profile_document(store, MAMLYUTKA, lang=lang, result=result) for lang in ("ru", "kk", "en")}
+def test_documents_in_three_languages(profiles):
+    titles = profiles
     assert titles["ru"].section("mechanisms").title == "Рекомендуемые механизмы по горизонтам"
     assert titles["kk"].section("status").title == "Мәртебесі"
     assert titles["en"].title == "Mamlyutka"
@@ -83,8 +89,8 @@ def test_documents_in_three_languages(store, result):
     assert ids[:5] == ["overview", "status", "rank", "radar", "table"] and "mechanisms" in ids and "risks" in ids
 
 
-def test_html_is_offline_and_xlsx_has_the_tables(store, result, tmp_path):
-    doc = profile_document(store, MAMLYUTKA, lang="en", result=result)
+def test_html_is_offline_and_xlsx_has_the_tables(profiles, tmp_path):
+    doc = profiles["en"]
     html = to_html(doc)
     assert "cdn" not in html.lower().split("<body>")[1][:100000] or "cdn.plot.ly" not in html
     assert "Plotly.newPlot" in html and "Mamlyutka" in html
@@ -116,9 +122,9 @@ def test_pdf_renders_to_pages_with_ink(store, result, tmp_path):
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None or not (shutil.which("chromium") or
                     __import__("os").path.exists("/usr/bin/chromium")), reason="needs chromium and pdftotext")
-def test_profile_pdf_in_kazakh_has_kazakh_labels(store, result, tmp_path):
+def test_profile_pdf_in_kazakh_has_kazakh_labels(profiles, tmp_path):
     """A settlement's profile PDF in Kazakh: the method's labels (headers, groups) come out in Kazakh."""
-    pdf = write(profile_document(store, "595220100", lang="kk", result=result), tmp_path / "profile.pdf")
+    pdf = write(profiles["kk"], tmp_path / "profile.pdf")  # Mamlyutka, 595220100
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Мәртебесі" in text and "Топтар" in text
     assert "urban status" not in text and "land border" not in text

@@ -142,7 +142,8 @@ def compare_to_reference(ours: pd.DataFrame, reference: pd.DataFrame, *, columns
     excluded = {str(e) for e in exclude}
     keep_ours = [u for u in ours.index if str(u) not in excluded]
     keep_ref = [u for u in reference.index if str(u) not in excluded]
-    common = [u for u in keep_ours if u in set(keep_ref)]
+    in_ref = set(keep_ref)  # built once: the comprehension used to rebuild it per unit (quadratic in counties)
+    common = [u for u in keep_ours if u in in_ref]
     unmatched = sorted(set(keep_ours) ^ set(keep_ref), key=str)
     cols = _expand(columns, [str(c) for c in ours.columns])
     absent = [c for c in cols if c not in reference.columns]

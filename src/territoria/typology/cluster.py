@@ -33,6 +33,7 @@ import pandas as pd
 from scipy.cluster.hierarchy import fcluster, ward
 from sklearn.cluster import KMeans
 from sklearn.metrics import calinski_harabasz_score, silhouette_score
+from threadpoolctl import threadpool_limits
 
 from territoria.errors import DataError, NotFittedError
 
@@ -94,7 +95,12 @@ def cluster_labels(z: pd.DataFrame, *, method: str = "ward", k: int, seed: int =
         raw = fcluster(ward(x), t=k, criterion="maxclust")
     else:
         state = int(np.random.SeedSequence(seed).generate_state(1)[0])
-        raw = KMeans(n_clusters=k, n_init=n_init, random_state=state).fit_predict(x)
+        # One OpenMP thread: scikit-learn splits the rows into chunks of 256 and a typology's few hundred
+        # units are one or two chunks, so a second thread has nothing to do but spin-wait (ten times the
+        # CPU of the fit on a busy machine); with one thread the chunks' partial sums are also always added
+        # in the same order.
+        with threadpool_limits(limits=1, user_api="openmp"):
+            raw = KMeans(n_clusters=k, n_init=n_init, random_state=state).fit_predict(x)
     return _canonical(x, raw)
 
 
