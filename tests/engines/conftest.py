@@ -1,13 +1,11 @@
 """A LocalCluster of 2 worker processes (1 thread each), shared by the engine tests, torn down after; and a
-worker killer for the lost-worker tests."""
+worker killer for the lost-worker tests (which start their own cluster)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import signal
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -20,32 +18,6 @@ def client():
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as c:
         yield c
-
-
-@contextlib.contextmanager
-def kill_a_worker_when_busy(client, *, wait: float = 30.0) -> Iterator[list[float]]:
-    """SIGKILL the first worker process as soon as the scheduler has a task processing (within ``wait``
-    seconds) while the ``with`` body runs; yields a list that receives the time of the kill."""
-    pids = list(client.run(os.getpid).values())
-    killed: list[float] = []
-
-    def kill() -> None:
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            busy = client.run_on_scheduler(lambda dask_scheduler: sum(
-                ts.state == "processing" for ts in dask_scheduler.tasks.values()))
-            if busy:
-                break
-            time.sleep(0.01)
-        os.kill(pids[0], signal.SIGKILL)
-        killed.append(time.monotonic())
-
-    killer = threading.Thread(target=kill)
-    killer.start()
-    try:
-        yield killed
-    finally:
-        killer.join()
 
 
 @contextlib.contextmanager
@@ -78,12 +50,6 @@ def kill_a_worker_at_its_first_task(client) -> Iterator[dict[str, str]]:
     finally:
         client.unregister_worker_plugin(KillOnFirstTask.name)
     assert target not in client.scheduler_info()["workers"], f"worker {target} was never killed"
-
-
-@pytest.fixture
-def worker_killer():
-    """:func:`kill_a_worker_when_busy`, for the tests that lose a worker on purpose."""
-    return kill_a_worker_when_busy
 
 
 @pytest.fixture
