@@ -10,9 +10,31 @@ from collections.abc import Iterator
 
 import pytest
 
+#: Dask's self-monitoring that no engine test reads: the worker's statistical profiler (a thread sampling
+#: every 10 ms, for the dashboard), the host monitor (psutil every 500 ms, for the dashboard) and the
+#: Nanny's memory check (psutil every 100 ms, acting only near the memory limit, which no test nears).
+#: They cost CPU for every second a cluster lives, on every worker and the scheduler; slower or off here,
+#: they change no task, no result and no lost-worker path (those are the scheduler's and the Nanny's
+#: process watch, untouched).
+QUIET = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.admin.system-monitor.disk": False,
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quiet_clusters() -> Iterator[None]:
+    """:data:`QUIET` for every cluster the engine tests start (the Nanny hands its config to its worker)."""
+    import dask
+
+    with dask.config.set(QUIET):
+        yield
+
 
 @pytest.fixture(scope="session")
-def client():
+def client(quiet_clusters):
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
