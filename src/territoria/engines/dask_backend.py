@@ -66,6 +66,12 @@ def _apply(step: Step, part: pd.DataFrame, aux: pd.DataFrame | None = None) -> d
     return step.apply(part, **side_arguments(step, aux))
 
 
+def _apply_only(apply: Any, args: tuple[Any, ...], stage: str) -> pd.DataFrame:
+    """The one stage that ``apply(*args)`` writes: a step writing a single stage needs no second task per
+    partition to pick it out of the written mapping (each task costs the scheduler and a round trip)."""
+    return apply(*args)[stage]
+
+
 def _apply_by_column(steps: dict[str, Step], part: pd.DataFrame, aux: pd.DataFrame | None = None) -> dict[str, Any]:
     """Apply the steps fitted on batches of whole columns (in column order) to one partition."""
     if len(steps) == 1:
@@ -240,6 +246,9 @@ class DaskBackend:
             calls = [(_apply, (step, p, a)) for p, a in zip(data, aux, strict=True)]
         self._accounted = None
         if self.keep_all:
+            if len(step.writes) == 1:
+                only = step.writes[0]
+                return {only: [c.submit(_apply_only, fn, args, only, pure=False) for fn, args in calls]}
             out = [c.submit(fn, *args, pure=False) for fn, args in calls]
         else:
             # one task applies and accounts for a partition; the input partition is then no longer needed,
