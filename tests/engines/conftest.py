@@ -1,51 +1,45 @@
 """A LocalCluster of 2 worker processes (1 thread each), shared by the engine tests, torn down after; and a
-worker killer for the lost-worker tests."""
+worker killer for the lost-worker tests (which start their own cluster)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import signal
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 
+#: Dask's self-monitoring that no engine test reads: the worker's statistical profiler (a thread sampling
+#: every 10 ms, for the dashboard), the host monitor (psutil every 500 ms, for the dashboard) and the
+#: Nanny's memory check (psutil every 100 ms, acting only near the memory limit, which no test nears).
+#: They cost CPU for every second a cluster lives, on every worker and the scheduler; slower or off here,
+#: they change no task, no result and no lost-worker path (those are the scheduler's and the Nanny's
+#: process watch, untouched).
+QUIET = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.admin.system-monitor.disk": False,
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quiet_clusters() -> Iterator[None]:
+    """:data:`QUIET` for every cluster the engine tests start (the Nanny hands its config to its worker)."""
+    import dask
+
+    with dask.config.set(QUIET):
+        yield
+
 
 @pytest.fixture(scope="session")
-def client():
+def client(quiet_clusters):
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as c:
         yield c
-
-
-@contextlib.contextmanager
-def kill_a_worker_when_busy(client, *, wait: float = 30.0) -> Iterator[list[float]]:
-    """SIGKILL the first worker process as soon as the scheduler has a task processing (within ``wait``
-    seconds) while the ``with`` body runs; yields a list that receives the time of the kill."""
-    pids = list(client.run(os.getpid).values())
-    killed: list[float] = []
-
-    def kill() -> None:
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            busy = client.run_on_scheduler(lambda dask_scheduler: sum(
-                ts.state == "processing" for ts in dask_scheduler.tasks.values()))
-            if busy:
-                break
-            time.sleep(0.01)
-        os.kill(pids[0], signal.SIGKILL)
-        killed.append(time.monotonic())
-
-    killer = threading.Thread(target=kill)
-    killer.start()
-    try:
-        yield killed
-    finally:
-        killer.join()
 
 
 @contextlib.contextmanager
@@ -78,12 +72,6 @@ def kill_a_worker_at_its_first_task(client) -> Iterator[dict[str, str]]:
     finally:
         client.unregister_worker_plugin(KillOnFirstTask.name)
     assert target not in client.scheduler_info()["workers"], f"worker {target} was never killed"
-
-
-@pytest.fixture
-def worker_killer():
-    """:func:`kill_a_worker_when_busy`, for the tests that lose a worker on purpose."""
-    return kill_a_worker_when_busy
 
 
 @pytest.fixture

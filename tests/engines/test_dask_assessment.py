@@ -96,15 +96,15 @@ def test_worker_killed_mid_assessment_raises_a_clear_error(first_task_killer):
     table, labelled so). The input partitions are scattered round-robin over both workers and exist nowhere
     else, so the dead worker takes some with it and Dask cannot recompute them: the engine must raise
     EngineError naming the lost worker (``engines.cluster.worker_lost``), never return a Result built from
-    the partitions left. The outcome is fixed by the kill point, not by timing, nor by the size (6,000 units,
-    500 per partition)."""
+    the partitions left. The outcome is fixed by the kill point, not by timing, nor by the size (1,200 units,
+    100 per partition; it was 6,000: the same check for five times the data to scatter and prepare)."""
     from distributed import Client, LocalCluster
 
     from territoria.engines import EngineError
     from territoria.engines.cluster import worker_lost
 
     rng = np.random.default_rng(21)
-    n = 6_000
+    n = 1_200
     table = pd.DataFrame(rng.lognormal(size=(n, 6)), columns=[f"x{j}" for j in range(6)],
                          index=pd.Index([f"u{i:06d}" for i in range(n)], name="unit"))
     a = Assessment(_spec({"treat": {"method": "winsorise"}, "grade": {"method": "quantiles", "k": 5}}))

@@ -38,17 +38,27 @@ def same(a, b) -> None:
 
 @pytest.fixture(scope="module")
 def one_worker():
+    """A cluster of one worker, in this process (``processes=False``): what it checks is the split of the
+    runs into tasks for one worker; the process boundary (the plan pickled to worker processes) is the
+    two-worker run's, on the shared cluster of processes."""
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as c:
         yield c
 
 
-def test_identical_on_one_and_two_workers_and_locally(client, one_worker):
+@pytest.fixture(scope="module")
+def baseline() -> tuple[pd.DataFrame, pd.DataFrame, UncertaintyAnalysis, object]:
+    """The synthetic table, its tree, :func:`analysis` and its local run, shared by the tests that compare
+    a Dask run with it (computed once: the local run is deterministic and no test modifies it)."""
     data, tree = synthetic()
     ua = analysis()
-    local = ua.run(data, tree)
+    return data, tree, ua, ua.run(data, tree)
+
+
+def test_identical_on_one_and_two_workers_and_locally(client, one_worker, baseline):
+    data, tree, ua, local = baseline
     two = run_uncertainty(ua, data, tree, cluster=client, tasks_per_worker=5)
     one = run_uncertainty(ua, data, tree, cluster=one_worker, tasks_per_worker=3)
     same(local, two)
@@ -72,17 +82,18 @@ def test_result_uncertainty_engine_dask(client, bundled_store_path):
          res.uncertainty(n_replications=150, seed=3, engine="dask", cluster=client))
 
 
-def test_worker_killed_mid_run_gives_the_right_result_or_a_clear_error(worker_killer):
-    """SIGKILL one of two worker processes while the runs are evaluated: Dask reruns its tasks on the
-    other worker (the plan was broadcast to both), so the result is the local one; if the runs
-    cannot be rerun the engine raises EngineError — never a result missing runs."""
+def test_worker_killed_mid_run_gives_the_right_result_or_a_clear_error(first_task_killer, baseline):
+    """SIGKILL one of two worker processes while the runs are evaluated, at a known point: the moment it
+    starts its first task. Dask reruns its tasks on the other worker (the plan was broadcast to both), so
+    the result is the local one; if the runs cannot be rerun the engine raises EngineError — never a
+    result missing runs. The kill point is fixed by the plugin, not by timing, so the size does not matter
+    (it was 4,000 units × 3,000 replications, large enough for a timed killer to find the runs busy): the
+    module's table and analysis, 40 tasks."""
     from distributed import Client, LocalCluster
 
-    data, tree = synthetic(4_000)
-    ua = analysis(3_000)
-    local = ua.run(data, tree)
+    data, tree, ua, local = baseline
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as c, worker_killer(c, wait=20):
+            Client(cluster) as c, first_task_killer(c):
         try:
             got = run_uncertainty(ua, data, tree, cluster=c, tasks_per_worker=20)
         except EngineError as exc:

@@ -66,6 +66,12 @@ def _apply(step: Step, part: pd.DataFrame, aux: pd.DataFrame | None = None) -> d
     return step.apply(part, **side_arguments(step, aux))
 
 
+def _apply_only(apply: Any, args: tuple[Any, ...], stage: str) -> pd.DataFrame:
+    """The one stage that ``apply(*args)`` writes: a step writing a single stage needs no second task per
+    partition to pick it out of the written mapping (each task costs the scheduler and a round trip)."""
+    return apply(*args)[stage]
+
+
 def _apply_by_column(steps: dict[str, Step], part: pd.DataFrame, aux: pd.DataFrame | None = None) -> dict[str, Any]:
     """Apply the steps fitted on batches of whole columns (in column order) to one partition."""
     if len(steps) == 1:
@@ -161,6 +167,7 @@ class DaskBackend:
         self._digests: dict[Any, str] = {}            # partition future key -> digest (last step's output)
         self._position = {id(step): position for position, step in enumerate(steps)}
         self._accounted: list[Any] | None = None        # per-partition (digests, report) futures of a step
+        self._gathered: dict[tuple[Any, ...], pd.DataFrame] = {}   # partition keys -> the stage gathered
         for position, step in enumerate(steps):
             for stage in step.reads:
                 self.last_read[stage] = position
@@ -240,7 +247,14 @@ class DaskBackend:
             calls = [(_apply, (step, p, a)) for p, a in zip(data, aux, strict=True)]
         self._accounted = None
         if self.keep_all:
+            if len(step.writes) == 1:
+                only = step.writes[0]
+                return {only: [c.submit(_apply_only, fn, args, only, pure=False) for fn, args in calls]}
             out = [c.submit(fn, *args, pure=False) for fn, args in calls]
+            position = self._position.get(id(step), -1)
+            later = [s for s in step.writes if s == step.writes[0] or self.last_read.get(s, -1) > position]
+            if len(later) < len(step.writes):
+                return self._gather_unread(step, out, later)
         else:
             # one task applies and accounts for a partition; the input partition is then no longer needed,
             # nor a written stage no later step reads (the masks): neither stays on the workers
@@ -255,6 +269,21 @@ class DaskBackend:
             self._release(step, data)
             return {s: [c.submit(operator.itemgetter(s), o, pure=False) for o in out] for s in needed}
         return {s: [c.submit(operator.itemgetter(s), o, pure=False) for o in out] for s in step.writes}
+
+    def _gather_unread(self, step: Step, out: list[Any], later: list[str]) -> dict[str, Any]:
+        """keep="all": the written stages that no later step reads (a cell mask, the raw aggregates) come
+        whole to the client at once, where the record and the Result take them, instead of through one
+        task per partition and stage picking them out of the written mappings; the stages read later stay
+        partitions on the workers. The first stage, gathered with them, is remembered for its accounting."""
+        c = self.client
+        written: dict[str, Any] = {s: [c.submit(operator.itemgetter(s), o, pure=False) for o in out] for s in later}
+        got = c.gather(out)
+        for s in step.writes:
+            if s not in later:
+                written[s] = pd.concat([g[s] for g in got])
+        first = step.writes[0]
+        self._remember(tuple(p.key for p in written[first]), pd.concat([g[first] for g in got]))
+        return written
 
     def _release(self, step: Step, data: list[Any]) -> None:
         """Drop the client's hold on a stage's partitions that no later step reads (the loop's list is
@@ -302,9 +331,12 @@ class DaskBackend:
         if isinstance(parts, pd.DataFrame):
             return parts
         key = tuple(p.key for p in parts)
-        cache = getattr(self, "_gathered", None)
-        if cache is not None and cache[0] == key:
-            return cache[1]
+        if key in self._gathered:
+            return self._gathered[key]
         table = pd.concat(self.client.gather(list(parts)))
-        self._gathered = (key, table)
+        self._remember(key, table)
         return table
+
+    def _remember(self, key: tuple[Any, ...], table: pd.DataFrame) -> None:
+        """Keep the two stages gathered last (a step's output is the next step's input)."""
+        self._gathered = {**dict(list(self._gathered.items())[-1:]), key: table}
