@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 from collections import OrderedDict
@@ -40,8 +41,9 @@ class _DuplicateKey(yaml.YAMLError):
         self.params = {"key": str(key), "first_line": first.line + 1}
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing documents nested deeper than :data:`MAX_DEPTH` before it recurses."""
+class _Bounded:
+    """What the project's loaders add to PyYAML's safe loading: documents nested deeper than :data:`MAX_DEPTH`
+    are refused before the composer recurses, and a key given twice is an error."""
 
     _depth = 0
 
@@ -65,6 +67,47 @@ class _BoundedLoader(yaml.SafeLoader):
             if first is not key_node.start_mark and key_node.tag != "tag:yaml.org,2002:merge":
                 raise _DuplicateKey(key, first, key_node.start_mark)
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+class _BoundedLoader(_Bounded, yaml.SafeLoader):
+    """PyYAML's safe loader (pure Python), bounded."""
+
+
+#: libyaml's parser, when PyYAML was built with it: it scans and parses some ten times faster than the pure-Python
+#: one, which dominated reading a spec or rule file. The composer stays PyYAML's (Python, so the depth limit is
+#: checked before it recurses: libyaml's own composer recurses in C, unbounded).
+try:
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CParser = None
+
+if _CParser is not None:
+    class _FastBoundedLoader(_Bounded, yaml.composer.Composer, _CParser,  # type: ignore[misc]
+                             yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        """:class:`_BoundedLoader` on libyaml's scanner and parser (same composer, constructor and resolver)."""
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+
+#: Where libyaml accepts what PyYAML refuses: a tab after text (PyYAML: "found character '\\t' that cannot start
+#: any token"), a "?" inside a flow collection, some tags ("!,"); and a byte-order mark after the start (text
+#: to PyYAML). A document with a tab, a mark or a "!", or with a "?" and a bracket anywhere, takes the
+#: pure-Python path only, so that what is accepted and refused, and what is read, stays as it was.
+def _libyaml_may_differ(text: str) -> bool:
+    return any(c in text for c in "\t\ufeff!") or ("?" in text and ("[" in text or "{" in text))
+
+
+def _load(text: str) -> Any:
+    """The document in ``text``. A document libyaml refuses is parsed again by the pure-Python loader, whose
+    error (message, line and column) is the one reported, as before libyaml was used."""
+    if _CParser is not None and not _libyaml_may_differ(text):
+        with contextlib.suppress(Exception):  # any failure: the pure-Python loader says what it always said
+            return yaml.load(text, Loader=_FastBoundedLoader)
+    return yaml.load(text, Loader=_BoundedLoader)  # a SafeLoader subclass: no Python objects
 
 
 def _yaml_code(exc: yaml.YAMLError) -> tuple[str, yaml.Mark | None, dict[str, Any]]:
@@ -103,7 +146,7 @@ def parse_yaml(text: str, *, file: str | None = None) -> Any:
     territoria.errors.SpecError: <file>: not valid YAML: nested more than 100 levels deep (line 1, column 101)
     """
     try:
-        return yaml.load(text, Loader=_BoundedLoader)  # a SafeLoader subclass: no Python objects
+        return _load(text)
     except yaml.YAMLError as exc:
         code, mark, params = _yaml_code(exc)
         raise coded(SpecError("<file>", f"not valid YAML: {exc}", file=file), code,
