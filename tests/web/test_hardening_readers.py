@@ -113,6 +113,10 @@ class Reader(threading.Thread):
             with self.changed:
                 self.reads.append(read)
                 self.changed.notify_all()
+            # A breath between reads: back to back, they left the writer (which must find the file free to
+            # take its lock) only instants, so it spun on failed opens, and the reader on reads nobody waited
+            # for, for as long as that took. Phases still end on reads counted, never on a clock.
+            self.stop.wait(0.005)
 
     def enter(self, phase: str) -> None:
         """Start ``phase`` and wait until READS_PER_PHASE reads have been made wholly inside it."""
