@@ -60,9 +60,11 @@ def _client(app, web_auth):
 
 
 @pytest.fixture
-def db(bundled_store_path, tmp_path):
+def db(web_template, tmp_path):
+    """The bundled Store with the test accounts already in it (``_client`` then only makes a token: no
+    passwords hashed again for each test)."""
     path = tmp_path / "served.duckdb"
-    shutil.copy(bundled_store_path, path)
+    shutil.copy(web_template[0], path)
     return path
 
 
