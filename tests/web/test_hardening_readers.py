@@ -60,9 +60,11 @@ def _client(app, web_auth):
 
 
 @pytest.fixture
-def db(bundled_store_path, tmp_path):
+def db(web_template, tmp_path):
+    """The bundled Store with the test accounts already in it (``_client`` then only makes a token: no
+    passwords hashed again for each test)."""
     path = tmp_path / "served.duckdb"
-    shutil.copy(bundled_store_path, path)
+    shutil.copy(web_template[0], path)
     return path
 
 
@@ -113,6 +115,10 @@ class Reader(threading.Thread):
             with self.changed:
                 self.reads.append(read)
                 self.changed.notify_all()
+            # A breath between reads: back to back, they left the writer (which must find the file free to
+            # take its lock) only instants, so it spun on failed opens, and the reader on reads nobody waited
+            # for, for as long as that took. Phases still end on reads counted, never on a clock.
+            self.stop.wait(0.005)
 
     def enter(self, phase: str) -> None:
         """Start ``phase`` and wait until READS_PER_PHASE reads have been made wholly inside it."""

@@ -79,7 +79,7 @@ DISTRICT_SPEC = (Path(__file__).resolve().parents[1] / "fixtures" / "district_tw
 
 
 @pytest.mark.slow
-def test_stored_district_assessment_colours_the_district_map(bundled_store_path, tmp_path, web_auth):
+def test_stored_district_assessment_colours_the_district_map(web_template, tmp_path, web_auth):
     import shutil
 
     from typer.testing import CliRunner
@@ -88,7 +88,7 @@ def test_stored_district_assessment_colours_the_district_map(bundled_store_path,
     from territoria.web import create_app
 
     db, spec = tmp_path / "d.duckdb", tmp_path / "districts.yaml"
-    shutil.copy(bundled_store_path, db)
+    shutil.copy(web_template[0], db)  # the bundled data with the test accounts: no passwords hashed again
     spec.write_text(DISTRICT_SPEC, encoding="utf-8")
     res = CliRunner().invoke(cli, ["--db", str(db), "assess", "--spec", str(spec), "--name", "toy_districts",
                                    "--no-uncertainty"])

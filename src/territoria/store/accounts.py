@@ -19,6 +19,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -44,7 +45,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 USER_PATTERN = r"^[A-Za-z0-9_.@-]{1,64}$"
 MIN_PASSWORD = 10
 _HASHER = PasswordHasher()
-_DUMMY = _HASHER.hash("territoria-no-such-user")  # verified against when the user does not exist
+
+
+@cache
+def _dummy_hash() -> str:
+    """The hash verified against when the user does not exist. Made on first use, not at import: an argon2
+    hash costs about 0.8 s of CPU, which every process importing this module (each CLI command) paid."""
+    return _HASHER.hash("territoria-no-such-user")
 
 
 @dataclass(frozen=True)
@@ -136,11 +143,12 @@ def revoke_tokens(store: Store, name: str, *, label: str | None = None) -> int:
 
 def authenticate(store: Store, name: str, password: str) -> User | None:
     """The user if ``password`` is theirs, else None (an unknown name costs a hash too)."""
+    dummy = _dummy_hash()  # before the lookup: a process's first call pays for it whether or not the user exists
     rows = store.con.execute("SELECT name, role, password_hash FROM users WHERE name = ?", [name]).fetchall()
     hashed = rows[0][2] if rows else None
     try:
         if hashed is None:
-            _HASHER.verify(_DUMMY, password + "x")  # same cost whether or not the user exists
+            _HASHER.verify(dummy, password + "x")  # same cost whether or not the user exists
             return None
         _HASHER.verify(hashed, password)
     except (VerificationError, InvalidHashError):

@@ -132,8 +132,9 @@ def units(request: Request, lang: Lang = "en",
           q: Annotated[str | None, Query(max_length=100)] = None,
           limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
     """Units of the Store (code, name, level, parent), filtered by level and a name fragment."""
-    with _ctx(request).store() as store:
-        table = store.units(level=level).reset_index(names="code")
+    ctx = _ctx(request)
+    with ctx.store() as store:
+        table = ctx.units(store, level=level).reset_index(names="code")
     name = f"name_{lang}"
     if q:
         needle = q.casefold()
@@ -362,7 +363,7 @@ def _unit_matcher(units: pd.DataFrame) -> NameMatcher:
 
 def _import(ctx: Any, request: Request, path: Path, label: str, lang: str = "en") -> dict[str, Any]:
     with ctx.store() as store:  # a read: the units and the catalogue to match names against
-        units, catalogue = store.units().reset_index(), store.catalogue
+        units, catalogue = ctx.units(store).reset_index(), store.catalogue
     profile = recognise(path)  # a statistics office's bulletin is read through its table profile, as the CLI does
     if profile is not None:
         read = read_with_profile(path, units, profile)  # no Store open here

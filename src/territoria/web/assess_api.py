@@ -143,7 +143,7 @@ def assess(request: Request, body: AssessRequest, lang: Lang = "en") -> dict[str
     try:
         with ctx.store() as store:
             panel = store.panel(level=spec.units.level, years=spec.year_list)
-            units_table = store.units()
+            units_table = ctx.units(store)
         result = Assessment(spec).run(panel)
         frame = result.to_frame()
         if isinstance(frame.index, pd.MultiIndex):

@@ -155,7 +155,7 @@ def unit_map(request: Request, level: Level = "region", lang: Lang = "en",
     with ctx.store() as store:
         result = _level_result(ctx, store, level, assessment)
         context = result if level != "settlement" else _level_result(ctx, store, "region")
-        units = store.units()
+        units = ctx.units(store)
 
     def build() -> dict[str, Any]:
         year = _year(result) if result is not None else (
@@ -265,7 +265,7 @@ def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=10
     (:mod:`territoria.ingest.transliterate`) contains it or comes close (``matched_by`` says which)."""
     ctx = request.app.state.ctx
     with ctx.store() as store:
-        index = ctx.cached(("search-index",), lambda: _search_index(store.units()))
+        index = ctx.cached(("search-index",), lambda: _search_index(ctx.units(store)))
     units, names = index["units"], index["names"]
     needle = q.strip().casefold()
     hit = pd.Series(units.index.astype(str).str.startswith(needle) if needle else False, index=units.index)

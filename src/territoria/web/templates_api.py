@@ -76,7 +76,7 @@ def import_template(request: Request, fmt: TemplateFormat, level: Level = "regio
     sheet listing the catalogue's indicators of the level with their names and units in ``lang``."""
     ctx = request.app.state.ctx
     with ctx.store() as store:
-        units, catalogue = store.units(level=level), store.catalogue
+        units, catalogue = ctx.units(store, level=level), store.catalogue
         latest = store.query("SELECT max(o.year) AS y FROM observations o JOIN units u ON u.code = o.unit "
                              "WHERE u.level = ?", [level])["y"].iloc[0]
     year = int(latest) if pd.notna(latest) else int(pd.Timestamp.now().year) - 1
