@@ -303,10 +303,13 @@ def _write_sheet(book: Workbook, sheet: Sheet, lang: str, catalogue: Catalogue) 
     frame = sheet.frame
     columns = [str(c) for c in frame.columns]
     ws.append([_head(c, lang) for c in columns])
-    for row in frame.itertuples(index=False, name=None):
+    width = range(1, len(columns) + 1)
+    # the row just appended is addressed by its number: ws.max_row scans every cell, once per row was O(n²)
+    for i, row in enumerate(frame.itertuples(index=False, name=None), start=2):
         ws.append([None if (not isinstance(v, str) and pd.isna(v)) else
                    (v.item() if hasattr(v, "item") else v) for v in row])
-        for cell in ws[ws.max_row]:
+        for j in width:
+            cell = ws.cell(i, j)
             if cell.data_type == "f":  # a text beginning with "=" stays text: never a formula Excel would run
                 cell.data_type = "s"
     decimals = column_decimals(frame, catalogue=catalogue, decimals=dict(sheet.decimals))
