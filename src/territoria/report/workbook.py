@@ -154,8 +154,10 @@ def _named(frame: pd.DataFrame, names: pd.Series | None) -> pd.DataFrame:
 def _mechanisms(result: Any, weak: pd.DataFrame, kb: Any, lang: str, catalogue: Catalogue) -> pd.DataFrame:
     tr = Translator(lang, catalogue=catalogue)
     frames = []
+    # each unit's weakest rows split off once (a filter of the whole table per unit was O(units²))
+    weak_of = dict(tuple(weak.groupby("unit", sort=False)))
     for unit in dict.fromkeys(map(str, result.tables["aggregated"].index.get_level_values(0))):
-        package = recommend(unit, kb, weak=weak[weak["unit"] == unit], lang=lang)
+        package = recommend(unit, kb, weak=weak_of.get(unit, weak.iloc[:0]), lang=lang)
         if "reason_codes" in package:
             package["reasons"] = ["; ".join(tr.codes(c)) if isinstance(c, str) else r
                                   for c, r in zip(package["reason_codes"], package["reasons"], strict=True)]
