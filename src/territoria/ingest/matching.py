@@ -140,8 +140,9 @@ class NameMatcher:
                 for col in ("name_en", "name_ru", "name_kk") if col in chosen.columns]
         table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame({"name": [], "code": []})
         langs = [c for c in ("en", "ru", "kk") if f"name_{c}" in frame.columns]
-        names = {code: {lang: str(v) for lang in langs if not _blank(v := row[f"name_{lang}"])}
-                 for code, row in zip(frame["code"], frame.to_dict("records"), strict=True)}
+        # the three name columns only: records of every column (some 16,000 units) cost most of the build
+        names = {code: {lang: str(v) for lang, v in zip(langs, values, strict=True) if not _blank(v)}
+                 for code, *values in zip(frame["code"], *(frame[f"name_{lang}"] for lang in langs), strict=True)}
         matcher = cls(table.dropna(), kind="unit", threshold=threshold, scope=scope, names=names)
         if "level" in frame.columns:
             matcher.levels = {str(c): str(v) for c, v in zip(frame["code"], frame["level"], strict=True)}
