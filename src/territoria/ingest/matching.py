@@ -98,7 +98,9 @@ class NameMatcher:
                                              for k, v in (scope or {}).items()}
         if isinstance(spellings, pd.DataFrame):
             name_col = "name" if "name" in spellings.columns else "spelling"
-            pairs = list(zip(spellings[name_col], spellings["code"], strict=True))
+            # object arrays, not the columns: walking a pyarrow-backed column cell by cell costs most of the build
+            pairs = list(zip(spellings[name_col].to_numpy(dtype=object), spellings["code"].to_numpy(dtype=object),
+                             strict=True))
         else:
             pairs = list(spellings.items())
         pairs = [(str(s), str(c)) for s, c in pairs if not _blank(s) and not _blank(c)]
@@ -133,18 +135,22 @@ class NameMatcher:
         """
         frame = units.reset_index() if "code" not in units.columns else units
         frame = frame.astype({"code": str})
-        scope = dict(zip(frame["code"], frame["parent"] if "parent" in frame else [None] * len(frame),
+        # object arrays, not the columns: walking a pyarrow-backed column cell by cell costs most of the build
+        column = {c: frame[c].to_numpy(dtype=object) for c in ("code", "parent", "level") if c in frame.columns}
+        scope = dict(zip(column["code"], column["parent"] if "parent" in column else [None] * len(frame),
                          strict=True))
         chosen = frame if levels is None else frame[frame["level"].isin(list(levels))]
         rows = [pd.DataFrame({"name": chosen[col], "code": chosen["code"]})
                 for col in ("name_en", "name_ru", "name_kk") if col in chosen.columns]
         table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame({"name": [], "code": []})
         langs = [c for c in ("en", "ru", "kk") if f"name_{c}" in frame.columns]
-        names = {code: {lang: str(v) for lang in langs if not _blank(v := row[f"name_{lang}"])}
-                 for code, row in zip(frame["code"], frame.to_dict("records"), strict=True)}
+        # the three name columns only: records of every column (some 16,000 units) cost most of the build
+        names = {code: {lang: str(v) for lang, v in zip(langs, values, strict=True) if not _blank(v)}
+                 for code, *values in zip(column["code"], *(frame[f"name_{lang}"].to_numpy(dtype=object)
+                                                            for lang in langs), strict=True)}
         matcher = cls(table.dropna(), kind="unit", threshold=threshold, scope=scope, names=names)
         if "level" in frame.columns:
-            matcher.levels = {str(c): str(v) for c, v in zip(frame["code"], frame["level"], strict=True)}
+            matcher.levels = {str(c): str(v) for c, v in zip(column["code"], column["level"], strict=True)}
         return matcher
 
     # -- queries ------------------------------------------------------------------------------------

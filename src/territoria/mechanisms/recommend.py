@@ -108,13 +108,17 @@ def recommend(unit: str, kb: KnowledgeBase, *, flags: pd.DataFrame | None = None
                      "score_detail": score_detail(codes, weights), "reasons": "; ".join(reasons),
                      "indicators": ", ".join(m.indicators), "sources": m.cited,
                      CODES: json.dumps(codes, ensure_ascii=False)})
-    table = pd.DataFrame(rows, columns=[*COLUMNS, CODES])
-    table["_h"] = table["horizon"].map({h: i for i, h in enumerate(HORIZONS)})
-    table = table.sort_values(["_h", "score", "mechanism"], ascending=[True, False, True], kind="stable")
-    table["priority"] = table.groupby("_h").cumcount() + 1
+    # ordered and numbered as plain rows (a stable sort by horizon, score down, id): a frame sort and a
+    # group count per unit cost more than the rest of the call, and a report calls this for every unit
+    order = {h: i for i, h in enumerate(HORIZONS)}  # the knowledge base allows only these horizons
+    rows.sort(key=lambda r: (order[r["horizon"]], -r["score"], r["mechanism"]))
+    seen: dict[str, int] = {}
+    for row in rows:
+        row["priority"] = seen[row["horizon"]] = seen.get(row["horizon"], 0) + 1
     if top is not None:
-        table = table[table["priority"] <= top]
-    return table.drop(columns="_h").reset_index(drop=True)
+        rows = [row for row in rows if row["priority"] <= top]
+    table = pd.DataFrame(rows, columns=[*COLUMNS, CODES])
+    return table.astype({"priority": "int64"}) if table.empty else table
 
 
 def _what(code: str, p: dict[str, Any]) -> str:

@@ -154,8 +154,10 @@ def _named(frame: pd.DataFrame, names: pd.Series | None) -> pd.DataFrame:
 def _mechanisms(result: Any, weak: pd.DataFrame, kb: Any, lang: str, catalogue: Catalogue) -> pd.DataFrame:
     tr = Translator(lang, catalogue=catalogue)
     frames = []
+    # each unit's weakest rows split off once (a filter of the whole table per unit was O(units²))
+    weak_of = dict(tuple(weak.groupby("unit", sort=False)))
     for unit in dict.fromkeys(map(str, result.tables["aggregated"].index.get_level_values(0))):
-        package = recommend(unit, kb, weak=weak[weak["unit"] == unit], lang=lang)
+        package = recommend(unit, kb, weak=weak_of.get(unit, weak.iloc[:0]), lang=lang)
         if "reason_codes" in package:
             package["reasons"] = ["; ".join(tr.codes(c)) if isinstance(c, str) else r
                                   for c, r in zip(package["reason_codes"], package["reasons"], strict=True)]
@@ -303,10 +305,13 @@ def _write_sheet(book: Workbook, sheet: Sheet, lang: str, catalogue: Catalogue) 
     frame = sheet.frame
     columns = [str(c) for c in frame.columns]
     ws.append([_head(c, lang) for c in columns])
-    for row in frame.itertuples(index=False, name=None):
+    width = range(1, len(columns) + 1)
+    # the row just appended is addressed by its number: ws.max_row scans every cell, once per row was O(n²)
+    for i, row in enumerate(frame.itertuples(index=False, name=None), start=2):
         ws.append([None if (not isinstance(v, str) and pd.isna(v)) else
                    (v.item() if hasattr(v, "item") else v) for v in row])
-        for cell in ws[ws.max_row]:
+        for j in width:
+            cell = ws.cell(i, j)
             if cell.data_type == "f":  # a text beginning with "=" stays text: never a formula Excel would run
                 cell.data_type = "s"
     decimals = column_decimals(frame, catalogue=catalogue, decimals=dict(sheet.decimals))
