@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
-import threading
-import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -19,6 +14,7 @@ import pandas as pd
 from territoria.catalog.catalogue import Catalogue, load_catalogue
 from territoria.errors import StoreError
 from territoria.panel import Panel
+from territoria.store.connect import SHARED_READERS, lock_wait_seconds, open_with_retry
 from territoria.store.export import export_parquet
 from territoria.store.schema import SCHEMA_VERSION, current_version, migrate
 
@@ -83,11 +79,11 @@ class Store:
                 raise StoreError(f"{self.path}: no Store here; create one with `territoria load-bundled` "
                                  "or `territoria import FILE`")
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        wait = _lock_timeout(lock_timeout, read_only)
+        wait = lock_wait_seconds(lock_timeout, read_only)
         if shared and read_only and self.path != ":memory:":
-            self.con, self._attached = _retry(lambda: _SHARED.attach(self.path), self.path, wait)
+            self.con, self._attached = open_with_retry(lambda: SHARED_READERS.attach(self.path), self.path, wait)
         else:
-            self.con = _retry(lambda: duckdb.connect(self.path, read_only=read_only), self.path, wait)
+            self.con = open_with_retry(lambda: duckdb.connect(self.path, read_only=read_only), self.path, wait)
         version = current_version(self.con)
         if version > SCHEMA_VERSION:
             self.close()
@@ -106,7 +102,7 @@ class Store:
     def close(self) -> None:
         self.con.close()
         if self._attached is not None:
-            _SHARED.detach(self._attached)
+            SHARED_READERS.detach(self._attached)
             self._attached = None
 
     def __enter__(self) -> Store:
@@ -346,90 +342,3 @@ def _bad_cells_message(path: str, cells: pd.DataFrame, limit: int = 5) -> str:
     return (f"{path}: {len(cells)} stored cell(s) left out, infinite or outside the catalogue's plausible range: "
             f"{listed}{more}. Correct them with `territoria import FILE --revise` or "
             "`territoria history --undo IMPORT_ID`.")
-
-
-def _lock_timeout(given: float | None, read_only: bool) -> float:
-    if given is not None:
-        return max(0.0, float(given))
-    if read_only:
-        return 0.0
-    try:
-        return max(0.0, float(os.environ.get("TERRITORIA_LOCK_TIMEOUT", "10")))
-    except ValueError:
-        return 10.0
-
-
-class _SharedInstance:
-    """This process's one in-memory DuckDB instance, to which read-only Stores attach their files (``shared``).
-
-    A file is attached once however many Stores read it at the same time, and detached when the last one
-    closes: the lock on a file is the process's (POSIX record locks), so detaching a second attachment of
-    the file would release the lock the others still rely on.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()  # the base connection and the counts, for one thread at a time
-        self._base: duckdb.DuckDBPyConnection | None = None
-        self._serial = itertools.count(1)
-        self._attached: dict[str, list[Any]] = {}  # path -> [alias, Stores reading it]
-
-    def attach(self, path: str) -> tuple[duckdb.DuckDBPyConnection, str]:
-        """A cursor of its own (a DuckDB client context) whose default database is ``path``, read-only, and
-        the key to :meth:`detach` with."""
-        path = os.path.realpath(path)  # one attachment per file, however it is spelt
-        with self._lock:
-            if self._base is None:
-                self._base = duckdb.connect(":memory:")
-            entry = self._attached.get(path)
-            if entry is None:
-                alias = f"territoria_store_{next(self._serial)}"
-                quoted = path.replace("'", "''")
-                try:
-                    self._base.execute(f"ATTACH '{quoted}' AS {alias} (READ_ONLY)")
-                except BaseException:  # a failed attach (a lock held elsewhere, a bad file) leaves nothing
-                    self._base.execute(f"DETACH DATABASE IF EXISTS {alias}")
-                    raise
-                entry = self._attached[path] = [alias, 0]
-            entry[1] += 1
-            cursor = self._base.cursor()
-        try:
-            cursor.execute(f"USE {entry[0]}")
-        except BaseException:
-            cursor.close()
-            self.detach(path)
-            raise
-        return cursor, path
-
-    def detach(self, path: str) -> None:
-        """One Store reading ``path`` is done (its cursor closed); the last one releases the file and its lock."""
-        with self._lock:
-            entry = self._attached[path]
-            entry[1] -= 1
-            if entry[1] == 0:
-                del self._attached[path]
-                assert self._base is not None
-                self._base.execute(f"DETACH DATABASE {entry[0]}")
-
-
-_SHARED = _SharedInstance()
-_T = TypeVar("_T")
-
-
-def _retry(connect: Callable[[], _T], path: str, lock_timeout: float) -> _T:
-    """``connect()`` to ``path``, retried with backoff while another process holds its lock, for
-    ``lock_timeout`` s."""
-    deadline = time.monotonic() + lock_timeout
-    pause = 0.05
-    while True:
-        try:
-            return connect()
-        except duckdb.IOException as exc:
-            busy = "lock" in str(exc).lower()
-            if not busy or time.monotonic() + pause > deadline:
-                hint = (f"; another process is using it (waited {lock_timeout:g} s; set TERRITORIA_LOCK_TIMEOUT "
-                        "to wait longer)") if busy else ""
-                raise StoreError(f"{path}: cannot open the Store ({exc}){hint}") from None
-            time.sleep(pause)
-            pause = min(pause * 2, 0.5)
-        except duckdb.Error as exc:
-            raise StoreError(f"{path}: cannot open the Store ({exc})") from None
