@@ -203,14 +203,21 @@ def _monitor_refused(page, server, lang):
     _monitor(page, server, lang)
     page.fill("#measure-unit-search", "Мамлют")
     page.click(f"#measure-unit-suggest li[data-unit='{SETTLEMENT}']", timeout=30_000)
+    submit_measure(page, deadline="2015")
+    expect(page.locator('.field-error[data-field="targets[0].deadline_year"]')).not_to_be_empty(timeout=30_000)
+
+
+def submit_measure(page, *, deadline: str):
+    """Send the monitor form for the chosen unit: support centres from 2016, unemployment to 5,0 % by
+    ``deadline`` (a deadline before the start is refused); returns the target row."""
     page.select_option("#measure-mechanism", "support_centres")
     page.fill("#measure-start", "2016")
     row = page.locator(".target-row").first
     row.locator(".t-indicator").select_option("unemployment_rate")
     row.locator(".t-value").fill("5,0")
-    row.locator(".t-deadline").fill("2015")
+    row.locator(".t-deadline").fill(deadline)
     page.click("#measure-submit")
-    expect(page.locator('.field-error[data-field="targets[0].deadline_year"]')).not_to_be_empty(timeout=30_000)
+    return row
 
 
 def _monitor_board(page, server, lang):

@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from e2e_language_pages import submit_measure
 from playwright.sync_api import expect
 
 CHROMIUM = os.environ.get("TERRITORIA_CHROMIUM", "/usr/bin/chromium")
@@ -201,13 +202,7 @@ def test_monitor_page_adopts_a_measure_in_three_languages(server, page):
     page.wait_for_selector("#measure-unit-suggest li[data-unit='595220100']", timeout=30_000)
     page.click("#measure-unit-suggest li[data-unit='595220100']")
     assert "595220100" in page.locator("#measure-unit-chosen").inner_text()
-    page.select_option("#measure-mechanism", "support_centres")
-    page.fill("#measure-start", "2016")
-    row = page.locator(".target-row").first
-    row.locator(".t-indicator").select_option("unemployment_rate")
-    row.locator(".t-value").fill("5,0")
-    row.locator(".t-deadline").fill("2015")
-    page.click("#measure-submit")
+    row = submit_measure(page, deadline="2015")
     expect(page.locator('.field-error[data-field="targets[0].deadline_year"]')).to_have_text(
         "2015 мерзімі 2016 басталу жылынан кейін болуы керек", timeout=30_000)
     shot(page, "monitor_refused_kk.png")

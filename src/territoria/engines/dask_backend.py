@@ -339,4 +339,6 @@ class DaskBackend:
 
     def _remember(self, key: tuple[Any, ...], table: pd.DataFrame) -> None:
         """Keep the two stages gathered last (a step's output is the next step's input)."""
-        self._gathered = {**dict(list(self._gathered.items())[-1:]), key: table}
+        self._gathered[key] = table
+        while len(self._gathered) > 2:
+            del self._gathered[next(iter(self._gathered))]

@@ -30,6 +30,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from territoria.errors import StoreError
 from territoria.report import service
 from territoria.store import Store
@@ -263,7 +265,7 @@ class WebContext:
                 del self._computing[full]
             running.set()
 
-    def units(self, store: Any, *, level: str | None = None) -> Any:
+    def units(self, store: Store, *, level: str | None = None) -> pd.DataFrame:
         """The Store's units (of ``level``), as :meth:`Store.units <territoria.store.Store.units>`, read once
         per Store version: reading and converting the ~14 000 units costs about 50 ms of CPU, and uploads,
         searches and unit lists ask for them on every request. Each caller gets its own frame (a shallow
