@@ -57,6 +57,10 @@ def test_report_point_map_becomes_a_choropleth_for_regions_and_districts():
     filled = [t for t in fig.data if t.fill == "toself" and t.name]
     assert {t.name for t in filled} >= {"кризисный (7)", "стабильный (7)"}
     assert any("geokz" in a.text for a in fig.layout.annotations)
+    unrated = frame.assign(level=["crisis", None] * 7)     # polygons without a grade: the reader's word for them
+    fig = point_map(unrated, color="level", names={"crisis": "кризисный"}, no_data="нет оценки")
+    labels = {t.name.rsplit(" (", 1)[0]: t.name for t in fig.data if t.fill == "toself" and t.name}
+    assert labels["кризисный"] == "кризисный (7)" and "нет оценки" in labels and "–" not in labels
     towns = frame.assign(unit=["595220100"] * 14)                       # not a polygon: points as before
     assert not [t for t in point_map(towns, color="level").data if t.fill == "toself" and t.name]
 

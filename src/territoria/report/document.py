@@ -340,7 +340,8 @@ def ranking_document(store: Any, *, lang: str = "en", scope: str | None = None, 
         Section("map", t("map", lang), [t("map_note", lang)],
                 figure=point_map(ranking if not scope else
                                  watch.drop(columns="level").rename(columns={"region_level": "level"}),
-                                 color="level", title="", names=level_names)),
+                                 color="level", title="", names=level_names,
+                                 no_data=tr.text("summary.not_rated"))),
         Section("levels", t("levels", lang), [], figure=charts.levels_bar(
             ranking["level"] if not scope else watch["region_level"], order=order, labels=level_names,
             axis_title=t("units_count", lang))),

@@ -179,7 +179,7 @@ def _polygons_for(codes: pd.Series) -> Any:
 
 def point_map(frame: pd.DataFrame, *, color: str = "level", text: str = "name", title: str = "",
               link: str = "unit", size: float = 13.0, note: str = "",
-              names: dict[str, str] | None = None) -> go.Figure:
+              names: dict[str, str] | None = None, no_data: str = "–") -> go.Figure:
     """Points over the outline, one trace per value of ``color`` (grades get their own colours).
 
     When every unit of ``frame`` is a region (or every one a district) with a polygon, the map is a
@@ -195,12 +195,14 @@ def point_map(frame: pd.DataFrame, *, color: str = "level", text: str = "name", 
     names : dict, optional
         Display name of each value of ``color`` (the legend in the reader's language); colours stay keyed
         by the values.
+    no_data : str, default="–"
+        Legend label of the polygons without a value, when the map is a :func:`choropleth`.
     """
     names = names or {}
     polygons = _polygons_for(frame[link].astype(str)) if link in frame else None
     if polygons is not None:
         shown = polygons.join(frame.assign(**{link: frame[link].astype(str)}).set_index(link)[[color, text]])
-        return choropleth(shown, color=color, text=text, title=title, names=names,
+        return choropleth(shown, color=color, text=text, title=title, names=names, no_data=no_data,
                           note="; ".join(x for x in (note, polygons.attrs.get("attribution", "")) if x))
     fig = go.Figure(outline_traces())
     has_point = frame[["lat", "lon"]].notna().all(axis=1)

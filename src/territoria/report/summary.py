@@ -139,7 +139,7 @@ def _map(table: pd.DataFrame, level: str, year: int, level_names: dict[str, str]
     """Regions and districts as their polygons on the map of the assessed year, coloured by grade (units
     without a polygon counted in the note); other levels as points."""
     if level not in ("region", "district"):
-        return point_map(table, color="level", title="", names=level_names)
+        return point_map(table, color="level", title="", names=level_names, no_data=tr.text("summary.not_rated"))
     polygons = unit_polygons(level, year)
     shown = polygons.join(table.set_index("unit")[["level", "name"]], how="left")
     missing = len(set(table["unit"]) - set(polygons.index))
