@@ -9,7 +9,8 @@ script does the same steps the obvious pandas way, nothing recorded; the floor i
 (column minima and maxima, one weighted sum) and one ``np.argsort`` a year. Times are the best of
 ``repeats`` runs (as ``timeit`` reports); the same data for all three. Territoria is timed again with
 ``n_jobs`` threads (``Assessment.run(n_jobs=2)``: the columns of each step shared between two threads,
-the same digests); the pandas script and the floor stay on one thread.
+the same digests), and with ``keep="scores"`` (the same record, the indicator stages dropped once digested
+and their memory reused); the pandas script and the floor stay on one thread.
 """
 
 from __future__ import annotations
@@ -130,6 +131,10 @@ def run(*, n_units: int = 100_000, n_indicators: int = 34, n_years: int = 12, re
     threaded_one, _, _ = _best(lambda: one.run(single, n_jobs=n_jobs), repeats)
     same_bits = [r.output_digest for r in result.log] == [r.output_digest for r in result_n.log]
     del result_n
+    lean, result_lean, lean_cpu = _best(lambda: panel.run(data, keep="scores"), repeats)
+    lean_n, _, lean_n_cpu = _best(lambda: panel.run(data, keep="scores", n_jobs=n_jobs), repeats)
+    lean_same = result_lean.log == result.log
+    del result_lean
     plain, ranks, plain_cpu = _best(lambda: plain_pandas(data, tree), pandas_repeats)
     bottom, _, bottom_cpu = _best(lambda: floor(data), repeats)
     same = bool((result.ranks.to_numpy() == ranks.to_numpy()).mean() > 0.99)
@@ -140,6 +145,8 @@ def run(*, n_units: int = 100_000, n_indicators: int = 34, n_years: int = 12, re
                     "threaded": threaded_cpu},
             "n_jobs": n_jobs, "threaded_seconds": threaded, "threaded_one_year_seconds": threaded_one,
             "threaded_same_digests": same_bits, "load": _load(),
+            "scores_seconds": lean, "scores_threaded_seconds": lean_n, "scores_same_record": lean_same,
+            "scores_cpu": lean_cpu, "scores_threaded_cpu": lean_n_cpu,
             "steps": {r.address: r.seconds for r in result.log}}
 
 
@@ -164,6 +171,11 @@ def describe(rep: dict[str, Any]) -> str:
         f"{rep['threaded_one_year_seconds']:.2f} s; speed-up vs pandas "
         f"{rep['pandas_seconds'] / rep['threaded_seconds']:.1f} x; same digests as 1 thread: "
         f"{'yes' if rep['threaded_same_digests'] else 'NO'})",
+        f"    keep='scores'          {rep['scores_seconds']:8.2f} s   ({rep['n_jobs']} threads "
+        f"{rep['scores_threaded_seconds']:.2f} s; speed-up vs pandas "
+        f"{rep['pandas_seconds'] / rep['scores_seconds']:.1f} x / "
+        f"{rep['pandas_seconds'] / rep['scores_threaded_seconds']:.1f} x; the record of keep='all': "
+        f"{'yes' if rep['scores_same_record'] else 'NO'})",
         f"    plain pandas           {rep['pandas_seconds']:8.2f} s   (same steps the obvious pandas way; "
         "nothing recorded)",
         f"    floor                  {rep['floor_seconds']:8.3f} s   (one pass over the panel, one argsort a year)",
@@ -173,7 +185,8 @@ def describe(rep: dict[str, Any]) -> str:
         f"    CPU time (this process): territoria {cpu['ours']:.2f} s, one year {cpu['one_year']:.2f} s, "
         f"pandas {cpu['pandas']:.2f} s, floor {cpu['floor']:.3f} s; speed-up vs pandas "
         f"{cpu['pandas'] / cpu['ours']:.1f} x, ratio to floor {cpu['ours'] / cpu['floor']:.1f}; "
-        f"{rep['n_jobs']} threads {cpu['threaded']:.2f} s",
+        f"{rep['n_jobs']} threads {cpu['threaded']:.2f} s; keep='scores' {rep['scores_cpu']:.2f} s, "
+        f"{rep['n_jobs']} threads {rep['scores_threaded_cpu']:.2f} s",
         "    load average (1, 5, 15 min) at the end: "
         + (", ".join(f"{v:.2f}" for v in rep["load"]) if rep["load"] else "unknown"),
     ])

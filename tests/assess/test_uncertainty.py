@@ -292,3 +292,4 @@ def test_pipeline_benchmark_runs_on_a_size_smaller_than_its_warm_up(monkeypatch:
     report = bench_pipeline.run(n_units=900, n_indicators=8, n_years=3, repeats=1, pandas_repeats=1)
     assert report["ranks_agree"] and report["seconds"] > 0 and report["n_years"] == 3
     assert report["threaded_same_digests"] and report["n_jobs"] == 2
+    assert report["scores_same_record"]          # keep="scores" writes the record of keep="all"

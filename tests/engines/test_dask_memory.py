@@ -58,6 +58,11 @@ def test_keep_scores_equals_local_bit_for_bit(client, patch, years):
                                   check_exact=True)
     assert [r.fitted for r in lean.log] == [r.fitted for r in local.log]
     assert [r.cells_changed for r in lean.log] == [r.cells_changed for r in local.log]
+    # the local engine's keep="scores" holds the same tables, with the same values
+    here = a.run(table, keep="scores")
+    assert sorted(here.tables) == sorted(lean.tables) and (here.keep, lean.keep) == ("scores", "scores")
+    for name, frame in lean.tables.items():
+        pd.testing.assert_frame_equal(here.tables[name], frame, check_exact=True)
 
 
 class _Writes:

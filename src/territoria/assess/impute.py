@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from territoria.assess import buffers
 from territoria.assess.base import OneOf, Step, StepReport, as_frame
 from territoria.assess.group_stats import (
     MeanStats,
@@ -191,8 +192,8 @@ class Impute(Step):
         """(filled values, where the input was missing, the columns where a gap stays) for mean / median;
         the columns are shared between the threads in use (:mod:`territoria.assess.threads`)."""
         x = table.to_numpy(dtype=float)
-        out = np.empty(x.shape, order="F")
-        gaps = np.empty(x.shape, dtype=bool, order="F")
+        out = buffers.empty(x.shape)             # every cell written by the copy below
+        gaps = buffers.empty(x.shape, dtype=bool)
 
         def copy(j: int) -> bool:           # copy and gap mask by blocks of a column, each read once
             for start in range(0, x.shape[0], block):

@@ -17,13 +17,15 @@ Backends: :class:`LocalBackend` (pandas / NumPy in this process) and
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
 from concurrent.futures import Future
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from territoria.assess.base import Step, StepReport, plain
+from territoria.assess.buffers import BufferPool, reusing
 from territoria.assess.inputs import Prepared
 from territoria.assess.record import FoldCache, StepRecord, digest
 from territoria.assess.threads import submit
@@ -148,16 +150,29 @@ def _record(head: dict[str, Any], in_d: str, out_d: str, report: StepReport, sec
 
 class LocalBackend:
     """The steps on pandas / NumPy in this process; digests cached per table object and column folds
-    per column array, for the one run the backend serves (stages are never modified once written).
-    With several threads (:mod:`territoria.assess.threads`) a step's accounting overlaps the next fit."""
+    per column array, for the one run the backend serves. With several threads
+    (:mod:`territoria.assess.threads`) a step's accounting overlaps the next fit.
+
+    ``keep``: None holds every stage to the end (``keep="all"``). Else the stages to hold; any other is
+    dropped once no later step reads it (:meth:`done`), and, at the next :meth:`apply` — after the
+    accounting of every step that read it, which :func:`run_steps` joins before applying — its array
+    goes back to a :class:`~territoria.assess.buffers.BufferPool` the following steps write into. So a
+    stage is never written while it is read, and its digest is taken before it is overwritten.
+    """
 
     overlaps = True
 
-    def __init__(self, prepared: Prepared) -> None:
+    def __init__(self, prepared: Prepared, *, steps: Sequence[Step] = (),
+                 keep: Collection[str] | None = None) -> None:
         self.prepared = prepared
         # digests computed by prepare, matched by table identity (a replaced table is not matched)
         self._digests: list[tuple[pd.DataFrame, str]] = list(prepared.known_digests)
         self._folds: FoldCache = {}
+        self.keep = None if keep is None else frozenset(keep)
+        self.pool = None if keep is None else BufferPool()
+        self._last_read = {stage: position for position, step in enumerate(steps) for stage in step.reads}
+        self._dropped: list[pd.DataFrame] = []
+        self._stages: Mapping[str, Any] = {}
 
     def digest(self, table: pd.DataFrame) -> str:
         for known, value in self._digests:
@@ -178,7 +193,9 @@ class LocalBackend:
         step.fit(data, **context)
 
     def apply(self, step: Step, data: pd.DataFrame, context: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
-        return step.apply(data, **step.side_from(context))
+        self._release(data)
+        with reusing(self.pool):
+            return step.apply(data, **step.side_from(context))
 
     def account(self, step: Step, data: pd.DataFrame,
                 written: Mapping[str, pd.DataFrame]) -> tuple[str, str, StepReport]:
@@ -188,4 +205,29 @@ class LocalBackend:
         return step.fitted()
 
     def done(self, position: int, stages: MutableMapping[str, Any]) -> None:
-        return None
+        self._stages = stages
+        if self.keep is None:
+            return
+        for name in [s for s in stages if s not in self.keep and self._last_read.get(s, -1) <= position]:
+            self._dropped.append(stages.pop(name))
+
+    def _release(self, data: pd.DataFrame) -> None:
+        """Give the dropped stages' arrays back to the pool (none shared with a stage still held or with
+        ``data``), and forget their digests and column folds: their memory is written next."""
+        if not self._dropped or self.pool is None:
+            return
+        held = [v for table in [*self._stages.values(), data] if isinstance(table, pd.DataFrame)
+                for v in _columns(table)]
+        for table in self._dropped:
+            columns = _columns(table)
+            if self.pool.release(columns, held=held):
+                self._digests = [(t, d) for t, d in self._digests if t is not table]
+                low = columns[0].__array_interface__["data"][0]
+                high = columns[-1].__array_interface__["data"][0] + columns[-1].nbytes
+                self._folds = {k: v for k, v in self._folds.items() if not low <= k[0] < high}
+        self._dropped = []
+
+
+def _columns(table: pd.DataFrame) -> list[np.ndarray]:
+    """The arrays of a table's columns (views, no copy)."""
+    return [values.to_numpy() for _, values in table.items()]

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from territoria.assess import kernels
+from territoria.assess import buffers, kernels
 from territoria.assess.base import OneOf, Step, as_frame
 from territoria.assess.group_stats import MeanStats
 from territoria.assess.spec import NORMALISE_METHODS
@@ -125,7 +125,7 @@ def minmax_columns(x: np.ndarray, direction: np.ndarray, ref_min: np.ndarray, re
     hi = np.where(d > 0, ref_max, -np.asarray(ref_min, dtype=float))
     span = hi - lo
     flat = span == 0
-    y = np.empty(x.shape, order="F")
+    y = buffers.empty(x.shape)                   # every cell written below, block by block
 
     def column(j: int) -> None:
         src, col = x[:, j], y[:, j]

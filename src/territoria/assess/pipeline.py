@@ -33,9 +33,13 @@ from territoria.assess.treat import Treat
 from territoria.assess.weight import Weight
 from territoria.errors import SpecError
 
-__all__ = ["STEPS", "Assessment", "flags_table", "replay", "root_code"]
+__all__ = ["KEEP", "SCORE_TABLES", "STEPS", "Assessment", "flags_table", "replay", "root_code", "scores_only"]
 
 STEPS: tuple[str, ...] = ("denominate", "impute", "treat", "normalise", "weight", "aggregate", "rank", "grade")
+#: What a Result holds: every stage table, or the scores (:data:`SCORE_TABLES`).
+KEEP: tuple[str, ...] = ("all", "scores")
+#: The tables of a ``keep="scores"`` Result (``flags`` besides when the spec asks for them).
+SCORE_TABLES: tuple[str, ...] = ("weights", "aggregated", "aggregated_raw", "ranks", "grades")
 
 
 class Assessment:
@@ -79,19 +83,27 @@ class Assessment:
         }
 
     def run(self, data: Any, *, units: pd.DataFrame | None = None, engine: str = "local",
-            cluster: Any = None, n_jobs: int | None = None, **engine_options: Any) -> Result:
+            cluster: Any = None, n_jobs: int | None = None, keep: str = "all", **engine_options: Any) -> Result:
         """Validate the input against the spec, then run every step; returns a :class:`Result`.
 
         ``engine="dask"`` runs the same steps on a Dask cluster (``cluster``: scheduler address or
         client; None starts a LocalCluster) with identical results; ``engine_options`` go to
-        :func:`territoria.engines.dask_engine.run_dask` (``n_workers``, ``n_partitions``, ``keep``).
+        :func:`territoria.engines.dask_engine.run_dask` (``n_workers``, ``n_partitions``).
         See docs/scaling.md.
+
+        ``keep``: ``"all"`` (default) holds every stage table in the Result; ``"scores"`` holds the
+        aggregates, ranks, grades and weights (and flags), with the same record: every step's digests
+        are taken of whole stages before they are dropped, so the log equals the ``"all"`` run's (local
+        engine). A dropped stage's memory takes a later stage (:mod:`territoria.assess.buffers`): a run
+        touches two indicator tables' worth of new memory instead of three and a half.
 
         ``n_jobs`` (local engine): threads that share the per-column work of the steps and digests,
         None = 1 (the default: the caller decides whether to take more than one core), -1 = every
         core. It changes no bit of the Result (:mod:`territoria.assess.threads`).
         """
         threads = resolve_jobs(n_jobs)
+        if keep not in KEEP:
+            raise SpecError("keep", f"expected one of {', '.join(KEEP)}, got {keep!r}")
         if isinstance(data, pd.DataFrame):
             data = select_years(self.spec, data)
         if engine == "dask":
@@ -101,14 +113,14 @@ class Assessment:
             # lazy: layers: territoria.engines.dask_engine is above this module (known violation, pyproject.toml)
             from territoria.engines.dask_engine import run_dask
 
-            return run_dask(self, data, units=units, cluster=cluster, **engine_options)
+            return run_dask(self, data, units=units, cluster=cluster, keep=keep, **engine_options)
         if engine_options:
             raise SpecError("engine", f"options {sorted(engine_options)} apply to engine='dask' only")
         if engine != "local":
             raise SpecError("engine", f"expected 'local' or 'dask', got {engine!r}")
         with using(threads):
             prepared = prepare(self.spec, data, units=units)
-            return self.execute(prepared)
+            return self.execute(prepared, keep=keep)
 
     def context(self, prepared: Prepared) -> dict[str, Any]:
         """What every step's fit may read besides its input: the tree and its options, the leaves,
@@ -124,11 +136,13 @@ class Assessment:
                 "paths": {row.code: paths.get(row.code, f"tree.{row.code}") for row in options.values()},
                 "grade_on": spec.grade.on or root_code(tree), "weights": None}
 
-    def execute(self, prepared: Prepared, *, start: str | None = None, previous: Result | None = None) -> Result:
-        """Run from ``start`` (an address), reusing ``previous``'s tables before it."""
+    def execute(self, prepared: Prepared, *, start: str | None = None, previous: Result | None = None,
+                keep: str = "all") -> Result:
+        """Run from ``start`` (an address), reusing ``previous``'s tables before it; ``keep`` as
+        :meth:`run` (``"scores"`` runs every step: it has no earlier tables to start from)."""
         spec = self.spec
         steps = self.build_steps()
-        first = STEPS.index(start) if start else 0
+        first = STEPS.index(start) if start and keep == "all" else 0
         stages: dict[str, pd.DataFrame] = {"raw": prepared.table}
         log: list[StepRecord] = []
         context = self.context(prepared)
@@ -137,11 +151,17 @@ class Assessment:
             log = [r for r in previous.log if r.position < first]
             if first > STEPS.index("weight"):
                 context["weights"] = previous.weights
-        log = run_steps([steps[a] for a in STEPS], LocalBackend(prepared), stages, context, start=first, log=log)
+        ordered = [steps[a] for a in STEPS]
+        held = None if keep == "all" else (*SCORE_TABLES, *(("raw", "normalised") if spec.flags is not None else ()))
+        log = run_steps(ordered, LocalBackend(prepared, steps=ordered, keep=held), stages, context, start=first,
+                        log=log)
         if spec.flags is not None:
             stages["flags"] = flags_table(spec, stages, context["tree"])
+        if keep != "all":
+            stages = scores_only(stages, leaves=list(prepared.table.columns))
         return Result(spec=spec, tables=stages, log=log, weights=context["weights"],
-                      prepared=prepared, data_sha256=prepared.sha256, versions=library_versions(), replay=replay)
+                      prepared=prepared, data_sha256=prepared.sha256, versions=library_versions(), replay=replay,
+                      keep=keep)
 
 
 def replay(spec: AssessmentSpec, prepared: Prepared, sections: set[str], previous: Result) -> Result:
@@ -154,7 +174,7 @@ def replay(spec: AssessmentSpec, prepared: Prepared, sections: set[str], previou
     if sections and not steps and not sections & {"flags"}:
         return dataclasses.replace(previous, spec=spec)
     start = steps[0] if steps else ("grade" if sections else None)
-    return Assessment(spec).execute(prepared, start=start, previous=previous)
+    return Assessment(spec).execute(prepared, start=start, previous=previous, keep=previous.keep)
 
 
 def root_code(tree: pd.DataFrame) -> str:
@@ -177,3 +197,13 @@ def flags_table(spec: AssessmentSpec, tables: Mapping[str, pd.DataFrame], tree: 
             flags[code] = part.sum(axis=1, min_count=len(kids[code]))
             flags.loc[part.isna().any(axis=1), code] = np.nan
     return flags
+
+
+def scores_only(tables: Mapping[str, pd.DataFrame], *, leaves: list[str]) -> dict[str, pd.DataFrame]:
+    """The tables of a ``keep="scores"`` Result: :data:`SCORE_TABLES` and ``flags``, the indicators dropped
+    from the aggregated stages (as the Dask engine gathers them)."""
+    out = {k: tables[k] for k in (*SCORE_TABLES, "flags") if k in tables}
+    for name in ("aggregated", "aggregated_raw"):
+        table = out[name]
+        out[name] = table[[c for c in table.columns if c not in set(leaves)]]
+    return out

@@ -77,6 +77,9 @@ class Result:
         SHA-256 of the validated input (indicators and side columns).
     versions : dict
         Library versions at run time.
+    keep : str
+        ``"all"``: every table above; ``"scores"``: ``weights``, ``aggregated`` and ``aggregated_raw`` (the
+        aggregates only), ``ranks``, ``grades`` and ``flags`` (:meth:`stage` says so when asked for more).
     """
 
     spec: AssessmentSpec
@@ -88,11 +91,28 @@ class Result:
     prepared: Prepared | None = field(default=None, repr=False)
     replay: Callable[[AssessmentSpec, Prepared, set[str], Result], Result] | None = field(
         default=None, repr=False, compare=False)
+    keep: str = "all"
+
+    def stage(self, name: str) -> pd.DataFrame:
+        """``tables[name]``; a table a ``keep="scores"`` Result does not hold is an error saying so."""
+        table = self.tables.get(name)
+        if table is None:
+            held = ", ".join(self.tables)
+            why = (" (run with keep='scores', which holds the aggregates only: run the assessment with "
+                   "keep='all' for the indicator tables)" if self.keep != "all" else "")
+            raise SpecError("keep", f"this Result holds no {name!r} table{why}; it holds {held}")
+        if self.keep != "all" and name in ("aggregated", "aggregated_raw"):
+            missing = [c for c in self.tree["code"] if c not in table.columns]
+            if missing:
+                raise SpecError("keep", f"this Result was run with keep='scores': its {name!r} table holds the "
+                                        f"aggregates only, not the indicators ({missing[0]!r}, ...); run the "
+                                        "assessment with keep='all'")
+        return table
 
     # -- views -------------------------------------------------------------------------------
     @cached_property
     def contributions(self) -> pd.DataFrame:
-        return contributions(self.tables["aggregated"], self.tree, self.weights)
+        return contributions(self.stage("aggregated"), self.tree, self.weights)
 
     @property
     def tree(self) -> pd.DataFrame:
@@ -102,7 +122,7 @@ class Result:
     def withheld(self) -> pd.DataFrame:
         """Units left without a score at a node by the node's ``coverage`` rule: the unit (index levels),
         node, present, children and the reason, one row per (unit, node)."""
-        return withheld_table(self.tables["aggregated"], self.tree, self.spec.node_rules())
+        return withheld_table(self.stage("aggregated"), self.tree, self.spec.node_rules())
 
     @property
     def root(self) -> str:
@@ -180,8 +200,8 @@ class Result:
         """Statistical audit (COINr / OECD-JRC handbook): missing data on the indicators as given,
         correlations, flags, Cronbach's alpha and PCA on the normalised indicators and the scores."""
 
-        given, normalised = self.tables["denominated"], self.tables["normalised"]
-        scores, tree = self.tables["aggregated"], self.tree
+        given, normalised = self.stage("denominated"), self.stage("normalised")
+        scores, tree = self.stage("aggregated"), self.tree
         # an indicator with no value at all in the assessed year(s) cannot correlate with anything
         empty = [c for c in normalised.columns if normalised[c].isna().all()]
         normalised = normalised.drop(columns=empty)
@@ -303,7 +323,7 @@ class Result:
             frame.to_parquet(d / "tables" / f"{name}.parquet")
         meta = {"spec": self.spec.to_mapping(), "log": [r.to_dict() for r in self.log],
                 "weights": {str(k): float(v) for k, v in self.weights.items()},
-                "data_sha256": self.data_sha256, "versions": self.versions}
+                "data_sha256": self.data_sha256, "versions": self.versions, "keep": self.keep}
         (d / "result.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
         return d
 
@@ -320,7 +340,7 @@ class Result:
         return cls(spec=AssessmentSpec.from_mapping(meta["spec"]), tables=tables,
                    log=[StepRecord.from_dict(r) for r in meta["log"]],
                    weights=pd.Series(meta["weights"], dtype=float), data_sha256=meta["data_sha256"],
-                   versions=meta["versions"])
+                   versions=meta["versions"], keep=meta.get("keep", "all"))
 
 
 def compare(a: Result, b: Result, *, code: str | None = None) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from territoria.assess import buffers
 from territoria.assess.base import Interval, OneOf, Step, StepReport, as_frame
 from territoria.assess.moments import column_moments, column_sums, passes, winsorise_column
 from territoria.assess.spec import TREAT_METHODS
@@ -146,8 +147,8 @@ class Treat(Step):
         of each column: the new values are compared with the old while both are still in cache. The
         columns are shared between the threads in use (:mod:`territoria.assess.threads`)."""
         x = table.to_numpy(dtype=float)
-        out = np.empty(x.shape, order="F")
-        mask = np.zeros(x.shape, dtype=bool, order="F") if with_mask else None
+        out = buffers.empty(x.shape)             # every cell written below, column by column
+        mask = buffers.empty(x.shape, dtype=bool) if with_mask else None
         changed = set(self._changed(table))
         entries = [self.summary_[str(code)] if j in changed else None for j, code in enumerate(table.columns)]
 
@@ -155,6 +156,8 @@ class Treat(Step):
             entry = entries[j]
             if entry is None:
                 out[:, j] = x[:, j]
+                if mask is not None:
+                    mask[:, j] = False
                 return
             src, col = x[:, j], out[:, j]
             for start in range(0, x.shape[0], block):

@@ -319,7 +319,7 @@ def _execute(assessment: Assessment, r: Partitions, *, keep_all: bool) -> Result
                                                                        strict=True)]))
     return Result(spec=spec, tables=tables, log=log, weights=context["weights"], prepared=prepared,
                   data_sha256=prepared.sha256, versions={**library_versions(), "engine": "dask"},
-                  replay=replay if keep_all else _no_replay)
+                  replay=replay if keep_all else _no_replay, keep="all" if keep_all else "scores")
 
 
 def _no_replay(*_: Any) -> Result:
