@@ -132,8 +132,11 @@ def minmax_columns(x: np.ndarray, direction: np.ndarray, ref_min: np.ndarray, re
         with np.errstate(all="ignore"):         # per thread: NumPy's error state is not inherited
             for start in range(0, x.shape[0], block):
                 a, b = src[start:start + block], col[start:start + block]
-                np.multiply(a, d[j], out=b)
-                b -= lo[j]
+                if d[j] == 1.0:                 # x * 1.0 is x, bit for bit (NaN included): one pass less
+                    np.subtract(a, lo[j], out=b)
+                else:
+                    np.multiply(a, d[j], out=b)
+                    b -= lo[j]
                 b /= 1.0 if flat[j] else span[j]
                 if flat[j]:
                     b[:] = np.where(np.isnan(a), np.nan, 0.5)

@@ -11,8 +11,9 @@ import pandas as pd
 
 from territoria.assess import kernels
 from territoria.assess.base import OneOf, Step, as_frame
+from territoria.assess.mc_rank import rank_rows
 from territoria.assess.spec import TIES_RULES
-from territoria.assess.threads import each
+from territoria.assess.threads import each, thread_count
 
 __all__ = ["Rank"]
 
@@ -76,13 +77,38 @@ class Rank(Step):
         # one ranking per (year, aggregate): independent, so shared between the threads in use; a
         # column is ranked on its own exactly as within the (aggregates x units) block of its year
         tasks = [(rows, j) for rows in years for j in range(x.shape[1])]
+        blocks = self._year_blocks(x, years) if whole else {}
+        tasks = [t for t in tasks if t[1] not in blocks]
+        stacked = [(j, part) for j, groups in blocks.items() for part in groups]
 
         def ranked(i: int) -> None:
-            rows, j = tasks[i]
+            if i < len(stacked):          # equal years of a column without a gap: their rows in one call
+                j, (start, stop) = stacked[i]
+                n = years[0].stop - years[0].start
+                scores = x[start * n:stop * n, j].reshape(stop - start, n)
+                ranks = rank_rows(scores, descending=self.descending)
+                out[start * n:stop * n, j] = ranks.reshape(-1)
+                return
+            rows, j = tasks[i - len(stacked)]
             out[rows, j] = kernels.rank_scores(x[rows, j], descending=self.descending, ties=self.ties)
 
-        each(ranked, len(tasks), cells=x.size)
+        each(ranked, len(stacked) + len(tasks), cells=x.size)
         return as_frame(out, table.index, table.columns)
+
+    def _year_blocks(self, x: np.ndarray, years: list[slice]) -> dict[int, list[tuple[int, int]]]:
+        """Columns whose years can be ranked as rows of one array (ties ``min``, years of one length
+        laid end to end, no missing score): for each, the years cut into a few runs of consecutive years
+        (``(first, stop)`` year positions), so the threads share them. :func:`~territoria.assess.mc_rank.
+        rank_rows` gives each row the ranks :func:`~territoria.assess.kernels.rank_scores` gives it alone."""
+        if self.ties != "min" or len(years) < 2 or years[0].start != 0:
+            return {}
+        n = years[0].stop - years[0].start
+        if n < 2 or any(y.stop - y.start != n or y.start != k * n for k, y in enumerate(years)):
+            return {}
+        runs = max(1, min(len(years), 2 * thread_count()))
+        cuts = np.linspace(0, len(years), runs + 1).round().astype(int)
+        parts = [(int(a), int(b)) for a, b in itertools.pairwise(cuts) if b > a]
+        return {j: parts for j in range(x.shape[1]) if not np.isnan(np.add.reduce(x[:, j]))}
 
 
 def _year_rows(index: pd.Index) -> list[slice] | list[np.ndarray]:
