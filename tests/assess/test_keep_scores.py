@@ -108,6 +108,9 @@ def test_a_table_not_held_is_a_clear_error():
         lean.audit()
     with pytest.raises(SpecError, match="aggregates only"):
         _ = lean.contributions
+    with pytest.raises(SpecError, match=r"no 'denominated' table: it was run with keep='scores'"):
+        _ = lean.tables["denominated"]             # as the reports and the diagnosis read it
+    assert lean.tables.get("normalised") is None
     with pytest.raises(SpecError, match=r"^keep: expected one of all, scores, got 'everything'"):
         Assessment(_spec()).run(_panel(10, (2021, 2022, 2023)), keep="everything")
 

@@ -28,7 +28,7 @@ from territoria.errors import SpecError
 if TYPE_CHECKING:
     from territoria.assess.uncertainty import UncertaintyResult
 
-__all__ = ["Result", "compare"]
+__all__ = ["Result", "ScoreTables", "compare"]
 
 _STAGES = ("raw", "denominated", "imputed", "treated", "normalised", "aggregated")
 #: Spec sections ``Result.rerun`` may change (the steps, then what only reads their output).
@@ -92,6 +92,10 @@ class Result:
     replay: Callable[[AssessmentSpec, Prepared, set[str], Result], Result] | None = field(
         default=None, repr=False, compare=False)
     keep: str = "all"
+
+    def __post_init__(self) -> None:
+        if self.keep != "all" and not isinstance(self.tables, ScoreTables):
+            self.tables = ScoreTables(self.tables)
 
     def stage(self, name: str) -> pd.DataFrame:
         """``tables[name]``; a table a ``keep="scores"`` Result does not hold is an error saying so."""
@@ -341,6 +345,15 @@ class Result:
                    log=[StepRecord.from_dict(r) for r in meta["log"]],
                    weights=pd.Series(meta["weights"], dtype=float), data_sha256=meta["data_sha256"],
                    versions=meta["versions"], keep=meta.get("keep", "all"))
+
+
+class ScoreTables(dict[str, pd.DataFrame]):
+    """The tables of a ``keep="scores"`` Result: asking for one it does not hold (``tables["normalised"]``)
+    is a :class:`~territoria.errors.SpecError` that says why, not a bare ``KeyError``."""
+
+    def __missing__(self, name: str) -> pd.DataFrame:
+        raise SpecError("keep", f"this Result holds no {name!r} table: it was run with keep='scores', which holds "
+                                f"{', '.join(self)}; run the assessment with keep='all' for the indicator tables")
 
 
 def compare(a: Result, b: Result, *, code: str | None = None) -> pd.DataFrame:
