@@ -103,3 +103,22 @@ def test_compute_inform_with_x_as_missing_and_published_names(tmp_path):
     table = pd.read_csv(out).set_index("ISO3")
     assert {"INFORM RISK", "HAZARD & EXPOSURE", "LACK OF COPING CAPACITY", "Rank", "RISK CLASS"} <= set(table.columns)
     assert table.loc["KAZ", "INFORM RISK"] == 2.7 and table.loc["KAZ", "HAZARD & EXPOSURE"] == 2.7
+
+
+def test_compute_keep_scores_writes_the_same_ranking_or_says_to_keep_all(tmp_path):
+    spec, data = _write(tmp_path)
+    full, lean = tmp_path / "full.csv", tmp_path / "lean.csv"
+    for out, extra in ((full, []), (lean, ["--keep", "scores"])):
+        res = CliRunner().invoke(app, ["compute", str(spec), "--data", str(data), "--id-column", "code",
+                                       "-o", str(out), *extra])
+        assert res.exit_code == 0, res.output
+    pd.testing.assert_frame_equal(pd.read_csv(lean, dtype={"code": str}), pd.read_csv(full, dtype={"code": str}))
+    bad = CliRunner().invoke(app, ["compute", str(spec), "--data", str(data), "--id-column", "code", "--keep", "all2"])
+    assert bad.exit_code != 0 and "--keep" in bad.output and "expected one of all, scores" in bad.output
+    # the published SVI 2020 columns include the indicators' percentile ranks (EPL_*), which --keep scores does not hold
+    svi = CliRunner().invoke(app, ["compute", str(ROOT / "examples" / "svi_2020.yaml"), "--data",
+                                   str(REF / "svi" / "SVI2020_US_COUNTY.csv.gz"), "--id-column", "FIPS",
+                                   "--keep", "scores"])
+    message = str(svi.exception)
+    assert svi.exit_code != 0 and "svi_2020.yaml" in message and "no table 'normalised'" in message
+    assert "keep='scores'" in message and "--keep all" in message

@@ -75,6 +75,9 @@ def output_frame(result: Result) -> pd.DataFrame:
             table = result.tables.get(group.table)
             if table is None:
                 hint = " (add a 'flags:' section)" if group.table == "flags" else ""
+                if getattr(result, "keep", "all") != "all" and group.table != "flags":
+                    hint = (": it was run with keep='scores', which holds the aggregates, ranks and grades only; "
+                            "run it with keep='all' (territoria compute --keep all)")
                 raise SpecError(f"{where}.table", f"the Result has no table {group.table!r}{hint}")
             explicit = isinstance(group.nodes, list)
             for code in _codes(result, group.nodes, where):

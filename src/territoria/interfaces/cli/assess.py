@@ -11,7 +11,7 @@ from rich.tree import Tree
 
 from territoria.assess.inputs import select_years
 from territoria.assess.io import read_wide_table
-from territoria.assess.pipeline import Assessment
+from territoria.assess.pipeline import KEEP, Assessment
 from territoria.assess.spec import AssessmentSpec, default_spec_path
 from territoria.errors import DataError, SpecError
 from territoria.interfaces.cli.app import app, console, state
@@ -92,6 +92,9 @@ def compute(
     cluster: str | None = typer.Option(None, "--cluster", help="Dask scheduler address; default: a LocalCluster."),
     columns: list[str] | None = _COLUMNS,
     jobs: int = JOBS,
+    keep: str = typer.Option("all", "--keep", help="all (default): hold every stage table; scores: hold only the "
+                             "aggregates, ranks and grades (the same ranking and step record, less memory; an "
+                             "output section that reads the indicators then says to use --keep all)."),
 ) -> None:
     """Compute a composite index from a spec on any wide table (reproduce published indices).
 
@@ -99,12 +102,16 @@ def compute(
     them every year is kept), goalposts follow normalise.reference, ranks are within each year.
     """
 
+    if keep not in KEEP:
+        raise typer.BadParameter(f"{keep!r}: expected one of {', '.join(KEEP)}", param_hint="--keep")
     n_jobs = local_jobs(jobs, engine)
     assessment = Assessment(spec)
     table = read_wide_table(data, id_column, year_column=year_column)
     try:
         select_years(assessment.spec, table, strict=True)      # year(s) without a year column: an error
-        result = assessment.run(table, engine=engine, cluster=cluster, n_jobs=n_jobs)
+        result = assessment.run(table, engine=engine, cluster=cluster, n_jobs=n_jobs, keep=keep)
+        frame = _show(result, f"{assessment.spec.name} — {len(result.tables['aggregated'])} units", id_column,
+                      columns)
     except SpecError as exc:
         if exc.file is not None:
             raise
@@ -114,8 +121,12 @@ def compute(
         unit = next((u for u in rows if f"unit {u!r}" in str(exc)), None)
         where = f"{data}, row {rows[unit]} ({id_column} {unit!r})" if unit is not None else str(data)
         raise DataError(f"{where}: {exc}") from None
-    frame = _show(result, f"{assessment.spec.name} — {len(result.tables['aggregated'])} units", id_column, columns)
-    withheld = result.withheld
+    if keep != "all":
+        if any(getattr(rule, "coverage", None) is not None for rule in assessment.spec.node_rules().values()):
+            console.print("--keep scores: a score a coverage rule withheld is blank; --keep all lists which and why")
+        withheld = pd.DataFrame()
+    else:
+        withheld = result.withheld
     if len(withheld):                  # scores left blank by a coverage rule: say which and why
         print_table(withheld.drop(columns=["present", "children", "rule", "need", "code"]),
                     title=f"{len(withheld)} score(s) withheld by a coverage rule", console=console, max_rows=30)
