@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -236,7 +237,7 @@ def skew_kurt(n: np.ndarray, acc: np.ndarray, c: np.ndarray, big: np.ndarray) ->
     return out
 
 
-def skew_kurt_one(n: float, acc: np.ndarray, c: float, big: float) -> tuple[float, float]:
+def skew_kurt_one(n: float, acc: Sequence[float] | np.ndarray, c: float, big: float) -> tuple[float, float]:
     """:func:`skew_kurt` of one column, in Python floats: the same operations in the same order (so the
     same bits: only IEEE arithmetic and ``sqrt``, correctly rounded on every machine), without the cost of NumPy calls
     on one-element arrays, for the winsorisation loop that tests a column again after each cap."""

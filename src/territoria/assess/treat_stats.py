@@ -169,18 +169,30 @@ def winsorise_bounds(stats: TreatStats, j: int, *, skew: float, kurt: float,
         return np.nan, np.nan, 0, 0, True
     if lo_vals[-1] >= hi_vals[-1] or int(lo_counts.sum()) + int(hi_counts.sum()) >= n:
         return _whole_bounds(stats, j, skew=skew, kurt=kurt, winmax=winmax)
-    base, c, big = stats.sums[:, j], float(stats.shift[j]), float(stats.big[j])
+    base, c, big = [float(v) for v in stats.sums[:, j]], float(stats.shift[j]), float(stats.big[j])
     hi_at = lo_at = 0            # positions among the distinct extreme values (0 = the extreme itself)
+    # the few extreme values as Python floats: the loop below tests a column after each cap, and NumPy
+    # calls on arrays of a handful of values cost more than the arithmetic
+    sides = [([float(v) for v in vals], [int(m) for m in counts]) for vals, counts in ((hi_vals, hi_counts),
+                                                                                        (lo_vals, lo_counts))]
 
     def moments() -> tuple[float, float]:
-        acc = base.copy()
-        for vals, counts, at in ((hi_vals, hi_counts, hi_at), (lo_vals, lo_counts, lo_at)):
+        acc = list(base)
+        for (vals, counts), at in zip(sides, (hi_at, lo_at), strict=True):
             if at:
-                moved = vals[:at] - c
+                # the capped points' powers about the shift, replaced by the cap's (products, not ``**``:
+                # NumPy's SIMD ``power`` differs between machines in the last bit, products do not)
                 to = vals[at] - c
-                m = counts[:at]
-                for p in (1, 2, 3, 4):
-                    acc[p] += float(m.sum()) * to**p - float((m * moved**p).sum())
+                to2 = to * to
+                moved = [0.0, 0.0, 0.0, 0.0]
+                for v, m in zip(vals[:at], counts[:at], strict=True):
+                    d = v - c
+                    d2 = d * d
+                    for p, power in enumerate((d, d2, d2 * d, d2 * d2)):
+                        moved[p] += m * power
+                total = float(sum(counts[:at]))
+                for p, power in enumerate((to, to2, to2 * to, to2 * to2)):
+                    acc[p + 1] += total * power - moved[p]
         return skew_kurt_one(float(n), acc, c, big)
 
     def ok(g: tuple[float, float]) -> bool:
