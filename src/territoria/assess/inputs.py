@@ -35,6 +35,8 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)   # units the sample filters (units.exclude / kinds) left out
     known_digests: tuple[tuple[pd.DataFrame, str], ...] = ()   # (table object, its digest), for reuse
+    tree: pd.DataFrame | None = None            # tree_frame() of ``spec``, the spec the input was checked against
+    spec: AssessmentSpec | None = field(default=None, repr=False)
 
     def groups(self, by: str | None) -> pd.Series | None:
         if by is None:
@@ -44,8 +46,9 @@ class Prepared:
         return None
 
 
-def leaf_codes(spec: AssessmentSpec) -> list[str]:
-    tree = spec.tree_frame()
+def leaf_codes(spec: AssessmentSpec, *, tree: pd.DataFrame | None = None) -> list[str]:
+    """The indicators of the spec's tree (a reused one once); ``tree``: ``spec.tree_frame()`` if built."""
+    tree = spec.tree_frame() if tree is None else tree
     parents = set(tree["parent"].dropna())
     return list(dict.fromkeys(c for c in tree["code"] if c not in parents))     # a reused indicator once
 
@@ -208,7 +211,8 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
     names), a non-numeric indicator column, a unit with every indicator missing.
     """
 
-    leaves = leaf_codes(spec)
+    tree_frame = spec.tree_frame()              # built once: the leaves, the directions, the steps' context
+    leaves = leaf_codes(spec, tree=tree_frame)
     side = side_columns(spec)
     catalogue = None
     excluded: list[str] = []
@@ -285,7 +289,7 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
     if table.empty:
         raise coded(DataError("no unit left after the units filter / year selection of the spec"), "error.run.no_units")
     direction = pd.Series(1.0, index=leaves)
-    tree = node_table(spec.tree_frame())
+    tree = node_table(tree_frame)
     for c in leaves:
         d = tree.at[c, "direction"]
         if not np.isnan(d):
@@ -296,4 +300,4 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
     table_digest = digest(table)
     sha = hashlib.sha256((table_digest + digest(aux)).encode()).hexdigest()
     return Prepared(table=table, aux=aux, direction=direction, sha256=sha, units=units,
-                    known_digests=((table, table_digest),), excluded=excluded)
+                    known_digests=((table, table_digest),), excluded=excluded, tree=tree_frame, spec=spec)

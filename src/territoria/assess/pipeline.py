@@ -126,7 +126,8 @@ class Assessment:
         """What every step's fit may read besides its input: the tree and its options, the leaves,
         the graded code."""
         spec = self.spec
-        tree = spec.tree_frame()
+        # the tree prepare built for this very spec; a rerun's changed spec builds its own
+        tree = prepared.tree if prepared.spec is spec and prepared.tree is not None else spec.tree_frame()
         options = spec.node_rules()
         paths: dict[str, str] = {}
         for row, path in spec.tree_rows():         # as spec.node_path, from one build of the rows
