@@ -20,6 +20,12 @@ from territoria.assess.spec import AssessmentSpec
 from territoria.errors import SpecError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+#: Each peer spec of examples/ and its published input file under examples/reference (README there), id column.
+REFERENCE = {"svi_2018": ("svi/SVI2018_US_COUNTY.csv.gz", "FIPS"),
+             "svi_2022": ("svi/SVI_2022_US_county.csv.gz", "FIPS"),
+             "inform_2025": ("inform/inform_risk_2025_main.csv", "ISO3"),
+             "inform_2025_risk": ("inform/inform_risk_2025_main.csv", "ISO3"),
+             "coinr_asem": ("coinr/ASEM_iData.csv", "uCode")}
 
 
 def _panel(n: int, years: tuple[int, ...]) -> pd.DataFrame:
@@ -130,3 +136,22 @@ def test_pool_hands_back_only_its_own_whole_arrays_not_in_use():
     assert pool.empty((1000, 3)) is mine and pool.reused_ == 1
     assert pool.empty((1000, 3)) is not mine                         # taken: a new array
     assert empty((5, 2)).shape == (5, 2)                             # outside reusing: numpy.empty
+
+
+@pytest.mark.parametrize("name", [*sorted(REFERENCE), "vulnerability_regions", "vulnerability_districts"])
+def test_every_example_spec_keeps_its_record_with_keep_scores(name, bundled_store_path):
+    """Every example spec, on its published reference file or the bundled Store (real data), the SVI 2020 one
+    above: the record and the scores of keep="scores" are those of keep="all"."""
+    if name in REFERENCE:
+        file, id_column = REFERENCE[name]
+        data = read_wide_table(EXAMPLES / "reference" / file, id_column)
+        spec_path = EXAMPLES / f"{name}.yaml"
+    else:
+        from territoria.assess.spec import default_spec_path
+        from territoria.store import Store
+
+        with Store(bundled_store_path, read_only=True) as store:
+            data = store.panel(level="region" if name == "vulnerability_regions" else "district")
+        spec_path = default_spec_path() if name == "vulnerability_regions" else EXAMPLES / f"{name}.yaml"
+    a = Assessment(spec_path)
+    _same_scores(a.run(data, keep="scores"), a.run(data))
