@@ -262,10 +262,12 @@ def path_weights(tree: pd.DataFrame, weights: pd.Series | None = None) -> list[t
     for code, parent, wi in zip(t["code"], t["parent"], w, strict=True):
         if parent is not None and not pd.isna(parent):
             kids.setdefault(parent, []).append((code, float(wi) / total[parent] if total[parent] > 0 else 0.0))
-    nodes = node_table(t)
-    codes = list(nodes.index)
+    level: dict[str, int] = {}                        # each code's level, from the row that defines it
+    for code, lv in zip(t["code"], t["level"], strict=True):
+        level.setdefault(code, int(lv))
+    codes = list(level)
     roots = [c for c, p in zip(t["code"], t["parent"], strict=True) if p is None or pd.isna(p)]
-    top_down = sorted((c for c in codes if c in kids), key=lambda c: -int(nodes.at[c, "level"]))
+    top_down = sorted((c for c in codes if c in kids), key=lambda c: -level[c])
     per_root = {}
     for root in roots:
         share = {root: 1.0}
@@ -321,12 +323,19 @@ class CompiledTree:
             if set(leaves) != set(leaf_codes):
                 raise SpecError("tree", f"leaves {sorted(set(leaves) ^ set(leaf_codes))} differ from the tree")
             leaf_codes = list(leaves)
-        nodes = node_table(tree)
-        order = [c for c in nodes.sort_values("level", kind="stable").index if c in is_parent]
+        # each code's level and method from the row that defines it (as node_table, without building it)
+        level: dict[str, float] = {}
+        method: dict[str, Any] = {}
+        for code, lv, m in zip(tree["code"], tree["level"],
+                               tree["method"] if "method" in tree.columns else [None] * len(tree), strict=True):
+            if code not in level:
+                level[code], method[code] = lv, m
+        # bottom-up, ties in tree order (a stable sort; a code without a level last, as pandas sorts NaN)
+        order = [c for c in sorted(codes, key=lambda c: (pd.isna(level[c]), 0 if pd.isna(level[c]) else level[c]))
+                 if c in is_parent]
         primary = next(c for c, p in zip(tree["code"], tree["parent"], strict=True) if p is None or pd.isna(p))
         order = [*(c for c in order if c != primary), primary]
         pos = {c: i for i, c in enumerate([*leaf_codes, *order])}
-        method = nodes["method"] if "method" in nodes.columns else pd.Series(None, index=nodes.index, dtype=object)
         extra = [e for c, e in zip(tree["code"], tree["edge"], strict=True) if e != c]
         slot = {**{c: pos[c] for c in pos}, **{e: len(pos) + i for i, e in enumerate(extra)}}
         kids: dict[str, list[tuple[str, float, int]]] = {n: [] for n in order}

@@ -110,8 +110,12 @@ class Weight(Step):
         # one weight per edge (a reused node has one per parent), keyed as the tree's ``edge`` column
         keys = pd.Index(tree["edge"], name="code")
         w = pd.Series(tree["weight"].to_numpy(dtype=float), index=keys)
-        below = tree.dropna(subset=["parent"]).groupby("parent", sort=False)
-        kids, kid_edges = below["code"].apply(list).to_dict(), below["edge"].apply(list).to_dict()
+        kids: dict[str, list[str]] = {}               # children and their edges per parent, in tree order
+        kid_edges: dict[str, list[str]] = {}
+        for code, edge, parent in zip(tree["code"], tree["edge"], tree["parent"], strict=True):
+            if parent is not None and not pd.isna(parent):
+                kids.setdefault(parent, []).append(code)
+                kid_edges.setdefault(parent, []).append(edge)
         if self.method == "equal_within_blocks":
             w[:] = 1.0
         elif self.method == "equal":
