@@ -14,7 +14,6 @@ from rapidfuzz import process
 from territoria.assess.base import as_frame
 from territoria.assess.record import digest
 from territoria.assess.spec import AssessmentSpec
-from territoria.assess.tree import node_table
 from territoria.errors import DataError, SpecError, coded
 from territoria.panel import Panel
 
@@ -288,15 +287,16 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
                     "error.run.all_missing", n=int(empty.sum()), units=who)
     if table.empty:
         raise coded(DataError("no unit left after the units filter / year selection of the spec"), "error.run.no_units")
-    direction = pd.Series(1.0, index=leaves)
-    tree = node_table(tree_frame)
+    given: dict[str, float] = {}                # each code's direction from the row that defines it
+    for code, d in zip(tree_frame["code"], tree_frame["direction"], strict=True):
+        given.setdefault(code, float(d))
+    directions = []
     for c in leaves:
-        d = tree.at[c, "direction"]
-        if not np.isnan(d):
-            direction[c] = d
-        elif catalogue is not None and c in catalogue:
-            cd = catalogue[c].direction
-            direction[c] = float(cd) if cd in (1, -1) else 1.0
+        d = given[c]
+        if catalogue is not None and np.isnan(d) and c in catalogue:
+            d = float(catalogue[c].direction) if catalogue[c].direction in (1, -1) else 1.0
+        directions.append(1.0 if np.isnan(d) else d)
+    direction = pd.Series(directions, index=leaves, dtype=float)
     table_digest = digest(table)
     sha = hashlib.sha256((table_digest + digest(aux)).encode()).hexdigest()
     return Prepared(table=table, aux=aux, direction=direction, sha256=sha, units=units,
