@@ -14,6 +14,7 @@ from rapidfuzz import process
 from territoria.assess.base import as_frame
 from territoria.assess.record import digest
 from territoria.assess.spec import AssessmentSpec
+from territoria.assess.tree import defined
 from territoria.errors import DataError, SpecError, coded
 from territoria.panel import Panel
 
@@ -287,12 +288,10 @@ def prepare(spec: AssessmentSpec, data: Any, *, units: pd.DataFrame | None = Non
                     "error.run.all_missing", n=int(empty.sum()), units=who)
     if table.empty:
         raise coded(DataError("no unit left after the units filter / year selection of the spec"), "error.run.no_units")
-    given: dict[str, float] = {}                # each code's direction from the row that defines it
-    for code, d in zip(tree_frame["code"], tree_frame["direction"], strict=True):
-        given.setdefault(code, float(d))
+    given = defined(tree_frame, "direction")
     directions = []
     for c in leaves:
-        d = given[c]
+        d = float(given[c])
         if catalogue is not None and np.isnan(d) and c in catalogue:
             d = float(catalogue[c].direction) if catalogue[c].direction in (1, -1) else 1.0
         directions.append(1.0 if np.isnan(d) else d)

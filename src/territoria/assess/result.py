@@ -98,13 +98,9 @@ class Result:
             self.tables = ScoreTables(self.tables)
 
     def stage(self, name: str) -> pd.DataFrame:
-        """``tables[name]``; a table a ``keep="scores"`` Result does not hold is an error saying so."""
-        table = self.tables.get(name)
-        if table is None:
-            held = ", ".join(self.tables)
-            why = (" (run with keep='scores', which holds the aggregates only: run the assessment with "
-                   "keep='all' for the indicator tables)" if self.keep != "all" else "")
-            raise SpecError("keep", f"this Result holds no {name!r} table{why}; it holds {held}")
+        """``tables[name]``; a table a ``keep="scores"`` Result does not hold, or the indicators its
+        aggregated tables lack, are an error saying so (:class:`ScoreTables`)."""
+        table = self.tables[name]
         if self.keep != "all" and name in ("aggregated", "aggregated_raw"):
             missing = [c for c in self.tree["code"] if c not in table.columns]
             if missing:

@@ -19,7 +19,8 @@ from territoria.errors import SpecError, coded
 if TYPE_CHECKING:
     from territoria.assess.spec import AssessmentSpec, TreeRow
 
-__all__ = ["CompiledTree", "build_rows", "edge_key", "node_table", "path_weights", "tree_frame", "with_edges"]
+__all__ = ["CompiledTree", "build_rows", "defined", "edge_key", "node_table", "path_weights", "tree_frame",
+           "with_edges"]
 
 
 def build_rows(spec: AssessmentSpec) -> list[tuple[TreeRow, str]]:
@@ -237,6 +238,16 @@ def with_edges(tree: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def defined(tree: pd.DataFrame, column: str) -> dict[str, Any]:
+    """Each code's ``column`` from the row that defines it (its first), in tree order: :func:`node_table`'s
+    values as a dict, without building the table (a few dozen rows: the loop costs less than pandas)."""
+    out: dict[str, Any] = {}
+    values = tree[column] if column in tree.columns else [None] * len(tree)
+    for code, value in zip(tree["code"], values, strict=True):
+        out.setdefault(code, value)
+    return out
+
+
 def node_table(tree: pd.DataFrame) -> pd.DataFrame:
     """One row per code (the row where it is defined), indexed by code: for look-ups of a node's level,
     method or direction in a tree whose reused nodes have several rows."""
@@ -262,9 +273,7 @@ def path_weights(tree: pd.DataFrame, weights: pd.Series | None = None) -> list[t
     for code, parent, wi in zip(t["code"], t["parent"], w, strict=True):
         if parent is not None and not pd.isna(parent):
             kids.setdefault(parent, []).append((code, float(wi) / total[parent] if total[parent] > 0 else 0.0))
-    level: dict[str, int] = {}                        # each code's level, from the row that defines it
-    for code, lv in zip(t["code"], t["level"], strict=True):
-        level.setdefault(code, int(lv))
+    level = {code: int(lv) for code, lv in defined(t, "level").items()}
     codes = list(level)
     roots = [c for c, p in zip(t["code"], t["parent"], strict=True) if p is None or pd.isna(p)]
     top_down = sorted((c for c in codes if c in kids), key=lambda c: -level[c])
@@ -323,13 +332,7 @@ class CompiledTree:
             if set(leaves) != set(leaf_codes):
                 raise SpecError("tree", f"leaves {sorted(set(leaves) ^ set(leaf_codes))} differ from the tree")
             leaf_codes = list(leaves)
-        # each code's level and method from the row that defines it (as node_table, without building it)
-        level: dict[str, float] = {}
-        method: dict[str, Any] = {}
-        for code, lv, m in zip(tree["code"], tree["level"],
-                               tree["method"] if "method" in tree.columns else [None] * len(tree), strict=True):
-            if code not in level:
-                level[code], method[code] = lv, m
+        level, method = defined(tree, "level"), defined(tree, "method")
         # bottom-up, ties in tree order (a stable sort; a code without a level last, as pandas sorts NaN)
         order = [c for c in sorted(codes, key=lambda c: (pd.isna(level[c]), 0 if pd.isna(level[c]) else level[c]))
                  if c in is_parent]
