@@ -5,13 +5,14 @@ All data here are synthetic (seeded), except the analytic Ishigami indices.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from territoria.assess import kernels
+from territoria.assess import kernels, threads
 from territoria.assess.sobol import SobolAccumulator, ab_matrices, sobol_indices
 from territoria.assess.uncertainty import UncertaintyAnalysis, rank_rows
 from territoria.errors import DataError, SpecError
@@ -209,10 +210,23 @@ def test_benchmark_module_runs_on_a_tiny_size(monkeypatch: pytest.MonkeyPatch) -
     assert report["nominal_equal"]               # the analysis ran on the Result: its nominal run is the Result
 
 
-def test_thread_count_is_a_parameter_and_changes_no_number() -> None:
+def test_thread_count_is_a_parameter_and_changes_no_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    # every piece on the pool however small the table: the fits of the alternatives (ranks of the rank
+    # normalisation, the model's tables) and the runs really go to two threads
+    monkeypatch.setattr(threads, "MIN_CELLS", 0)
+    seen: set[str] = set()
+
+    def rank_rows_seen(*args, **kwargs):
+        seen.add(threading.current_thread().name)
+        return rank_rows(*args, **kwargs)
+
+    monkeypatch.setattr(kernels, "rank_rows", rank_rows_seen)
     data, tree = _synthetic()
     one = UncertaintyAnalysis(n_replications=140, seed=3, keep_ranks=True, n_jobs=1, **FULL).run(data, tree)
+    assert seen == {threading.current_thread().name}
+    seen.clear()
     two = UncertaintyAnalysis(n_replications=140, seed=3, keep_ranks=True, n_jobs=2, **FULL).run(data, tree)
+    assert seen and all(name.startswith("territoria-assess") for name in seen)   # the rank normalisation's
     assert np.array_equal(one.rank_samples, two.rank_samples)
     pd.testing.assert_frame_equal(one.ranks, two.ranks, check_exact=True)
     pd.testing.assert_frame_equal(one.sensitivity, two.sensitivity, check_exact=True)

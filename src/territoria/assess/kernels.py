@@ -28,6 +28,7 @@ import numpy as np
 
 from territoria.assess.mc_rank import rank_rows
 from territoria.assess.spec import TIES_RULES
+from territoria.assess.threads import each, thread_count
 from territoria.errors import DegenerateIndicatorError
 
 __all__ = [
@@ -123,8 +124,14 @@ def _rank_axis(x: np.ndarray, axis: int, ties: str) -> np.ndarray:
         raise ValueError(f"ties must be one of {TIES}, got {ties!r}")
     x = np.ascontiguousarray(np.moveaxis(_as_float(x), axis, -1))  # sorting a strided view is slow
     if ties == "min" and x.size and x.shape[-1] > 1 and not np.isnan(x).any():
-        # the integer-key sort of the Monte-Carlo ranking: the same ranks, without an argsort
-        flat = rank_rows(x.reshape(-1, x.shape[-1]), descending=False)
+        # the integer-key sort of the Monte-Carlo ranking: the same ranks, without an argsort; the rows
+        # (columns of the table) side by side on the threads in use
+        rows = x.reshape(-1, x.shape[-1])
+        flat = np.empty(rows.shape, dtype=np.int32)
+        pieces = min(len(rows), thread_count())
+        cuts = [len(rows) * k // pieces for k in range(pieces + 1)]
+        each(lambda k: rank_rows(rows[cuts[k]:cuts[k + 1]], descending=False, out=flat[cuts[k]:cuts[k + 1]]),
+             pieces, cells=rows.size)
         return np.moveaxis(flat.reshape(x.shape).astype(np.float64), -1, axis)
     order = np.argsort(x, axis=-1)  # NaN last; tie groups stay contiguous, so no stable sort is needed
     s = np.take_along_axis(x, order, axis=-1)

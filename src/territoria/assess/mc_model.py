@@ -30,6 +30,7 @@ from territoria.assess import kernels
 from territoria.assess.aggregate import aggregate_array
 from territoria.assess.mc_fast import FAST_METHODS, FastTree, to_space
 from territoria.assess.mc_rank import rank_rows
+from territoria.assess.threads import each
 from territoria.assess.tree import CompiledTree
 from territoria.errors import SpecError
 
@@ -199,11 +200,13 @@ class Model:
         return self._present[(imp, norm)]
 
     def prepare(self) -> None:
-        """Compute every cached table now, so that threads evaluating runs only read shared state."""
-        for (i, j) in self.tables:
-            self._mask(i, j)
-            for method in {f for f in self.fast if f is not None}:
-                self._leaf_space(i, j, method)
+        """Compute every cached table now, so that threads evaluating runs only read shared state; the
+        tables side by side on the threads in use (each writes its own key)."""
+        methods = sorted({f for f in self.fast if f is not None})
+        keys = list(self.tables)
+        each(lambda k: self._mask(*keys[k]), len(keys))
+        jobs = [(i, j, method) for i, j in keys for method in methods]
+        each(lambda k: self._leaf_space(*jobs[k]), len(jobs))
 
     # -- scores and ranks ---------------------------------------------------------------------
     def _groups(self, runs: Runs) -> list[tuple[tuple[int, int, int], np.ndarray]]:

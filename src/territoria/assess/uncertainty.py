@@ -54,6 +54,7 @@ from territoria.assess.mc_rank import rank_rows
 from territoria.assess.mc_steps import StepSource, as_normalise_spec, normalise_label
 from territoria.assess.result import Result
 from territoria.assess.spec import AGGREGATE_METHODS, IMPUTE_METHODS, NORMALISE_METHODS, AssessmentSpec, UncertaintySpec
+from territoria.assess.threads import using
 from territoria.assess.tree_index import TreeIndex
 from territoria.errors import DataError, SpecError, UnknownNameError
 
@@ -269,6 +270,12 @@ class UncertaintyAnalysis:
         ``data`` is a :class:`Result` (its spec's steps, input and rank rule) or a table with its
         ``tree`` (``directions``, +1 / -1 per indicator, applied by the normalisation when given).
         """
+        # the steps' kernels and the model's tables on the threads of n_jobs (the same bits on any count)
+        with using(self.threads):
+            return self._plan(data, tree, directions)
+
+    def _plan(self, data: Any, tree: pd.DataFrame | None,
+              directions: pd.Series | Mapping[str, float] | None) -> MonteCarloPlan:
         norms, aggs, imps = self._check()
         source = self._source(data, tree, directions, aggs)
         descending, ties, decimals = source.rank_rule
