@@ -82,6 +82,10 @@ def _run(copy: Path, codes: str, delay: float | None) -> tuple[str, float]:
     time.sleep(delay)
     proc.kill()  # SIGKILL
     proc.join(timeout=30)
+    # a worker still alive holds the Store's lock (the check below would then fail to open it, not find a
+    # mix); one that exited on an error of its own is a failed import, not a kill
+    assert proc.exitcode is not None, "the worker still runs 30 s after SIGKILL"
+    assert proc.exitcode in (0, -9), f"the import failed on its own (exit code {proc.exitcode})"
     return ("killed" if proc.exitcode == -9 else "finished"), delay
 
 
