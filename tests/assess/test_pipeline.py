@@ -145,6 +145,21 @@ def test_tree_frame_contract():
     assert tree.set_index("code").loc["index", "parent"] is None
 
 
+def test_result_tree_is_built_once_per_spec_and_a_callers_change_stays_its_own(table, monkeypatch):
+    res = Assessment(AssessmentSpec.from_mapping(SPEC)).run(table)
+    built = []
+    original = AssessmentSpec.tree_frame
+    monkeypatch.setattr(AssessmentSpec, "tree_frame", lambda self: built.append(self) or original(self))
+    first = res.tree
+    first["weight"] = 0.0                               # a caller's change: in its copy only
+    first.loc[0, "code"] = "changed"
+    assert res.tree.equals(original(res.spec)) and res.root == "index"
+    assert len(built) == 1                              # tree, tree again, root: one build
+    res.spec = AssessmentSpec.from_mapping({**SPEC, "name": "other", "tree": {"top": {"children": {
+        "income": None, "jobs": None}}}})
+    assert res.root == "top" and len(built) == 2        # another spec object: built again
+
+
 def test_result_audit_and_uncertainty_follow_the_spec():
     """Synthetic 6 units × 4 indicators in two blocks; the spec's uncertainty section drives the run."""
     import numpy as np

@@ -116,7 +116,14 @@ class Result:
 
     @property
     def tree(self) -> pd.DataFrame:
-        return self.spec.tree_frame()
+        """The spec's contract tree (:meth:`AssessmentSpec.tree_frame`), built once for the spec object the
+        Result holds (a page asks for it a score of times) and handed out as a shallow copy: pandas copies
+        on write, so a caller's change stays in its copy. The spec of a Result is the spec that was run."""
+        built = self.__dict__.get("_tree")
+        if built is None or built[0] is not self.spec:
+            built = (self.spec, self.spec.tree_frame())
+            self.__dict__["_tree"] = built
+        return built[1].copy(deep=False)
 
     @property
     def withheld(self) -> pd.DataFrame:
