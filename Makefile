@@ -23,11 +23,12 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 run: $(STAMP_RUN)
 	$(BIN)/territoria --db $(OUT)/territoria.duckdb run --output-dir $(OUT)
 
-# every core; a file's tests stay on one worker (module fixtures and the order of a file's tests).
+# every core; a file's tests stay on one worker (module fixtures and the order of a file's tests); files go
+# out heaviest first (tests/durations.json, tests/conftest.py), not in xdist's order of test counts.
 # Bytecode is written even where the environment says PYTHONDONTWRITEBYTECODE: the suite starts dozens of
 # Python processes (CLI runs, Dask workers, fuzz targets), and each would otherwise compile the package again.
 test: $(STAMP_TEST)
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -n auto --dist loadfile
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -n auto --dist loadfile --no-loadscope-reorder
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check src tests benchmarks scripts

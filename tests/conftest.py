@@ -9,11 +9,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from file_order import heaviest_first
 from territoria.catalog.catalogue import Catalogue
 
 # The CLI sizes its tables once, at import, from COLUMNS (160 when not on a terminal). pytest-xdist's workers
 # inherit COLUMNS=80, which would wrap every table the CLI tests read; give them the width of a plain run.
 os.environ["COLUMNS"] = "160"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Files heaviest first, each file's tests in their order (tests/file_order.py says why)."""
+    heaviest_first(items)
 
 
 @pytest.fixture
