@@ -59,3 +59,29 @@ def test_languages_share_the_profile_until_an_import_or_a_new_assessment(client,
     newest = client.get(f"/api/units/{DISTRICT}/profile", params={"lang": "en"}).json()
     assert cores == [DISTRICT, DISTRICT, DISTRICT]
     assert "'test_districts_cache' v1" in newest["meta"]["assessment_note"], newest["meta"]
+
+
+def test_a_stored_assessment_is_rebuilt_once_per_version_of_the_store(client, monkeypatch):
+    """After a new assessment is stored (a new version of the Store), profiles of several districts in two
+    languages (each reads the districts' and the regions' assessments) and a ranking rebuild each stored
+    assessment they read from its parts once, the new one included."""
+    from territoria.store import assessments
+
+    rebuilt: list[tuple[str, int]] = []
+    original = assessments._rebuilt
+
+    def counting(store, row):
+        rebuilt.append((str(row["name"]), int(row["version"])))
+        return original(store, row)
+
+    monkeypatch.setattr(assessments, "_rebuilt", counting)
+    stored = client.post("/api/assess", json={"spec": SPEC, "name": "test_districts_rebuilt"})
+    assert stored.status_code == 200, stored.text
+    rebuilt.clear()                                     # what the write itself read
+    for code in (DISTRICT, "595600000", "596000000"):
+        for lang in ("ru", "en"):
+            assert client.get(f"/api/units/{code}/profile", params={"lang": lang}).status_code == 200
+    assert client.get("/api/ranking", params={"lang": "kk"}).status_code == 200
+    names = [name for name, _ in rebuilt]
+    assert "test_districts_rebuilt" in names and len(names) >= 2, rebuilt     # the districts' and the regions'
+    assert len(rebuilt) == len(set(rebuilt)), rebuilt

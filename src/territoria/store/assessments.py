@@ -342,6 +342,17 @@ def load_assessment(store: Any, *, name: str | None = None, level: str | None = 
                                       f"version {version}" if version is not None else None]))
         raise UnknownAssessmentError(what, _existing(store))
     row = rows.iloc[0]
+    # The web gives each Store it opens for reading a memo valid for that version of the file
+    # (report.service): a stored name and version never change content, so every page of that version
+    # rebuilds an assessment once (a district's profile read the regions' one each time, 0.1 s).
+    memo = getattr(store, "derived", None)
+    if memo is None:
+        return _rebuilt(store, row)
+    return memo(("stored_assessment", str(row["name"]), int(row["version"])), lambda: _rebuilt(store, row))
+
+
+def _rebuilt(store: Any, row: pd.Series) -> StoredAssessment:
+    """The stored assessment of ``row`` (of the ``assessments`` table) from its parts."""
     found = store.query("SELECT part, content FROM assessment_parts WHERE name = ? AND version = ?",
                         [row["name"], int(row["version"])])
     parts = {str(p): bytes(c) for p, c in zip(found["part"], found["content"], strict=True)}
