@@ -24,7 +24,7 @@ run: $(STAMP_RUN)
 	$(BIN)/territoria --db $(OUT)/territoria.duckdb run --output-dir $(OUT)
 
 # every core; a file's tests stay on one worker (module fixtures and the order of a file's tests); files go
-# out heaviest first (tests/durations.json, tests/conftest.py), not in xdist's order of test counts.
+# out heaviest first (tests/durations.json, tests/file_order.py), not in xdist's order of test counts.
 # Bytecode is written even where the environment says PYTHONDONTWRITEBYTECODE: the suite starts dozens of
 # Python processes (CLI runs, Dask workers, fuzz targets), and each would otherwise compile the package again.
 test: $(STAMP_TEST)

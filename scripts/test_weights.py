@@ -1,7 +1,7 @@
 """Write tests/durations.json: the seconds each test file took, from a pytest run's ``--durations=0`` report.
 
 ``make test`` hands whole files to its workers (``--dist loadfile``), heaviest first by this table
-(tests/conftest.py), so that no long file is left for the end while the other workers are idle. The table
+(tests/file_order.py), so that no long file is left for the end while the other workers are idle. The table
 only orders the files; a file missing from it (a new one) runs after the known ones.
 
 Usage::

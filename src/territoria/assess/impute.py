@@ -30,7 +30,7 @@ from territoria.assess.group_stats import (
     median_values,
 )
 from territoria.assess.spec import IMPUTE_METHODS
-from territoria.assess.threads import each, thread_count
+from territoria.assess.threads import cuts, each, thread_count
 from territoria.errors import SpecError, coded
 
 __all__ = ["Impute"]
@@ -275,8 +275,8 @@ def _threaded_medians(x: np.ndarray) -> np.ndarray:
     pieces = min(thread_count(), x.shape[1])
     if pieces <= 1:
         return _medians(x)
-    cuts = np.linspace(0, x.shape[1], pieces + 1).round().astype(int)
-    return np.concatenate(each(lambda i: _medians(x[:, cuts[i]:cuts[i + 1]]), pieces, cells=x.size))
+    at = cuts(x.shape[1], pieces)
+    return np.concatenate(each(lambda i: _medians(x[:, at[i]:at[i + 1]]), pieces, cells=x.size))
 
 
 def _medians(x: np.ndarray) -> np.ndarray:

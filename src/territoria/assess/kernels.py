@@ -28,7 +28,7 @@ import numpy as np
 
 from territoria.assess.mc_rank import rank_rows
 from territoria.assess.spec import TIES_RULES
-from territoria.assess.threads import each, thread_count
+from territoria.assess.threads import cuts, each, thread_count
 from territoria.errors import DegenerateIndicatorError
 
 __all__ = [
@@ -129,8 +129,8 @@ def _rank_axis(x: np.ndarray, axis: int, ties: str) -> np.ndarray:
         rows = x.reshape(-1, x.shape[-1])
         flat = np.empty(rows.shape, dtype=np.int32)
         pieces = min(len(rows), thread_count())
-        cuts = [len(rows) * k // pieces for k in range(pieces + 1)]
-        each(lambda k: rank_rows(rows[cuts[k]:cuts[k + 1]], descending=False, out=flat[cuts[k]:cuts[k + 1]]),
+        at = cuts(len(rows), pieces)
+        each(lambda k: rank_rows(rows[at[k]:at[k + 1]], descending=False, out=flat[at[k]:at[k + 1]]),
              pieces, cells=rows.size)
         return np.moveaxis(flat.reshape(x.shape).astype(np.float64), -1, axis)
     order = np.argsort(x, axis=-1)  # NaN last; tie groups stay contiguous, so no stable sort is needed

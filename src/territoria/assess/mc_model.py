@@ -204,9 +204,10 @@ class Model:
         tables side by side on the threads in use (each writes its own key)."""
         methods = sorted({f for f in self.fast if f is not None})
         keys = list(self.tables)
-        each(lambda k: self._mask(*keys[k]), len(keys))
+        cells = sum(table.size for table, _ in self.tables.values())
+        each(lambda k: self._mask(*keys[k]), len(keys), cells=cells)
         jobs = [(i, j, method) for i, j in keys for method in methods]
-        each(lambda k: self._leaf_space(*jobs[k]), len(jobs))
+        each(lambda k: self._leaf_space(*jobs[k]), len(jobs), cells=cells * len(methods))
 
     # -- scores and ranks ---------------------------------------------------------------------
     def _groups(self, runs: Runs) -> list[tuple[tuple[int, int, int], np.ndarray]]:

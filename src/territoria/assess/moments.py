@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from territoria.assess.threads import each, thread_count
+from territoria.assess.threads import cuts, each, thread_count
 
 __all__ = ["BlockTails", "ColumnTails", "column_moments", "column_pass", "column_sums", "passes", "skew_kurt",
            "skew_kurt_one", "tail_values", "winsorise_column"]
@@ -155,8 +155,8 @@ def column_pass(x: np.ndarray, *, block: int = 8192
     pieces = min(thread_count(), x.shape[1])
     if pieces <= 1:
         return _column_pass(x, block=block)
-    cuts = np.linspace(0, x.shape[1], pieces + 1).round().astype(int)
-    parts = each(lambda i: _column_pass(x[:, cuts[i]:cuts[i + 1]], block=block), pieces, cells=x.size)
+    at = cuts(x.shape[1], pieces)
+    parts = each(lambda i: _column_pass(x[:, at[i]:at[i + 1]], block=block), pieces, cells=x.size)
     tails = parts[0][1]
     joined = [np.concatenate([p[0][k] for p in parts], axis=-1) for k in range(4)]
     high = np.concatenate([p[1].high for p in parts], axis=1)

@@ -32,7 +32,7 @@ from territoria.assess import buffers, kernels
 from territoria.assess.base import OneOf, Step, as_frame
 from territoria.assess.group_stats import MeanStats
 from territoria.assess.spec import NORMALISE_METHODS
-from territoria.assess.threads import each, thread_count
+from territoria.assess.threads import cuts, each, thread_count
 from territoria.assess.transforms import transform_bounds, transform_column
 from territoria.errors import DataError, SpecError, coded
 
@@ -91,7 +91,7 @@ class Extremes:
             # np.nanmin / np.nanmax are fmin / fmax reductions over each column (NaN only when the
             # column has no value); done on groups of columns shared between the threads in use
             pieces = min(x.shape[1], 4 * thread_count())
-            bounds = [x.shape[1] * k // pieces for k in range(pieces + 1)]
+            bounds = cuts(x.shape[1], pieces)
 
             def piece(k: int) -> None:
                 a, b = bounds[k], bounds[k + 1]

@@ -25,7 +25,7 @@ import numpy as np
 
 from territoria.errors import SpecError
 
-__all__ = ["MIN_CELLS", "each", "resolve_jobs", "submit", "thread_count", "using"]
+__all__ = ["MIN_CELLS", "cuts", "each", "resolve_jobs", "submit", "thread_count", "using"]
 
 T = TypeVar("T")
 
@@ -67,6 +67,18 @@ def thread_count() -> int:
     """Threads :func:`each` uses here (1 outside :func:`using` and inside its pieces)."""
     pool = _POOL.get()
     return 1 if pool is None else pool[1]
+
+
+def cuts(n: int, pieces: int) -> list[int]:
+    """Bounds of ``pieces`` consecutive parts of ``range(n)`` as equal as integers allow: part ``k`` is
+    ``range(bounds[k], bounds[k + 1])``.
+
+    Examples
+    --------
+    >>> cuts(10, 3)
+    [0, 3, 6, 10]
+    """
+    return [n * k // pieces for k in range(pieces + 1)]
 
 
 def each(fn: Callable[[int], T], n: int, *, cells: int | None = None) -> list[T]:

@@ -41,6 +41,7 @@ from territoria.report.assessed import (
 from territoria.report.i18n import t
 from territoria.report.messages import indicator_name, unit_name
 from territoria.store import measures as ms
+from territoria.store.store import remembered
 
 __all__ = ["STATUS_ORDER", "SeedTowns", "assessment", "assessment_label", "comparison", "diagnosis",
            "group_memberships", "monitoring", "rank_intervals", "ranking_table", "region_of_unit", "regions_ranking",
@@ -58,14 +59,10 @@ def _name_col(lang: str) -> str:
 
 
 def _derived(store: Any, key: tuple[Any, ...] | None, compute: Callable[[], Any]) -> Any:
-    """``compute()``, remembered under ``key`` when the Store carries a ``derived`` memo (the web application
-    gives each Store it opens one, valid for that version of the file; :class:`territoria.web.context.WebContext`).
+    """``compute()``, remembered under ``key`` in the Store's memo (:func:`territoria.store.store.remembered`).
     The parts memoised are those every language shares, so a page in ru, kk and en computes them once. Without
-    a memo (the CLI, the reports) or without a key (a result not stored), computed every time."""
-    memo = getattr(store, "derived", None)
-    if memo is None or key is None:
-        return compute()
-    return memo(key, compute)
+    a key (a result not stored), computed every time."""
+    return compute() if key is None else remembered(store, key, compute)
 
 
 def _result_key(what: tuple[Any, ...], result: Any) -> tuple[Any, ...] | None:

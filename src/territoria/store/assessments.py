@@ -30,6 +30,7 @@ import yaml
 from territoria.assess.inputs import Prepared
 from territoria.assess.result import Result
 from territoria.errors import DataError, UnknownNameError
+from territoria.store.store import remembered
 
 __all__ = ["NAME_PATTERN", "REF_PATTERN", "StoredAssessment", "UnknownAssessmentError", "assessment_parts",
            "describe_changes", "list_assessments", "load_assessment", "parse_assessment_ref", "resolve_assessment",
@@ -342,13 +343,10 @@ def load_assessment(store: Any, *, name: str | None = None, level: str | None = 
                                       f"version {version}" if version is not None else None]))
         raise UnknownAssessmentError(what, _existing(store))
     row = rows.iloc[0]
-    # The web gives each Store it opens for reading a memo valid for that version of the file
-    # (report.service): a stored name and version never change content, so every page of that version
-    # rebuilds an assessment once (a district's profile read the regions' one each time, 0.1 s).
-    memo = getattr(store, "derived", None)
-    if memo is None:
-        return _rebuilt(store, row)
-    return memo(("stored_assessment", str(row["name"]), int(row["version"])), lambda: _rebuilt(store, row))
+    # a stored name and version never change content: the pages of one version of the Store rebuild an
+    # assessment once (a district's profile read the regions' one each time, 0.1 s)
+    return remembered(store, ("stored_assessment", str(row["name"]), int(row["version"])),
+                      lambda: _rebuilt(store, row))
 
 
 def _rebuilt(store: Any, row: pd.Series) -> StoredAssessment:

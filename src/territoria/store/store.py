@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -18,7 +19,7 @@ from territoria.store.connect import SHARED_READERS, lock_wait_seconds, open_wit
 from territoria.store.export import export_parquet
 from territoria.store.schema import SCHEMA_VERSION, current_version, migrate
 
-__all__ = ["UNIT_TABLE_COLUMNS", "Store", "StoredValueWarning"]
+__all__ = ["UNIT_TABLE_COLUMNS", "Store", "StoredValueWarning", "remembered"]
 
 UNIT_TABLE_COLUMNS = [
     "code", "parent", "level", "kind", "name_en", "name_ru", "name_kk", "population", "population_year",
@@ -333,6 +334,15 @@ class Store:
         tables = ["units", "indicators", "observations", "observation_history", "sources", "imports",
                   "crosswalk", "unit_aliases", "unit_lists", "assessments"]
         return {t: int(self.con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]) for t in tables}
+
+
+def remembered(store: Any, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """``compute()``, remembered under ``key`` when ``store`` carries a ``derived`` memo: the web application
+    gives each Store it opens for reading one, valid for that version of the file
+    (:class:`territoria.web.context.WebContext`), so what several requests read of one version is computed
+    once. Without a memo (the CLI, the reports, a Store opened for writing), computed every time."""
+    memo = getattr(store, "derived", None)
+    return compute() if memo is None else memo(key, compute)
 
 
 def _bad_cells_message(path: str, cells: pd.DataFrame, limit: int = 5) -> str:
