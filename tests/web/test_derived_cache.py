@@ -85,3 +85,34 @@ def test_a_stored_assessment_is_rebuilt_once_per_version_of_the_store(client, mo
     names = [name for name, _ in rebuilt]
     assert "test_districts_rebuilt" in names and len(names) >= 2, rebuilt     # the districts' and the regions'
     assert len(rebuilt) == len(set(rebuilt)), rebuilt
+
+
+def test_profiles_of_a_regions_districts_share_the_gaps_and_the_regions_diagnosis(client, monkeypatch):
+    """What every unit of an assessment shares is computed once per version of the Store: the reference gaps
+    of the districts' assessment, and the diagnosis of their region in the regions' assessment (the context
+    each district's profile shows)."""
+    from territoria.report import assessed
+
+    gaps_of: list[tuple[str, object]] = []
+    diagnosed: list[str] = []
+    gaps, diagnose = assessed.reference_gaps, assessed.diagnose
+
+    def counting_gaps(result, **kwargs):
+        gaps_of.append((str(result.name), kwargs.get("year")))
+        return gaps(result, **kwargs)
+
+    def counting_diagnose(result, unit, **kwargs):
+        diagnosed.append(str(unit))
+        return diagnose(result, unit, **kwargs)
+
+    # a new version of the Store (a value it does not hold yet): nothing of it is remembered
+    csv = f"kato,indicator,year,value\n{DISTRICT},unemployment_rate,2002,7.5\n".encode()
+    assert client.post("/api/import", files={"file": ("another_cell.csv", csv, "text/csv")}).status_code == 200
+    monkeypatch.setattr(assessed, "reference_gaps", counting_gaps)
+    monkeypatch.setattr(assessed, "diagnose", counting_diagnose)
+    districts = ["593200000", "595800000", "596200000"]      # Ayyrtau, Akkayyn, Timiryazev: North Kazakhstan
+    for code in districts:
+        for lang in ("ru", "kk"):
+            assert client.get(f"/api/units/{code}/profile", params={"lang": lang}).status_code == 200
+    assert sorted(diagnosed) == sorted([*districts, "590000000"])  # each district, and their region once
+    assert len(gaps_of) == 1, gaps_of                                # the districts' assessment, once

@@ -146,7 +146,8 @@ def weakest(gaps: pd.DataFrame, *, n: int = 5, units: list[str] | None = None, k
         if unknown:
             raise DataError(f"weakest: unit(s) {unknown} are not in the assessment")
         data = data[data["unit"].isin(set(map(str, units)))]
-    wide = data.pivot_table(index=["unit", "code"], columns="reference", values="gap", aggfunc="first")
+    # one gap per (unit, code, reference): spread by reference; a reference without any gap here gets no column
+    wide = data.set_index(["unit", "code", "reference"])["gap"].unstack("reference").dropna(axis=1, how="all")
     wide.columns = [f"gap_{c}" for c in wide.columns]
     nat = data[data["reference"] == "national"].set_index(["unit", "code"])[["value", "contribution"]]
     table = nat.join(wide).reset_index()

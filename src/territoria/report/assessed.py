@@ -3,9 +3,11 @@ stored assessments and :func:`territoria.diagnosis.diagnose`; re-exported by :mo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from territoria.assess.pipeline import Assessment
@@ -14,8 +16,30 @@ from territoria.diagnosis import diagnose, reference_gaps
 from territoria.diagnosis.references import REFERENCE_INDICATORS, national_references
 from territoria.errors import DataError, TerritoriaError, UnknownNameError
 from territoria.store.assessments import resolve_assessment
+from territoria.store.store import remembered
 
-__all__ = ["assessment", "assessment_label", "diagnoses", "diagnosis", "rank_intervals", "ranking_table", "unit_region"]
+__all__ = ["assessment", "assessment_label", "derived", "diagnoses", "diagnosis", "rank_intervals", "ranking_table",
+           "result_key", "unit_region"]
+
+
+def derived(store: Any, key: tuple[Any, ...] | None, compute: Callable[[], Any]) -> Any:
+    """``compute()``, remembered under ``key`` in the Store's memo (:func:`territoria.store.store.remembered`:
+    the web gives each Store version one). The parts memoised are those every language and every unit of an
+    assessment share, so a page in ru, kk and en, or the profiles of a region's districts, compute them once.
+    Without a key (a result not stored), computed every time."""
+    return compute() if key is None else remembered(store, key, compute)
+
+
+def result_key(what: tuple[Any, ...], result: Any) -> tuple[Any, ...] | None:
+    """``what`` followed by what identifies a stored assessment within one version of the Store (its name
+    and version are never reused for other content); None for a result that is not stored (run from a spec,
+    not memoised)."""
+    if result is None:
+        return (*what, "resolved")
+    name, version = getattr(result, "name", None), getattr(result, "version", None)
+    if isinstance(name, str) and isinstance(version, int | np.integer):
+        return (*what, "stored", name, int(version))
+    return None
 
 
 def assessment(store: Any, *, name: str | None = None, unit: str | None = None, level: str | None = None,
@@ -111,17 +135,18 @@ def diagnoses(store: Any, codes: list[str], *, result: Any, year: int | None = N
     for code in codes:
         if code not in units.index:
             raise UnknownNameError("unit", code, [])
-    assessed = list(dict.fromkeys(map(str, result.tables["aggregated"].index.get_level_values(0))))
-    parents = store.units(codes=assessed)
-    regions = {u: r for u in assessed if (r := _region_from(parents, u)) is not None}
+    regions = derived(store, result_key(("assessed_regions",), result), lambda: _assessed_regions(store, result))
     regional: Any = False  # not read yet: only a unit below the regions needs the region assessment
     obs = national = None
     if own_series:
         obs = store.observations(units=codes)
         # the national references the regions imply, derived once for every unit (risk_flags would per call)
-        national = national_references(store.observations(units=["KZ"]),
-                                       store.observations(level="region", indicators=list(REFERENCE_INDICATORS)))
-    gaps = reference_gaps(result, year=year, groups=groups)
+        national = derived(store, ("national_references",), lambda: national_references(
+            store.observations(units=["KZ"]),
+            store.observations(level="region", indicators=list(REFERENCE_INDICATORS))))
+    # the same for every unit of the assessment: a web page's diagnoses of several units compute it once
+    gaps = derived(store, result_key(("reference_gaps", year), result) if groups is None else None,
+                   lambda: reference_gaps(result, year=year, groups=groups))
     out = {}
     for code in codes:
         level = str(units.at[code, "level"])
@@ -139,8 +164,7 @@ def diagnoses(store: Any, codes: list[str], *, result: Any, year: int | None = N
             # a unit of a region created after the regions' year gets the region it belonged to then
             region = region_of_unit(code, rated, store.crosswalk()) if rated else None
             if region in rated:
-                region_context = diagnose(regional, region, assessment=getattr(regional, "name", None),
-                                          version=getattr(regional, "version", None), level="region")
+                region_context = _region_diagnosis(store, regional, region)
         own = memberships = None
         if own_series:
             # lazy: cycle: territoria.report.service imports this module
@@ -154,6 +178,21 @@ def diagnoses(store: Any, codes: list[str], *, result: Any, year: int | None = N
                              version=getattr(result, "version", None), level=getattr(result, "level", None),
                              context=region_context, gaps=gaps)
     return out
+
+
+def _assessed_regions(store: Any, result: Any) -> dict[str, str]:
+    """The parent region of every assessed unit that has one (districts: their parent), by code."""
+    assessed = list(dict.fromkeys(map(str, result.tables["aggregated"].index.get_level_values(0))))
+    parents = store.units(codes=assessed)
+    return {u: r for u in assessed if (r := _region_from(parents, u)) is not None}
+
+
+def _region_diagnosis(store: Any, regional: Any, region: str) -> Any:
+    """The region's diagnosis in the region assessment, the context of its units' diagnoses (the same for
+    every unit of the region: remembered with the Store's memo)."""
+    return derived(store, result_key(("region_context", region), regional),
+                   lambda: diagnose(regional, region, assessment=getattr(regional, "name", None),
+                                    version=getattr(regional, "version", None), level="region"))
 
 
 def _region_from(units: pd.DataFrame, code: str) -> str | None:

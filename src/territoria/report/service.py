@@ -14,11 +14,10 @@ are shown when those packages import; they are never required.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import suppress
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from territoria.assess.record import digest
@@ -32,16 +31,17 @@ from territoria.mechanisms import load_knowledge_base, recommend
 from territoria.report.assessed import (
     assessment,
     assessment_label,
+    derived,
     diagnosis,
     latest_year,
     rank_intervals,
     ranking_table,
+    result_key,
     unit_region,
 )
 from territoria.report.i18n import t
 from territoria.report.messages import indicator_name, unit_name
 from territoria.store import measures as ms
-from territoria.store.store import remembered
 
 __all__ = ["STATUS_ORDER", "SeedTowns", "assessment", "assessment_label", "comparison", "diagnosis",
            "group_memberships", "monitoring", "rank_intervals", "ranking_table", "region_of_unit", "regions_ranking",
@@ -56,25 +56,6 @@ _SEED_LISTS = ("depressed_orynbet_imangali_2022", "depressed_turkeeva_omarov_abi
 
 def _name_col(lang: str) -> str:
     return f"name_{lang}" if lang in ("en", "ru", "kk") else "name_en"
-
-
-def _derived(store: Any, key: tuple[Any, ...] | None, compute: Callable[[], Any]) -> Any:
-    """``compute()``, remembered under ``key`` in the Store's memo (:func:`territoria.store.store.remembered`).
-    The parts memoised are those every language shares, so a page in ru, kk and en computes them once. Without
-    a key (a result not stored), computed every time."""
-    return compute() if key is None else remembered(store, key, compute)
-
-
-def _result_key(what: tuple[Any, ...], result: Any) -> tuple[Any, ...] | None:
-    """``what`` followed by what identifies a stored assessment within one version of the Store (its name
-    and version are never reused for other content); None for a result that is not stored (run from a spec,
-    not memoised)."""
-    if result is None:
-        return (*what, "resolved")
-    name, version = getattr(result, "name", None), getattr(result, "version", None)
-    if isinstance(name, str) and isinstance(version, int | np.integer):
-        return (*what, "stored", name, int(version))
-    return None
 
 
 def _points(store: Any, codes: Iterable[str]) -> pd.DataFrame:
@@ -107,7 +88,7 @@ def regions_ranking(store: Any, result: Any, *, lang: str = "en") -> pd.DataFram
 
     Sorted from the most vulnerable (highest rank number) to the least.
     """
-    frame = _derived(store, _result_key(("regions_ranking",), result),
+    frame = derived(store, result_key(("regions_ranking",), result),
                      lambda: _ranking_frame(store, result)).copy()
     units = store.units(codes=list(frame.index))
     frame.insert(0, "name", units[_name_col(lang)].reindex(frame.index).to_numpy())
@@ -154,7 +135,7 @@ def _status_labels(lang: str) -> dict[str, str]:
 
 
 def _statuses(store: Any, codes: list[str], lang: str) -> pd.DataFrame:
-    table = _derived(store, ("statuses", tuple(codes)), lambda: _classified(store, codes)).copy()
+    table = derived(store, ("statuses", tuple(codes)), lambda: _classified(store, codes)).copy()
     table["status_label"] = table["status"].map(_status_labels(lang)).fillna(table["status"])
     return table[["status", "status_label", "facts", "fact_codes"]]
 
@@ -308,7 +289,7 @@ def unit_profile(store: Any, code: str, *, lang: str = "en", result: Any = None,
         and ``assessed_name`` (the name of the unit whose rank is shown).
     """
 
-    core = _derived(store, _result_key(("unit_profile", code, name, year, n_weak), result),
+    core = derived(store, result_key(("unit_profile", code, name, year, n_weak), result),
                     lambda: _profile_core(store, code, result=result, name=name, year=year, n_weak=n_weak))
     row, flags, status = core["row"], core["flags"], core["status"]
     # the memoised parts are shared by every request: each answer gets its own copies of the tables

@@ -334,8 +334,8 @@ def load_assessment(store: Any, *, name: str | None = None, level: str | None = 
     if version is not None:
         clauses.append("version = ?")
         params.append(int(version))
-    rows = store.query(f"SELECT * FROM assessments WHERE {' AND '.join(clauses)} "
-                       "ORDER BY created_at DESC, version DESC LIMIT 1", params)
+    sql = f"SELECT * FROM assessments WHERE {' AND '.join(clauses)} ORDER BY created_at DESC, version DESC LIMIT 1"
+    rows = remembered(store, ("assessment_row", sql, *params), lambda: store.query(sql, params))
     if rows.empty:
         if name is not None and version is not None and (error := _unknown_version(store, name, int(version))):
             raise error

@@ -197,7 +197,8 @@ class Store:
         return self.con.execute(sql, params or []).df()
 
     def units(self, *, level: str | None = None, codes: Iterable[str] | None = None) -> pd.DataFrame:
-        """Units indexed by code, optionally filtered by level or codes."""
+        """Units indexed by code, optionally filtered by level or codes (read once per version of the file
+        where the Store carries the web's read memo: a page asks for the same units several times)."""
         sql, params = "SELECT * FROM units", []
         clauses = []
         if level is not None:
@@ -209,13 +210,22 @@ class Store:
             params.append(codes)
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        return self.query(sql + " ORDER BY code", params).set_index("code")
+        key = ("store.units", level, None if codes is None else tuple(map(str, codes)))
+        return self._read(key, lambda: self.query(sql + " ORDER BY code", params).set_index("code"))
+
+    def _read(self, key: tuple[Any, ...], read: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """``read()``, once per version of the file where the Store carries the web's read memo
+        (:func:`remembered`), each caller then getting its own shallow copy: pandas copies on write, so
+        changing it leaves the remembered frame as it was."""
+        if getattr(self, "derived", None) is None:
+            return read()
+        return _own(remembered(self, key, read))
 
     def unit_aliases(self) -> pd.DataFrame:
         return self.query("SELECT alias, code, source FROM unit_aliases ORDER BY alias")
 
     def crosswalk(self) -> pd.DataFrame:
-        return self.query("SELECT * FROM crosswalk")
+        return self._read(("store.crosswalk",), lambda: self.query("SELECT * FROM crosswalk"))
 
     def sources(self) -> pd.DataFrame:
         return self.query("SELECT * FROM sources ORDER BY source_id")
@@ -247,12 +257,24 @@ class Store:
         sql = ("SELECT o.unit, o.indicator, o.year, o.value, o.source_id, o.import_id, o.note, u.level AS _level "
                "FROM observations o LEFT JOIN units u ON u.code = o.unit" + where +
                " ORDER BY o.unit, o.indicator, o.year")
-        frame = self.query(sql, params)
-        bad = self.catalogue.implausible(frame["indicator"], frame["value"], frame["_level"])
-        if bad.any():
-            warnings.warn(StoredValueWarning(_bad_cells_message(self.path, frame.loc[bad])), stacklevel=2)
-            frame = frame.loc[~bad].reset_index(drop=True)
-        return frame.drop(columns="_level")
+
+        def read() -> tuple[pd.DataFrame, str | None]:
+            frame = self.query(sql, params)
+            bad = self.catalogue.implausible(frame["indicator"], frame["value"], frame["_level"])
+            if not bad.any():
+                return frame.drop(columns="_level"), None
+            message = _bad_cells_message(self.path, frame.loc[bad])
+            return frame.loc[~bad].reset_index(drop=True).drop(columns="_level"), message
+
+        # A page reads the same unit's series several times: with the web's read memo (:func:`remembered`),
+        # a read of named units is made once per version of the file (reads of whole levels are not kept:
+        # they are large and read once). The warning about bad cells is given on every read.
+        memo = getattr(self, "derived", None) is not None and units is not None
+        key = ("store.observations", *(tuple(p) if isinstance(p, list) else p for p in params), where)
+        frame, message = remembered(self, key, read) if memo else read()
+        if message is not None:
+            warnings.warn(StoredValueWarning(message), stacklevel=2)
+        return _own(frame) if memo else frame
 
     def bad_cells(self) -> pd.DataFrame:
         """Stored cells that are infinite or outside the catalogue's plausible range (readers leave them out).
@@ -343,6 +365,13 @@ def remembered(store: Any, key: tuple[Any, ...], compute: Callable[[], Any]) -> 
     once. Without a memo (the CLI, the reports, a Store opened for writing), computed every time."""
     memo = getattr(store, "derived", None)
     return compute() if memo is None else memo(key, compute)
+
+
+def _own(frame: pd.DataFrame) -> pd.DataFrame:
+    """A shallow copy of a remembered frame for one caller (its index too: a name set is the caller's)."""
+    mine = frame.copy(deep=False)
+    mine.index = frame.index.copy()
+    return mine
 
 
 def _bad_cells_message(path: str, cells: pd.DataFrame, limit: int = 5) -> str:
