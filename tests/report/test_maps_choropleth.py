@@ -78,3 +78,26 @@ def test_points_over_background_regions_count_only_the_points(tmp_path):
     # The 20 regions are the background, not "no data": only the town without a grade is counted.
     assert "no data (1)" in svg and f"no data ({len(regions)})" not in svg
     assert all(name in svg for name in ("Town A", "Town B", "Town C"))
+
+
+def test_polygon_traces_write_plain_coordinate_lists_with_gaps_between_rings():
+    """The polygons' coordinates reach the page's JSON as numbers with null between rings (plotly.js draws
+    each ring apart), exactly the shapely rings rounded to 3 decimals, never as a binary typed array."""
+    import json
+
+    import pandas as pd
+
+    from territoria.report.geomap import point_map
+
+    north = unit_polygons("district").query("region == '590000000'")
+    frame = pd.DataFrame({"unit": north.index, "name": north["name_ru"], "lat": 54.0, "lon": 69.0,  # SYNTHETIC
+                          "level": "crisis"})
+    data = json.loads(point_map(frame, color="level").to_json())["data"]
+    filled = next(t for t in data if t.get("fill") == "toself" and t.get("name"))
+    assert isinstance(filled["x"], list) and isinstance(filled["y"], list)
+    expected: list[float | None] = []
+    for geometry in north.geometry:
+        for polygon in getattr(geometry, "geoms", [geometry]):
+            for ring in (polygon.exterior, *polygon.interiors):
+                expected += [round(v, 3) for v in ring.xy[0]] + [None]
+    assert filled["x"] == expected

@@ -74,6 +74,7 @@ def _splits(year_map: str) -> dict[str, str]:
     return dict(zip(parts["new_code"], parts["old_code"], strict=True))
 
 
+@cache  # the union of the bundled polygons is the same every time (50 ms); callers get a copy
 def _old_regions(year_map: str) -> gpd.GeoDataFrame:
     current = _read(_FILES[("region", "2024")])
     mapping = _splits(year_map)
@@ -104,7 +105,7 @@ def unit_polygons(level: str = "region", year: int | None = None) -> gpd.GeoData
                         "(settlements are drawn as points)")
     year_map = map_of_year(year)
     if level == "region":
-        frame = _read(_FILES[("region", "2024")]).copy() if year_map == "2024" else _old_regions(year_map)
+        frame = (_read(_FILES[("region", "2024")]) if year_map == "2024" else _old_regions(year_map)).copy()
         attribution = ATTRIBUTION[year_map]
     elif year_map == "2024":
         frame = _read(_FILES[("district", "2024")]).copy()

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 import math
-from functools import lru_cache
+from collections.abc import Sequence
+from functools import cache, lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from shapely.geometry import box, shape
@@ -78,10 +80,17 @@ def outline_traces(source: str | None = None) -> list[go.Scatter]:
     for name, xs, ys in _outline(source):
         home = source != "bundled" or name == "Kazakhstan"
         traces.append(go.Scatter(
-            x=list(xs), y=list(ys), mode="lines", fill="toself", hoverinfo="skip", showlegend=False,
+            x=_coordinates(xs), y=_coordinates(ys), mode="lines", fill="toself", hoverinfo="skip", showlegend=False,
             line={"color": "#8d8d8d" if home else "#c7c7c7", "width": 0.7},
             fillcolor="#f7f4ea" if home else "#ececec"))
     return traces
+
+
+def _coordinates(values: Sequence[float | None]) -> np.ndarray:
+    """Coordinates (None between rings) for a trace, as an object array: plotly checks a list value by value
+    in Python (0.4 s for the 60,000 of the district polygons) and an array at once, and writes an object
+    array to JSON as the same list (a float array would become a binary typed array)."""
+    return np.array(values, dtype=object)
 
 
 def _polygon_xy(geometry: Any) -> tuple[list[float | None], list[float | None]]:
@@ -142,7 +151,8 @@ def choropleth(units: Any, *, color: str = "level", text: str = "name", title: s
             ys += y
         colour = LEVEL_COLOURS.get(value) or ("#eeeeee" if value == "" else palette[i % len(palette)])
         label = names.get(value, value) if value else no_data
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour, hoverinfo="skip",
+        fig.add_trace(go.Scatter(x=_coordinates(xs), y=_coordinates(ys), mode="lines", fill="toself",
+                                 fillcolor=colour, hoverinfo="skip",
                                  line={"color": "#b0b0b0" if value == "" else "#ffffff", "width": 0.6},
                                  name=f"{label} ({len(part)})",
                                  legendgroup=value or "none"))
@@ -166,15 +176,21 @@ def _polygons_for(codes: pd.Series) -> Any:
     """Region or district polygons of the map that holds every code with the fewest extra polygons, or None."""
 
     wanted = set(codes)
-    best = None
     for level in ("region", "district"):
+        best: tuple[int, int] | None = None                     # (year, polygons) of the map chosen so far
         for year in (2024, 2021, 2017):
-            polys = unit_polygons(level, year)
-            if wanted <= set(polys.index) and (best is None or len(polys) < len(best)):
-                best = polys
+            have = _codes_on_map(level, year)
+            if wanted <= have and (best is None or len(have) < best[1]):
+                best = (year, len(have))
         if best is not None:
-            return best
+            return unit_polygons(level, best[0])
     return None
+
+
+@cache
+def _codes_on_map(level: str, year: int) -> frozenset[str]:
+    """The codes of the polygons of ``level`` on the map of ``year`` (bundled files: the same every time)."""
+    return frozenset(unit_polygons(level, year).index)
 
 
 def point_map(frame: pd.DataFrame, *, color: str = "level", text: str = "name", title: str = "",

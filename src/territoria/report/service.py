@@ -120,9 +120,12 @@ def region_of_unit(code: str, assessed: Iterable[str], crosswalk: pd.DataFrame |
     region = region_of(code)
     if region in assessed or crosswalk is None:
         return region
+    return _region_then(crosswalk).get(region, region)
 
-    then = {part: s.old for s in splits(crosswalk) if s.keeps_code for part in s.parts if part != s.old}
-    return then.get(region, region)
+
+def _region_then(crosswalk: pd.DataFrame) -> dict[str, str]:
+    """A region created by a split whose old region kept its code -> that old region (crosswalk splits)."""
+    return {part: s.old for s in splits(crosswalk) if s.keeps_code for part in s.parts if part != s.old}
 
 
 def _status_labels(lang: str) -> dict[str, str]:
@@ -174,7 +177,9 @@ def watch_list(store: Any, result: Any, *, lang: str = "en", codes: Iterable[str
     ranks, grades = result.ranks, result.grades
     regions = store.units(level="region")[_name_col(lang)]
     crosswalk = store.crosswalk()
-    region = [region_of_unit(c, ranks.index, crosswalk) for c in codes]
+    # region_of_unit of each code, its splits read once (once per version of the Store in the web)
+    rated, then = set(map(str, ranks.index)), derived(store, ("region_then",), lambda: _region_then(crosswalk))
+    region = [r if (r := region_of(c)) in rated else then.get(r, r) for c in codes]
     table = pd.DataFrame({
         "unit": codes, "name": units[_name_col(lang)].to_numpy(), "level": units["level"].to_numpy(),
         "kind": units["kind"].to_numpy(), "region": region,
