@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import json
+from functools import lru_cache
 from importlib import resources
 from typing import Annotated, Any, Literal
 
@@ -228,7 +229,14 @@ def _rows(table: pd.DataFrame, words: dict[str, str], lang: str) -> dict[str, An
 
 
 def _key(text: object) -> str:
-    return fold_latin(to_latin(str(text))) if isinstance(text, str) else ""
+    return _latin_key(text) if isinstance(text, str) else ""
+
+
+@lru_cache(maxsize=1 << 16)
+def _latin_key(text: str) -> str:
+    """A name folded to its Latin key. Remembered: the search index is rebuilt for each version of the Store
+    (after every import), mostly from the same ~40,000 names, and folding them took a second."""
+    return fold_latin(to_latin(text))
 
 
 def _search_index(units: pd.DataFrame) -> dict[str, Any]:
