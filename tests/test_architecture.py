@@ -34,6 +34,7 @@ LOCAL_IMPORTS_ALLOWED: dict[str, int] = {
     "assess/result.py": 3,
     "assess/tree.py": 1,
     "catalog/catalogue.py": 1,
+    "dynamics/trends.py": 1,
     "economy/regression.py": 1,
     "engines/cluster.py": 3,
     "ingest/bundled.py": 1,

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr
 
 from territoria.dynamics.doubts import doubt_notes
 from territoria.errors import DataError
@@ -76,7 +76,7 @@ def mann_kendall(values: np.ndarray | list[float]) -> MannKendall:
     ties = float(sum(t * (t - 1) * (2 * t + 5) for t in counts if t > 1))
     var_s = (n * (n - 1) * (2 * n + 5) - ties) / 18.0
     z = 0.0 if s == 0 or var_s <= 0 else (s - np.sign(s)) / np.sqrt(var_s)
-    p = float(2 * stats.norm.sf(abs(z)))
+    p = float(2 * ndtr(-abs(z)))                      # 2 (1 - Phi(|Z|)), as scipy.stats.norm.sf computes it
     return MannKendall(s=s, var_s=float(var_s), z=float(z), p=p, tau=s / (n * (n - 1) / 2))
 
 
@@ -125,7 +125,11 @@ def series_trend(years: list[int] | np.ndarray, values: list[float] | np.ndarray
     if np.ptp(x) == 0:
         slope, low, high = 0.0, 0.0, 0.0
     else:
-        slope, _, low, high = stats.theilslopes(x, t, alpha=0.95)
+        # scipy.stats loads in 1.3 s, and this module comes with every diagnosis (the assess and report
+        # commands, the web server), most of which compute no trend
+        from scipy.stats import theilslopes  # lazy: heavy
+
+        slope, _, low, high = theilslopes(x, t, alpha=0.95)
     mk = mann_kendall(x)
     label = ("increasing" if mk.s > 0 else "decreasing") if mk.p < alpha else "no trend"
     k, _, p_break = pettitt(x)
