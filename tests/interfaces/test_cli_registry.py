@@ -48,7 +48,7 @@ def test_help_loads_no_command_module_and_a_command_only_its_own() -> None:
         "import json, sys\n"
         "from territoria.interfaces.cli import app\n"
         "seen = []\n"
-        "for args in (['--help'], ['reproduce', '--help'], ['assess', '--help']):\n"
+        "for args in (['--help'], ['reproduce', '--help'], ['assess', '--help'], ['serve', '--help']):\n"
         "    try:\n"
         "        app(args, prog_name='territoria')\n"
         "    except SystemExit:\n"
@@ -58,7 +58,7 @@ def test_help_loads_no_command_module_and_a_command_only_its_own() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     help_text, loaded = done.stdout.rsplit("\n[[", 1)
-    after_help, after_command, after_assess = json.loads("[[" + loaded)
+    after_help, after_command, after_assess, after_serve = json.loads("[[" + loaded)
     for command in COMMANDS:
         assert f" {command.name} " in help_text, command.name
     commands = {m for m in after_help if m.startswith("territoria.interfaces.cli.")} - {
@@ -70,6 +70,8 @@ def test_help_loads_no_command_module_and_a_command_only_its_own() -> None:
     # `assess` comes with the diagnosis (its audit workbook) but computes no trend: SciPy's statistics (1.3 s to
     # load) wait for the first Theil–Sen slope
     assert "territoria.dynamics.trends" in after_assess and "scipy.stats" not in after_assess
+    # the web application names the maps' levels (report.map_words) but draws no Matplotlib figure
+    assert "territoria.web.app" in after_serve and "matplotlib" not in after_serve
 
 
 def test_a_typo_is_told_the_commands_not_yet_loaded() -> None:

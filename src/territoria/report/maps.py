@@ -32,45 +32,16 @@ from territoria.errors import DataError
 from territoria.groups.border import KZ_CONIC
 from territoria.ingest.bundled import border_lines, neighbour_polygons
 from territoria.report.geomap import LEVEL_COLOURS
-from territoria.report.messages import in_language, term
+from territoria.report.map_words import GRADES, MAP_WORDS, map_word
 
 __all__ = ["MAP_WORDS", "map_word", "plot_choropleth", "plot_dendrogram", "plot_k_selection", "plot_point_map",
            "plot_profile_heatmap"]
 
-#: Words of the maps: key -> (en, ru, kk).
-MAP_WORDS: dict[str, tuple[str, str, str]] = {
-    "index": ("Vulnerability index", "Индекс уязвимости", "Осалдық индексі"),
-    "level": ("Grade", "Уровень", "Деңгей"),
-    "cluster": ("Cluster", "Кластер", "Кластер"),
-    "contiguous_cluster": ("Contiguous cluster", "Территориальный кластер", "Аумақтық кластер"),
-    "lisa_class": ("Local clusters (LISA)", "Локальные кластеры (LISA)", "Жергілікті кластерлер (LISA)"),
-    "region": ("Regions", "Регионы", "Өңірлер"),
-    "district": ("Districts", "Районы", "Аудандар"),
-    "settlement": ("Settlements", "Населённые пункты", "Елді мекендер"),
-    "no_data": ("no data", "нет данных", "деректер жоқ"),
-    "boundaries": ("Boundaries", "Границы", "Шекаралар"),
-    "High-High": ("high among high", "высокие среди высоких", "жоғарылар арасында жоғары"),
-    "Low-Low": ("low among low", "низкие среди низких", "төмендер арасында төмен"),
-    "High-Low": ("high among low", "высокие среди низких", "төмендер арасында жоғары"),
-    "Low-High": ("low among high", "низкие среди высоких", "жоғарылар арасында төмен"),
-    "not significant": ("not significant", "незначимо", "мәнді емес"),
-    "island": ("no neighbour", "нет соседей", "көршісі жоқ"),
-}
-_GRADES = ("crisis", "depressive", "vulnerable", "stable", "developing")
 _NO_DATA = "#f7f7f7"
 
 _SUFFIXES = {".png", ".svg", ".pdf"}
 _LISA_COLOURS = {"High-High": "#d7191c", "Low-Low": "#2c7bb6", "High-Low": "#fdae61", "Low-High": "#abd9e9",
                  "not significant": "#d9d9d9", "island": "#636363"}
-
-
-def map_word(key: str, lang: str = "en") -> str:
-    """A map word in ``lang`` (``ru``, ``kk``, ``en``); grades through the messages' ``level`` terms."""
-    if key in _GRADES:
-        return term("level", key, lang)
-    if key not in MAP_WORDS:
-        return key
-    return in_language(MAP_WORDS[key], lang)
 
 
 def _check_path(path: str | Path) -> Path:
@@ -219,7 +190,7 @@ def plot_k_selection(k_table: pd.DataFrame, path: str | Path) -> Path:
 
 def _legend_entries(values: pd.Series, lang: str) -> list[str]:
     present = set(values.dropna().astype(str))
-    grades = [g for g in _GRADES if g in present]
+    grades = [g for g in GRADES if g in present]
     return grades + sorted(present - set(grades))
 
 

@@ -29,7 +29,7 @@ from territoria.ingest.boundaries import unit_polygons
 from territoria.ingest.transliterate import fold_latin, to_latin
 from territoria.report import service
 from territoria.report.geomap import choropleth
-from territoria.report.maps import MAP_WORDS
+from territoria.report.map_words import MAP_WORDS
 from territoria.report.messages import header, term, words_in
 from territoria.web.assessments import ASSESSMENT_REF_PATTERN
 
