@@ -116,3 +116,31 @@ def test_typology_of_the_bundled_regional_assessment(regional):
     assert fixed.typology.k_ == 3 and fixed.moran is None and "skipped" in fixed.notes[0]
     with pytest.raises(DataError, match="k must"):
         typology_of_result(result, k=17, n_resamples=5)
+
+
+def test_the_packages_names_load_on_first_use_from_their_modules():
+    """Every public name is its module's object; a point per region (what the ranking report needs) loads the
+    spatial module only, not scikit-learn with the clustering (a fresh process: this one may hold it)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from importlib import import_module
+    from pathlib import Path
+
+    import territoria.typology as typology
+
+    assert sorted(typology.__all__) == sorted(typology._EXPORTS)
+    for name, module in typology._EXPORTS.items():
+        assert getattr(typology, name) is getattr(import_module(f"territoria.typology.{module}"), name), name
+    assert set(typology.__all__) <= set(dir(typology))
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        typology.nothing_here  # noqa: B018
+    code = ("import json, sys; from territoria.typology import region_points; "
+            "print(json.dumps(sorted(sys.modules)))")
+    src = Path(__file__).resolve().parents[2] / "src"
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(src)},
+                          capture_output=True, text=True, check=True)
+    loaded = set(json.loads(done.stdout))
+    assert "territoria.typology.spatial" in loaded
+    assert not {"sklearn", "territoria.typology.cluster", "territoria.typology.run"} & loaded
