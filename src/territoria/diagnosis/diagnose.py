@@ -121,7 +121,7 @@ def diagnose(result: Any, unit: str, *, observations: pd.DataFrame | None = None
              regions: Mapping[str, str] | None = None, assessment: str | None = None,
              version: int | None = None, level: str | None = None,
              context: Diagnosis | None = None, regional: pd.DataFrame | None = None,
-             gaps: pd.DataFrame | None = None) -> Diagnosis:
+             gaps: pd.DataFrame | None = None, statuses: pd.DataFrame | None = None) -> Diagnosis:
     """Diagnose ``unit`` among the units of ``result``.
 
     Parameters
@@ -154,6 +154,9 @@ def diagnose(result: Any, unit: str, *, observations: pd.DataFrame | None = None
     gaps : DataFrame, optional
         ``reference_gaps(result, year=year, groups=groups)`` when already computed (it is the same for every
         unit of the assessment: several diagnoses compute it once).
+    statuses : DataFrame, optional
+        ``classify(observations)`` when already computed (one table for several units: each unit's status
+        is computed from its own series alone, so its row is the same).
     """
 
     unit = str(unit)
@@ -190,7 +193,7 @@ def diagnose(result: Any, unit: str, *, observations: pd.DataFrame | None = None
         own = observations[observations["unit"].astype(str) == unit]
         flags = (risk_flags(own, national=national, year=year, regional=regional) if len(own)
                  else pd.DataFrame(columns=["flag"]))
-        table = classify(own) if len(own) else pd.DataFrame()
+        table = statuses if statuses is not None else (classify(own) if len(own) else pd.DataFrame())
         if unit in table.index:
             row = table.loc[unit]
             status, facts = str(row["status"]), str(row["facts"] or "")

@@ -14,12 +14,13 @@ from territoria.assess.pipeline import Assessment
 from territoria.assess.spec import AssessmentSpec
 from territoria.diagnosis import diagnose, reference_gaps
 from territoria.diagnosis.references import REFERENCE_INDICATORS, national_references
+from territoria.dynamics.status import classify
 from territoria.errors import DataError, TerritoriaError, UnknownNameError
 from territoria.store.assessments import resolve_assessment
 from territoria.store.store import remembered
 
 __all__ = ["assessment", "assessment_label", "derived", "diagnoses", "diagnosis", "rank_intervals", "ranking_table",
-           "result_key", "unit_region"]
+           "result_key", "unit_region", "unit_statuses"]
 
 
 def derived(store: Any, key: tuple[Any, ...] | None, compute: Callable[[], Any]) -> Any:
@@ -137,9 +138,11 @@ def diagnoses(store: Any, codes: list[str], *, result: Any, year: int | None = N
             raise UnknownNameError("unit", code, [])
     regions = derived(store, result_key(("assessed_regions",), result), lambda: _assessed_regions(store, result))
     regional: Any = False  # not read yet: only a unit below the regions needs the region assessment
-    obs = national = None
+    obs = national = statuses = None
     if own_series:
         obs = store.observations(units=codes)
+        # every unit's status at once (a status reads the unit's own series only), shared with the pages' status
+        statuses = unit_statuses(store, codes, obs)
         # the national references the regions imply, derived once for every unit (risk_flags would per call)
         national = derived(store, ("national_references",), lambda: national_references(
             store.observations(units=["KZ"]),
@@ -176,8 +179,16 @@ def diagnoses(store: Any, codes: list[str], *, result: Any, year: int | None = N
                              n=n, groups=groups, memberships=memberships,
                              regions=regions, assessment=getattr(result, "name", None) or None,
                              version=getattr(result, "version", None), level=getattr(result, "level", None),
-                             context=region_context, gaps=gaps)
+                             context=region_context, gaps=gaps, statuses=statuses)
     return out
+
+
+def unit_statuses(store: Any, codes: list[str], observations: pd.DataFrame) -> pd.DataFrame:
+    """``classify(observations)`` of the units ``codes`` (``observations``: their rows in the Store), once per
+    version of the Store where it carries the web's memo (a profile's status and its diagnosis read it)."""
+    return derived(store, ("unit_statuses", tuple(map(str, codes))),
+                   lambda: classify(observations) if len(observations) else pd.DataFrame(
+                       columns=["status", "label", "facts", "not_evaluable", "rule", "fact_codes", "horizon"]))
 
 
 def _assessed_regions(store: Any, result: Any) -> dict[str, str]:

@@ -23,7 +23,7 @@ import pandas as pd
 from territoria.assess.record import digest
 from territoria.catalog.units import splits
 from territoria.diagnosis import region_of, risk_flags
-from territoria.dynamics.status import classify, load_status_rules
+from territoria.dynamics.status import load_status_rules
 from territoria.dynamics.trends import trend_table
 from territoria.errors import DataError, TerritoriaError, UnknownNameError
 from territoria.ingest.bundled import geonames_places
@@ -38,6 +38,7 @@ from territoria.report.assessed import (
     ranking_table,
     result_key,
     unit_region,
+    unit_statuses,
 )
 from territoria.report.i18n import t
 from territoria.report.messages import indicator_name, unit_name
@@ -145,9 +146,7 @@ def _statuses(store: Any, codes: list[str], lang: str) -> pd.DataFrame:
 
 def _classified(store: Any, codes: list[str]) -> pd.DataFrame:
     """The units' statuses from their series (the same in every language)."""
-    obs = store.observations(units=codes)
-    table = classify(obs) if len(obs) else pd.DataFrame(columns=["status", "facts", "fact_codes"])
-    table = table.reindex(codes)
+    table = unit_statuses(store, codes, store.observations(units=codes)).reindex(codes)
     table["status"] = table["status"].fillna("insufficient_data")
     return table[["status", "facts", "fact_codes"]]
 
