@@ -186,9 +186,7 @@ def diagnoses(store: Any, codes: list[str], *, result: Any, year: int | None = N
 def unit_statuses(store: Any, codes: list[str], observations: pd.DataFrame) -> pd.DataFrame:
     """``classify(observations)`` of the units ``codes`` (``observations``: their rows in the Store), once per
     version of the Store where it carries the web's memo (a profile's status and its diagnosis read it)."""
-    return derived(store, ("unit_statuses", tuple(map(str, codes))),
-                   lambda: classify(observations) if len(observations) else pd.DataFrame(
-                       columns=["status", "label", "facts", "not_evaluable", "rule", "fact_codes", "horizon"]))
+    return derived(store, ("unit_statuses", tuple(map(str, codes))), lambda: classify(observations))
 
 
 def _assessed_regions(store: Any, result: Any) -> dict[str, str]:

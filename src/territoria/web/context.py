@@ -269,11 +269,9 @@ class WebContext:
         """The Store's units (of ``level``), as :meth:`Store.units <territoria.store.Store.units>`, read once
         per Store version: reading and converting the ~14 000 units costs about 50 ms of CPU, and uploads,
         searches and unit lists ask for them on every request. Each caller gets its own frame (a shallow
-        copy: pandas copies on write, so changing it leaves the cached one as it was)."""
-        frame = self.cached(("units", level), lambda: store.units(level=level))
-        mine = frame.copy(deep=False)
-        mine.index = frame.index.copy()  # its name too is the caller's to change
-        return mine
+        copy: pandas copies on write, so changing it leaves the cached one as it was). ``store`` is one this
+        context opened for reading, which carries the read memo that :meth:`Store.units` uses."""
+        return store.units(level=level)
 
     def _derived(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         return self.cached(("derived", *key), compute)
